@@ -1,0 +1,40 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dashboard.reports import REPORTS, ParamError
+from dashboard.services import report_compute
+
+
+class Command(BaseCommand):
+    help = "Compute one report now, through the same service the dashboard's jobs use."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", choices=sorted(REPORTS))
+        parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, slug: str, param: list[str], json: bool, **options):
+        raw = {}
+        for item in param:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"--param takes NAME=VALUE, got {item!r}")
+            raw[name.strip()] = value
+        try:
+            result = report_compute(slug=slug, raw_params=raw)
+        except ParamError as exc:
+            raise CommandError(str(exc)) from None
+        if result.error:
+            raise CommandError(result.error)
+        if json:
+            self.stdout.write(_dumps({"columns": result.columns, "rows": result.rows, "meta": {**result.meta, "params": result.params, "computed_at": result.computed_at.isoformat()}}))
+            return
+        widths = [max(len(str(c)), *(len(str(r[i])) for r in result.rows)) if result.rows else len(c) for i, c in enumerate(result.columns)]
+        self.stdout.write("  ".join(c.ljust(w) for c, w in zip(result.columns, widths)))
+        for row in result.rows:
+            self.stdout.write("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, indent=1)

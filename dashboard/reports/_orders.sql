@@ -1,0 +1,14 @@
+-- Every report reads `orders` through this: the latest ingest of each order_id wins, so
+-- overlapping exports count once, and the month range prunes order_month partitions.
+SELECT order_id, customer, amount, status, order_date, order_month
+FROM (
+    SELECT
+        order_id, customer, amount, status, order_date, order_month,
+        row_number() OVER (PARTITION BY order_id ORDER BY ingested_at DESC, source_key DESC) AS ingest_rank
+    FROM orders
+    WHERE order_month BETWEEN :start_month AND :end_month
+)
+WHERE ingest_rank = 1
+  AND order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
+  AND (:status = '' OR status = :status)
+  AND (:customer = '' OR customer = :customer)

@@ -1,0 +1,26 @@
+from urllib.parse import urlencode
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def query_string(params: dict) -> str:
+    return urlencode({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v not in ("", None)})
+
+
+@register.filter
+def first_row(result) -> list:
+    return list(zip(result.columns, result.rows[0])) if result.rows else []
+
+
+@register.filter
+def humanize_column(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+@register.filter
+def chart_payload(result) -> dict:
+    return {"columns": result.columns, "rows": result.rows}
+

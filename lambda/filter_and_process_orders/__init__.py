@@ -1,0 +1,5 @@
+"""FilterAndProcessOrders: turns raw order exports into clean, query-ready Parquet.
+
+The handler is thin; the pure cleaning code (`reading`, `mapping`, `values`, `cleaning`) takes
+bytes or rows and returns rows and reasons, so Django can reuse the same rules.
+"""

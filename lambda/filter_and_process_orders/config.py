@@ -1,0 +1,29 @@
+"""Lambda configuration, read from the environment that the CloudFormation template sets."""
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Config:
+    raw_prefix: str = "raw/"
+    processed_prefix: str = "processed/orders/"
+    quarantine_prefix: str = "quarantine/"
+    manifest_prefix: str = "manifests/"
+    stale_statuses: frozenset[str] = frozenset({"pending", "cancelled"})
+    stale_after_days: int = 30
+    ambiguous_day_first: bool = False
+
+
+def config_from_env(environ=os.environ) -> Config:
+    return Config(
+        raw_prefix=environ.get("RAW_PREFIX", "raw/"),
+        processed_prefix=environ.get("PROCESSED_PREFIX", "processed/orders/"),
+        quarantine_prefix=environ.get("QUARANTINE_PREFIX", "quarantine/"),
+        manifest_prefix=environ.get("MANIFEST_PREFIX", "manifests/"),
+        stale_statuses=frozenset(
+            s.strip().lower() for s in environ.get("STALE_STATUSES", "pending,cancelled").split(",") if s.strip()
+        ),
+        stale_after_days=int(environ.get("STALE_AFTER_DAYS", "30")),
+        ambiguous_day_first=environ.get("AMBIGUOUS_DATE_ORDER", "MDY").upper() == "DMY",
+    )

@@ -1,0 +1,209 @@
+"""ordersite settings: everything comes from the environment, with safe development defaults.
+
+`.env.example` lists every variable. With DEBUG off, a missing secret or bucket stops start-up
+with a one-line message instead of a half-configured site.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# The Lambda's pure cleaning package lives in lambda/ (a keyword, so not importable as a package).
+LAMBDA_DIR = BASE_DIR / "lambda"
+if str(LAMBDA_DIR) not in sys.path:
+    sys.path.insert(0, str(LAMBDA_DIR))
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+PIPELINE_MODE = env_str("PIPELINE_MODE", "local")
+if PIPELINE_MODE not in {"local", "aws"}:
+    raise ImproperlyConfigured(f"PIPELINE_MODE must be 'local' or 'aws', got {PIPELINE_MODE!r}")
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is not set: set it in the environment (DEBUG is off)")
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ordersite",
+    "pipeline_admin",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "ordersite.urls"
+WSGI_APPLICATION = "ordersite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ordersite.context_processors.roles",
+            ],
+        },
+    },
+]
+
+if not env_str("DATABASE_URL"):
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'ordersite.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Redis: cache and Celery broker -------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "ordersite",
+        "TIMEOUT": None,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }
+}
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_TIME_LIMIT = 15 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": 10.0},
+}
+
+# --- AWS and the pipeline ----------------------------------------------------------------
+AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
+# Only the local twin sets an endpoint; in AWS mode boto3 talks to the real services.
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "http://127.0.0.1:5055" if PIPELINE_MODE == "local" else "")
+TWIN_PORT = env_int("TWIN_PORT", 5055)
+
+PIPELINE_BUCKET = env_str("PIPELINE_BUCKET", "ordersite-local" if DEBUG else "")
+if not PIPELINE_BUCKET:
+    raise ImproperlyConfigured("PIPELINE_BUCKET is not set: set it to the pipeline's S3 bucket")
+RAW_PREFIX = env_str("RAW_PREFIX", "raw/")
+PROCESSED_PREFIX = env_str("PROCESSED_PREFIX", "processed/orders/")
+QUARANTINE_PREFIX = env_str("QUARANTINE_PREFIX", "quarantine/")
+MANIFEST_PREFIX = env_str("MANIFEST_PREFIX", "manifests/")
+ENRICHED_PREFIX = env_str("ENRICHED_PREFIX", "enriched/athena-results/")
+ORDERS_QUEUE_NAME = env_str("ORDERS_QUEUE_NAME", "ordersite-raw-events")
+ORDERS_DLQ_NAME = env_str("ORDERS_DLQ_NAME", "ordersite-raw-events-dlq")
+GLUE_DATABASE = env_str("GLUE_DATABASE", "ordersite")
+GLUE_TABLE = env_str("GLUE_TABLE", "orders")
+GLUE_CRAWLER = env_str("GLUE_CRAWLER", "ordersite-processed-orders")
+GLUE_CRAWLER_ROLE = env_str("GLUE_CRAWLER_ROLE", "arn:aws:iam::123456789012:role/ordersite-crawler")
+ATHENA_WORKGROUP = env_str("ATHENA_WORKGROUP", "ordersite")
+
+# The Lambda's business rule, shared with Django where it needs the same rules.
+STALE_STATUSES = env_str("STALE_STATUSES", "pending,cancelled")
+STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 30)
+
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
+UPLOAD_STALLED_MINUTES = env_int("UPLOAD_STALLED_MINUTES", 15)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
+
+# --- Production hardening ------------------------------------------------------------------
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

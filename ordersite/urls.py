@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from dashboard.views import report_api
+
+from .roles import ANALYSTS, user_has_role
+
+
+def home(request):
+    return redirect("dashboard:home" if user_has_role(request.user, ANALYSTS) else "pipeline_admin:uploads")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dashboard/", include("dashboard.urls")),
+    path("api/reports/<slug:slug>/", report_api, name="report_api"),
+    path("pipeline/", include("pipeline_admin.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PipelineAdminConfig(AppConfig):
+    name = "pipeline_admin"
+    verbose_name = "Pipeline admin"

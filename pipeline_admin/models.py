@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+
+
+class Upload(models.Model):
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "uploaded"
+        PROCESSING = "processing", "processing"
+        PROCESSED = "processed", "processed"
+        PROCESSED_WITH_REJECTS = "processed_with_rejects", "processed with rejects"
+        REJECTED = "rejected", "rejected"
+        FAILED = "failed", "failed"
+        STALLED = "stalled", "stalled"
+
+    FINAL = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.REJECTED, Status.FAILED}
+
+    key = models.CharField(max_length=512, unique=True)
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    as_of = models.DateField(null=True, blank=True)
+    column_mapping = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.UPLOADED, db_index=True)
+    status_reason = models.TextField(blank=True)
+    rows_in = models.IntegerField(null=True, blank=True)
+    rows_out = models.IntegerField(null=True, blank=True)
+    manifest = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.status})"
+
+
+class UploadEvent(models.Model):
+    """One status change of an upload: the small history shown on its page."""
+
+    upload = models.ForeignKey(Upload, related_name="events", on_delete=models.CASCADE)
+    status = models.CharField(max_length=32, choices=Upload.Status.choices)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class CrawlerRun(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running", "running"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    mode = models.CharField(max_length=16)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    tables_created = models.IntegerField(default=0)
+    tables_updated = models.IntegerField(default=0)
+    partitions_added = models.IntegerField(default=0)
+    schema_before = models.JSONField(default=list, blank=True)
+    schema_after = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.finished_at:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

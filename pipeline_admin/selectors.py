@@ -1,0 +1,52 @@
+"""Reads of the pipeline admin."""
+
+from django.db.models import Count, QuerySet
+
+from ordersite.roles import PIPELINE_ADMINS, user_has_role
+
+from .models import CrawlerRun, Upload
+
+
+def upload_list(*, user=None, status: str | None = None) -> QuerySet[Upload]:
+    uploads = Upload.objects.select_related("uploaded_by")
+    if user is not None and not user_has_role(user, PIPELINE_ADMINS):
+        uploads = uploads.filter(uploaded_by=user)
+    if status:
+        uploads = uploads.filter(status=status)
+    return uploads
+
+
+def upload_get(*, user, pk: int) -> Upload:
+    return upload_list(user=user).prefetch_related("events").get(pk=pk)
+
+
+def pipeline_status() -> dict:
+    counts = dict(Upload.objects.values_list("status").annotate(n=Count("id")).order_by())
+    last_crawl = CrawlerRun.objects.first()
+    return {
+        "uploads": {status: counts.get(status, 0) for status in Upload.Status.values},
+        "recent": [
+            {
+                "key": u.key,
+                "name": u.original_name,
+                "status": u.status,
+                "rows_in": u.rows_in,
+                "rows_out": u.rows_out,
+                "reason": u.status_reason,
+            }
+            for u in Upload.objects.all()[:20]
+        ],
+        "last_crawl": None
+        if last_crawl is None
+        else {
+            "state": last_crawl.state,
+            "started_at": last_crawl.started_at.isoformat(),
+            "finished_at": last_crawl.finished_at.isoformat() if last_crawl.finished_at else None,
+            "partitions_added": last_crawl.partitions_added,
+            "error": last_crawl.error,
+        },
+    }
+
+
+def crawl_runs(*, limit: int = 50) -> QuerySet[CrawlerRun]:
+    return CrawlerRun.objects.select_related("requested_by")[:limit]

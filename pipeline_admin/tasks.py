@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
+def uploads_sync() -> int:
+    return services.uploads_sync()
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500, ignore_result=True)
+def crawler_run(run_id: int) -> None:
+    services.crawl_execute(run_id=run_id)

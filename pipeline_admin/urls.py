@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pipeline_admin"
+urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("files/", views.uploads, name="uploads"),
+    path("files/refresh/", views.uploads_refresh, name="uploads_refresh"),
+    path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("crawler/", views.crawler, name="crawler"),
+    path("crawler/start/", views.crawler_start, name="crawler_start"),
+]

@@ -1,0 +1,58 @@
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+
+from ordersite.aws import aws_clients_clear
+from ordersite.roles import ANALYSTS, PIPELINE_ADMINS, UPLOADERS
+
+SHARED_DATA = Path(os.environ.get("ORDERSITE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "orders.csv").exists():
+        pytest.fail(f"the shared data set is missing at {SHARED_DATA}; set ORDERSITE_SHARED_DATA")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def twin(db):
+    """A fresh local AWS twin (moto server) with the pipeline's resources, and an empty cache."""
+    import filter_and_process_orders.storage as lambda_storage
+    from pipeline_admin.twin import twin_bootstrap
+
+    request = urllib.request.Request(settings.AWS_ENDPOINT_URL + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=5).close()
+    aws_clients_clear()
+    lambda_storage._s3 = None
+    twin_bootstrap()
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _user(username: str, role: str | None) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def uploader(db):
+    return _user("uploader", UPLOADERS)
+
+
+@pytest.fixture
+def analyst(db):
+    return _user("analyst", ANALYSTS)
+
+
+@pytest.fixture
+def pipeline_admin(db):
+    return _user("padmin", PIPELINE_ADMINS)
