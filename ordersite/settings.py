@@ -161,6 +161,10 @@ AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Only the local twin sets an endpoint; in AWS mode boto3 talks to the real services.
 AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "http://127.0.0.1:5055" if PIPELINE_MODE == "local" else "")
 TWIN_PORT = env_int("TWIN_PORT", 5055)
+if PIPELINE_MODE == "local":
+    # moto accepts any credentials; set placeholders so no real AWS profile is ever used.
+    for _name, _value in {"AWS_ACCESS_KEY_ID": "twin", "AWS_SECRET_ACCESS_KEY": "twin"}.items():
+        os.environ.setdefault(_name, _value)
 
 PIPELINE_BUCKET = env_str("PIPELINE_BUCKET", "ordersite-local" if DEBUG else "")
 if not PIPELINE_BUCKET:

@@ -7,14 +7,15 @@ from decimal import Decimal, InvalidOperation
 MAX_AMOUNT = Decimal("9999999999.99")  # decimal(12,2)
 CENTS = Decimal("0.01")
 
-_CURRENCY = re.compile(r"[^\d,.\-()+]")
+_CURRENCY = re.compile(r"^[A-Z]{3}(?=[\s\d(+\-$€£¥₹])|(?<=\d)\s*[A-Z]{3}$|[$€£¥₹₽¢\s'\u00a0\u202f]")
+_NUMBER_CHARS = re.compile(r"^[\d,.()+\-]+$")
 _THOUSANDS_COMMA = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 
 
 def parse_amount(text: str) -> Decimal | None:
     s = _CURRENCY.sub("", text.strip())
-    if not s:
+    if not s or not _NUMBER_CHARS.match(s):
         return None
     negative = False
     if s.startswith("(") and s.endswith(")"):

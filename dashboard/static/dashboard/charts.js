@@ -20,7 +20,7 @@
     }));
     const type = { line: "line", bar: "bar", donut: "doughnut" }[kind] || "bar";
     const scales = type === "doughnut" ? {} : { y: { beginAtZero: true }, y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, display: numeric.length > 1 } };
-    new Chart(canvas, { type, data: { labels, datasets: type === "doughnut" ? datasets.slice(0, 1) : datasets }, options: { responsive: true, animation: false, scales } });
+    new Chart(canvas, { type, data: { labels, datasets: type === "doughnut" ? datasets.slice(0, 1) : datasets }, options: { responsive: true, maintainAspectRatio: false, animation: false, scales } });
     canvas.dataset.drawn = "1";
   }
 
