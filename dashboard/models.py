@@ -17,3 +17,6 @@ class ReportResult(models.Model):
 
     class Meta:
         ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} v{self.data_version} at {self.computed_at:%Y-%m-%d %H:%M}"

@@ -69,8 +69,13 @@ def report_compute(*, slug: str, raw_params: dict) -> ReportResult:
     except EngineError as exc:
         record, _ = ReportResult.objects.update_or_create(
             cache_key=key,
-            defaults={"slug": slug, "params": stored_params, "data_version": version, "error": str(exc),
-                      "computed_at": timezone.now()},
+            defaults={
+                "slug": slug,
+                "params": stored_params,
+                "data_version": version,
+                "error": str(exc),
+                "computed_at": timezone.now(),
+            },
         )
         return record
     meta = {

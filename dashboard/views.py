@@ -51,7 +51,12 @@ def report_api(request, slug: str):
     body = {
         "columns": result.columns if result else [],
         "rows": result.rows if result else [],
-        "meta": {**(result.meta if result else {}), "fresh": view.fresh, "status": "ready" if view.fresh else "computing",
-                 "computed_at": result.computed_at.isoformat() if result else None, "error": result.error if result else ""},
+        "meta": {
+            **(result.meta if result else {}),
+            "fresh": view.fresh,
+            "status": "ready" if view.fresh else "computing",
+            "computed_at": result.computed_at.isoformat() if result else None,
+            "error": result.error if result else "",
+        },
     }
     return JsonResponse(body, status=200 if view.fresh else 202)

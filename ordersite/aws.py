@@ -4,7 +4,7 @@ Every AWS call in the Django project goes through `aws_client`, so the region an
 twin's endpoint are decided here once, and tests can drop the cache when they swap the backend.
 """
 
-from functools import lru_cache
+from functools import cache
 
 import boto3
 from botocore.config import Config
@@ -15,7 +15,7 @@ class AwsError(Exception):
     """An AWS call failed; the message says which service and what to do."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _client(service: str, region: str, endpoint: str):
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=3, read_timeout=30)
     return boto3.client(service, region_name=region, endpoint_url=endpoint or None, config=config)

@@ -33,13 +33,24 @@ def file_problem(upload) -> str | None:
     return None
 
 
+class MultipleFileField(forms.FileField):
+    """Several files at once; each is checked by `file_problem` so one bad file never blocks the rest."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".csv,.txt"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files:
+            raise forms.ValidationError("Choose at least one file.")
+        return files
+
+
 class UploadForm(forms.Form):
-    files = forms.FileField(widget=MultipleFileInput(attrs={"accept": ".csv,.txt", "multiple": True}))
+    files = MultipleFileField()
     as_of = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Backfills: the reference date for the stale-order rule instead of the upload time.",
     )
-
-    def clean_files(self):
-        return self.files.getlist("files")

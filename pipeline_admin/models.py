@@ -48,6 +48,9 @@ class UploadEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.upload_id} → {self.status}"
+
 
 class CrawlerRun(models.Model):
     class State(models.TextChoices):
@@ -69,6 +72,9 @@ class CrawlerRun(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"crawl {self.pk} ({self.state})"
 
     @property
     def duration_seconds(self) -> float | None:

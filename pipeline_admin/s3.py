@@ -37,7 +37,9 @@ def raw_object_put(*, fileobj: BinaryIO, key: str, metadata: dict[str, str]) -> 
             fileobj, _bucket(), key, ExtraArgs={"Metadata": metadata, "ContentType": "text/csv"}, Config=MULTIPART
         )
     except (BotoCoreError, ClientError) as exc:
-        raise S3Error(f"could not store {key} in S3 ({exc.__class__.__name__}); nothing was saved, please retry") from exc
+        raise S3Error(
+            f"could not store {key} in S3 ({exc.__class__.__name__}); nothing was saved, please retry"
+        ) from exc
 
 
 def object_list(*, prefix: str, limit: int = 1000, start_after: str = "") -> list[StoredObject]:

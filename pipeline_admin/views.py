@@ -23,7 +23,9 @@ def upload(request):
                 messages.error(request, problem)
                 continue
             try:
-                services.upload_create(user=request.user, fileobj=fileobj, name=fileobj.name, as_of=form.cleaned_data["as_of"])
+                services.upload_create(
+                    user=request.user, fileobj=fileobj, name=fileobj.name, as_of=form.cleaned_data["as_of"]
+                )
                 stored += 1
             except S3Error as exc:
                 messages.error(request, f"{fileobj.name}: {exc}")
@@ -37,7 +39,9 @@ def upload(request):
 def uploads(request):
     status = request.GET.get("status") or None
     page = Paginator(selectors.upload_list(user=request.user, status=status), 25).get_page(request.GET.get("page"))
-    template = "pipeline_admin/_upload_rows.html" if request.headers.get("HX-Request") else "pipeline_admin/uploads.html"
+    template = (
+        "pipeline_admin/_upload_rows.html" if request.headers.get("HX-Request") else "pipeline_admin/uploads.html"
+    )
     return render(request, template, {"page": page, "status": status or "", "statuses": Upload.Status.choices})
 
 

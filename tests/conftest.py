@@ -24,6 +24,7 @@ def shared_data() -> Path:
 def twin(db):
     """A fresh local AWS twin (moto server) with the pipeline's resources, and an empty cache."""
     import filter_and_process_orders.storage as lambda_storage
+
     from pipeline_admin.twin import twin_bootstrap
 
     request = urllib.request.Request(settings.AWS_ENDPOINT_URL + "/moto-api/reset", method="POST")

@@ -40,12 +40,25 @@ class Services:
     def start(self) -> None:
         redis = shutil.which("redis-server")
         if not redis:
-            raise pytest.UsageError("redis-server is not installed: run `make install` (it installs it) or apt-get install redis-server")
+            raise pytest.UsageError(
+                "redis-server is not installed: run `make install` (it installs it) or apt-get install redis-server"
+            )
         self.redis_port = free_port()
         self.redis_dir = tempfile.mkdtemp(prefix="ordersite-redis-")
         self.redis = subprocess.Popen(
-            [redis, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.redis_dir],
+            [
+                redis,
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.redis_dir,
+            ],
             stdout=subprocess.DEVNULL,
         )
         _wait_port(self.redis_port)

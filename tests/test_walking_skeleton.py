@@ -62,7 +62,9 @@ def test_status_summary_equals_the_expected_values(course_pipeline):
 
 def test_average_order_value_per_customer_equals_the_expected_values(course_pipeline):
     rows = report_rows("aov-by-customer")
-    expected = sorted(course_pipeline["sales_by_customer"], key=lambda r: (-Decimal(r["average_order_value"]), r["customer"]))
+    expected = sorted(
+        course_pipeline["sales_by_customer"], key=lambda r: (-Decimal(r["average_order_value"]), r["customer"])
+    )
     assert [(r["customer"], money(r["average_order_value"]), r["orders"]) for r in rows] == [
         (r["customer"], r["average_order_value"], r["orders"]) for r in expected
     ]
@@ -78,7 +80,10 @@ def test_kpis_equal_the_expected_values(course_pipeline):
     (row,) = report_rows("kpis")
     kpis = course_pipeline["kpis"]
     assert (money(row["revenue"]), row["orders"], money(row["average_order_value"]), row["customers"]) == (
-        kpis["revenue"], kpis["orders"], kpis["average_order_value"], kpis["customers"]
+        kpis["revenue"],
+        kpis["orders"],
+        kpis["average_order_value"],
+        kpis["customers"],
     )
 
 

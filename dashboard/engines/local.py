@@ -58,7 +58,11 @@ def _table_files() -> list[str]:
     files = []
     for partition in glue.partitions_list():
         prefix = partition["StorageDescriptor"]["Location"].split(f"s3://{settings.PIPELINE_BUCKET}/", 1)[-1]
-        files += [f"s3://{settings.PIPELINE_BUCKET}/{o.key}" for o in s3.objects_iter(prefix=prefix) if o.key.endswith(".parquet")]
+        files += [
+            f"s3://{settings.PIPELINE_BUCKET}/{o.key}"
+            for o in s3.objects_iter(prefix=prefix)
+            if o.key.endswith(".parquet")
+        ]
     return files
 
 
@@ -94,7 +98,8 @@ def duckdb_run(sql: str, params: list) -> QueryResult:
             con.execute(
                 "CREATE VIEW orders AS SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS customer, "
                 "NULL::DECIMAL(12,2) AS amount, NULL::VARCHAR AS status, NULL::DATE AS order_date, "
-                "NULL::VARCHAR AS source_key, NULL::TIMESTAMPTZ AS ingested_at, NULL::VARCHAR AS order_month WHERE false"
+                "NULL::VARCHAR AS source_key, NULL::TIMESTAMPTZ AS ingested_at, NULL::VARCHAR AS order_month "
+                "WHERE false"
             )
         cursor = con.execute(duck_sql, params)
         columns = [d[0] for d in cursor.description]

@@ -4,29 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ReportResult',
+            name="ReportResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cache_key', models.CharField(max_length=200, unique=True)),
-                ('slug', models.CharField(db_index=True, max_length=64)),
-                ('params', models.JSONField(default=dict)),
-                ('data_version', models.IntegerField(default=0)),
-                ('columns', models.JSONField(default=list)),
-                ('rows', models.JSONField(default=list)),
-                ('meta', models.JSONField(default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('computed_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cache_key", models.CharField(max_length=200, unique=True)),
+                ("slug", models.CharField(db_index=True, max_length=64)),
+                ("params", models.JSONField(default=dict)),
+                ("data_version", models.IntegerField(default=0)),
+                ("columns", models.JSONField(default=list)),
+                ("rows", models.JSONField(default=list)),
+                ("meta", models.JSONField(default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("computed_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['-computed_at'],
+                "ordering": ["-computed_at"],
             },
         ),
     ]

@@ -7,7 +7,9 @@ register = template.Library()
 
 @register.filter
 def query_string(params: dict) -> str:
-    return urlencode({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v not in ("", None)})
+    return urlencode(
+        {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in params.items() if v not in ("", None)}
+    )
 
 
 @register.filter
@@ -23,4 +25,3 @@ def humanize_column(name: str) -> str:
 @register.filter
 def chart_payload(result) -> dict:
     return {"columns": result.columns, "rows": result.rows}
-

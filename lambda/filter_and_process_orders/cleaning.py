@@ -1,10 +1,10 @@
 """Rows in, clean rows and reasons out. Pure: no I/O, no clock."""
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 from .mapping import missing_required
 from .values import canonical_status, date_order_evidence, parse_amount, parse_date

@@ -3,7 +3,7 @@
 import json
 import logging
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -46,7 +46,7 @@ def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
 
 def process_object(obj: ObjectEvent, config: Config) -> dict:
     started = time.monotonic()
-    ingested_at = datetime.now(timezone.utc)
+    ingested_at = datetime.now(UTC)
     body, metadata, size, etag = storage.open_object(obj.bucket, obj.key)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
     reference_date = _reference_date(metadata, obj)
@@ -106,7 +106,9 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
     rows_out = len(result.kept)
     if rows_out == 0 and result.rejected:
         status = "rejected"
-        manifest["reason"] = f"no row could be used: {result.rejected[0].reason} (line {result.rejected[0].line}) and more"
+        manifest["reason"] = (
+            f"no row could be used: {result.rejected[0].reason} (line {result.rejected[0].line}) and more"
+        )
     elif result.rejected:
         status = "processed_with_rejects"
     else:

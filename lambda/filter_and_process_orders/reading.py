@@ -3,8 +3,9 @@
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = [",", ";", "\t", "|"]

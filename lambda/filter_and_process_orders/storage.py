@@ -42,7 +42,12 @@ def source_id(key: str, etag: str, version_id: str) -> str:
 
 def open_object(bucket: str, key: str):
     response = s3_client().get_object(Bucket=bucket, Key=key)
-    return response["Body"], response.get("Metadata", {}), response["ContentLength"], response.get("ETag", "").strip('"')
+    return (
+        response["Body"],
+        response.get("Metadata", {}),
+        response["ContentLength"],
+        response.get("ETag", "").strip('"'),
+    )
 
 
 def write_parquet(bucket: str, key: str, rows: list[dict], source_key: str, ingested_at: datetime) -> None:

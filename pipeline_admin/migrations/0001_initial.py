@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,60 +14,118 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='CrawlerRun',
+            name="CrawlerRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mode', models.CharField(max_length=16)),
-                ('state', models.CharField(choices=[('running', 'running'), ('succeeded', 'succeeded'), ('failed', 'failed')], db_index=True, default='running', max_length=16)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('tables_created', models.IntegerField(default=0)),
-                ('tables_updated', models.IntegerField(default=0)),
-                ('partitions_added', models.IntegerField(default=0)),
-                ('schema_before', models.JSONField(blank=True, default=list)),
-                ('schema_after', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("mode", models.CharField(max_length=16)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("running", "running"), ("succeeded", "succeeded"), ("failed", "failed")],
+                        db_index=True,
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("tables_created", models.IntegerField(default=0)),
+                ("tables_updated", models.IntegerField(default=0)),
+                ("partitions_added", models.IntegerField(default=0)),
+                ("schema_before", models.JSONField(blank=True, default=list)),
+                ("schema_after", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Upload',
+            name="Upload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=512, unique=True)),
-                ('original_name', models.CharField(max_length=255)),
-                ('size', models.BigIntegerField()),
-                ('sha256', models.CharField(db_index=True, max_length=64)),
-                ('as_of', models.DateField(blank=True, null=True)),
-                ('column_mapping', models.JSONField(blank=True, default=dict)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.CharField(choices=[('uploaded', 'uploaded'), ('processing', 'processing'), ('processed', 'processed'), ('processed_with_rejects', 'processed with rejects'), ('rejected', 'rejected'), ('failed', 'failed'), ('stalled', 'stalled')], db_index=True, default='uploaded', max_length=32)),
-                ('status_reason', models.TextField(blank=True)),
-                ('rows_in', models.IntegerField(blank=True, null=True)),
-                ('rows_out', models.IntegerField(blank=True, null=True)),
-                ('manifest', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=512, unique=True)),
+                ("original_name", models.CharField(max_length=255)),
+                ("size", models.BigIntegerField()),
+                ("sha256", models.CharField(db_index=True, max_length=64)),
+                ("as_of", models.DateField(blank=True, null=True)),
+                ("column_mapping", models.JSONField(blank=True, default=dict)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "uploaded"),
+                            ("processing", "processing"),
+                            ("processed", "processed"),
+                            ("processed_with_rejects", "processed with rejects"),
+                            ("rejected", "rejected"),
+                            ("failed", "failed"),
+                            ("stalled", "stalled"),
+                        ],
+                        db_index=True,
+                        default="uploaded",
+                        max_length=32,
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True)),
+                ("rows_in", models.IntegerField(blank=True, null=True)),
+                ("rows_out", models.IntegerField(blank=True, null=True)),
+                ("manifest", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-id'],
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='UploadEvent',
+            name="UploadEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('uploaded', 'uploaded'), ('processing', 'processing'), ('processed', 'processed'), ('processed_with_rejects', 'processed with rejects'), ('rejected', 'rejected'), ('failed', 'failed'), ('stalled', 'stalled')], max_length=32)),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('upload', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='pipeline_admin.upload')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("uploaded", "uploaded"),
+                            ("processing", "processing"),
+                            ("processed", "processed"),
+                            ("processed_with_rejects", "processed with rejects"),
+                            ("rejected", "rejected"),
+                            ("failed", "failed"),
+                            ("stalled", "stalled"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "upload",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="pipeline_admin.upload"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
     ]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-
 from filter_and_process_orders.handler import lambda_handler
+
 from ordersite.aws import aws_client
 
 BUCKET = "ordersite-test"
@@ -67,7 +67,10 @@ def test_course_file_keeps_the_rows_the_stale_rule_allows(shared_data, event_tim
     manifest = manifest_for(key)
     assert manifest["rows_in"] == 200
     assert manifest["rows_out"] == kept
-    assert manifest["rows_in"] == kept + manifest["rows_dropped_by_rule"] + manifest["rows_rejected"] + manifest["rows_duplicate"]
+    assert (
+        manifest["rows_in"]
+        == kept + manifest["rows_dropped_by_rule"] + manifest["rows_rejected"] + manifest["rows_duplicate"]
+    )
 
 
 def test_as_of_metadata_wins_over_the_event_time(shared_data):

@@ -2,7 +2,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-
 from filter_and_process_orders.values import canonical_status, parse_amount, parse_date
 
 
@@ -50,6 +49,8 @@ def test_impossible_dates_give_none():
     assert parse_date("next tuesday") is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [("CANCELLED", "cancelled"), ("canceled", "cancelled"), (" Shipped ", "shipped")])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("CANCELLED", "cancelled"), ("canceled", "cancelled"), (" Shipped ", "shipped")]
+)
 def test_statuses_become_canonical_lower_case_words(text, expected):
     assert canonical_status(text) == expected

@@ -28,9 +28,20 @@ class Command(BaseCommand):
         if result.error:
             raise CommandError(result.error)
         if json:
-            self.stdout.write(_dumps({"columns": result.columns, "rows": result.rows, "meta": {**result.meta, "params": result.params, "computed_at": result.computed_at.isoformat()}}))
+            self.stdout.write(
+                _dumps(
+                    {
+                        "columns": result.columns,
+                        "rows": result.rows,
+                        "meta": {**result.meta, "params": result.params, "computed_at": result.computed_at.isoformat()},
+                    }
+                )
+            )
             return
-        widths = [max(len(str(c)), *(len(str(r[i])) for r in result.rows)) if result.rows else len(c) for i, c in enumerate(result.columns)]
+        widths = [
+            max(len(str(c)), *(len(str(r[i])) for r in result.rows)) if result.rows else len(c)
+            for i, c in enumerate(result.columns)
+        ]
         self.stdout.write("  ".join(c.ljust(w) for c, w in zip(result.columns, widths)))
         for row in result.rows:
             self.stdout.write("  ".join(str(v).ljust(w) for v, w in zip(row, widths)))

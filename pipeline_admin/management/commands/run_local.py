@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlparse
 
 import redis
@@ -37,8 +36,11 @@ class Command(BaseCommand):
         try:
             self._start_all()
             self._load_demo()
-            self.stdout.write(self.style.SUCCESS(f"\nordersite is ready at http://127.0.0.1:{WEB_PORT}/ "
-                                                 f"({time.monotonic() - started:.0f} s)"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nordersite is ready at http://127.0.0.1:{WEB_PORT}/ ({time.monotonic() - started:.0f} s)"
+                )
+            )
             self.stdout.write("Demo logins (local twin only):")
             call_command("demo_users", stdout=self.stdout)
             self.stdout.write(f"Logs: {self.var / 'log'}/  ·  Ctrl-C stops everything started here.")
@@ -63,8 +65,9 @@ class Command(BaseCommand):
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         log = open(self.var / "log" / f"{name}.log", "ab")
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=settings.BASE_DIR, start_new_session=True
+        )
         self.children.append((name, process))
         self.stdout.write(f"  started {name} (pid {process.pid})")
         return process
@@ -88,22 +91,43 @@ class Command(BaseCommand):
             url = urlparse(settings.REDIS_URL)
             binary = shutil.which("redis-server")
             if url.hostname not in {"127.0.0.1", "localhost"} or not binary:
-                raise CommandError(f"Redis is not answering at {settings.REDIS_URL}: start it, or install "
-                                   "redis-server (apt-get install redis-server) and run make run again")
-            self._spawn("redis", [binary, "--port", str(url.port or 6379), "--bind", "127.0.0.1", "--save", "",
-                                  "--dir", str(self.var)])
+                raise CommandError(
+                    f"Redis is not answering at {settings.REDIS_URL}: start it, or install "
+                    "redis-server (apt-get install redis-server) and run make run again"
+                )
+            self._spawn(
+                "redis",
+                [binary, "--port", str(url.port or 6379), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.var)],
+            )
             self._wait_for("Redis", self._redis_ok)
         if not twin_reachable():
             if not port_free(settings.TWIN_PORT):
-                raise CommandError(f"port {settings.TWIN_PORT} is in use by something that is not the twin; set TWIN_PORT")
+                raise CommandError(
+                    f"port {settings.TWIN_PORT} is in use by something that is not the twin; set TWIN_PORT"
+                )
             self._spawn("twin", [py, "manage.py", "twin", "serve"])
             self._wait_for("the local AWS twin", twin_reachable)
         call_command("migrate", verbosity=0, interactive=False)
         call_command("twin", "bootstrap", stdout=self.stdout)
-        self._spawn("celery-worker", [py, "-m", "celery", "-A", "ordersite", "worker", "--concurrency", "2",
-                                      "--loglevel", "INFO"])
-        self._spawn("celery-beat", [py, "-m", "celery", "-A", "ordersite", "beat", "--loglevel", "INFO",
-                                    "--schedule", str(self.var / "celerybeat-schedule")])
+        self._spawn(
+            "celery-worker",
+            [py, "-m", "celery", "-A", "ordersite", "worker", "--concurrency", "2", "--loglevel", "INFO"],
+        )
+        self._spawn(
+            "celery-beat",
+            [
+                py,
+                "-m",
+                "celery",
+                "-A",
+                "ordersite",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.var / "celerybeat-schedule"),
+            ],
+        )
         self._spawn("lambda-runtime", [py, "manage.py", "lambda_runtime"])
         self._spawn("web", [py, "manage.py", "runserver", f"127.0.0.1:{WEB_PORT}", "--noreload"])
         self._wait_for("the web server", lambda: not port_free(WEB_PORT))
@@ -111,15 +135,18 @@ class Command(BaseCommand):
     def _load_demo(self) -> None:
         from pipeline_admin.models import Upload
 
-        if Upload.objects.filter(original_name=DEMO_FILE.name, status=Upload.Status.PROCESSED).exists() and \
-                self._demo_in_twin():
+        if (
+            Upload.objects.filter(original_name=DEMO_FILE.name, status=Upload.Status.PROCESSED).exists()
+            and self._demo_in_twin()
+        ):
             self.stdout.write("demo data already loaded")
         else:
-            call_command("upload", str(DEMO_FILE), "--as-of", DEMO_AS_OF, "--wait", "--timeout", "120",
-                         stdout=self.stdout)
+            call_command(
+                "upload", str(DEMO_FILE), "--as-of", DEMO_AS_OF, "--wait", "--timeout", "120", stdout=self.stdout
+            )
         call_command("crawl", "--wait", stdout=self.stdout)
-        from dashboard.views import DASHBOARD
         from dashboard.services import report_refresh_request
+        from dashboard.views import DASHBOARD
 
         for slug in DASHBOARD:
             report_refresh_request(slug=slug, raw_params={})
@@ -140,7 +167,7 @@ class Command(BaseCommand):
         for _, process in reversed(self.children):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for name, process in reversed(self.children):
+        for _, process in reversed(self.children):
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:

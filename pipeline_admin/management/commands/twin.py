@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options):
         if action == "bootstrap":
             if not twin_reachable():
-                raise CommandError(f"the twin is not answering at {settings.AWS_ENDPOINT_URL}: start it with `manage.py twin serve`")
+                raise CommandError(
+                    f"the twin is not answering at {settings.AWS_ENDPOINT_URL}: start it with `manage.py twin serve`"
+                )
             twin_bootstrap()
             self.stdout.write(f"twin ready: bucket {settings.PIPELINE_BUCKET}, queue {settings.ORDERS_QUEUE_NAME}")
             return

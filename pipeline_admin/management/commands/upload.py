@@ -56,8 +56,12 @@ class Command(BaseCommand):
             services.uploads_sync()
             for u in Upload.objects.filter(pk__in=pending, status__in=Upload.FINAL):
                 pending.discard(u.pk)
-                self.stdout.write(f"{u.original_name}: {u.status} ({u.rows_in} rows in, {u.rows_out} out) {u.status_reason}")
+                self.stdout.write(
+                    f"{u.original_name}: {u.status} ({u.rows_in} rows in, {u.rows_out} out) {u.status_reason}"
+                )
             if pending:
                 time.sleep(1)
         if pending:
-            raise CommandError(f"{len(pending)} file(s) not processed after {timeout} s: is the Lambda runtime running?")
+            raise CommandError(
+                f"{len(pending)} file(s) not processed after {timeout} s: is the Lambda runtime running?"
+            )

@@ -1,0 +1,46 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+
+@pytest.fixture
+def crawled(twin, shared_data):
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", stdout=StringIO())
+    call_command("lambda_runtime", "--drain", stdout=StringIO())
+    call_command("crawl", "--wait", stdout=StringIO())
+
+
+def test_a_cold_dashboard_computes_each_card_once_and_then_shows_the_values(
+    client, crawled, analyst, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        first = client.get(reverse("dashboard:home"))
+    assert first.status_code == 200
+    assert len(callbacks) == 6  # one job per card
+    page = client.get(reverse("dashboard:home")).content.decode()
+    assert 'data-kpi="revenue">30205.10<' in page
+    assert 'data-kpi="orders">109<' in page
+    assert "computed" in page and "scanned" in page
+
+
+def test_the_report_api_returns_columns_rows_and_meta(client, crawled, analyst, django_capture_on_commit_callbacks):
+    client.force_login(analyst)
+    url = reverse("report_api", args=["status-summary"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.get(url).status_code == 202
+    body = client.get(url).json()
+    assert body["columns"] == ["status", "orders", "revenue"]
+    assert body["rows"] == [["confirmed", 63, "16769.94"], ["shipped", 46, "13435.16"]]
+    assert body["meta"]["engine"] == "duckdb"
+
+
+def test_bad_report_parameters_are_refused_with_a_message(client, twin, analyst):
+    client.force_login(analyst)
+    response = client.get(reverse("report_api", args=["kpis"]), {"start_date": "2025-13-01"})
+    assert response.status_code == 400
+    assert "start_date must be a date" in response.json()["error"]
+    response = client.get(reverse("report_api", args=["kpis"]), {"customer": "x' OR 1=1 --;"})
+    assert response.status_code == 400
