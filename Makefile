@@ -43,6 +43,7 @@ bench-dashboard: $(STAMP)
 	$(PY) bench/dashboard_bench.py
 
 bench-load: $(STAMP)
+	@bash scripts/system-deps.sh wrk
 	$(PY) bench/load_bench.py
 
 package: $(STAMP)
