@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean system-deps
+.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -14,16 +14,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP) system-deps
-
-# Redis (and Chromium for the browser tests) come from the distribution's packages.
-system-deps:
+install: $(STAMP)
 	@bash scripts/system-deps.sh
 
 run: install
 	$(PY) manage.py run_local
 
+# The browser tests drive the distribution's Chromium; it is installed here, not for `make run`.
 test: install
+	@bash scripts/system-deps.sh chromium
 	$(PY) -m pytest
 
 lint: $(STAMP)

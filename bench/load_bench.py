@@ -66,15 +66,45 @@ def main() -> None:
         cookie = "sessionid=" + stack.manage("shell", "-c", SESSION_SCRIPT).strip().splitlines()[-1]
         queries_before = int(stack.manage("shell", "-c", COUNT_SCRIPT).split()[-1])
         port = free_port()
-        stack.spawn([sys.executable, "-m", "gunicorn", "ordersite.wsgi", "-b", f"127.0.0.1:{port}", "-w",
-                     str(args.workers), "-k", "gthread", "--threads", "4"])
+        stack.spawn(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "ordersite.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                "4",
+            ]
+        )
         wait_port(port)
         paths = ["/dashboard/"] + [f"/api/reports/{slug}/" for slug in DASHBOARD_SLUGS]
         env = os.environ | {"BENCH_PATHS": ",".join(paths), "BENCH_COOKIE": cookie}
         result = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(args.users), "-d", f"{args.seconds}s", "--timeout", "5s", "--latency",
-             "-s", str(ROOT / "bench" / "load.lua"), f"http://127.0.0.1:{port}"],
-            env=env, capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                str(args.users),
+                "-d",
+                f"{args.seconds}s",
+                "--timeout",
+                "5s",
+                "--latency",
+                "-s",
+                str(ROOT / "bench" / "load.lua"),
+                f"http://127.0.0.1:{port}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         queries_after = int(stack.manage("shell", "-c", COUNT_SCRIPT).split()[-1])
     finally:
@@ -82,11 +112,15 @@ def main() -> None:
     stats = parse_wrk(result.stdout)
     print(result.stdout)
     print(f"users {args.users}, {args.seconds} s, gunicorn {args.workers} workers on 127.0.0.1")
-    print(f"requests/s {stats['rps']:.0f} · requests {stats['requests']} · p50 {stats['p50_ms']:.1f} ms · "
-          f"p99 {stats['p99_ms']:.1f} ms (target < 250 ms: {stats['p99_ms'] / 250:.2f}x of budget) · "
-          f"errors {stats['errors']}")
-    print(f"engine queries: {queries_after} for {len(DASHBOARD_SLUGS)} reports "
-          f"({queries_after - queries_before} during the load run; target 0, one per report in all)")
+    print(
+        f"requests/s {stats['rps']:.0f} · requests {stats['requests']} · p50 {stats['p50_ms']:.1f} ms · "
+        f"p99 {stats['p99_ms']:.1f} ms (target < 250 ms: {stats['p99_ms'] / 250:.2f}x of budget) · "
+        f"errors {stats['errors']}"
+    )
+    print(
+        f"engine queries: {queries_after} for {len(DASHBOARD_SLUGS)} reports "
+        f"({queries_after - queries_before} during the load run; target 0, one per report in all)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 for extra in "$@"; do command -v "$extra" >/dev/null || need+=("$extra"); done
-if [ "${ORDERSITE_BROWSER:-1}" = 1 ]; then command -v chromium >/dev/null || need+=(chromium); fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
   echo "missing ${need[*]}: install them with your package manager (apt-get install ${need[*]})"; exit 1; fi
