@@ -10,10 +10,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-# Playwright's sync API keeps an event loop in the test thread; Django's async guard would
-# refuse the test's own ORM calls (the documented setting for this case).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,8 +25,12 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Playwright's sync API keeps an event loop in the test thread while the browser lives;
+    # Django's async guard would refuse the tests' own ORM calls (the documented setting for
+    # this case), so it is set only for as long as the browser runs.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     path = chromium_path()
     if not path:
         pytest.fail("chromium is not installed: `make install` installs the distribution's package")
@@ -40,6 +40,7 @@ def browser():
         instance = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield instance
         instance.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
