@@ -139,7 +139,7 @@ def test_no_allow_statement_has_a_wildcard_action():
 def test_a_wildcard_resource_appears_only_where_the_template_says_why():
     reasons = template()["Metadata"]["ordersite"]["WildcardResources"]
     wildcard_sids = set()
-    for owner, statement in policy_statements():
+    for _owner, statement in policy_statements():
         for resource in as_list(statement["Resource"]):
             text = sub_text(resource)
             if text == "*":
