@@ -395,8 +395,9 @@ def test_the_secret_key_is_generated_and_read_from_secrets_manager_at_boot():
 def test_the_user_data_runs_the_site_behind_nginx_with_celery_and_redis_under_systemd():
     script = user_data_script()
     assert "${AppArtifactKey}" in script and "s3://${PipelineBucket}/" in script
-    for unit in ("ordersite-web", "ordersite-worker", "ordersite-beat", "redis6", "nginx"):
-        assert re.search(rf"systemctl (enable|restart)[^\n]*\b{unit}\b", script), unit
+    for unit in ("ordersite-web", "ordersite-worker", "ordersite-beat", "nginx", '"$redis_unit"'):
+        assert re.search(rf"systemctl (enable|restart)[^\n]* {re.escape(unit)}", script), unit
+    assert "dnf install -y -q redis6; then redis_unit=redis6" in script
     assert "gunicorn ordersite.wsgi:application --bind 127.0.0.1:8000" in script
     assert "proxy_pass http://127.0.0.1:8000" in script
     assert "celery -A ordersite worker" in script and "celery -A ordersite beat" in script
