@@ -25,7 +25,7 @@ from .template import (
 BASE_DIR = Path(settings.BASE_DIR)
 CHECKOV = BASE_DIR / ".venv-checkov" / "bin" / "checkov"
 BUCKET_PREFIXES = {"raw", "processed", "quarantine", "manifests", "enriched", "artifacts"}
-BUCKET_LEVEL_ACTIONS = {"s3:ListBucket", "s3:GetBucketLocation"}
+BUCKET_LEVEL_ACTIONS = {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl"}
 
 
 def user_data_script() -> str:
@@ -102,7 +102,12 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
         "s3:DeleteObject": {"processed", "quarantine", "manifests"},
         "s3:ListBucket": {"<bucket>"},
     }
-    assert s3_grants("CrawlerRole") == {"s3:GetObject": {"processed"}, "s3:ListBucket": {"<bucket>"}}
+    assert s3_grants("CrawlerRole") == {
+        "s3:GetObject": {"processed"},
+        "s3:ListBucket": {"<bucket>"},
+        "s3:GetBucketLocation": {"<bucket>"},
+        "s3:GetBucketAcl": {"<bucket>"},
+    }
     web = s3_grants("WebServerRole")
     assert web["s3:PutObject"] == {"raw", "enriched"}
     assert web["s3:GetObject"] == {"processed", "quarantine", "manifests", "enriched", "artifacts"}
