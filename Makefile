@@ -23,7 +23,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
-install: $(STAMP) $(CHECKOV_STAMP) system-deps
+install: $(STAMP) system-deps
 
 # Redis (and Chromium for the browser tests) come from the distribution's packages.
 system-deps:

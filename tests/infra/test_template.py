@@ -276,7 +276,7 @@ def test_the_lambda_environment_names_are_the_ones_the_code_reads():
     local_names = set(lambda_environment()) - {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"}
     assert local_names <= template_names
     config_source = (BASE_DIR / "lambda" / "filter_and_process_orders" / "config.py").read_text()
-    read_by_code = set(re.findall(r'environ\.get\("([A-Z_]+)"', config_source))
+    read_by_code = set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"', config_source))
     assert template_names == read_by_code
 
 
