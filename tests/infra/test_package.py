@@ -86,8 +86,45 @@ def test_packaging_the_same_code_twice_gives_the_same_artifacts(dist, tmp_path):
     assert all(first[k].read_bytes() == second[k].read_bytes() for k in first)
 
 
-def _deploy(tmp_path: Path, args: dict[str, str], with_fake_aws: bool) -> subprocess.CompletedProcess:
-    """Run infra/deploy.sh with a PATH holding only what it needs, and optionally a fake `aws` that logs calls."""
+# A stand-in for the AWS CLI: it logs every call and answers like CloudFormation would for an account
+# where the stack is in the state written in ./stack-status (absent: no stack yet).
+FAKE_AWS = """#!{python}
+import json, pathlib, sys
+here = pathlib.Path({folder!r})
+args = sys.argv[1:]
+with open(here / "aws.log", "a") as log:
+    log.write(json.dumps(args) + "\\n")
+status_file = here / "stack-status"
+if args[:1] == ["--version"]:
+    print("aws-cli/2.0.0 fake")
+elif args[:2] == ["sts", "get-caller-identity"]:
+    if {credentials!r}:
+        print("111122223333")
+    else:
+        sys.exit("Unable to locate credentials")
+elif args[:2] == ["cloudformation", "describe-stacks"]:
+    query = args[args.index("--query") + 1]
+    if not status_file.exists():
+        sys.exit("An error occurred (ValidationError): Stack with id ordersite does not exist")
+    if query.endswith("StackStatus"):
+        print(status_file.read_text())
+    elif "BucketName" in query:
+        print("ordersite-111122223333-eu-west-1")
+    else:
+        print("outputs table")
+elif args[:2] == ["cloudformation", "deploy"]:
+    status_file.write_text("CREATE_COMPLETE")
+elif args[:2] == ["s3", "cp"]:
+    assert pathlib.Path(args[-2]).is_file(), args
+else:
+    sys.exit("unexpected call: " + " ".join(args))
+"""
+
+
+def _deploy(
+    tmp_path: Path, args: dict[str, str], with_fake_aws: bool, credentials: bool = False
+) -> subprocess.CompletedProcess:
+    """Run infra/deploy.sh with a PATH holding only what it needs, and optionally the fake `aws`."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for tool in ("dirname", "cat", "bash"):
@@ -95,7 +132,7 @@ def _deploy(tmp_path: Path, args: dict[str, str], with_fake_aws: bool) -> subpro
         (bin_dir / tool).symlink_to(target)
     if with_fake_aws:
         (bin_dir / "aws").write_text(
-            f'#!/bin/bash\necho "$*" >> {tmp_path}/aws.log\n[ "$1" = --version ] && exit 0\nexit 3\n'
+            FAKE_AWS.format(python=sys.executable, folder=str(tmp_path), credentials=credentials)
         )
         (bin_dir / "aws").chmod(0o755)
     env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "HOME": str(tmp_path), **args}
@@ -124,12 +161,51 @@ def test_deploy_refuses_bad_arguments_before_calling_aws(tmp_path, dist, overrid
     result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist), **override}, with_fake_aws=True)
     assert result.returncode == 1
     assert message in result.stderr
-    assert (tmp_path / "aws.log").read_text().split("\n")[:-1] == ["--version"]
+    assert aws_calls(tmp_path) == [["--version"]]
+
+
+def aws_calls(tmp_path: Path) -> list[list[str]]:
+    return [json.loads(line) for line in (tmp_path / "aws.log").read_text().splitlines()]
 
 
 def test_deploy_stops_with_a_clear_message_when_the_cli_has_no_credentials(tmp_path, dist):
     result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True)
     assert result.returncode == 1
     assert "no working credentials" in result.stderr
-    calls = (tmp_path / "aws.log").read_text()
-    assert "cloudformation" not in calls and "s3 cp" not in calls
+    assert [call[:2] for call in aws_calls(tmp_path)] == [["--version"], ["sts", "get-caller-identity"]]
+
+
+def test_a_first_deploy_creates_the_bucket_then_uploads_then_deploys_with_the_artifact_keys(tmp_path, dist):
+    artifacts = {kind: path.name for kind, path in built(dist).items()}
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist), "PARAMS": "InstanceType=t3.medium"}, True, True)
+    assert result.returncode == 0, result.stderr
+    calls = aws_calls(tmp_path)
+    deploys = [c for c in calls if c[:2] == ["cloudformation", "deploy"]]
+    uploads = [c[-1] for c in calls if c[:2] == ["s3", "cp"]]
+    assert len(deploys) == 2
+    assert "LambdaCodeKey=" in deploys[0] and "AppArtifactKey=" in deploys[0]
+    assert uploads == [f"s3://ordersite-111122223333-eu-west-1/artifacts/{artifacts[k]}" for k in artifacts]
+    assert f"LambdaCodeKey=artifacts/{artifacts['lambda_zip']}" in deploys[1]
+    assert f"AppArtifactKey=artifacts/{artifacts['app_artifact']}" in deploys[1]
+    for deploy in deploys:
+        assert deploy[deploy.index("--stack-name") + 1] == "ordersite"
+        assert deploy[deploy.index("--template-file") + 1] == "infra/cloudformation.yaml"
+        assert "CAPABILITY_IAM" in deploy
+        assert {"AllowedCidr=203.0.113.7/32", "InstanceType=t3.medium"} <= set(deploy)
+    assert calls.index(deploys[0]) < calls.index(next(c for c in calls if c[:2] == ["s3", "cp"]))
+
+
+def test_a_later_deploy_uploads_and_deploys_once(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("UPDATE_COMPLETE")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    deploys = [c for c in aws_calls(tmp_path) if c[:2] == ["cloudformation", "deploy"]]
+    assert len(deploys) == 1 and "LambdaCodeKey=" not in deploys[0]
+
+
+def test_a_stack_that_failed_to_create_is_reported_and_left_alone(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("ROLLBACK_COMPLETE")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 1
+    assert "ROLLBACK_COMPLETE" in result.stderr and "delete-stack" in result.stderr
+    assert not [c for c in aws_calls(tmp_path) if c[:2] in (["cloudformation", "deploy"], ["s3", "cp"])]
