@@ -25,7 +25,8 @@ from .template import (
 BASE_DIR = Path(settings.BASE_DIR)
 CHECKOV = BASE_DIR / ".venv-checkov" / "bin" / "checkov"
 BUCKET_PREFIXES = {"raw", "processed", "quarantine", "manifests", "enriched", "artifacts"}
-BUCKET_LEVEL_ACTIONS = {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl"}
+LISTINGS = {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
+BUCKET_LEVEL_ACTIONS = LISTINGS | {"s3:GetBucketLocation", "s3:GetBucketAcl"}
 
 
 def user_data_script() -> str:
@@ -124,10 +125,10 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
 
 
 def test_list_bucket_is_only_granted_with_a_prefix_condition():
-    listings = [(o, s) for o, s in policy_statements() if "s3:ListBucket" in as_list(s["Action"])]
-    assert len(listings) == 3
+    listings = [(o, s) for o, s in policy_statements() if LISTINGS & set(as_list(s["Action"]))]
+    assert len(listings) == 4
     for owner, statement in listings:
-        assert as_list(statement["Action"]) == ["s3:ListBucket"], owner
+        assert len(as_list(statement["Action"])) == 1, owner
         prefixes = as_list(statement["Condition"]["StringLike"]["s3:prefix"])
         assert prefixes and all(p.rstrip("*").rstrip("/") in BUCKET_PREFIXES for p in prefixes), (owner, prefixes)
         assert all(p.endswith("/*") for p in prefixes), (owner, prefixes)
