@@ -416,6 +416,11 @@ def test_the_user_data_runs_the_site_behind_nginx_with_celery_and_redis_under_sy
     assert "[scripts-user, always]" in script, "an update must reinstall on the next boot"
 
 
+def test_the_user_data_fits_the_16_kb_that_ec2_accepts():
+    # The ${...} placeholders grow a little when substituted; leave room for them.
+    assert len(user_data_script().encode()) < 12 * 1024
+
+
 def test_the_alarm_watches_the_dead_letter_queue():
     alarm = resources()["DlqMessagesAlarm"]["Properties"]
     assert alarm["Namespace"] == "AWS/SQS" and alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
