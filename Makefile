@@ -4,8 +4,11 @@ PYTHON_BIN ?= $(shell for p in python3.13 python3.12 python3.11 python3; do comm
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins boto3 to a version our requirements cannot share, so it lives in a venv of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean
+.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean checkov
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -14,6 +17,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BIN) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
+
 install: $(STAMP)
 	@bash scripts/system-deps.sh
 
@@ -21,7 +30,7 @@ run: install
 	$(PY) manage.py run_local
 
 # The browser tests drive the distribution's Chromium; it is installed here, not for `make run`.
-test: install
+test: install $(CHECKOV_STAMP)
 	@bash scripts/system-deps.sh chromium
 	$(PY) -m pytest
 
@@ -48,5 +57,13 @@ bench-load: $(STAMP)
 package: $(STAMP)
 	$(PY) infra/package.py
 
+# make deploy STACK=name ALLOWED_CIDR=a.b.c.d/32 PANDAS_LAYER_ARN=arn:... [SITE_HOSTNAME= ALARM_EMAIL= PARAMS=]
+deploy: package
+	@PYTHON=$(PY) STACK="$(STACK)" ALLOWED_CIDR="$(ALLOWED_CIDR)" PANDAS_LAYER_ARN="$(PANDAS_LAYER_ARN)" \
+		SITE_HOSTNAME="$(SITE_HOSTNAME)" ALARM_EMAIL="$(ALARM_EMAIL)" PARAMS="$(PARAMS)" bash infra/deploy.sh
+
+checkov: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation -f infra/cloudformation.yaml
+
 clean:
-	rm -rf $(VENV) var build dist .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) var build dist .pytest_cache
