@@ -50,7 +50,7 @@ def orders_queue() -> str:
 
 
 def messages_peek(*, queue: str, limit: int = 500, hide_seconds: int = 2) -> list[dict]:
-    """Read messages without consuming them: they are never deleted and reappear after `hide_seconds`.
+    """Read messages without consuming them: they are never deleted and are made visible again.
 
     SQS has no "peek"; a receive hides each message for its visibility timeout, so a short one
     lets the real consumer (or the next peek) see them again almost at once.
@@ -71,6 +71,13 @@ def messages_peek(*, queue: str, limit: int = 500, hide_seconds: int = 2) -> lis
             if not fresh:
                 break
             seen.update((m["MessageId"], m) for m in fresh)
+        # Show them again at once, so a replay right after a peek finds every message.
+        handles = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(seen.values())
+        ]
+        for start in range(0, len(handles), 10):
+            client.change_message_visibility_batch(QueueUrl=url, Entries=handles[start : start + 10])
     except (BotoCoreError, ClientError) as exc:
         raise SqsError(f"could not read {queue}: {exc}") from exc
     return list(seen.values())
