@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean system-deps
+.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load bench-upload package deploy clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -44,6 +44,9 @@ bench-dashboard: $(STAMP)
 
 bench-load: $(STAMP)
 	$(PY) bench/load_bench.py
+
+bench-upload: $(STAMP)
+	$(PY) bench/upload_memory.py
 
 package: $(STAMP)
 	$(PY) infra/package.py
