@@ -12,7 +12,10 @@ from django.conf import settings
 
 from ordersite.aws import AwsError, aws_client
 
+# At most 4 parts of 8 MiB are held in memory at once (s3transfer's default buffers 10), so the
+# web server's memory stays flat whatever the file size.
 MULTIPART = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+MULTIPART.max_in_memory_upload_chunks = 4  # an s3transfer setting that boto3's constructor does not take
 
 
 class S3Error(AwsError):
