@@ -45,8 +45,15 @@ class Upload(models.Model):
         return bool(self.key)
 
     @property
+    def in_flight(self) -> bool:
+        return self.stored and self.status in self.IN_FLIGHT
+
+    @property
     def needs_mapping(self) -> bool:
-        """Rejected because a required column was not found: staff can map it and reprocess."""
+        """Rejected because a required column was not found: staff can map it and reprocess.
+
+        The Lambda's reason for a missing column reads "no order date column; headers were: …".
+        """
         return self.stored and self.status == self.Status.REJECTED and "column; headers were" in self.status_reason
 
 

@@ -80,10 +80,13 @@ def object_put_bytes(*, key: str, body: bytes, content_type: str) -> None:
         raise S3Error(f"could not write s3://{_bucket()}/{key}: {exc}") from exc
 
 
-def manifest_list() -> list[dict]:
-    """Every processing outcome the Lambda has written so far, oldest first (a later run wins)."""
-    stored = sorted(objects_iter(prefix=settings.MANIFEST_PREFIX), key=lambda o: o.last_modified)
-    return [json.loads(object_bytes(key=o.key)) for o in stored]
+def manifest_list(*, since: datetime | None = None) -> list[dict]:
+    """The processing outcomes the Lambda wrote (after `since`), oldest first so a later run wins.
+
+    Listing is cheap (a thousand keys a call); only manifests new enough to matter are read.
+    """
+    stored = [o for o in objects_iter(prefix=settings.MANIFEST_PREFIX) if since is None or o.last_modified >= since]
+    return [json.loads(object_bytes(key=o.key)) for o in sorted(stored, key=lambda o: o.last_modified)]
 
 
 def object_head(*, key: str) -> dict:

@@ -221,7 +221,9 @@ def uploads_sync() -> int:
     pending = {u.key: u for u in Upload.objects.filter(status__in=Upload.IN_FLIGHT, key__isnull=False)}
     if not pending:
         return 0
-    manifests = {m.get("source_key"): m for m in s3.manifest_list()}
+    # A manifest is written after its upload was queued; a minute of slack covers clock skew.
+    since = min(u.queued_at or u.uploaded_at for u in pending.values()) - timedelta(minutes=1)
+    manifests = {m.get("source_key"): m for m in s3.manifest_list(since=since)}
     dead = dlq_keys()
     changed = 0
     stalled_before = timezone.now() - timedelta(minutes=settings.UPLOAD_STALLED_MINUTES)

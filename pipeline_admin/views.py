@@ -118,19 +118,16 @@ def _upload_or_404(request, pk: int) -> Upload:
 @require_POST
 def upload_remap(request, pk: int):
     item = _upload_or_404(request, pk)
+    return _action(request, item, lambda: _remap(request, item), "Column mapping saved; the file is processed again.")
+
+
+def _remap(request, item: Upload) -> None:
     check = selectors.upload_header(upload=item)
     form = MappingForm(request.POST, header=check.header, initial_mapping=check.mapping)
     if not form.is_valid():
-        messages.error(
-            request, "Column mapping not saved: " + " ".join(e for errs in form.errors.values() for e in errs)
-        )
-        return redirect("pipeline_admin:upload_detail", pk=pk)
-    return _action(
-        request,
-        item,
-        lambda: actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping()),
-        "Column mapping saved; the file is being processed again.",
-    )
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        raise actions.ActionError(f"column mapping not saved: {errors}")
+    actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping())
 
 
 def _action(request, item: Upload, run, success: str):

@@ -352,3 +352,20 @@ def test_the_cli_uses_the_same_checks_and_asks_before_storing_a_duplicate(twin, 
     assert "the same content was already uploaded" in capsys.readouterr().err
     call_command("upload", str(path), "--allow-duplicate")
     assert Upload.objects.count() == 2
+
+
+def test_a_mapping_that_uses_one_header_twice_is_not_saved_and_says_why(client, twin, uploader):
+    upload = processed_upload(client, uploader, body=UNKNOWN_HEADER, name="export.csv")
+    mapping = {"order_id": "Ref", "order_date": "When", "amount": "When"}
+    text = client.post(reverse("pipeline_admin:upload_remap", args=[upload.pk]), mapping, follow=True).content
+    assert "each header can hold only one column" in text.decode()
+    assert "mapping" not in aws_client("s3").head_object(Bucket=settings.PIPELINE_BUCKET, Key=upload.key)["Metadata"]
+
+
+def test_the_detail_page_refreshes_itself_only_while_the_file_is_in_flight(client, twin, uploader):
+    upload = upload_create(user=uploader, fileobj=csv("orders.csv", ORDERS), name="orders.csv")
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload_detail", args=[upload.pk])
+    assert 'hx-trigger="every 3s"' in client.get(url).content.decode()
+    settle()
+    assert 'hx-trigger="every 3s"' not in client.get(url).content.decode()

@@ -86,7 +86,8 @@
         try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
         const result = (body.files || [])[0];
         if (!result) {
-          note(entry, entry.file.name + ": the server refused the upload (HTTP " + xhr.status + "); please retry", "error");
+          const errors = Object.values(body.errors || {}).flat().map((e) => e.message).join(" ");
+          note(entry, entry.file.name + ": not stored (HTTP " + xhr.status + ") " + (errors || "please retry"), "error");
         } else {
           show(entry, result);
         }
