@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -216,8 +217,24 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), manifest.get("reason", ""))
 
 
+SYNC_LOCK = "pipeline_admin:uploads_sync"
+
+
 def uploads_sync() -> int:
-    """Move in-flight uploads along from the manifests and the DLQ; returns how many changed."""
+    """Move in-flight uploads along from the manifests and the DLQ; returns how many changed.
+
+    Beat runs it every 10 s and staff can press "refresh": a lock in Redis keeps two runs from
+    recording the same change twice. A run that finds the lock taken changes nothing.
+    """
+    if not cache.add(SYNC_LOCK, "1", timeout=110):
+        return 0
+    try:
+        return _uploads_sync()
+    finally:
+        cache.delete(SYNC_LOCK)
+
+
+def _uploads_sync() -> int:
     pending = {u.key: u for u in Upload.objects.filter(status__in=Upload.IN_FLIGHT, key__isnull=False)}
     if not pending:
         return 0

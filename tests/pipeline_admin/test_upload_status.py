@@ -285,16 +285,19 @@ def test_the_list_filters_by_status_uploader_and_date_and_pages(client, twin, up
     client.force_login(pipeline_admin)
     url = reverse("pipeline_admin:uploads")
     first = client.get(url).content.decode()
+    second = client.get(url, {"page": 2}).content.decode()
     assert "page 1 of 2 · 28 files" in first
-    assert "f0.csv" in client.get(url, {"page": 2}).content.decode() or "f0.csv" in first
+    assert ">f1.csv</a>" in second and ">f1.csv</a>" not in first  # the oldest is on the last page
     failed = client.get(url, {"status": "failed"}).content.decode()
-    assert "f0.csv" in failed and "f2.csv" not in failed
+    assert ">f0.csv</a>" in failed and ">f2.csv</a>" not in failed
     mine = client.get(url, {"uploader": "padmin"}).content.decode()
-    assert "admin.csv" in mine and "f2.csv" not in mine
+    assert ">admin.csv</a>" in mine and ">f2.csv</a>" not in mine
     old = (timezone.now() - timedelta(days=10)).date().isoformat()
     dated = client.get(url, {"date_from": old, "date_to": old}).content.decode()
-    assert "f1.csv" in dated and "page 1 of 1 · 1 files" in dated
-    assert "status=failed&amp;page=2" not in failed
+    assert ">f1.csv</a>" in dated and "page 1 of 1 · 1 files" in dated
+    paged = client.get(url, {"status": "processed", "uploader": "uploader"}).content.decode()
+    assert "page 1 of 1 · 0 files" in paged
+    assert "?status=uploaded&page=2" in client.get(url, {"status": "uploaded"}).content.decode()  # pages keep filters
 
 
 def test_the_list_polls_itself_only_while_files_are_in_flight(client, twin, uploader):
@@ -369,3 +372,16 @@ def test_the_detail_page_refreshes_itself_only_while_the_file_is_in_flight(clien
     assert 'hx-trigger="every 3s"' in client.get(url).content.decode()
     settle()
     assert 'hx-trigger="every 3s"' not in client.get(url).content.decode()
+
+
+def test_a_sync_that_finds_another_one_running_changes_nothing(twin, uploader):
+    from django.core.cache import cache
+
+    from pipeline_admin.services import SYNC_LOCK
+
+    upload_create(user=uploader, fileobj=csv("orders.csv", ORDERS), name="orders.csv")
+    runtime_drain()
+    cache.add(SYNC_LOCK, "1", timeout=60)
+    assert uploads_sync() == 0
+    cache.delete(SYNC_LOCK)
+    assert uploads_sync() == 1
