@@ -67,6 +67,14 @@ def dlq_depth() -> int:
     return depth["waiting"] + depth["in_flight"]
 
 
+def dlq_depth_or_none() -> int | None:
+    """For the files page: an unreachable queue shows as unknown rather than breaking the page."""
+    try:
+        return dlq_depth()
+    except sqs.SqsError:
+        return None
+
+
 BROWSER_PREFIXES = {
     "raw": lambda: settings.RAW_PREFIX,
     "processed": lambda: settings.PROCESSED_PREFIX,

@@ -74,22 +74,21 @@ def upload_inspect(request):
 @role_required(UPLOADERS)
 def uploads(request):
     filters = UploadFilterForm(request.GET)
-    page = Paginator(selectors.upload_list(user=request.user, **filters.filters()), 25).get_page(
-        request.GET.get("page")
-    )
+    uploads = selectors.upload_list(user=request.user, **filters.filters())
+    page = Paginator(uploads, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
-        "in_flight": any(u.status in Upload.IN_FLIGHT for u in page),
-        "uploaders": selectors.uploaders() if user_has_role(request.user, PIPELINE_ADMINS) else [],
+        "in_flight": any(u.in_flight for u in page),
     }
-    template = (
-        "pipeline_admin/_upload_table.html" if request.headers.get("HX-Request") else "pipeline_admin/uploads.html"
-    )
-    return render(request, template, context)
+    if request.headers.get("HX-Request"):
+        return render(request, "pipeline_admin/_upload_table.html", context)
+    if user_has_role(request.user, PIPELINE_ADMINS):
+        context.update(uploaders=selectors.uploaders(), dlq=selectors.dlq_depth_or_none())
+    return render(request, "pipeline_admin/uploads.html", context)
 
 
 @role_required(UPLOADERS)

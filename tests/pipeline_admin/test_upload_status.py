@@ -176,6 +176,10 @@ def test_an_event_in_the_dlq_marks_its_upload_failed_and_replaying_it_processes_
     assert upload.status == Upload.Status.FAILED and "dead-letter queue" in upload.status_reason
     assert selectors.dlq_depth() >= 1  # reading the DLQ did not consume it
     client.force_login(pipeline_admin)
+    assert (
+        f'<span id="dlq-depth">{selectors.dlq_depth()}</span>'
+        in client.get(reverse("pipeline_admin:uploads")).content.decode()
+    )
     client.post(reverse("pipeline_admin:dlq_replay"))
     assert selectors.dlq_depth() == 0
     upload.refresh_from_db()
