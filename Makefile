@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load package deploy clean checkov
+.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load bench-upload package deploy clean checkov
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -53,6 +53,9 @@ bench-dashboard: $(STAMP)
 bench-load: $(STAMP)
 	@bash scripts/system-deps.sh wrk
 	$(PY) bench/load_bench.py
+
+bench-upload: $(STAMP)
+	$(PY) bench/upload_memory.py
 
 package: $(STAMP)
 	$(PY) infra/package.py

@@ -12,9 +12,9 @@ class UploadEventInline(admin.TabularInline):
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
     list_display = ["original_name", "status", "rows_in", "rows_out", "uploaded_by", "uploaded_at"]
-    list_filter = ["status", "uploaded_at"]
+    list_filter = ["status", "uploaded_at", "uploaded_by"]
     search_fields = ["original_name", "key", "sha256"]
-    readonly_fields = ["key", "sha256", "size", "manifest", "uploaded_at", "updated_at"]
+    readonly_fields = ["key", "sha256", "size", "manifest", "uploaded_at", "queued_at", "updated_at"]
     inlines = [UploadEventInline]
 
 

@@ -2,6 +2,9 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from .headers import COLUMNS, REQUIRED_COLUMNS
+from .models import Upload
+
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 
 
@@ -47,6 +50,23 @@ class MultipleFileField(forms.FileField):
         return files
 
 
+COLUMN_LABELS = {
+    "order_id": "Order id",
+    "order_date": "Order date",
+    "amount": "Amount",
+    "customer": "Customer",
+    "status": "Status",
+}
+
+
+def mapping_clean(value: dict) -> dict[str, str]:
+    if not isinstance(value, dict) or any(k not in COLUMNS for k in value):
+        raise forms.ValidationError(f"a column mapping names only {', '.join(COLUMNS)}")
+    if any(not isinstance(v, str) or len(v) > 200 for v in value.values()):
+        raise forms.ValidationError("each mapped header is text of at most 200 characters")
+    return {k: v for k, v in value.items() if v}
+
+
 class UploadForm(forms.Form):
     files = MultipleFileField()
     as_of = forms.DateField(
@@ -54,3 +74,48 @@ class UploadForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Backfills: the reference date for the stale-order rule instead of the upload time.",
     )
+    # Filled by the page's script when staff map an unrecognised header: {"order_date": "Data_order", ...}.
+    mapping = forms.JSONField(required=False, widget=forms.HiddenInput)
+    allow_duplicate = forms.BooleanField(
+        required=False, label="Store files again even if the same content was uploaded before"
+    )
+
+    def clean_mapping(self) -> dict[str, str]:
+        return mapping_clean(self.cleaned_data.get("mapping") or {})
+
+
+class MappingForm(forms.Form):
+    """Pick, for each column of the orders table, the header of this file that holds it."""
+
+    def __init__(self, *args, header: list[str], initial_mapping: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —")] + [(h, h) for h in header if h]
+        for column in (*REQUIRED_COLUMNS, *(c for c in COLUMNS if c not in REQUIRED_COLUMNS)):
+            self.fields[column] = forms.ChoiceField(
+                label=COLUMN_LABELS[column],
+                choices=choices,
+                required=column in REQUIRED_COLUMNS,
+                initial=initial_mapping.get(column, ""),
+            )
+
+    def clean(self):
+        data = super().clean()
+        chosen = [v for v in data.values() if v]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError("each header can hold only one column")
+        return data
+
+    def mapping(self) -> dict[str, str]:
+        return {column: header for column, header in self.cleaned_data.items() if header}
+
+
+class UploadFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "all")] + Upload.Status.choices)
+    uploader = forms.CharField(required=False, max_length=150)
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}

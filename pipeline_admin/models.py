@@ -11,10 +11,13 @@ class Upload(models.Model):
         REJECTED = "rejected", "rejected"
         FAILED = "failed", "failed"
         STALLED = "stalled", "stalled"
+        WITHDRAWN = "withdrawn", "output deleted"
 
-    FINAL = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.REJECTED, Status.FAILED}
+    FINAL = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.REJECTED, Status.FAILED, Status.WITHDRAWN}
+    IN_FLIGHT = {Status.UPLOADED, Status.PROCESSING, Status.STALLED}
 
-    key = models.CharField(max_length=512, unique=True)
+    # Empty for a file refused before it reached S3: it is kept so admins see every attempt.
+    key = models.CharField(max_length=512, unique=True, null=True, blank=True)
     original_name = models.CharField(max_length=255)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
@@ -22,6 +25,8 @@ class Upload(models.Model):
     column_mapping = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # When its S3 event was last sent (upload, reprocess, replay): the clock for "stalled".
+    queued_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.UPLOADED, db_index=True)
     status_reason = models.TextField(blank=True)
     rows_in = models.IntegerField(null=True, blank=True)
@@ -34,6 +39,22 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.status})"
+
+    @property
+    def stored(self) -> bool:
+        return bool(self.key)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.stored and self.status in self.IN_FLIGHT
+
+    @property
+    def needs_mapping(self) -> bool:
+        """Rejected because a required column was not found: staff can map it and reprocess.
+
+        The Lambda's reason for a missing column reads "no order date column; headers were: …".
+        """
+        return self.stored and self.status == self.Status.REJECTED and "column; headers were" in self.status_reason
 
 
 class UploadEvent(models.Model):

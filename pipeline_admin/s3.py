@@ -12,7 +12,10 @@ from django.conf import settings
 
 from ordersite.aws import AwsError, aws_client
 
+# At most 4 parts of 8 MiB are held in memory at once (s3transfer's default buffers 10), so the
+# web server's memory stays flat whatever the file size.
 MULTIPART = TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024, max_concurrency=4)
+MULTIPART.max_in_memory_upload_chunks = 4  # an s3transfer setting that boto3's constructor does not take
 
 
 class S3Error(AwsError):
@@ -77,12 +80,79 @@ def object_put_bytes(*, key: str, body: bytes, content_type: str) -> None:
         raise S3Error(f"could not write s3://{_bucket()}/{key}: {exc}") from exc
 
 
-def manifest_list() -> list[dict]:
-    """Every processing outcome the Lambda has written so far."""
-    return [json.loads(object_bytes(key=o.key)) for o in objects_iter(prefix=settings.MANIFEST_PREFIX)]
+def manifest_list(*, since: datetime | None = None) -> list[dict]:
+    """The processing outcomes the Lambda wrote (after `since`), oldest first so a later run wins.
+
+    Listing is cheap (a thousand keys a call); only manifests new enough to matter are read.
+    """
+    stored = [o for o in objects_iter(prefix=settings.MANIFEST_PREFIX) if since is None or o.last_modified >= since]
+    return [json.loads(object_bytes(key=o.key)) for o in sorted(stored, key=lambda o: o.last_modified)]
 
 
-def presigned_get(*, key: str, expires: int = 600) -> str:
-    return aws_client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires
-    )
+def object_head(*, key: str) -> dict:
+    try:
+        return aws_client("s3").head_object(Bucket=_bucket(), Key=key)
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not read s3://{_bucket()}/{key}: {exc}") from exc
+
+
+def object_head_bytes(*, key: str, size: int) -> bytes:
+    """The first bytes of an object, enough to read its header row."""
+    try:
+        response = aws_client("s3").get_object(Bucket=_bucket(), Key=key, Range=f"bytes=0-{size - 1}")
+        return response["Body"].read()
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not read s3://{_bucket()}/{key}: {exc}") from exc
+
+
+def object_metadata_replace(*, key: str, metadata: dict[str, str]) -> None:
+    """Copy an object onto itself with new metadata; S3 sends an ObjectCreated:Copy event for it."""
+    try:
+        aws_client("s3").copy(
+            {"Bucket": _bucket(), "Key": key},
+            _bucket(),
+            key,
+            ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE", "ContentType": "text/csv"},
+            Config=MULTIPART,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not update s3://{_bucket()}/{key}: {exc}") from exc
+
+
+def objects_delete(*, keys: list[str]) -> int:
+    client = aws_client("s3")
+    deleted = 0
+    try:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[start : start + 1000]]
+            response = client.delete_objects(Bucket=_bucket(), Delete={"Objects": batch, "Quiet": True})
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise S3Error(f"could not delete {first['Key']}: {first.get('Message', first.get('Code'))}")
+            deleted += len(batch)
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not delete objects in s3://{_bucket()}: {exc}") from exc
+    return deleted
+
+
+def object_page(*, prefix: str, token: str = "", limit: int = 50) -> tuple[list[StoredObject], str]:
+    """One page of a listing and the token of the next one ("" on the last page)."""
+    kwargs = {"Bucket": _bucket(), "Prefix": prefix, "MaxKeys": limit}
+    if token:
+        kwargs["ContinuationToken"] = token
+    try:
+        response = aws_client("s3").list_objects_v2(**kwargs)
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not list s3://{_bucket()}/{prefix}: {exc}") from exc
+    objects = [StoredObject(o["Key"], o["Size"], o["LastModified"]) for o in response.get("Contents", [])]
+    return objects, response.get("NextContinuationToken", "") if response.get("IsTruncated") else ""
+
+
+def presigned_get(*, key: str, expires: int = 600, filename: str = "") -> str:
+    params = {"Bucket": _bucket(), "Key": key}
+    if filename:
+        params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+    try:
+        return aws_client("s3").generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+    except (BotoCoreError, ClientError) as exc:
+        raise S3Error(f"could not sign a link to s3://{_bucket()}/{key}: {exc}") from exc

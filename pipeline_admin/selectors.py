@@ -1,23 +1,107 @@
 """Reads of the pipeline admin."""
 
+from datetime import date
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
+from . import s3, sqs
+from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect
 from .models import CrawlerRun, Upload
 
 
-def upload_list(*, user=None, status: str | None = None) -> QuerySet[Upload]:
+def upload_list(
+    *,
+    user=None,
+    status: str | None = None,
+    uploader: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Upload]:
     uploads = Upload.objects.select_related("uploaded_by")
     if user is not None and not user_has_role(user, PIPELINE_ADMINS):
         uploads = uploads.filter(uploaded_by=user)
     if status:
         uploads = uploads.filter(status=status)
+    if uploader:
+        uploads = uploads.filter(uploaded_by__username=uploader)
+    if date_from:
+        uploads = uploads.filter(uploaded_at__date__gte=date_from)
+    if date_to:
+        uploads = uploads.filter(uploaded_at__date__lte=date_to)
     return uploads
 
 
 def upload_get(*, user, pk: int) -> Upload:
-    return upload_list(user=user).prefetch_related("events").get(pk=pk)
+    return upload_list(user=user).prefetch_related("events__actor").get(pk=pk)
+
+
+def uploaders() -> list[str]:
+    """Usernames that have uploaded something, for the list's filter."""
+    return list(
+        Upload.objects.filter(uploaded_by__isnull=False)
+        .values_list("uploaded_by__username", flat=True)
+        .distinct()
+        .order_by("uploaded_by__username")
+    )
+
+
+def rejected_rows_url(*, upload: Upload) -> str:
+    """A short-lived link to the CSV of every rejected row, or "" when there are none."""
+    key = (upload.manifest or {}).get("rejected_key")
+    if not key:
+        return ""
+    return s3.presigned_get(key=key, filename=f"rejected-{upload.pk}.csv")
+
+
+def upload_header(*, upload: Upload) -> HeaderCheck:
+    """The header row of a stored file and what the Lambda's mapping makes of it."""
+    return header_inspect(sample=s3.object_head_bytes(key=upload.key, size=HEADER_SAMPLE_BYTES))
+
+
+def dlq_depth() -> int:
+    depth = sqs.queue_depth(queue=sqs.dlq_name())
+    return depth["waiting"] + depth["in_flight"]
+
+
+def dlq_depth_or_none() -> int | None:
+    """For the files page: an unreachable queue shows as unknown rather than breaking the page."""
+    try:
+        return dlq_depth()
+    except sqs.SqsError:
+        return None
+
+
+BROWSER_PREFIXES = {
+    "raw": lambda: settings.RAW_PREFIX,
+    "processed": lambda: settings.PROCESSED_PREFIX,
+    "quarantine": lambda: settings.QUARANTINE_PREFIX,
+    "manifests": lambda: settings.MANIFEST_PREFIX,
+    "enriched": lambda: settings.ENRICHED_PREFIX,
+}
+
+
+def bucket_summary() -> list[dict]:
+    """Object count, total size and newest change per area; cached a minute (it lists everything)."""
+    cached = cache.get("pipeline_admin:bucket_summary")
+    if cached is not None:
+        return cached
+    summary = []
+    for area, prefix in BROWSER_PREFIXES.items():
+        count, size, newest = 0, 0, None
+        for obj in s3.objects_iter(prefix=prefix()):
+            count, size = count + 1, size + obj.size
+            newest = max(newest, obj.last_modified) if newest else obj.last_modified
+        summary.append({"area": area, "prefix": prefix(), "count": count, "size": size, "last_modified": newest})
+    cache.set("pipeline_admin:bucket_summary", summary, 60)
+    return summary
+
+
+def bucket_page(*, area: str, token: str = "", limit: int = 50) -> tuple[list[s3.StoredObject], str]:
+    return s3.object_page(prefix=BROWSER_PREFIXES[area](), token=token, limit=limit)
 
 
 def pipeline_status() -> dict:

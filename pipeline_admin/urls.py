@@ -8,6 +8,12 @@ urlpatterns = [
     path("files/", views.uploads, name="uploads"),
     path("files/refresh/", views.uploads_refresh, name="uploads_refresh"),
     path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("upload/inspect/", views.upload_inspect, name="upload_inspect"),
+    path("files/<int:pk>/mapping/", views.upload_remap, name="upload_remap"),
+    path("files/<int:pk>/reprocess/", views.upload_reprocess, name="upload_reprocess"),
+    path("files/<int:pk>/delete-output/", views.upload_output_delete, name="upload_output_delete"),
+    path("files/dlq/replay/", views.dlq_replay, name="dlq_replay"),
+    path("bucket/", views.bucket, name="bucket"),
     path("crawler/", views.crawler, name="crawler"),
     path("crawler/start/", views.crawler_start, name="crawler_start"),
 ]

@@ -1,64 +1,211 @@
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required
+from ordersite.aws import AwsError
+from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
 
-from . import selectors, services
-from .forms import UploadForm, file_problem
+from . import actions, selectors, services
+from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
+from .headers import HEADER_SAMPLE_BYTES, header_inspect
 from .models import Upload
-from .s3 import S3Error
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
 
 
 @role_required(UPLOADERS)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        stored = 0
-        for fileobj in form.cleaned_data["files"]:
-            problem = file_problem(fileobj)
-            if problem:
-                messages.error(request, problem)
-                continue
-            try:
-                services.upload_create(
-                    user=request.user, fileobj=fileobj, name=fileobj.name, as_of=form.cleaned_data["as_of"]
-                )
-                stored += 1
-            except S3Error as exc:
-                messages.error(request, f"{fileobj.name}: {exc}")
-        if stored:
-            messages.success(request, f"{stored} file(s) stored; processing has started.")
+        outcomes = services.uploads_receive(
+            user=request.user, files=form.cleaned_data["files"], **_upload_options(form)
+        )
+        if _wants_json(request):
+            return JsonResponse({"files": [_outcome_json(o) for o in outcomes]})
+        for o in outcomes:
+            messages.add_message(request, OUTCOME_LEVEL[o.outcome], o.message)
+        if any(o.outcome in {"duplicate", "error"} for o in outcomes):
+            return render(request, "pipeline_admin/upload.html", {"form": form, "outcomes": outcomes})
         return redirect("pipeline_admin:uploads")
+    if request.method == "POST" and _wants_json(request):
+        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     return render(request, "pipeline_admin/upload.html", {"form": form})
+
+
+OUTCOME_LEVEL = {
+    "stored": messages.SUCCESS,
+    "refused": messages.ERROR,
+    "error": messages.ERROR,
+    "duplicate": messages.WARNING,
+}
+
+
+def _upload_options(form) -> dict:
+    return {
+        "as_of": form.cleaned_data["as_of"],
+        "column_mapping": form.cleaned_data["mapping"],
+        "allow_duplicate": form.cleaned_data["allow_duplicate"],
+    }
+
+
+def _outcome_json(outcome) -> dict:
+    url = reverse("pipeline_admin:upload_detail", args=[outcome.upload_id]) if outcome.upload_id else ""
+    return {"name": outcome.name, "outcome": outcome.outcome, "message": outcome.message, "url": url}
+
+
+@role_required(UPLOADERS)
+@require_POST
+def upload_inspect(request):
+    """The header of a file the browser has not sent yet (it sends the first KiBs) and its mapping."""
+    sample = request.FILES.get("sample")
+    if sample is None:
+        return JsonResponse({"problem": "no sample was sent"}, status=400)
+    check = header_inspect(sample=sample.read(HEADER_SAMPLE_BYTES))
+    return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
 @role_required(UPLOADERS)
 def uploads(request):
-    status = request.GET.get("status") or None
-    page = Paginator(selectors.upload_list(user=request.user, status=status), 25).get_page(request.GET.get("page"))
-    template = (
-        "pipeline_admin/_upload_rows.html" if request.headers.get("HX-Request") else "pipeline_admin/uploads.html"
-    )
-    return render(request, template, {"page": page, "status": status or "", "statuses": Upload.Status.choices})
+    filters = UploadFilterForm(request.GET)
+    uploads = selectors.upload_list(user=request.user, **filters.filters())
+    page = Paginator(uploads, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "in_flight": any(u.in_flight for u in page),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "pipeline_admin/_upload_table.html", context)
+    if user_has_role(request.user, PIPELINE_ADMINS):
+        context.update(uploaders=selectors.uploaders(), dlq=selectors.dlq_depth_or_none())
+    return render(request, "pipeline_admin/uploads.html", context)
 
 
 @role_required(UPLOADERS)
 def upload_detail(request, pk: int):
+    item = _upload_or_404(request, pk)
+    context = {"upload": item}
     try:
-        item = selectors.upload_get(user=request.user, pk=pk)
+        context["rejected_url"] = selectors.rejected_rows_url(upload=item)
+        if item.needs_mapping:
+            check = selectors.upload_header(upload=item)
+            context["header"] = check.header
+            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=check.mapping)
+    except AwsError as exc:
+        messages.error(request, str(exc))
+    return render(request, "pipeline_admin/upload_detail.html", context)
+
+
+def _upload_or_404(request, pk: int) -> Upload:
+    try:
+        return selectors.upload_get(user=request.user, pk=pk)
     except Upload.DoesNotExist:
         raise Http404 from None
-    return render(request, "pipeline_admin/upload_detail.html", {"upload": item})
+
+
+@role_required(UPLOADERS)
+@require_POST
+def upload_remap(request, pk: int):
+    item = _upload_or_404(request, pk)
+    return _action(request, item, lambda: _remap(request, item), "Column mapping saved; the file is processed again.")
+
+
+def _remap(request, item: Upload) -> None:
+    check = selectors.upload_header(upload=item)
+    form = MappingForm(request.POST, header=check.header, initial_mapping=check.mapping)
+    if not form.is_valid():
+        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        raise actions.ActionError(f"column mapping not saved: {errors}")
+    actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping())
+
+
+def _action(request, item: Upload, run, success: str):
+    try:
+        run()
+        messages.success(request, success)
+    except (AwsError, actions.ActionError) as exc:
+        messages.error(request, f"{item.original_name}: {exc}")
+    return redirect("pipeline_admin:upload_detail", pk=item.pk)
+
+
+@role_required(PIPELINE_ADMINS)
+@require_POST
+def upload_reprocess(request, pk: int):
+    item = _upload_or_404(request, pk)
+    return _action(
+        request,
+        item,
+        lambda: actions.upload_reprocess(upload=item, user=request.user),
+        "Reprocessing: the file's S3 event was sent again.",
+    )
+
+
+@role_required(PIPELINE_ADMINS)
+def upload_output_delete(request, pk: int):
+    item = _upload_or_404(request, pk)
+    if request.method != "POST":
+        return render(
+            request, "pipeline_admin/upload_output_delete.html", {"upload": item, "keys": actions.outputs_of(item)}
+        )
+    return _action(
+        request,
+        item,
+        lambda: actions.upload_output_delete(upload=item, user=request.user),
+        "Processed output deleted; the raw file is kept.",
+    )
+
+
+@role_required(PIPELINE_ADMINS)
+@require_POST
+def dlq_replay(request):
+    try:
+        moved = actions.dlq_replay(user=request.user)
+        messages.success(request, f"{moved} message(s) moved from the dead-letter queue back to the Lambda.")
+    except AwsError as exc:
+        messages.error(request, str(exc))
+    return redirect("pipeline_admin:uploads")
 
 
 @role_required(UPLOADERS)
 @require_POST
 def uploads_refresh(request):
-    services.uploads_sync()
-    return redirect("pipeline_admin:uploads")
+    try:
+        changed = services.uploads_sync()
+        messages.info(request, f"Status refreshed: {changed} file(s) changed.")
+    except AwsError as exc:
+        messages.error(request, f"Could not refresh the status: {exc}")
+    return redirect(request.POST.get("next") or reverse("pipeline_admin:uploads"))
+
+
+@role_required(PIPELINE_ADMINS)
+def bucket(request):
+    area = request.GET.get("area") or "raw"
+    if area not in selectors.BROWSER_PREFIXES:
+        raise Http404
+    try:
+        objects, next_token = selectors.bucket_page(area=area, token=request.GET.get("token", ""))
+        summary = selectors.bucket_summary()
+    except AwsError as exc:
+        messages.error(request, str(exc))
+        objects, next_token, summary = [], "", []
+    context = {
+        "area": area,
+        "objects": objects,
+        "next_token": next_token,
+        "summary": summary,
+        "first_page": not request.GET.get("token"),
+    }
+    return render(request, "pipeline_admin/bucket.html", context)
 
 
 @role_required(PIPELINE_ADMINS)

@@ -57,8 +57,12 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
         "bytes": size,
         "reference_date": reference_date.isoformat(),
         "upload_id": metadata.get("upload-id", ""),
+        "started_at": ingested_at.isoformat(),
         "errors": [],
     }
+    # Written first so the control plane can tell "being processed" from "still queued";
+    # the final manifest overwrites it under the same key.
+    storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", {**manifest, "status": "processing"})
     try:
         explicit = json.loads(metadata["mapping"]) if metadata.get("mapping") else None
         fmt, records = open_rows(body)

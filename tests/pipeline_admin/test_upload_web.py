@@ -40,6 +40,7 @@ def test_an_uploaded_file_reaches_processed_through_the_queue_and_the_runtime(cl
 
 
 def test_files_that_are_not_csv_are_refused_with_their_name_and_nothing_is_stored(client, twin, uploader):
+    """Refused files are recorded as rejected (so admins see the attempt) but never reach S3."""
     client.force_login(uploader)
     response = client.post(
         reverse("pipeline_admin:upload"),
@@ -49,7 +50,11 @@ def test_files_that_are_not_csv_are_refused_with_their_name_and_nothing_is_store
     text = response.content.decode()
     assert "photo.png: only .csv or .txt files can be uploaded" in text
     assert "book.csv: this is an Excel workbook" in text
-    assert Upload.objects.count() == 0
+    assert set(Upload.objects.values_list("original_name", "status", "key")) == {
+        ("photo.png", Upload.Status.REJECTED, None),
+        ("book.csv", Upload.Status.REJECTED, None),
+    }
+    assert "Contents" not in aws_client("s3").list_objects_v2(Bucket=settings.PIPELINE_BUCKET, Prefix="raw/")
 
 
 def test_safe_names_drop_path_parts_and_control_characters():

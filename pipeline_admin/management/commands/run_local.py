@@ -142,7 +142,15 @@ class Command(BaseCommand):
             self.stdout.write("demo data already loaded")
         else:
             call_command(
-                "upload", str(DEMO_FILE), "--as-of", DEMO_AS_OF, "--wait", "--timeout", "120", stdout=self.stdout
+                "upload",
+                str(DEMO_FILE),
+                "--as-of",
+                DEMO_AS_OF,
+                "--wait",
+                "--timeout",
+                "120",
+                "--allow-duplicate",  # the twin was reset: the same demo file is stored again
+                stdout=self.stdout,
             )
         call_command("crawl", "--wait", stdout=self.stdout)
         from dashboard.services import report_refresh_request

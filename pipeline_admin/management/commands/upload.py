@@ -1,3 +1,4 @@
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -28,8 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", type=date.fromisoformat, help="reference date for the stale rule (YYYY-MM-DD)")
         parser.add_argument("--wait", action="store_true", help="wait until every file is processed or rejected")
         parser.add_argument("--timeout", type=int, default=300)
+        parser.add_argument(
+            "--allow-duplicate", action="store_true", help="store a file even if the same content was uploaded before"
+        )
+        parser.add_argument("--mapping", type=json.loads, help='column mapping as JSON, e.g. {"order_date": "When"}')
 
-    def handle(self, *args, paths, as_of, wait, timeout, **options):
+    def handle(self, *args, paths, as_of, wait, timeout, allow_duplicate, mapping, **options):
         uploads = []
         for path in paths:
             if not path.is_file():
@@ -37,17 +42,30 @@ class Command(BaseCommand):
             fileobj = _LocalFile(path)
             problem = file_problem(fileobj)
             if problem:
+                services.upload_refuse(user=None, name=path.name, size=fileobj.size, reason=problem)
                 self.stderr.write(f"refused {problem}")
                 continue
             try:
-                uploads.append(services.upload_create(user=None, fileobj=fileobj, name=path.name, as_of=as_of))
+                uploads.append(
+                    services.upload_create(
+                        user=None,
+                        fileobj=fileobj,
+                        name=path.name,
+                        as_of=as_of,
+                        column_mapping=mapping,
+                        allow_duplicate=allow_duplicate,
+                    )
+                )
+            except services.DuplicateUpload as exc:
+                self.stderr.write(f"skipped {exc} (pass --allow-duplicate)")
+                continue
             except S3Error as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"stored {path} as {uploads[-1].key}")
         if wait and uploads:
             self._wait(uploads, timeout)
         if len(uploads) < len(paths):
-            raise CommandError(f"{len(paths) - len(uploads)} file(s) refused")
+            raise CommandError(f"{len(paths) - len(uploads)} file(s) not stored")
 
     def _wait(self, uploads: list[Upload], timeout: int) -> None:
         deadline = time.monotonic() + timeout

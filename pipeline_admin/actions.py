@@ -1,0 +1,127 @@
+"""Admin actions on stored uploads: reprocess, remap columns, delete output, replay the DLQ.
+
+Each one is a write that records who did it in the upload's history, so these are services;
+they live apart from `services` because they drive S3 and SQS together.
+"""
+
+import json
+import logging
+from urllib.parse import quote_plus
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import s3, sqs
+from .models import Upload, UploadEvent
+from .services import mapping_metadata, message_keys
+
+logger = logging.getLogger(__name__)
+
+
+class ActionError(Exception):
+    """The action cannot run on this upload; the message says why."""
+
+
+def outputs_of(upload: Upload) -> list[str]:
+    manifest = upload.manifest or {}
+    keys = list(manifest.get("outputs") or [])
+    if manifest.get("rejected_key"):
+        keys.append(manifest["rejected_key"])
+    if manifest.get("source_id"):
+        keys.append(f"{settings.MANIFEST_PREFIX}{manifest['source_id']}.json")
+    return keys
+
+
+def _requeued(upload: Upload, *, user, note: str) -> None:
+    """Back to `uploaded`: the old result is gone and a new event is on its way."""
+    upload.status = Upload.Status.UPLOADED
+    upload.status_reason = ""
+    upload.rows_in = upload.rows_out = None
+    upload.manifest = {}
+    upload.queued_at = timezone.now()
+    upload.save()
+    UploadEvent.objects.create(upload=upload, status=Upload.Status.UPLOADED, actor=user, note=note)
+    logger.info("%s: %s by %s", upload.key, note, user)
+
+
+def _stored(upload: Upload) -> None:
+    if not upload.key:
+        raise ActionError(f"{upload.original_name} was refused before it reached S3; upload it again instead")
+
+
+def _s3_event(key: str) -> str:
+    """The ObjectCreated notification S3 sends for `key`, for the queue the Lambda reads."""
+    head = s3.object_head(key=key)
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": settings.AWS_REGION,
+        "eventTime": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "bucket": {"name": settings.PIPELINE_BUCKET, "arn": f"arn:aws:s3:::{settings.PIPELINE_BUCKET}"},
+            "object": {"key": quote_plus(key), "size": head["ContentLength"], "eTag": head["ETag"].strip('"')},
+        },
+    }
+    return json.dumps({"Records": [record]})
+
+
+def upload_reprocess(*, upload: Upload, user) -> None:
+    """Send the file's S3 event again. Its previous output goes first, so rows are never doubled."""
+    _stored(upload)
+    event = _s3_event(upload.key)
+    s3.objects_delete(keys=outputs_of(upload))
+    sqs.message_send(queue=sqs.orders_queue(), body=event)
+    with transaction.atomic():
+        _requeued(upload, user=user, note="reprocess requested: previous output deleted, S3 event sent again")
+
+
+def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> None:
+    """Give the raw object a column mapping; S3's copy event makes the Lambda process it again."""
+    _stored(upload)
+    metadata = s3.object_head(key=upload.key).get("Metadata", {})
+    metadata["mapping"] = mapping_metadata(column_mapping)
+    s3.objects_delete(keys=outputs_of(upload))
+    s3.object_metadata_replace(key=upload.key, metadata=metadata)
+    with transaction.atomic():
+        upload.column_mapping = column_mapping
+        mapped = ", ".join(f"{column} ← {header}" for column, header in column_mapping.items() if header)
+        _requeued(upload, user=user, note=f"column mapping set ({mapped}); processing again")
+
+
+def upload_output_delete(*, upload: Upload, user) -> int:
+    """Delete the Parquet, rejected rows and manifest of an upload; the raw file stays."""
+    _stored(upload)
+    keys = outputs_of(upload)
+    deleted = s3.objects_delete(keys=keys)
+    with transaction.atomic():
+        upload.status = Upload.Status.WITHDRAWN
+        upload.status_reason = "processed output deleted; the raw file is kept and can be reprocessed"
+        upload.manifest = {}
+        upload.save()
+        UploadEvent.objects.create(
+            upload=upload, status=upload.status, actor=user, note=f"deleted {deleted} output object(s); raw kept"
+        )
+    logger.info("%s: output deleted by %s", upload.key, user)
+    return deleted
+
+
+def dlq_replay(*, user, max_messages: int = 1000) -> int:
+    """Move every message of the dead-letter queue back to the orders queue; returns how many."""
+    moved, keys = 0, set()
+    while moved < max_messages:
+        batch = sqs.messages_receive(queue=sqs.dlq_name(), max_messages=10, wait_seconds=0)
+        if not batch:
+            break
+        for message in batch:
+            sqs.message_send(queue=sqs.orders_queue(), body=message["Body"])
+            sqs.message_delete(queue=sqs.dlq_name(), receipt_handle=message["ReceiptHandle"])
+            keys.update(message_keys(message))
+            moved += 1
+    for upload in Upload.objects.filter(key__in=keys):
+        with transaction.atomic():
+            _requeued(upload, user=user, note="dead-letter queue replayed: S3 event sent to the Lambda again")
+    logger.info("DLQ replay by %s: %d message(s) moved", user, moved)
+    return moved
