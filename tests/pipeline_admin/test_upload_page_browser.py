@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from ordersite.roles import UPLOADERS, roles_ensure
 from pipeline_admin.models import Upload
@@ -72,5 +73,5 @@ def test_a_dropped_file_is_uploaded_and_a_duplicate_is_stored_only_after_confirm
     page.wait_for_selector("text=the same content was already uploaded")
     assert Upload.objects.count() == 1
     page.click("text=Store it again")
-    page.wait_for_function("document.querySelectorAll('#file-list .note.ok').length === 2")
+    expect(page.locator("#file-list .note.ok")).to_have_count(2)
     assert Upload.objects.count() == 2
