@@ -11,3 +11,13 @@ def uploads_sync() -> int:
 @shared_task(time_limit=3600, soft_time_limit=3500, ignore_result=True)
 def crawler_run(run_id: int) -> None:
     services.crawl_execute(run_id=run_id)
+
+
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+def crawler_auto_check() -> None:
+    services.crawl_auto_check()
+
+
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+def crawler_scheduled() -> None:
+    services.crawl_start(trigger="schedule")

@@ -10,4 +10,6 @@ urlpatterns = [
     path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
     path("crawler/", views.crawler, name="crawler"),
     path("crawler/start/", views.crawler_start, name="crawler_start"),
+    path("crawler/runs/<int:pk>/", views.crawler_run, name="crawler_run"),
+    path("crawler/catalog/", views.catalog, name="catalog"),
 ]
