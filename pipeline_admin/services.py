@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -153,19 +153,29 @@ def crawl_runs_expire() -> int:
     return expired
 
 
+def _crawl_request_once(*, user, trigger: str) -> tuple[CrawlerRun, bool] | None:
+    crawl_runs_expire()
+    try:
+        with transaction.atomic():
+            return CrawlerRun.objects.create(requested_by=user, trigger=trigger, mode=settings.PIPELINE_MODE), True
+    except IntegrityError:  # the one-running-crawl constraint: another crawl is running
+        running = CrawlerRun.objects.filter(state=CrawlerRun.State.RUNNING).first()
+        return (running, False) if running is not None else None  # None: it finished meanwhile
+
+
 def crawl_request(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
     """The running crawl, or a new one; the bool says whether a new one was created."""
-    crawl_runs_expire()
-    for _ in range(3):
+    for attempt in range(10):
         try:
-            with transaction.atomic():
-                run = CrawlerRun.objects.create(requested_by=user, trigger=trigger, mode=settings.PIPELINE_MODE)
-            return run, True
-        except IntegrityError:  # the one-running-crawl constraint: someone else's crawl is running
-            running = CrawlerRun.objects.filter(state=CrawlerRun.State.RUNNING).first()
-            if running is not None:
-                return running, False
-    raise CrawlerError("could not record a crawl request: crawls are starting and finishing too fast, try again")
+            result = _crawl_request_once(user=user, trigger=trigger)
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            result = None  # SQLite lets one writer in at a time: wait for the other request
+        if result is not None:
+            return result
+        time.sleep(min(0.02 * 2**attempt, 0.5))
+    raise CrawlerError("could not record the crawl request: the database stayed busy, please try again")
 
 
 def crawl_start(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
