@@ -206,6 +206,17 @@ def test_a_glue_crawl_already_running_is_joined_not_reported_as_an_error(twin, c
     assert len(glue.crawls_list()) == 1
 
 
+def test_a_glue_crawl_stopped_from_outside_is_reported_as_failed(twin, crawl_transition):
+    crawl_transition(progression="manual", times=10**6)
+    thread, polled, box = crawl_in_thread()
+    assert polled.wait(timeout=30), box
+    aws_client("glue").stop_crawler(Name=settings.GLUE_CRAWLER)  # someone cancels it in the console
+    crawl_transition(progression="immediate")
+    thread.join(timeout=30)
+    assert isinstance(box.get("error"), CrawlerError)
+    assert str(box["error"]) == "crawl stopped: Glue gave no message"
+
+
 def test_a_glue_crawl_that_does_not_finish_in_time_fails_with_the_timeout(twin, crawl_transition):
     crawl_transition(progression="manual", times=10**6)
     with pytest.raises(CrawlerError, match="did not finish within 0 s"):
