@@ -133,7 +133,7 @@ def uploads_sync() -> int:
 
 
 # --- Crawler control ---------------------------------------------------------------------
-AUTO_CRAWL_DUE_KEY = "crawler:auto-due"
+NEW_DATA_AT_KEY = "crawler:new-data-at"  # when processed data last arrived (epoch seconds)
 NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
 
 
@@ -220,6 +220,8 @@ def crawl_execute(*, run_id: int) -> CrawlerRun:
     if run.state == CrawlerRun.State.SUCCEEDED:
         from dashboard.services import data_version_bump
 
+        _new_data_seen(crawl_started=run.started_at.timestamp())
+
         try:
             data_version_bump()
         except Exception:
@@ -233,20 +235,28 @@ def crawl_after_new_data() -> None:
     if not settings.CRAWLER_AUTO:
         return
     try:
-        cache.set(AUTO_CRAWL_DUE_KEY, time.time() + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS, timeout=None)
+        cache.set(NEW_DATA_AT_KEY, time.time(), timeout=None)
     except Exception:  # Redis down: the schedule or an admin crawls instead; the upload must not fail
         logger.warning("could not schedule the automatic crawl: cache unavailable")
 
 
+def _new_data_seen(*, crawl_started: float) -> None:
+    """A crawl that started after the newest data arrived has catalogued it: no automatic crawl needed."""
+    try:
+        arrived = cache.get(NEW_DATA_AT_KEY)
+        if arrived is not None and arrived <= crawl_started:
+            cache.delete(NEW_DATA_AT_KEY)
+    except Exception:
+        logger.warning("could not clear the automatic crawl signal: cache unavailable")
+
+
 def crawl_auto_check(*, now: float | None = None) -> CrawlerRun | None:
-    """Start the automatic crawl once it is due; returns the new run, if one was started."""
+    """Start the automatic crawl once new data has been quiet for the debounce period."""
     now = time.time() if now is None else now
-    due = cache.get(AUTO_CRAWL_DUE_KEY)
-    if due is None or due > now:
+    arrived = cache.get(NEW_DATA_AT_KEY)
+    if arrived is None or arrived + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
         return None
     run, created = crawl_start(trigger=CrawlerRun.Trigger.AUTO)
-    if not created:
-        return None  # a crawl is running and may have missed the new data: keep the signal for later
-    if cache.get(AUTO_CRAWL_DUE_KEY) == due:  # more data in the meantime keeps its own, later, due time
-        cache.delete(AUTO_CRAWL_DUE_KEY)
-    return run
+    # A crawl already running may have started before the data arrived: the signal stays until a
+    # crawl that started later succeeds (crawl_execute clears it).
+    return run if created else None

@@ -35,14 +35,22 @@ def test_processed_uploads_lead_to_one_automatic_crawl_once_the_debounce_has_pas
     assert CrawlerRun.objects.count() == 1
 
 
-def test_an_automatic_crawl_due_while_another_crawl_runs_waits_for_it(processed, settings):
+def test_data_that_arrives_during_a_crawl_gets_its_own_automatic_crawl_afterwards(processed, settings):
+    running, _ = services.crawl_request()
     processed(JANUARY)
     services.uploads_sync()
-    running, _ = services.crawl_request()
     later = time.time() + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS + 1
-    assert services.crawl_auto_check(now=later) is None
-    services.crawl_execute(run_id=running.pk)
+    assert services.crawl_auto_check(now=later) is None  # never a second crawl alongside
+    services.crawl_execute(run_id=running.pk)  # it started before the data arrived
     assert services.crawl_auto_check(now=later).trigger == "auto"
+
+
+def test_a_crawl_started_after_the_new_data_makes_the_automatic_crawl_unnecessary(processed, settings):
+    processed(JANUARY)
+    services.uploads_sync()
+    services.crawl_execute(run_id=services.crawl_request()[0].pk)
+    assert services.crawl_auto_check(now=time.time() + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS + 1) is None
+    assert CrawlerRun.objects.count() == 1
 
 
 def test_automatic_crawls_can_be_switched_off(processed, settings):
