@@ -27,7 +27,10 @@ def user_roles(user) -> set[str]:
         return set()
     if user.is_superuser:
         return set(ALL_ROLES)
-    return set(user.groups.values_list("name", flat=True))
+    # One query per request: the user object lives for one request, and every check asks.
+    if not hasattr(user, "_ordersite_roles"):
+        user._ordersite_roles = frozenset(user.groups.values_list("name", flat=True))
+    return set(user._ordersite_roles)
 
 
 def user_has_role(user, *roles: str) -> bool:

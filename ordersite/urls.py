@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.urls import include, path
 
 from dashboard.views import report_api
 
 from .roles import ANALYSTS, user_has_role
+from .views import LoginView
 
 
 def home(request):
@@ -15,7 +15,7 @@ def home(request):
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("dashboard.urls")),
     path("api/reports/<slug:slug>/", report_api, name="report_api"),

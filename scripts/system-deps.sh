@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the distribution packages ordersite needs when they are missing and we may.
 set -euo pipefail
+# Extra command names may be passed (e.g. wrk for the load benchmark).
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
-if [ "${ORDERSITE_BROWSER:-1}" = 1 ]; then command -v chromium >/dev/null || need+=(chromium); fi
+for extra in "$@"; do command -v "$extra" >/dev/null || need+=("$extra"); done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
   echo "missing ${need[*]}: install them with your package manager (apt-get install ${need[*]})"; exit 1; fi

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 
 from ordersite.aws import aws_clients_clear
-from ordersite.roles import ANALYSTS, PIPELINE_ADMINS, UPLOADERS
+from ordersite.roles import ANALYSTS, PIPELINE_ADMINS, UPLOADERS, roles_ensure
 
 SHARED_DATA = Path(os.environ.get("ORDERSITE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -38,6 +38,7 @@ def twin(db):
 
 
 def _user(username: str, role: str | None) -> User:
+    roles_ensure()  # transactional tests flush the groups the migration created
     user = User.objects.create_user(username=username, password="pw-" + username)
     if role:
         user.groups.add(Group.objects.get(name=role))

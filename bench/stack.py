@@ -1,0 +1,99 @@
+"""A throwaway local stack for benchmarks: private Redis, the twin, a temporary database,
+the course data processed and crawled. Everything binds to 127.0.0.1 on free ports."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_port(port: int, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing answered on 127.0.0.1:{port}")
+
+
+class Stack:
+    def __init__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="ordersite-bench-"))
+        self.processes: list[subprocess.Popen] = []
+        self.redis_port, self.twin_port = free_port(), free_port()
+        self.env = os.environ | {
+            "PIPELINE_MODE": "local",
+            "DEBUG": "1",
+            "LOG_LEVEL": "WARNING",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.twin_port}",
+            "TWIN_PORT": str(self.twin_port),
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "PIPELINE_BUCKET": "ordersite-bench",
+            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+        }
+
+    def spawn(self, argv: list[str], **kwargs) -> subprocess.Popen:
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            **kwargs,
+        )
+        self.processes.append(process)
+        return process
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=False
+        )
+        if result.returncode:
+            raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def start(self) -> "Stack":
+        redis = shutil.which("redis-server")
+        if not redis:
+            raise SystemExit("redis-server is missing: run `make install`")
+        self.spawn([redis, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.tmp)])
+        self.spawn([sys.executable, "manage.py", "twin", "serve"])
+        wait_port(self.redis_port)
+        wait_port(self.twin_port)
+        self.manage("migrate", "--noinput", "-v", "0")
+        self.manage("twin", "bootstrap")
+        return self
+
+    def load_course_data(self, csv_path: Path) -> None:
+        self.manage("upload", str(csv_path), "--as-of", "2025-06-01")
+        self.manage("lambda_runtime", "--drain")
+        self.manage("pipeline_status")
+        self.manage("crawl", "--wait")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)

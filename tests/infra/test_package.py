@@ -1,0 +1,211 @@
+"""`make package` (infra/package.py) and `make deploy` (infra/deploy.sh), without reaching AWS."""
+
+import json
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+GOOD_ARGS = {
+    "STACK": "ordersite",
+    "ALLOWED_CIDR": "203.0.113.7/32",
+    "PANDAS_LAYER_ARN": "arn:aws:lambda:eu-west-1:111122223333:layer:AWSSDKPandas-Python312:9",
+}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "infra" / "package.py"), "--dist", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def built(dist: Path) -> dict[str, Path]:
+    return {kind: dist / name for kind, name in json.loads((dist / "artifacts.json").read_text()).items()}
+
+
+def test_the_lambda_zip_holds_the_handler_and_no_django_code(dist):
+    names = zipfile.ZipFile(built(dist)["lambda_zip"]).namelist()
+    assert "filter_and_process_orders/handler.py" in names
+    assert all(name.startswith("filter_and_process_orders/") for name in names)
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    with zipfile.ZipFile(built(dist)["lambda_zip"]) as archive:
+        sources = [archive.read(name).decode() for name in names if name.endswith(".py")]
+    assert not any("import django" in s or "from django" in s for s in sources)
+
+
+def test_the_zipped_handler_imports_on_its_own_without_loading_django(dist, tmp_path):
+    zipfile.ZipFile(built(dist)["lambda_zip"]).extractall(tmp_path)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import filter_and_process_orders.handler as h; assert callable(h.lambda_handler);"
+        "assert h.__file__.startswith(sys.argv[1]), h.__file__;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'django', 'ordersite', 'pipeline_admin'}))"
+    )
+    # -I: neither the repository nor PYTHONPATH is on the path, as in the Lambda runtime.
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", probe, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_app_artifact_holds_the_site_and_the_cleaning_code_but_not_the_tests(dist):
+    names = set(tarfile.open(built(dist)["app_artifact"]).getnames())
+    for needed in (
+        "manage.py",
+        "requirements.txt",
+        "ordersite/settings.py",
+        "ordersite/wsgi.py",
+        "ordersite/celery.py",
+        "dashboard/reports/__init__.py",
+        "lambda/filter_and_process_orders/cleaning.py",
+    ):
+        assert needed in names, needed
+    assert not any(n.startswith(("tests/", ".venv", "dist/", "var/", "infra/", ".git")) for n in names)
+    assert not any("__pycache__" in n for n in names)
+
+
+def test_packaging_the_same_code_twice_gives_the_same_artifacts(dist, tmp_path):
+    subprocess.run(
+        [sys.executable, str(BASE_DIR / "infra" / "package.py"), "--dist", str(tmp_path)], check=True, timeout=120
+    )
+    first, second = built(dist), built(tmp_path)
+    assert {k: p.name for k, p in first.items()} == {k: p.name for k, p in second.items()}
+    assert all(first[k].read_bytes() == second[k].read_bytes() for k in first)
+
+
+# A stand-in for the AWS CLI: it logs every call and answers like CloudFormation would for an account
+# where the stack is in the state written in ./stack-status (absent: no stack yet).
+FAKE_AWS = """#!{python}
+import json, pathlib, sys
+here = pathlib.Path({folder!r})
+args = sys.argv[1:]
+with open(here / "aws.log", "a") as log:
+    log.write(json.dumps(args) + "\\n")
+status_file = here / "stack-status"
+if args[:1] == ["--version"]:
+    print("aws-cli/2.0.0 fake")
+elif args[:2] == ["sts", "get-caller-identity"]:
+    if {credentials!r}:
+        print("111122223333")
+    else:
+        sys.exit("Unable to locate credentials")
+elif args[:2] == ["cloudformation", "describe-stacks"]:
+    query = args[args.index("--query") + 1]
+    if not status_file.exists():
+        sys.exit("An error occurred (ValidationError): Stack with id ordersite does not exist")
+    if query.endswith("StackStatus"):
+        print(status_file.read_text())
+    elif "BucketName" in query:
+        print("ordersite-111122223333-eu-west-1")
+    else:
+        print("outputs table")
+elif args[:2] == ["cloudformation", "deploy"]:
+    status_file.write_text("CREATE_COMPLETE")
+elif args[:2] == ["s3", "cp"]:
+    assert pathlib.Path(args[-2]).is_file(), args
+else:
+    sys.exit("unexpected call: " + " ".join(args))
+"""
+
+
+def _deploy(
+    tmp_path: Path, args: dict[str, str], with_fake_aws: bool, credentials: bool = False
+) -> subprocess.CompletedProcess:
+    """Run infra/deploy.sh with a PATH holding only what it needs, and optionally the fake `aws`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in ("dirname", "cat", "bash"):
+        target = next(Path(p) / tool for p in ("/usr/bin", "/bin") if (Path(p) / tool).exists())
+        (bin_dir / tool).symlink_to(target)
+    if with_fake_aws:
+        (bin_dir / "aws").write_text(
+            FAKE_AWS.format(python=sys.executable, folder=str(tmp_path), credentials=credentials)
+        )
+        (bin_dir / "aws").chmod(0o755)
+    env = {"PATH": str(bin_dir), "PYTHON": sys.executable, "HOME": str(tmp_path), **args}
+    return subprocess.run(
+        ["/bin/bash", str(BASE_DIR / "infra" / "deploy.sh")], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_deploy_without_the_aws_cli_says_so_and_how_to_get_it(tmp_path):
+    result = _deploy(tmp_path, GOOD_ARGS, with_fake_aws=False)
+    assert result.returncode == 1
+    assert "AWS CLI is not installed" in result.stderr
+    assert "aws configure" in result.stderr and "Nothing was uploaded" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"STACK": "Orders_Site"}, "set STACK="),
+        ({"STACK": ""}, "set STACK="),
+        ({"ALLOWED_CIDR": "0.0.0.0"}, "set ALLOWED_CIDR="),
+        ({"PANDAS_LAYER_ARN": "arn:aws:lambda:eu-west-1:111122223333:layer:Pandas:1"}, "set PANDAS_LAYER_ARN"),
+    ],
+)
+def test_deploy_refuses_bad_arguments_before_calling_aws(tmp_path, dist, override, message):
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist), **override}, with_fake_aws=True)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert aws_calls(tmp_path) == [["--version"]]
+
+
+def aws_calls(tmp_path: Path) -> list[list[str]]:
+    return [json.loads(line) for line in (tmp_path / "aws.log").read_text().splitlines()]
+
+
+def test_deploy_stops_with_a_clear_message_when_the_cli_has_no_credentials(tmp_path, dist):
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True)
+    assert result.returncode == 1
+    assert "no working credentials" in result.stderr
+    assert [call[:2] for call in aws_calls(tmp_path)] == [["--version"], ["sts", "get-caller-identity"]]
+
+
+def test_a_first_deploy_creates_the_bucket_then_uploads_then_deploys_with_the_artifact_keys(tmp_path, dist):
+    artifacts = {kind: path.name for kind, path in built(dist).items()}
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist), "PARAMS": "InstanceType=t3.medium"}, True, True)
+    assert result.returncode == 0, result.stderr
+    calls = aws_calls(tmp_path)
+    deploys = [c for c in calls if c[:2] == ["cloudformation", "deploy"]]
+    uploads = [c[-1] for c in calls if c[:2] == ["s3", "cp"]]
+    assert len(deploys) == 2
+    assert "LambdaCodeKey=" in deploys[0] and "AppArtifactKey=" in deploys[0]
+    assert uploads == [f"s3://ordersite-111122223333-eu-west-1/artifacts/{artifacts[k]}" for k in artifacts]
+    assert f"LambdaCodeKey=artifacts/{artifacts['lambda_zip']}" in deploys[1]
+    assert f"AppArtifactKey=artifacts/{artifacts['app_artifact']}" in deploys[1]
+    for deploy in deploys:
+        assert deploy[deploy.index("--stack-name") + 1] == "ordersite"
+        assert deploy[deploy.index("--template-file") + 1] == "infra/cloudformation.yaml"
+        assert "CAPABILITY_IAM" in deploy
+        assert {"AllowedCidr=203.0.113.7/32", "InstanceType=t3.medium"} <= set(deploy)
+    assert calls.index(deploys[0]) < calls.index(next(c for c in calls if c[:2] == ["s3", "cp"]))
+
+
+def test_a_later_deploy_uploads_and_deploys_once(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("UPDATE_COMPLETE")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    deploys = [c for c in aws_calls(tmp_path) if c[:2] == ["cloudformation", "deploy"]]
+    assert len(deploys) == 1 and "LambdaCodeKey=" not in deploys[0]
+
+
+def test_a_stack_that_failed_to_create_is_reported_and_left_alone(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("ROLLBACK_COMPLETE")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 1
+    assert "ROLLBACK_COMPLETE" in result.stderr and "delete-stack" in result.stderr
+    assert not [c for c in aws_calls(tmp_path) if c[:2] in (["cloudformation", "deploy"], ["s3", "cp"])]
