@@ -198,6 +198,29 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
 
+# --- Crawler control -----------------------------------------------------------------------
+CRAWLER_POLL_SECONDS = env_int("CRAWLER_POLL_SECONDS", 10)
+CRAWLER_TIMEOUT_SECONDS = env_int("CRAWLER_TIMEOUT_SECONDS", 1800)
+# A running crawl whose worker has not checked in for this long is marked failed, so a dead
+# worker cannot keep the button disabled forever.
+CRAWLER_STALE_MINUTES = env_int("CRAWLER_STALE_MINUTES", 10)
+CRAWLER_AUTO = env_bool("CRAWLER_AUTO", True)
+CRAWLER_AUTO_DEBOUNCE_SECONDS = env_int("CRAWLER_AUTO_DEBOUNCE_SECONDS", 60)
+CRAWLER_SCHEDULE = env_str("CRAWLER_SCHEDULE", "")  # cron "minute hour day month weekday"; empty = off
+if CRAWLER_AUTO:
+    CELERY_BEAT_SCHEDULE["crawl-after-new-data"] = {"task": "pipeline_admin.tasks.crawler_auto_check", "schedule": 15.0}
+if CRAWLER_SCHEDULE:
+    from celery.schedules import crontab
+
+    _cron = CRAWLER_SCHEDULE.split()
+    if len(_cron) != 5:
+        raise ImproperlyConfigured(f"CRAWLER_SCHEDULE must be a 5-field cron expression, got {CRAWLER_SCHEDULE!r}")
+    try:
+        _crontab = crontab(**dict(zip(("minute", "hour", "day_of_month", "month_of_year", "day_of_week"), _cron)))
+    except Exception as exc:  # celery raises ValueError or its own ParseException
+        raise ImproperlyConfigured(f"CRAWLER_SCHEDULE {CRAWLER_SCHEDULE!r} is not valid cron: {exc}") from None
+    CELERY_BEAT_SCHEDULE["crawl-on-schedule"] = {"task": "pipeline_admin.tasks.crawler_scheduled", "schedule": _crontab}
+
 # --- Production hardening ------------------------------------------------------------------
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

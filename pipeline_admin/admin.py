@@ -20,5 +20,5 @@ class UploadAdmin(admin.ModelAdmin):
 
 @admin.register(CrawlerRun)
 class CrawlerRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "state", "mode", "requested_by", "partitions_added", "finished_at"]
-    list_filter = ["state", "mode"]
+    list_display = ["started_at", "state", "trigger", "mode", "requested_by", "partitions_added", "finished_at"]
+    list_filter = ["state", "trigger", "mode"]

@@ -1,27 +1,117 @@
-"""The crawler seam: `start()` / `status()`, with the Glue crawler in AWS and a local crawler
-that does the same job on the twin (moto's Glue keeps a catalog but never crawls)."""
+"""The crawler seam: one interface, `start()` / `status()`, with the Glue crawler in AWS and a
+local crawler that does the same job on the twin (moto's Glue keeps a catalog but never crawls).
+
+`crawl_run` drives either one the same way: snapshot the catalog, start, wait until the crawler
+is READY again, snapshot again, and report what changed.
+"""
 
 import io
+import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 
 from . import glue, s3
+from .catalog import catalog_change, catalog_snapshot
+
+logger = logging.getLogger(__name__)
 
 PARTITION = re.compile(r"order_month=(\d{4}-\d{2})/")
+# Glue reports SUCCEEDED / FAILED / CANCELLED for the last crawl; moto reports COMPLETED / STOPPED.
+FAILED_CRAWLS = {"FAILED", "CANCELLED", "STOPPED"}
 
 
-@dataclass
-class CrawlOutcome:
-    tables_created: int = 0
-    tables_updated: int = 0
-    partitions_added: int = 0
-    schema_before: list[dict] = field(default_factory=list)
-    schema_after: list[dict] = field(default_factory=list)
+class CrawlerError(Exception):
+    """A crawl failed or did not finish; the message says why."""
+
+
+@dataclass(frozen=True)
+class CrawlerStatus:
+    state: str  # READY, RUNNING or STOPPING, as Glue says
+    last_crawl: str = ""  # how the last crawl ended
+    error: str = ""
+
+    @property
+    def busy(self) -> bool:
+        return self.state != "READY"
+
+    @property
+    def failed(self) -> bool:
+        return self.last_crawl in FAILED_CRAWLS
+
+
+class Crawler(Protocol):
+    def start(self) -> bool:
+        """Start a crawl; False when one was already running (then we wait for that one)."""
+
+    def status(self) -> CrawlerStatus: ...
+
+
+def _glue_status() -> CrawlerStatus:
+    crawler = glue.crawler_get()
+    if crawler is None:
+        raise CrawlerError(f"crawler {settings.GLUE_CRAWLER} does not exist in Glue")
+    last = crawler.get("LastCrawl") or {}
+    return CrawlerStatus(state=crawler["State"], last_crawl=last.get("Status", ""), error=last.get("ErrorMessage", ""))
+
+
+class GlueCrawler:
+    """The real Glue crawler; it works asynchronously, so `status()` is polled."""
+
+    def start(self) -> bool:
+        return glue.crawler_start()
+
+    def status(self) -> CrawlerStatus:
+        return _glue_status()
+
+
+class LocalCrawler:
+    """Does the crawler's job on the twin inside `start()`, and moves the twin's crawler through
+    RUNNING to READY around it, so the twin's Glue API tells the same story AWS would."""
+
+    # moto advances a crawl one step each time the crawl is listed (transition "manual", once by default).
+    SETTLE_STEPS = 50
+
+    def start(self) -> bool:
+        if self.status().busy:
+            # Only one run may be running (a database constraint), so a busy twin crawler is one
+            # a dead worker left behind: finish it instead of waiting for it forever.
+            self._settle(stop=True)
+        glue.crawler_start()
+        try:
+            local_crawl()
+        except Exception:
+            try:
+                self._settle(stop=True)
+            except Exception:  # the crawl's own error is the one worth reporting
+                logger.exception("could not return the twin's crawler to READY")
+            raise
+        self._settle(stop=False)
+        return True
+
+    def status(self) -> CrawlerStatus:
+        return _glue_status()
+
+    def _settle(self, *, stop: bool) -> None:
+        if stop:
+            glue.crawler_stop()
+        for _ in range(self.SETTLE_STEPS):
+            if not self.status().busy:
+                return
+            glue.crawls_list()
+        raise CrawlerError(
+            "the twin's crawler did not return to READY; check the glue::crawl transition in /moto-api/state-manager"
+        )
+
+
+def crawler_for_mode() -> Crawler:
+    return LocalCrawler() if settings.PIPELINE_MODE == "local" else GlueCrawler()
 
 
 def athena_type(arrow_type: pa.DataType) -> str:
@@ -68,59 +158,79 @@ def _partition_input(table_input: dict, month: str) -> dict:
     return {"Values": [month], "StorageDescriptor": descriptor}
 
 
-def local_crawl() -> CrawlOutcome:
+def local_crawl() -> None:
     """Read Parquet schemas and Hive partitions under processed/orders/ and upsert the catalog."""
-    outcome = CrawlOutcome()
     objects = [o for o in s3.objects_iter(prefix=settings.PROCESSED_PREFIX) if o.key.endswith(".parquet")]
-    existing = glue.table_get()
-    outcome.schema_before = existing["StorageDescriptor"]["Columns"] if existing else []
     if not objects:
-        outcome.schema_after = outcome.schema_before
-        return outcome
+        return
+    existing = glue.table_get()
+    # The newest file speaks for the table, as a Glue crawler with UPDATE_IN_DATABASE would.
     newest = max(objects, key=lambda o: (o.last_modified, o.key))
-    schema = pq.read_schema(io.BytesIO(s3.object_bytes(key=newest.key)))
+    try:
+        schema = pq.read_schema(io.BytesIO(s3.object_bytes(key=newest.key)))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CrawlerError(f"{newest.key} is not a readable Parquet file: {exc}") from exc
     columns = [{"Name": f.name, "Type": athena_type(f.type)} for f in schema if f.name != "order_month"]
-    outcome.schema_after = columns
     table_input = _table_input(columns)
     if existing is None:
         glue.table_put(table_input=table_input, exists=False)
-        outcome.tables_created = 1
-    elif columns != outcome.schema_before:
+    elif columns != existing["StorageDescriptor"]["Columns"]:
         glue.table_put(table_input=table_input, exists=True)
-        outcome.tables_updated = 1
     known = {tuple(p["Values"]) for p in glue.partitions_list()}
     months = sorted({m.group(1) for o in objects if (m := PARTITION.search(o.key))})
-    new = [_partition_input(table_input, month) for month in months if (month,) not in known]
-    glue.partitions_create(partition_inputs=new)
-    outcome.partitions_added = len(new)
-    return outcome
+    glue.partitions_create(partition_inputs=[_partition_input(table_input, m) for m in months if (m,) not in known])
 
 
-def glue_crawl(*, poll_seconds: float = 10.0, timeout_seconds: float = 1800.0) -> CrawlOutcome:
-    """Start the real Glue crawler (already running is fine) and wait until it is READY again."""
-    outcome = CrawlOutcome()
-    table = glue.table_get()
-    outcome.schema_before = table["StorageDescriptor"]["Columns"] if table else []
-    before = len(glue.partitions_list()) if table else 0
-    glue.crawler_start()
+@dataclass
+class CrawlOutcome:
+    tables_created: list[str] = field(default_factory=list)
+    tables_updated: list[str] = field(default_factory=list)
+    partitions_added: int = 0
+    partitions_total: int = 0
+    schema_before: list[dict] = field(default_factory=list)
+    schema_after: list[dict] = field(default_factory=list)
+    drift: list[dict] = field(default_factory=list)
+    joined_running: bool = False
+
+
+def crawl_run(
+    *,
+    crawler: Crawler,
+    poll_seconds: float | None = None,
+    timeout_seconds: float | None = None,
+    on_poll: Callable[[], None] = lambda: None,
+) -> CrawlOutcome:
+    """Start a crawl (or join the one running), wait until the crawler is READY, report the change."""
+    poll_seconds = settings.CRAWLER_POLL_SECONDS if poll_seconds is None else poll_seconds
+    timeout_seconds = settings.CRAWLER_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
+    before = catalog_snapshot()
+    started = crawler.start()
     deadline = time.monotonic() + timeout_seconds
-    while True:
-        crawler = glue.crawler_get() or {}
-        if crawler.get("State") == "READY":
-            break
+    while (status := crawler.status()).busy:
         if time.monotonic() > deadline:
-            raise glue.GlueError(f"crawler {settings.GLUE_CRAWLER} did not finish in {timeout_seconds:.0f} s")
+            raise CrawlerError(f"crawler {settings.GLUE_CRAWLER} did not finish within {timeout_seconds:.0f} s")
+        on_poll()
         time.sleep(poll_seconds)
-    last = crawler.get("LastCrawl", {})
-    if last.get("Status") == "FAILED":
-        raise glue.GlueError(f"crawler failed: {last.get('ErrorMessage', 'no message')}")
-    table_after = glue.table_get()
-    outcome.schema_after = table_after["StorageDescriptor"]["Columns"] if table_after else []
-    outcome.tables_created = int(table is None and table_after is not None)
-    outcome.tables_updated = int(table is not None and outcome.schema_after != outcome.schema_before)
-    outcome.partitions_added = max(0, (len(glue.partitions_list()) if table_after else 0) - before)
-    return outcome
+    if status.failed:
+        raise CrawlerError(f"crawl {status.last_crawl.lower()}: {status.error or 'Glue gave no message'}")
+    after = catalog_snapshot()
+    change = catalog_change(before=before, after=after)
+    table = settings.GLUE_TABLE
+    return CrawlOutcome(
+        tables_created=change.created,
+        tables_updated=change.updated,
+        partitions_added=change.partitions_added,
+        partitions_total=change.partitions_total,
+        schema_before=before[table].columns if table in before else [],
+        schema_after=after[table].columns if table in after else [],
+        drift=change.drift,
+        joined_running=not started,
+    )
 
 
-def crawl() -> CrawlOutcome:
-    return local_crawl() if settings.PIPELINE_MODE == "local" else glue_crawl()
+def glue_crawl(**kwargs) -> CrawlOutcome:
+    return crawl_run(crawler=GlueCrawler(), **kwargs)
+
+
+def crawl(**kwargs) -> CrawlOutcome:
+    return crawl_run(crawler=crawler_for_mode(), **kwargs)

@@ -35,10 +35,10 @@ def table_put(*, table_input: dict, exists: bool) -> None:
     _call(method, DatabaseName=settings.GLUE_DATABASE, TableInput=table_input)
 
 
-def partitions_list() -> list[dict]:
+def partitions_list(*, table: str | None = None) -> list[dict]:
     partitions, token = [], None
     while True:
-        kwargs = {"DatabaseName": settings.GLUE_DATABASE, "TableName": settings.GLUE_TABLE}
+        kwargs = {"DatabaseName": settings.GLUE_DATABASE, "TableName": table or settings.GLUE_TABLE}
         if token:
             kwargs["NextToken"] = token
         response = _call("get_partitions", **kwargs)
@@ -74,3 +74,20 @@ def crawler_start() -> bool:
         return False
     except (BotoCoreError, ClientError) as exc:
         raise GlueError(f"could not start crawler {settings.GLUE_CRAWLER}: {exc}") from exc
+
+
+def crawler_stop() -> bool:
+    """Ask a running crawler to stop; False when it was not running."""
+    try:
+        aws_client("glue").stop_crawler(Name=settings.GLUE_CRAWLER)
+        return True
+    except aws_client("glue").exceptions.CrawlerNotRunningException:
+        return False
+    except (BotoCoreError, ClientError) as exc:
+        raise GlueError(f"could not stop crawler {settings.GLUE_CRAWLER}: {exc}") from exc
+
+
+def crawls_list() -> list[dict]:
+    """The crawler's recent crawls (id, state, start, end, error)."""
+    response = _call("list_crawls", CrawlerName=settings.GLUE_CRAWLER)
+    return response["Crawls"] if response else []

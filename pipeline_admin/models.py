@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Upload(models.Model):
@@ -74,12 +77,21 @@ class UploadEvent(models.Model):
 
 
 class CrawlerRun(models.Model):
+    """One crawl: who or what asked for it, what it changed in the catalog, and how it ended."""
+
     class State(models.TextChoices):
         RUNNING = "running", "running"
         SUCCEEDED = "succeeded", "succeeded"
         FAILED = "failed", "failed"
 
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "admin button"
+        CLI = "cli", "command line"
+        AUTO = "auto", "new processed data"
+        SCHEDULE = "schedule", "schedule"
+
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.MANUAL)
     mode = models.CharField(max_length=16)
     state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING, db_index=True)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -89,13 +101,44 @@ class CrawlerRun(models.Model):
     partitions_added = models.IntegerField(default=0)
     schema_before = models.JSONField(default=list, blank=True)
     schema_after = models.JSONField(default=list, blank=True)
+    # [{"table", "column", "change": added|removed|changed, "before", "after"}] against the catalog before the run
+    drift = models.JSONField(default=list, blank=True)
+    tables = models.JSONField(default=dict, blank=True)  # {"created": [names], "updated": [names]}
+    partitions_total = models.IntegerField(null=True, blank=True)
+    # The worker touches this while it waits, so a run whose worker died can be told from a slow one.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
     error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [
+            # The database, not a check-then-insert, guarantees a second request never starts a second crawl.
+            models.UniqueConstraint(
+                fields=["state"], condition=models.Q(state="running"), name="pipeline_admin_one_running_crawl"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"crawl {self.pk} ({self.state})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == self.State.RUNNING
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but the worker has been silent too long: the next request expires it."""
+        last_word = self.heartbeat_at or self.started_at
+        limit = timedelta(minutes=settings.CRAWLER_STALE_MINUTES)
+        return self.is_running and last_word is not None and timezone.now() - last_word > limit
+
+    @property
+    def drift_summary(self) -> dict[str, int]:
+        counts = {"added": 0, "removed": 0, "changed": 0}
+        for change in self.drift:
+            counts[change["change"]] += 1
+        return counts
 
     @property
     def duration_seconds(self) -> float | None:

@@ -1,14 +1,18 @@
 """Reads of the pipeline admin."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
+from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
 from . import s3, sqs
+from .catalog import TableSnapshot, catalog_snapshot
+from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
 from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect
 from .models import CrawlerRun, Upload
 
@@ -134,3 +138,31 @@ def pipeline_status() -> dict:
 
 def crawl_runs(*, limit: int = 50) -> QuerySet[CrawlerRun]:
     return CrawlerRun.objects.select_related("requested_by")[:limit]
+
+
+def crawl_run_get(*, pk: int) -> CrawlerRun:
+    return CrawlerRun.objects.select_related("requested_by").get(pk=pk)
+
+
+def crawl_running() -> CrawlerRun | None:
+    """The crawl that blocks a new one; a stale run does not (the next request expires it)."""
+    run = CrawlerRun.objects.select_related("requested_by").filter(state=CrawlerRun.State.RUNNING).first()
+    return None if run is None or run.is_stale else run
+
+
+@dataclass
+class CatalogPage:
+    database: str
+    tables: list[TableSnapshot]
+    crawler: CrawlerStatus | None
+    error: str = ""
+
+
+def catalog_page() -> CatalogPage:
+    """The Glue catalog as the crawler left it; an unreachable catalog is a message, not a 500."""
+    try:
+        tables = sorted(catalog_snapshot().values(), key=lambda t: t.name)
+        status = crawler_for_mode().status()
+    except (AwsError, CrawlerError) as exc:
+        return CatalogPage(settings.GLUE_DATABASE, [], None, str(exc))
+    return CatalogPage(settings.GLUE_DATABASE, tables, status)

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -8,6 +9,21 @@ def uploads_sync() -> int:
     return services.uploads_sync()
 
 
-@shared_task(time_limit=3600, soft_time_limit=3500, ignore_result=True)
+# The crawl gives up at CRAWLER_TIMEOUT_SECONDS by itself; the hard limit is only a backstop.
+@shared_task(
+    time_limit=settings.CRAWLER_TIMEOUT_SECONDS + 300,
+    soft_time_limit=settings.CRAWLER_TIMEOUT_SECONDS + 240,
+    ignore_result=True,
+)
 def crawler_run(run_id: int) -> None:
     services.crawl_execute(run_id=run_id)
+
+
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+def crawler_auto_check() -> None:
+    services.crawl_auto_check()
+
+
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+def crawler_scheduled() -> None:
+    services.crawl_start(trigger="schedule")

@@ -16,4 +16,6 @@ urlpatterns = [
     path("bucket/", views.bucket, name="bucket"),
     path("crawler/", views.crawler, name="crawler"),
     path("crawler/start/", views.crawler_start, name="crawler_start"),
+    path("crawler/runs/<int:pk>/", views.crawler_run, name="crawler_run"),
+    path("crawler/catalog/", views.catalog, name="catalog"),
 ]

@@ -13,7 +13,7 @@ from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_
 from . import actions, selectors, services
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect
-from .models import Upload
+from .models import CrawlerRun, Upload
 
 
 def _wants_json(request) -> bool:
@@ -208,22 +208,37 @@ def bucket(request):
     return render(request, "pipeline_admin/bucket.html", context)
 
 
+def _partial_or_page(request, partial: str, page: str) -> str:
+    return partial if request.headers.get("HX-Request") else page
+
+
 @role_required(PIPELINE_ADMINS)
 def crawler(request):
-    runs = selectors.crawl_runs()
-    running = any(r.state == "running" for r in runs)
-    return render(request, "pipeline_admin/crawler.html", {"runs": runs, "running": running})
+    template = _partial_or_page(request, "pipeline_admin/_crawler_panel.html", "pipeline_admin/crawler.html")
+    return render(request, template, {"runs": selectors.crawl_runs(), "running": selectors.crawl_running()})
 
 
 @role_required(PIPELINE_ADMINS)
 @require_POST
 def crawler_start(request):
-    from .tasks import crawler_run
-
-    run, created = services.crawl_request(user=request.user)
+    run, created = services.crawl_start(user=request.user)
     if created:
-        crawler_run.delay(run.pk)
-        messages.success(request, "Crawl started.")
+        messages.success(request, f"Crawl {run.pk} started.")
     else:
-        messages.warning(request, "A crawl is already running; no second crawl was started.")
+        messages.warning(request, f"Crawl {run.pk} is already running; no second crawl was started.")
     return redirect("pipeline_admin:crawler")
+
+
+@role_required(PIPELINE_ADMINS)
+def crawler_run(request, pk: int):
+    try:
+        run = selectors.crawl_run_get(pk=pk)
+    except CrawlerRun.DoesNotExist:
+        raise Http404 from None
+    template = _partial_or_page(request, "pipeline_admin/_crawler_run.html", "pipeline_admin/crawler_run.html")
+    return render(request, template, {"run": run})
+
+
+@role_required(PIPELINE_ADMINS)
+def catalog(request):
+    return render(request, "pipeline_admin/catalog.html", {"catalog": selectors.catalog_page()})

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="run here and wait for the crawl to finish")
 
     def handle(self, *args, wait: bool, **options):
-        run, created = services.crawl_request(user=None)
+        run, created = services.crawl_request(user=None, trigger=CrawlerRun.Trigger.CLI)
         if not created:
             self.stdout.write(f"a crawl is already running (run {run.pk}); no second crawl was started")
             return
@@ -27,3 +27,8 @@ class Command(BaseCommand):
             f"crawl {run.pk} {run.state}: {run.tables_created} table(s) created, {run.tables_updated} updated, "
             f"{run.partitions_added} partition(s) added in {run.duration_seconds:.1f} s"
         )
+        for change in run.drift:
+            self.stdout.write(
+                f"  schema drift in {change['table']}: {change['column']} {change['change']}"
+                f" ({change['before'] or '-'} -> {change['after'] or '-'})"
+            )
