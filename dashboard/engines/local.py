@@ -9,12 +9,11 @@ import uuid
 
 import duckdb
 import s3fs
-import sqlglot
 from django.conf import settings
 
 from pipeline_admin import glue, s3
 
-from . import EngineError, QueryResult
+from . import EngineError, QueryResult, statement_check
 
 
 class _CountingFile(s3fs.core.S3File):
@@ -39,16 +38,7 @@ class _CountingS3FileSystem(s3fs.S3FileSystem):
 
 def transpile(sql: str) -> str:
     """Trino → DuckDB, with the fixes for what sqlglot leaves wrong."""
-    try:
-        statements = sqlglot.parse(sql, read="athena")
-    except sqlglot.errors.ParseError as exc:
-        raise EngineError(f"the report SQL does not parse: {exc}") from None
-    if len(statements) != 1 or statements[0] is None:
-        raise EngineError("only a single SELECT or WITH statement may run")
-    statement = statements[0]
-    if not isinstance(statement, sqlglot.exp.Query):
-        raise EngineError("only a single SELECT or WITH statement may run")
-    return statement.sql(dialect="duckdb")
+    return statement_check(sql).sql(dialect="duckdb")
 
 
 def _table_files() -> list[str]:
