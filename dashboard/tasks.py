@@ -24,6 +24,6 @@ def report_compute(
                 pass
 
 
-@shared_task(time_limit=60, ignore_result=True)
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
 def dashboard_warm() -> None:
     services.dashboard_warm()

@@ -53,6 +53,9 @@ def _cursor(deadline: float):
         region_name=settings.AWS_REGION,
         endpoint_url=settings.AWS_ENDPOINT_URL or None,
         work_group=settings.ATHENA_WORKGROUP,
+        # The workgroup enforces its own output location; naming the same place here keeps
+        # results in enriched/ even for a workgroup that does not enforce it.
+        s3_staging_dir=f"s3://{settings.PIPELINE_BUCKET}/{settings.ENRICHED_PREFIX}",
         schema_name=settings.GLUE_DATABASE,
         retry_config=THROTTLING_RETRY,
         poll_interval=settings.ATHENA_POLL_SECONDS,

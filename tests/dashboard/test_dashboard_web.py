@@ -1,17 +1,6 @@
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.reports import DASHBOARD
-
-
-@pytest.fixture
-def crawled(twin, shared_data):
-    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", stdout=StringIO())
-    call_command("lambda_runtime", "--drain", stdout=StringIO())
-    call_command("crawl", "--wait", stdout=StringIO())
 
 
 def test_a_cold_dashboard_computes_each_card_once_and_then_shows_the_values(
