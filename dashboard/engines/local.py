@@ -19,14 +19,29 @@ from . import EngineError, QueryResult, statement_check
 class _CountingFile(s3fs.core.S3File):
     def _fetch_range(self, start, end):
         data = super()._fetch_range(start, end)
-        self.fs.bytes_read += len(data)
+        self.fs.ranges.setdefault(self.path, []).append((start, start + len(data)))
         return data
 
 
 class _CountingS3FileSystem(s3fs.S3FileSystem):
-    """Counts the bytes DuckDB really fetches: the local stand-in for Athena's DataScannedInBytes."""
+    """Counts the bytes DuckDB fetches: the local stand-in for Athena's DataScannedInBytes.
 
-    bytes_read = 0
+    Each byte of an object counts once per query: DuckDB's fsspec bridge opens and reads a file
+    several times (to bind, then per thread), which Athena would not bill twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ranges: dict[str, list[tuple[int, int]]] = {}
+
+    @property
+    def bytes_read(self) -> int:
+        total = 0
+        for spans in self.ranges.values():
+            end_so_far = 0
+            for start, end in sorted(spans):
+                total += max(0, end - max(start, end_so_far))
+                end_so_far = max(end_so_far, end)
+        return total
 
     def _open(self, path, mode="rb", **kwargs):
         handle = super()._open(path, mode, **kwargs)
@@ -62,6 +77,9 @@ def _filesystem() -> _CountingS3FileSystem:
         client_kwargs={"region_name": settings.AWS_REGION},
         use_listings_cache=False,
         skip_instance_cache=True,
+        # No read-ahead: count only the byte ranges DuckDB asks for (the footer and the column
+        # chunks it needs), as Athena counts them, not 50 MB blocks of whole files.
+        default_cache_type="none",
     )
 
 
