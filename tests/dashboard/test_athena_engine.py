@@ -2,7 +2,10 @@
 (start, state, stop, results), and results can be seeded through its static API."""
 
 import json
+import os
 import signal
+import threading
+import time
 import urllib.request
 
 import pytest
@@ -112,17 +115,26 @@ def test_a_query_past_its_timeout_is_stopped_in_athena(queries_stay_running):
 @override_settings(ATHENA_POLL_SECONDS=0.05)
 def test_a_cancelled_task_stops_its_query_in_athena(queries_stay_running):
     # Celery cancels a task (soft time limit, revoke with a signal) by raising
-    # SoftTimeLimitExceeded from a signal handler in the worker: the same happens here.
+    # SoftTimeLimitExceeded from a signal handler in the worker: the same happens here, once
+    # the query is running in Athena.
     def soft_limit(signum, frame):
         raise SoftTimeLimitExceeded()
 
+    def cancel_once_running():
+        deadline = time.monotonic() + 30
+        while not executions() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the start call return: the engine now waits on the running query
+        os.kill(os.getpid(), signal.SIGALRM)
+
     previous = signal.signal(signal.SIGALRM, soft_limit)
-    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    canceller = threading.Thread(target=cancel_once_running)
     try:
+        canceller.start()
         with pytest.raises(SoftTimeLimitExceeded):
             athena_run("SELECT 1", [], timeout_seconds=60)
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        canceller.join()
         signal.signal(signal.SIGALRM, previous)
     (execution,) = executions()
     assert execution["Status"]["State"] == "CANCELLED"
