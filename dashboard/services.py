@@ -88,6 +88,11 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
         ReportRun.objects.create(
             slug=slug, cache_key=key, requested_by_id=user_id, error=str(exc)[:2000], started_at=started
         )
+        good = ReportResult.objects.filter(cache_key=key, error="").first()
+        if good is not None:  # a failed refresh keeps the numbers it could not replace, and says so
+            good.meta = {**good.meta, "refresh_error": str(exc)}
+            good.save(update_fields=["meta"])
+            return good
         record, _ = ReportResult.objects.update_or_create(
             cache_key=key,
             defaults={

@@ -10,6 +10,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from pyathena import connect
 from pyathena.error import Error as PyAthenaError
@@ -63,6 +64,17 @@ def _cursor(deadline: float):
     ).cursor()
 
 
+def _cancellation(exc: BaseException) -> BaseException | None:
+    """The task's cancellation, when botocore wrapped it because it arrived mid-request."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (SoftTimeLimitExceeded, KeyboardInterrupt, SystemExit)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _stop(cursor) -> None:
     if cursor.query_id:
         try:
@@ -91,6 +103,9 @@ def athena_run(sql: str, params: list, *, reuse: bool = True, timeout_seconds: f
         _stop(cursor)
         raise EngineError(f"Athena query stopped after {timeout:g} s (REPORT_QUERY_TIMEOUT_SECONDS)") from None
     except PyAthenaError as exc:
+        _stop(cursor)  # whatever failed on our side, the query must not run on unattended
+        if cancelled := _cancellation(exc):
+            raise cancelled from None
         raise EngineError(f"Athena query failed: {str(exc)[:300]}") from None
     except BaseException:  # Celery's soft time limit or a revoked task: stop the query, then go
         _stop(cursor)

@@ -1,11 +1,13 @@
 """The Athena engine against moto's Athena: moto runs no SQL, but its query lifecycle is real
 (start, state, stop, results), and results can be seeded through its static API."""
 
+import http.server
 import json
 import os
 import signal
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -138,3 +140,66 @@ def test_a_cancelled_task_stops_its_query_in_athena(queries_stay_running):
         signal.signal(signal.SIGALRM, previous)
     (execution,) = executions()
     assert execution["Status"]["State"] == "CANCELLED"
+
+
+class ThrottlingProxy(http.server.BaseHTTPRequestHandler):
+    """In front of moto: answers the first StartQueryExecution calls the way Athena does when it
+    throttles, and passes everything else through."""
+
+    throttle = 0
+    seen: list[str] = []
+    upstream = ""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        action = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
+        if action == "StartQueryExecution" and ThrottlingProxy.throttle > 0:
+            ThrottlingProxy.throttle -= 1
+            ThrottlingProxy.seen.append("throttled")
+            payload = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+            self.send_response(400)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
+        ThrottlingProxy.seen.append(action)
+        headers = {
+            k: v
+            for k, v in self.headers.items()
+            if k.lower() not in {"host", "content-length", "connection", "expect", "transfer-encoding"}
+        }
+        request = urllib.request.Request(ThrottlingProxy.upstream + self.path, data=body, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, reply, kind = response.status, response.read(), response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            status, reply, kind = error.code, error.read(), error.headers.get("Content-Type", "")
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def throttling_athena(twin):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ThrottlingProxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ThrottlingProxy.throttle, ThrottlingProxy.seen = 2, []
+    ThrottlingProxy.upstream = settings.AWS_ENDPOINT_URL
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@override_settings(ATHENA_POLL_SECONDS=0.05)
+def test_a_throttled_start_is_retried_with_backoff_until_it_runs(throttling_athena):
+    with override_settings(AWS_ENDPOINT_URL=throttling_athena):
+        result = athena_run("SELECT 1", [])
+    assert ThrottlingProxy.seen[:3] == ["throttled", "throttled", "StartQueryExecution"]
+    assert result.query_id and [e["QueryExecutionId"] for e in executions()] == [result.query_id]

@@ -13,6 +13,7 @@ from dashboard.models import ReportResult, ReportRun
 from dashboard.reports import DASHBOARD
 from dashboard.selectors import report_view
 from dashboard.services import data_version_bump, report_compute
+from ordersite.aws import aws_client
 
 
 def api(client, slug: str, **params):
@@ -244,3 +245,17 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(analys
         '"\'=HYPERLINK(""http://x"")",1,-12.50,1',
         "'@SUM(A1),2,'+1,'-cmd|' /C calc'!A0",
     ]
+
+
+def test_a_failed_refresh_keeps_the_previous_numbers_and_says_why(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    good = report_compute(slug="kpis", raw_params={})
+    # the catalog loses the table: the next run cannot find it
+    aws_client("glue").delete_table(DatabaseName=settings.GLUE_DATABASE, Name=settings.GLUE_TABLE)
+    again = report_compute(slug="kpis", raw_params={}, force=True)
+    assert again.pk == good.pk and again.rows == good.rows
+    assert "not in the catalog" in again.meta["refresh_error"]
+    assert ReportRun.objects.filter(slug="kpis").exclude(error="").count() == 1
+    card = analyst_client.get(reverse("dashboard:card", args=["kpis"])).content.decode()
+    assert "The last refresh failed" in card and 'data-kpi="revenue">30205.10<' in card
