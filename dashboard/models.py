@@ -20,3 +20,25 @@ class ReportResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} v{self.data_version} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ReportRun(models.Model):
+    """One query an engine really ran: what a user's daily scan budget counts, and what shows
+    that many viewers of a cold report shared one job."""
+
+    slug = models.CharField(max_length=64)
+    cache_key = models.CharField(max_length=200)
+    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
+    engine = models.CharField(max_length=16, blank=True)
+    query_id = models.CharField(max_length=128, blank=True)
+    bytes_scanned = models.BigIntegerField(default=0)
+    engine_ms = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["requested_by", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.slug} run at {self.started_at:%Y-%m-%d %H:%M:%S}"

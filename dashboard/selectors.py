@@ -1,13 +1,20 @@
 """Reads of the dashboard: views only read results (cache first, then the last stored one)."""
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
 
+from .keys import cache_key, data_version_get, params_jsonable
 from .models import ReportResult
 from .reports import report_get
-from .services import cache_key, data_version_get
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(E[+-]?\d+)?", re.IGNORECASE)
 
 
 @dataclass
@@ -19,6 +26,7 @@ class ReportView:
     result: ReportResult | None
     fresh: bool
     cache_ok: bool = True
+    notice: str = ""  # why no new computation was started (budget, rate limit, cache down)
 
     @property
     def age_seconds(self) -> float | None:
@@ -26,22 +34,39 @@ class ReportView:
 
 
 def report_view(*, slug: str, raw_params: dict) -> ReportView:
-    """The freshest result for these parameters: the cached one, else the last stored one."""
+    """The freshest result for these parameters: the cached one, else the last stored one.
+
+    `fresh` is False when the result is from an older data version (or there is none yet):
+    the page shows it with its age while a new one computes (stale-while-revalidate)."""
     report = report_get(slug)
     values = report.clean_params(raw_params)
-    version = data_version_get()
-    key = cache_key(slug, values, version)
+    key = cache_key(slug, values, data_version_get())
     cache_ok = True
     try:
         pk = cache.get(key)
     except Exception:
         pk, cache_ok = None, False
     result = ReportResult.objects.filter(pk=pk).first() if pk else None
-    fresh = result is not None
     if result is None:
         result = ReportResult.objects.filter(cache_key=key).first()
-        fresh = result is not None
+    fresh = result is not None
     if result is None:
-        params = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
-        result = ReportResult.objects.filter(slug=slug, params=params).order_by("-computed_at").first()
+        stored = params_jsonable(values)
+        result = ReportResult.objects.filter(slug=slug, params=stored).order_by("-computed_at").first()
     return ReportView(slug, report.title, report.chart, values, result, fresh, cache_ok)
+
+
+def csv_cell(value) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def report_csv(*, view: ReportView) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(c) for c in view.result.columns])
+    writer.writerows([csv_cell(v) for v in row] for row in view.result.rows)
+    return out.getvalue()

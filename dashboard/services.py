@@ -1,83 +1,122 @@
-"""Writes of the dashboard: computing reports, storing and caching their results, and the data
+"""Writes of the dashboard: computing reports, storing and caching their results, the jobs that
+compute them (one per cache key), the Refresh button, the per-user scan budget, and the data
 version that makes cached results stale when new data is crawled."""
 
-import hashlib
-import json
 import logging
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime, time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from pipeline_admin.models import CrawlerRun
+
 from .engines import EngineError, engine_run
-from .models import ReportResult
-from .reports import report_get
+from .keys import DATA_VERSION_KEY, cache_key, data_version_get, jsonable, params_jsonable
+from .models import ReportResult, ReportRun
+from .reports import DASHBOARD, report_get
+
+__all__ = ["cache_key", "data_version_get", "jsonable"]  # re-exported: callers know them from here
 
 logger = logging.getLogger(__name__)
 
-DATA_VERSION_KEY = "dashboard:data-version"
 ATHENA_USD_PER_BYTE = 5 / 1024**4
 ATHENA_MIN_BYTES = 10 * 1024**2
 
 
-def data_version_get() -> int:
-    try:
-        version = cache.get(DATA_VERSION_KEY)
-    except Exception:  # Redis down: the database remembers the newest version computed
-        version = None
-    if version is None:
-        latest = ReportResult.objects.order_by("-data_version").values_list("data_version", flat=True).first()
-        version = latest or 0
-    return int(version)
-
-
-def data_version_bump() -> int:
-    version = data_version_get() + 1
-    cache.set(DATA_VERSION_KEY, version, timeout=None)
-    return version
-
-
-def jsonable(value):
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return value
-
-
-def cache_key(slug: str, values: dict, version: int) -> str:
-    canonical = json.dumps({k: jsonable(v) for k, v in sorted(values.items())}, sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:20]
-    return f"report:{slug}:v{version}:{digest}"
+class RefreshRefused(Exception):
+    """A refresh was not started; the message says why and when it can be tried again."""
 
 
 def athena_cost_usd(bytes_scanned: int) -> float:
+    """Athena bills $5 per TB scanned, at least 10 MB per query; a reused result costs nothing."""
     return round(max(bytes_scanned, ATHENA_MIN_BYTES) * ATHENA_USD_PER_BYTE, 6) if bytes_scanned else 0.0
 
 
-def report_compute(*, slug: str, raw_params: dict) -> ReportResult:
-    """Run one report on the engine, store the result, and cache it under its key."""
+def data_version_bump() -> int:
+    """New data was crawled: every cached report is now stale, and the default views are warmed."""
+    version = data_version_get() + 1
+    try:
+        cache.set(DATA_VERSION_KEY, version, timeout=None)
+    except Exception:
+        logger.warning("Redis unavailable: data version %s not recorded", version)
+        return version
+    if settings.DASHBOARD_WARM_ON_NEW_DATA:
+        from .tasks import dashboard_warm
+
+        transaction.on_commit(dashboard_warm.delay)
+    return version
+
+
+def _data_as_of() -> datetime | None:
+    """When the data the engine reads was last catalogued: the last successful crawl."""
+    return (
+        CrawlerRun.objects.filter(state=CrawlerRun.State.SUCCEEDED, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+
+
+def _fresh_in_cache(key: str) -> bool:
+    try:
+        return cache.get(key) is not None
+    except Exception:
+        return False
+
+
+def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, force: bool = False) -> ReportResult:
+    """Run one report on the engine, log the run, store the result, and cache it under its key.
+
+    Without `force`, a key that is already cached is not run again (a duplicate job is harmless)."""
     report = report_get(slug)
     values = report.clean_params(raw_params)
     version = data_version_get()
     key = cache_key(slug, values, version)
-    stored_params = {k: jsonable(v) for k, v in values.items()}
+    if not force and _fresh_in_cache(key):
+        existing = ReportResult.objects.filter(cache_key=key).first()
+        if existing is not None:
+            return existing
+    data_as_of = _data_as_of()
+    started = timezone.now()
     try:
-        result = engine_run(report.sql(), report.bind(values))
+        result = engine_run(report.sql(), report.bind(values), reuse=not force)
     except EngineError as exc:
+        ReportRun.objects.create(
+            slug=slug, cache_key=key, requested_by_id=user_id, error=str(exc)[:2000], started_at=started
+        )
+        good = ReportResult.objects.filter(cache_key=key, error="").first()
+        if good is not None:  # a failed refresh keeps the numbers it could not replace, and says so
+            good.meta = {**good.meta, "refresh_error": str(exc)}
+            good.save(update_fields=["meta"])
+            return good
         record, _ = ReportResult.objects.update_or_create(
             cache_key=key,
             defaults={
                 "slug": slug,
-                "params": stored_params,
+                "params": params_jsonable(values),
                 "data_version": version,
+                "columns": [],
+                "rows": [],
+                "meta": {"data_as_of": jsonable(data_as_of)},
                 "error": str(exc),
                 "computed_at": timezone.now(),
             },
         )
         return record
+    ReportRun.objects.create(
+        slug=slug,
+        cache_key=key,
+        requested_by_id=user_id,
+        engine=result.engine,
+        query_id=result.query_id,
+        bytes_scanned=result.bytes_scanned,
+        engine_ms=result.engine_ms,
+        started_at=started,
+    )
     meta = {
         "engine": result.engine,
         "bytes_scanned": result.bytes_scanned,
@@ -85,12 +124,14 @@ def report_compute(*, slug: str, raw_params: dict) -> ReportResult:
         "output_location": result.output_location,
         "query_id": result.query_id,
         "cost_usd": athena_cost_usd(result.bytes_scanned),
+        "data_as_of": jsonable(data_as_of),
+        **result.extra,
     }
     record, _ = ReportResult.objects.update_or_create(
         cache_key=key,
         defaults={
             "slug": slug,
-            "params": stored_params,
+            "params": params_jsonable(values),
             "data_version": version,
             "columns": result.columns,
             "rows": [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)],
@@ -106,18 +147,71 @@ def report_compute(*, slug: str, raw_params: dict) -> ReportResult:
     return record
 
 
-def report_refresh_request(*, slug: str, raw_params: dict) -> bool:
-    """Enqueue one job per cache key (single flight); True when this call enqueued it."""
+def scan_budget_check(*, user) -> None:
+    """Refuse a user's refresh once their engine runs today scanned the daily budget."""
+    limit = settings.DASHBOARD_DAILY_SCAN_BYTES_PER_USER
+    if not limit or user is None or not user.is_authenticated:
+        return
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    used = (
+        ReportRun.objects.filter(requested_by=user, started_at__gte=midnight).aggregate(total=Sum("bytes_scanned"))[
+            "total"
+        ]
+        or 0
+    )
+    if used >= limit:
+        raise RefreshRefused(
+            f"Your refreshes scanned {filesizeformat(used)} today, the daily budget is {filesizeformat(limit)}: "
+            "new computations resume at 00:00 UTC. The last stored results are shown."
+        )
+
+
+def report_refresh_request(*, slug: str, raw_params: dict, user=None, force: bool = False) -> bool:
+    """Enqueue one job per cache key (single flight); True when this call enqueued it.
+
+    Raises RefreshRefused when the user's daily scan budget is spent."""
     from .tasks import report_compute as report_compute_task
 
     values = report_get(slug).clean_params(raw_params)
+    scan_budget_check(user=user)
     flight_key = "flight:" + cache_key(slug, values, data_version_get())
     try:
-        if not cache.add(flight_key, 1, timeout=300):
+        if not cache.add(flight_key, 1, timeout=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60):
             return False
     except Exception:
         logger.warning("Redis unavailable: cannot enqueue %s", slug)
         return False
-    clean = {k: jsonable(v) for k, v in raw_params.items() if v not in (None, "")}
-    transaction.on_commit(lambda: report_compute_task.delay(slug, clean, flight_key))
+    # The job gets the normalised values, so a job that starts after midnight still computes
+    # the days this request meant.
+    params = params_jsonable(values)
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    transaction.on_commit(lambda: report_compute_task.delay(slug, params, flight_key, user_id, force))
     return True
+
+
+def dashboard_refresh(*, user, raw_params: dict) -> int:
+    """The Refresh button: recompute every card for these filters, at most once per interval per user."""
+    interval = settings.DASHBOARD_REFRESH_INTERVAL_SECONDS
+    scan_budget_check(user=user)
+    try:
+        allowed = cache.add(f"dashboard:refresh-rate:{user.pk}", 1, timeout=interval)
+    except Exception:
+        raise RefreshRefused("The cache is unreachable, so refreshes are paused; stored results are shown.") from None
+    if not allowed:
+        raise RefreshRefused(f"Refresh is limited to once every {interval} seconds per user; please wait a moment.")
+    enqueued = 0
+    for slug in DASHBOARD:
+        params = report_get(slug).clean_params(dashboard_params(slug, raw_params))
+        enqueued += report_refresh_request(slug=slug, raw_params=params, user=user, force=True)
+    return enqueued
+
+
+def dashboard_params(slug: str, raw: dict) -> dict:
+    """The page's filters that this report takes (the page shares one filter form)."""
+    names = {p.name for p in report_get(slug).all_params}
+    return {k: v for k, v in raw.items() if k in names and v not in ("", None, [])}
+
+
+def dashboard_warm() -> list[str]:
+    """After a data version change, compute the default views so the first viewer finds them warm."""
+    return [slug for slug in DASHBOARD if report_refresh_request(slug=slug, raw_params={})]

@@ -1,13 +1,29 @@
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from . import services
 
 
-@shared_task(time_limit=300, soft_time_limit=280, ignore_result=True)
-def report_compute(slug: str, raw_params: dict, flight_key: str = "") -> None:
+# The soft limit leaves the engine time to stop its Athena query before the hard kill.
+@shared_task(
+    time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60,
+    soft_time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 30,
+    ignore_result=True,
+)
+def report_compute(
+    slug: str, raw_params: dict, flight_key: str = "", user_id: int | None = None, force: bool = False
+) -> None:
     try:
-        services.report_compute(slug=slug, raw_params=raw_params)
+        services.report_compute(slug=slug, raw_params=raw_params, user_id=user_id, force=force)
     finally:
         if flight_key:
-            cache.delete(flight_key)
+            try:
+                cache.delete(flight_key)
+            except Exception:  # Redis down: the flight key expires by itself
+                pass
+
+
+@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+def dashboard_warm() -> None:
+    services.dashboard_warm()

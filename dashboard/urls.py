@@ -5,5 +5,7 @@ from . import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard, name="home"),
+    path("refresh/", views.refresh, name="refresh"),
     path("cards/<slug:slug>/", views.card, name="card"),
+    path("export/<slug:slug>.csv", views.export_csv, name="export"),
 ]

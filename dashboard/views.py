@@ -1,48 +1,109 @@
-from django.http import JsonResponse
-from django.shortcuts import render
+import logging
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
-from .reports import REPORTS, ParamError
-from .selectors import report_view
-from .services import report_refresh_request
+from .reports import DASHBOARD, KNOWN_STATUSES, REPORTS, ParamError
+from .selectors import ReportView, report_csv, report_view
+from .services import RefreshRefused, dashboard_params, dashboard_refresh, report_refresh_request
 
-DASHBOARD = ["kpis", "revenue-by-month", "sales-by-customer", "status-summary", "aov-by-customer", "top-orders"]
-FILTERS = ("start_date", "end_date", "status", "customer")
+logger = logging.getLogger(__name__)
+FILTERS = ("start_date", "end_date", "statuses", "customer")
 
 
-def _card(slug: str, raw: dict):
-    params = {k: v for k, v in raw.items() if k in {p.name for p in REPORTS[slug].all_params} and v}
+def _query(query: QueryDict) -> dict:
+    """The request's parameters; `statuses` may repeat (checkboxes) and is joined."""
+    return {k: ",".join(query.getlist(k)) if k == "statuses" else query.get(k, "") for k in query}
+
+
+def _card(slug: str, params: dict, user) -> ReportView:
+    """The stored result, and a job for it when it is missing or stale (stale-while-revalidate)."""
     view = report_view(slug=slug, raw_params=params)
     if not view.fresh:
-        report_refresh_request(slug=slug, raw_params=params)
+        try:
+            report_refresh_request(slug=slug, raw_params=params, user=user)
+        except RefreshRefused as exc:
+            view.notice = str(exc)
     return view
+
+
+def _page_card(slug: str, filters: dict, user) -> ReportView:
+    """One card of the page; whatever goes wrong with it stays on that card."""
+    try:
+        return _card(slug, dashboard_params(slug, filters), user)
+    except Exception:
+        logger.exception("dashboard card %s failed", slug)
+        report = REPORTS[slug]
+        return ReportView(slug, report.title, report.chart, {}, None, True, notice="This card could not be loaded.")
 
 
 @role_required(ANALYSTS)
 def dashboard(request):
-    raw = {k: request.GET.get(k, "") for k in FILTERS}
+    filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
     try:
-        cards = [_card(slug, raw) for slug in DASHBOARD]
-        error = ""
+        REPORTS["kpis"].clean_params(filters)  # every card shares the filters: check them once
     except ParamError as exc:
-        cards, error = [], str(exc)
-    return render(request, "dashboard/dashboard.html", {"cards": cards, "filters": raw, "error": error})
+        return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
+    cards = [_page_card(slug, filters, request.user) for slug in DASHBOARD]
+    return render(request, "dashboard/dashboard.html", _page(filters, cards, ""))
+
+
+def _page(filters: dict, cards: list, error: str) -> dict:
+    chosen = set(filters.get("statuses", "").split(","))
+    statuses = [(s, s in chosen) for s in KNOWN_STATUSES]
+    return {"cards": cards, "filters": filters, "statuses": statuses, "error": error}
+
+
+@role_required(ANALYSTS)
+@require_POST
+def refresh(request):
+    filters = {k: v for k, v in _query(request.POST).items() if k in FILTERS and v}
+    try:
+        count = dashboard_refresh(user=request.user, raw_params=filters)
+        messages.success(request, f"Refreshing {count} report(s); cards update as results arrive.")
+    except (RefreshRefused, ParamError) as exc:
+        messages.warning(request, str(exc))
+    return redirect(_home_url(filters))
+
+
+def _home_url(filters: dict) -> str:
+    query = QueryDict(mutable=True)
+    for name, value in filters.items():
+        query.setlist(name, value.split(",") if name == "statuses" else [value])
+    return f"{reverse('dashboard:home')}?{query.urlencode()}"
 
 
 @role_required(ANALYSTS)
 def card(request, slug: str):
     try:
-        view = _card(slug, request.GET.dict())
+        view = _card(slug, _query(request.GET), request.user)
     except (ParamError, KeyError) as exc:
         return render(request, "dashboard/_card_error.html", {"error": str(exc)}, status=400)
     return render(request, "dashboard/_card.html", {"card": view})
 
 
 @role_required(ANALYSTS)
+def export_csv(request, slug: str):
+    try:
+        view = report_view(slug=slug, raw_params=_query(request.GET))
+    except ParamError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    if view.result is None or view.result.error:
+        return HttpResponse("This report has no result yet; open the dashboard first.", status=409)
+    response = HttpResponse(report_csv(view=view), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
+    return response
+
+
+@role_required(ANALYSTS)
 def report_api(request, slug: str):
     try:
-        view = _card(slug, request.GET.dict()) if slug in REPORTS else None
+        view = _card(slug, _query(request.GET), request.user) if slug in REPORTS else None
         if view is None:
             raise ParamError(f"unknown report {slug!r}")
     except ParamError as exc:
@@ -54,9 +115,12 @@ def report_api(request, slug: str):
         "meta": {
             **(result.meta if result else {}),
             "fresh": view.fresh,
-            "status": "ready" if view.fresh else "computing",
+            "status": "ready" if view.fresh else ("refused" if view.notice else "computing"),
             "computed_at": result.computed_at.isoformat() if result else None,
+            "age_seconds": round(view.age_seconds) if result else None,
             "error": result.error if result else "",
+            "notice": view.notice,
+            "cache_ok": view.cache_ok,
         },
     }
     return JsonResponse(body, status=200 if view.fresh else 202)

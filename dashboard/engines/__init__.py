@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+import sqlglot
 from django.conf import settings
 
 from ordersite.aws import AwsError
@@ -23,11 +24,23 @@ class QueryResult:
     extra: dict = field(default_factory=dict)
 
 
-def engine_run(sql: str, params: list) -> QueryResult:
+def statement_check(sql: str) -> sqlglot.exp.Query:
+    """Both engines run only one SELECT (or WITH ... SELECT): no DDL, no DML, no second statement."""
+    try:
+        statements = sqlglot.parse(sql, read="athena")
+    except sqlglot.errors.ParseError as exc:
+        raise EngineError(f"the report SQL does not parse: {str(exc).splitlines()[0]}") from None
+    if len(statements) != 1 or not isinstance(statements[0], sqlglot.exp.Query):
+        raise EngineError("only a single SELECT or WITH statement may run")
+    return statements[0]
+
+
+def engine_run(sql: str, params: list, *, reuse: bool = True) -> QueryResult:
+    """`reuse=False` asks Athena for a fresh run instead of a reused result (the Refresh button)."""
     if settings.PIPELINE_MODE == "aws":
         from .athena import athena_run
 
-        return athena_run(sql, params)
+        return athena_run(sql, params, reuse=reuse)
     from .local import duckdb_run
 
     return duckdb_run(sql, params)

@@ -6,14 +6,21 @@ reach the SQL text. Every report selects from `filtered_orders`, defined once in
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from pathlib import Path
 
+from django.utils import timezone
+from filter_and_process_orders.values import STATUS_SYNONYMS, canonical_status
+
 HERE = Path(__file__).resolve().parent
 PLACEHOLDER = re.compile(r":([a-z_]+)\b")
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+RELATIVE_DATE = re.compile(r"today(?:([+-])(\d{1,5})d?)?")
+STATUS_WORD = re.compile(r"[a-z][a-z_]{0,29}")
+# The words the status filter offers; the Lambda writes these canonical forms.
+KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()))
 
 
 class ParamError(ValueError):
@@ -23,19 +30,21 @@ class ParamError(ValueError):
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str  # date | month | int | text
+    kind: str  # date | month | int | text | statuses
     default: object
     label: str = ""
     minimum: int = 1
     maximum: int = 1000
 
     def parse(self, raw) -> object:
+        if self.kind == "statuses":
+            return parse_statuses(self.name, raw)
         if raw is None or raw == "":
             return self.default
         text = str(raw).strip()
         try:
             if self.kind == "date":
-                return date.fromisoformat(text)
+                return parse_date(text)
             if self.kind == "month":
                 if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
                     raise ValueError
@@ -55,10 +64,43 @@ class Param:
         return text
 
 
+def parse_date(text: str) -> date:
+    """An ISO date, or `today`, `today-30d`, `today+7d`: relative dates become absolute here, so
+    the cache key names the days really queried and rolls over at midnight (UTC)."""
+    if match := RELATIVE_DATE.fullmatch(text.lower()):
+        sign, days = match.groups()
+        offset = timedelta(days=int(days or 0)) * (-1 if sign == "-" else 1)
+        try:
+            return timezone.localdate() + offset
+        except OverflowError:
+            raise ValueError from None
+    return date.fromisoformat(text)
+
+
+def parse_statuses(name: str, raw) -> str:
+    """Several statuses, as a list or comma-separated; canonical words, sorted, joined by commas.
+
+    The engine binds the joined text as one parameter and the SQL splits it, so any number of
+    statuses is still a single bound value, never SQL text."""
+    items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+    words = set()
+    for item in items:
+        for part in str(item).split(","):
+            if not part.strip():
+                continue
+            word = canonical_status(part)
+            if not STATUS_WORD.fullmatch(word):
+                raise ParamError(f"{name}: {part.strip()[:40]!r} is not a status word")
+            words.add(word)
+    if len(words) > 20:
+        raise ParamError(f"{name}: at most 20 statuses")
+    return ",".join(sorted(words))
+
+
 COMMON = [
     Param("start_date", "date", EARLIEST, "From"),
     Param("end_date", "date", LATEST, "To"),
-    Param("status", "text", "", "Status"),
+    Param("statuses", "statuses", "", "Status"),
     Param("customer", "text", "", "Customer"),
 ]
 
@@ -140,8 +182,13 @@ REPORTS = {
         Report("status-summary", "Status mix", "donut"),
         Report("aov-by-customer", "Average order value per customer", "bar", cents=("average_order_value",)),
         Report("top-orders", "Top orders", "table", [Param("month", "month", "", "Month"), LIMIT]),
+        Report("daily-orders", "Daily orders", "line"),
     ]
 }
+# The dashboard page, in order; these are also the default views warmed after new data.
+# Average order value per customer is a series of sales-by-customer there, so its own report
+# (API and CLI) costs no extra query per page.
+DASHBOARD = ["kpis", "revenue-by-month", "sales-by-customer", "status-summary", "top-orders", "daily-orders"]
 
 
 def report_get(slug: str) -> Report:

@@ -10,5 +10,5 @@ FROM (
 )
 WHERE ingest_rank = 1
   AND order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
-  AND (:status = '' OR status = :status)
+  AND (:statuses = '' OR contains(split(:statuses, ','), status))
   AND (:customer = '' OR customer = :customer)

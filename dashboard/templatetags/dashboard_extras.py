@@ -1,3 +1,4 @@
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django import template
@@ -25,3 +26,12 @@ def humanize_column(name: str) -> str:
 @register.filter
 def chart_payload(result) -> dict:
     return {"columns": result.columns, "rows": result.rows}
+
+
+@register.filter
+def iso_datetime(text: str):
+    """Results store times as ISO text (JSON); the `date` filter needs a datetime."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,18 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def crawled(twin, shared_data):
+    """The course data set uploaded, processed by the Lambda and crawled on the twin."""
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", stdout=StringIO())
+    call_command("lambda_runtime", "--drain", stdout=StringIO())
+    call_command("crawl", "--wait", stdout=StringIO())
+
+
+@pytest.fixture
+def expected(shared_data) -> dict:
+    return json.loads((shared_data / "orders.expected.json").read_text())

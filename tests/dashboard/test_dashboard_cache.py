@@ -1,0 +1,261 @@
+"""Jobs and cache on the twin with the course data: one job per cache key, stale results shown
+with their age while a new one computes, warm-up after new data, Redis down, budget, refresh."""
+
+import socket
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.urls import reverse
+
+from dashboard.models import ReportResult, ReportRun
+from dashboard.reports import DASHBOARD
+from dashboard.selectors import report_view
+from dashboard.services import data_version_bump, report_compute
+from ordersite.aws import aws_client
+
+
+def api(client, slug: str, **params):
+    return client.get(reverse("report_api", args=[slug]), params)
+
+
+def computed(client, slug: str, capture, **params) -> dict:
+    """The API's body once its job has run (the first request only enqueues it)."""
+    with capture(execute=True):
+        api(client, slug, **params)
+    response = api(client, slug, **params)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def rows(body: dict) -> list[dict]:
+    return [dict(zip(body["columns"], r)) for r in body["rows"]]
+
+
+@pytest.fixture
+def analyst_client(client, analyst):
+    client.force_login(analyst)
+    return client
+
+
+# --- golden values on the DuckDB engine, through the filters ------------------------------
+
+
+def test_daily_orders_add_up_to_the_expected_totals(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    days = rows(computed(analyst_client, "daily-orders", django_capture_on_commit_callbacks))
+    assert sum(d["orders"] for d in days) == expected["kpis"]["orders"]
+    assert sum(Decimal(d["revenue"]) for d in days) == Decimal(expected["kpis"]["revenue"])
+    assert [d["day"] for d in days] == sorted({d["day"] for d in days})
+
+
+def test_a_status_filter_gives_that_status_expected_figures(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    for status in expected["status_summary"]:
+        (kpis,) = rows(computed(analyst_client, "kpis", django_capture_on_commit_callbacks, statuses=status["status"]))
+        assert (kpis["orders"], kpis["revenue"]) == (status["orders"], status["revenue"])
+    everything = ",".join(s["status"] for s in expected["status_summary"])
+    (kpis,) = rows(computed(analyst_client, "kpis", django_capture_on_commit_callbacks, statuses=everything))
+    assert kpis["revenue"] == expected["kpis"]["revenue"]
+
+
+def test_a_customer_filter_gives_that_customer_expected_figures(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    bob = next(c for c in expected["sales_by_customer"] if c["customer"] == "Bob")
+    (kpis,) = rows(computed(analyst_client, "kpis", django_capture_on_commit_callbacks, customer="Bob"))
+    assert (kpis["orders"], kpis["revenue"], kpis["average_order_value"]) == (
+        bob["orders"],
+        bob["revenue"],
+        bob["average_order_value"],
+    )
+
+
+def test_top_orders_in_a_date_range_equal_the_expected_february(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    body = computed(
+        analyst_client, "top-orders", django_capture_on_commit_callbacks, start_date="2025-02-01", end_date="2025-02-28"
+    )
+    assert rows(body) == expected["top_orders_2025_02"]
+
+
+def test_a_date_range_reads_fewer_bytes_because_it_prunes_month_partitions(crawled):
+    whole = report_compute(slug="kpis", raw_params={})
+    february = report_compute(slug="kpis", raw_params={"start_date": "2025-02-01", "end_date": "2025-02-28"})
+    assert 0 < february.meta["bytes_scanned"] < whole.meta["bytes_scanned"]
+
+
+# --- one job per cache key -----------------------------------------------------------------
+
+
+def test_fifty_viewers_of_a_cold_report_share_one_job_and_one_engine_run(
+    client, crawled, analyst, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        statuses = {api(client, "status-summary").status_code for _ in range(50)}
+    assert statuses == {202}
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert ReportRun.objects.filter(slug="status-summary").count() == 1
+    assert api(client, "status-summary").status_code == 200
+
+
+def test_a_duplicate_job_for_a_cached_key_does_not_run_the_engine_again(crawled):
+    report_compute(slug="kpis", raw_params={})
+    report_compute(slug="kpis", raw_params={})
+    assert ReportRun.objects.filter(slug="kpis").count() == 1
+    report_compute(slug="kpis", raw_params={}, force=True)
+    assert ReportRun.objects.filter(slug="kpis").count() == 2
+
+
+# --- freshness ----------------------------------------------------------------------------
+
+
+def test_new_data_makes_the_cached_result_stale_and_the_page_shows_it_with_its_age_while_refreshing(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    first = report_compute(slug="kpis", raw_params={})
+    assert report_view(slug="kpis", raw_params={}).fresh
+    data_version_bump()
+    stale = report_view(slug="kpis", raw_params={})
+    assert (stale.fresh, stale.result.pk) == (False, first.pk)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        card = analyst_client.get(reverse("dashboard:card", args=["kpis"])).content.decode()
+    assert 'data-kpi="revenue">30205.10<' in card  # the old numbers stay on screen
+    assert "before newer data" in card and "refreshing" in card and 'hx-trigger="every 2s"' in card
+    assert len(callbacks) == 1
+    callbacks[0]()
+    fresh = report_view(slug="kpis", raw_params={})
+    assert fresh.fresh and fresh.result.pk != first.pk and fresh.result.data_version == first.data_version + 1
+
+
+def test_new_data_warms_the_default_views(crawled, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        data_version_bump()
+    assert sorted(ReportRun.objects.values_list("slug", flat=True)) == sorted(DASHBOARD)
+    assert all(report_view(slug=slug, raw_params={}).fresh for slug in DASHBOARD)
+
+
+def test_every_card_shows_data_as_of_age_bytes_scanned_and_athena_cost(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.get(reverse("dashboard:home"))
+    page = analyst_client.get(reverse("dashboard:home")).content.decode()
+    for text in ["data as of 20", "computed", "scanned", "Athena cost ~$0.0000"]:
+        assert page.count(text) >= len(DASHBOARD), text
+
+
+def test_an_error_on_one_card_leaves_the_other_cards_showing(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.get(reverse("dashboard:home"))
+    ReportResult.objects.filter(slug="status-summary").update(error="Athena query failed: boom")
+    page = analyst_client.get(reverse("dashboard:home")).content.decode()
+    assert "Athena query failed: boom" in page
+    assert 'data-kpi="revenue">30205.10<' in page and "data-top-orders" not in page
+    assert page.count("<canvas") == len(DASHBOARD) - 3  # kpis and table draw no chart; one card failed
+
+
+# --- Redis down ---------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_with_redis_down_the_page_shows_the_last_stored_results_with_a_warning(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.get(reverse("dashboard:home"))
+    unreachable = {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    with override_settings(CACHES={"default": unreachable}):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = analyst_client.get(reverse("dashboard:home"))
+            body = api(analyst_client, "kpis").json()
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The cache is unreachable" in page and 'data-kpi="revenue">30205.10<' in page
+    assert body["rows"][0][0] == "30205.10" and body["meta"]["cache_ok"] is False
+    assert callbacks == []
+
+
+# --- refresh and budget -------------------------------------------------------------------
+
+
+def test_the_refresh_button_recomputes_every_card_but_only_once_per_interval(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = analyst_client.post(reverse("dashboard:refresh"), {"customer": "Bob"}, follow=True)
+    assert f"Refreshing {len(DASHBOARD)} report(s)" in first.content.decode()
+    assert ReportRun.objects.count() == len(DASHBOARD)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = analyst_client.post(reverse("dashboard:refresh"), {"customer": "Bob"}, follow=True)
+    assert "Refresh is limited to once every" in second.content.decode()
+    assert ReportRun.objects.count() == len(DASHBOARD)
+
+
+@override_settings(DASHBOARD_DAILY_SCAN_BYTES_PER_USER=1)
+def test_a_spent_daily_scan_budget_blocks_further_refreshes_with_a_clear_message(
+    analyst_client, crawled, analyst, django_capture_on_commit_callbacks
+):
+    computed(analyst_client, "kpis", django_capture_on_commit_callbacks)
+    assert ReportRun.objects.get().requested_by == analyst
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api(analyst_client, "kpis", customer="Bob")
+        refresh = analyst_client.post(reverse("dashboard:refresh"), follow=True)
+    assert callbacks == []
+    assert response.status_code == 202 and "daily budget" in response.json()["meta"]["notice"]
+    assert "the daily budget is 1" in refresh.content.decode()
+
+
+# --- CSV export ---------------------------------------------------------------------------
+
+
+def test_a_report_exports_as_csv_with_the_same_rows(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    computed(analyst_client, "sales-by-customer", django_capture_on_commit_callbacks)
+    response = analyst_client.get(reverse("dashboard:export", args=["sales-by-customer"]))
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "customer,orders,revenue,average_order_value"
+    assert lines[1:] == [",".join(str(v) for v in c.values()) for c in expected["sales_by_customer"]]
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(analyst_client, twin):
+    report_compute(slug="sales-by-customer", raw_params={})  # no table yet: stores a result to overwrite
+    ReportResult.objects.filter(slug="sales-by-customer").update(
+        error="",
+        columns=["customer", "orders", "revenue", "average_order_value"],
+        rows=[['=HYPERLINK("http://x")', 1, "-12.50", "1"], ["@SUM(A1)", 2, "+1", "-cmd|' /C calc'!A0"]],
+    )
+    body = analyst_client.get(reverse("dashboard:export", args=["sales-by-customer"])).content.decode()
+    assert body.splitlines()[1:] == [
+        '"\'=HYPERLINK(""http://x"")",1,-12.50,1',
+        "'@SUM(A1),2,'+1,'-cmd|' /C calc'!A0",
+    ]
+
+
+def test_a_failed_refresh_keeps_the_previous_numbers_and_says_why(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    good = report_compute(slug="kpis", raw_params={})
+    # the catalog loses the table: the next run cannot find it
+    aws_client("glue").delete_table(DatabaseName=settings.GLUE_DATABASE, Name=settings.GLUE_TABLE)
+    again = report_compute(slug="kpis", raw_params={}, force=True)
+    assert again.pk == good.pk and again.rows == good.rows
+    assert "not in the catalog" in again.meta["refresh_error"]
+    assert ReportRun.objects.filter(slug="kpis").exclude(error="").count() == 1
+    card = analyst_client.get(reverse("dashboard:card", args=["kpis"])).content.decode()
+    assert "The last refresh failed" in card and 'data-kpi="revenue">30205.10<' in card
