@@ -1,0 +1,214 @@
+"""Local temporary outputs, written as the chunks go by: one Parquet file per month, the rejected
+rows as CSV, and the (order_id, line) pairs that find repeated order ids at the end.
+
+Memory stays bounded: each month buffers at most ROW_GROUP rows before writing a row group, and
+repeated ids are found bucket by bucket (ids hashed into `buckets` files) after the last chunk.
+"""
+
+import csv
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+ORDERS_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("customer", pa.string()),
+        ("amount", pa.decimal128(12, 2)),
+        ("status", pa.string()),
+        ("order_date", pa.date32()),
+        ("source_key", pa.string()),
+        ("ingested_at", pa.timestamp("ms", tz="UTC")),
+    ]
+)
+ROW_GROUP = 128 * 1024
+SAMPLE_SIZE = 20
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class Month:
+    path: Path
+    lines_path: Path
+    writer: pq.ParquetWriter | None = None
+    buffered: list[pa.Table] = field(default_factory=list)
+    buffered_rows: int = 0
+    rows: int = 0
+
+
+class Spool:
+    def __init__(self, workdir: Path, *, header: list[str], source_key: str, ingested_at: datetime, buckets: int = 1):
+        self.workdir = workdir
+        self.header = header
+        self.source_key = source_key
+        self.ingested_at = pa.scalar(ingested_at, ORDERS_SCHEMA.field("ingested_at").type)
+        self.months: dict[str, Month] = {}
+        self.buckets = max(1, buckets)
+        self._bucket_writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
+        self.rejected_path: Path | None = None
+        self._rejected_file = None
+        self._rejected_writer = None
+        self.rejected_rows = 0
+        self.rejected_sample: list[dict] = []
+        self.duplicates = 0
+
+    # -- kept rows -------------------------------------------------------------------------------
+    def keep(self, rows: pa.Table, lines: np.ndarray) -> None:
+        """Rows with columns order_id, customer, amount, status, order_date, in file order."""
+        if not rows.num_rows:
+            return
+        self._remember_ids(rows.column("order_id"), lines)
+        stamp = pc.cast(rows.column("order_date"), pa.timestamp("s"))
+        month_number = pc.add(pc.multiply(pc.year(stamp), 12), pc.month(stamp)).to_numpy()
+        order = np.argsort(month_number, kind="stable")
+        sorted_months = month_number[order]
+        starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        for start, end in zip(starts, ends):
+            number = int(sorted_months[start]) - 1
+            take = order[start:end]
+            self._month(f"{number // 12:04d}-{number % 12 + 1:02d}", rows.take(take), lines[take])
+
+    def _month(self, name: str, rows: pa.Table, lines: np.ndarray) -> None:
+        month = self.months.get(name)
+        if month is None:
+            month = self.months[name] = Month(self.workdir / f"{name}.parquet", self.workdir / f"{name}.lines")
+        with open(month.lines_path, "ab") as fh:
+            lines.astype(np.int64).tofile(fh)
+        month.buffered.append(rows)
+        month.buffered_rows += rows.num_rows
+        month.rows += rows.num_rows
+        if month.buffered_rows >= ROW_GROUP:
+            self._flush(month)
+
+    def _flush(self, month: Month) -> None:
+        if not month.buffered_rows:
+            return
+        rows = pa.concat_tables(month.buffered)
+        n = rows.num_rows
+        table = pa.table(
+            [
+                *rows.columns,
+                pa.repeat(pa.scalar(self.source_key, pa.string()), n),
+                pa.repeat(self.ingested_at, n),
+            ],
+            schema=ORDERS_SCHEMA,
+        )
+        if month.writer is None:
+            month.writer = pq.ParquetWriter(month.path, ORDERS_SCHEMA, compression="snappy")
+        month.writer.write_table(table, row_group_size=ROW_GROUP)
+        month.buffered, month.buffered_rows = [], 0
+
+    # -- repeated order ids ----------------------------------------------------------------------
+    def _bucket_of(self, ids: pa.Array) -> np.ndarray:
+        # The last 8 bytes of an id (ids differ most at their end) mixed by a multiplicative hash.
+        padded = pc.binary_join_element_wise(pa.scalar(b"\0" * 8), ids.cast(pa.binary()), b"")
+        tail = pc.binary_slice(padded, -8).cast(pa.binary(8))
+        words = np.frombuffer(tail.buffers()[1], dtype=np.uint64, count=len(tail), offset=tail.offset * 8)
+        with np.errstate(over="ignore"):
+            return ((words * _GOLDEN) >> np.uint64(40)) % np.uint64(self.buckets)
+
+    def _remember_ids(self, ids: pa.ChunkedArray, lines: np.ndarray) -> None:
+        ids = ids.combine_chunks()
+        bucket_of = self._bucket_of(ids) if self.buckets > 1 else np.zeros(len(ids), dtype=np.uint64)
+        for b in range(self.buckets):
+            mask = bucket_of == b
+            if not mask.any():
+                continue
+            batch = pa.record_batch([ids.filter(mask), pa.array(lines[mask])], names=["order_id", "line"])
+            if self._bucket_writers[b] is None:
+                self._bucket_writers[b] = ipc.new_stream(
+                    self.workdir / f"ids-{b}.arrow", batch.schema, options=ipc.IpcWriteOptions(compression="zstd")
+                )
+            self._bucket_writers[b].write_batch(batch)
+
+    def _superseded_lines(self) -> np.ndarray:
+        """Lines of kept rows whose order_id comes again later in the file (the last one wins)."""
+        losers = []
+        for b, writer in enumerate(self._bucket_writers):
+            if writer is None:
+                continue
+            writer.close()
+            path = self.workdir / f"ids-{b}.arrow"
+            with ipc.open_stream(path) as reader:
+                table = reader.read_all()
+            path.unlink()
+            last = table.group_by("order_id", use_threads=False).aggregate([("line", "max")])
+            if last.num_rows == table.num_rows:
+                continue
+            lines = table.column("line")
+            losers.append(pc.filter(lines, pc.invert(pc.is_in(lines, value_set=last.column("line_max")))).to_numpy())
+        return np.sort(np.concatenate(losers)) if losers else np.empty(0, dtype=np.int64)
+
+    # -- rejected rows -----------------------------------------------------------------------------
+    def reject(self, raw: pa.Table, lines: np.ndarray, reasons: pa.Array) -> None:
+        """Raw values as read (c0..c{n-1}), the line each record starts on, and why it was rejected."""
+        if not raw.num_rows:
+            return
+        if self._rejected_writer is None:
+            self.rejected_path = self.workdir / "rejected_rows.csv"
+            self._rejected_file = open(self.rejected_path, "w", encoding="utf-8", newline="")
+            csv.writer(self._rejected_file, lineterminator="\n").writerow(["line", "reason", *self.header])
+            self._rejected_file.flush()
+        table = pa.table([pa.array(lines), reasons, *raw.columns], names=["line", "reason", *raw.column_names])
+        if self._rejected_writer is None:
+            self._rejected_writer = pacsv.CSVWriter(
+                self._rejected_file.buffer,
+                table.schema,
+                write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+            )
+        self._rejected_writer.write_table(table)
+        self.rejected_rows += raw.num_rows
+        room = SAMPLE_SIZE - len(self.rejected_sample)
+        if room > 0:
+            for line, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, room).columns)):
+                self.rejected_sample.append({"line": line, "reason": reason, "values": values[:20]})
+
+    # -- the end ---------------------------------------------------------------------------------
+    def finish(self) -> dict[str, Path]:
+        """Close everything, drop superseded repeats; the month -> Parquet file of kept rows."""
+        if self._rejected_writer is not None:
+            self._rejected_writer.close()
+            self._rejected_file.close()
+        for month in self.months.values():
+            self._flush(month)
+            month.writer.close()
+        losers = self._superseded_lines()
+        self.duplicates = len(losers)
+        outputs = {}
+        for name, month in sorted(self.months.items()):
+            if len(losers):
+                self._drop_lines(month, losers)
+            month.lines_path.unlink()
+            if month.rows:
+                outputs[name] = month.path
+        return outputs
+
+    @property
+    def rows_out(self) -> int:
+        return sum(m.rows for m in self.months.values())
+
+    def _drop_lines(self, month: Month, losers: np.ndarray) -> None:
+        lines = np.fromfile(month.lines_path, dtype=np.int64)
+        drop = np.isin(lines, losers)
+        if not drop.any():
+            return
+        kept_path = month.path.with_suffix(".dedup.parquet")
+        source = pq.ParquetFile(month.path)
+        offset = 0
+        with pq.ParquetWriter(kept_path, ORDERS_SCHEMA, compression="snappy") as writer:
+            for batch in source.iter_batches(batch_size=ROW_GROUP):
+                keep = ~drop[offset : offset + batch.num_rows]
+                offset += batch.num_rows
+                if keep.any():
+                    writer.write_table(pa.Table.from_batches([batch.filter(pa.array(keep))]), row_group_size=ROW_GROUP)
+        source.close()
+        kept_path.replace(month.path)
+        month.rows -= int(drop.sum())
