@@ -6,8 +6,10 @@ the stale rule, or superseded by a later row with the same order_id; so
 rows_in == rows_out + rows_rejected + rows_dropped_by_rule + rows_duplicate.
 """
 
-from collections import Counter
+import os
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,9 +22,10 @@ import pyarrow.compute as pc
 from . import columns
 from .mapping import map_headers, missing_required
 from .reading import Chunk, UnreadableFile, open_text, read_chunks
-from .spool import Spool
+from .spool import Spool, split_by_month
 
 DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~32 MB of text) while looking for D/M vs M/D evidence
+WORKERS = int(os.environ.get("CLEANER_THREADS", "0")) or max(1, min(2, os.cpu_count() or 1))
 _NULL_TEXT = pa.scalar(None, pa.string())
 
 
@@ -98,8 +101,17 @@ def clean_stream(
         mapping={column: header[i] for column, i in mapping.items()},
     )
     spool = Spool(workdir, header=header, source_key=source_key, ingested_at=ingested_at, buckets=buckets)
-    for chunk, day_first in _with_date_order(chunks, mapping["order_date"], rules.day_first_default, result):
-        _clean_chunk(chunk, mapping, rules, day_first, spool, result)
+    # Reading and parsing stay on this thread (in file order); cleaning runs on WORKERS threads,
+    # as pyarrow.compute releases the GIL; results are applied in file order. At most WORKERS + 1
+    # chunks are in memory at once.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        in_flight: deque[Future] = deque()
+        for chunk, day_first in _with_date_order(chunks, mapping["order_date"], rules.day_first_default, result):
+            in_flight.append(pool.submit(clean_chunk, chunk, mapping, rules, day_first))
+            if len(in_flight) > WORKERS:
+                _apply(in_flight.popleft().result(), spool, result)
+        while in_flight:
+            _apply(in_flight.popleft().result(), spool, result)
     if result.rows_in == 0:
         raise UnreadableFile("the file has a header row but no order rows")
     result.months = spool.finish()
@@ -154,9 +166,29 @@ def _decide(votes: Counter, numeric: bool, day_first_default: bool, result: Clea
     return result.date_order == "DMY"
 
 
-def _clean_chunk(
-    chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool, spool: Spool, result: CleanResult
-) -> None:
+@dataclass
+class Cleaned:
+    """One chunk's outcome, ready to be written in file order."""
+
+    rows_in: int = 0
+    dropped_by_rule: int = 0
+    months: list[tuple[str, pa.Table, np.ndarray]] = field(default_factory=list)
+    rejected: tuple[pa.Table, np.ndarray, pa.Array] | None = None
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _apply(cleaned: Cleaned, spool: Spool, result: CleanResult) -> None:
+    result.rows_in += cleaned.rows_in
+    result.dropped_by_rule += cleaned.dropped_by_rule
+    result.rejected_reasons.update(cleaned.reason_counts)
+    if cleaned.rejected:
+        spool.reject(*cleaned.rejected)
+    spool.keep(cleaned.months)
+
+
+def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool) -> Cleaned:
+    """Pure: the chunk's records in, its kept rows (split by month), rejects and counts out."""
+    cleaned = Cleaned()
     raw = chunk.table
     cells = [columns.trimmed(c) for c in raw.columns]
     nonblank = pc.greater(pc.utf8_length(cells[0]), 0)
@@ -167,8 +199,8 @@ def _clean_chunk(
     if not pc.all(nonblank).as_py():
         raw, chunk_lines = raw.filter(nonblank), chunk_lines[nonblank.to_numpy(zero_copy_only=False)]
     if not raw.num_rows:
-        return
-    result.rows_in += raw.num_rows
+        return cleaned
+    cleaned.rows_in = raw.num_rows
     used = {column: cells[i].combine_chunks().filter(nonblank) for column, i in mapping.items()}
 
     def cell(column: str) -> pa.Array:
@@ -183,12 +215,10 @@ def _clean_chunk(
     rejected = pc.or_(no_id, pc.or_(bad_amount, bad_date))
     if pc.any(rejected).as_py():
         reasons = _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected)
-        result.rejected_reasons.update(
-            {r["values"]: r["counts"] for r in pc.value_counts(pc.struct_field(reasons, "kind")).to_pylist()}
-        )
-        spool.reject(
-            raw.filter(rejected), chunk_lines[rejected.to_numpy(zero_copy_only=False)], pc.struct_field(reasons, "text")
-        )
+        kinds = pc.value_counts(pc.struct_field(reasons, "kind")).to_pylist()
+        cleaned.reason_counts = {r["values"]: r["counts"] for r in kinds}
+        rejected_lines = chunk_lines[rejected.to_numpy(zero_copy_only=False)]
+        cleaned.rejected = (raw.filter(rejected), rejected_lines, pc.struct_field(reasons, "text"))
     good = pc.invert(rejected)
     status = columns.statuses(cell("status")) if "status" in mapping else pa.nulls(raw.num_rows, pa.string())
     stale_before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
@@ -196,7 +226,7 @@ def _clean_chunk(
         pc.fill_null(pc.is_in(status, value_set=pa.array(sorted(rules.stale_statuses), pa.string())), False),
         pc.fill_null(pc.less_equal(order_date, stale_before), False),
     )
-    result.dropped_by_rule += pc.sum(pc.cast(pc.and_(good, stale), pa.int64())).as_py() or 0
+    cleaned.dropped_by_rule = pc.sum(pc.cast(pc.and_(good, stale), pa.int64())).as_py() or 0
     keep = pc.and_(good, pc.invert(stale))
     customer = cell("customer")
     kept = pa.table(
@@ -208,7 +238,8 @@ def _clean_chunk(
             "order_date": order_date,
         }
     ).filter(keep)
-    spool.keep(kept, chunk_lines[keep.to_numpy(zero_copy_only=False)])
+    cleaned.months = split_by_month(kept, chunk_lines[keep.to_numpy(zero_copy_only=False)])
+    return cleaned
 
 
 def _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected) -> pa.StructArray:

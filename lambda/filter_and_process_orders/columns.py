@@ -7,6 +7,7 @@ the same answer for the same text.
 
 from collections import Counter
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,6 +19,7 @@ _PLAIN_AMOUNT = r"^-?\d{1,10}(\.\d{1,2})?$"
 _THOUSANDS_AMOUNT = r"^-?\d{1,3}(,\d{3}){1,3}(\.\d{1,2})?$"
 _ISO_DATE = r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[ T].*)?$"
 _NUMERIC_DATE = r"^(?P<a>\d{1,2})(?P<s1>[/.-])(?P<b>\d{1,2})(?P<s2>[/.-])(?P<y>\d{4}|\d{2})(?:[ T].*)?$"
+_NULL_TEXT = pa.scalar(None, pa.string())
 _STATUS_KEYS = pa.array(list(STATUS_SYNONYMS))
 _STATUS_VALUES = pa.array(list(STATUS_SYNONYMS.values()))
 
@@ -26,19 +28,29 @@ def trimmed(column: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(column)
 
 
+def _subset(text: pa.Array, todo: pa.Array, result: pa.Array, parse) -> pa.Array:
+    """Run `parse` over the cells marked `todo` only, and put its results in place."""
+    if not pc.any(todo).as_py():
+        return result
+    return pc.replace_with_mask(result, todo, parse(pc.filter(text, todo)))
+
+
 def amounts(text: pa.Array) -> pa.Array:
     """decimal(12,2) per trimmed cell; null where the cell is empty or not an amount."""
+    plain = pc.match_substring_regex(text, _PLAIN_AMOUNT)
+    result = pc.cast(pc.if_else(plain, text, _NULL_TEXT), AMOUNT_TYPE)
+    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.utf8_length(text), 0)), result, _other_amounts)
+
+
+def _other_amounts(text: pa.Array) -> pa.Array:
     stripped = pc.replace_substring_regex(text, r"[$€£ ]", "")
-    plain = pc.match_substring_regex(stripped, _PLAIN_AMOUNT)
-    thousands = pc.match_substring_regex(stripped, _THOUSANDS_AMOUNT)
-    fast = pc.or_(plain, thousands)
-    digits = pc.if_else(thousands, pc.replace_substring(stripped, ",", ""), stripped)
-    result = pc.cast(pc.if_else(fast, digits, pa.scalar(None, pa.string())), AMOUNT_TYPE)
-    slow = pc.and_(pc.invert(fast), pc.greater(pc.utf8_length(text), 0))
-    if pc.any(slow).as_py():
-        parsed = pa.array([parse_amount(t) for t in pc.filter(text, slow).to_pylist()], AMOUNT_TYPE)
-        result = pc.replace_with_mask(result, slow, parsed)
-    return result
+    fast = pc.or_(
+        pc.match_substring_regex(stripped, _PLAIN_AMOUNT), pc.match_substring_regex(stripped, _THOUSANDS_AMOUNT)
+    )
+    result = pc.cast(pc.if_else(fast, pc.replace_substring(stripped, ",", ""), _NULL_TEXT), AMOUNT_TYPE)
+    return _subset(
+        text, pc.invert(fast), result, lambda t: pa.array([parse_amount(s) for s in t.to_pylist()], AMOUNT_TYPE)
+    )
 
 
 def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
@@ -66,8 +78,58 @@ def _ymd(y: pa.Array, m: pa.Array, d: pa.Array) -> pa.Array:
     return pc.if_else(real, pc.cast(stamp, pa.date32()), pa.scalar(None, pa.date32()))
 
 
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), vectorised."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Cells that are `YYYY-MM-DD`, alone or followed by ' ' or 'T' (and anything), read straight from
+    the bytes: (date32 with nulls elsewhere, mask of the cells this recognised as ISO)."""
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.zeros(0, np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    long_enough = lengths >= 10
+    if text.null_count:
+        long_enough &= np.asarray(text.is_valid())
+    index = np.where(long_enough, starts, 0)[:, None] + np.arange(11 if len(data) > 0 else 0)
+    index = np.minimum(index, max(len(data) - 1, 0))
+    if not len(data):
+        return pa.nulls(n, pa.date32()), np.zeros(n, bool)
+    b = data[index].astype(np.int32)
+    digits = (b >= 48) & (b <= 57)
+    shape_ok = long_enough & digits[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (b[:, 4] == 45) & (b[:, 7] == 45)
+    tail = b[:, 10]
+    shape_ok &= (lengths == 10) | (tail == 32) | (tail == 84)
+    v = b - 48
+    y = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
+    m = v[:, 5] * 10 + v[:, 6]
+    d = v[:, 8] * 10 + v[:, 9]
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = _DAYS_IN_MONTH[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    real = shape_ok & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
+    days = _days_from_civil(y, m, d).astype(np.int32)
+    return pa.array(days, pa.int32(), mask=~real).cast(pa.date32()), shape_ok
+
+
 def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
     """date32 per trimmed cell; null where the cell is empty or not a date."""
+    result, iso = _iso_prefix(text)
+    todo = pc.and_(pa.array(~iso), pc.greater(pc.binary_length(text), 0))
+    return _subset(text, todo, result, lambda t: _other_dates(t, day_first))
+
+
+def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
     iso = pc.extract_regex(text, _ISO_DATE)
     result = _ymd(pc.struct_field(iso, "y"), pc.struct_field(iso, "m"), pc.struct_field(iso, "d"))
     num = pc.extract_regex(text, _NUMERIC_DATE)
@@ -84,16 +146,16 @@ def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
         d_first = pc.or_(pc.equal(s1, "."), pa.scalar(day_first))
         numeric = _ymd(pc.cast(year, pa.string()), pc.if_else(d_first, b, a), pc.if_else(d_first, a, b))
         result = pc.if_else(same_sep, numeric, result)
-    done = pc.or_(pc.is_valid(iso), same_sep)
-    slow = pc.and_(pc.invert(done), pc.greater(pc.utf8_length(text), 0))
-    if pc.any(slow).as_py():
-        parsed = pa.array([parse_date(t, day_first) for t in pc.filter(text, slow).to_pylist()], pa.date32())
-        result = pc.replace_with_mask(result, slow, parsed)
-    return result
+    slow = pc.and_(pc.invert(pc.or_(pc.is_valid(iso), same_sep)), pc.match_substring_regex(text, r"\d"))
+    return _subset(
+        text, slow, result, lambda t: pa.array([parse_date(s, day_first) for s in t.to_pylist()], pa.date32())
+    )
 
 
 def statuses(text: pa.Array) -> pa.Array:
-    """Lower-case canonical words; null for an empty cell."""
-    words = pc.replace_substring_regex(pc.utf8_lower(text), r"[\s\-]+", "_")
+    """Lower-case canonical words; null for an empty cell. Worked out once per distinct value."""
+    encoded = pc.dictionary_encode(text)
+    words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
-    return pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
+    canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, _NULL_TEXT)
+    return pc.take(canonical, encoded.indices)

@@ -85,7 +85,7 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-CHUNK_BYTES = 8 << 20  # one parse unit; peak memory is a small multiple of this, whatever the file size
+CHUNK_BYTES = 4 << 20  # one parse unit; peak memory is a small multiple of this, whatever the file size
 MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
 
 
@@ -191,7 +191,7 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
     table = _arrow_parse(data, names, delimiter)
     newlines = data.count(b"\n")
     rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
-    if table is not None and table.num_rows == rows and (b'"' not in data or not _has_line_breaks(table)):
+    if table is not None and table.num_rows == rows and (b'"' not in data or not _last_row_has_line_break(table)):
         return Chunk(table, np.arange(line, line + rows, dtype=np.int64)), newlines, b""
     return _python_parse(data, final, names, delimiter, line)
 
@@ -224,8 +224,10 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     return None if invalid else table
 
 
-def _has_line_breaks(table: pa.Table) -> bool:
-    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in table.columns)
+def _last_row_has_line_break(table: pa.Table) -> bool:
+    """With as many rows as LFs, a quoted line break can only hide in a last record cut at the chunk's end."""
+    last = table.slice(table.num_rows - 1)
+    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in last.columns)
 
 
 def _python_parse(data: bytes, final: bool, names: list[str], delimiter: str, line: int) -> tuple[Chunk, int, bytes]:

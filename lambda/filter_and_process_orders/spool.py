@@ -1,12 +1,12 @@
 """Local temporary outputs, written as the chunks go by: one Parquet file per month, the rejected
 rows as CSV, and the (order_id, line) pairs that find repeated order ids at the end.
 
-Memory stays bounded: each month buffers at most ROW_GROUP rows before writing a row group, and
+Memory stays bounded: kept rows go to one Arrow IPC spool file per month as they come, and
 repeated ids are found bucket by bucket (ids hashed into `buckets` files) after the last chunk.
 """
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -35,12 +35,28 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 @dataclass
 class Month:
-    path: Path
-    lines_path: Path
-    writer: pq.ParquetWriter | None = None
-    buffered: list[pa.Table] = field(default_factory=list)
-    buffered_rows: int = 0
+    spool_path: Path  # Arrow IPC, written as chunks go by: cheap to write, read back once
+    path: Path  # the Parquet file, made at the end without the superseded repeats
+    writer: ipc.RecordBatchStreamWriter
     rows: int = 0
+
+
+def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table, np.ndarray]]:
+    """Rows (order_id, customer, amount, status, order_date) into ('YYYY-MM', rows, lines), file order kept."""
+    if not rows.num_rows:
+        return []
+    stamp = pc.cast(rows.column("order_date"), pa.timestamp("s"))
+    month_number = pc.add(pc.multiply(pc.year(stamp), 12), pc.month(stamp)).to_numpy()
+    order = np.argsort(month_number, kind="stable")
+    sorted_months = month_number[order]
+    starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    parts = []
+    for start, end in zip(starts, ends):
+        number = int(sorted_months[start]) - 1
+        take = order[start:end]
+        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.take(take), lines[take]))
+    return parts
 
 
 class Spool:
@@ -60,51 +76,51 @@ class Spool:
         self.duplicates = 0
 
     # -- kept rows -------------------------------------------------------------------------------
-    def keep(self, rows: pa.Table, lines: np.ndarray) -> None:
-        """Rows with columns order_id, customer, amount, status, order_date, in file order."""
-        if not rows.num_rows:
-            return
-        self._remember_ids(rows.column("order_id"), lines)
-        stamp = pc.cast(rows.column("order_date"), pa.timestamp("s"))
-        month_number = pc.add(pc.multiply(pc.year(stamp), 12), pc.month(stamp)).to_numpy()
-        order = np.argsort(month_number, kind="stable")
-        sorted_months = month_number[order]
-        starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
-        ends = np.r_[starts[1:], len(order)]
-        for start, end in zip(starts, ends):
-            number = int(sorted_months[start]) - 1
-            take = order[start:end]
-            self._month(f"{number // 12:04d}-{number % 12 + 1:02d}", rows.take(take), lines[take])
+    def keep(self, months: list[tuple[str, pa.Table, np.ndarray]]) -> None:
+        """Kept rows by month (see split_by_month), in file order."""
+        for name, rows, lines in months:
+            self._remember_ids(rows.column("order_id"), lines)
+            self._month(name, rows, lines)
 
     def _month(self, name: str, rows: pa.Table, lines: np.ndarray) -> None:
         month = self.months.get(name)
+        batch = rows.append_column("line", pa.array(lines))
         if month is None:
-            month = self.months[name] = Month(self.workdir / f"{name}.parquet", self.workdir / f"{name}.lines")
-        with open(month.lines_path, "ab") as fh:
-            lines.astype(np.int64).tofile(fh)
-        month.buffered.append(rows)
-        month.buffered_rows += rows.num_rows
+            spool_path = self.workdir / f"{name}.arrow"
+            writer = ipc.new_stream(spool_path, batch.schema, options=ipc.IpcWriteOptions(compression="lz4"))
+            month = self.months[name] = Month(spool_path, self.workdir / f"{name}.parquet", writer)
+        month.writer.write_table(batch)
         month.rows += rows.num_rows
-        if month.buffered_rows >= ROW_GROUP:
-            self._flush(month)
 
-    def _flush(self, month: Month) -> None:
-        if not month.buffered_rows:
-            return
-        rows = pa.concat_tables(month.buffered)
+    def _to_parquet(self, month: Month, losers: np.ndarray) -> None:
+        """The month's spooled rows, less the superseded repeats, as Snappy Parquet in row groups."""
+        month.writer.close()
+        month.rows, pending = 0, []
+        with (
+            ipc.open_stream(month.spool_path) as reader,
+            pq.ParquetWriter(month.path, ORDERS_SCHEMA, compression="snappy") as writer,
+        ):
+            for batch in reader:
+                if len(losers):
+                    lines = batch.column("line").to_numpy()
+                    found = losers[np.minimum(np.searchsorted(losers, lines), len(losers) - 1)] == lines
+                    batch = batch.filter(pa.array(~found))
+                pending.append(batch)
+                month.rows += batch.num_rows
+                if sum(b.num_rows for b in pending) >= ROW_GROUP:
+                    writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
+                    pending = []
+            if pending:
+                writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
+        month.spool_path.unlink()
+
+    def _final(self, batches: list[pa.RecordBatch]) -> pa.Table:
+        rows = pa.Table.from_batches(batches).drop_columns(["line"])
         n = rows.num_rows
-        table = pa.table(
-            [
-                *rows.columns,
-                pa.repeat(pa.scalar(self.source_key, pa.string()), n),
-                pa.repeat(self.ingested_at, n),
-            ],
+        return pa.table(
+            [*rows.columns, pa.repeat(pa.scalar(self.source_key, pa.string()), n), pa.repeat(self.ingested_at, n)],
             schema=ORDERS_SCHEMA,
         )
-        if month.writer is None:
-            month.writer = pq.ParquetWriter(month.path, ORDERS_SCHEMA, compression="snappy")
-        month.writer.write_table(table, row_group_size=ROW_GROUP)
-        month.buffered, month.buffered_rows = [], 0
 
     # -- repeated order ids ----------------------------------------------------------------------
     def _bucket_of(self, ids: pa.Array) -> np.ndarray:
@@ -117,15 +133,18 @@ class Spool:
 
     def _remember_ids(self, ids: pa.ChunkedArray, lines: np.ndarray) -> None:
         ids = ids.combine_chunks()
-        bucket_of = self._bucket_of(ids) if self.buckets > 1 else np.zeros(len(ids), dtype=np.uint64)
+        bucket_of = self._bucket_of(ids) if self.buckets > 1 else None
         for b in range(self.buckets):
-            mask = bucket_of == b
-            if not mask.any():
-                continue
-            batch = pa.record_batch([ids.filter(mask), pa.array(lines[mask])], names=["order_id", "line"])
+            if bucket_of is None:
+                batch = pa.record_batch([ids, pa.array(lines)], names=["order_id", "line"])
+            else:
+                mask = bucket_of == b
+                if not mask.any():
+                    continue
+                batch = pa.record_batch([ids.filter(mask), pa.array(lines[mask])], names=["order_id", "line"])
             if self._bucket_writers[b] is None:
                 self._bucket_writers[b] = ipc.new_stream(
-                    self.workdir / f"ids-{b}.arrow", batch.schema, options=ipc.IpcWriteOptions(compression="zstd")
+                    self.workdir / f"ids-{b}.arrow", batch.schema, options=ipc.IpcWriteOptions(compression="lz4")
                 )
             self._bucket_writers[b].write_batch(batch)
 
@@ -177,16 +196,11 @@ class Spool:
         if self._rejected_writer is not None:
             self._rejected_writer.close()
             self._rejected_file.close()
-        for month in self.months.values():
-            self._flush(month)
-            month.writer.close()
         losers = self._superseded_lines()
         self.duplicates = len(losers)
         outputs = {}
         for name, month in sorted(self.months.items()):
-            if len(losers):
-                self._drop_lines(month, losers)
-            month.lines_path.unlink()
+            self._to_parquet(month, losers)
             if month.rows:
                 outputs[name] = month.path
         return outputs
@@ -194,21 +208,3 @@ class Spool:
     @property
     def rows_out(self) -> int:
         return sum(m.rows for m in self.months.values())
-
-    def _drop_lines(self, month: Month, losers: np.ndarray) -> None:
-        lines = np.fromfile(month.lines_path, dtype=np.int64)
-        drop = np.isin(lines, losers)
-        if not drop.any():
-            return
-        kept_path = month.path.with_suffix(".dedup.parquet")
-        source = pq.ParquetFile(month.path)
-        offset = 0
-        with pq.ParquetWriter(kept_path, ORDERS_SCHEMA, compression="snappy") as writer:
-            for batch in source.iter_batches(batch_size=ROW_GROUP):
-                keep = ~drop[offset : offset + batch.num_rows]
-                offset += batch.num_rows
-                if keep.any():
-                    writer.write_table(pa.Table.from_batches([batch.filter(pa.array(keep))]), row_group_size=ROW_GROUP)
-        source.close()
-        kept_path.replace(month.path)
-        month.rows -= int(drop.sum())
