@@ -177,10 +177,12 @@ def run_duckdb(path: Path, out: Path) -> dict:
         ), typed AS (
             SELECT line, order_id, customer,
                    CASE WHEN regexp_full_match(money, '{PLAIN[1:-1]}') THEN TRY_CAST(money AS DECIMAL(12, 2))
-                        WHEN regexp_full_match(money, '{THOUSANDS[1:-1]}') THEN TRY_CAST(replace(money, ',', '') AS DECIMAL(12, 2))
+                        WHEN regexp_full_match(money, '{THOUSANDS[1:-1]}')
+                             THEN TRY_CAST(replace(money, ',', '') AS DECIMAL(12, 2))
                    END AS amount,
                    CASE WHEN status = 'canceled' THEN 'cancelled' ELSE status END AS status,
-                   CASE WHEN regexp_full_match(d, '{ISO[1:-1]}') THEN CAST(try_strptime(left(d, 10), '%Y-%m-%d') AS DATE)
+                   CASE WHEN regexp_full_match(d, '{ISO[1:-1]}')
+                             THEN CAST(try_strptime(left(d, 10), '%Y-%m-%d') AS DATE)
                         WHEN regexp_full_match(d, '{MDY[1:-1]}') THEN CAST(try_strptime(d, '%m/%d/%Y') AS DATE)
                    END AS order_date
             FROM raw
