@@ -50,6 +50,10 @@ def accounted(result) -> bool:
     return result.rows_in == result.rows_out + result.rows_rejected + result.dropped_by_rule + result.duplicates
 
 
+def lines(*rows: str) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
 SIMPLE = (
     "order_id,customer,amount,status,order_date\nA1,Ann,10.00,shipped,2025-05-30\nA2,Bob,5.50,completed,2025-05-02\n"
 )
