@@ -44,13 +44,15 @@ def amounts(text: pa.Array) -> pa.Array:
 
 def _other_amounts(text: pa.Array) -> pa.Array:
     stripped = pc.replace_substring_regex(text, r"[$€£ ]", "")
-    fast = pc.or_(
+    digits = pc.replace_substring(stripped, ",", "")
+    shaped = pc.or_(
         pc.match_substring_regex(stripped, _PLAIN_AMOUNT), pc.match_substring_regex(stripped, _THOUSANDS_AMOUNT)
     )
-    result = pc.cast(pc.if_else(fast, pc.replace_substring(stripped, ",", ""), _NULL_TEXT), AMOUNT_TYPE)
-    return _subset(
-        text, pc.invert(fast), result, lambda t: pa.array([parse_amount(s) for s in t.to_pylist()], AMOUNT_TYPE)
-    )
+    fast = pc.and_(shaped, pc.match_substring_regex(digits, _PLAIN_AMOUNT))  # at most 10 digits: decimal(12,2)
+    result = pc.cast(pc.if_else(fast, digits, _NULL_TEXT), AMOUNT_TYPE)
+    # Only a cell with a digit can be an amount; the rest stay null without a trip through Python.
+    slow = pc.and_(pc.invert(fast), pc.match_substring_regex(text, r"\p{Nd}"))
+    return _subset(text, slow, result, lambda t: pa.array([parse_amount(s) for s in t.to_pylist()], AMOUNT_TYPE))
 
 
 def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
@@ -75,6 +77,7 @@ def _ymd(y: pa.Array, m: pa.Array, d: pa.Array) -> pa.Array:
     text = pc.binary_join_element_wise(pc.utf8_lpad(y, 4, "0"), pc.utf8_lpad(m, 2, "0"), pc.utf8_lpad(d, 2, "0"), "-")
     stamp = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
     real = pc.and_(pc.equal(pc.day(stamp), pc.cast(d, pa.int64())), pc.equal(pc.month(stamp), pc.cast(m, pa.int64())))
+    real = pc.and_(real, pc.greater_equal(pc.year(stamp), 1))  # Python dates start at year 1
     return pc.if_else(real, pc.cast(stamp, pa.date32()), pa.scalar(None, pa.date32()))
 
 
@@ -117,7 +120,7 @@ def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     d = v[:, 8] * 10 + v[:, 9]
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     month_days = _DAYS_IN_MONTH[np.clip(m, 0, 12)] + ((m == 2) & leap)
-    real = shape_ok & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
+    real = shape_ok & (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
     days = _days_from_civil(y, m, d).astype(np.int32)
     return pa.array(days, pa.int32(), mask=~real).cast(pa.date32()), shape_ok
 
@@ -146,7 +149,7 @@ def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
         d_first = pc.or_(pc.equal(s1, "."), pa.scalar(day_first))
         numeric = _ymd(pc.cast(year, pa.string()), pc.if_else(d_first, b, a), pc.if_else(d_first, a, b))
         result = pc.if_else(same_sep, numeric, result)
-    slow = pc.and_(pc.invert(pc.or_(pc.is_valid(iso), same_sep)), pc.match_substring_regex(text, r"\d"))
+    slow = pc.and_(pc.invert(pc.or_(pc.is_valid(iso), same_sep)), pc.match_substring_regex(text, r"\p{Nd}"))
     return _subset(
         text, slow, result, lambda t: pa.array([parse_date(s, day_first) for s in t.to_pylist()], pa.date32())
     )
