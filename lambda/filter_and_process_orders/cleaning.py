@@ -196,12 +196,13 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
         nonblank = pc.or_(nonblank, pc.greater(pc.utf8_length(c), 0))
     nonblank = nonblank.combine_chunks()
     chunk_lines = chunk.lines
+    used = {column: cells[i].combine_chunks() for column, i in mapping.items()}
     if not pc.all(nonblank).as_py():
         raw, chunk_lines = raw.filter(nonblank), chunk_lines[nonblank.to_numpy(zero_copy_only=False)]
+        used = {column: cell.filter(nonblank) for column, cell in used.items()}
     if not raw.num_rows:
         return cleaned
     cleaned.rows_in = raw.num_rows
-    used = {column: cells[i].combine_chunks().filter(nonblank) for column, i in mapping.items()}
 
     def cell(column: str) -> pa.Array:
         return used[column] if column in used else pa.nulls(raw.num_rows, pa.string())
