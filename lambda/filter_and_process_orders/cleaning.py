@@ -114,7 +114,7 @@ def clean_stream(
             _apply(in_flight.popleft().result(), spool, result)
     if result.rows_in == 0:
         raise UnreadableFile("the file has a header row but no order rows")
-    result.months = spool.finish()
+    result.months = spool.finish(threads=WORKERS)
     result.rows_out = spool.rows_out
     result.duplicates = spool.duplicates
     result.rows_rejected = spool.rejected_rows
@@ -191,9 +191,9 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     cleaned = Cleaned()
     raw = chunk.table
     cells = [columns.trimmed(c) for c in raw.columns]
-    nonblank = pc.greater(pc.utf8_length(cells[0]), 0)
+    nonblank = pc.greater(pc.binary_length(cells[0]), 0)
     for c in cells[1:]:
-        nonblank = pc.or_(nonblank, pc.greater(pc.utf8_length(c), 0))
+        nonblank = pc.or_(nonblank, pc.greater(pc.binary_length(c), 0))
     nonblank = nonblank.combine_chunks()
     chunk_lines = chunk.lines
     used = {column: cells[i].combine_chunks() for column, i in mapping.items()}

@@ -72,15 +72,6 @@ def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
     return votes, True
 
 
-def _ymd(y: pa.Array, m: pa.Array, d: pa.Array) -> pa.Array:
-    """date32 from string parts; null where the parts name no real day (Feb 30)."""
-    text = pc.binary_join_element_wise(pc.utf8_lpad(y, 4, "0"), pc.utf8_lpad(m, 2, "0"), pc.utf8_lpad(d, 2, "0"), "-")
-    stamp = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    real = pc.and_(pc.equal(pc.day(stamp), pc.cast(d, pa.int64())), pc.equal(pc.month(stamp), pc.cast(m, pa.int64())))
-    real = pc.and_(real, pc.greater_equal(pc.year(stamp), 1))  # Python dates start at year 1
-    return pc.if_else(real, pc.cast(stamp, pa.date32()), pa.scalar(None, pa.date32()))
-
-
 def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), vectorised."""
     y = y - (m <= 2)
@@ -116,13 +107,20 @@ def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     shape_ok &= (lengths == 10) | (tail == 32) | (tail == 84)
     v = b - 48
     y = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
-    m = v[:, 5] * 10 + v[:, 6]
-    d = v[:, 8] * 10 + v[:, 9]
+    return _civil_dates(y, v[:, 5] * 10 + v[:, 6], v[:, 8] * 10 + v[:, 9], shape_ok), shape_ok
+
+
+def _civil_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """date32 from integer parts where `ok`; null where not, or where the parts name no real day."""
     leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
     month_days = _DAYS_IN_MONTH[np.clip(m, 0, 12)] + ((m == 2) & leap)
-    real = shape_ok & (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
+    real = ok & (y >= 1) & (y <= 9999) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
     days = _days_from_civil(y, m, d).astype(np.int32)
-    return pa.array(days, pa.int32(), mask=~real).cast(pa.date32()), shape_ok
+    return pa.array(days, pa.int32(), mask=~real).cast(pa.date32())
+
+
+def _ints(parts: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.cast(parts, pa.int32()), 0).to_numpy()
 
 
 def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
@@ -133,23 +131,26 @@ def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
 
 
 def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
-    iso = pc.extract_regex(text, _ISO_DATE)
-    result = _ymd(pc.struct_field(iso, "y"), pc.struct_field(iso, "m"), pc.struct_field(iso, "d"))
     num = pc.extract_regex(text, _NUMERIC_DATE)
     s1 = pc.struct_field(num, "s1")
-    same_sep = pc.fill_null(pc.equal(s1, pc.struct_field(num, "s2")), False)
-    if pc.any(same_sep).as_py():
-        a, b, y = (pc.struct_field(num, f) for f in ("a", "b", "y"))
-        year = pc.cast(y, pa.int32())
-        year = pc.if_else(
-            pc.equal(pc.utf8_length(y), 2),
-            pc.add(year, pc.if_else(pc.less(year, 70), 2000, 1900)),
-            year,
-        )
-        d_first = pc.or_(pc.equal(s1, "."), pa.scalar(day_first))
-        numeric = _ymd(pc.cast(year, pa.string()), pc.if_else(d_first, b, a), pc.if_else(d_first, a, b))
-        result = pc.if_else(same_sep, numeric, result)
-    slow = pc.and_(pc.invert(pc.or_(pc.is_valid(iso), same_sep)), pc.match_substring_regex(text, r"\p{Nd}"))
+    numeric = pc.fill_null(pc.equal(s1, pc.struct_field(num, "s2")), False)
+    a, b, y_text = (pc.struct_field(num, f) for f in ("a", "b", "y"))
+    y = _ints(y_text)
+    short = pc.fill_null(pc.equal(pc.utf8_length(y_text), 2), False).to_numpy(zero_copy_only=False)
+    y = np.where(short, y + np.where(y < 70, 2000, 1900), y)
+    d_first = pc.fill_null(pc.equal(s1, "."), False).to_numpy(zero_copy_only=False) | day_first
+    m = np.where(d_first, _ints(b), _ints(a))
+    d = np.where(d_first, _ints(a), _ints(b))
+    numeric_np = numeric.to_numpy(zero_copy_only=False)
+    result = _civil_dates(y, m, d, numeric_np)
+    if not numeric_np.all():
+        iso = pc.extract_regex(text, _ISO_DATE)
+        is_iso = pc.is_valid(iso).to_numpy(zero_copy_only=False) & ~numeric_np
+        if is_iso.any():
+            parts = [_ints(pc.struct_field(iso, f)) for f in ("y", "m", "d")]
+            result = pc.if_else(pa.array(is_iso), _civil_dates(*parts, is_iso), result)
+        numeric = pa.array(numeric_np | is_iso)
+    slow = pc.and_(pc.invert(numeric), pc.match_substring_regex(text, r"\p{Nd}"))
     return _subset(
         text, slow, result, lambda t: pa.array([parse_date(s, day_first) for s in t.to_pylist()], pa.date32())
     )

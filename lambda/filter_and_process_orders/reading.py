@@ -206,7 +206,7 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),  # the cleaning threads are busy
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=b'"' in data,

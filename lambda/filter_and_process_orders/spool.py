@@ -6,6 +6,7 @@ repeated ids are found bucket by bucket (ids hashed into `buckets` files) after 
 """
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,11 +52,11 @@ def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Tabl
     sorted_months = month_number[order]
     starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
     ends = np.r_[starts[1:], len(order)]
+    rows, lines = rows.take(order), lines[order]
     parts = []
     for start, end in zip(starts, ends):
         number = int(sorted_months[start]) - 1
-        take = order[start:end]
-        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.take(take), lines[take]))
+        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.slice(start, end - start), lines[start:end]))
     return parts
 
 
@@ -191,16 +192,18 @@ class Spool:
                 self.rejected_sample.append({"line": line, "reason": reason, "values": values[:20]})
 
     # -- the end ---------------------------------------------------------------------------------
-    def finish(self) -> dict[str, Path]:
-        """Close everything, drop superseded repeats; the month -> Parquet file of kept rows."""
+    def finish(self, threads: int = 1) -> dict[str, Path]:
+        """Close everything, drop superseded repeats; the month -> Parquet file of kept rows.
+        Months are converted on `threads` threads (Parquet encoding releases the GIL)."""
         if self._rejected_writer is not None:
             self._rejected_writer.close()
             self._rejected_file.close()
         losers = self._superseded_lines()
         self.duplicates = len(losers)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda month: self._to_parquet(month, losers), self.months.values()))
         outputs = {}
         for name, month in sorted(self.months.items()):
-            self._to_parquet(month, losers)
             if month.rows:
                 outputs[name] = month.path
         return outputs
