@@ -172,6 +172,8 @@ class Cleaned:
 
     rows_in: int = 0
     dropped_by_rule: int = 0
+    kept_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    kept_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     months: list[tuple[str, pa.Table, np.ndarray]] = field(default_factory=list)
     rejected: tuple[pa.Table, np.ndarray, pa.Array] | None = None
     reason_counts: dict[str, int] = field(default_factory=dict)
@@ -183,7 +185,7 @@ def _apply(cleaned: Cleaned, spool: Spool, result: CleanResult) -> None:
     result.rejected_reasons.update(cleaned.reason_counts)
     if cleaned.rejected:
         spool.reject(*cleaned.rejected)
-    spool.keep(cleaned.months)
+    spool.keep(cleaned.kept_ids, cleaned.kept_lines, cleaned.months)
 
 
 def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool) -> Cleaned:
@@ -239,7 +241,9 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
             "order_date": order_date,
         }
     ).filter(keep)
-    cleaned.months = split_by_month(kept, chunk_lines[keep.to_numpy(zero_copy_only=False)])
+    cleaned.kept_lines = chunk_lines[keep.to_numpy(zero_copy_only=False)]
+    cleaned.kept_ids = kept.column("order_id").combine_chunks()
+    cleaned.months = split_by_month(kept, cleaned.kept_lines)
     return cleaned
 
 

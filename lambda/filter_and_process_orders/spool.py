@@ -7,7 +7,7 @@ repeated ids are found bucket by bucket (ids hashed into `buckets` files) after 
 
 import csv
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +30,7 @@ ORDERS_SCHEMA = pa.schema(
     ]
 )
 ROW_GROUP = 128 * 1024
+BUFFERED_ROWS = 256 * 1024  # kept rows held in memory across all months before spooling
 SAMPLE_SIZE = 20
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -38,8 +39,10 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 class Month:
     spool_path: Path  # Arrow IPC, written as chunks go by: cheap to write, read back once
     path: Path  # the Parquet file, made at the end without the superseded repeats
-    writer: ipc.RecordBatchStreamWriter
+    writer: ipc.RecordBatchStreamWriter | None = None
     rows: int = 0
+    buffered: list = field(default_factory=list)
+    buffered_rows: int = 0
 
 
 def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table, np.ndarray]]:
@@ -75,26 +78,42 @@ class Spool:
         self.rejected_rows = 0
         self.rejected_sample: list[dict] = []
         self.duplicates = 0
+        self._buffered_rows = 0
 
     # -- kept rows -------------------------------------------------------------------------------
-    def keep(self, months: list[tuple[str, pa.Table, np.ndarray]]) -> None:
-        """Kept rows by month (see split_by_month), in file order."""
-        for name, rows, lines in months:
-            self._remember_ids(rows.column("order_id"), lines)
-            self._month(name, rows, lines)
+    def keep(self, ids: pa.Array, lines: np.ndarray, months: list[tuple[str, pa.Table, np.ndarray]]) -> None:
+        """A chunk's kept rows: their ids and lines in file order, and the same rows by month (split_by_month).
 
-    def _month(self, name: str, rows: pa.Table, lines: np.ndarray) -> None:
-        month = self.months.get(name)
-        batch = rows.append_column("line", pa.array(lines))
-        if month is None:
-            spool_path = self.workdir / f"{name}.arrow"
-            writer = ipc.new_stream(spool_path, batch.schema, options=ipc.IpcWriteOptions(compression="lz4"))
-            month = self.months[name] = Month(spool_path, self.workdir / f"{name}.parquet", writer)
-        month.writer.write_table(batch)
-        month.rows += rows.num_rows
+        Small month pieces are buffered (at most BUFFERED_ROWS rows in all) so spool writes stay large."""
+        self._remember_ids(ids, lines)
+        for name, rows, month_lines in months:
+            month = self.months.get(name)
+            if month is None:
+                month = self.months[name] = Month(self.workdir / f"{name}.arrow", self.workdir / f"{name}.parquet")
+            month.buffered.append(rows.append_column("line", pa.array(month_lines)))
+            month.buffered_rows += rows.num_rows
+            month.rows += rows.num_rows
+            self._buffered_rows += rows.num_rows
+            if month.buffered_rows >= ROW_GROUP // 2:
+                self._spool(month)
+        if self._buffered_rows >= BUFFERED_ROWS:
+            for month in self.months.values():
+                self._spool(month)
+
+    def _spool(self, month: Month) -> None:
+        if not month.buffered_rows:
+            return
+        table = pa.concat_tables(month.buffered)
+        if month.writer is None:
+            options = ipc.IpcWriteOptions(compression="lz4")
+            month.writer = ipc.new_stream(month.spool_path, table.schema, options=options)
+        month.writer.write_table(table)
+        self._buffered_rows -= month.buffered_rows
+        month.buffered, month.buffered_rows = [], 0
 
     def _to_parquet(self, month: Month, losers: np.ndarray) -> None:
         """The month's spooled rows, less the superseded repeats, as Snappy Parquet in row groups."""
+        self._spool(month)
         month.writer.close()
         month.rows, pending = 0, []
         with (
@@ -132,8 +151,9 @@ class Spool:
         with np.errstate(over="ignore"):
             return ((words * _GOLDEN) >> np.uint64(40)) % np.uint64(self.buckets)
 
-    def _remember_ids(self, ids: pa.ChunkedArray, lines: np.ndarray) -> None:
-        ids = ids.combine_chunks()
+    def _remember_ids(self, ids: pa.Array, lines: np.ndarray) -> None:
+        if not len(ids):
+            return
         bucket_of = self._bucket_of(ids) if self.buckets > 1 else None
         for b in range(self.buckets):
             if bucket_of is None:
@@ -160,11 +180,15 @@ class Spool:
             with ipc.open_stream(path) as reader:
                 table = reader.read_all()
             path.unlink()
-            last = table.group_by("order_id", use_threads=False).aggregate([("line", "max")])
-            if last.num_rows == table.num_rows:
+            # The spool is in file order, so an id's last occurrence is its winner.
+            encoded = pc.dictionary_encode(table.column("order_id").combine_chunks())
+            if len(encoded.dictionary) == table.num_rows:
                 continue
-            lines = table.column("line")
-            losers.append(pc.filter(lines, pc.invert(pc.is_in(lines, value_set=last.column("line_max")))).to_numpy())
+            codes = encoded.indices.to_numpy()
+            position = np.arange(len(codes))
+            last = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+            np.maximum.at(last, codes, position)
+            losers.append(table.column("line").to_numpy()[last[codes] != position])
         return np.sort(np.concatenate(losers)) if losers else np.empty(0, dtype=np.int64)
 
     # -- rejected rows -----------------------------------------------------------------------------
