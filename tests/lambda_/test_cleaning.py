@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from filter_and_process_orders import cleaning, reading
 from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.mapping import map_headers
 from filter_and_process_orders.reading import UnreadableFile
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
@@ -351,3 +352,18 @@ def test_kept_rows_are_snappy_parquet_per_month_with_the_canonical_columns(tmp_p
 def test_unusable_files_are_rejected_with_a_reason_staff_can_act_on(tmp_path, body, reason):
     with pytest.raises(UnreadableFile, match=reason.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
         clean(body, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("column", "names"),
+    [
+        ("order_id", ["Order ID", "order_id", "Order_Id", "id_orders", " ORDER.ID "]),
+        ("customer", ["Customer", "Customer Name", "CustomerID", "customer_id"]),
+        ("amount", ["Amount", "Total", "Total_Amount", "Sales", "OrderValue", "Order_Amount", "total_amount"]),
+        ("status", ["Status", "Order_Status"]),
+        ("order_date", ["OrderDate", "Order Date", "order_date", "Data_order", "Date", "\ufeffOrder Date "]),
+    ],
+)
+def test_header_names_staff_use_map_onto_the_canonical_columns(column, names):
+    for name in names:
+        assert map_headers(["unrelated", name]).get(column) == 1, name
