@@ -192,13 +192,18 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     """Pure: the chunk's records in, its kept rows (split by month), rejects and counts out."""
     cleaned = Cleaned()
     raw = chunk.table
-    cells = [columns.trimmed(c) for c in raw.columns]
-    nonblank = pc.greater(pc.binary_length(cells[0]), 0)
-    for c in cells[1:]:
-        nonblank = pc.or_(nonblank, pc.greater(pc.binary_length(c), 0))
-    nonblank = nonblank.combine_chunks()
+    used = {column: columns.trimmed(raw.column(i).combine_chunks()) for column, i in mapping.items()}
+    # A row is blank when every cell is empty or whitespace; only the mapped columns get trimmed.
+    filled = [pc.greater(pc.binary_length(cell), 0) for cell in used.values()]
+    mapped = set(mapping.values())
+    for i, column in enumerate(raw.columns):
+        if i not in mapped:
+            filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
+    nonblank = filled[0]
+    for f in filled[1:]:
+        nonblank = pc.or_(nonblank, f)
+    nonblank = nonblank.combine_chunks() if isinstance(nonblank, pa.ChunkedArray) else nonblank
     chunk_lines = chunk.lines
-    used = {column: cells[i].combine_chunks() for column, i in mapping.items()}
     if not pc.all(nonblank).as_py():
         raw, chunk_lines = raw.filter(nonblank), chunk_lines[nonblank.to_numpy(zero_copy_only=False)]
         used = {column: cell.filter(nonblank) for column, cell in used.items()}
