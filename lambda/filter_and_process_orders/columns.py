@@ -90,24 +90,33 @@ def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Cells that are `YYYY-MM-DD`, alone or followed by ' ' or 'T' (and anything), read straight from
     the bytes: (date32 with nulls elsewhere, mask of the cells this recognised as ISO)."""
     n = len(text)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8) if text.buffers()[2] is not None else np.zeros(0, np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    long_enough = lengths >= 10
-    if text.null_count:
-        long_enough &= np.asarray(text.is_valid())
-    index = np.where(long_enough, starts, 0)[:, None] + np.arange(11 if len(data) > 0 else 0)
-    index = np.minimum(index, max(len(data) - 1, 0))
-    if not len(data):
+    data_buffer = text.buffers()[2]
+    if data_buffer is None or not data_buffer.size:
         return pa.nulls(n, pa.date32()), np.zeros(n, bool)
-    b = data[index].astype(np.int32)
-    digits = (b >= 48) & (b <= 57)
-    shape_ok = long_enough & digits[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (b[:, 4] == 45) & (b[:, 7] == 45)
-    tail = b[:, 10]
-    shape_ok &= (lengths == 10) | (tail == 32) | (tail == 84)
-    v = b - 48
-    y = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
-    return _civil_dates(y, v[:, 5] * 10 + v[:, 6], v[:, 8] * 10 + v[:, 9], shape_ok), shape_ok
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    ok = lengths >= 10
+    if text.null_count:
+        ok &= text.is_valid().to_numpy(zero_copy_only=False)
+    starts = np.where(ok, starts, 0)
+    last = len(data) - 1
+
+    def byte(k: int) -> np.ndarray:
+        return data[np.minimum(starts + k, last)]
+
+    def digit(k: int) -> np.ndarray:
+        nonlocal ok
+        value = byte(k) - np.uint8(48)  # wraps below '0', so one comparison checks the range
+        ok &= value <= 9
+        return value.astype(np.int32)
+
+    y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+    m = digit(5) * 10 + digit(6)
+    d = digit(8) * 10 + digit(9)
+    tail = byte(10)
+    ok &= (byte(4) == 45) & (byte(7) == 45) & ((lengths == 10) | (tail == 32) | (tail == 84))
+    return _civil_dates(y, m, d, ok), ok
 
 
 def _civil_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> pa.Array:
