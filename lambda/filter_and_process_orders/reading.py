@@ -97,18 +97,41 @@ class Chunk:
     lines: np.ndarray
 
 
-def open_text(stream: BinaryIO) -> tuple[TextFormat, Iterator[bytes]]:
-    """Detect the format from the first bytes, then yield the text as UTF-8 blocks, lazily."""
+def _sniff(stream: BinaryIO) -> tuple[io.BufferedReader, TextFormat, bool]:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_RawAdapter(stream), 1 << 20)
     sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     if not sample.strip(b"\r\n\t \xef\xbb\xbf"):
         raise UnreadableFile("the file is empty")
     encoding = detect_encoding(sample)
     text_sample = sample.decode(encoding, errors="ignore")
-    delimiter = detect_delimiter(text_sample)
     # Old Mac exports end lines with a bare CR; cutting blocks needs LF.
     cr_only = "\r" in text_sample and "\n" not in text_sample
-    return TextFormat(encoding=encoding, delimiter=delimiter), _utf8_blocks(buffered, encoding, cr_only)
+    return buffered, TextFormat(encoding=encoding, delimiter=detect_delimiter(text_sample)), cr_only
+
+
+def open_text(stream: BinaryIO) -> tuple[TextFormat, Iterator[bytes]]:
+    """Detect the format from the first bytes, then yield the text as UTF-8 blocks, lazily."""
+    buffered, fmt, cr_only = _sniff(stream)
+    return fmt, _utf8_blocks(buffered, fmt.encoding, cr_only)
+
+
+def open_rows(stream: BinaryIO) -> tuple[TextFormat, Iterator[tuple[int, list[str]]]]:
+    """Row by row with the csv module, for small samples such as the upload form's header preview
+    (the Lambda reads whole chunks with read_chunks). Yields (line where the record starts, fields)."""
+    buffered, fmt, _ = _sniff(stream)
+    text = io.TextIOWrapper(buffered, encoding=fmt.encoding, errors="replace", newline="")
+    return fmt, _rows(text, fmt.delimiter)
+
+
+def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    start = 1
+    try:
+        for fields in reader:
+            yield start, fields
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise UnreadableFile(f"the CSV breaks at line {start}: {exc}") from None
 
 
 def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> Iterator[bytes]:

@@ -7,6 +7,8 @@ from pathlib import Path
 import boto3
 from botocore.config import Config as BotoConfig
 
+from .spool import ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
+
 _s3 = None
 
 

@@ -367,3 +367,9 @@ def test_unusable_files_are_rejected_with_a_reason_staff_can_act_on(tmp_path, bo
 def test_header_names_staff_use_map_onto_the_canonical_columns(column, names):
     for name in names:
         assert map_headers(["unrelated", name]).get(column) == 1, name
+
+
+def test_the_row_reader_for_header_previews_gives_fields_and_start_lines():
+    fmt, rows = reading.open_rows(io.BytesIO('a;b\r\n1;"x\r\ny"\r\n2;3\r\n'.encode("utf-16")))
+    assert (fmt.encoding, fmt.delimiter) == ("utf-16", ";")
+    assert list(rows) == [(1, ["a", "b"]), (2, ["1", "x\r\ny"]), (4, ["2", "3"])]
