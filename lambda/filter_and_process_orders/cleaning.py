@@ -24,7 +24,7 @@ from .mapping import map_headers, missing_required
 from .reading import Chunk, UnreadableFile, open_text, read_chunks
 from .spool import Spool, split_by_month
 
-DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~32 MB of text) while looking for D/M vs M/D evidence
+DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for D/M vs M/D evidence
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
 _NULL_TEXT = pa.scalar(None, pa.string())
 
