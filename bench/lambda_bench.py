@@ -277,14 +277,16 @@ def measure(name: str, path: Path) -> dict:
 def report(rows: int, path: Path, results: list[dict]) -> None:
     size_mb = path.stat().st_size / 1e6
     print(f"\n{rows:,} rows, {size_mb:.0f} MB")
-    print(f"{'impl':<10}{'rows/s':>12}{'MB/s':>9}{'wall s':>9}{'CPU s':>8}{'peak RSS MB':>13}{'kept':>11}{'cents':>16}")
+    print(
+        f"{'impl':<10}{'rows/s':>12}{'MB/s':>9}{'wall s':>9}{'CPU s':>8}{'peak RSS MB':>13}{'kept':>12}{'amount cents':>18}"
+    )
     for r in results:
         if "error" in r:
             print(f"{r['name']:<10} {r['error']}")
             continue
         print(
             f"{r['name']:<10}{rows / r['wall']:>12,.0f}{size_mb / r['wall']:>9.1f}{r['wall']:>9.2f}{r['cpu']:>8.2f}"
-            f"{r['rss_mb']:>13.0f}{r['kept']:>11,}{r['cents']:>16,}"
+            f"{r['rss_mb']:>13.0f}{r['kept']:>12,}{r['cents']:>18,}"
         )
     ok = [r for r in results if "error" not in r]
     same = len({(r["kept"], r["cents"]) for r in ok}) == 1
