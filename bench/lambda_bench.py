@@ -278,7 +278,8 @@ def report(rows: int, path: Path, results: list[dict]) -> None:
     size_mb = path.stat().st_size / 1e6
     print(f"\n{rows:,} rows, {size_mb:.0f} MB")
     print(
-        f"{'impl':<10}{'rows/s':>12}{'MB/s':>9}{'wall s':>9}{'CPU s':>8}{'peak RSS MB':>13}{'kept':>12}{'amount cents':>18}"
+        f"{'impl':<10}{'rows/s':>12}{'MB/s':>9}{'wall s':>9}{'CPU s':>8}{'peak RSS MB':>13}"
+        f"{'kept':>12}{'amount cents':>18}"
     )
     for r in results:
         if "error" in r:
