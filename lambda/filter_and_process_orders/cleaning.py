@@ -1,121 +1,282 @@
-"""Rows in, clean rows and reasons out. Pure: no I/O, no clock."""
+"""A stream of raw bytes in, clean rows spooled to local files and counts out. No AWS, no clock.
 
-from collections import Counter
-from collections.abc import Iterable
+Chunks of records are cleaned a column at a time (see `columns`). Blank rows are not orders and
+are not counted. Every other row ends exactly one way: kept, rejected (with a reason), dropped by
+the stale rule, or superseded by a later row with the same order_id; so
+rows_in == rows_out + rows_rejected + rows_dropped_by_rule + rows_duplicate.
+"""
+
+import os
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
 
-from .mapping import missing_required
-from .values import canonical_status, date_order_evidence, parse_amount, parse_date
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import columns
+from .mapping import map_headers, missing_required
+from .reading import Chunk, UnreadableFile, open_text, read_chunks
+from .spool import Spool, split_by_month
+
+DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for D/M vs M/D evidence
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
+_NULL_TEXT = pa.scalar(None, pa.string())
 
 
-@dataclass
-class Rejected:
-    line: int
-    values: list[str]
-    reason: str
+@dataclass(frozen=True)
+class Rules:
+    reference_date: date
+    stale_statuses: frozenset[str]
+    stale_after_days: int
+    day_first_default: bool = False
 
 
 @dataclass
 class CleanResult:
+    encoding: str
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, str]
     rows_in: int = 0
-    kept: dict[str, dict] = field(default_factory=dict)  # order_id -> clean row (last one wins)
-    rejected: list[Rejected] = field(default_factory=list)
+    rows_out: int = 0
+    rows_rejected: int = 0
     dropped_by_rule: int = 0
     duplicates: int = 0
+    rejected_reasons: Counter = field(default_factory=Counter)
     date_order: str = "ISO"
     date_order_assumed: bool = False
+    date_order_votes: dict[str, int] = field(default_factory=dict)
+    months: dict[str, Path] = field(default_factory=dict)
+    rejected_path: Path | None = None
+    rejected_sample: list[dict] = field(default_factory=list)
 
     @property
     def reasons(self) -> dict[str, int]:
-        counts = Counter(r.reason.split(":")[0] for r in self.rejected)
+        counts = dict(self.rejected_reasons)
         if self.dropped_by_rule:
             counts["dropped by stale rule"] = self.dropped_by_rule
         if self.duplicates:
             counts["duplicate order_id (kept the last)"] = self.duplicates
-        return dict(counts)
+        return counts
 
 
-def _cell(fields: list[str], index: int | None) -> str:
-    if index is None or index >= len(fields):
-        return ""
-    return fields[index].strip()
-
-
-def decide_date_order(values: Iterable[str], day_first_default: bool) -> tuple[str, bool]:
-    """Decide once per file whether numeric dates are day-first, from unambiguous values."""
-    votes = Counter(v for v in map(date_order_evidence, values) if v)
-    if votes["DMY"] > votes["MDY"]:
-        return "DMY", False
-    if votes["MDY"] > votes["DMY"]:
-        return "MDY", False
-    has_numeric = any(True for v in values if _is_numeric_date(v))
-    if not has_numeric:
-        return "ISO", False
-    return ("DMY" if day_first_default else "MDY"), True
-
-
-def _is_numeric_date(value: str) -> bool:
-    return date_order_evidence(value) is not None or (value[:2].isdigit() and "/" in value)
-
-
-def clean_rows(
-    records: Iterable[tuple[int, list[str]]],
-    mapping: dict[str, int],
-    *,
-    reference_date: date,
-    stale_statuses: frozenset[str],
-    stale_after_days: int,
-    day_first_default: bool = False,
-) -> CleanResult:
-    if missing_required(mapping):
-        raise ValueError(f"mapping lacks {missing_required(mapping)}")
-    result = CleanResult()
-    materialised = []
-    for line, fields in records:
-        if not any(f.strip() for f in fields):
-            continue  # blank and all-empty rows are not orders
-        result.rows_in += 1
-        materialised.append((line, fields))
-    result.date_order, result.date_order_assumed = decide_date_order(
-        [_cell(f, mapping["order_date"]) for _, f in materialised], day_first_default
+def missing_columns_reason(header: list[str], missing: list[str]) -> str:
+    names = ", ".join(m.replace("order_", "order ") for m in missing)
+    return (
+        f"no {names} column; headers were: {', '.join(header)[:300]}. "
+        "Rename the column or choose it in the upload form's column mapping"
     )
-    day_first = result.date_order == "DMY"
-    stale_before = reference_date - timedelta(days=stale_after_days)
-    for line, fields in materialised:
-        order_id = _cell(fields, mapping["order_id"])
-        if not order_id:
-            result.rejected.append(Rejected(line, fields, "missing order_id"))
-            continue
-        raw_amount = _cell(fields, mapping["amount"])
-        amount = parse_amount(raw_amount) if raw_amount else None
-        if amount is None:
-            reason = "missing amount" if not raw_amount else f"unparseable amount: {raw_amount[:40]}"
-            result.rejected.append(Rejected(line, fields, reason))
-            continue
-        raw_date = _cell(fields, mapping["order_date"])
-        order_date = parse_date(raw_date, day_first) if raw_date else None
-        if order_date is None:
-            reason = "missing order_date" if not raw_date else f"unparseable order_date: {raw_date[:40]}"
-            result.rejected.append(Rejected(line, fields, reason))
-            continue
-        status = canonical_status(_cell(fields, mapping.get("status")))
-        if status in stale_statuses and order_date <= stale_before:
-            result.dropped_by_rule += 1
-            continue
-        if order_id in result.kept:
-            result.duplicates += 1
-            del result.kept[order_id]  # re-insert so the last row keeps file order
-        result.kept[order_id] = {
-            "order_id": order_id,
-            "customer": _cell(fields, mapping.get("customer")) or None,
-            "amount": amount,
-            "status": status or None,
-            "order_date": order_date,
-        }
+
+
+def clean_stream(
+    stream: BinaryIO,
+    *,
+    rules: Rules,
+    workdir: Path,
+    source_key: str,
+    ingested_at: datetime,
+    explicit_mapping: dict[str, str] | None = None,
+    buckets: int = 1,
+) -> CleanResult:
+    """Raises UnreadableFile when the file as a whole cannot be used; data problems never raise."""
+    fmt, blocks = open_text(stream)
+    raw_header, chunks = read_chunks(blocks, fmt.delimiter)
+    header = [h.replace("\ufeff", "").strip() for h in raw_header]
+    if not any(header):
+        raise UnreadableFile("the file has no header row")
+    mapping = map_headers(header, explicit_mapping)
+    missing = missing_required(mapping)
+    if missing:
+        raise UnreadableFile(missing_columns_reason(header, missing))
+    result = CleanResult(
+        encoding=fmt.encoding,
+        delimiter=fmt.delimiter,
+        header=header,
+        mapping={column: header[i] for column, i in mapping.items()},
+    )
+    spool = Spool(workdir, header=header, source_key=source_key, ingested_at=ingested_at, buckets=buckets)
+    # Reading and parsing stay on this thread (in file order); cleaning runs on WORKERS threads,
+    # as pyarrow.compute releases the GIL; results are applied in file order. At most WORKERS + 1
+    # chunks are in memory at once.
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        in_flight: deque[Future] = deque()
+        for chunk, day_first in _with_date_order(chunks, mapping["order_date"], rules.day_first_default, result):
+            in_flight.append(pool.submit(clean_chunk, chunk, mapping, rules, day_first))
+            if len(in_flight) > WORKERS:
+                _apply(in_flight.popleft().result(), spool, result)
+        while in_flight:
+            _apply(in_flight.popleft().result(), spool, result)
+    if result.rows_in == 0:
+        raise UnreadableFile("the file has a header row but no order rows")
+    result.months = spool.finish(threads=WORKERS)
+    result.rows_out = spool.rows_out
+    result.duplicates = spool.duplicates
+    result.rows_rejected = spool.rejected_rows
+    result.rejected_path = spool.rejected_path
+    result.rejected_sample = spool.rejected_sample
     return result
 
 
-def amount_total(rows: Iterable[dict]) -> Decimal:
-    return sum((r["amount"] for r in rows), Decimal("0.00"))
+def _with_date_order(
+    chunks: Iterator[Chunk], date_column: int, day_first_default: bool, result: CleanResult
+) -> Iterator[tuple[Chunk, bool]]:
+    """Decide once per file whether numeric dates are day-first, from the first chunks' unambiguous
+    dates (a `13/2/2024` can only be D/M). Chunks are held back until there is evidence or
+    DATE_EVIDENCE_CHUNKS have been seen; a file that stays ambiguous uses the default, and says so."""
+    held: list[Chunk] = []
+    votes: Counter = Counter()
+    numeric = False
+    decided = None
+    for chunk in chunks:
+        if decided is None:
+            chunk_votes, chunk_numeric = columns.numeric_date_votes(columns.trimmed(chunk.table.column(date_column)))
+            votes += chunk_votes
+            numeric = numeric or chunk_numeric
+            held.append(chunk)
+            if votes or len(held) >= DATE_EVIDENCE_CHUNKS:
+                decided = _decide(votes, numeric, day_first_default, result)
+                yield from ((c, decided) for c in held)
+                held = []
+            continue
+        if result.date_order == "ISO" and not result.date_order_assumed:
+            # Numeric dates first showing up after the sample: read with the default, and say so.
+            if columns.numeric_date_votes(columns.trimmed(chunk.table.column(date_column)))[1]:
+                result.date_order, result.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+        yield chunk, decided
+    if decided is None:
+        decided = _decide(votes, numeric, day_first_default, result)
+        yield from ((c, decided) for c in held)
+
+
+def _decide(votes: Counter, numeric: bool, day_first_default: bool, result: CleanResult) -> bool:
+    result.date_order_votes = {"DMY": votes["DMY"], "MDY": votes["MDY"]}
+    if votes["DMY"] != votes["MDY"]:
+        result.date_order = "DMY" if votes["DMY"] > votes["MDY"] else "MDY"
+    elif numeric:
+        result.date_order, result.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+    else:
+        result.date_order = "ISO"
+        return day_first_default
+    return result.date_order == "DMY"
+
+
+@dataclass
+class Cleaned:
+    """One chunk's outcome, ready to be written in file order."""
+
+    rows_in: int = 0
+    dropped_by_rule: int = 0
+    kept_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    kept_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    months: list[tuple[str, pa.Table, np.ndarray]] = field(default_factory=list)
+    rejected: tuple[pa.Table, np.ndarray, pa.Array] | None = None
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _apply(cleaned: Cleaned, spool: Spool, result: CleanResult) -> None:
+    result.rows_in += cleaned.rows_in
+    result.dropped_by_rule += cleaned.dropped_by_rule
+    result.rejected_reasons.update(cleaned.reason_counts)
+    if cleaned.rejected:
+        spool.reject(*cleaned.rejected)
+    spool.keep(cleaned.kept_ids, cleaned.kept_lines, cleaned.months)
+
+
+def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool) -> Cleaned:
+    """Pure: the chunk's records in, its kept rows (split by month), rejects and counts out."""
+    cleaned = Cleaned()
+    raw = chunk.table
+    used = {column: columns.trimmed(raw.column(i).combine_chunks()) for column, i in mapping.items()}
+    # A row is blank when every cell is empty or whitespace; only the mapped columns get trimmed.
+    filled = [pc.greater(pc.binary_length(cell), 0) for cell in used.values()]
+    mapped = set(mapping.values())
+    for i, column in enumerate(raw.columns):
+        if i not in mapped:
+            filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
+    nonblank = filled[0]
+    for f in filled[1:]:
+        nonblank = pc.or_(nonblank, f)
+    nonblank = nonblank.combine_chunks() if isinstance(nonblank, pa.ChunkedArray) else nonblank
+    chunk_lines = chunk.lines
+    if not pc.all(nonblank).as_py():
+        raw, chunk_lines = raw.filter(nonblank), chunk_lines[nonblank.to_numpy(zero_copy_only=False)]
+        used = {column: cell.filter(nonblank) for column, cell in used.items()}
+    if not raw.num_rows:
+        return cleaned
+    cleaned.rows_in = raw.num_rows
+
+    def cell(column: str) -> pa.Array:
+        return used[column] if column in used else pa.nulls(raw.num_rows, pa.string())
+
+    order_id, raw_amount, raw_date = cell("order_id"), cell("amount"), cell("order_date")
+    amount = columns.amounts(raw_amount)
+    order_date = columns.dates(raw_date, day_first=day_first)
+    no_id = pc.equal(pc.utf8_length(order_id), 0)
+    bad_amount = pc.is_null(amount)
+    bad_date = pc.is_null(order_date)
+    rejected = pc.or_(no_id, pc.or_(bad_amount, bad_date))
+    if pc.any(rejected).as_py():
+        reasons = _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected)
+        kinds = pc.value_counts(pc.struct_field(reasons, "kind")).to_pylist()
+        cleaned.reason_counts = {r["values"]: r["counts"] for r in kinds}
+        rejected_lines = chunk_lines[rejected.to_numpy(zero_copy_only=False)]
+        cleaned.rejected = (raw.filter(rejected), rejected_lines, pc.struct_field(reasons, "text"))
+    good = pc.invert(rejected)
+    status = columns.statuses(cell("status")) if "status" in mapping else pa.nulls(raw.num_rows, pa.string())
+    stale_before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
+    stale = pc.and_(
+        pc.fill_null(pc.is_in(status, value_set=pa.array(sorted(rules.stale_statuses), pa.string())), False),
+        pc.fill_null(pc.less_equal(order_date, stale_before), False),
+    )
+    cleaned.dropped_by_rule = pc.sum(pc.cast(pc.and_(good, stale), pa.int64())).as_py() or 0
+    keep = pc.and_(good, pc.invert(stale))
+    customer = cell("customer")
+    kept = pa.table(
+        {
+            "order_id": order_id,
+            "customer": pc.if_else(pc.greater(pc.utf8_length(customer), 0), customer, _NULL_TEXT),
+            "amount": amount,
+            "status": status,
+            "order_date": order_date,
+        }
+    ).filter(keep)
+    cleaned.kept_lines = chunk_lines[keep.to_numpy(zero_copy_only=False)]
+    cleaned.kept_ids = kept.column("order_id").combine_chunks()
+    cleaned.months = split_by_month(kept, cleaned.kept_lines)
+    return cleaned
+
+
+def _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected) -> pa.StructArray:
+    """For the rejected rows only: the kind of problem, and the text that goes in the quarantine file."""
+    no_id, raw_amount, bad_amount, raw_date, bad_date = (
+        pc.filter(a, rejected) for a in (no_id, raw_amount, bad_amount, raw_date, bad_date)
+    )
+    amount_empty = pc.equal(pc.utf8_length(raw_amount), 0)
+    date_empty = pc.equal(pc.utf8_length(raw_date), 0)
+    kind = pc.case_when(
+        pc.make_struct(
+            no_id,
+            pc.and_(bad_amount, amount_empty),
+            bad_amount,
+            pc.and_(bad_date, date_empty),
+            pa.array(np.ones(len(no_id), dtype=bool)),
+            field_names=["a", "b", "c", "d", "e"],
+        ),
+        "missing order_id",
+        "missing amount",
+        "unparseable amount",
+        "missing order_date",
+        "unparseable order_date",
+    )
+    detail = pc.if_else(pc.and_(bad_amount, pc.invert(no_id)), raw_amount, raw_date)
+    unparseable = pc.starts_with(kind, "unparseable")
+    text = pc.if_else(
+        unparseable, pc.binary_join_element_wise(kind, pc.utf8_slice_codeunits(detail, 0, 40), ": "), kind
+    )
+    return pc.make_struct(kind, text, field_names=["kind", "text"])

@@ -2,20 +2,23 @@
 
 import json
 import logging
+import tempfile
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import storage
-from .cleaning import clean_rows
+from .cleaning import CleanResult, Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
-from .mapping import map_headers, missing_required
-from .reading import UnreadableFile, open_rows
+from .reading import UnreadableFile
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
+
+BYTES_PER_DEDUP_BUCKET = 128 << 20  # the ids of ~2M rows: one bucket's dedup fits easily in memory
 
 
 def lambda_handler(event: dict, context=None) -> dict:
@@ -45,96 +48,101 @@ def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
 
 
 def process_object(obj: ObjectEvent, config: Config) -> dict:
-    started = time.monotonic()
-    ingested_at = datetime.now(UTC)
-    body, metadata, size, etag = storage.open_object(obj.bucket, obj.key)
+    started, processing_started = time.monotonic(), datetime.now(UTC)
+    # Rows are stamped with when their file landed in raw/, not when this run happens: a
+    # reprocessed file gives identical rows, and when overlapping exports are processed out
+    # of order, the later upload still wins the reports' latest-ingest rule.
+    body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
-    reference_date = _reference_date(metadata, obj)
-    manifest = {
-        "source_id": source,
-        "source_key": obj.key,
-        "etag": obj.etag or etag,
-        "bytes": size,
-        "reference_date": reference_date.isoformat(),
-        "upload_id": metadata.get("upload-id", ""),
-        "started_at": ingested_at.isoformat(),
-        "errors": [],
-    }
+    manifest = base_manifest(obj, metadata, source=source, etag=obj.etag or etag, size=size)
+    manifest.update(started_at=processing_started.isoformat(), ingested_at=ingested_at.isoformat())
     # Written first so the control plane can tell "being processed" from "still queued";
     # the final manifest overwrites it under the same key.
     storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", {**manifest, "status": "processing"})
-    try:
-        explicit = json.loads(metadata["mapping"]) if metadata.get("mapping") else None
-        fmt, records = open_rows(body)
-        manifest.update(encoding=fmt.encoding, delimiter=fmt.delimiter)
-        line, header = next(records, (0, []))
-        header = [h.strip() for h in header]
-        if not any(header):
-            raise UnreadableFile("the file has no header row")
-        mapping = map_headers(header, explicit)
-        manifest["mapping"] = {column: header[i] for column, i in mapping.items()}
-        missing = missing_required(mapping)
-        if missing:
-            names = ", ".join(m.replace("order_", "order ") for m in missing)
-            raise UnreadableFile(
-                f"no {names} column; headers were: {', '.join(header)[:300]}. "
-                "Rename the column or choose it in the upload form's column mapping"
+    rules = Rules(
+        _reference_date(metadata, obj), config.stale_statuses, config.stale_after_days, config.ambiguous_day_first
+    )
+    with tempfile.TemporaryDirectory(prefix="orders-") as workdir:
+        try:
+            result = clean_stream(
+                body,
+                rules=rules,
+                workdir=Path(workdir),
+                source_key=obj.key,
+                ingested_at=ingested_at,
+                explicit_mapping=_explicit_mapping(metadata),
+                buckets=1 + size // BYTES_PER_DEDUP_BUCKET,
             )
-        result = clean_rows(
-            records,
-            mapping,
-            reference_date=reference_date,
-            stale_statuses=config.stale_statuses,
-            stale_after_days=config.stale_after_days,
-            day_first_default=config.ambiguous_day_first,
-        )
-    except UnreadableFile as exc:
-        manifest.update(status="rejected", reason=str(exc), rows_in=0, rows_out=0)
-        manifest["duration_ms"] = int((time.monotonic() - started) * 1000)
-        storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", manifest)
-        return manifest
+        except UnreadableFile as exc:
+            manifest.update(status="rejected", reason=str(exc), rows_in=0, rows_out=0, outputs=[], months=[])
+        else:
+            manifest.update(_publish(result, obj, source, config))
+    manifest.update(processed_at=datetime.now(UTC).isoformat(), duration_ms=int((time.monotonic() - started) * 1000))
+    storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", manifest)
+    logger.info("%s: %s rows in, %s out, %s", obj.key, manifest["rows_in"], manifest["rows_out"], manifest["status"])
+    return manifest
 
-    by_month: dict[str, list[dict]] = {}
-    for row in result.kept.values():
-        by_month.setdefault(row["order_date"].strftime("%Y-%m"), []).append(row)
+
+def _explicit_mapping(metadata: dict) -> dict | None:
+    try:
+        mapping = json.loads(metadata["mapping"]) if metadata.get("mapping") else None
+    except json.JSONDecodeError:
+        logger.warning("ignoring a mapping in object metadata that is not JSON")
+        return None
+    return mapping if isinstance(mapping, dict) else None
+
+
+def base_manifest(obj: ObjectEvent, metadata: dict, *, source: str, etag: str, size: int) -> dict:
+    return {
+        "source_id": source,
+        "source_key": obj.key,
+        "etag": etag,
+        "bytes": size,
+        "reference_date": _reference_date(metadata, obj).isoformat(),
+        "upload_id": metadata.get("upload-id", ""),
+        "errors": [],
+    }
+
+
+def _publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config) -> dict:
+    """Upload the spooled files, remove months a previous run wrote but this one did not, and describe it."""
     outputs = []
-    for month, rows in sorted(by_month.items()):
+    for month, path in result.months.items():
         key = f"{config.processed_prefix}order_month={month}/{source}.parquet"
-        storage.write_parquet(obj.bucket, key, rows, obj.key, ingested_at)
+        storage.upload_file(obj.bucket, key, path, "application/vnd.apache.parquet")
         outputs.append(key)
     storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(outputs))
     rejected_key = None
-    if result.rejected:
+    if result.rejected_path:
         rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv"
-        storage.write_rejected(obj.bucket, rejected_key, header, result.rejected)
-    rows_out = len(result.kept)
-    if rows_out == 0 and result.rejected:
-        status = "rejected"
-        manifest["reason"] = (
-            f"no row could be used: {result.rejected[0].reason} (line {result.rejected[0].line}) and more"
-        )
-    elif result.rejected:
-        status = "processed_with_rejects"
-    else:
-        status = "processed"
-    manifest.update(
-        status=status,
-        rows_in=result.rows_in,
-        rows_out=rows_out,
-        rows_rejected=len(result.rejected),
-        rows_dropped_by_rule=result.dropped_by_rule,
-        rows_duplicate=result.duplicates,
-        reasons=result.reasons,
-        date_order=result.date_order,
-        date_order_assumed=result.date_order_assumed,
-        months=sorted(by_month),
-        outputs=outputs,
-        rejected_key=rejected_key,
-        rejected_sample=[{"line": r.line, "reason": r.reason, "values": r.values[:20]} for r in result.rejected[:20]],
-        header=header,
-        processed_at=ingested_at.isoformat(),
-        duration_ms=int((time.monotonic() - started) * 1000),
-    )
-    storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", manifest)
-    logger.info("processed %s: %s rows in, %s out, status %s", obj.key, result.rows_in, rows_out, status)
-    return manifest
+        storage.upload_file(obj.bucket, rejected_key, result.rejected_path, "text/csv")
+    return manifest_fields(result, outputs=outputs, rejected_key=rejected_key)
+
+
+def manifest_fields(result: CleanResult, *, outputs: list[str], rejected_key: str | None) -> dict:
+    fields = {
+        "status": "processed_with_rejects" if result.rows_rejected else "processed",
+        "rows_in": result.rows_in,
+        "rows_out": result.rows_out,
+        "rows_rejected": result.rows_rejected,
+        "rows_dropped_by_rule": result.dropped_by_rule,
+        "rows_duplicate": result.duplicates,
+        "reasons": result.reasons,
+        "mapping": result.mapping,
+        "encoding": result.encoding,
+        "delimiter": result.delimiter,
+        "date_order": result.date_order,
+        "date_order_assumed": result.date_order_assumed,
+        "date_order_votes": result.date_order_votes,
+        "months": sorted(result.months),
+        "outputs": outputs,
+        "rejected_key": rejected_key,
+        "rejected_sample": result.rejected_sample,
+        "header": result.header,
+        "line_numbers": "physical line where the record starts; line 1 is the header",
+    }
+    if result.rows_out == 0 and result.rows_rejected == result.rows_in:
+        first = result.rejected_sample[0]
+        fields["status"] = "rejected"
+        fields["reason"] = f"no row could be used: {first['reason']} (line {first['line']}) and more"
+    return fields

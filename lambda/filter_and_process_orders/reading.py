@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
 SAMPLE_BYTES = 64 * 1024
 DELIMITERS = [",", ";", "\t", "|"]
 
@@ -80,24 +85,45 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-def open_rows(stream: BinaryIO) -> tuple[TextFormat, Iterator[tuple[int, list[str]]]]:
-    """Detect the format from the first bytes, then yield (line number, fields) lazily.
+CHUNK_BYTES = 4 << 20  # one parse unit; peak memory is a small multiple of this, whatever the file size
+MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
 
-    The line number is the physical line where the record starts (1 is the header).
-    """
+
+@dataclass
+class Chunk:
+    """Whole records as string columns c0..c{n-1}, and the physical line where each record starts."""
+
+    table: pa.Table
+    lines: np.ndarray
+
+
+def _sniff(stream: BinaryIO) -> tuple[io.BufferedReader, TextFormat, bool]:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_RawAdapter(stream), 1 << 20)
     sample = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     if not sample.strip(b"\r\n\t \xef\xbb\xbf"):
         raise UnreadableFile("the file is empty")
     encoding = detect_encoding(sample)
-    text_sample = sample.decode(encoding if encoding != "utf-16" else "utf-16", errors="ignore")
-    delimiter = detect_delimiter(text_sample)
-    text = io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline="")
-    fmt = TextFormat(encoding=encoding, delimiter=delimiter)
-    return fmt, _records(text, delimiter)
+    text_sample = sample.decode(encoding, errors="ignore")
+    # Old Mac exports end lines with a bare CR; cutting blocks needs LF.
+    cr_only = "\r" in text_sample and "\n" not in text_sample
+    return buffered, TextFormat(encoding=encoding, delimiter=detect_delimiter(text_sample)), cr_only
 
 
-def _records(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def open_text(stream: BinaryIO) -> tuple[TextFormat, Iterator[bytes]]:
+    """Detect the format from the first bytes, then yield the text as UTF-8 blocks, lazily."""
+    buffered, fmt, cr_only = _sniff(stream)
+    return fmt, _utf8_blocks(buffered, fmt.encoding, cr_only)
+
+
+def open_rows(stream: BinaryIO) -> tuple[TextFormat, Iterator[tuple[int, list[str]]]]:
+    """Row by row with the csv module, for small samples such as the upload form's header preview
+    (the Lambda reads whole chunks with read_chunks). Yields (line where the record starts, fields)."""
+    buffered, fmt, _ = _sniff(stream)
+    text = io.TextIOWrapper(buffered, encoding=fmt.encoding, errors="replace", newline="")
+    return fmt, _rows(text, fmt.delimiter)
+
+
+def _rows(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     start = 1
     try:
@@ -106,6 +132,156 @@ def _records(text: io.TextIOBase, delimiter: str) -> Iterator[tuple[int, list[st
             start = reader.line_num + 1
     except csv.Error as exc:
         raise UnreadableFile(f"the CSV breaks at line {start}: {exc}") from None
+
+
+def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> Iterator[bytes]:
+    if encoding == "utf-8-sig":
+        buffered.read(len(codecs.BOM_UTF8))
+    decoder = None if encoding.startswith("utf-8") else codecs.getincrementaldecoder(encoding)(errors="replace")
+    while True:
+        raw = buffered.read(CHUNK_BYTES)
+        block = raw if decoder is None else decoder.decode(raw, not raw).encode("utf-8", errors="replace")
+        if cr_only:
+            block = block.replace(b"\r", b"\n")
+        if block:
+            yield block
+        if not raw:
+            return
+
+
+def _cut(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Blocks re-cut at the last LF, so a chunk never ends inside a line. The bool marks the last chunk."""
+    carry = b""
+    for block in blocks:
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut], False
+    yield carry, True
+
+
+def _as_utf8(data: bytes) -> bytes:
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        # Detected as UTF-8 from the first 64 KB, but a Windows-1252 byte turned up later.
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+
+
+def read_chunks(blocks: Iterator[bytes], delimiter: str) -> tuple[list[str], Iterator[Chunk]]:
+    """The header record, and the records after it in chunks. Line 1 is the header."""
+    chunks = _cut(blocks)
+    first, final = next(chunks)
+    first = _as_utf8(first)
+    header_text = first[: first.find(b"\n") + 1 or len(first)].decode("utf-8")
+    header = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
+    return header, _records(chunks, first, final, len(header), delimiter)
+
+
+def _records(chunks, data: bytes, final: bool, width: int, delimiter: str) -> Iterator[Chunk]:
+    line, pending, skip_header = 1, b"", True
+    while True:
+        data = pending + _as_utf8(data)
+        if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
+            raise UnreadableFile(f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export")
+        chunk, consumed, pending = parse_chunk(data, final, width, delimiter, line)
+        if len(pending) > MAX_RECORD_BYTES:
+            raise UnreadableFile(
+                f"a quoted field opened at line {line + consumed} never closes; check the quotes on that line"
+            )
+        if skip_header:
+            chunk = Chunk(chunk.table.slice(1), chunk.lines[1:])
+            skip_header = False
+        line += consumed
+        if chunk.table.num_rows:
+            yield chunk
+        if final:
+            return
+        data, final = next(chunks)
+
+
+def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
+    """Parse whole lines of UTF-8 into records: (records, lines consumed, text left for the next chunk).
+
+    pyarrow parses the common case. A chunk with a quoted line break, a row of the wrong width or a
+    record cut at the chunk's end goes through the csv module instead, which knows each record's line.
+    """
+    names = [f"c{i}" for i in range(width)]
+    table = _arrow_parse(data, names, delimiter)
+    newlines = data.count(b"\n")
+    rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
+    if table is not None and table.num_rows == rows and (b'"' not in data or not _last_row_has_line_break(table)):
+        return Chunk(table, np.arange(line, line + rows, dtype=np.int64)), newlines, b""
+    return _python_parse(data, final, names, delimiter, line)
+
+
+def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | None:
+    invalid = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),  # the cleaning threads are busy
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=b'"' in data,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    return None if invalid else table
+
+
+def _last_row_has_line_break(table: pa.Table) -> bool:
+    """With as many rows as LFs, a quoted line break can only hide in a last record cut at the chunk's end."""
+    last = table.slice(table.num_rows - 1)
+    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in last.columns)
+
+
+def _python_parse(data: bytes, final: bool, names: list[str], delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
+    lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    records, starts, start = [], [], 1
+    for fields in reader:
+        records.append(fields)
+        starts.append(start)
+        start = reader.line_num + 1
+    consumed, pending = len(lines), b""
+    if records and not final and _is_cut(lines[starts[-1] - 1 :], delimiter):
+        records.pop()
+        consumed = starts.pop() - 1
+        pending = "".join(lines[consumed:]).encode("utf-8")
+    width = len(names)
+    columns = [[] for _ in names]
+    for fields in records:
+        for i, column in enumerate(columns):
+            column.append(fields[i] if i < len(fields) else "")
+    table = pa.table([pa.array(c, pa.string()) for c in columns], names=names)
+    return Chunk(table, np.asarray(starts, dtype=np.int64) + (line - 1)), consumed, pending if width else b""
+
+
+def _is_cut(lines: list[str], delimiter: str) -> bool:
+    """Does this last record end inside a quoted field, so that the next chunk continues it?"""
+    try:
+        list(csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 class _RawAdapter(io.RawIOBase):

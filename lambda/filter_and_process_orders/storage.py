@@ -1,29 +1,13 @@
 """S3 reads and writes of the Lambda: the raw object in, Parquet, quarantine and manifest out."""
 
-import csv
 import hashlib
-import io
 import json
-from datetime import datetime
+from pathlib import Path
 
 import boto3
-import pyarrow as pa
-import pyarrow.parquet as pq
 from botocore.config import Config as BotoConfig
 
-from .cleaning import Rejected
-
-ORDERS_SCHEMA = pa.schema(
-    [
-        ("order_id", pa.string()),
-        ("customer", pa.string()),
-        ("amount", pa.decimal128(12, 2)),
-        ("status", pa.string()),
-        ("order_date", pa.date32()),
-        ("source_key", pa.string()),
-        ("ingested_at", pa.timestamp("ms", tz="UTC")),
-    ]
-)
+from .spool import ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
 
 _s3 = None
 
@@ -41,40 +25,20 @@ def source_id(key: str, etag: str, version_id: str) -> str:
 
 
 def open_object(bucket: str, key: str):
+    """The raw object's stream, metadata, size, ETag and when it landed in raw/ (LastModified)."""
     response = s3_client().get_object(Bucket=bucket, Key=key)
     return (
         response["Body"],
         response.get("Metadata", {}),
         response["ContentLength"],
         response.get("ETag", "").strip('"'),
+        response["LastModified"],
     )
 
 
-def write_parquet(bucket: str, key: str, rows: list[dict], source_key: str, ingested_at: datetime) -> None:
-    table = pa.Table.from_pydict(
-        {
-            "order_id": [r["order_id"] for r in rows],
-            "customer": [r["customer"] for r in rows],
-            "amount": [r["amount"] for r in rows],
-            "status": [r["status"] for r in rows],
-            "order_date": [r["order_date"] for r in rows],
-            "source_key": [source_key] * len(rows),
-            "ingested_at": [ingested_at] * len(rows),
-        },
-        schema=ORDERS_SCHEMA,
-    )
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, compression="snappy")
-    s3_client().put_object(Bucket=bucket, Key=key, Body=buffer.getvalue(), ContentType="application/vnd.apache.parquet")
-
-
-def write_rejected(bucket: str, key: str, header: list[str], rejected: list[Rejected]) -> None:
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["line", "reason", *header])
-    for r in rejected:
-        writer.writerow([r.line, r.reason, *r.values])
-    s3_client().put_object(Bucket=bucket, Key=key, Body=text.getvalue().encode("utf-8"), ContentType="text/csv")
+def upload_file(bucket: str, key: str, path: Path, content_type: str) -> None:
+    """Multipart above 8 MB (s3transfer's default), so an output of any size streams from local disk."""
+    s3_client().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
 
 
 def write_manifest(bucket: str, key: str, manifest: dict) -> None:

@@ -2,16 +2,22 @@
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from filter_and_process_orders.handler import lambda_handler
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ordersite.aws import aws_client
 
 BUCKET = "ordersite-test"
+EXAMPLES = itertools.count()
 
 
 def put_raw(key: str, body: bytes, metadata: dict | None = None) -> str:
@@ -52,6 +58,10 @@ def manifest_for(raw_key: str) -> dict:
         if manifest["source_key"] == raw_key:
             return manifest
     raise AssertionError(f"no manifest for {raw_key}")
+
+
+def read_parquet(key: str):
+    return pq.read_table(io.BytesIO(aws_client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()))
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +158,98 @@ def test_every_wild_export_ends_processed_or_rejected_with_a_reason(shared_data)
             assert len(manifest["reason"]) > 20, path.name
         else:
             assert {"order_id", "amount", "order_date"} <= set(manifest["mapping"]), path.name
+
+
+def test_an_explicit_mapping_in_object_metadata_wins_over_header_synonyms():
+    key = "raw/2025/06/01/h__orders.csv"
+    body = b"ref,amount,gross,when\nA1,999,10.00,2025-05-30\n"
+    mapping = json.dumps({"order_id": "ref", "amount": "gross", "order_date": "when"})
+    lambda_handler(s3_event(key, put_raw(key, body, {"mapping": mapping})))
+    manifest = manifest_for(key)
+    assert manifest["mapping"] == {"order_id": "ref", "amount": "gross", "order_date": "when"}
+    table = read_parquet(manifest["outputs"][0])
+    assert [str(a) for a in table.column("amount").to_pylist()] == ["10.00"]
+
+
+def test_only_the_message_that_failed_transiently_is_reported_for_retry():
+    key = "raw/2025/06/01/i__orders.csv"
+    etag = put_raw(key, b"order_id,amount,order_date\nA1,10.00,2025-05-30\n")
+    missing_bucket = s3_event("raw/2025/06/01/x.csv")
+    missing_bucket["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket-issue3"
+    response = lambda_handler(sqs_event(s3_event(key, etag), missing_bucket))
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert manifest_for(key)["rows_out"] == 1
+
+
+def test_upper_case_csv_keys_are_processed_and_other_extensions_ignored():
+    put_raw("raw/2025/06/01/j__ORDERS.CSV", b"order_id,amount,order_date\nA1,1,2025-05-30\n")
+    put_raw("raw/2025/06/01/j__orders.xlsx", b"order_id,amount,order_date\nA1,1,2025-05-30\n")
+    lambda_handler(s3_event("raw/2025/06/01/j__ORDERS.CSV"))
+    lambda_handler(s3_event("raw/2025/06/01/j__orders.xlsx"))
+    assert manifest_for("raw/2025/06/01/j__ORDERS.CSV")["rows_out"] == 1
+    assert len(keys(settings.MANIFEST_PREFIX)) == 1
+
+
+def test_outputs_land_in_month_partitions_and_nothing_is_written_under_raw():
+    key = "raw/2025/06/01/k__orders.csv"
+    body = b"order_id,customer,amount,status,order_date\nA1, Ann ,10.00,SHIPPED,2025-05-30\nA2,,x,new,2025-04-01\n"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    source = manifest["source_id"]
+    assert manifest["outputs"] == [f"{settings.PROCESSED_PREFIX}order_month=2025-05/{source}.parquet"]
+    assert manifest["rejected_key"] == f"{settings.QUARANTINE_PREFIX}{source}/rejected_rows.csv"
+    assert keys("raw/") == [key]
+    row = read_parquet(manifest["outputs"][0]).to_pylist()[0]
+    assert (row["customer"], row["status"], row["source_key"]) == ("Ann", "shipped", key)
+    expected_fields = {
+        "status", "reason", "rows_in", "rows_out", "rows_rejected", "rows_dropped_by_rule", "rows_duplicate",
+        "reasons", "mapping", "encoding", "delimiter", "date_order", "date_order_assumed", "months", "outputs",
+        "rejected_key", "rejected_sample", "header", "source_key", "upload_id", "bytes", "duration_ms",
+    }  # fmt: skip
+    assert expected_fields - {"reason"} <= set(manifest)
+    assert manifest["rejected_sample"] == [
+        {"line": 3, "reason": "unparseable amount: x", "values": ["A2", "", "x", "new", "2025-04-01"]}
+    ]
+
+
+def test_an_ambiguous_file_uses_the_date_order_setting_and_says_so(monkeypatch):
+    monkeypatch.setenv("AMBIGUOUS_DATE_ORDER", "DMY")
+    key = "raw/2025/06/01/l__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, b"order_id,amount,order_date\nA1,1,01/05/2025\n")))
+    manifest = manifest_for(key)
+    assert (manifest["date_order"], manifest["date_order_assumed"]) == ("DMY", True)
+    assert manifest["months"] == ["2025-05"]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [(b"", "empty"), (b"order_id,amount,order_date\n", "no order rows"), (b"amount\n1\n", "no order id, order date")],
+)
+def test_whole_file_rejections_write_a_rejected_manifest_and_keep_the_raw_file(body, reason):
+    key = "raw/2025/06/01/m__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert manifest["status"] == "rejected" and reason in manifest["reason"]
+    assert keys("raw/") == [key]
+    assert keys(settings.PROCESSED_PREFIX) == []
+
+
+def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem():
+    key = "raw/2025/06/01/n__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, b"order_id,amount,order_date\nA1,abc,2025-05-30\n")))
+    manifest = manifest_for(key)
+    assert manifest["status"] == "rejected"
+    assert manifest["reason"].startswith("no row could be used: unparseable amount: abc (line 2)")
+
+
+@hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=300) | st.text(max_size=200).map(lambda t: ("order_id,amount,order_date\n" + t).encode()))
+def test_the_handler_never_raises_on_data_and_accounts_for_every_row(body):
+    key = f"raw/2025/06/01/p{next(EXAMPLES)}__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert manifest["status"] in {"processed", "processed_with_rejects", "rejected"}
+    if manifest["rows_in"]:
+        parts = ("rows_out", "rows_rejected", "rows_dropped_by_rule", "rows_duplicate")
+        assert manifest["rows_in"] == sum(manifest[p] for p in parts)
+        assert manifest["rows_out"] == sum(read_parquet(k).num_rows for k in manifest["outputs"])

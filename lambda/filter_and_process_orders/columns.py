@@ -1,0 +1,174 @@
+"""Whole columns of values at once, with pyarrow.compute.
+
+The vectorised path reads the common shapes (plain and `$1,234.50` amounts, ISO and numeric dates);
+every other non-empty cell goes through the single-value parsers in `values`, so both paths give
+the same answer for the same text.
+"""
+
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .values import STATUS_SYNONYMS, parse_amount, parse_date
+
+AMOUNT_TYPE = pa.decimal128(12, 2)
+
+_PLAIN_AMOUNT = r"^-?\d{1,10}(\.\d{1,2})?$"
+_THOUSANDS_AMOUNT = r"^-?\d{1,3}(,\d{3}){1,3}(\.\d{1,2})?$"
+_ISO_DATE = r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[ T].*)?$"
+_NUMERIC_DATE = r"^(?P<a>\d{1,2})(?P<s1>[/.-])(?P<b>\d{1,2})(?P<s2>[/.-])(?P<y>\d{4}|\d{2})(?:[ T].*)?$"
+_NULL_TEXT = pa.scalar(None, pa.string())
+_STATUS_KEYS = pa.array(list(STATUS_SYNONYMS))
+_STATUS_VALUES = pa.array(list(STATUS_SYNONYMS.values()))
+
+
+def trimmed(column: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(column)
+
+
+def _subset(text: pa.Array, todo: pa.Array, result: pa.Array, parse) -> pa.Array:
+    """Run `parse` over the cells marked `todo` only, and put its results in place."""
+    if not pc.any(todo).as_py():
+        return result
+    return pc.replace_with_mask(result, todo, parse(pc.filter(text, todo)))
+
+
+def amounts(text: pa.Array) -> pa.Array:
+    """decimal(12,2) per trimmed cell; null where the cell is empty or not an amount."""
+    plain = pc.match_substring_regex(text, _PLAIN_AMOUNT)
+    result = pc.cast(pc.if_else(plain, text, _NULL_TEXT), AMOUNT_TYPE)
+    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.utf8_length(text), 0)), result, _other_amounts)
+
+
+def _other_amounts(text: pa.Array) -> pa.Array:
+    stripped = pc.replace_substring_regex(text, r"[$€£ ]", "")
+    digits = pc.replace_substring(stripped, ",", "")
+    shaped = pc.or_(
+        pc.match_substring_regex(stripped, _PLAIN_AMOUNT), pc.match_substring_regex(stripped, _THOUSANDS_AMOUNT)
+    )
+    fast = pc.and_(shaped, pc.match_substring_regex(digits, _PLAIN_AMOUNT))  # at most 10 digits: decimal(12,2)
+    result = pc.cast(pc.if_else(fast, digits, _NULL_TEXT), AMOUNT_TYPE)
+    # Only a cell with a digit can be an amount; the rest stay null without a trip through Python.
+    slow = pc.and_(pc.invert(fast), pc.match_substring_regex(text, r"\p{Nd}"))
+    return _subset(text, slow, result, lambda t: pa.array([parse_amount(s) for s in t.to_pylist()], AMOUNT_TYPE))
+
+
+def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
+    """Votes for day-first ('DMY') and month-first ('MDY') from dates that read only one way,
+    and whether there is any numeric date at all (so that the order matters)."""
+    parts = pc.extract_regex(text, _NUMERIC_DATE)
+    same_sep = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
+    if not pc.any(same_sep).as_py():
+        return Counter(), False
+    parts = pc.filter(parts, same_sep)
+    a = pc.cast(pc.struct_field(parts, "a"), pa.int8())
+    b = pc.cast(pc.struct_field(parts, "b"), pa.int8())
+    dotted = pc.equal(pc.struct_field(parts, "s1"), ".")
+    dmy = pc.or_(dotted, pc.and_(pc.greater(a, 12), pc.less_equal(b, 12)))
+    mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
+    votes = Counter(DMY=pc.sum(pc.cast(dmy, pa.int64())).as_py(), MDY=pc.sum(pc.cast(mdy, pa.int64())).as_py())
+    return votes, True
+
+
+def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), vectorised."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Cells that are `YYYY-MM-DD`, alone or followed by ' ' or 'T' (and anything), read straight from
+    the bytes: (date32 with nulls elsewhere, mask of the cells this recognised as ISO)."""
+    n = len(text)
+    data_buffer = text.buffers()[2]
+    if data_buffer is None or not data_buffer.size:
+        return pa.nulls(n, pa.date32()), np.zeros(n, bool)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    ok = lengths >= 10
+    if text.null_count:
+        ok &= text.is_valid().to_numpy(zero_copy_only=False)
+    starts = np.where(ok, starts, 0)
+    last = len(data) - 1
+
+    def byte(k: int) -> np.ndarray:
+        return data[np.minimum(starts + k, last)]
+
+    def digit(k: int) -> np.ndarray:
+        nonlocal ok
+        value = byte(k) - np.uint8(48)  # wraps below '0', so one comparison checks the range
+        ok &= value <= 9
+        return value.astype(np.int32)
+
+    y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
+    m = digit(5) * 10 + digit(6)
+    d = digit(8) * 10 + digit(9)
+    tail = byte(10)
+    ok &= (byte(4) == 45) & (byte(7) == 45) & ((lengths == 10) | (tail == 32) | (tail == 84))
+    return _civil_dates(y, m, d, ok), ok
+
+
+def _civil_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """date32 from integer parts where `ok`; null where not, or where the parts name no real day."""
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = _DAYS_IN_MONTH[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    real = ok & (y >= 1) & (y <= 9999) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
+    days = _days_from_civil(y, m, d).astype(np.int32)
+    return pa.array(days, pa.int32(), mask=~real).cast(pa.date32())
+
+
+def _ints(parts: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.cast(parts, pa.int32()), 0).to_numpy()
+
+
+def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
+    """date32 per trimmed cell; null where the cell is empty or not a date."""
+    result, iso = _iso_prefix(text)
+    todo = pc.and_(pa.array(~iso), pc.greater(pc.binary_length(text), 0))
+    return _subset(text, todo, result, lambda t: _other_dates(t, day_first))
+
+
+def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
+    num = pc.extract_regex(text, _NUMERIC_DATE)
+    s1 = pc.struct_field(num, "s1")
+    numeric = pc.fill_null(pc.equal(s1, pc.struct_field(num, "s2")), False)
+    a, b, y_text = (pc.struct_field(num, f) for f in ("a", "b", "y"))
+    y = _ints(y_text)
+    short = pc.fill_null(pc.equal(pc.utf8_length(y_text), 2), False).to_numpy(zero_copy_only=False)
+    y = np.where(short, y + np.where(y < 70, 2000, 1900), y)
+    d_first = pc.fill_null(pc.equal(s1, "."), False).to_numpy(zero_copy_only=False) | day_first
+    m = np.where(d_first, _ints(b), _ints(a))
+    d = np.where(d_first, _ints(a), _ints(b))
+    numeric_np = numeric.to_numpy(zero_copy_only=False)
+    result = _civil_dates(y, m, d, numeric_np)
+    if not numeric_np.all():
+        iso = pc.extract_regex(text, _ISO_DATE)
+        is_iso = pc.is_valid(iso).to_numpy(zero_copy_only=False) & ~numeric_np
+        if is_iso.any():
+            parts = [_ints(pc.struct_field(iso, f)) for f in ("y", "m", "d")]
+            result = pc.if_else(pa.array(is_iso), _civil_dates(*parts, is_iso), result)
+        numeric = pa.array(numeric_np | is_iso)
+    slow = pc.and_(pc.invert(numeric), pc.match_substring_regex(text, r"\p{Nd}"))
+    return _subset(
+        text, slow, result, lambda t: pa.array([parse_date(s, day_first) for s in t.to_pylist()], pa.date32())
+    )
+
+
+def statuses(text: pa.Array) -> pa.Array:
+    """Lower-case canonical words; null for an empty cell. Worked out once per distinct value."""
+    encoded = pc.dictionary_encode(text)
+    words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
+    canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
+    canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, _NULL_TEXT)
+    return pc.take(canonical, encoded.indices)

@@ -1,0 +1,241 @@
+"""Local temporary outputs, written as the chunks go by: one Parquet file per month, the rejected
+rows as CSV, and the (order_id, line) pairs that find repeated order ids at the end.
+
+Memory stays bounded: kept rows go to one Arrow IPC spool file per month as they come, and
+repeated ids are found bucket by bucket (ids hashed into `buckets` files) after the last chunk.
+"""
+
+import csv
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+ORDERS_SCHEMA = pa.schema(
+    [
+        ("order_id", pa.string()),
+        ("customer", pa.string()),
+        ("amount", pa.decimal128(12, 2)),
+        ("status", pa.string()),
+        ("order_date", pa.date32()),
+        ("source_key", pa.string()),
+        ("ingested_at", pa.timestamp("ms", tz="UTC")),
+    ]
+)
+ROW_GROUP = 128 * 1024
+# order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
+DICTIONARY_COLUMNS = ["customer", "status", "source_key", "ingested_at"]
+BUFFERED_ROWS = 256 * 1024  # kept rows held in memory across all months before spooling
+SAMPLE_SIZE = 20
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class Month:
+    spool_path: Path  # Arrow IPC, written as chunks go by: cheap to write, read back once
+    path: Path  # the Parquet file, made at the end without the superseded repeats
+    writer: ipc.RecordBatchStreamWriter | None = None
+    rows: int = 0
+    buffered: list = field(default_factory=list)
+    buffered_rows: int = 0
+
+
+def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table, np.ndarray]]:
+    """Rows (order_id, customer, amount, status, order_date) into ('YYYY-MM', rows, lines), file order kept."""
+    if not rows.num_rows:
+        return []
+    stamp = pc.cast(rows.column("order_date"), pa.timestamp("s"))
+    month_number = pc.add(pc.multiply(pc.year(stamp), 12), pc.month(stamp)).to_numpy()
+    order = np.argsort(month_number, kind="stable")
+    sorted_months = month_number[order]
+    starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    rows, lines = rows.take(order), lines[order]
+    parts = []
+    for start, end in zip(starts, ends):
+        number = int(sorted_months[start]) - 1
+        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.slice(start, end - start), lines[start:end]))
+    return parts
+
+
+class Spool:
+    def __init__(self, workdir: Path, *, header: list[str], source_key: str, ingested_at: datetime, buckets: int = 1):
+        self.workdir = workdir
+        self.header = header
+        self.source_key = source_key
+        self.ingested_at = pa.scalar(ingested_at, ORDERS_SCHEMA.field("ingested_at").type)
+        self.months: dict[str, Month] = {}
+        self.buckets = max(1, buckets)
+        self._bucket_writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
+        self.rejected_path: Path | None = None
+        self._rejected_file = None
+        self._rejected_writer = None
+        self.rejected_rows = 0
+        self.rejected_sample: list[dict] = []
+        self.duplicates = 0
+        self._buffered_rows = 0
+
+    # -- kept rows -------------------------------------------------------------------------------
+    def keep(self, ids: pa.Array, lines: np.ndarray, months: list[tuple[str, pa.Table, np.ndarray]]) -> None:
+        """A chunk's kept rows: their ids and lines in file order, and the same rows by month (split_by_month).
+
+        Small month pieces are buffered (at most BUFFERED_ROWS rows in all) so spool writes stay large."""
+        self._remember_ids(ids, lines)
+        for name, rows, month_lines in months:
+            month = self.months.get(name)
+            if month is None:
+                month = self.months[name] = Month(self.workdir / f"{name}.arrow", self.workdir / f"{name}.parquet")
+            month.buffered.append(rows.append_column("line", pa.array(month_lines)))
+            month.buffered_rows += rows.num_rows
+            month.rows += rows.num_rows
+            self._buffered_rows += rows.num_rows
+            if month.buffered_rows >= ROW_GROUP // 2:
+                self._spool(month)
+        if self._buffered_rows >= BUFFERED_ROWS:
+            for month in self.months.values():
+                self._spool(month)
+
+    def _spool(self, month: Month) -> None:
+        if not month.buffered_rows:
+            return
+        table = pa.concat_tables(month.buffered)
+        if month.writer is None:
+            options = ipc.IpcWriteOptions(compression="lz4")
+            month.writer = ipc.new_stream(month.spool_path, table.schema, options=options)
+        month.writer.write_table(table)
+        self._buffered_rows -= month.buffered_rows
+        month.buffered, month.buffered_rows = [], 0
+
+    def _to_parquet(self, month: Month, losers: np.ndarray) -> None:
+        """The month's spooled rows, less the superseded repeats, as Snappy Parquet in row groups."""
+        self._spool(month)
+        month.writer.close()
+        month.rows, pending = 0, []
+        with (
+            ipc.open_stream(month.spool_path) as reader,
+            pq.ParquetWriter(
+                month.path, ORDERS_SCHEMA, compression="snappy", use_dictionary=DICTIONARY_COLUMNS
+            ) as writer,
+        ):
+            for batch in reader:
+                if len(losers):
+                    lines = batch.column("line").to_numpy()
+                    found = losers[np.minimum(np.searchsorted(losers, lines), len(losers) - 1)] == lines
+                    batch = batch.filter(pa.array(~found))
+                pending.append(batch)
+                month.rows += batch.num_rows
+                if sum(b.num_rows for b in pending) >= ROW_GROUP:
+                    writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
+                    pending = []
+            if pending:
+                writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
+        month.spool_path.unlink()
+
+    def _final(self, batches: list[pa.RecordBatch]) -> pa.Table:
+        rows = pa.Table.from_batches(batches).drop_columns(["line"])
+        n = rows.num_rows
+        return pa.table(
+            [*rows.columns, pa.repeat(pa.scalar(self.source_key, pa.string()), n), pa.repeat(self.ingested_at, n)],
+            schema=ORDERS_SCHEMA,
+        )
+
+    # -- repeated order ids ----------------------------------------------------------------------
+    def _bucket_of(self, ids: pa.Array) -> np.ndarray:
+        # The last 8 bytes of an id (ids differ most at their end) mixed by a multiplicative hash.
+        padded = pc.binary_join_element_wise(pa.scalar(b"\0" * 8), ids.cast(pa.binary()), b"")
+        tail = pc.binary_slice(padded, -8).cast(pa.binary(8))
+        words = np.frombuffer(tail.buffers()[1], dtype=np.uint64, count=len(tail), offset=tail.offset * 8)
+        with np.errstate(over="ignore"):
+            return ((words * _GOLDEN) >> np.uint64(40)) % np.uint64(self.buckets)
+
+    def _remember_ids(self, ids: pa.Array, lines: np.ndarray) -> None:
+        if not len(ids):
+            return
+        bucket_of = self._bucket_of(ids) if self.buckets > 1 else None
+        for b in range(self.buckets):
+            if bucket_of is None:
+                batch = pa.record_batch([ids, pa.array(lines)], names=["order_id", "line"])
+            else:
+                mask = bucket_of == b
+                if not mask.any():
+                    continue
+                batch = pa.record_batch([ids.filter(mask), pa.array(lines[mask])], names=["order_id", "line"])
+            if self._bucket_writers[b] is None:
+                self._bucket_writers[b] = ipc.new_stream(
+                    self.workdir / f"ids-{b}.arrow", batch.schema, options=ipc.IpcWriteOptions(compression="lz4")
+                )
+            self._bucket_writers[b].write_batch(batch)
+
+    def _superseded_lines(self) -> np.ndarray:
+        """Lines of kept rows whose order_id comes again later in the file (the last one wins)."""
+        losers = []
+        for b, writer in enumerate(self._bucket_writers):
+            if writer is None:
+                continue
+            writer.close()
+            path = self.workdir / f"ids-{b}.arrow"
+            with ipc.open_stream(path) as reader:
+                table = reader.read_all()
+            path.unlink()
+            # The spool is in file order, so an id's last occurrence is its winner.
+            encoded = pc.dictionary_encode(table.column("order_id").combine_chunks())
+            if len(encoded.dictionary) == table.num_rows:
+                continue
+            codes = encoded.indices.to_numpy()
+            position = np.arange(len(codes))
+            last = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+            np.maximum.at(last, codes, position)
+            losers.append(table.column("line").to_numpy()[last[codes] != position])
+        return np.sort(np.concatenate(losers)) if losers else np.empty(0, dtype=np.int64)
+
+    # -- rejected rows -----------------------------------------------------------------------------
+    def reject(self, raw: pa.Table, lines: np.ndarray, reasons: pa.Array) -> None:
+        """Raw values as read (c0..c{n-1}), the line each record starts on, and why it was rejected."""
+        if not raw.num_rows:
+            return
+        if self._rejected_writer is None:
+            self.rejected_path = self.workdir / "rejected_rows.csv"
+            self._rejected_file = open(self.rejected_path, "w", encoding="utf-8", newline="")
+            csv.writer(self._rejected_file, lineterminator="\n").writerow(["line", "reason", *self.header])
+            self._rejected_file.flush()
+        table = pa.table([pa.array(lines), reasons, *raw.columns], names=["line", "reason", *raw.column_names])
+        if self._rejected_writer is None:
+            self._rejected_writer = pacsv.CSVWriter(
+                self._rejected_file.buffer,
+                table.schema,
+                write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
+            )
+        self._rejected_writer.write_table(table)
+        self.rejected_rows += raw.num_rows
+        room = SAMPLE_SIZE - len(self.rejected_sample)
+        if room > 0:
+            for line, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, room).columns)):
+                self.rejected_sample.append({"line": line, "reason": reason, "values": values[:20]})
+
+    # -- the end ---------------------------------------------------------------------------------
+    def finish(self, threads: int = 1) -> dict[str, Path]:
+        """Close everything, drop superseded repeats; the month -> Parquet file of kept rows.
+        Months are converted on `threads` threads (Parquet encoding releases the GIL)."""
+        if self._rejected_writer is not None:
+            self._rejected_writer.close()
+            self._rejected_file.close()
+        losers = self._superseded_lines()
+        self.duplicates = len(losers)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(lambda month: self._to_parquet(month, losers), self.months.values()))
+        outputs = {}
+        for name, month in sorted(self.months.items()):
+            if month.rows:
+                outputs[name] = month.path
+        return outputs
+
+    @property
+    def rows_out(self) -> int:
+        return sum(m.rows for m in self.months.values())

@@ -1,0 +1,375 @@
+"""The streaming cleaner on small in-memory files: formats, mapping, values, row rules, outputs."""
+
+import codecs
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from filter_and_process_orders import cleaning, reading
+from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.mapping import map_headers
+from filter_and_process_orders.reading import UnreadableFile
+
+RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
+
+
+def clean(body: bytes, tmp_path, rules: Rules = RULES, **kwargs):
+    workdir = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+    workdir.mkdir()
+    return clean_stream(
+        io.BytesIO(body),
+        rules=rules,
+        workdir=workdir,
+        source_key="raw/test.csv",
+        ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
+        **kwargs,
+    )
+
+
+def kept_rows(result) -> list[dict]:
+    """Kept rows by month, in file order within a month."""
+    rows = []
+    for month in sorted(result.months):
+        rows += pq.read_table(result.months[month]).to_pylist()
+    return rows
+
+
+def kept_by_id(result) -> dict[str, dict]:
+    return {r["order_id"]: r for r in kept_rows(result)}
+
+
+def rejected_rows(result) -> list[list[str]]:
+    if result.rejected_path is None:
+        return []
+    return list(csv.reader(io.StringIO(result.rejected_path.read_text(encoding="utf-8"))))
+
+
+def accounted(result) -> bool:
+    return result.rows_in == result.rows_out + result.rows_rejected + result.dropped_by_rule + result.duplicates
+
+
+def lines(*rows: str) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+SIMPLE = (
+    "order_id,customer,amount,status,order_date\nA1,Ann,10.00,shipped,2025-05-30\nA2,Bob,5.50,completed,2025-05-02\n"
+)
+
+
+# -- formats -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("encode", "encoding"),
+    [
+        (lambda t: t.encode("utf-8"), "utf-8"),
+        (lambda t: codecs.BOM_UTF8 + t.encode("utf-8"), "utf-8-sig"),
+        (lambda t: t.encode("utf-16"), "utf-16"),
+        (lambda t: t.encode("cp1252"), "cp1252"),
+    ],
+)
+def test_text_encodings_staff_send_all_read_the_same_rows(tmp_path, encode, encoding):
+    text = SIMPLE.replace("Ann", "Zoë Müller")
+    result = clean(encode(text), tmp_path)
+    assert result.encoding == encoding
+    assert [r["customer"] for r in kept_rows(result)] == ["Zoë Müller", "Bob"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_delimiters_and_line_endings_are_detected(tmp_path, delimiter, newline):
+    text = SIMPLE.replace(",", delimiter).replace("\n", newline)
+    result = clean(text.encode(), tmp_path)
+    assert result.delimiter == delimiter
+    assert [(r["order_id"], r["amount"]) for r in kept_rows(result)] == [
+        ("A1", Decimal("10.00")),
+        ("A2", Decimal("5.50")),
+    ]
+
+
+def test_quoted_fields_keep_delimiters_doubled_quotes_and_line_breaks(tmp_path):
+    body = (
+        b"order_id;customer;amount;order_date\r\n"
+        b'A1;"Smith; John";"1.234,50";2025-05-30\r\n'
+        b'A2;"The ""Big"" Shop";7;2025-05-30\r\n'
+        b'A3;"Line one\r\nline two";8;2025-05-30\r\n'
+        b"A4;;oops;2025-05-30\r\n"
+    )
+    result = clean(body, tmp_path)
+    assert [r["customer"] for r in kept_rows(result)] == ["Smith; John", 'The "Big" Shop', "Line one\r\nline two"]
+    assert kept_rows(result)[0]["amount"] == Decimal("1234.50")
+    # Line numbers are physical lines where the record starts: A3 spans lines 4 and 5, so A4 is on 6.
+    assert rejected_rows(result)[1][:2] == ["6", "unparseable amount: oops"]
+
+
+def test_blank_and_all_empty_rows_are_not_orders(tmp_path):
+    body = b"order_id,amount,order_date\n\nA1,1,2025-05-30\n,,\n  ,  , \nA2,2,2025-05-30\n\n"
+    result = clean(body, tmp_path)
+    assert (result.rows_in, result.rows_out, result.rows_rejected) == (2, 2, 0)
+
+
+def test_a_truncated_last_line_is_rejected_and_the_rest_kept(tmp_path):
+    body = b"order_id,amount,order_date\nA1,1,2025-05-30\nA2,2,2025-05-30\nA3,3"
+    result = clean(body, tmp_path)
+    assert result.rows_out == 2
+    assert rejected_rows(result)[1] == ["4", "missing order_date", "A3", "3", ""]
+
+
+def test_a_quote_left_open_on_the_last_line_loses_no_other_row(tmp_path):
+    body = b'order_id,customer,amount,order_date\nA1,Ann,1,2025-05-30\nA2,"Bob,2,2025-05-30\n'
+    result = clean(body, tmp_path)
+    assert result.rows_out == 1
+    assert result.rows_rejected == 1
+    assert accounted(result)
+
+
+def test_rows_longer_or_shorter_than_the_header_are_read_by_position(tmp_path):
+    body = b"order_id,amount,order_date\nA1,1,2025-05-30,extra,more\nA2,2\nA3,3,2025-05-30\n"
+    result = clean(body, tmp_path)
+    assert [r["order_id"] for r in kept_rows(result)] == ["A1", "A3"]
+    assert rejected_rows(result)[1][:2] == ["3", "missing order_date"]
+
+
+def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk(tmp_path, monkeypatch):
+    lines = ["order_id,customer,amount,status,order_date"]
+    for i in range(300):
+        customer = f'"Name {i}\nsecond line"' if i % 7 == 0 else f'"Shop, {i}"' if i % 5 == 0 else f"C{i}"
+        amount = "n/a" if i % 11 == 0 else f"{i}.25"
+        lines.append(f"O{i % 250},{customer},{amount},{'pending' if i % 3 else 'shipped'},2025-05-{i % 28 + 1:02d}")
+    body = ("\r\n".join(lines) + "\r\n").encode()
+    whole = clean(body, tmp_path)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 97)
+    chunked = clean(body, tmp_path)
+    assert kept_rows(chunked) == kept_rows(whole)
+    assert rejected_rows(chunked) == rejected_rows(whole)
+    assert (chunked.rows_in, chunked.duplicates, chunked.dropped_by_rule) == (
+        300,
+        whole.duplicates,
+        whole.dropped_by_rule,
+    )
+    assert whole.duplicates > 0 and accounted(chunked)
+
+
+def test_a_quoted_field_that_never_closes_rejects_the_file_with_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "MAX_RECORD_BYTES", 200)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
+    body = b'order_id,amount,order_date\nA1,1,2025-05-30\nA2,"2,2025-05-30\n' + b"A3,3,2025-05-30\n" * 40
+    with pytest.raises(UnreadableFile, match="never closes"):
+        clean(body, tmp_path)
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+def test_header_synonyms_and_explicit_mappings_are_recorded(tmp_path):
+    body = b"\xef\xbb\xbfid_orders ;Customer Name;Total_Amount;Order_Status;Data_order\nA1;Ann;3;DONE;2025-05-30\n"
+    result = clean(body, tmp_path)
+    assert result.mapping == {
+        "order_id": "id_orders",
+        "customer": "Customer Name",
+        "amount": "Total_Amount",
+        "status": "Order_Status",
+        "order_date": "Data_order",
+    }
+    explicit = clean(
+        b"ref,when,gross\nA1,2025-05-30,9\n",
+        tmp_path,
+        explicit_mapping={"order_id": "ref", "order_date": "when", "amount": "gross"},
+    )
+    assert explicit.mapping == {"order_id": "ref", "order_date": "when", "amount": "gross"}
+    assert kept_rows(explicit)[0]["amount"] == Decimal("9.00")
+
+
+# -- values ----------------------------------------------------------------------------------------
+def test_amount_shapes_parse_in_a_whole_file(tmp_path):
+    amounts = ['"$1,234.50"', '"4626,15"', "(12.00)", "  € 99 ", '"1.234,50"', "446.5", "USD 10", "-3"]
+    body = "order_id,amount,order_date\n" + "".join(f"A{i},{a},2025-05-30\n" for i, a in enumerate(amounts))
+    result = clean(body.encode(), tmp_path)
+    assert [r["amount"] for r in kept_rows(result)] == [
+        Decimal(v) for v in ["1234.50", "4626.15", "-12.00", "99.00", "1234.50", "446.50", "10.00", "-3.00"]
+    ]
+
+
+def test_date_shapes_parse_in_a_whole_file(tmp_path):
+    dates = [
+        "2025-05-30",
+        "2025-05-29 13:00:00",
+        "2025-05-28T01:02",
+        "05-Dec-17",
+        "26 May 2023",
+        "31.12.24",
+        "20250102",
+    ]
+    body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{d}\n" for i, d in enumerate(dates))
+    result = clean(body.encode(), tmp_path)
+    assert [r["order_date"] for r in sorted(kept_rows(result), key=lambda r: r["order_id"])] == [
+        date(2025, 5, 30),
+        date(2025, 5, 29),
+        date(2025, 5, 28),
+        date(2017, 12, 5),
+        date(2023, 5, 26),
+        date(2024, 12, 31),
+        date(2025, 1, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dates", "day_first_default", "order", "assumed", "first"),
+    [
+        (["1/2/2025", "13/2/2025"], False, "DMY", False, date(2025, 2, 1)),
+        (["1/2/2025", "2/13/2025"], True, "MDY", False, date(2025, 1, 2)),
+        (["1/2/2025", "3/4/2025"], False, "MDY", True, date(2025, 1, 2)),
+        (["1/2/2025", "3/4/2025"], True, "DMY", True, date(2025, 2, 1)),
+        (["2025-01-02"], True, "ISO", False, date(2025, 1, 2)),
+    ],
+)
+def test_day_or_month_first_is_decided_once_per_file_from_evidence(
+    tmp_path, dates, day_first_default, order, assumed, first
+):
+    rules = Rules(date(2025, 6, 1), frozenset(), 30, day_first_default)
+    body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{d}\n" for i, d in enumerate(dates))
+    result = clean(body.encode(), tmp_path, rules)
+    assert (result.date_order, result.date_order_assumed) == (order, assumed)
+    assert kept_rows(result)[0]["order_date"] == first
+
+
+def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(cleaning, "DATE_EVIDENCE_CHUNKS", 1000)
+    body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{i % 12 + 1}/2/2025\n" for i in range(30))
+    result = clean((body + "Z,1,25/12/2024\n").encode(), tmp_path, Rules(date(2025, 6, 1), frozenset(), 30))
+    assert result.date_order == "DMY" and not result.date_order_assumed
+    assert kept_by_id(result)["A0"]["order_date"] == date(2025, 2, 1)
+
+
+def test_statuses_become_canonical_words(tmp_path):
+    body = lines(
+        "order_id,amount,order_date,status",
+        "A1,1,2025-05-30,CANCELLED",
+        "A2,1,2025-05-30,canceled",
+        "A3,1,2025-05-30, In Transit ",
+        "A4,1,2025-05-30,",
+    )
+    result = clean(body, tmp_path)
+    assert [r["status"] for r in kept_rows(result)] == ["cancelled", "cancelled", "in_transit", None]
+
+
+# -- row rules -----------------------------------------------------------------------------------
+def test_rows_without_id_date_or_amount_are_rejected_with_reasons(tmp_path):
+    body = lines(
+        "order_id,amount,order_date",
+        "A1,1,2025-05-30",
+        ",2,2025-05-30",
+        "A3,,2025-05-30",
+        "A4,x1,2025-05-30",
+        "A5,5,",
+        "A6,6,2025-02-30",
+    )
+    result = clean(body, tmp_path)
+    assert result.reasons == {
+        "missing order_id": 1,
+        "missing amount": 1,
+        "unparseable amount": 1,
+        "missing order_date": 1,
+        "unparseable order_date": 1,
+    }
+    assert [r[:2] for r in rejected_rows(result)[1:]] == [
+        ["3", "missing order_id"],
+        ["4", "missing amount"],
+        ["5", "unparseable amount: x1"],
+        ["6", "missing order_date"],
+        ["7", "unparseable order_date: 2025-02-30"],
+    ]
+    assert rejected_rows(result)[0] == ["line", "reason", "order_id", "amount", "order_date"]
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_a_repeated_order_id_keeps_the_last_row_and_counts_the_rest(tmp_path, buckets):
+    body = lines(
+        "order_id,amount,order_date",
+        "A1,1,2025-05-30",
+        "B1,2,2025-04-10",
+        "A1,3,2025-03-01",
+        "A1,4,2025-04-02",
+        "C1,5,2025-05-30",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    rows = kept_by_id(result)
+    assert rows["A1"]["amount"] == Decimal("4.00") and rows["A1"]["order_date"] == date(2025, 4, 2)
+    assert (result.rows_out, result.duplicates) == (3, 2)
+    assert sorted(result.months) == ["2025-04", "2025-05"]  # the superseded March row leaves no file behind
+
+
+def test_the_stale_rule_drops_old_pending_and_cancelled_orders_from_the_reference_date(tmp_path):
+    body = lines(
+        "order_id,amount,order_date,status",
+        "A1,1,2025-05-03,pending",
+        "A2,1,2025-05-02,pending",
+        "A3,1,2025-01-01,Canceled",
+        "A4,1,2025-01-01,shipped",
+    )
+    result = clean(body, tmp_path)
+    assert sorted(kept_by_id(result)) == ["A1", "A4"]  # A2 is exactly 30 days old
+    assert result.dropped_by_rule == 2
+    later = clean(body, tmp_path, Rules(date(2025, 6, 2), frozenset({"pending"}), 30))
+    assert sorted(kept_by_id(later)) == ["A3", "A4"]
+
+
+# -- outputs -------------------------------------------------------------------------------------
+def test_kept_rows_are_snappy_parquet_per_month_with_the_canonical_columns(tmp_path):
+    result = clean(SIMPLE.encode(), tmp_path)
+    parquet = pq.ParquetFile(result.months["2025-05"])
+    assert parquet.schema_arrow.names == [
+        "order_id",
+        "customer",
+        "amount",
+        "status",
+        "order_date",
+        "source_key",
+        "ingested_at",
+    ]
+    assert str(parquet.schema_arrow.field("amount").type) == "decimal128(12, 2)"
+    assert parquet.metadata.row_group(0).column(0).compression == "SNAPPY"
+    assert {r["source_key"] for r in kept_rows(result)} == {"raw/test.csv"}
+
+
+# -- whole-file rejections -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"\r\n\r\n", "the file is empty"),
+        (b"order_id,amount,order_date\r\n", "header row but no order rows"),
+        (b"order_id,amount,order_date\n,,\n\n", "header row but no order rows"),
+        (b"PK\x03\x04" + bytes(200), "Excel workbook or zip archive"),
+        (b"\xd0\xcf\x11\xe0" + bytes(200), "old Excel (.xls)"),
+        (b"%PDF-1.7\n" + bytes(200), "PDF document"),
+        (b"\x00\x01\x02\x03" * 50, "binary file"),
+        (b"order_id,date,time\n1,2025-01-01,10:00\n", "no amount column; headers were: order_id, date, time"),
+        (b"name,price\nx,1\n", "no order id, order date column"),
+    ],
+)
+def test_unusable_files_are_rejected_with_a_reason_staff_can_act_on(tmp_path, body, reason):
+    with pytest.raises(UnreadableFile, match=reason.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        clean(body, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("column", "names"),
+    [
+        ("order_id", ["Order ID", "order_id", "Order_Id", "id_orders", " ORDER.ID "]),
+        ("customer", ["Customer", "Customer Name", "CustomerID", "customer_id"]),
+        ("amount", ["Amount", "Total", "Total_Amount", "Sales", "OrderValue", "Order_Amount", "total_amount"]),
+        ("status", ["Status", "Order_Status"]),
+        ("order_date", ["OrderDate", "Order Date", "order_date", "Data_order", "Date", "\ufeffOrder Date "]),
+    ],
+)
+def test_header_names_staff_use_map_onto_the_canonical_columns(column, names):
+    for name in names:
+        assert map_headers(["unrelated", name]).get(column) == 1, name
+
+
+def test_the_row_reader_for_header_previews_gives_fields_and_start_lines():
+    fmt, rows = reading.open_rows(io.BytesIO('a;b\r\n1;"x\r\ny"\r\n2;3\r\n'.encode("utf-16")))
+    assert (fmt.encoding, fmt.delimiter) == ("utf-16", ";")
+    assert list(rows) == [(1, ["a", "b"]), (2, ["1", "x\r\ny"]), (4, ["2", "3"])]
