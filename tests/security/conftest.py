@@ -22,8 +22,11 @@ def other_uploader(uploader):
 def url_objects(twin, uploader, other_uploader, pipeline_admin) -> dict:
     """Real objects for every URL parameter: each user's own upload, a crawl run, a report slug."""
     own = upload_create(user=uploader, fileobj=io.BytesIO(ORDERS), name="mine.csv", as_of=date(2025, 6, 1))
-    other = upload_create(
-        user=other_uploader, fileobj=io.BytesIO(ORDERS.replace(b"A-1", b"B-1")), name="theirs.csv"
-    )
+    other = upload_create(user=other_uploader, fileobj=io.BytesIO(ORDERS.replace(b"A-1", b"B-1")), name="theirs.csv")
     run = CrawlerRun.objects.create(requested_by=pipeline_admin, state=CrawlerRun.State.SUCCEEDED)
-    return {"own_upload": {"pk": own.pk}, "other_upload": {"pk": other.pk}, "run": {"pk": run.pk}, "report": {"slug": "kpis"}}
+    return {
+        "own_upload": {"pk": own.pk},
+        "other_upload": {"pk": other.pk},
+        "run": {"pk": run.pk},
+        "report": {"slug": "kpis"},
+    }

@@ -50,7 +50,11 @@ TABLE = [
     Row("pipeline_admin:upload_remap", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 302, 403, 302), form=True),
     Row("pipeline_admin:upload_remap", kwargs="other_upload", get=(L, 405, 403, 405), post=(L, 404, 403, 302)),
     Row(
-        "pipeline_admin:upload_reprocess", kwargs="own_upload", get=(L, 403, 403, 405), post=(L, 403, 403, 302), form=True
+        "pipeline_admin:upload_reprocess",
+        kwargs="own_upload",
+        get=(L, 403, 403, 405),
+        post=(L, 403, 403, 302),
+        form=True,
     ),
     Row(
         "pipeline_admin:upload_output_delete",
