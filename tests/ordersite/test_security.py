@@ -4,6 +4,7 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -33,19 +34,22 @@ def _production(args: list[str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_deploy_checks_pass_with_production_settings():
-    result = _production(["check", "--deploy", "--fail-level", "WARNING"])
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-# Runs inside the production-settings process: its settings and the headers of a real response.
+# Runs inside a production-settings process: the deploy checks, the settings and a real response's headers.
 PRODUCTION_PROBE = """
 import json
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import Client
+try:
+    call_command("check", deploy=True, fail_level="WARNING")
+    check = ""
+except SystemCheckError as exc:
+    check = str(exc)
 client = Client(HTTP_HOST="orders.example.com")
 plain, secure = client.get("/dashboard/"), client.get("/dashboard/", secure=True)
 print(json.dumps({
+    "check": check,
     "settings": {name: getattr(settings, name) for name in (
         "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
         "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_CONTENT_TYPE_NOSNIFF", "X_FRAME_OPTIONS")},
@@ -55,10 +59,20 @@ print(json.dumps({
 """
 
 
-def test_production_settings_send_secure_cookies_hsts_and_a_csp_and_never_debug():
+@pytest.fixture(scope="module")
+def production() -> dict:
+    """What a production process (DEBUG off) reports about itself; one process for the module."""
     result = _production(["shell", "-c", PRODUCTION_PROBE])
     assert result.returncode == 0, result.stderr
-    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_deploy_checks_pass_with_production_settings(production):
+    assert production["check"] == ""
+
+
+def test_production_settings_send_secure_cookies_hsts_and_a_csp_and_never_debug(production):
+    probe = production
     assert probe["settings"] == {
         "DEBUG": False,
         "SESSION_COOKIE_SECURE": True,
