@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--think-ms", type=int, default=1000, help="mean pause between a user's requests; 0 = stress")
     args = parser.parse_args()
     if not shutil.which("wrk"):

@@ -27,6 +27,7 @@ from .spool import Spool, split_by_month
 DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for D/M vs M/D evidence
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
 _NULL_TEXT = pa.scalar(None, pa.string())
+MAX_TEXT_LENGTH = {"order_id": 200, "customer": 500, "status": 100}  # characters
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,10 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     no_id = pc.equal(pc.utf8_length(order_id), 0)
     bad_amount = pc.is_null(amount)
     bad_date = pc.is_null(order_date)
-    rejected = pc.or_(no_id, pc.or_(bad_amount, bad_date))
+    too_long = _too_long(used, raw.num_rows)
+    rejected = pc.or_(too_long, pc.or_(no_id, pc.or_(bad_amount, bad_date)))
     if pc.any(rejected).as_py():
-        reasons = _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected)
+        reasons = _reasons(too_long, no_id, raw_amount, bad_amount, raw_date, bad_date, rejected)
         kinds = pc.value_counts(pc.struct_field(reasons, "kind")).to_pylist()
         cleaned.reason_counts = {r["values"]: r["counts"] for r in kinds}
         rejected_lines = chunk_lines[rejected.to_numpy(zero_copy_only=False)]
@@ -252,22 +254,34 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     return cleaned
 
 
-def _reasons(no_id, raw_amount, bad_amount, raw_date, bad_date, rejected) -> pa.StructArray:
+def _too_long(used: dict[str, pa.Array], rows: int) -> pa.Array:
+    """Rows whose id, customer or status is far longer than any real one (a runaway quote or a
+    pasted blob): rejected, and kept whole in quarantine, rather than stored as a name."""
+    too_long = pa.array(np.zeros(rows, dtype=bool))
+    for column, limit in MAX_TEXT_LENGTH.items():
+        if column in used:
+            too_long = pc.or_(too_long, pc.greater(pc.utf8_length(used[column]), limit))
+    return too_long
+
+
+def _reasons(too_long, no_id, raw_amount, bad_amount, raw_date, bad_date, rejected) -> pa.StructArray:
     """For the rejected rows only: the kind of problem, and the text that goes in the quarantine file."""
-    no_id, raw_amount, bad_amount, raw_date, bad_date = (
-        pc.filter(a, rejected) for a in (no_id, raw_amount, bad_amount, raw_date, bad_date)
+    too_long, no_id, raw_amount, bad_amount, raw_date, bad_date = (
+        pc.filter(a, rejected) for a in (too_long, no_id, raw_amount, bad_amount, raw_date, bad_date)
     )
     amount_empty = pc.equal(pc.utf8_length(raw_amount), 0)
     date_empty = pc.equal(pc.utf8_length(raw_date), 0)
     kind = pc.case_when(
         pc.make_struct(
+            too_long,
             no_id,
             pc.and_(bad_amount, amount_empty),
             bad_amount,
             pc.and_(bad_date, date_empty),
             pa.array(np.ones(len(no_id), dtype=bool)),
-            field_names=["a", "b", "c", "d", "e"],
+            field_names=["t", "a", "b", "c", "d", "e"],
         ),
+        "value too long",
         "missing order_id",
         "missing amount",
         "unparseable amount",

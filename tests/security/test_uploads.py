@@ -117,11 +117,6 @@ def test_a_path_traversal_name_sent_over_http_never_leaves_raw(filename, client,
     assert re.fullmatch(re.escape(day) + r"[0-9a-f]{12}__[A-Za-z0-9._-]+\.csv", stored.key), stored.key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Lambda keeps a 5 MB field as a customer name: it has no cap on a line or field length "
-    "(filter_and_process_orders is being rewritten in issue 3; the upload form refuses such files today)",
-)
 def test_the_lambda_rejects_an_absurdly_long_line_with_a_clear_reason(twin):
     huge = b"A-2," + b"x" * (5 * 1024 * 1024) + b",1.00,confirmed,2025-05-01\n"
     # Straight to raw/ as a script with S3 access would: the Lambda is the last line of defence.
