@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--access-log", default="", help="write gunicorn's access log (path, ms) here")
     parser.add_argument("--think-ms", type=int, default=1000, help="mean pause between a user's requests; 0 = stress")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -67,22 +68,11 @@ def main() -> None:
         cookie = "sessionid=" + stack.manage("shell", "-c", SESSION_SCRIPT).strip().splitlines()[-1]
         queries_before = int(stack.manage("shell", "-c", COUNT_SCRIPT).split()[-1])
         port = free_port()
-        stack.spawn(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "ordersite.wsgi",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                str(args.workers),
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-            ]
-        )
+        gunicorn = [sys.executable, "-m", "gunicorn", "ordersite.wsgi", "-b", f"127.0.0.1:{port}", "--preload"]
+        gunicorn += ["-w", str(args.workers), "-k", args.worker_class, "--threads", str(args.threads)]
+        if args.access_log:
+            gunicorn += ["--access-logfile", args.access_log, "--access-logformat", "%(U)s %(s)s %(M)s"]
+        stack.spawn(gunicorn)
         wait_port(port)
         paths = ["/dashboard/"] + [f"/api/reports/{slug}/" for slug in DASHBOARD]
         env = os.environ | {"BENCH_PATHS": ",".join(paths), "BENCH_COOKIE": cookie}
