@@ -18,7 +18,6 @@ import io
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from stack import free_port, wait_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ORDERSITE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
@@ -36,22 +37,6 @@ WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", 200))
 CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", 50))
 GENERATED_MONTH = "2024-12"
 CSV_PREFIX = "processed/orders-csv/"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_port(port: int, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing answered on 127.0.0.1:{port}")
 
 
 def pct(values: list[float], q: float) -> float:

@@ -93,20 +93,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
             good.meta = {**good.meta, "refresh_error": str(exc)}
             good.save(update_fields=["meta"])
             return good
-        record, _ = ReportResult.objects.update_or_create(
-            cache_key=key,
-            defaults={
-                "slug": slug,
-                "params": params_jsonable(values),
-                "data_version": version,
-                "columns": [],
-                "rows": [],
-                "meta": {"data_as_of": jsonable(data_as_of)},
-                "error": str(exc),
-                "computed_at": timezone.now(),
-            },
-        )
-        return record
+        return _result_save(key, slug, values, version, meta={"data_as_of": jsonable(data_as_of)}, error=str(exc))
     ReportRun.objects.create(
         slug=slug,
         cache_key=key,
@@ -127,23 +114,31 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
         "data_as_of": jsonable(data_as_of),
         **result.extra,
     }
+    rows = [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)]
+    record = _result_save(key, slug, values, version, columns=result.columns, rows=rows, meta=meta)
+    try:
+        cache.set(key, record.pk, timeout=None)
+    except Exception:
+        logger.warning("Redis unavailable: result %s stored in the database only", key)
+    return record
+
+
+def _result_save(
+    key: str, slug: str, values: dict, version: int, *, columns=(), rows=(), meta: dict, error: str = ""
+) -> ReportResult:
     record, _ = ReportResult.objects.update_or_create(
         cache_key=key,
         defaults={
             "slug": slug,
             "params": params_jsonable(values),
             "data_version": version,
-            "columns": result.columns,
-            "rows": [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)],
+            "columns": list(columns),
+            "rows": list(rows),
             "meta": meta,
-            "error": "",
+            "error": error,
             "computed_at": timezone.now(),
         },
     )
-    try:
-        cache.set(key, record.pk, timeout=None)
-    except Exception:
-        logger.warning("Redis unavailable: result %s stored in the database only", key)
     return record
 
 
