@@ -1,0 +1,60 @@
+"""The upload page's script in a real Chromium: per-file progress, mapping, drag & drop, duplicates."""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from pipeline_admin.models import Upload
+
+from .conftest import login
+
+GOOD = b"order_id,order_date,amount,customer,status\n1,2025-05-01,10.50,Ann,shipped\n"
+UNKNOWN_HEADER = b"Ref;When;Total;Who\nA1;2025-05-01;10,50;Ann\n"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def upload_page(page, twin, uploader):
+    login(page, "uploader")
+    page.goto("/pipeline/upload/")
+    return page
+
+
+def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_before_upload(upload_page):
+    upload_page.set_input_files(
+        "input[type=file]",
+        [
+            {"name": "good.csv", "mimeType": "text/csv", "buffer": GOOD},
+            {"name": "export.csv", "mimeType": "text/csv", "buffer": UNKNOWN_HEADER},
+        ],
+    )
+    upload_page.wait_for_selector("select[name=map-order_date]")
+    assert upload_page.locator("select[name=map-customer]").input_value() == ""  # "Who" is no synonym the Lambda knows
+    upload_page.select_option("select[name=map-order_id]", "Ref")
+    upload_page.select_option("select[name=map-order_date]", "When")
+    upload_page.select_option("select[name=map-amount]", "Total")
+    upload_page.click("#upload-button")
+    upload_page.wait_for_selector("text=good.csv: stored")
+    upload_page.wait_for_selector("text=export.csv: stored")
+    assert upload_page.eval_on_selector_all("#file-list progress", "bars => bars.map(b => b.value)") == [100, 100]
+    export = Upload.objects.get(original_name="export.csv")
+    assert export.column_mapping == {"order_id": "Ref", "order_date": "When", "amount": "Total"}
+
+
+def test_a_dropped_file_is_uploaded_and_a_duplicate_is_stored_only_after_confirming(upload_page):
+    drop = (
+        "() => { const dt = new DataTransfer(); "
+        f'dt.items.add(new File([{json.dumps(GOOD.decode())}], "dropped.csv", {{type: "text/csv"}})); return dt; }}'
+    )
+    upload_page.dispatch_event("#drop-zone", "drop", {"dataTransfer": upload_page.evaluate_handle(drop)})
+    upload_page.click("#upload-button")
+    upload_page.wait_for_selector("text=dropped.csv: stored")
+    upload_page.dispatch_event("#drop-zone", "drop", {"dataTransfer": upload_page.evaluate_handle(drop)})
+    upload_page.click("#upload-button")
+    upload_page.wait_for_selector("text=the same content was already uploaded")
+    assert Upload.objects.count() == 1
+    upload_page.click("text=Store it again")
+    expect(upload_page.locator("#file-list .note.ok")).to_have_count(2)
+    assert Upload.objects.count() == 2
