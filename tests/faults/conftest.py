@@ -13,6 +13,7 @@ from dashboard.services import report_compute
 from ordersite.aws import aws_client
 from pipeline_admin import sqs
 from pipeline_admin.runtime import runtime_drain
+from tests.dashboard.conftest import crawled  # noqa: F401  (the course data, processed and crawled)
 
 
 def s3_keys(prefix: str) -> list[str]:
