@@ -18,7 +18,11 @@ from tests.dashboard.conftest import crawled  # noqa: F401  (the course data, pr
 
 def s3_keys(prefix: str) -> list[str]:
     paginator = aws_client("s3").get_paginator("list_objects_v2")
-    return [o["Key"] for page in paginator.paginate(Bucket=settings.PIPELINE_BUCKET, Prefix=prefix) for o in page.get("Contents", [])]
+    return [
+        o["Key"]
+        for page in paginator.paginate(Bucket=settings.PIPELINE_BUCKET, Prefix=prefix)
+        for o in page.get("Contents", [])
+    ]
 
 
 def processed_rows() -> list[dict]:
@@ -45,6 +49,8 @@ def queue(twin):
     In AWS a failed message comes back after the visibility timeout; the redrive policy
     (three receives, then the DLQ) is the twin's own and stays as it is."""
     client = aws_client("sqs")
-    client.set_queue_attributes(QueueUrl=sqs.queue_url(settings.ORDERS_QUEUE_NAME), Attributes={"VisibilityTimeout": "0"})
+    client.set_queue_attributes(
+        QueueUrl=sqs.queue_url(settings.ORDERS_QUEUE_NAME), Attributes={"VisibilityTimeout": "0"}
+    )
     runtime_drain()  # the s3:TestEvent the notification set-up sent
     return settings.ORDERS_QUEUE_NAME

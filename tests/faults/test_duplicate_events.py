@@ -19,7 +19,9 @@ from .conftest import crawled_report, processed_rows
 
 HEADER = b"OrderID,Customer,Amount,Status,OrderDate\n"
 # Two exports of the same shop: B, exported later, overlaps A on orders 2 and 3 with their new state.
-EXPORT_A = HEADER + b"1,Ann,10.00,confirmed,2025-05-01\n2,Bob,20.00,confirmed,2025-05-02\n3,Cy,30.00,confirmed,2025-05-03\n"
+EXPORT_A = (
+    HEADER + b"1,Ann,10.00,confirmed,2025-05-01\n2,Bob,20.00,confirmed,2025-05-02\n3,Cy,30.00,confirmed,2025-05-03\n"
+)
 EXPORT_B = HEADER + b"2,Bob,25.00,shipped,2025-05-02\n3,Cy,35.00,shipped,2025-05-03\n4,Di,40.00,shipped,2025-05-04\n"
 LATER_WINS = {"orders": 4, "revenue": "110.00"}  # 10 + 25 + 35 + 40
 

@@ -57,7 +57,9 @@ def test_a_failing_file_is_retried_three_times_then_failed_with_its_reason_and_a
     uploads_sync()
     upload.refresh_from_db()
     assert upload.status == Upload.Status.FAILED
-    assert "failed on this file on every attempt" in upload.status_reason and "dead-letter queue" in upload.status_reason
+    assert (
+        "failed on this file on every attempt" in upload.status_reason and "dead-letter queue" in upload.status_reason
+    )
     client.force_login(uploader)
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     assert 'data-status="failed"' in page and "dead-letter queue" in page
