@@ -151,11 +151,15 @@ def uploads_receive(
     from .forms import file_problem
 
     outcomes = []
+    unreachable = None
     for fileobj in files:
         problem = file_problem(fileobj)
         if problem:
             refused = upload_refuse(user=user, name=fileobj.name, size=fileobj.size, reason=problem)
             outcomes.append(FileOutcome(fileobj.name, "refused", problem, refused.pk))
+            continue
+        if unreachable:  # each try waits out the client's retries: a batch must not outlast the web timeout
+            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: not stored, {unreachable}"))
             continue
         try:
             upload = upload_create(
@@ -168,6 +172,9 @@ def uploads_receive(
             )
         except DuplicateUpload as exc:
             outcomes.append(FileOutcome(fileobj.name, "duplicate", str(exc), exc.existing.pk))
+        except s3.S3Unreachable as exc:
+            unreachable = "S3 could not be reached; nothing was saved, please retry"
+            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
         except s3.S3Error as exc:
             outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
         else:
