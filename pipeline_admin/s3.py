@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import BinaryIO
 
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as NoConnection
 from django.conf import settings
 
 from ordersite.aws import AwsError, aws_client
@@ -43,7 +44,7 @@ def raw_object_put(*, fileobj: BinaryIO, key: str, metadata: dict[str, str]) -> 
         aws_client("s3").upload_fileobj(
             fileobj, _bucket(), key, ExtraArgs={"Metadata": metadata, "ContentType": "text/csv"}, Config=MULTIPART
         )
-    except ConnectionError as exc:
+    except NoConnection as exc:
         raise S3Unreachable(f"could not reach S3 to store {key}; nothing was saved, please retry") from exc
     except (BotoCoreError, ClientError) as exc:
         raise S3Error(
