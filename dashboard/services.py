@@ -12,9 +12,10 @@ from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from ordersite.aws import AwsError
 from pipeline_admin.models import CrawlerRun
 
-from .engines import EngineError, engine_run
+from .engines import engine_run
 from .keys import DATA_VERSION_KEY, cache_key, data_version_get, jsonable, params_jsonable
 from .models import ReportResult, ReportRun
 from .reports import DASHBOARD, report_get
@@ -84,7 +85,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
     started = timezone.now()
     try:
         result = engine_run(report.sql(), report.bind(values), reuse=not force)
-    except EngineError as exc:
+    except AwsError as exc:  # EngineError, or the catalog or S3 refusing the engine: shown on the card
         ReportRun.objects.create(
             slug=slug, cache_key=key, requested_by_id=user_id, error=str(exc)[:2000], started_at=started
         )

@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as NoConnection
 from django.conf import settings
 
 from ordersite.aws import AwsError, aws_client
@@ -20,6 +21,10 @@ MULTIPART.max_in_memory_upload_chunks = 4  # an s3transfer setting that boto3's 
 
 class S3Error(AwsError):
     pass
+
+
+class S3Unreachable(S3Error):
+    """No connection to S3 at all (after the client's retries): the next call would wait as long."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,8 @@ def raw_object_put(*, fileobj: BinaryIO, key: str, metadata: dict[str, str]) -> 
         aws_client("s3").upload_fileobj(
             fileobj, _bucket(), key, ExtraArgs={"Metadata": metadata, "ContentType": "text/csv"}, Config=MULTIPART
         )
+    except NoConnection as exc:
+        raise S3Unreachable(f"could not reach S3 to store {key}; nothing was saved, please retry") from exc
     except (BotoCoreError, ClientError) as exc:
         raise S3Error(
             f"could not store {key} in S3 ({exc.__class__.__name__}); nothing was saved, please retry"

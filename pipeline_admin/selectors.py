@@ -90,7 +90,10 @@ BROWSER_PREFIXES = {
 
 def bucket_summary() -> list[dict]:
     """Object count, total size and newest change per area; cached a minute (it lists everything)."""
-    cached = cache.get("pipeline_admin:bucket_summary")
+    try:
+        cached = cache.get("pipeline_admin:bucket_summary")
+    except Exception:  # Redis down: list the bucket, the page must not fail for want of a cache
+        cached = None
     if cached is not None:
         return cached
     summary = []
@@ -100,7 +103,10 @@ def bucket_summary() -> list[dict]:
             count, size = count + 1, size + obj.size
             newest = max(newest, obj.last_modified) if newest else obj.last_modified
         summary.append({"area": area, "prefix": prefix(), "count": count, "size": size, "last_modified": newest})
-    cache.set("pipeline_admin:bucket_summary", summary, 60)
+    try:
+        cache.set("pipeline_admin:bucket_summary", summary, 60)
+    except Exception:
+        pass
     return summary
 
 

@@ -151,11 +151,15 @@ def uploads_receive(
     from .forms import file_problem
 
     outcomes = []
+    unreachable = None
     for fileobj in files:
         problem = file_problem(fileobj)
         if problem:
             refused = upload_refuse(user=user, name=fileobj.name, size=fileobj.size, reason=problem)
             outcomes.append(FileOutcome(fileobj.name, "refused", problem, refused.pk))
+            continue
+        if unreachable:  # each try waits out the client's retries: a batch must not outlast the web timeout
+            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: not stored, {unreachable}"))
             continue
         try:
             upload = upload_create(
@@ -168,6 +172,9 @@ def uploads_receive(
             )
         except DuplicateUpload as exc:
             outcomes.append(FileOutcome(fileobj.name, "duplicate", str(exc), exc.existing.pk))
+        except s3.S3Unreachable as exc:
+            unreachable = "S3 could not be reached; nothing was saved, please retry"
+            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
         except s3.S3Error as exc:
             outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
         else:
@@ -230,12 +237,21 @@ def uploads_sync() -> int:
     Beat runs it every 10 s and staff can press "refresh": a lock in Redis keeps two runs from
     recording the same change twice. A run that finds the lock taken changes nothing.
     """
-    if not cache.add(SYNC_LOCK, "1", timeout=110):
-        return 0
+    try:
+        if not cache.add(SYNC_LOCK, "1", timeout=110):
+            return 0
+    except Exception:
+        # Redis down: no lock to take, but statuses must keep moving. Beat is down with its broker,
+        # so only people's refreshes run now; two at once may record a change twice in the history.
+        logger.warning("cache unavailable: syncing upload status without the lock")
+        return _uploads_sync()
     try:
         return _uploads_sync()
     finally:
-        cache.delete(SYNC_LOCK)
+        try:
+            cache.delete(SYNC_LOCK)
+        except Exception:  # Redis went away meanwhile: the lock expires by itself
+            logger.warning("cache unavailable: the sync lock expires by itself")
 
 
 def _uploads_sync() -> int:
@@ -322,13 +338,27 @@ def crawl_request(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tup
 
 
 def crawl_start(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
-    """Record a crawl request and hand it to a worker once the request is committed."""
-    from .tasks import crawler_run
+    """Record a crawl request and hand it to a worker once the request is committed.
 
+    Raises CrawlerError when no worker can be reached; the run is then failed, not left running."""
     run, created = crawl_request(user=user, trigger=trigger)
     if created:
-        transaction.on_commit(lambda: crawler_run.delay(run.pk))
+        transaction.on_commit(lambda: _crawl_enqueue(run))
     return run, created
+
+
+def _crawl_enqueue(run: CrawlerRun) -> None:
+    from .tasks import crawler_run
+
+    try:
+        crawler_run.delay(run.pk)
+    except Exception as exc:  # the broker (Redis) is down: a run no worker will ever pick up blocks the next
+        logger.exception("crawl %s could not be queued", run.pk)
+        error = f"the crawl could not be handed to a worker ({exc.__class__.__name__}: {exc}); is Redis running?"
+        CrawlerRun.objects.filter(pk=run.pk, state=CrawlerRun.State.RUNNING).update(
+            state=CrawlerRun.State.FAILED, finished_at=timezone.now(), error=error[:2000]
+        )
+        raise CrawlerError(f"Crawl {run.pk} failed: {error}") from exc
 
 
 def _heartbeat(run_id: int) -> None:

@@ -12,6 +12,7 @@ from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
 
 from . import actions, selectors, services
+from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect
 from .models import CrawlerRun, Upload
@@ -228,7 +229,11 @@ def crawler(request):
 @role_required(PIPELINE_ADMINS)
 @require_POST
 def crawler_start(request):
-    run, created = services.crawl_start(user=request.user)
+    try:
+        run, created = services.crawl_start(user=request.user)
+    except CrawlerError as exc:
+        messages.error(request, str(exc))
+        return redirect("pipeline_admin:crawler")
     if created:
         messages.success(request, f"Crawl {run.pk} started.")
     else:
