@@ -85,6 +85,13 @@ def upload_refuse(*, user, name: str, size: int, reason: str) -> Upload:
     return upload
 
 
+def upload_id_new(now: datetime) -> str:
+    """Milliseconds since the epoch, then random: two people uploading "orders.csv" at the same
+    moment get two objects, and raw keys sort in upload order, which is how the reports break a
+    tie between exports that landed in the same second (S3's Last-Modified counts whole seconds)."""
+    return f"{int(now.timestamp() * 1000):012x}{uuid.uuid4().hex[:8]}"
+
+
 def upload_create(
     *,
     user,
@@ -103,9 +110,8 @@ def upload_create(
         existing = Upload.objects.filter(sha256=sha256, key__isnull=False).select_related("uploaded_by").first()
         if existing:
             raise DuplicateUpload(name, existing)
-    # A random id in the key: two people uploading "orders.csv" at the same moment get two objects.
-    upload_id = uuid.uuid4().hex[:12]
     today = timezone.now()
+    upload_id = upload_id_new(today)
     key = f"{settings.RAW_PREFIX}{today:%Y/%m/%d}/{upload_id}__{safe_name(name)}"
     metadata = {
         "upload-id": upload_id,

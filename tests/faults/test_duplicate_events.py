@@ -7,7 +7,6 @@ import io
 import time
 from datetime import date
 
-import pytest
 from django.conf import settings
 
 from ordersite.aws import aws_client
@@ -28,11 +27,6 @@ LATER_WINS = {"orders": 4, "revenue": "110.00"}  # 10 + 25 + 35 + 40
 # The later upload wins only if the pipeline can tell which export is later; the tests upload
 # B a second after A, as real exports are, because S3's Last-Modified counts whole seconds.
 ONE_SECOND_APART = 1.1
-OUT_OF_ORDER = (
-    "the Lambda stamps ingested_at with the processing time and reports keep the latest ingest, "
-    "so an older export processed last (or its event delivered again) overrides the newer one; "
-    "stamping the raw object's LastModified fixes it"
-)
 
 
 def upload(body: bytes, name: str):
@@ -74,7 +68,6 @@ def test_overlapping_exports_processed_in_upload_order_count_once_and_the_later_
     assert statuses == {"confirmed": 1, "shipped": 3}
 
 
-@pytest.mark.xfail(strict=True, reason=OUT_OF_ORDER)
 def test_overlapping_exports_processed_in_reverse_order_still_let_the_later_upload_win(queue):
     a = upload(EXPORT_A, "a.csv")
     time.sleep(ONE_SECOND_APART)
@@ -93,7 +86,6 @@ def test_overlapping_exports_processed_in_reverse_order_still_let_the_later_uplo
     assert kpis() == LATER_WINS
 
 
-@pytest.mark.xfail(strict=True, reason=OUT_OF_ORDER)
 def test_a_late_duplicate_of_the_older_exports_event_does_not_override_the_newer_export(queue):
     upload(EXPORT_A, "a.csv")
     (event_a,) = queued_bodies()

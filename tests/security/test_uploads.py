@@ -114,7 +114,7 @@ def test_a_path_traversal_name_sent_over_http_never_leaves_raw(filename, client,
     day = f"{settings.RAW_PREFIX}{stored.uploaded_at:%Y/%m/%d}/"
     # One object, directly in today's raw/ folder: no folder of the name survives into the key.
     assert bucket_keys() == [stored.key]
-    assert re.fullmatch(re.escape(day) + r"[0-9a-f]{12}__[A-Za-z0-9._-]+\.csv", stored.key), stored.key
+    assert re.fullmatch(re.escape(day) + r"[0-9a-f]{20}__[A-Za-z0-9._-]+\.csv", stored.key), stored.key
 
 
 def test_the_lambda_rejects_an_absurdly_long_line_with_a_clear_reason(twin):
