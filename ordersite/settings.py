@@ -197,7 +197,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a tempo
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
-# --- Dashboard (issue 6) -------------------------------------------------------------------
+# --- Dashboard ------------------------------------------------------------------------------
 ATHENA_POLL_SECONDS = float(env_str("ATHENA_POLL_SECONDS", "1") or 1)
 DASHBOARD_REFRESH_INTERVAL_SECONDS = env_int("DASHBOARD_REFRESH_INTERVAL_SECONDS", 60)
 DASHBOARD_DAILY_SCAN_BYTES_PER_USER = env_int("DASHBOARD_DAILY_SCAN_BYTES_PER_USER", 50 * 1024**3)

@@ -175,7 +175,7 @@ def test_only_the_message_that_failed_transiently_is_reported_for_retry():
     key = "raw/2025/06/01/i__orders.csv"
     etag = put_raw(key, b"order_id,amount,order_date\nA1,10.00,2025-05-30\n")
     missing_bucket = s3_event("raw/2025/06/01/x.csv")
-    missing_bucket["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket-issue3"
+    missing_bucket["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket"
     response = lambda_handler(sqs_event(s3_event(key, etag), missing_bucket))
     assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
     assert manifest_for(key)["rows_out"] == 1

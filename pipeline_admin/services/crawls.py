@@ -1,0 +1,158 @@
+"""Writes of crawler control: one crawl at a time, its record, and the automatic crawls."""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..crawler import CrawlerError, crawl
+from ..models import CrawlerRun, Upload
+
+logger = logging.getLogger(__name__)
+
+NEW_DATA_AT_KEY = "crawler:new-data-at"  # when processed data last arrived (epoch seconds)
+NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
+
+
+def crawl_runs_expire() -> int:
+    """Fail running crawls whose worker stopped checking in; returns how many."""
+    now = timezone.now()
+    cutoff = now - timedelta(minutes=settings.CRAWLER_STALE_MINUTES)
+    silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    expired = CrawlerRun.objects.filter(silent, state=CrawlerRun.State.RUNNING).update(
+        state=CrawlerRun.State.FAILED,
+        finished_at=now,
+        error=f"no word from the worker for {settings.CRAWLER_STALE_MINUTES} minutes: "
+        "it stopped, or no Celery worker picked the crawl up",
+    )
+    if expired:
+        logger.warning("expired %d stale crawler run(s)", expired)
+    return expired
+
+
+def _crawl_request_once(*, user, trigger: str) -> tuple[CrawlerRun, bool] | None:
+    crawl_runs_expire()
+    try:
+        with transaction.atomic():
+            return CrawlerRun.objects.create(requested_by=user, trigger=trigger, mode=settings.PIPELINE_MODE), True
+    except IntegrityError:  # the one-running-crawl constraint: another crawl is running
+        running = CrawlerRun.objects.filter(state=CrawlerRun.State.RUNNING).first()
+        return (running, False) if running is not None else None  # None: it finished meanwhile
+
+
+def crawl_request(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
+    """The running crawl, or a new one; the bool says whether a new one was created."""
+    for attempt in range(10):
+        try:
+            result = _crawl_request_once(user=user, trigger=trigger)
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            result = None  # SQLite lets one writer in at a time: wait for the other request
+        if result is not None:
+            return result
+        time.sleep(min(0.02 * 2**attempt, 0.5))
+    raise CrawlerError("could not record the crawl request: the database stayed busy, please try again")
+
+
+def crawl_start(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
+    """Record a crawl request and hand it to a worker once the request is committed.
+
+    Raises CrawlerError when no worker can be reached; the run is then failed, not left running."""
+    run, created = crawl_request(user=user, trigger=trigger)
+    if created:
+        transaction.on_commit(lambda: _crawl_enqueue(run))
+    return run, created
+
+
+def _crawl_enqueue(run: CrawlerRun) -> None:
+    from ..tasks import crawler_run
+
+    try:
+        crawler_run.delay(run.pk)
+    except Exception as exc:  # the broker (Redis) is down: a run no worker will ever pick up blocks the next
+        logger.exception("crawl %s could not be queued", run.pk)
+        error = f"the crawl could not be handed to a worker ({exc.__class__.__name__}: {exc}); is Redis running?"
+        CrawlerRun.objects.filter(pk=run.pk, state=CrawlerRun.State.RUNNING).update(
+            state=CrawlerRun.State.FAILED, finished_at=timezone.now(), error=error[:2000]
+        )
+        raise CrawlerError(f"Crawl {run.pk} failed: {error}") from exc
+
+
+def _heartbeat(run_id: int) -> None:
+    CrawlerRun.objects.filter(pk=run_id, state=CrawlerRun.State.RUNNING).update(heartbeat_at=timezone.now())
+
+
+def crawl_execute(*, run_id: int) -> CrawlerRun:
+    """Run one requested crawl and record its outcome; a run that is not running is left alone."""
+    run = CrawlerRun.objects.get(pk=run_id)
+    if run.state != CrawlerRun.State.RUNNING:
+        return run
+    _heartbeat(run_id)
+    try:
+        outcome = crawl(on_poll=lambda: _heartbeat(run_id))
+    except Exception as exc:  # every failure ends up on the run's page, not only in a worker log
+        logger.exception("crawl %s failed", run_id)
+        run.state, run.error = CrawlerRun.State.FAILED, str(exc)[:2000] or exc.__class__.__name__
+    else:
+        run.state, run.error = CrawlerRun.State.SUCCEEDED, ""
+        run.tables = {"created": outcome.tables_created, "updated": outcome.tables_updated}
+        run.tables_created = len(outcome.tables_created)
+        run.tables_updated = len(outcome.tables_updated)
+        run.partitions_added = outcome.partitions_added
+        run.partitions_total = outcome.partitions_total
+        run.schema_before = outcome.schema_before
+        run.schema_after = outcome.schema_after
+        run.drift = outcome.drift
+        if outcome.joined_running:
+            run.note = "the crawler was already running (started outside ordersite); this run waited for it"
+    run.finished_at = timezone.now()
+    run.save()
+    if run.state == CrawlerRun.State.SUCCEEDED:
+        from dashboard.services import data_version_bump
+
+        _new_data_seen(crawl_started=run.started_at.timestamp())
+
+        try:
+            data_version_bump()
+        except Exception:
+            logger.exception("crawl %s succeeded but the data version could not be bumped", run_id)
+    return run
+
+
+def crawl_after_new_data() -> None:
+    """Hook for the upload status sync: new processed data arrived. The automatic crawl waits
+    until data has stopped arriving for the debounce period, so a batch of uploads crawls once."""
+    if not settings.CRAWLER_AUTO:
+        return
+    try:
+        cache.set(NEW_DATA_AT_KEY, time.time(), timeout=None)
+    except Exception:  # Redis down: the schedule or an admin crawls instead; the upload must not fail
+        logger.warning("could not schedule the automatic crawl: cache unavailable")
+
+
+def _new_data_seen(*, crawl_started: float) -> None:
+    """A crawl that started after the newest data arrived has catalogued it: no automatic crawl needed."""
+    try:
+        arrived = cache.get(NEW_DATA_AT_KEY)
+        if arrived is not None and arrived <= crawl_started:
+            cache.delete(NEW_DATA_AT_KEY)
+    except Exception:
+        logger.warning("could not clear the automatic crawl signal: cache unavailable")
+
+
+def crawl_auto_check(*, now: float | None = None) -> CrawlerRun | None:
+    """Start the automatic crawl once new data has been quiet for the debounce period."""
+    now = time.time() if now is None else now
+    arrived = cache.get(NEW_DATA_AT_KEY)
+    if arrived is None or arrived + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
+        return None
+    run, created = crawl_start(trigger=CrawlerRun.Trigger.AUTO)
+    # A crawl already running may have started before the data arrived: the signal stays until a
+    # crawl that started later succeeds (crawl_execute clears it).
+    return run if created else None
