@@ -35,16 +35,20 @@ cell = st.one_of(amount_text, date_text, st.sampled_from(["", " ", "pending", "C
 rows = st.lists(st.lists(cell, min_size=0, max_size=8), max_size=25)
 
 
+def clean(body: bytes, workdir: str):
+    return clean_stream(
+        io.BytesIO(body),
+        rules=RULES,
+        workdir=Path(workdir),
+        source_key="raw/p.csv",
+        ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
+    )
+
+
 def run(body: bytes):
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            result = clean_stream(
-                io.BytesIO(body),
-                rules=RULES,
-                workdir=Path(workdir),
-                source_key="raw/p.csv",
-                ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
-            )
+            result = clean(body, workdir)
         except UnreadableFile as exc:
             assert str(exc)
             return None
@@ -93,13 +97,7 @@ def outcome(body: bytes):
     """Everything a run produces, comparable across runs."""
     with tempfile.TemporaryDirectory() as workdir:
         try:
-            result = clean_stream(
-                io.BytesIO(body),
-                rules=RULES,
-                workdir=Path(workdir),
-                source_key="raw/p.csv",
-                ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
-            )
+            result = clean(body, workdir)
         except UnreadableFile as exc:
             return str(exc)
         kept = {month: pq.read_table(path).to_pylist() for month, path in result.months.items()}
