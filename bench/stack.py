@@ -30,23 +30,29 @@ def wait_port(port: int, seconds: float = 20.0) -> None:
 
 
 class Stack:
-    def __init__(self):
+    def __init__(self, **overrides: str):
         self.tmp = Path(tempfile.mkdtemp(prefix="ordersite-bench-"))
         self.processes: list[subprocess.Popen] = []
         self.redis_port, self.twin_port = free_port(), free_port()
-        self.env = os.environ | {
-            "PIPELINE_MODE": "local",
-            "DEBUG": "1",
-            "LOG_LEVEL": "WARNING",
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.twin_port}",
-            "TWIN_PORT": str(self.twin_port),
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "PIPELINE_BUCKET": "ordersite-bench",
-            "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
-            "CELERY_TASK_ALWAYS_EAGER": "1",
-        }
+        self.env = (
+            os.environ
+            | {
+                "PIPELINE_MODE": "local",
+                "DEBUG": "1",
+                "LOG_LEVEL": "WARNING",
+                "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.twin_port}",
+                "TWIN_PORT": str(self.twin_port),
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "PIPELINE_BUCKET": "ordersite-bench",
+                "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
+                "AWS_REGION": "us-east-1",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "CELERY_TASK_ALWAYS_EAGER": "1",
+            }
+            | overrides
+        )
 
     def spawn(self, argv: list[str], **kwargs) -> subprocess.Popen:
         process = subprocess.Popen(
@@ -80,6 +86,11 @@ class Stack:
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("twin", "bootstrap")
         return self
+
+    def start_worker(self) -> None:
+        self.spawn(
+            [sys.executable, "-m", "celery", "-A", "ordersite", "worker", "-P", "prefork", "-c", "2", "-l", "WARNING"]
+        )
 
     def load_course_data(self, csv_path: Path) -> None:
         self.manage("upload", str(csv_path), "--as-of", "2025-06-01")
