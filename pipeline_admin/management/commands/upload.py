@@ -6,9 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from pipeline_admin import services
-from pipeline_admin.forms import file_problem
 from pipeline_admin.models import Upload
-from pipeline_admin.s3 import S3Error
 
 
 class _LocalFile:
@@ -35,33 +33,23 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", type=json.loads, help='column mapping as JSON, e.g. {"order_date": "When"}')
 
     def handle(self, *args, paths, as_of, wait, timeout, allow_duplicate, mapping, **options):
-        uploads = []
         for path in paths:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
-            fileobj = _LocalFile(path)
-            problem = file_problem(fileobj)
-            if problem:
-                services.upload_refuse(user=None, name=path.name, size=fileobj.size, reason=problem)
-                self.stderr.write(f"refused {problem}")
-                continue
-            try:
-                uploads.append(
-                    services.upload_create(
-                        user=None,
-                        fileobj=fileobj,
-                        name=path.name,
-                        as_of=as_of,
-                        column_mapping=mapping,
-                        allow_duplicate=allow_duplicate,
-                    )
-                )
-            except services.DuplicateUpload as exc:
-                self.stderr.write(f"skipped {exc} (pass --allow-duplicate)")
-                continue
-            except S3Error as exc:
-                raise CommandError(str(exc)) from None
-            self.stdout.write(f"stored {path} as {uploads[-1].key}")
+        outcomes = services.uploads_receive(
+            user=None,
+            files=[_LocalFile(path) for path in paths],
+            as_of=as_of,
+            column_mapping=mapping or {},
+            allow_duplicate=allow_duplicate,
+        )
+        for outcome in outcomes:
+            if outcome.outcome == "stored":
+                self.stdout.write(outcome.message)
+            else:
+                hint = " (pass --allow-duplicate)" if outcome.outcome == "duplicate" else ""
+                self.stderr.write(f"{outcome.outcome}: {outcome.message}{hint}")
+        uploads = list(Upload.objects.filter(pk__in=[o.upload_id for o in outcomes if o.outcome == "stored"]))
         if wait and uploads:
             self._wait(uploads, timeout)
         if len(uploads) < len(paths):
