@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from . import columns
 from .mapping import map_headers, missing_required
 from .reading import Chunk, UnreadableFile, open_text, read_chunks
-from .spool import Spool, split_by_month
+from .spool import Spool, split_by_bucket, split_by_month
 
 DATE_EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for D/M vs M/D evidence
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
@@ -87,28 +87,28 @@ def clean_stream(
 ) -> CleanResult:
     """Raises UnreadableFile when the file as a whole cannot be used; data problems never raise."""
     fmt, blocks = open_text(stream)
-    raw_header, chunks = read_chunks(blocks, fmt.delimiter)
-    header = [h.replace("\ufeff", "").strip() for h in raw_header]
-    if not any(header):
-        raise UnreadableFile("the file has no header row")
-    mapping = map_headers(header, explicit_mapping)
-    missing = missing_required(mapping)
-    if missing:
-        raise UnreadableFile(missing_columns_reason(header, missing))
-    result = CleanResult(
-        encoding=fmt.encoding,
-        delimiter=fmt.delimiter,
-        header=header,
-        mapping={column: header[i] for column, i in mapping.items()},
-    )
-    spool = Spool(workdir, header=header, source_key=source_key, ingested_at=ingested_at, buckets=buckets)
-    # Reading and parsing stay on this thread (in file order); cleaning runs on WORKERS threads,
-    # as pyarrow.compute releases the GIL; results are applied in file order. At most WORKERS + 1
-    # chunks are in memory at once.
+    # Reading, deciding the date order and writing stay on this thread, in file order; parsing
+    # (ahead of time, see reading._records) and cleaning run on WORKERS threads, as pyarrow
+    # releases the GIL. At most WORKERS + 1 chunks wait to be cleaned and WORKERS to be parsed.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        raw_header, chunks = read_chunks(blocks, fmt.delimiter, pool, lookahead=WORKERS)
+        header = [h.replace("\ufeff", "").strip() for h in raw_header]
+        if not any(header):
+            raise UnreadableFile("the file has no header row")
+        mapping = map_headers(header, explicit_mapping)
+        missing = missing_required(mapping)
+        if missing:
+            raise UnreadableFile(missing_columns_reason(header, missing))
+        result = CleanResult(
+            encoding=fmt.encoding,
+            delimiter=fmt.delimiter,
+            header=header,
+            mapping={column: header[i] for column, i in mapping.items()},
+        )
+        spool = Spool(workdir, header=header, source_key=source_key, ingested_at=ingested_at, buckets=buckets)
         in_flight: deque[Future] = deque()
         for chunk, day_first in _with_date_order(chunks, mapping["order_date"], rules.day_first_default, result):
-            in_flight.append(pool.submit(clean_chunk, chunk, mapping, rules, day_first))
+            in_flight.append(pool.submit(clean_chunk, chunk, mapping, rules, day_first, spool.buckets))
             if len(in_flight) > WORKERS:
                 _apply(in_flight.popleft().result(), spool, result)
         while in_flight:
@@ -173,9 +173,8 @@ class Cleaned:
 
     rows_in: int = 0
     dropped_by_rule: int = 0
-    kept_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
-    kept_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    months: list[tuple[str, pa.Table, np.ndarray]] = field(default_factory=list)
+    ids: list[tuple[int, pa.RecordBatch]] = field(default_factory=list)  # split_by_bucket
+    months: list[tuple[str, pa.Table]] = field(default_factory=list)  # split_by_month
     rejected: tuple[pa.Table, np.ndarray, pa.Array] | None = None
     reason_counts: dict[str, int] = field(default_factory=dict)
 
@@ -186,10 +185,10 @@ def _apply(cleaned: Cleaned, spool: Spool, result: CleanResult) -> None:
     result.rejected_reasons.update(cleaned.reason_counts)
     if cleaned.rejected:
         spool.reject(*cleaned.rejected)
-    spool.keep(cleaned.kept_ids, cleaned.kept_lines, cleaned.months)
+    spool.keep(cleaned.ids, cleaned.months)
 
 
-def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool) -> Cleaned:
+def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: bool, buckets: int = 1) -> Cleaned:
     """Pure: the chunk's records in, its kept rows (split by month), rejects and counts out."""
     cleaned = Cleaned()
     raw = chunk.table
@@ -248,9 +247,9 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
             "order_date": order_date,
         }
     ).filter(keep)
-    cleaned.kept_lines = chunk_lines[keep.to_numpy(zero_copy_only=False)]
-    cleaned.kept_ids = kept.column("order_id").combine_chunks()
-    cleaned.months = split_by_month(kept, cleaned.kept_lines)
+    kept_lines = chunk_lines[keep.to_numpy(zero_copy_only=False)]
+    cleaned.ids = split_by_bucket(kept.column("order_id").combine_chunks(), kept_lines, buckets)
+    cleaned.months = split_by_month(kept, kept_lines)
     return cleaned
 
 

@@ -3,7 +3,9 @@
 import codecs
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -172,23 +174,51 @@ def _as_utf8(data: bytes) -> bytes:
         return data.decode("cp1252", errors="replace").encode("utf-8")
 
 
-def read_chunks(blocks: Iterator[bytes], delimiter: str) -> tuple[list[str], Iterator[Chunk]]:
-    """The header record, and the records after it in chunks. Line 1 is the header."""
+def read_chunks(
+    blocks: Iterator[bytes], delimiter: str, pool: Executor | None = None, lookahead: int = 2
+) -> tuple[list[str], Iterator[Chunk]]:
+    """The header record, and the records after it in chunks. Line 1 is the header.
+
+    With a pool, up to `lookahead` chunks are parsed ahead on its threads; see `_records`."""
     chunks = _cut(blocks)
     first, final = next(chunks)
     first = _as_utf8(first)
     header_text = first[: first.find(b"\n") + 1 or len(first)].decode("utf-8")
     header = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
-    return header, _records(chunks, first, final, len(header), delimiter)
+    return header, _records(chunks, first, final, len(header), delimiter, pool, lookahead)
 
 
-def _records(chunks, data: bytes, final: bool, width: int, delimiter: str) -> Iterator[Chunk]:
+def _records(chunks, data: bytes, final: bool, width: int, delimiter: str, pool, lookahead: int) -> Iterator[Chunk]:
+    """Chunks of records in file order.
+
+    Each block is parsed ahead as if it started on a record boundary, which it does unless the block
+    before it ended inside a quoted field (then that block leaves text pending). A block parsed ahead
+    is used only when nothing was pending; otherwise it is parsed again here, after the pending text,
+    exactly as a reading from start to end would. Line numbers are shifted to where the block starts."""
+    ahead: deque[tuple[Future | None, bytes, bool, int]] = deque()
+    next_line = 1  # where the next block starts when every block before it ended on a record boundary
+
+    def plan(data: bytes, final: bool) -> None:
+        nonlocal next_line
+        future = pool.submit(_parse_block, data, final, width, delimiter, next_line) if pool else None
+        ahead.append((future, data, final, next_line))
+        next_line += data.count(b"\n")
+
+    plan(data, final)
     line, pending, skip_header = 1, b"", True
-    while True:
-        data = pending + _as_utf8(data)
-        if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
-            raise UnreadableFile(f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export")
-        chunk, consumed, pending = parse_chunk(data, final, width, delimiter, line)
+    while ahead:
+        while pool and not ahead[-1][2] and len(ahead) <= max(1, lookahead):
+            plan(*next(chunks))
+        future, data, final, planned_line = ahead.popleft()
+        if future is not None and not pending:
+            chunk, consumed, pending = future.result()
+            if line != planned_line:
+                chunk = Chunk(chunk.table, chunk.lines + (line - planned_line))
+        else:
+            data = pending + _as_utf8(data)
+            if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
+                raise UnreadableFile(f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export")
+            chunk, consumed, pending = parse_chunk(data, final, width, delimiter, line)
         if len(pending) > MAX_RECORD_BYTES:
             raise UnreadableFile(
                 f"a quoted field opened at line {line + consumed} never closes; check the quotes on that line"
@@ -199,9 +229,12 @@ def _records(chunks, data: bytes, final: bool, width: int, delimiter: str) -> It
         line += consumed
         if chunk.table.num_rows:
             yield chunk
-        if final:
-            return
-        data, final = next(chunks)
+        if not pool and not final:
+            plan(*next(chunks))
+
+
+def _parse_block(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
+    return parse_chunk(_as_utf8(data), final, width, delimiter, line)
 
 
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:

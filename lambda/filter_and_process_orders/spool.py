@@ -47,8 +47,9 @@ class Month:
     buffered_rows: int = 0
 
 
-def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table, np.ndarray]]:
-    """Rows (order_id, customer, amount, status, order_date) into ('YYYY-MM', rows, lines), file order kept."""
+def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table]]:
+    """Rows (order_id, customer, amount, status, order_date) into ('YYYY-MM', rows + their `line`),
+    file order kept within a month."""
     if not rows.num_rows:
         return []
     stamp = pc.cast(rows.column("order_date"), pa.timestamp("s"))
@@ -57,12 +58,32 @@ def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Tabl
     sorted_months = month_number[order]
     starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
     ends = np.r_[starts[1:], len(order)]
-    rows, lines = rows.take(order), lines[order]
+    rows = rows.take(order).append_column("line", pa.array(lines[order]))
     parts = []
     for start, end in zip(starts, ends):
         number = int(sorted_months[start]) - 1
-        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.slice(start, end - start), lines[start:end]))
+        parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.slice(start, end - start)))
     return parts
+
+
+def split_by_bucket(ids: pa.Array, lines: np.ndarray, buckets: int) -> list[tuple[int, pa.RecordBatch]]:
+    """(order_id, line) pairs into (bucket, pairs): one order_id always goes to the same bucket
+    (of `buckets`), and file order is kept within a bucket."""
+    if not len(ids):
+        return []
+    if buckets == 1:
+        return [(0, pa.record_batch([ids, pa.array(lines)], names=["order_id", "line"]))]
+    # The last 8 bytes of an id (ids differ most at their end) mixed by a multiplicative hash.
+    padded = pc.binary_join_element_wise(pa.scalar(b"\0" * 8), ids.cast(pa.binary()), b"")
+    tail = pc.binary_slice(padded, -8).cast(pa.binary(8))
+    words = np.frombuffer(tail.buffers()[1], dtype=np.uint64, count=len(tail), offset=tail.offset * 8)
+    with np.errstate(over="ignore"):
+        bucket_of = (((words * _GOLDEN) >> np.uint64(40)) % np.uint64(buckets)).astype(np.int64)
+    order = np.argsort(bucket_of, kind="stable")
+    counts = np.bincount(bucket_of, minlength=buckets)
+    pairs = pa.record_batch([ids.take(pa.array(order)), pa.array(lines[order])], names=["order_id", "line"])
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    return [(b, pairs.slice(int(starts[b]), int(counts[b]))) for b in range(buckets) if counts[b]]
 
 
 class Spool:
@@ -83,16 +104,20 @@ class Spool:
         self._buffered_rows = 0
 
     # -- kept rows -------------------------------------------------------------------------------
-    def keep(self, ids: pa.Array, lines: np.ndarray, months: list[tuple[str, pa.Table, np.ndarray]]) -> None:
-        """A chunk's kept rows: their ids and lines in file order, and the same rows by month (split_by_month).
+    def keep(self, ids: list[tuple[int, pa.RecordBatch]], months: list[tuple[str, pa.Table]]) -> None:
+        """A chunk's kept rows: their (order_id, line) pairs by bucket (split_by_bucket), and the
+        rows by month (split_by_month). Chunks come in file order.
 
         Small month pieces are buffered (at most BUFFERED_ROWS rows in all) so spool writes stay large."""
-        self._remember_ids(ids, lines)
-        for name, rows, month_lines in months:
+        for b, pairs in ids:
+            if self._bucket_writers[b] is None:
+                self._bucket_writers[b] = ipc.new_stream(self.workdir / f"ids-{b}.arrow", pairs.schema)
+            self._bucket_writers[b].write_batch(pairs)
+        for name, rows in months:
             month = self.months.get(name)
             if month is None:
                 month = self.months[name] = Month(self.workdir / f"{name}.arrow", self.workdir / f"{name}.parquet")
-            month.buffered.append(rows.append_column("line", pa.array(month_lines)))
+            month.buffered.append(rows)
             month.buffered_rows += rows.num_rows
             month.rows += rows.num_rows
             self._buffered_rows += rows.num_rows
@@ -107,8 +132,7 @@ class Spool:
             return
         table = pa.concat_tables(month.buffered)
         if month.writer is None:
-            options = ipc.IpcWriteOptions(compression="lz4")
-            month.writer = ipc.new_stream(month.spool_path, table.schema, options=options)
+            month.writer = ipc.new_stream(month.spool_path, table.schema)
         month.writer.write_table(table)
         self._buffered_rows -= month.buffered_rows
         month.buffered, month.buffered_rows = [], 0
@@ -147,32 +171,6 @@ class Spool:
         )
 
     # -- repeated order ids ----------------------------------------------------------------------
-    def _bucket_of(self, ids: pa.Array) -> np.ndarray:
-        # The last 8 bytes of an id (ids differ most at their end) mixed by a multiplicative hash.
-        padded = pc.binary_join_element_wise(pa.scalar(b"\0" * 8), ids.cast(pa.binary()), b"")
-        tail = pc.binary_slice(padded, -8).cast(pa.binary(8))
-        words = np.frombuffer(tail.buffers()[1], dtype=np.uint64, count=len(tail), offset=tail.offset * 8)
-        with np.errstate(over="ignore"):
-            return ((words * _GOLDEN) >> np.uint64(40)) % np.uint64(self.buckets)
-
-    def _remember_ids(self, ids: pa.Array, lines: np.ndarray) -> None:
-        if not len(ids):
-            return
-        bucket_of = self._bucket_of(ids) if self.buckets > 1 else None
-        for b in range(self.buckets):
-            if bucket_of is None:
-                batch = pa.record_batch([ids, pa.array(lines)], names=["order_id", "line"])
-            else:
-                mask = bucket_of == b
-                if not mask.any():
-                    continue
-                batch = pa.record_batch([ids.filter(mask), pa.array(lines[mask])], names=["order_id", "line"])
-            if self._bucket_writers[b] is None:
-                self._bucket_writers[b] = ipc.new_stream(
-                    self.workdir / f"ids-{b}.arrow", batch.schema, options=ipc.IpcWriteOptions(compression="lz4")
-                )
-            self._bucket_writers[b].write_batch(batch)
-
     def _superseded_lines(self) -> np.ndarray:
         """Lines of kept rows whose order_id comes again later in the file (the last one wins)."""
         losers = []
