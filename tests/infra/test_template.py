@@ -261,6 +261,7 @@ def test_the_lambda_runs_python_312_with_the_pandas_layer_and_parameterised_limi
     assert function["Runtime"] == "python3.12"
     assert function["Layers"] == [{"Ref": "PandasLayerArn"}]
     assert function["MemorySize"] == {"Ref": "LambdaMemoryMb"}
+    assert function["EphemeralStorage"] == {"Size": {"Ref": "LambdaTmpMb"}}
     assert function["Timeout"] == {"Ref": "LambdaTimeoutSeconds"}
     assert function["ReservedConcurrentExecutions"] == {"Ref": "LambdaReservedConcurrency"}
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FilterAndProcessOrdersLogGroup"}
