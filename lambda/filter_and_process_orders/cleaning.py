@@ -217,7 +217,7 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     order_id, raw_amount, raw_date = cell("order_id"), cell("amount"), cell("order_date")
     amount = columns.amounts(raw_amount)
     order_date = columns.dates(raw_date, day_first=day_first)
-    no_id = pc.equal(pc.utf8_length(order_id), 0)
+    no_id = columns.empty(order_id)
     bad_amount = pc.is_null(amount)
     bad_date = pc.is_null(order_date)
     too_long = _too_long(used, raw.num_rows)
@@ -241,7 +241,7 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     kept = pa.table(
         {
             "order_id": order_id,
-            "customer": pc.if_else(pc.greater(pc.utf8_length(customer), 0), customer, _NULL_TEXT),
+            "customer": pc.if_else(columns.empty(customer), _NULL_TEXT, customer),
             "amount": amount,
             "status": status,
             "order_date": order_date,
@@ -259,7 +259,7 @@ def _too_long(used: dict[str, pa.Array], rows: int) -> pa.Array:
     too_long = pa.array(np.zeros(rows, dtype=bool))
     for column, limit in MAX_TEXT_LENGTH.items():
         if column in used:
-            too_long = pc.or_(too_long, pc.greater(pc.utf8_length(used[column]), limit))
+            too_long = pc.or_(too_long, columns.longer_than(used[column], limit))
     return too_long
 
 
@@ -268,8 +268,8 @@ def _reasons(too_long, no_id, raw_amount, bad_amount, raw_date, bad_date, reject
     too_long, no_id, raw_amount, bad_amount, raw_date, bad_date = (
         pc.filter(a, rejected) for a in (too_long, no_id, raw_amount, bad_amount, raw_date, bad_date)
     )
-    amount_empty = pc.equal(pc.utf8_length(raw_amount), 0)
-    date_empty = pc.equal(pc.utf8_length(raw_date), 0)
+    amount_empty = columns.empty(raw_amount)
+    date_empty = columns.empty(raw_date)
     kind = pc.case_when(
         pc.make_struct(
             too_long,

@@ -24,8 +24,46 @@ _STATUS_KEYS = pa.array(list(STATUS_SYNONYMS))
 _STATUS_VALUES = pa.array(list(STATUS_SYNONYMS.values()))
 
 
-def trimmed(column: pa.Array) -> pa.Array:
-    return pc.utf8_trim_whitespace(column)
+def _bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(data, starts, lengths) of a string array's cells as numpy views; None when no cell has a byte."""
+    data_buffer = text.buffers()[2]
+    if data_buffer is None or not data_buffer.size:
+        return None
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1, offset=text.offset * 4)
+    return np.frombuffer(data_buffer, dtype=np.uint8), offsets[:-1], np.diff(offsets)
+
+
+def _flat(text: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def trimmed(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The cells without leading and trailing whitespace. Most exports have none, which is checked
+    from each cell's first and last byte (a space, a control character or any non-ASCII byte may
+    need trimming) far faster than trimming."""
+    column = _flat(column)
+    found = _bytes(column)
+    if found is None:
+        return column
+    data, starts, lengths = found
+    filled = lengths > 0
+    edges = np.concatenate([data[starts[filled]], data[starts[filled] + lengths[filled] - 1]])
+    if ((edges <= 32) | (edges >= 128)).any():
+        return pc.utf8_trim_whitespace(column)
+    return column
+
+
+def empty(text: pa.Array) -> pa.Array:
+    return pc.equal(pc.binary_length(text), 0)
+
+
+def longer_than(text: pa.Array, limit: int) -> pa.Array:
+    """Cells of more than `limit` characters (counted only when some cell has that many bytes)."""
+    text = _flat(text)
+    found = _bytes(text)
+    if found is None or found[2].max(initial=0) <= limit:
+        return pa.array(np.zeros(len(text), dtype=bool))
+    return pc.greater(pc.utf8_length(text), limit)
 
 
 def _subset(text: pa.Array, todo: pa.Array, result: pa.Array, parse) -> pa.Array:
@@ -39,7 +77,7 @@ def amounts(text: pa.Array) -> pa.Array:
     """decimal(12,2) per trimmed cell; null where the cell is empty or not an amount."""
     plain = pc.match_substring_regex(text, _PLAIN_AMOUNT)
     result = pc.cast(pc.if_else(plain, text, _NULL_TEXT), AMOUNT_TYPE)
-    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.utf8_length(text), 0)), result, _other_amounts)
+    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), result, _other_amounts)
 
 
 def _other_amounts(text: pa.Array) -> pa.Array:
@@ -86,37 +124,85 @@ def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
 _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
+class _Cells:
+    """Bytes of a string array's cells read at (per-cell) positions, for fixed-shape values.
+
+    `byte` and `digit` read past a short cell's end into the next one; a shape is only recognised
+    through `ends_at`, which checks the cell's length, so such reads never count."""
+
+    def __init__(self, text: pa.Array, min_length: int):
+        text = _flat(text)
+        found = _bytes(text)
+        if found is None:
+            found = np.zeros(1, np.uint8), np.zeros(len(text), np.int32), np.zeros(len(text), np.int32)
+        self.data, starts, self.lengths = found
+        self.ok = self.lengths >= min_length
+        if text.null_count:
+            self.ok &= text.is_valid().to_numpy(zero_copy_only=False)
+        self.starts = np.where(self.ok, starts, 0)
+        self.last = len(self.data) - 1
+        # `.` in the single-value parsers' patterns stops at a line break, so a tail may not hold one.
+        self.has_newline = None
+        if (self.data == 10).any():
+            self.has_newline = pc.match_substring(text, "\n").to_numpy(zero_copy_only=False)
+
+    def byte(self, k) -> np.ndarray:
+        """The byte at position k (a number, or one per cell)."""
+        return self.data[np.minimum(self.starts + k, self.last)]
+
+    def digit(self, k) -> np.ndarray:
+        """The digit at position k as 0-9; above 9 where that byte is not a digit."""
+        return self.byte(k) - np.uint8(48)  # wraps below '0', so one comparison checks the range
+
+    def ends_at(self, k) -> np.ndarray:
+        """The cell is k bytes long, or goes on with ' ' or 'T' and anything but a line break."""
+        tail = self.byte(k)
+        goes_on = (self.lengths > k) & ((tail == 32) | (tail == 84))
+        if self.has_newline is not None:
+            goes_on &= ~self.has_newline
+        return (self.lengths == k) | goes_on
+
+
+def _number(*digits: np.ndarray) -> np.ndarray:
+    value = np.zeros(len(digits[0]), np.int32)
+    for d in digits:
+        value = value * 10 + d
+    return value
+
+
 def _iso_prefix(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Cells that are `YYYY-MM-DD`, alone or followed by ' ' or 'T' (and anything), read straight from
     the bytes: (date32 with nulls elsewhere, mask of the cells this recognised as ISO)."""
-    n = len(text)
-    data_buffer = text.buffers()[2]
-    if data_buffer is None or not data_buffer.size:
-        return pa.nulls(n, pa.date32()), np.zeros(n, bool)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1, offset=text.offset * 4)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    ok = lengths >= 10
-    if text.null_count:
-        ok &= text.is_valid().to_numpy(zero_copy_only=False)
-    starts = np.where(ok, starts, 0)
-    last = len(data) - 1
+    cells = _Cells(text, 10)
+    y0, y1, y2, y3, m0, m1, d0, d1 = (cells.digit(k) for k in (0, 1, 2, 3, 5, 6, 8, 9))
+    ok = cells.ok & (np.maximum.reduce([y0, y1, y2, y3, m0, m1, d0, d1]) <= 9)
+    ok &= (cells.byte(4) == 45) & (cells.byte(7) == 45) & cells.ends_at(10)
+    return _civil_dates(_number(y0, y1, y2, y3), _number(m0, m1), _number(d0, d1), ok), ok
 
-    def byte(k: int) -> np.ndarray:
-        return data[np.minimum(starts + k, last)]
 
-    def digit(k: int) -> np.ndarray:
-        nonlocal ok
-        value = byte(k) - np.uint8(48)  # wraps below '0', so one comparison checks the range
-        ok &= value <= 9
-        return value.astype(np.int32)
-
-    y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3)
-    m = digit(5) * 10 + digit(6)
-    d = digit(8) * 10 + digit(9)
-    tail = byte(10)
-    ok &= (byte(4) == 45) & (byte(7) == 45) & ((lengths == 10) | (tail == 32) | (tail == 84))
-    return _civil_dates(y, m, d, ok), ok
+def _numeric_prefix(text: pa.Array, day_first: bool) -> tuple[pa.Array, np.ndarray]:
+    """Cells that are `a/b/y` (a and b of 1-2 digits, y of 2 or 4, one separator of `/`, `.` or `-`),
+    alone or followed by ' ' or 'T' (and anything), read straight from the bytes as `values.parse_date`
+    reads them: (date32 with nulls elsewhere, mask of the cells this recognised)."""
+    cells = _Cells(text, 5)
+    a0, a1 = cells.digit(0), cells.digit(1)
+    a_two = a1 <= 9
+    s1 = np.where(a_two, 2, 1)  # where the first separator is
+    sep = cells.byte(s1)
+    b0, b1 = cells.digit(s1 + 1), cells.digit(s1 + 2)
+    b_two = b1 <= 9
+    s2 = s1 + np.where(b_two, 3, 2)
+    ok = cells.ok & (a0 <= 9) & (b0 <= 9) & ((sep == 47) | (sep == 46) | (sep == 45)) & (cells.byte(s2) == sep)
+    y0, y1, y2, y3 = (cells.digit(s2 + k) for k in (1, 2, 3, 4))
+    short = (np.maximum(y0, y1) <= 9) & cells.ends_at(s2 + 3)
+    full = (np.maximum.reduce([y0, y1, y2, y3]) <= 9) & cells.ends_at(s2 + 5)
+    ok &= short | full
+    two_digit_year = _number(y0, y1)
+    year = np.where(full, _number(y0, y1, y2, y3), two_digit_year + np.where(two_digit_year < 70, 2000, 1900))
+    a = np.where(a_two, _number(a0, a1), a0)
+    b = np.where(b_two, _number(b0, b1), b0)
+    d_first = (sep == 46) | day_first
+    return _civil_dates(year, np.where(d_first, b, a), np.where(d_first, a, b), ok), ok
 
 
 def _civil_dates(y: np.ndarray, m: np.ndarray, d: np.ndarray, ok: np.ndarray) -> pa.Array:
@@ -136,7 +222,12 @@ def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
     """date32 per trimmed cell; null where the cell is empty or not a date."""
     result, iso = _iso_prefix(text)
     todo = pc.and_(pa.array(~iso), pc.greater(pc.binary_length(text), 0))
-    return _subset(text, todo, result, lambda t: _other_dates(t, day_first))
+    return _subset(text, todo, result, lambda t: _not_iso_dates(t, day_first))
+
+
+def _not_iso_dates(text: pa.Array, day_first: bool) -> pa.Array:
+    result, numeric = _numeric_prefix(text, day_first)
+    return _subset(text, pa.array(~numeric), result, lambda t: _other_dates(t, day_first))
 
 
 def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
