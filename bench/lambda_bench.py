@@ -97,6 +97,7 @@ def run_ours(path: Path, out: Path) -> dict:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from filter_and_process_orders.cleaning import Rules, clean_stream
+    from filter_and_process_orders.spool import buckets_for
 
     rules = Rules(REFERENCE, frozenset(STALE), STALE_DAYS)
     with open(path, "rb") as stream:
@@ -106,7 +107,7 @@ def run_ours(path: Path, out: Path) -> dict:
             workdir=out,
             source_key="raw/bench.csv",
             ingested_at=datetime.now(UTC),
-            buckets=1 + path.stat().st_size // (128 << 20),
+            buckets=buckets_for(path.stat().st_size),
         )
     cents = 0
     for month_path in result.months.values():

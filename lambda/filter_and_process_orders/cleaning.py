@@ -113,9 +113,10 @@ def clean_stream(
                 _apply(in_flight.popleft().result(), spool, result)
         while in_flight:
             _apply(in_flight.popleft().result(), spool, result)
-    if result.rows_in == 0:
-        raise UnreadableFile("the file has a header row but no order rows")
-    result.months = spool.finish(threads=WORKERS)
+        if result.rows_in == 0:
+            raise UnreadableFile("the file has a header row but no order rows")
+        # The same threads go on (a fresh thread would start a fresh allocator heap: more memory).
+        result.months = spool.finish(pool)
     result.rows_out = spool.rows_out
     result.duplicates = spool.duplicates
     result.rows_rejected = spool.rejected_rows

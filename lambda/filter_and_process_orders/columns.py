@@ -17,6 +17,9 @@ AMOUNT_TYPE = pa.decimal128(12, 2)
 
 _PLAIN_AMOUNT = r"^-?\d{1,10}(\.\d{1,2})?$"
 _THOUSANDS_AMOUNT = r"^-?\d{1,3}(,\d{3}){1,3}(\.\d{1,2})?$"
+# `123.45`, `-$1,234.50`: at most 10 digits before the point (so decimal(12,2) holds them), plain
+# or in groups of three, after an optional minus sign and dollar sign.
+_COMMON_AMOUNT = r"^-?\$?(\d{1,10}|\d{1,3}(,\d{3}){1,2}|\d(,\d{3}){3})(\.\d{1,2})?$"
 _ISO_DATE = r"^(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?:[ T].*)?$"
 _NUMERIC_DATE = r"^(?P<a>\d{1,2})(?P<s1>[/.-])(?P<b>\d{1,2})(?P<s2>[/.-])(?P<y>\d{4}|\d{2})(?:[ T].*)?$"
 _NULL_TEXT = pa.scalar(None, pa.string())
@@ -77,7 +80,13 @@ def amounts(text: pa.Array) -> pa.Array:
     """decimal(12,2) per trimmed cell; null where the cell is empty or not an amount."""
     plain = pc.match_substring_regex(text, _PLAIN_AMOUNT)
     result = pc.cast(pc.if_else(plain, text, _NULL_TEXT), AMOUNT_TYPE)
-    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), result, _other_amounts)
+    return _subset(text, pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), result, _grouped_amounts)
+
+
+def _grouped_amounts(text: pa.Array) -> pa.Array:
+    common = pc.match_substring_regex(text, _COMMON_AMOUNT)
+    digits = pc.replace_substring(pc.replace_substring(pc.if_else(common, text, _NULL_TEXT), "$", ""), ",", "")
+    return _subset(text, pc.invert(common), pc.cast(digits, AMOUNT_TYPE), _other_amounts)
 
 
 def _other_amounts(text: pa.Array) -> pa.Array:

@@ -14,11 +14,10 @@ from .cleaning import CleanResult, Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
 from .reading import UnreadableFile
+from .spool import buckets_for
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
-
-BYTES_PER_DEDUP_BUCKET = 128 << 20  # the ids of ~2M rows: one bucket's dedup fits easily in memory
 
 
 def lambda_handler(event: dict, context=None) -> dict:
@@ -71,7 +70,7 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
                 source_key=obj.key,
                 ingested_at=ingested_at,
                 explicit_mapping=_explicit_mapping(metadata),
-                buckets=1 + size // BYTES_PER_DEDUP_BUCKET,
+                buckets=buckets_for(size),
             )
         except UnreadableFile as exc:
             manifest.update(status="rejected", reason=str(exc), rows_in=0, rows_out=0, outputs=[], months=[])

@@ -217,7 +217,8 @@ def _records(chunks, data: bytes, final: bool, width: int, delimiter: str, pool,
         else:
             data = pending + _as_utf8(data)
             if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
-                raise UnreadableFile(f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export")
+                too_long = f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export"
+                raise UnreadableFile(too_long)
             chunk, consumed, pending = parse_chunk(data, final, width, delimiter, line)
         if len(pending) > MAX_RECORD_BYTES:
             raise UnreadableFile(

@@ -6,9 +6,10 @@ repeated ids are found bucket by bucket (ids hashed into `buckets` files) after 
 """
 
 import csv
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -32,9 +33,17 @@ ORDERS_SCHEMA = pa.schema(
 ROW_GROUP = 128 * 1024
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
 DICTIONARY_COLUMNS = ["customer", "status", "source_key", "ingested_at"]
+# Row-group min/max where queries filter; an order_id's min/max say little and cost time.
+STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "source_key", "ingested_at"]
 BUFFERED_ROWS = 256 * 1024  # kept rows held in memory across all months before spooling
 SAMPLE_SIZE = 20
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+BYTES_PER_BUCKET = 64 << 20  # raw bytes whose kept ids (~1M) one dedup bucket holds; two are searched at once
+
+
+def buckets_for(size: int) -> int:
+    """How many dedup buckets a raw file of `size` bytes gets, so a bucket's search fits in memory."""
+    return 1 + size // BYTES_PER_BUCKET
 
 
 @dataclass
@@ -97,6 +106,15 @@ def split_by_bucket(ids: pa.Array, lines: np.ndarray, buckets: int) -> list[tupl
     return [(b, pairs.slice(int(starts[b]), int(counts[b]))) for b in range(buckets) if counts[b]]
 
 
+def _without_lines(rows: pa.Table, lines: np.ndarray) -> pa.Table:
+    """`rows` less those whose `line` is in `lines` (sorted)."""
+    if not len(lines) or not rows.num_rows:
+        return rows
+    own = rows.column("line").to_numpy()
+    found = lines[np.minimum(np.searchsorted(lines, own), len(lines) - 1)] == own
+    return rows.filter(pa.array(~found)) if found.any() else rows
+
+
 class Spool:
     def __init__(self, workdir: Path, *, header: list[str], source_key: str, ingested_at: datetime, buckets: int = 1):
         self.workdir = workdir
@@ -149,32 +167,35 @@ class Spool:
         month.buffered, month.buffered_rows = [], 0
 
     def _to_parquet(self, month: Month, losers: np.ndarray) -> None:
-        """The month's spooled rows, less the superseded repeats, as Snappy Parquet in row groups."""
+        """The month's spooled rows, less the superseded repeats, as Snappy Parquet: one row group
+        per ROW_GROUP spooled rows (the spool holds many small pieces, one per chunk)."""
         self._spool(month)
         month.writer.close()
-        month.rows, pending = 0, []
+        month.rows = 0
         with (
             ipc.open_stream(month.spool_path) as reader,
             pq.ParquetWriter(
-                month.path, ORDERS_SCHEMA, compression="snappy", use_dictionary=DICTIONARY_COLUMNS
+                month.path,
+                ORDERS_SCHEMA,
+                compression="snappy",
+                use_dictionary=DICTIONARY_COLUMNS,
+                write_statistics=STATISTICS_COLUMNS,
             ) as writer,
         ):
-            for batch in reader:
-                if len(losers):
-                    lines = batch.column("line").to_numpy()
-                    found = losers[np.minimum(np.searchsorted(losers, lines), len(losers) - 1)] == lines
-                    batch = batch.filter(pa.array(~found))
-                pending.append(batch)
-                month.rows += batch.num_rows
-                if sum(b.num_rows for b in pending) >= ROW_GROUP:
-                    writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
-                    pending = []
-            if pending:
-                writer.write_table(self._final(pending), row_group_size=ROW_GROUP)
+            pending, pending_rows = [], 0
+            for batch in chain(reader, [None]):  # None: the end
+                if batch is not None:
+                    pending.append(batch)
+                    pending_rows += batch.num_rows
+                if pending and (batch is None or pending_rows >= ROW_GROUP):
+                    rows = self._final(_without_lines(pa.Table.from_batches(pending).combine_chunks(), losers))
+                    month.rows += rows.num_rows
+                    writer.write_table(rows, row_group_size=max(1, rows.num_rows))
+                    pending, pending_rows = [], 0
         month.spool_path.unlink()
 
-    def _final(self, batches: list[pa.RecordBatch]) -> pa.Table:
-        rows = pa.Table.from_batches(batches).drop_columns(["line"])
+    def _final(self, rows: pa.Table) -> pa.Table:
+        rows = rows.drop_columns(["line"])
         n = rows.num_rows
         return pa.table(
             [*rows.columns, pa.repeat(pa.scalar(self.source_key, pa.string()), n), pa.repeat(self.ingested_at, n)],
@@ -182,27 +203,30 @@ class Spool:
         )
 
     # -- repeated order ids ----------------------------------------------------------------------
-    def _superseded_lines(self) -> np.ndarray:
-        """Lines of kept rows whose order_id comes again later in the file (the last one wins)."""
-        losers = []
-        for b, writer in enumerate(self._bucket_writers):
-            if writer is None:
-                continue
-            writer.close()
-            path = self.workdir / f"ids-{b}.arrow"
-            with ipc.open_stream(path) as reader:
-                table = reader.read_all()
-            path.unlink()
-            # The spool is in file order, so an id's last occurrence is its winner.
-            encoded = pc.dictionary_encode(table.column("order_id").combine_chunks())
-            if len(encoded.dictionary) == table.num_rows:
-                continue
-            codes = encoded.indices.to_numpy()
-            position = np.arange(len(codes))
-            last = np.full(len(encoded.dictionary), -1, dtype=np.int64)
-            np.maximum.at(last, codes, position)
-            losers.append(table.column("line").to_numpy()[last[codes] != position])
+    def _superseded_lines(self, pool: Executor) -> np.ndarray:
+        """Lines of kept rows whose order_id comes again later in the file (the last one wins).
+        Buckets are searched on the pool's threads (reading and hashing release the GIL)."""
+        losers = [lines for lines in pool.map(self._bucket_losers, range(self.buckets)) if len(lines)]
         return np.sort(np.concatenate(losers)) if losers else np.empty(0, dtype=np.int64)
+
+    def _bucket_losers(self, b: int) -> np.ndarray:
+        writer = self._bucket_writers[b]
+        if writer is None:
+            return np.empty(0, dtype=np.int64)
+        writer.close()
+        path = self.workdir / f"ids-{b}.arrow"
+        with ipc.open_stream(path) as reader:
+            table = reader.read_all()
+        path.unlink()
+        # The spool is in file order, so an id's last occurrence is its winner.
+        encoded = pc.dictionary_encode(table.column("order_id").combine_chunks())
+        if len(encoded.dictionary) == table.num_rows:
+            return np.empty(0, dtype=np.int64)
+        codes = encoded.indices.to_numpy()
+        position = np.arange(len(codes))
+        last = np.full(len(encoded.dictionary), -1, dtype=np.int64)
+        np.maximum.at(last, codes, position)
+        return table.column("line").to_numpy()[last[codes] != position]
 
     # -- rejected rows -----------------------------------------------------------------------------
     def reject(self, raw: pa.Table, lines: np.ndarray, reasons: pa.Array) -> None:
@@ -229,16 +253,15 @@ class Spool:
                 self.rejected_sample.append({"line": line, "reason": reason, "values": values[:20]})
 
     # -- the end ---------------------------------------------------------------------------------
-    def finish(self, threads: int = 1) -> dict[str, Path]:
+    def finish(self, pool: Executor) -> dict[str, Path]:
         """Close everything, drop superseded repeats; the month -> Parquet file of kept rows.
-        Months are converted on `threads` threads (Parquet encoding releases the GIL)."""
+        Months are converted on the pool's threads (Parquet encoding releases the GIL)."""
         if self._rejected_writer is not None:
             self._rejected_writer.close()
             self._rejected_file.close()
-        losers = self._superseded_lines()
+        losers = self._superseded_lines(pool)
         self.duplicates = len(losers)
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            list(pool.map(lambda month: self._to_parquet(month, losers), self.months.values()))
+        list(pool.map(lambda month: self._to_parquet(month, losers), self.months.values()))
         outputs = {}
         for name, month in sorted(self.months.items()):
             if month.rows:
