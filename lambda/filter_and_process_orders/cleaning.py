@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,6 +47,7 @@ class CleanResult:
     mapping: dict[str, str]
     rows_in: int = 0
     rows_out: int = 0
+    amount_total: Decimal = Decimal(0)  # of the kept rows
     rows_rejected: int = 0
     dropped_by_rule: int = 0
     duplicates: int = 0
@@ -118,6 +120,7 @@ def clean_stream(
         # The same threads go on (a fresh thread would start a fresh allocator heap: more memory).
         result.months = spool.finish(pool)
     result.rows_out = spool.rows_out
+    result.amount_total = spool.amount_total
     result.duplicates = spool.duplicates
     result.rows_rejected = spool.rejected_rows
     result.rejected_path = spool.rejected_path

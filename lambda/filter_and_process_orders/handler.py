@@ -123,6 +123,7 @@ def manifest_fields(result: CleanResult, *, outputs: list[str], rejected_key: st
         "status": "processed_with_rejects" if result.rows_rejected else "processed",
         "rows_in": result.rows_in,
         "rows_out": result.rows_out,
+        "amount_total": str(result.amount_total),  # exact: a check total against the source system
         "rows_rejected": result.rows_rejected,
         "rows_dropped_by_rule": result.dropped_by_rule,
         "rows_duplicate": result.duplicates,

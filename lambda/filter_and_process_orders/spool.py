@@ -9,6 +9,7 @@ import csv
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from itertools import chain
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class Month:
     path: Path  # the Parquet file, made at the end without the superseded repeats
     writer: ipc.RecordBatchStreamWriter | None = None
     rows: int = 0
+    amount_total: Decimal = Decimal(0)  # of the rows in the Parquet file
     buffered: list = field(default_factory=list)
     buffered_rows: int = 0
 
@@ -190,6 +192,7 @@ class Spool:
                 if pending and (batch is None or pending_rows >= ROW_GROUP):
                     rows = self._final(_without_lines(pa.Table.from_batches(pending).combine_chunks(), losers))
                     month.rows += rows.num_rows
+                    month.amount_total += pc.sum(rows.column("amount")).as_py() or 0
                     writer.write_table(rows, row_group_size=max(1, rows.num_rows))
                     pending, pending_rows = [], 0
         month.spool_path.unlink()
@@ -271,3 +274,7 @@ class Spool:
     @property
     def rows_out(self) -> int:
         return sum(m.rows for m in self.months.values())
+
+    @property
+    def amount_total(self) -> Decimal:
+        return sum((m.amount_total for m in self.months.values()), Decimal(0))

@@ -4,6 +4,7 @@ import csv
 import io
 import itertools
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -81,6 +82,8 @@ def test_course_file_keeps_the_rows_the_stale_rule_allows(shared_data, event_tim
         manifest["rows_in"]
         == kept + manifest["rows_dropped_by_rule"] + manifest["rows_rejected"] + manifest["rows_duplicate"]
     )
+    written = [read_parquet(k).column("amount").to_pylist() for k in manifest["outputs"]]
+    assert Decimal(manifest["amount_total"]) == sum(itertools.chain(*written)) > 0
 
 
 def test_as_of_metadata_wins_over_the_event_time(shared_data):

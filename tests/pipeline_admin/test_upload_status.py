@@ -56,6 +56,7 @@ def test_every_wild_file_ends_processed_or_rejected_with_its_reason_on_its_page(
             assert upload.status_reason and html.escape(upload.status_reason) in page, name
         else:
             assert upload.rows_out > 0 and f"{upload.rows_in} / {upload.rows_out}" in page
+            assert f'<td id="amount-total">{upload.manifest["amount_total"]}</td>' in page, name
     assert "Excel" in uploads["CorneliuVasile__temaLabPoo__Orders.csv"].status_reason
 
 
