@@ -76,6 +76,13 @@ def _subset(text: pa.Array, todo: pa.Array, result: pa.Array, parse) -> pa.Array
     return pc.replace_with_mask(result, todo, parse(pc.filter(text, todo)))
 
 
+def _each_distinct(text: pa.Array, parse, type_: pa.DataType) -> pa.Array:
+    """`parse` (a single-value parser) over the cells, called once per distinct value: the cells
+    that reach it are the odd ones, and odd values repeat (`n/a`, `TBD`, one broken export format)."""
+    encoded = pc.dictionary_encode(text)
+    return pc.take(pa.array([parse(s) for s in encoded.dictionary.to_pylist()], type_), encoded.indices)
+
+
 def amounts(text: pa.Array) -> pa.Array:
     """decimal(12,2) per trimmed cell; null where the cell is empty or not an amount."""
     plain = pc.match_substring_regex(text, _PLAIN_AMOUNT)
@@ -99,7 +106,7 @@ def _other_amounts(text: pa.Array) -> pa.Array:
     result = pc.cast(pc.if_else(fast, digits, _NULL_TEXT), AMOUNT_TYPE)
     # Only a cell with a digit can be an amount; the rest stay null without a trip through Python.
     slow = pc.and_(pc.invert(fast), pc.match_substring_regex(text, r"\p{Nd}"))
-    return _subset(text, slow, result, lambda t: pa.array([parse_amount(s) for s in t.to_pylist()], AMOUNT_TYPE))
+    return _subset(text, slow, result, lambda t: _each_distinct(t, parse_amount, AMOUNT_TYPE))
 
 
 def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
@@ -261,7 +268,7 @@ def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
         numeric = pa.array(numeric_np | is_iso)
     slow = pc.and_(pc.invert(numeric), pc.match_substring_regex(text, r"\p{Nd}"))
     return _subset(
-        text, slow, result, lambda t: pa.array([parse_date(s, day_first) for s in t.to_pylist()], pa.date32())
+        text, slow, result, lambda t: _each_distinct(t, lambda s: parse_date(s, day_first), pa.date32())
     )
 
 

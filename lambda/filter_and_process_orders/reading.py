@@ -155,13 +155,13 @@ def _cut(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
     """Blocks re-cut at the last LF, so a chunk never ends inside a line. The bool marks the last chunk."""
     carry = b""
     for block in blocks:
-        data = carry + block if carry else block
-        cut = data.rfind(b"\n") + 1
+        cut = block.rfind(b"\n") + 1
         if cut == 0:
-            carry = data
+            carry += block
             continue
-        carry = data[cut:]
-        yield data[:cut], False
+        data = b"".join((carry, memoryview(block)[:cut])) if carry or cut < len(block) else block  # one copy
+        carry = block[cut:]
+        yield data, False
     yield carry, True
 
 
