@@ -233,27 +233,25 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
         rejected_lines = chunk_lines[rejected.to_numpy(zero_copy_only=False)]
         cleaned.rejected = (raw.filter(rejected), rejected_lines, pc.struct_field(reasons, "text"))
     good = pc.invert(rejected)
-    status = columns.statuses(cell("status")) if "status" in mapping else pa.nulls(raw.num_rows, pa.string())
+    coded = columns.statuses(cell("status") if "status" in mapping else pa.repeat("", raw.num_rows))
+    status = pc.take(coded.dictionary, coded.indices)
+    stale_status = pc.is_in(coded.dictionary, value_set=pa.array(sorted(rules.stale_statuses), pa.string()))
     stale_before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
     stale = pc.and_(
-        pc.fill_null(pc.is_in(status, value_set=pa.array(sorted(rules.stale_statuses), pa.string())), False),
+        pc.fill_null(pc.take(stale_status, coded.indices), False),
         pc.fill_null(pc.less_equal(order_date, stale_before), False),
     )
     cleaned.dropped_by_rule = pc.sum(pc.cast(pc.and_(good, stale), pa.int64())).as_py() or 0
     keep = pc.and_(good, pc.invert(stale))
     customer = cell("customer")
-    kept = pa.table(
-        {
-            "order_id": order_id,
-            "customer": pc.if_else(columns.empty(customer), _NULL_TEXT, customer),
-            "amount": amount,
-            "status": status,
-            "order_date": order_date,
-        }
-    ).filter(keep)
-    kept_lines = chunk_lines[keep.to_numpy(zero_copy_only=False)]
-    cleaned.ids = split_by_bucket(kept.column("order_id").combine_chunks(), kept_lines, buckets)
-    cleaned.months = split_by_month(kept, kept_lines)
+    if pc.any(columns.empty(customer)).as_py():
+        customer = pc.if_else(columns.empty(customer), _NULL_TEXT, customer)
+    rows = pa.table(
+        {"order_id": order_id, "customer": customer, "amount": amount, "status": status, "order_date": order_date}
+    )
+    kept = np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+    cleaned.ids = split_by_bucket(order_id, chunk_lines, kept, buckets)
+    cleaned.months = split_by_month(rows, chunk_lines, kept)
     return cleaned
 
 

@@ -49,6 +49,8 @@ def trimmed(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     if found is None:
         return column
     data, starts, lengths = found
+    if not ((data <= 32) | (data >= 128)).any():  # no space, control or non-ASCII byte at all
+        return column
     filled = lengths > 0
     edges = np.concatenate([data[starts[filled]], data[starts[filled] + lengths[filled] - 1]])
     if ((edges <= 32) | (edges >= 128)).any():
@@ -235,7 +237,13 @@ def _ints(parts: pa.Array) -> np.ndarray:
 
 
 def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
-    """date32 per trimmed cell; null where the cell is empty or not a date."""
+    """date32 per trimmed cell; null where the cell is empty or not a date. Worked out once per
+    distinct value: orders of a file fall on a few hundred days."""
+    encoded = pc.dictionary_encode(text)
+    return pc.take(_distinct_dates(encoded.dictionary, day_first), encoded.indices)
+
+
+def _distinct_dates(text: pa.Array, day_first: bool) -> pa.Array:
     result, iso = _iso_prefix(text)
     todo = pc.and_(pa.array(~iso), pc.greater(pc.binary_length(text), 0))
     return _subset(text, todo, result, lambda t: _not_iso_dates(t, day_first))
@@ -267,15 +275,14 @@ def _other_dates(text: pa.Array, day_first: bool) -> pa.Array:
             result = pc.if_else(pa.array(is_iso), _civil_dates(*parts, is_iso), result)
         numeric = pa.array(numeric_np | is_iso)
     slow = pc.and_(pc.invert(numeric), pc.match_substring_regex(text, r"\p{Nd}"))
-    return _subset(
-        text, slow, result, lambda t: _each_distinct(t, lambda s: parse_date(s, day_first), pa.date32())
-    )
+    return _subset(text, slow, result, lambda t: _each_distinct(t, lambda s: parse_date(s, day_first), pa.date32()))
 
 
-def statuses(text: pa.Array) -> pa.Array:
-    """Lower-case canonical words; null for an empty cell. Worked out once per distinct value."""
+def statuses(text: pa.Array) -> pa.DictionaryArray:
+    """Lower-case canonical words; null for an empty cell. Worked out once per distinct value, and
+    returned dictionary-encoded so that callers can do the same."""
     encoded = pc.dictionary_encode(text)
     words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, _NULL_TEXT)
-    return pc.take(canonical, encoded.indices)
+    return pa.DictionaryArray.from_arrays(encoded.indices, canonical)

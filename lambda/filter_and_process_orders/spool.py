@@ -58,22 +58,33 @@ class Month:
     buffered_rows: int = 0
 
 
-def split_by_month(rows: pa.Table, lines: np.ndarray) -> list[tuple[str, pa.Table]]:
-    """Rows (order_id, customer, amount, status, order_date) into ('YYYY-MM', rows + their `line`),
-    file order kept within a month."""
-    if not rows.num_rows:
+def split_by_month(rows: pa.Table, lines: np.ndarray, kept: np.ndarray) -> list[tuple[str, pa.Table]]:
+    """The rows at positions `kept` (of order_id, customer, amount, status, order_date) into
+    ('YYYY-MM', rows + their `line`), file order kept within a month. One take copies them."""
+    if not len(kept):
         return []
-    month_number = _month_numbers(rows.column("order_date").combine_chunks().cast(pa.int32()).to_numpy())
-    order = np.argsort(month_number, kind="stable")
+    days = rows.column("order_date").combine_chunks()
+    days = np.frombuffer(days.buffers()[1], dtype=np.int32, count=len(days), offset=days.offset * 4)
+    month_number = _month_numbers(days[kept])
+    order = _stable_order(month_number)
     sorted_months = month_number[order]
     starts = np.flatnonzero(np.r_[True, sorted_months[1:] != sorted_months[:-1]])
     ends = np.r_[starts[1:], len(order)]
-    rows = rows.take(order).append_column("line", pa.array(lines[order]))
+    taken = kept[order]
+    rows = rows.take(taken).append_column("line", pa.array(lines[taken]))
     parts = []
     for start, end in zip(starts, ends):
         number = int(sorted_months[start]) - 1
         parts.append((f"{number // 12:04d}-{number % 12 + 1:02d}", rows.slice(start, end - start)))
     return parts
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """argsort, stable; a radix sort when the keys span less than 2**16."""
+    low = keys.min(initial=0)
+    if len(keys) and keys.max() - low < 1 << 16:
+        keys = (keys - low).astype(np.uint16)
+    return np.argsort(keys, kind="stable")
 
 
 def _month_numbers(days: np.ndarray) -> np.ndarray:
@@ -88,24 +99,37 @@ def _month_numbers(days: np.ndarray) -> np.ndarray:
     return (yoe + era * 400 + (month <= 2)) * 12 + month
 
 
-def split_by_bucket(ids: pa.Array, lines: np.ndarray, buckets: int) -> list[tuple[int, pa.RecordBatch]]:
-    """(order_id, line) pairs into (bucket, pairs): one order_id always goes to the same bucket
-    (of `buckets`), and file order is kept within a bucket."""
-    if not len(ids):
+def split_by_bucket(
+    ids: pa.Array, lines: np.ndarray, kept: np.ndarray, buckets: int
+) -> list[tuple[int, pa.RecordBatch]]:
+    """The (order_id, line) pairs at positions `kept` into (bucket, pairs): one order_id always
+    goes to the same bucket (of `buckets`), and file order is kept within a bucket."""
+    if not len(kept):
         return []
     if buckets == 1:
-        return [(0, pa.record_batch([ids, pa.array(lines)], names=["order_id", "line"]))]
-    # The last 8 bytes of an id (ids differ most at their end) mixed by a multiplicative hash.
-    padded = pc.binary_join_element_wise(pa.scalar(b"\0" * 8), ids.cast(pa.binary()), b"")
-    tail = pc.binary_slice(padded, -8).cast(pa.binary(8))
-    words = np.frombuffer(tail.buffers()[1], dtype=np.uint64, count=len(tail), offset=tail.offset * 8)
+        return [(0, pa.record_batch([ids.take(kept), pa.array(lines[kept])], names=["order_id", "line"]))]
     with np.errstate(over="ignore"):
-        bucket_of = (((words * _GOLDEN) >> np.uint64(40)) % np.uint64(buckets)).astype(np.int64)
-    order = np.argsort(bucket_of, kind="stable")
+        bucket_of = (((_tail_words(ids, kept) * _GOLDEN) >> np.uint64(40)) % np.uint64(buckets)).astype(np.int64)
+    taken = kept[_stable_order(bucket_of)]
     counts = np.bincount(bucket_of, minlength=buckets)
-    pairs = pa.record_batch([ids.take(pa.array(order)), pa.array(lines[order])], names=["order_id", "line"])
+    pairs = pa.record_batch([ids.take(taken), pa.array(lines[taken])], names=["order_id", "line"])
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(b, pairs.slice(int(starts[b]), int(counts[b]))) for b in range(buckets) if counts[b]]
+
+
+def _tail_words(ids: pa.Array, kept: np.ndarray) -> np.ndarray:
+    """The last 8 bytes of each id at positions `kept` (ids differ most at their end) as a number."""
+    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32, count=len(ids) + 1, offset=ids.offset * 4)
+    data = ids.buffers()[2]
+    words = np.zeros(len(kept), dtype=np.uint64)
+    if data is None or not data.size:
+        return words
+    data = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = offsets[kept], offsets[kept + 1]
+    for k in range(1, 9):
+        at = ends - k
+        words = (words << np.uint64(8)) | np.where(at >= starts, data[np.maximum(at, 0)], 0).astype(np.uint64)
+    return words
 
 
 def _without_lines(rows: pa.Table, lines: np.ndarray) -> pa.Table:
