@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,6 +84,18 @@ def test_arbitrary_rows_account_for_every_row(data, delimiter, newline):
 def test_the_vectorised_amounts_agree_with_the_single_value_parser(texts):
     trimmed = [t.strip() for t in texts]
     assert columns.amounts(pa.array(trimmed, pa.string())).to_pylist() == [parse_amount(t) for t in trimmed]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(amount_text, st.from_regex(r"\A-?\$?[0-9,]{0,15}(\.[0-9]{0,3})?\Z")), min_size=1, max_size=20)
+)
+def test_the_byte_reader_recognises_exactly_the_common_amount_shape(texts):
+    cents, recognised = columns._common_cents(pa.array(texts, pa.string()))
+    assert recognised.tolist() == [re.fullmatch(columns._COMMON_AMOUNT[1:-1], t) is not None for t in texts]
+    assert [c for c, r in zip(cents.tolist(), recognised) if r] == [
+        int(parse_amount(t) * 100) for t, r in zip(texts, recognised) if r
+    ]
 
 
 @settings(max_examples=300, deadline=None)
