@@ -39,7 +39,7 @@ STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "source_key"
 BUFFERED_ROWS = 256 * 1024  # kept rows held in memory across all months before spooling
 SAMPLE_SIZE = 20
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-BYTES_PER_BUCKET = 64 << 20  # raw bytes whose kept ids (~1M) one dedup bucket holds; two are searched at once
+BYTES_PER_BUCKET = 32 << 20  # raw bytes whose kept ids (~250k) one dedup bucket holds; two are searched at once
 
 
 def buckets_for(size: int) -> int:
