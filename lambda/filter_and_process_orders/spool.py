@@ -81,9 +81,8 @@ def split_by_month(rows: pa.Table, lines: np.ndarray, kept: np.ndarray) -> list[
 
 def _stable_order(keys: np.ndarray) -> np.ndarray:
     """argsort, stable; a radix sort when the keys span less than 2**16."""
-    low = keys.min(initial=0)
-    if len(keys) and keys.max() - low < 1 << 16:
-        keys = (keys - low).astype(np.uint16)
+    if len(keys) and keys.max() - keys.min() < 1 << 16:
+        keys = (keys - keys.min()).astype(np.uint16)
     return np.argsort(keys, kind="stable")
 
 
