@@ -154,6 +154,11 @@ def _other_amounts(text: pa.Array) -> pa.Array:
 def numeric_date_votes(text: pa.Array) -> tuple[Counter, bool]:
     """Votes for day-first ('DMY') and month-first ('MDY') from dates that read only one way,
     and whether there is any numeric date at all (so that the order matters)."""
+    text = _flat(text)
+    cells = _Cells(text, 5)
+    separator = ((cells.byte(1) - np.uint8(45)) <= 2) | ((cells.byte(2) - np.uint8(45)) <= 2)  # - . /
+    if not (cells.ok & (cells.digit(0) <= 9) & separator).any():  # an ISO-only column: no regex needed
+        return Counter(), False
     parts = pc.extract_regex(text, _NUMERIC_DATE)
     same_sep = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
     if not pc.any(same_sep).as_py():
