@@ -47,13 +47,37 @@ def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
 
 
 def process_object(obj: ObjectEvent, config: Config) -> dict:
+    manifest = {"source_key": obj.key, "status": "processing"}
+    if obj.etag or obj.version_id:
+        manifest["source_id"] = storage.source_id(obj.key, obj.etag, obj.version_id)
+    try:
+        return _process(obj, config, manifest)
+    except (ClientError, BotoCoreError, OSError) as exc:
+        _record_failure(obj, config, manifest, exc)
+        raise
+
+
+def _record_failure(obj: ObjectEvent, config: Config, manifest: dict, exc: Exception) -> None:
+    """Best effort: the file's manifest says what went wrong, so that when its event ends in the
+    dead-letter queue the upload page can say why. A later successful attempt overwrites it."""
+    if "source_id" not in manifest:
+        return  # no ETag in the event and the object unreadable: its manifest key is unknown
+    failure = {**manifest, "status": "processing", "last_error": f"{type(exc).__name__}: {exc}"[:500]}
+    failure["failed_at"] = datetime.now(UTC).isoformat()
+    try:
+        storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{manifest['source_id']}.json", failure)
+    except (ClientError, BotoCoreError, OSError):
+        logger.warning("could not record the failure of %s in its manifest", obj.key)
+
+
+def _process(obj: ObjectEvent, config: Config, manifest: dict) -> dict:
     started, processing_started = time.monotonic(), datetime.now(UTC)
     # Rows are stamped with when their file landed in raw/, not when this run happens: a
     # reprocessed file gives identical rows, and when overlapping exports are processed out
     # of order, the later upload still wins the reports' latest-ingest rule.
     body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
-    manifest = base_manifest(obj, metadata, source=source, etag=obj.etag or etag, size=size)
+    manifest.update(base_manifest(obj, metadata, source=source, etag=obj.etag or etag, size=size))
     manifest.update(started_at=processing_started.isoformat(), ingested_at=ingested_at.isoformat())
     # Written first so the control plane can tell "being processed" from "still queued";
     # the final manifest overwrites it under the same key.

@@ -215,12 +215,13 @@ def dlq_keys() -> dict[str, dict]:
     return {key: message for message in sqs.messages_peek(queue=sqs.dlq_name()) for key in message_keys(message)}
 
 
-def _dlq_reason(message: dict) -> str:
+def _dlq_reason(message: dict, manifest: dict) -> str:
     sent = message.get("Attributes", {}).get("SentTimestamp")
     when = f" at {datetime.fromtimestamp(int(sent) / 1000, tz=UTC):%Y-%m-%d %H:%M} UTC" if sent else ""
+    last_error = f"; the last attempt failed with {manifest['last_error']}" if manifest.get("last_error") else ""
     return (
-        f"the Lambda failed on this file on every attempt and its S3 event was moved to the dead-letter queue{when}; "
-        "check the Lambda's logs, fix the cause, then replay the DLQ"
+        f"the Lambda failed on this file on every attempt and its S3 event was moved to the dead-letter queue{when}"
+        f"{last_error}; fix the cause (the Lambda's logs have the details), then replay the DLQ"
     )
 
 
@@ -275,10 +276,14 @@ def _uploads_sync() -> int:
             if manifest and manifest.get("status") != "processing":
                 _manifest_apply(upload, manifest)
             elif key in dead:
-                upload.status_reason = _dlq_reason(dead[key])
+                upload.status_reason = _dlq_reason(dead[key], manifest)
                 _status_set(upload, Upload.Status.FAILED, upload.status_reason)
             elif (upload.queued_at or upload.uploaded_at) < stalled_before:
-                started = f"the Lambda started it at {manifest['started_at']} but wrote no result" if manifest else ""
+                started = ""
+                if manifest.get("last_error"):
+                    started = f"its last attempt failed at {manifest.get('failed_at')} with {manifest['last_error']}"
+                elif manifest.get("started_at"):
+                    started = f"the Lambda started it at {manifest['started_at']} but wrote no result"
                 upload.status_reason = (
                     f"no result after {settings.UPLOAD_STALLED_MINUTES} minutes{': ' + started if started else ''}; "
                     "check that the Lambda (locally: manage.py lambda_runtime) is running and look at its logs"
@@ -286,7 +291,13 @@ def _uploads_sync() -> int:
                 _status_set(upload, Upload.Status.STALLED, upload.status_reason)
             elif manifest:
                 upload.manifest = manifest
-                _status_set(upload, Upload.Status.PROCESSING, f"the Lambda started at {manifest.get('started_at')}")
+                reason = f"the Lambda started at {manifest.get('started_at')}"
+                if manifest.get("last_error"):
+                    reason = (
+                        f"an attempt failed at {manifest.get('failed_at')} with {manifest['last_error']}; it is retried"
+                    )
+                    upload.status_reason = reason
+                _status_set(upload, Upload.Status.PROCESSING, reason)
             if (upload.status, upload.status_reason) != before:
                 upload.save()
                 changed += 1

@@ -52,7 +52,15 @@ def test_a_failing_file_is_retried_three_times_then_failed_with_its_reason_and_a
     receives = runtime_drain()  # the runtime keeps polling until the queue hands out nothing more
     assert receives == 3  # received, failed and redelivered three times, then moved by the redrive policy
     assert selectors.dlq_depth() == 1
-    assert s3_keys("processed/") == [] and s3_keys("manifests/") == []
+    assert s3_keys("processed/") == []
+    # The handler could not read the file, but it said why in the file's manifest.
+    (manifest_key,) = s3_keys("manifests/")
+    manifest = json.loads(aws_client("s3").get_object(Bucket=settings.PIPELINE_BUCKET, Key=manifest_key)["Body"].read())
+    assert manifest["status"] == "processing" and manifest["source_key"] == upload.key
+    assert (
+        manifest["last_error"].startswith("ClientError: ")
+        and "calling the GetObject operation" in manifest["last_error"]
+    )
 
     uploads_sync()
     upload.refresh_from_db()
@@ -60,9 +68,10 @@ def test_a_failing_file_is_retried_three_times_then_failed_with_its_reason_and_a
     assert (
         "failed on this file on every attempt" in upload.status_reason and "dead-letter queue" in upload.status_reason
     )
+    assert f"the last attempt failed with {manifest['last_error']}" in upload.status_reason
     client.force_login(uploader)
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
-    assert 'data-status="failed"' in page and "dead-letter queue" in page
+    assert 'data-status="failed"' in page and "dead-letter queue" in page and "calling the GetObject operation" in page
 
     aws_client("s3").delete_bucket_policy(Bucket=settings.PIPELINE_BUCKET)  # the fix
     client.force_login(pipeline_admin)

@@ -137,6 +137,25 @@ def test_an_upload_moves_from_uploaded_to_processing_to_processed_with_a_history
     assert [e.status for e in upload.events.all()] == ["uploaded", "processing", "processed"]
 
 
+def test_a_failed_attempt_shows_its_error_while_the_queue_retries_it(twin, uploader):
+    upload = upload_create(user=uploader, fileobj=csv("orders.csv", ORDERS), name="orders.csv")
+    # What the Lambda writes when an attempt fails (tests/faults/test_handler_failure.py: the real one).
+    error = "ClientError: An error occurred (SlowDown) when calling the PutObject operation: Reduce your request rate"
+    failed = {"source_id": "abc", "source_key": upload.key, "status": "processing", "last_error": error}
+    failed["failed_at"] = "2026-01-01T00:00:05"
+    aws_client("s3").put_object(Bucket=settings.PIPELINE_BUCKET, Key="manifests/abc.json", Body=json.dumps(failed))
+    uploads_sync()
+    upload.refresh_from_db()
+    assert upload.status == Upload.Status.PROCESSING
+    assert upload.status_reason == f"an attempt failed at 2026-01-01T00:00:05 with {error}; it is retried"
+    Upload.objects.filter(pk=upload.pk).update(queued_at=timezone.now() - timedelta(hours=1))
+    uploads_sync()  # still failing long after: stalled, and the error is still said
+    upload.refresh_from_db()
+    assert (
+        upload.status == Upload.Status.STALLED and f"failed at 2026-01-01T00:00:05 with {error}" in upload.status_reason
+    )
+
+
 def test_the_lambda_leaves_a_processing_marker_that_its_result_replaces(twin, uploader):
     upload = upload_create(user=uploader, fileobj=csv("orders.csv", ORDERS), name="orders.csv")
     settle()
