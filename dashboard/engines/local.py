@@ -4,6 +4,7 @@ as CSV, the way Athena writes them."""
 
 import csv
 import io
+import threading
 import time
 import uuid
 
@@ -90,14 +91,26 @@ def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
     return text.getvalue().encode()
 
 
-def duckdb_run(sql: str, params: list) -> QueryResult:
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.interrupt()
+    except duckdb.Error:  # finished and closed meanwhile
+        pass
+
+
+def duckdb_run(sql: str, params: list, *, timeout_seconds: float | None = None) -> QueryResult:
+    """Like Athena: a query still running after REPORT_QUERY_TIMEOUT_SECONDS is stopped."""
     duck_sql = transpile(sql)
+    timeout = timeout_seconds if timeout_seconds is not None else settings.REPORT_QUERY_TIMEOUT_SECONDS
     files = _table_files()
     started = time.monotonic()
     fs = _filesystem()
     # Without DuckDB's external file cache, a read fetches only the ranges it needs (footer,
     # column chunks) instead of whole files, so bytes scanned compare with Athena's.
     con = duckdb.connect(config={"threads": 2, "enable_external_access": True, "enable_external_file_cache": False})
+    deadline = threading.Timer(timeout, _interrupt, [con])
+    deadline.daemon = True
+    deadline.start()
     try:
         con.register_filesystem(fs)
         if files:
@@ -113,9 +126,12 @@ def duckdb_run(sql: str, params: list) -> QueryResult:
         cursor = con.execute(duck_sql, params)
         columns = [d[0] for d in cursor.description]
         rows = [list(r) for r in cursor.fetchall()]
+    except duckdb.InterruptException:
+        raise EngineError(f"query stopped after {timeout:g} s (REPORT_QUERY_TIMEOUT_SECONDS)") from None
     except duckdb.Error as exc:
         raise EngineError(f"query failed: {str(exc).splitlines()[0][:300]}") from None
     finally:
+        deadline.cancel()
         con.close()
     engine_ms = int((time.monotonic() - started) * 1000)
     query_id = uuid.uuid4().hex
