@@ -142,8 +142,9 @@ def pipeline_status() -> dict:
     }
 
 
-def crawl_runs(*, limit: int = 50) -> QuerySet[CrawlerRun]:
-    return CrawlerRun.objects.select_related("requested_by")[:limit]
+def crawl_runs() -> QuerySet[CrawlerRun]:
+    """Newest first (the model's ordering)."""
+    return CrawlerRun.objects.select_related("requested_by")
 
 
 def crawl_run_get(*, pk: int) -> CrawlerRun:

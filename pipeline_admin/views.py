@@ -73,6 +73,9 @@ def upload_inspect(request):
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
+CRAWL_RUNS_PER_PAGE = 25
+
+
 @role_required(UPLOADERS)
 def uploads(request):
     filters = UploadFilterForm(request.GET)
@@ -223,7 +226,8 @@ def _partial_or_page(request, partial: str, page: str) -> str:
 @role_required(PIPELINE_ADMINS)
 def crawler(request):
     template = _partial_or_page(request, "pipeline_admin/_crawler_panel.html", "pipeline_admin/crawler.html")
-    return render(request, template, {"runs": selectors.crawl_runs(), "running": selectors.crawl_running()})
+    page = Paginator(selectors.crawl_runs(), CRAWL_RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, template, {"runs": page, "page": page, "running": selectors.crawl_running()})
 
 
 @role_required(PIPELINE_ADMINS)

@@ -122,3 +122,14 @@ def test_the_catalog_page_says_so_when_the_catalog_cannot_be_read(client, twin, 
     response = client.get(reverse("pipeline_admin:catalog"))
     assert response.status_code == 200
     assert "crawler missing-crawler does not exist in Glue" in response.content.decode()
+
+
+def test_the_runs_list_pages_through_every_run_newest_first(client, db, pipeline_admin):
+    runs = [CrawlerRun.objects.create(mode="local", state="succeeded") for _ in range(30)]
+    client.force_login(pipeline_admin)
+    first = client.get(reverse("pipeline_admin:crawler")).content.decode()
+    second = client.get(reverse("pipeline_admin:crawler"), {"page": 2}).content.decode()
+    listed = [[r.pk for r in runs if f'crawler/runs/{r.pk}/"' in page] for page in (first, second)]
+    assert sorted(listed[0] + listed[1]) == [r.pk for r in runs]
+    assert len(listed[0]) == 25 and min(listed[0]) > max(listed[1])
+    assert "page 1 of 2 · 30 runs" in first and "older →" in first and "← newer" in second
