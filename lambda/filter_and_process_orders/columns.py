@@ -190,8 +190,8 @@ _DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 class _Cells:
     """Bytes of a string array's cells read at (per-cell) positions, for fixed-shape values.
 
-    `byte` and `digit` read past a short cell's end into the next one; a shape is only recognised
-    through `ends_at`, which checks the cell's length, so such reads never count."""
+    `byte` and `digit` may read past a short cell's end (into the next cell): a shape is recognised
+    only where the cell's length covers every position read for it (`ends_at` checks the end)."""
 
     def __init__(self, text: pa.Array, min_length: int):
         text = _flat(text)
