@@ -244,8 +244,9 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], rules: Rules, day_first: 
     cleaned.dropped_by_rule = pc.sum(pc.cast(pc.and_(good, stale), pa.int64())).as_py() or 0
     keep = pc.and_(good, pc.invert(stale))
     customer = cell("customer")
-    if pc.any(columns.empty(customer)).as_py():
-        customer = pc.if_else(columns.empty(customer), _NULL_TEXT, customer)
+    no_customer = columns.empty(customer)
+    if pc.any(no_customer).as_py():
+        customer = pc.if_else(no_customer, _NULL_TEXT, customer)
     rows = pa.table(
         {"order_id": order_id, "customer": customer, "amount": amount, "status": status, "order_date": order_date}
     )

@@ -5,6 +5,7 @@ every other non-empty cell goes through the single-value parsers in `values`, so
 the same answer for the same text.
 """
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -27,7 +28,7 @@ _STATUS_KEYS = pa.array(list(STATUS_SYNONYMS))
 _STATUS_VALUES = pa.array(list(STATUS_SYNONYMS.values()))
 
 
-def _bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def string_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(data, starts, lengths) of a string array's cells as numpy views; None when no cell has a byte."""
     data_buffer = text.buffers()[2]
     if data_buffer is None or not data_buffer.size:
@@ -45,7 +46,7 @@ def trimmed(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     from each cell's first and last byte (a space, a control character or any non-ASCII byte may
     need trimming) far faster than trimming."""
     column = _flat(column)
-    found = _bytes(column)
+    found = string_bytes(column)
     if found is None:
         return column
     data, starts, lengths = found
@@ -65,7 +66,7 @@ def empty(text: pa.Array) -> pa.Array:
 def longer_than(text: pa.Array, limit: int) -> pa.Array:
     """Cells of more than `limit` characters (counted only when some cell has that many bytes)."""
     text = _flat(text)
-    found = _bytes(text)
+    found = string_bytes(text)
     if found is None or found[2].max(initial=0) <= limit:
         return pa.array(np.zeros(len(text), dtype=bool))
     return pc.greater(pc.utf8_length(text), limit)
@@ -195,7 +196,7 @@ class _Cells:
 
     def __init__(self, text: pa.Array, min_length: int):
         text = _flat(text)
-        found = _bytes(text)
+        found = string_bytes(text)
         if found is None:
             found = np.zeros(1, np.uint8), np.zeros(len(text), np.int32), np.zeros(len(text), np.int32)
         self.data, starts, self.lengths = found
@@ -204,10 +205,7 @@ class _Cells:
             self.ok &= text.is_valid().to_numpy(zero_copy_only=False)
         self.starts = np.where(self.ok, starts, 0)
         self.last = len(self.data) - 1
-        # `.` in the single-value parsers' patterns stops at a line break, so a tail may not hold one.
-        self.has_newline = None
-        if (self.data == 10).any():
-            self.has_newline = pc.match_substring(text, "\n").to_numpy(zero_copy_only=False)
+        self.text = text
 
     def byte(self, k) -> np.ndarray:
         """The byte at position k (a number, or one per cell)."""
@@ -221,9 +219,17 @@ class _Cells:
         """The cell is k bytes long, or goes on with ' ' or 'T' and anything but a line break."""
         tail = self.byte(k)
         goes_on = (self.lengths > k) & ((tail == 32) | (tail == 84))
-        if self.has_newline is not None:
-            goes_on &= ~self.has_newline
+        if self._has_newline is not None:
+            goes_on &= ~self._has_newline
         return (self.lengths == k) | goes_on
+
+    @functools.cached_property
+    def _has_newline(self) -> np.ndarray | None:
+        """`.` in the single-value parsers' patterns stops at a line break, so a tail may not hold one.
+        Only the shapes with a tail (dates) need this; None when no cell holds a line break."""
+        if not (self.data == 10).any():
+            return None
+        return pc.match_substring(self.text, "\n").to_numpy(zero_copy_only=False)
 
 
 def _number(*digits: np.ndarray) -> np.ndarray:

@@ -20,6 +20,8 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from .columns import string_bytes
+
 ORDERS_SCHEMA = pa.schema(
     [
         ("order_id", pa.string()),
@@ -118,13 +120,12 @@ def split_by_bucket(
 
 def _tail_words(ids: pa.Array, kept: np.ndarray) -> np.ndarray:
     """The last 8 bytes of each id at positions `kept` (ids differ most at their end) as a number."""
-    offsets = np.frombuffer(ids.buffers()[1], dtype=np.int32, count=len(ids) + 1, offset=ids.offset * 4)
-    data = ids.buffers()[2]
     words = np.zeros(len(kept), dtype=np.uint64)
-    if data is None or not data.size:
+    found = string_bytes(ids)
+    if found is None:
         return words
-    data = np.frombuffer(data, dtype=np.uint8)
-    starts, ends = offsets[kept], offsets[kept + 1]
+    data, starts, lengths = found
+    starts, ends = starts[kept], starts[kept] + lengths[kept]
     for k in range(1, 9):
         at = ends - k
         words = (words << np.uint64(8)) | np.where(at >= starts, data[np.maximum(at, 0)], 0).astype(np.uint64)
