@@ -27,7 +27,7 @@ from pathlib import Path
 from stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ORDERSITE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+COURSE_FILE = ROOT / "tests" / "data" / "orders.csv"
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 COLD_ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", 5))
 WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", 200))
@@ -85,7 +85,7 @@ def load_data() -> None:
     quiet = io.StringIO()
     call_command("migrate", "--noinput", verbosity=0)
     call_command("twin", "bootstrap", stdout=quiet)
-    call_command("upload", str(SHARED / "orders.csv"), "--as-of", "2025-06-01", stdout=quiet)
+    call_command("upload", str(COURSE_FILE), "--as-of", "2025-06-01", stdout=quiet)
     call_command("lambda_runtime", "--drain", stdout=quiet)
     started = time.monotonic()
     body = generate_month(ROWS)

@@ -263,12 +263,19 @@ def test_the_lambda_runs_python_312_with_the_pandas_layer_and_parameterised_limi
     assert function["MemorySize"] == {"Ref": "LambdaMemoryMb"}
     assert function["EphemeralStorage"] == {"Size": {"Ref": "LambdaTmpMb"}}
     assert function["Timeout"] == {"Ref": "LambdaTimeoutSeconds"}
-    assert function["ReservedConcurrentExecutions"] == {"Ref": "LambdaReservedConcurrency"}
+    assert function["ReservedConcurrentExecutions"] == {
+        "Fn::If": ["HasReservedConcurrency", {"Ref": "LambdaReservedConcurrency"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert template()["Parameters"]["LambdaReservedConcurrency"]["Default"] == 0, "reserving is opt-in"
+    assert template()["Conditions"]["HasReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "LambdaReservedConcurrency"}, 0]}]
+    }
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FilterAndProcessOrdersLogGroup"}
     assert resources()["FilterAndProcessOrdersLogGroup"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     events = resources()["FilterAndProcessOrdersEvents"]["Properties"]
     assert events["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert 1 <= events["BatchSize"] <= 10
+    assert events["BatchSize"] == 1, "one file per invocation: the timeout bounds one file"
+    assert events["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "LambdaMaxConcurrency"}}
 
 
 def test_the_lambda_handler_path_exists_in_the_code():

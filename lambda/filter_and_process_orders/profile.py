@@ -1,0 +1,75 @@
+"""Per-stage timings of the cleaner, collected only when the ORDERS_PROFILE environment variable is set.
+
+    with profile.stage("clean.amount"):
+        ...
+
+Stages nest by name only (`clean` and `clean.amount` are separate totals). Cleaning runs on worker
+threads, so totals are summed over threads under a lock: a stage's seconds can exceed the run's
+wall time. Each stage records calls, wall seconds (time.perf_counter) and the calling thread's CPU
+seconds (time.thread_time). When the variable is unset, `stage` returns one shared no-op context
+manager and costs a dictionary lookup per call. `make bench-lambda ARGS=--profile` prints them.
+"""
+
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager, nullcontext
+
+ENV = "ORDERS_PROFILE"
+_NOTHING = nullcontext()
+_lock = threading.Lock()
+_totals: dict[str, list[float]] = {}  # name -> [calls, wall seconds, thread CPU seconds], in first-seen order
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "") not in ("", "0")
+
+
+def stage(name: str):
+    """A context manager that adds the time spent inside it to the stage `name` (a no-op unless enabled)."""
+    return _timed(name) if enabled() else _NOTHING
+
+
+@contextmanager
+def _timed(name: str):
+    wall, cpu = time.perf_counter(), time.thread_time()
+    try:
+        yield
+    finally:
+        add(name, time.perf_counter() - wall, time.thread_time() - cpu)
+
+
+def add(name: str, wall: float, cpu: float = 0.0, calls: int = 1) -> None:
+    """Adds measured seconds to a stage (for times measured elsewhere, e.g. by a callback)."""
+    with _lock:
+        entry = _totals.setdefault(name, [0, 0.0, 0.0])
+        entry[0] += calls
+        entry[1] += wall
+        entry[2] += cpu
+
+
+def totals() -> dict[str, dict]:
+    """{stage: {"calls": int, "seconds": float, "cpu_seconds": float}} in the order stages were first seen."""
+    with _lock:
+        return {name: {"calls": int(c), "seconds": w, "cpu_seconds": u} for name, (c, w, u) in _totals.items()}
+
+
+def reset() -> None:
+    with _lock:
+        _totals.clear()
+
+
+def report(wall: float | None = None) -> str:
+    """The totals as a table; with the run's `wall` seconds, each stage's share of it."""
+    lines = [f"{'stage':<28}{'calls':>8}{'seconds':>10}{'CPU s':>9}{'of wall':>9}"]
+    for name, t in totals().items():
+        share = f"{t['seconds'] / wall:>8.0%}" if wall else ""
+        lines.append(f"{name:<28}{t['calls']:>8}{t['seconds']:>10.3f}{t['cpu_seconds']:>9.3f} {share}")
+    return "\n".join(lines)
+
+
+def dump(stream=None, wall: float | None = None) -> None:
+    """Writes `report(wall)` to `stream` (standard error by default) when profiling is enabled."""
+    if enabled() and _totals:
+        print(report(wall), file=stream or sys.stderr, flush=True)
