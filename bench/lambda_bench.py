@@ -110,7 +110,7 @@ def run_ours(path: Path, out: Path) -> dict:
             ingested_at=datetime.now(UTC),
             buckets=buckets_for(path.stat().st_size),
         )
-    return {"kept": result.rows_out, "cents": int(result.amount_total * 100)}
+    return {"kept": result.rows_out, "cents": int(result.amount_counted * 100)}
 
 
 def run_polars(path: Path, out: Path) -> dict:

@@ -11,10 +11,25 @@ import uuid
 import duckdb
 import s3fs
 from django.conf import settings
+from filter_and_process_orders.contract import SCHEMA as ORDERS_SCHEMA
 
 from pipeline_admin import glue, s3
 
 from . import EngineError, QueryResult, statement_check
+
+_DUCKDB_TYPES = {"string": "VARCHAR", "date32[day]": "DATE", "bool": "BOOLEAN", "int64": "BIGINT", "int32": "INTEGER"}
+
+
+def _duckdb_type(arrow_type) -> str:
+    if str(arrow_type).startswith("decimal128"):
+        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"
+    if str(arrow_type).startswith("timestamp"):
+        return "TIMESTAMPTZ"
+    return _DUCKDB_TYPES[str(arrow_type)]
+
+
+# The orders table with no files yet: the contract's columns, empty.
+EMPTY_ORDERS = ", ".join(f"NULL::{_duckdb_type(f.type)} AS {f.name}" for f in ORDERS_SCHEMA)
 
 
 class _CountingFile(s3fs.core.S3File):
@@ -117,12 +132,7 @@ def duckdb_run(sql: str, params: list, *, timeout_seconds: float | None = None) 
             listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true)")
         else:
-            con.execute(
-                "CREATE VIEW orders AS SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS customer, "
-                "NULL::DECIMAL(12,2) AS amount, NULL::VARCHAR AS status, NULL::DATE AS order_date, "
-                "NULL::VARCHAR AS source_key, NULL::TIMESTAMPTZ AS ingested_at, NULL::VARCHAR AS order_month "
-                "WHERE false"
-            )
+            con.execute(f"CREATE VIEW orders AS SELECT {EMPTY_ORDERS}, NULL::VARCHAR AS order_month WHERE false")
         cursor = con.execute(duck_sql, params)
         columns = [d[0] for d in cursor.description]
         rows = [list(r) for r in cursor.fetchall()]

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from django.utils import timezone
+from filter_and_process_orders.contract import STORED
 from filter_and_process_orders.values import STATUS_SYNONYMS, canonical_status
 
 HERE = Path(__file__).resolve().parent
@@ -19,6 +20,8 @@ PLACEHOLDER = re.compile(r":([a-z_]+)\b")
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 RELATIVE_DATE = re.compile(r"today(?:([+-])(\d{1,5})d?)?")
 STATUS_WORD = re.compile(r"[a-z][a-z_]{0,29}")
+# The order's own columns (the contract's, less the bookkeeping ones) that every report can read.
+ORDER_COLUMNS = ", ".join(c.name for c in STORED if c.name not in {"stale", "source_line", "source_key", "ingested_at"})
 # The words the status filter offers; the Lambda writes these canonical forms.
 KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()))
 
@@ -158,7 +161,7 @@ class Report:
 
 @cache
 def _templated(slug: str) -> str:
-    fragment = (HERE / "_orders.sql").read_text()
+    fragment = (HERE / "_orders.sql").read_text().replace("{order_columns}", ORDER_COLUMNS)
     body = (HERE / f"{slug.replace('-', '_')}.sql").read_text()
     text = f"WITH filtered_orders AS (\n{fragment}\n)\n{body}"
     return "\n".join(line.split("--", 1)[0].rstrip() for line in text.splitlines() if line.split("--", 1)[0].strip())

@@ -109,7 +109,7 @@ _PY_SHAPE = re.compile(r"^(\(?)([-+]?)([0-9][0-9.,]*?)(?:[.,]-)?(-?)(\)?)$")
 def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
     """One cell, the pure-Python way: any Unicode digits, `12,-` for whole units, any number of
     decimals. The same rules as `amounts`; None when the cell is not an amount in this convention."""
-    s = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text.strip())
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
     m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
     if not m or (m.group(1) == "(") != (m.group(5) == ")"):
         return None

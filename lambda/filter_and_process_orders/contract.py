@@ -147,3 +147,10 @@ LINE_COLUMNS = ("line_id", "product")
 
 # Whole-cell placeholders that mean "no value" in exports (any case, after trimming).
 PLACEHOLDERS = ("null", "n/a", "na", "none", "-", "—", "#n/a", "nan")
+
+# What one row of a file is (see `grain`), with the words the mapping form offers staff.
+GRAINS_OFFERED = (
+    ("order", "one order"),
+    ("line_items", "one line item (summed per order)"),
+    ("history", "one version of an order (the last wins)"),
+)

@@ -3,10 +3,11 @@
 Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (also with `/` or
 `.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
-1970-2069. Numeric dates that read only one way (`13/2/2024`) vote for the file's order.
+1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way (`13/2/2024`) vote for the file's order.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 import pyarrow as pa
@@ -24,6 +25,8 @@ _MONTHS = [
     ("dec", "december"),
 ]  # fmt: skip
 MONTHS = {name: i for i, names in enumerate(_MONTHS, start=1) for name in names}
+YEARS = (1900, 2999)  # an order outside is a typo or a placeholder (0000-00-00), not a date
+_CENTURIES = pa.array(["19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29"])
 _MONTH_NAMES = pa.array(list(MONTHS))
 _MONTH_NUMBERS = pa.array([f"{n:02d}" for n in MONTHS.values()])
 # RE2 has no backreference: the YMD separator check is done on the two separators instead.
@@ -90,7 +93,9 @@ def _real_days(iso: pa.Array) -> pa.Array:
     """date32 of `YYYY-MM-DD` text; null where it names no real day (strptime would roll 02-30 over)."""
     stamp = pc.strptime(iso, "%Y-%m-%d", "s", error_is_null=True)
     days = pc.cast(stamp, pa.date32())
-    same = pc.equal(pc.strftime(stamp, "%Y-%m-%d"), iso)
+    same = pc.and_(
+        pc.equal(pc.strftime(stamp, "%Y-%m-%d"), iso), pc.is_in(pc.utf8_slice_codeunits(iso, 0, 2), _CENTURIES)
+    )
     return pc.if_else(pc.fill_null(same, False), days, pa.scalar(None, pa.date32()))
 
 
@@ -103,14 +108,14 @@ def _distinct_dates(text: pa.Array, day_first: bool) -> pa.Array:
     return result
 
 
-_PY = [re.compile(p.replace("(?P=s)", "(?P=s)")) for p in (_YMD, _NUMERIC, _DAY_NAME, _NAME_DAY, _COMPACT)]
+_PY = [re.compile(p) for p in (_YMD, _NUMERIC, _DAY_NAME, _NAME_DAY, _COMPACT)]
 _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 
 
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """One cell, the pure-Python way, for rare shapes: other digits (`٢٠٢٥-٠٥-٣٠`), a weekday first
     (`Fri, 30 May 2025`). Same shapes and rules as `dates`."""
-    s = "".join(str(int(ch)) if ch.isdigit() else ch for ch in text.strip())
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
     s = _WEEKDAY.sub("", s)
     for i, pattern in enumerate(_PY):
         m = pattern.match(s)
@@ -124,7 +129,7 @@ def parse_date(text: str, day_first: bool = False) -> date | None:
         else:
             month, day = MONTHS.get(g["n"].lower(), 0) if "n" in g else int(g["m"]), int(g["d"])
         try:
-            return date(y, month, day)
+            return date(y, month, day) if YEARS[0] <= y <= YEARS[1] else None
         except ValueError:
             return None
     return None

@@ -7,7 +7,7 @@
   order (Shopify-style). `line_count` says how many lines made the order.
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
-Rows identical in every mapped column are exact duplicates in any grain: the first is kept.
+Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept.
 Evidence is counted on the rows whose order id repeats; a majority decides between line items and
 history. Staff can override the decision (the upload's `grain` metadata).
 """
@@ -62,13 +62,14 @@ def _repeated(lines: pa.Table) -> pa.Array:
 
 
 def without_exact_duplicates(lines: pa.Table) -> tuple[pa.Table, int]:
-    """The lines less rows identical to an earlier one in every mapped column; how many those were."""
+    """The lines less rows identical to a later one in every mapped column; how many those were."""
     repeated = _repeated(lines)
     if not pc.any(repeated).as_py():
         return lines, 0
     subset = lines.filter(repeated)
-    first = subset.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "min")]).column("line_min")
-    duplicate = pc.and_(repeated, pc.invert(pc.is_in(lines.column("line"), value_set=first)))
+    # The last copy stays: where it stands decides which version of an order is the latest.
+    last = subset.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
+    duplicate = pc.and_(repeated, pc.invert(pc.is_in(lines.column("line"), value_set=last)))
     count = pc.sum(pc.cast(duplicate, pa.int64())).as_py() or 0
     return (lines.filter(pc.invert(duplicate)), count) if count else (lines, 0)
 

@@ -34,6 +34,4 @@ WARNINGS = {
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
-    "preamble_skipped": "lines before the header were skipped",
-    "history_last_wins": "rows of one order differ in status or date: the last row of each order wins",
 }

@@ -100,10 +100,10 @@ class Spool:
             )
         self._rejected_writer.write_table(table)
         self.rejected_rows += raw.num_rows
-        room = SAMPLE_SIZE - len(self.rejected_sample)
-        if room > 0:
-            for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, room).columns)):
-                self.rejected_sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
+        # The sample is the first rejected lines of the file (held-back rows are rejected last).
+        for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
+            self.rejected_sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
+        self.rejected_sample = sorted(self.rejected_sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
 
     def close(self) -> None:
         if self._rejected_writer is not None:

@@ -16,7 +16,7 @@ from ..models import CrawlerRun, Upload
 logger = logging.getLogger(__name__)
 
 NEW_DATA_AT_KEY = "crawler:new-data-at"  # when processed data last arrived (epoch seconds)
-NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
+NEW_DATA_STATUSES = Upload.PROCESSED_ANY
 
 
 def crawl_runs_expire() -> int:
