@@ -1,15 +1,14 @@
 """Writes of the pipeline admin: uploads (`uploads`) and crawler control (`crawls`)."""
 
 from .crawls import (
-    NEW_DATA_AT_KEY,
     NEW_DATA_STATUSES,
-    crawl_after_new_data,
     crawl_auto_check,
     crawl_enqueue_failed,
     crawl_execute,
     crawl_request,
     crawl_runs_expire,
     crawl_scheduled,
+    new_data_pending_since,
 )
 from .uploads import (
     MANIFEST_STATUS,
@@ -29,18 +28,17 @@ from .uploads import (
 
 __all__ = [
     "MANIFEST_STATUS",
-    "NEW_DATA_AT_KEY",
     "NEW_DATA_STATUSES",
     "SYNC_LOCK",
     "DuplicateUpload",
     "FileOutcome",
-    "crawl_after_new_data",
     "crawl_auto_check",
     "crawl_execute",
     "crawl_request",
     "crawl_runs_expire",
     "crawl_enqueue_failed",
     "crawl_scheduled",
+    "new_data_pending_since",
     "dlq_keys",
     "mapping_metadata",
     "message_keys",
