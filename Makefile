@@ -31,7 +31,7 @@ run: install
 
 # The browser tests drive the distribution's Chromium; it is installed here, not for `make run`.
 test: install $(CHECKOV_STAMP)
-	@bash scripts/system-deps.sh chromium
+	@bash scripts/system-deps.sh chromium shellcheck
 	$(PY) -m pytest
 
 lint: $(STAMP)

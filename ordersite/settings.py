@@ -186,6 +186,16 @@ GLUE_TABLE = env_str("GLUE_TABLE", "orders")
 GLUE_CRAWLER = env_str("GLUE_CRAWLER", "ordersite-processed-orders")
 GLUE_CRAWLER_ROLE = env_str("GLUE_CRAWLER_ROLE", "arn:aws:iam::123456789012:role/ordersite-crawler")
 ATHENA_WORKGROUP = env_str("ATHENA_WORKGROUP", "ordersite")
+# Backends by dotted path (as SESSION_ENGINE): the report engine `run(sql, params, reuse=...)`
+# and the crawler class (`start()` / `status()`). The mode only picks the defaults.
+REPORT_ENGINE = env_str(
+    "REPORT_ENGINE",
+    "dashboard.engines.athena.athena_run" if PIPELINE_MODE == "aws" else "dashboard.engines.local.duckdb_run",
+)
+CRAWLER_BACKEND = env_str(
+    "CRAWLER_BACKEND",
+    "pipeline_admin.crawler.GlueCrawler" if PIPELINE_MODE == "aws" else "pipeline_admin.crawler.LocalCrawler",
+)
 
 # The Lambda's business rule, shared with Django where it needs the same rules.
 STALE_STATUSES = env_str("STALE_STATUSES", "pending,cancelled")

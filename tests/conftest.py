@@ -1,4 +1,3 @@
-import os
 import urllib.request
 from pathlib import Path
 
@@ -10,14 +9,14 @@ from django.core.cache import cache
 from ordersite.aws import aws_clients_clear
 from ordersite.roles import ANALYSTS, PIPELINE_ADMINS, UPLOADERS, roles_ensure
 
-SHARED_DATA = Path(os.environ.get("ORDERSITE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+REFERENCE_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
 def shared_data() -> Path:
-    if not (SHARED_DATA / "orders.csv").exists():
-        pytest.fail(f"the shared data set is missing at {SHARED_DATA}; set ORDERSITE_SHARED_DATA")
-    return SHARED_DATA
+    """The reference data set kept in the project (`tests/data/`, see its README): `orders.csv`,
+    `orders.expected.json`, `wild/*.csv` and `wild.expected.json`. Nothing outside the checkout is read."""
+    return REFERENCE_DATA
 
 
 @pytest.fixture

@@ -20,20 +20,51 @@ logger = logging.getLogger()
 logger.setLevel(logging.INFO)
 
 
+# A record after the first starts only while this much time is left (and at least twice the longest
+# record so far): one that would run past the timeout would fail the whole invocation's records.
+MIN_RESERVE_MS = 60_000
+
+
 def lambda_handler(event: dict, context=None) -> dict:
+    """Handle an SQS batch (or a plain S3 event); returns {"batchItemFailures": [{"itemIdentifier": id}]}.
+
+    Each message succeeds or fails on its own: any exception while handling one (an AWS error, a
+    full /tmp, a bug on odd data) is logged and reports only that message for retry (after three
+    receives it goes to the DLQ). When the invocation's remaining time (`context`) runs low, the
+    messages not yet started are reported as failures, so they come back in a later invocation
+    instead of being cut off by the timeout. A plain S3 event (no SQS message) re-raises.
+    """
     config = config_from_env()
     failures = []
-    for message_id, objects in object_events(event):
+    longest_ms = 0.0
+    records = event.get("Records", [])
+    is_sqs = bool(records) and records[0].get("eventSource") == "aws:sqs"
+    # One delivery per SQS message, parsed inside its own try: a malformed message fails alone.
+    deliveries = [(r.get("messageId"), {"Records": [r]}) for r in records] if is_sqs else [(None, event)]
+    for index, (message_id, delivery) in enumerate(deliveries):
+        if index and _time_left_ms(context) < max(MIN_RESERVE_MS, 2 * longest_ms):
+            logger.warning("time is running out; message %s is left for a later invocation", message_id)
+            failures.append({"itemIdentifier": message_id})
+            continue
+        started = time.monotonic()
         try:
-            for obj in objects:
-                if is_processable(obj.key, config.raw_prefix):
-                    process_object(obj, config)
-        except (ClientError, BotoCoreError, OSError):
-            logger.exception("transient failure on message %s", message_id)
+            for _, objects in object_events(delivery):
+                for obj in objects:
+                    if is_processable(obj.key, config.raw_prefix):
+                        process_object(obj, config)
+        except Exception:
+            logger.exception("failure on message %s", message_id)
             if message_id is None:
                 raise
             failures.append({"itemIdentifier": message_id})
+        longest_ms = max(longest_ms, (time.monotonic() - started) * 1000)
     return {"batchItemFailures": failures}
+
+
+def _time_left_ms(context) -> float:
+    """What the Lambda context says is left of this invocation; unlimited without one (local runtime)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return float(remaining()) if remaining else float("inf")
 
 
 def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
