@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ordersite.aws import s3
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
-from .. import s3
 from ..checks import file_problem
 from ..models import Upload, UploadEvent
 
