@@ -2,6 +2,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -143,6 +144,8 @@ def _upload_or_404(request, pk: int) -> Upload:
 @require_POST
 def upload_remap(request, pk: int):
     item = _upload_or_404(request, pk)
+    if not selectors.upload_remap_allowed(user=request.user, upload=item):
+        raise PermissionDenied  # a processed file is reprocessed by a Pipeline admin
     return _action(request, item, lambda: _remap(request, item), "Column mapping saved; the file is processed again.")
 
 
