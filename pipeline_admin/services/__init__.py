@@ -1,4 +1,5 @@
-"""Writes of the pipeline admin: uploads (`uploads`) and crawler control (`crawls`)."""
+"""Writes of the pipeline admin: files arriving (`receiving`, `direct`), their status (`uploads`) and
+crawler control (`crawls`)."""
 
 from .crawls import (
     NEW_DATA_STATUSES,
@@ -10,21 +11,18 @@ from .crawls import (
     crawl_scheduled,
     new_data_pending_since,
 )
-from .uploads import (
-    MANIFEST_STATUS,
-    SYNC_LOCK,
+from .receiving import (
     DuplicateUpload,
     FileOutcome,
-    dlq_keys,
     mapping_metadata,
-    message_keys,
+    refusals_record,
     safe_name,
     upload_create,
     upload_id_new,
     upload_refuse,
     uploads_receive,
-    uploads_sync,
 )
+from .uploads import MANIFEST_STATUS, SYNC_LOCK, dlq_keys, message_keys, uploads_sync
 
 __all__ = [
     "MANIFEST_STATUS",
@@ -42,6 +40,7 @@ __all__ = [
     "dlq_keys",
     "mapping_metadata",
     "message_keys",
+    "refusals_record",
     "safe_name",
     "upload_create",
     "upload_id_new",

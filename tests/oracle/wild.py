@@ -1,7 +1,8 @@
-"""The independent oracle for `tests/data/wild/`: each file's expected outcome, from its spec.
+"""The independent oracle for `tests/data/wild/` and `tests/data/shapes/`: each file's expected
+outcome, from its spec.
 
 Never imports the cleaner. Reads each file with the csv module, parses amounts with Decimal and
-dates with `strptime` as its spec (`spec.py`) says, checks the evidence the spec claims, and
+dates with `strptime` as its spec (`spec.py`, `shapes.py`) says, checks the evidence the spec claims, and
 applies the contract's rules (placeholders, spreadsheet ids, grain, stale rule).
 
     python -m tests.oracle.wild            # print the outcomes as JSON
@@ -81,7 +82,7 @@ def _rows(raw: bytes, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec["delimiter"])
     rows, header = [], None
     for cells in reader:
-        line = reader.line_num - text_lines(cells)  # first physical line of the record
+        line = reader.line_num - _text_lines(cells)  # first physical line of the record
         if line < spec["header_line"]:
             continue
         if header is None:
@@ -92,7 +93,7 @@ def _rows(raw: bytes, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]
     return header, rows
 
 
-def text_lines(cells: list[str]) -> int:
+def _text_lines(cells: list[str]) -> int:
     """Line breaks inside the record's quoted cells (the reader's line_num counts its last line)."""
     return sum(c.count("\n") for c in cells)
 
