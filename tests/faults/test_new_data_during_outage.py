@@ -12,7 +12,9 @@ from pipeline_admin.services import upload_create, uploads_sync
 from pipeline_admin.tasks import crawler_auto_check
 from tests.faults.test_redis_stopped import redis_server  # noqa: F401  (a redis-server of its own, to stop)
 
-ORDERS = b"order_id,customer,amount,status,order_date\nJ1,Ann,100.00,shipped,2025-01-05\nJ2,Ben,50.25,delivered,2025-01-09\n"
+ORDERS = (
+    b"order_id,customer,amount,status,order_date\nJ1,Ann,100.00,shipped,2025-01-05\nJ2,Ben,50.25,delivered,2025-01-09\n"
+)
 
 
 def test_a_file_processed_while_redis_is_down_is_crawled_once_redis_is_back(
