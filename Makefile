@@ -31,7 +31,7 @@ run: install
 
 # The browser tests drive the distribution's Chromium; it is installed here, not for `make run`.
 test: install $(CHECKOV_STAMP)
-	@bash scripts/system-deps.sh chromium
+	@bash scripts/system-deps.sh chromium shellcheck
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -44,8 +44,9 @@ fmt: $(STAMP)
 
 bench: bench-lambda bench-dashboard
 
+# make bench-lambda ARGS='--rows 1000000 --generator eu --profile' (python bench/lambda_bench.py -h for all)
 bench-lambda: $(STAMP)
-	$(PY) bench/lambda_bench.py
+	$(PY) bench/lambda_bench.py $(ARGS)
 
 bench-dashboard: $(STAMP)
 	$(PY) bench/dashboard_bench.py

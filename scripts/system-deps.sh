@@ -10,4 +10,4 @@ if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO=
   echo "missing ${need[*]}: install them with your package manager (apt-get install ${need[*]})"; exit 1; fi
 echo "installing ${need[*]} from the distribution's packages"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${need[@]+"${need[@]}"} >/dev/null

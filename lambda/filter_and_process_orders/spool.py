@@ -12,6 +12,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from .chunk import LINE_SCHEMA, Cleaned
+from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
 BYTES_PER_BUCKET = 32 << 20  # raw bytes whose lines one dedup bucket holds; two are worked on at once
@@ -88,17 +89,20 @@ class Spool:
         if self._rejected_writer is None:
             self.rejected_path = self.workdir / "rejected_rows.csv"
             self._rejected_file = open(self.rejected_path, "w", encoding="utf-8", newline="")
-            csv.writer(self._rejected_file, lineterminator="\n").writerow(["line", "code", "reason", *self.header])
+            header = formula_safe(["line", "code", "reason", *self.header]).to_pylist()
+            csv.writer(self._rejected_file, lineterminator="\n").writerow(header)
             self._rejected_file.flush()
         names = ["line", "code", "reason", *raw.column_names]
         table = pa.table([pa.array(lines), codes, texts, *raw.columns], names=names)
+        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
+        safe = pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=table.column_names)
         if self._rejected_writer is None:
             self._rejected_writer = pacsv.CSVWriter(
                 self._rejected_file.buffer,
-                table.schema,
+                safe.schema,
                 write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
             )
-        self._rejected_writer.write_table(table)
+        self._rejected_writer.write_table(safe)
         self.rejected_rows += raw.num_rows
         # The sample is the first rejected lines of the file (held-back rows are rejected last).
         for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):

@@ -1,6 +1,8 @@
 """`make package` (infra/package.py) and `make deploy` (infra/deploy.sh), without reaching AWS."""
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -91,6 +93,7 @@ def test_packaging_the_same_code_twice_gives_the_same_artifacts(dist, tmp_path):
 FAKE_AWS = """#!{python}
 import json, pathlib, sys
 here = pathlib.Path({folder!r})
+LATEST_AMI = "ami-0123456789abcdef0"
 args = sys.argv[1:]
 with open(here / "aws.log", "a") as log:
     log.write(json.dumps(args) + "\\n")
@@ -108,12 +111,18 @@ elif args[:2] == ["cloudformation", "describe-stacks"]:
         sys.exit("An error occurred (ValidationError): Stack with id ordersite does not exist")
     if query.endswith("StackStatus"):
         print(status_file.read_text())
+    elif "AmiId" in query:
+        print((here / "stack-ami").read_text() if (here / "stack-ami").exists() else "None")
     elif "BucketName" in query:
         print("ordersite-111122223333-eu-west-1")
     else:
         print("outputs table")
 elif args[:2] == ["cloudformation", "deploy"]:
     status_file.write_text("CREATE_COMPLETE")
+    (here / "stack-ami").write_text(next(a for a in args if a.startswith("AmiId=")).split("=", 1)[1])
+elif args[:2] == ["ssm", "get-parameter"]:
+    assert args[args.index("--name") + 1].startswith("/aws/service/ami-amazon-linux-latest/al2023-ami-"), args
+    print(LATEST_AMI)
 elif args[:2] == ["s3", "cp"]:
     assert pathlib.Path(args[-2]).is_file(), args
 else:
@@ -129,7 +138,8 @@ def _deploy(
     bin_dir.mkdir(exist_ok=True)
     for tool in ("dirname", "cat", "bash"):
         target = next(Path(p) / tool for p in ("/usr/bin", "/bin") if (Path(p) / tool).exists())
-        (bin_dir / tool).symlink_to(target)
+        if not (bin_dir / tool).exists():
+            (bin_dir / tool).symlink_to(target)
     if with_fake_aws:
         (bin_dir / "aws").write_text(
             FAKE_AWS.format(python=sys.executable, folder=str(tmp_path), credentials=credentials)
@@ -209,3 +219,72 @@ def test_a_stack_that_failed_to_create_is_reported_and_left_alone(tmp_path, dist
     assert result.returncode == 1
     assert "ROLLBACK_COMPLETE" in result.stderr and "delete-stack" in result.stderr
     assert not [c for c in aws_calls(tmp_path) if c[:2] in (["cloudformation", "deploy"], ["s3", "cp"])]
+
+
+def _ami_of(deploy: list[str]) -> str:
+    return next(a for a in deploy if a.startswith("AmiId=")).split("=", 1)[1]
+
+
+def test_a_first_deploy_resolves_the_image_once_and_passes_it_to_both_deploys(tmp_path, dist):
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    calls = aws_calls(tmp_path)
+    assert [c[:2] for c in calls].count(["ssm", "get-parameter"]) == 1
+    deploys = [c for c in calls if c[:2] == ["cloudformation", "deploy"]]
+    assert [_ami_of(d) for d in deploys] == ["ami-0123456789abcdef0"] * 2
+
+
+def test_an_update_keeps_the_stacks_image_even_when_aws_has_published_a_newer_one(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("UPDATE_COMPLETE")
+    (tmp_path / "stack-ami").write_text("ami-00000000000000001")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist)}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    calls = aws_calls(tmp_path)
+    assert ["ssm", "get-parameter"] not in [c[:2] for c in calls]
+    (deploy,) = [c for c in calls if c[:2] == ["cloudformation", "deploy"]]
+    assert _ami_of(deploy) == "ami-00000000000000001"
+
+
+def test_ami_id_moves_the_web_server_to_another_image_on_purpose(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("UPDATE_COMPLETE")
+    (tmp_path / "stack-ami").write_text("ami-00000000000000001")
+    args = {**GOOD_ARGS, "DIST": str(dist), "AMI_ID": "ami-0fedcba9876543210"}
+    result = _deploy(tmp_path, args, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    (deploy,) = [c for c in aws_calls(tmp_path) if c[:2] == ["cloudformation", "deploy"]]
+    assert _ami_of(deploy) == "ami-0fedcba9876543210"
+    bad = _deploy(tmp_path, {**args, "AMI_ID": "ubuntu"}, with_fake_aws=True, credentials=True)
+    assert bad.returncode == 1 and "AMI_ID must look like" in bad.stderr
+
+
+# Arrays filled from a variable may be empty; bash < 4.4 (macOS: 3.2) treats "${a[@]}" of an empty array
+# as unbound under `set -u`, so such arrays may only be expanded as ${a[@]+"${a[@]}"}.
+MAYBE_EMPTY_ARRAY = re.compile(r"^\s*(\w+)=\(\$\{?\w", re.M)
+
+
+@pytest.mark.parametrize("script", ["infra/deploy.sh", "scripts/system-deps.sh", "infra/smoke.sh"])
+def test_arrays_that_may_be_empty_are_expanded_the_way_bash_3_2_allows(script):
+    path = BASE_DIR / script
+    if not path.exists():
+        pytest.skip(f"{script} does not exist")
+    source = re.sub(r"(^|\s)#.*", "", path.read_text())  # comments may show the bad form
+    for name in MAYBE_EMPTY_ARRAY.findall(source) + re.findall(r"^\s*(\w+)=\(\)", source, re.M):
+        unguarded = source.replace(f'${{{name}[@]+"${{{name}[@]}}"}}', "")
+        assert f"${{{name}[@]}}" not in unguarded, f"{script}: ${{{name}[@]}} needs the bash 3.2 form"
+
+
+def test_deploy_runs_with_an_empty_params_list_under_set_u(tmp_path, dist):
+    (tmp_path / "stack-status").write_text("UPDATE_COMPLETE")
+    (tmp_path / "stack-ami").write_text("ami-00000000000000001")
+    result = _deploy(tmp_path, {**GOOD_ARGS, "DIST": str(dist), "PARAMS": ""}, with_fake_aws=True, credentials=True)
+    assert result.returncode == 0, result.stderr
+    assert "unbound variable" not in result.stderr
+
+
+def test_the_shell_scripts_pass_shellcheck():
+    shellcheck = shutil.which("shellcheck")
+    if not shellcheck:
+        pytest.fail("shellcheck is missing: `make test` installs it (scripts/system-deps.sh shellcheck)")
+    scripts = [str(BASE_DIR / s) for s in ("infra/deploy.sh", "scripts/system-deps.sh", "infra/smoke.sh")]
+    result = subprocess.run([shellcheck, *[s for s in scripts if Path(s).exists()]], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout

@@ -342,11 +342,42 @@ def test_the_instance_requires_imdsv2_and_has_an_encrypted_disk_and_no_ssh_key()
     assert instance["MetadataOptions"]["HttpTokens"] == "required"
     assert "KeyName" not in instance
     assert all(m["Ebs"]["Encrypted"] is True for m in instance["BlockDeviceMappings"])
-    assert instance["ImageId"] == {"Ref": "LatestAmiId"}
-    ami = template()["Parameters"]["LatestAmiId"]
-    assert ami["Type"].startswith("AWS::SSM::Parameter::Value")
-    assert ami["Default"].startswith("/aws/service/ami-amazon-linux-latest/al2023-ami-")
     assert instance["IamInstanceProfile"] == {"Ref": "WebServerProfile"}
+
+
+def test_the_image_is_a_plain_parameter_so_an_update_never_replaces_the_instance_by_surprise():
+    # An SSM-typed parameter is re-read on every update: a new image from AWS would replace the instance.
+    assert resources()["WebServer"]["Properties"]["ImageId"] == {"Ref": "AmiId"}
+    ami = template()["Parameters"]["AmiId"]
+    assert ami["Type"] == "AWS::EC2::Image::Id" and "Default" not in ami
+    assert not [p for p in template()["Parameters"].values() if p["Type"].startswith("AWS::SSM::Parameter")]
+
+
+def test_the_database_and_certificate_live_on_a_retained_encrypted_data_volume():
+    volume = resources()["DataVolume"]
+    assert volume["DeletionPolicy"] == "Retain" and volume["UpdateReplacePolicy"] == "Retain"
+    assert volume["Properties"]["Encrypted"] is True
+    assert volume["Properties"]["AvailabilityZone"] == {"Fn::GetAtt": ["PublicSubnet", "AvailabilityZone"]}
+    assert resources()["WebServer"]["Properties"]["SubnetId"] == {"Ref": "PublicSubnet"}
+    root_disks = resources()["WebServer"]["Properties"]["BlockDeviceMappings"]
+    assert [d["DeviceName"] for d in root_disks] == ["/dev/xvda"], "only the root disk is the instance's own"
+    script = user_data_script()
+    assert "aws ec2 attach-volume --region ${AWS::Region} --volume-id ${DataVolume}" in script
+    assert "mountpoint -q /data || mount /data" in script and "mkfs.xfs" in script
+    assert re.search(r"blkid \"\$disk\" >/dev/null \|\| mkfs", script), "never format a volume that has a filesystem"
+    assert user_data_env()["DATABASE_URL"] == "sqlite:////data/ordersite/ordersite.sqlite3"
+    assert "ssl_certificate /data/tls/site.crt;" in script and "-keyout /data/tls/site.key" in script
+    assert "if [ ! -f /data/tls/site.crt ]" in script, "an installed certificate is never overwritten"
+    assert "ReadWritePaths=/var/lib/ordersite /data/ordersite" in script
+
+
+def test_the_web_server_may_attach_only_the_data_volume_and_only_to_itself():
+    statements = {s["Sid"]: s for s in role_statements("WebServerRole") if "ec2:AttachVolume" in as_list(s["Action"])}
+    assert set(statements) == {"AttachDataVolume", "AttachToThisServer"}
+    assert sub_text(statements["AttachDataVolume"]["Resource"]).endswith(":volume/${DataVolume}")
+    assert statements["AttachToThisServer"]["Condition"] == {
+        "ArnEquals": {"ec2:InstanceProfile": {"Fn::GetAtt": ["WebServerProfile", "Arn"]}}
+    }
 
 
 def _ingress_rules() -> list[dict]:
