@@ -3,7 +3,8 @@
 Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (also with `/` or
 `.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
-1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way (`13/2/2024`) vote for the file's order.
+1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
+(`13/2/2024`) vote for the file's order.
 """
 
 import re
