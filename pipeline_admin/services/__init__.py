@@ -10,6 +10,7 @@ from .crawls import (
     crawl_runs_expire,
     crawl_start,
 )
+from .reconcile import uploads_reconcile
 from .uploads import (
     MANIFEST_STATUS,
     SYNC_LOCK,
@@ -47,5 +48,6 @@ __all__ = [
     "upload_id_new",
     "upload_refuse",
     "uploads_receive",
+    "uploads_reconcile",
     "uploads_sync",
 ]

@@ -105,7 +105,8 @@ def upload_create(
     """
     sha256 = _sha256(fileobj)
     if not allow_duplicate:
-        existing = Upload.objects.filter(sha256=sha256, key__isnull=False).select_related("uploaded_by").first()
+        stored = Upload.objects.filter(sha256=sha256, key__isnull=False).exclude(status=Upload.Status.LOST)
+        existing = stored.select_related("uploaded_by").first()
         if existing:
             raise DuplicateUpload(name, existing)
     today = timezone.now()

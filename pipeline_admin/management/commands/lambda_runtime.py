@@ -1,6 +1,7 @@
 import logging
+import os
 import signal
-import time
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -23,12 +24,18 @@ class Command(BaseCommand):
         if drain:
             self.stdout.write(f"handled {runtime_drain()} message(s)")
             return
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+        stopping = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stopping.set())
         self.stdout.write(f"polling {settings.ORDERS_QUEUE_NAME} on {settings.AWS_ENDPOINT_URL}")
-        while not stopping:
+        self.stdout.flush()
+        # Short receive waits and a stop check while an invocation runs: SIGTERM ends it within ~1 s.
+        while not stopping.is_set():
             try:
-                runtime_poll_once(wait_seconds=1)
+                runtime_poll_once(wait_seconds=1, isolate=True, stop=stopping.is_set)
             except AwsError as exc:
                 logger.warning("runtime: %s; retrying in 2 s", exc)
-                time.sleep(2)
+                stopping.wait(2)
+        self.stdout.write("stopped")
+        self.stdout.flush()
+        os._exit(0)  # the forkserver's and botocore's teardown would add seconds to every stop
