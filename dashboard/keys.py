@@ -7,11 +7,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.cache import cache
-
-from .models import ReportResult
-
-DATA_VERSION_KEY = "dashboard:data-version"
+from .models import DataChange
 
 
 def jsonable(value):
@@ -19,6 +15,8 @@ def jsonable(value):
         return str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -33,11 +31,10 @@ def cache_key(slug: str, values: dict, version: int) -> str:
 
 
 def data_version_get() -> int:
-    try:
-        version = cache.get(DATA_VERSION_KEY)
-    except Exception:  # Redis down: the database remembers the newest version computed
-        version = None
-    if version is None:
-        latest = ReportResult.objects.order_by("-data_version").values_list("data_version", flat=True).first()
-        version = latest or 0
-    return int(version)
+    """The current data version: the id of the latest DataChange (0 before any data)."""
+    return DataChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def data_changed_at() -> datetime | None:
+    """When the processed data last changed (None before any data)."""
+    return DataChange.objects.order_by("-id").values_list("changed_at", flat=True).first()

@@ -22,8 +22,3 @@ def report_compute(
                 cache.delete(flight_key)
             except Exception:  # Redis down: the flight key expires by itself
                 pass
-
-
-@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
-def dashboard_warm() -> None:
-    services.dashboard_warm()

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
+from .jobs import dashboard_refresh, report_refresh_request
 from .reports import DASHBOARD, KNOWN_STATUSES, REPORTS, ParamError
 from .selectors import ReportView, report_csv, report_view, report_views
-from .services import RefreshRefused, dashboard_params, dashboard_refresh, report_refresh_request
+from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
 FILTERS = ("start_date", "end_date", "statuses", "customer")

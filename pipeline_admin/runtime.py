@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from . import sqs
+from ordersite.aws import sqs
+
 from .invocation import Invocation, invoke
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
-from ordersite.aws import AwsError
+from ordersite.aws import AwsError, s3, sqs
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
-from . import s3, sqs
 from .catalog import TableSnapshot, catalog_snapshot
 from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
 from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
 
-from . import actions, selectors, services
+from . import actions, selectors, services, tasks
 from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect
@@ -234,7 +234,7 @@ def crawler(request):
 @require_POST
 def crawler_start(request):
     try:
-        run, created = services.crawl_start(user=request.user)
+        run, created = tasks.crawl_start(user=request.user)
     except CrawlerError as exc:
         messages.error(request, str(exc))
         return redirect("pipeline_admin:crawler")

@@ -1,9 +1,11 @@
-"""The query engine seam: `run(sql, params) -> QueryResult`, Athena in AWS, DuckDB on the twin."""
+"""The query engine seam: `run(sql, params, reuse=...) -> QueryResult`, Athena in AWS, DuckDB on
+the twin, chosen by the REPORT_ENGINE setting."""
 
 from dataclasses import dataclass, field
 
 import sqlglot
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from ordersite.aws import AwsError
 
@@ -36,11 +38,6 @@ def statement_check(sql: str) -> sqlglot.exp.Query:
 
 
 def engine_run(sql: str, params: list, *, reuse: bool = True) -> QueryResult:
-    """`reuse=False` asks Athena for a fresh run instead of a reused result (the Refresh button)."""
-    if settings.PIPELINE_MODE == "aws":
-        from .athena import athena_run
-
-        return athena_run(sql, params, reuse=reuse)
-    from .local import duckdb_run
-
-    return duckdb_run(sql, params)
+    """Run on the engine named by the REPORT_ENGINE setting (a dotted path, as Django names its
+    session engine). `reuse=False` asks for a fresh run instead of a reused result (Refresh)."""
+    return import_string(settings.REPORT_ENGINE)(sql, params, reuse=reuse)

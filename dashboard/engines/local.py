@@ -12,7 +12,7 @@ import duckdb
 import s3fs
 from django.conf import settings
 
-from pipeline_admin import glue, s3
+from ordersite.aws import glue, s3
 
 from . import EngineError, QueryResult, statement_check
 
@@ -98,8 +98,10 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def duckdb_run(sql: str, params: list, *, timeout_seconds: float | None = None) -> QueryResult:
-    """Like Athena: a query still running after REPORT_QUERY_TIMEOUT_SECONDS is stopped."""
+def duckdb_run(sql: str, params: list, *, reuse: bool = True, timeout_seconds: float | None = None) -> QueryResult:
+    """Like Athena: a query still running after REPORT_QUERY_TIMEOUT_SECONDS is stopped.
+
+    `reuse` is accepted for the engine interface; DuckDB keeps no result cache to reuse."""
     duck_sql = transpile(sql)
     timeout = timeout_seconds if timeout_seconds is not None else settings.REPORT_QUERY_TIMEOUT_SECONDS
     files = _table_files()

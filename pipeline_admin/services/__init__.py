@@ -5,10 +5,11 @@ from .crawls import (
     NEW_DATA_STATUSES,
     crawl_after_new_data,
     crawl_auto_check,
+    crawl_enqueue_failed,
     crawl_execute,
     crawl_request,
     crawl_runs_expire,
-    crawl_start,
+    crawl_scheduled,
 )
 from .reconcile import uploads_reconcile
 from .uploads import (
@@ -39,7 +40,8 @@ __all__ = [
     "crawl_execute",
     "crawl_request",
     "crawl_runs_expire",
-    "crawl_start",
+    "crawl_enqueue_failed",
+    "crawl_scheduled",
     "dlq_keys",
     "mapping_metadata",
     "message_keys",

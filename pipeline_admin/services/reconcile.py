@@ -13,8 +13,11 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from .. import s3
+from ordersite.aws import s3
+from ordersite.signals import processed_data_changed
+
 from ..models import Upload, UploadEvent
 
 logger = logging.getLogger(__name__)
@@ -76,11 +79,6 @@ def uploads_reconcile(*, user=None) -> list[Upload]:
         lost.append(upload)
     if lost:
         logger.warning("reconcile: %d upload(s) lost: %s", len(lost), ", ".join(u.original_name for u in lost))
-        _processed_data_changed()
+        keys = [u.key for u in lost]
+        processed_data_changed.send(sender=Upload, reason="lost", source_keys=keys, changed_at=timezone.now())
     return lost
-
-
-def _processed_data_changed() -> None:
-    from dashboard.services import data_version_bump  # replaced by the processed_data_changed signal
-
-    data_version_bump()

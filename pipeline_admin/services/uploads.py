@@ -15,7 +15,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from .. import s3, sqs
+from ordersite.aws import s3, sqs
+from ordersite.signals import processed_data_changed
+
 from ..models import Upload, UploadEvent
 from .crawls import NEW_DATA_STATUSES, crawl_after_new_data
 
@@ -269,6 +271,7 @@ def _uploads_sync() -> int:
     manifests = {m.get("source_key"): m for m in s3.manifest_list(since=since)}
     dead = dlq_keys()
     changed = 0
+    new_data = []
     stalled_before = timezone.now() - timedelta(minutes=settings.UPLOAD_STALLED_MINUTES)
     for key, upload in pending.items():
         manifest = manifests.get(key) or {}
@@ -302,6 +305,10 @@ def _uploads_sync() -> int:
             if (upload.status, upload.status_reason) != before:
                 upload.save()
                 changed += 1
+                if upload.status in NEW_DATA_STATUSES and before[0] not in NEW_DATA_STATUSES:
+                    new_data.append(key)
+    if new_data:
+        processed_data_changed.send(sender=Upload, reason="processed", source_keys=new_data, changed_at=timezone.now())
     if changed:
         logger.info("synced %d uploads", changed)
     return changed

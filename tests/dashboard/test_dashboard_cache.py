@@ -14,6 +14,7 @@ from dashboard.reports import DASHBOARD
 from dashboard.selectors import report_view
 from dashboard.services import data_version_bump, report_compute
 from ordersite.aws import aws_client
+from ordersite.signals import processed_data_changed
 
 
 def api(client, slug: str, **params):
@@ -121,7 +122,7 @@ def test_new_data_makes_the_cached_result_stale_and_the_page_shows_it_with_its_a
 ):
     first = report_compute(slug="kpis", raw_params={})
     assert report_view(slug="kpis", raw_params={}).fresh
-    data_version_bump()
+    data_version_bump(reason="processed")
     stale = report_view(slug="kpis", raw_params={})
     assert (stale.fresh, stale.result.pk) == (False, first.pk)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -136,7 +137,7 @@ def test_new_data_makes_the_cached_result_stale_and_the_page_shows_it_with_its_a
 
 def test_new_data_warms_the_default_views(crawled, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        data_version_bump()
+        processed_data_changed.send(sender=None, reason="processed", source_keys=[])
     assert sorted(ReportRun.objects.values_list("slug", flat=True)) == sorted(DASHBOARD)
     assert all(report_view(slug=slug, raw_params={}).fresh for slug in DASHBOARD)
 

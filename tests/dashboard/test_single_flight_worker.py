@@ -7,9 +7,9 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 
+from dashboard.jobs import report_refresh_request
 from dashboard.models import ReportRun
 from dashboard.selectors import report_view
-from dashboard.services import report_refresh_request
 from ordersite.celery import app
 
 

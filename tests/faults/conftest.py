@@ -10,8 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from dashboard.services import report_compute
-from ordersite.aws import aws_client
-from pipeline_admin import sqs
+from ordersite.aws import aws_client, sqs
 from pipeline_admin.runtime import runtime_drain
 from tests.dashboard.conftest import crawled  # noqa: F401  (the course data, processed and crawled)
 

@@ -133,7 +133,7 @@ def athena(twin):
     AthenaStandIn.target_sql = report_get(SLOW_OR_BROKEN).sql().strip()
     seed_results()
     with override_settings(
-        PIPELINE_MODE="aws",
+        REPORT_ENGINE="dashboard.engines.athena.athena_run",
         AWS_ENDPOINT_URL=f"http://127.0.0.1:{server.server_address[1]}",
         ATHENA_POLL_SECONDS=0.05,
     ):

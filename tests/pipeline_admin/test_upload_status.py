@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from ordersite.aws import aws_client
-from pipeline_admin import selectors, sqs
+from ordersite.aws import aws_client, sqs
+from pipeline_admin import selectors
 from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.engines import engine_run
-from dashboard.engines.athena import athena_literal
 from dashboard.reports import REPORTS
 from dashboard.selectors import FORMULA_START, PLAIN_NUMBER
+from ordersite.aws.athena import athena_literal
 from pipeline_admin.runtime import runtime_drain
 
 FORMULAS = {

@@ -177,8 +177,4 @@ class Command(BaseCommand):
             stdout=self.stdout,
         )
         call_command("crawl", "--wait", stdout=self.stdout)
-        from dashboard.services import report_refresh_request
-        from dashboard.views import DASHBOARD
-
-        for slug in DASHBOARD:
-            report_refresh_request(slug=slug, raw_params={})
+        call_command("dashboard_warm", stdout=self.stdout)
