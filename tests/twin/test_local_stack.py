@@ -16,7 +16,7 @@ import pytest
 
 from .localstack import LocalStack, eventually
 
-ROWS = 200_000  # enough that processing takes a few seconds, small enough for the suite
+ROWS = 600_000  # about 30 MB: processing takes seconds, long enough to kill the runtime in the middle
 
 
 def generated_orders(path: Path, rows: int, seed: int) -> tuple[int, Decimal]:
@@ -75,8 +75,10 @@ def stack(tmp_path_factory):
 def test_children_killed_while_a_file_processes_are_restarted_and_the_file_counts_once(stack, tmp_path):
     orders, total = generated_orders(tmp_path / "big-orders.csv", ROWS, seed=7)
     stack.manage("upload", str(tmp_path / "big-orders.csv"), "--as-of", "2025-06-01")
-    key = upload_row(stack, "big-orders.csv")["key"]
-    eventually(lambda: manifest_status(stack, key) == "processing", seconds=120, what="the Lambda starting on it")
+    raw = stack.s3().list_objects_v2(Bucket="ordersite-local", Prefix="raw/")["Contents"]
+    key = next(o["Key"] for o in raw if o["Key"].endswith("__big-orders.csv"))
+    seen = eventually(lambda: manifest_status(stack, key), seconds=120, what="the Lambda starting on it", every=0.1)
+    assert seen == "processing", "the file was done before the runtime could be killed in the middle: raise ROWS"
     for name in ("lambda-runtime", "celery-worker", "celery-beat", "web"):
         before = stack.supervised(name)["pid"]
         os.kill(before, signal.SIGKILL)
@@ -118,3 +120,16 @@ def test_a_stopped_and_started_stack_shows_the_same_files_and_numbers(stack, tmp
     assert [k for k in objects_after if not k.startswith("enriched/")] == [
         k for k in objects_before if not k.startswith("enriched/")
     ]
+
+
+def test_a_second_copy_refuses_the_first_copys_twin_and_redis(stack, tmp_path):
+    second = LocalStack(tmp_path / "second-var")
+    second.env["TWIN_PORT"] = str(stack.twin_port)
+    second.env.pop("AWS_ENDPOINT_URL", None)
+    with pytest.raises(AssertionError, match="serves the twin of another copy"):
+        second.start(seconds=120)
+    second.env["TWIN_PORT"] = str(second.twin_port)
+    second.env["REDIS_URL"] = stack.env["REDIS_URL"]
+    with pytest.raises(AssertionError, match="is used by the ordersite running from"):
+        second.start(seconds=120)
+    assert stack.web_answers() and stack.status()["uploads"]["processed"] >= 1  # the first copy is untouched
