@@ -233,7 +233,7 @@ def _eu_block(rng, start: int, n: int) -> pa.Array:
     h = _hash(orders, 11)
     product = (h + line_no) % len(PRODUCTS)
     quantity = 1 + _hash(orders * 16 + line_no, 12) % 5
-    cents = quantity * (99 + _hash(product, 13) % 40_000)
+    cents = quantity * (99 + _hash(orders * 16 + line_no, 13) % 40_000)  # a price per line: discounts
     cents = np.where(_hash(orders, 14) % 9 == 0, cents - cents % 100, cents)
     days = FIRST_DAY + h % (LAST_DAY - FIRST_DAY + 1)
     cells = [

@@ -83,9 +83,9 @@ def run_polars(path: Path, out: Path) -> dict:
     if line_items:
         df = df.unique(subset=[*KEY, "quantity"], keep="first", maintain_order=True)
         df = df.group_by("order_id", maintain_order=True).agg(
-            pl.col("customer").last(),
+            pl.col("customer").filter(pl.col("customer") != "").last(),
             pl.col("amount").sum(),
-            pl.col("status").last(),
+            pl.col("status").filter(pl.col("status") != "").last(),
             pl.col("order_date").last(),
             pl.col("quantity").sum(),
             pl.len().alias("line_count"),
@@ -160,8 +160,9 @@ def run_duckdb(path: Path, out: Path) -> dict:
         key = ", ".join([*KEY, "quantity"])
         orders = f"""
             WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line) = 1)
-            SELECT order_id, arg_max(customer, line) AS customer, sum(amount) AS amount,
-                   arg_max(status, line) AS status, arg_max(order_date, line) AS order_date,
+            SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
+                   sum(amount) AS amount, arg_max(status, line) FILTER (WHERE status <> '') AS status,
+                   arg_max(order_date, line) AS order_date,
                    sum(quantity) AS quantity, count(*) AS line_count
             FROM once GROUP BY order_id"""
     else:
@@ -228,7 +229,7 @@ def run_pandas(path: Path, out: Path) -> dict:
     if line_items:
         df = df.drop_duplicates(subset=[*KEY, "quantity"], keep="first")
         df["cents"] = (df["amount"] * 100).round().astype("int64")
-        g = df.groupby("order_id", sort=False)
+        g = df.replace({"customer": {"": None}, "status": {"": None}}).groupby("order_id", sort=False)
         df = g.agg(
             customer=("customer", "last"),
             cents=("cents", "sum"),

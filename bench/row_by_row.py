@@ -153,7 +153,8 @@ def clean_file(path: Path) -> Outcome:
                 before.amount += amount
                 before.quantity = (before.quantity or 0) + (quantity or 0) if quantity or before.quantity else None
                 before.line_count += 1
-                before.customer, before.status, before.order_date = cells["customer"], status, when
+                before.order_date = when  # the last line wins; an empty cell is no conflict
+                before.customer, before.status = cells["customer"] or before.customer, status or before.status
                 continue
         elif order_id in out.orders:
             out.duplicates += 1

@@ -17,7 +17,8 @@ Every peer applies the same rules to the same bytes (DESIGN.md "The orders contr
 - status lower-cased, `canceled` -> `cancelled`; quantity an integer or empty.
 - grain: with a product column and an order whose rows name different products, line items:
   rows identical in every mapped column count once, amounts and quantities are summed, the
-  last line gives date, customer and status. Otherwise the last row of an order id wins.
+  last line gives the date, the last non-empty customer and status. Otherwise the last row of an
+  order id wins.
 - stale: status `pending` or `cancelled` and the date 30 or more days before the reference
   date (2025-06-01 here, given to the Lambda as the `as-of` metadata); stale orders are kept.
 """

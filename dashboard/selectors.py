@@ -2,19 +2,15 @@
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
+from filter_and_process_orders.spreadsheet import formula_safe
 
 from .keys import cache_key, data_version_get, params_jsonable
 from .models import ReportResult
 from .reports import report_get
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(E[+-]?\d+)?", re.IGNORECASE)
 
 
 @dataclass
@@ -69,17 +65,10 @@ def report_views(*, wanted: list[tuple[str, dict]]) -> list[ReportView]:
     return views
 
 
-def csv_cell(value) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def report_csv(*, view: ReportView) -> str:
+    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in view.result.columns])
-    writer.writerows([csv_cell(v) for v in row] for row in view.result.rows)
+    columns = [formula_safe(column).to_pylist() for column in zip(view.result.columns, *view.result.rows)]
+    writer.writerows(zip(*columns))
     return out.getvalue()

@@ -42,6 +42,13 @@ def upload_get(*, user, pk: int) -> Upload:
     return upload_list(user=user).prefetch_related("events__actor").get(pk=pk)
 
 
+def upload_remap_allowed(*, user, upload: Upload) -> bool:
+    """Uploaders may map the columns of their own file only while it waits for a mapping (rejected
+    for a missing column, `Upload.needs_mapping`); anything else reprocesses output, which is a
+    Pipeline admin's action (README: Admin actions)."""
+    return user_has_role(user, PIPELINE_ADMINS) or upload.needs_mapping
+
+
 def uploaders() -> list[str]:
     """Usernames that have uploaded something, for the list's filter."""
     return list(

@@ -11,6 +11,7 @@ import uuid
 import duckdb
 import s3fs
 from django.conf import settings
+from filter_and_process_orders.spreadsheet import formula_safe
 
 from ordersite.aws import glue, s3
 
@@ -84,10 +85,10 @@ def _filesystem() -> _CountingS3FileSystem:
 
 
 def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
+    """The result file under enriched/, as Athena writes one; formula-like cells made inert."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows(zip(*(formula_safe(column).to_pylist() for column in zip(columns, *rows))))
     return text.getvalue().encode()
 
 

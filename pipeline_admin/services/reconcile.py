@@ -4,7 +4,7 @@ The twin can lose its data (a crash between two saves, `make clean`, a reset), a
 can delete objects by hand. Then the Files page would list files as processed whose raw object or
 outputs are gone, reprocess would fail with a bare S3 404 and the same file could not be uploaded
 again. `uploads_reconcile` marks such uploads `lost` with a plain reason (a lost file can be
-uploaded again: the duplicate check skips lost uploads) and tells the dashboard its cached
+uploaded again: a lost upload gives up its claim on the content) and tells the dashboard its cached
 numbers are stale. It runs when `make run` starts and on demand (`manage.py pipeline_status
 --reconcile`, the admins' button on the Files page).
 """
@@ -74,6 +74,7 @@ def uploads_reconcile(*, user=None) -> list[Upload]:
         with transaction.atomic():
             upload.status = Upload.Status.LOST
             upload.status_reason = reason
+            upload.content_claim = None  # the same bytes may be uploaded again
             upload.save()
             UploadEvent.objects.create(upload=upload, status=upload.status, note=reason, actor=user)
         lost.append(upload)

@@ -1,11 +1,12 @@
-"""The independent oracle for `tests/data/wild/`: each file's expected outcome, from its spec.
+"""The independent oracle for `tests/data/wild/` and `tests/data/shapes/`: each file's expected
+outcome, from its spec.
 
 Never imports the cleaner. Reads each file with the csv module, parses amounts with Decimal and
-dates with `strptime` as its spec (`spec.py`) says, checks the evidence the spec claims, and
+dates with `strptime` as its spec (`spec.py`, `shapes.py`) says, checks the evidence the spec claims, and
 applies the contract's rules (placeholders, spreadsheet ids, grain, stale rule).
 
     python -m tests.oracle.wild            # print the outcomes as JSON
-    python -m tests.oracle.wild --write    # regenerate tests/data/wild.expected.json
+    python -m tests.oracle.wild --write    # regenerate tests/data/wild.expected.json and shapes.expected.json
 
 Outcome per file (amounts are strings of exact decimals with two places):
 `status` processed|rejected; for rejected `reason_code` (+ `column`); for processed `lines`
@@ -26,11 +27,17 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from tests.oracle.shapes import SHAPE_SPECS
 from tests.oracle.spec import PLACEHOLDERS, REFERENCE_DATE, STALE_AFTER_DAYS, STALE_STATUSES, WILD_SPECS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WILD = DATA / "wild"
 EXPECTED = DATA / "wild.expected.json"
+# name -> (folder of files, their specs, the committed outcomes)
+SETS = {
+    "wild": (WILD, WILD_SPECS, EXPECTED),
+    "shapes": (DATA / "shapes", SHAPE_SPECS, DATA / "shapes.expected.json"),
+}
 CENTS = Decimal("0.01")
 SCIENTIFIC_ID = re.compile(r"^[0-9](\.[0-9]+)?E[+-]?[0-9]+$", re.IGNORECASE)
 # Vocabulary that would name the column a rejected file is said to lack (checked absent).
@@ -55,8 +62,14 @@ def _cell(text: str) -> str:
     return "" if text.lower() in PLACEHOLDERS else text
 
 
+def _number(text: str) -> str:
+    """The cell without currency signs and spaces (`$1,234.50` -> `1,234.50`)."""
+    return re.sub(r"[$€£\s\u00a0]", "", text)
+
+
 def _amount(text: str, separator: str) -> Decimal | str:
     """The cell's value read with the file's decimal separator, or the reason code it cannot be."""
+    text = _number(text)
     if READS[separator].match(text):
         thousands = OTHER[separator]
         return Decimal(text.replace(thousands, "").replace(separator, "."))
@@ -69,7 +82,7 @@ def _rows(raw: bytes, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec["delimiter"])
     rows, header = [], None
     for cells in reader:
-        line = reader.line_num - text_lines(cells)  # first physical line of the record
+        line = reader.line_num - _text_lines(cells)  # first physical line of the record
         if line < spec["header_line"]:
             continue
         if header is None:
@@ -80,7 +93,7 @@ def _rows(raw: bytes, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]
     return header, rows
 
 
-def text_lines(cells: list[str]) -> int:
+def _text_lines(cells: list[str]) -> int:
     """Line breaks inside the record's quoted cells (the reader's line_num counts its last line)."""
     return sum(c.count("\n") for c in cells)
 
@@ -96,7 +109,7 @@ def _check_rejection(header: list[str], spec: dict) -> None:
 
 def _check_separator(amounts: list[str], spec: dict) -> dict:
     votes = Counter()
-    for text in amounts:
+    for text in map(_number, amounts):
         point, comma = bool(READS["."].match(text)), bool(READS[","].match(text))
         votes["point"] += point and not comma
         votes["comma"] += comma and not point
@@ -105,6 +118,25 @@ def _check_separator(amounts: list[str], spec: dict) -> dict:
     if decided is not None and decided != spec["decimal"]:
         raise SpecMismatch(f"amount cells vote {dict(votes)}, the spec says {spec['decimal']!r}")
     return {"point": votes["point"], "comma": votes["comma"], "ambiguous": votes["ambiguous"], "assumed": not decided}
+
+
+def _problem(value: dict, spec: dict) -> tuple[str | None, Decimal | None, date | None]:
+    """(reason code or None, amount, order date) of one row's mapped cells."""
+    if not value["order_id"]:
+        return "missing_order_id", None, None
+    if SCIENTIFIC_ID.match(value["order_id"]):
+        return "mangled_id", None, None
+    if not value["amount"]:
+        return "missing_amount", None, None
+    amount = _amount(value["amount"], spec["decimal"])
+    if isinstance(amount, str):
+        return amount, None, None
+    if not value["order_date"]:
+        return "missing_order_date", None, None
+    try:
+        return None, amount, datetime.strptime(value["order_date"], spec["date_format"]).date()
+    except ValueError:
+        return "bad_order_date", None, None
 
 
 def outcome(name: str, raw: bytes, spec: dict) -> dict:
@@ -126,32 +158,24 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
         }
     index = {column: header.index(cell) for column, cell in spec["columns"].items()}
     separator = _check_separator([r[index["amount"]].strip() for _, r in rows], spec)
+    values = [(line, {column: _cell(cells[i]) for column, i in index.items()}) for line, cells in rows]
+    # Shopify-style: a row without amount and date whose order has a row with an amount is a further line
+    priced = {v["order_id"] for _, v in values if v["amount"]} if spec.get("continuation") else set()
     rejected, seen, duplicates, lines = Counter(), set(), 0, []
-    for line, cells in rows:
-        value = {column: _cell(cells[i]) for column, i in index.items()}
-        if not value["order_id"]:
-            rejected["missing_order_id"] += 1
-        elif SCIENTIFIC_ID.match(value["order_id"]):
-            rejected["mangled_id"] += 1
-        elif not value["amount"]:
-            rejected["missing_amount"] += 1
-        elif isinstance(amount := _amount(value["amount"], spec["decimal"]), str):
-            rejected[amount] += 1
-        elif not value["order_date"]:
-            rejected["missing_order_date"] += 1
-        else:
-            try:
-                day = datetime.strptime(value["order_date"], spec["date_format"]).date()
-            except ValueError:
-                rejected["bad_order_date"] += 1
-                continue
-            key = tuple(sorted(value.items()))
-            if key in seen:
-                duplicates += 1
-                continue
-            seen.add(key)
-            cents = amount.quantize(CENTS, ROUND_HALF_UP)
-            lines.append(value | {"line": line, "amount": cents, "exact": amount, "order_date": day})
+    for line, value in values:
+        problem, amount, day = _problem(value, spec)
+        if problem in {"missing_amount", "missing_order_date"} and value["order_id"] in priced and not value["amount"]:
+            problem, amount, day = None, Decimal(0), None
+        if problem:
+            rejected[problem] += 1
+            continue
+        key = tuple(sorted(value.items()))
+        if key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        cents = amount.quantize(CENTS, ROUND_HALF_UP)
+        lines.append(value | {"line": line, "amount": cents, "exact": amount, "order_date": day})
     orders = _grain(lines, spec)
     reference = date.fromisoformat(REFERENCE_DATE)
     for order in orders:
@@ -191,27 +215,37 @@ def _grain(lines: list[dict], spec: dict) -> list[dict]:
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} has {len(order_lines)} rows in an orders file")
             if spec["grain"] == "line_items" and len(products) < len(order_lines):
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} repeats a product: not only line items")
-        last = order_lines[-1]
+            kept = [
+                {k: v for k, v in line.items() if k not in {"status", "order_date", "line"}} for line in order_lines
+            ]
+            if spec["grain"] == "history" and any(line != kept[0] for line in kept):
+                raise SpecMismatch(f"order {order_lines[0]['order_id']} differs in more than status and date")
         if spec["grain"] == "history":
-            order_lines = [last]
+            order_lines = order_lines[-1:]
+
+        def last(column: str, lines: list[dict] = order_lines):
+            """The order's value: its last line's, where that line has one (continuation lines have none)."""
+            return next((line[column] for line in reversed(lines) if line.get(column)), None)
+
         orders.append(
             {
                 "amount": sum(line["amount"] for line in order_lines),
                 "exact": sum(line["exact"] for line in order_lines),
                 "line_count": len(order_lines),
-                "order_date": last["order_date"],
-                "status": last.get("status", "").lower(),
+                "order_date": last("order_date"),
+                "status": (last("status") or "").lower(),
             }
         )
     return orders
 
 
-def outcomes() -> dict[str, dict]:
-    """Every wild file's outcome; every file in the folder must have a spec and vice versa."""
-    files = sorted(p.name for p in WILD.iterdir())
-    if files != sorted(WILD_SPECS):
-        raise SpecMismatch(f"files without a spec or specs without a file: {set(files) ^ set(WILD_SPECS)}")
-    return {name: outcome(name, (WILD / name).read_bytes(), WILD_SPECS[name]) for name in files}
+def outcomes(name: str = "wild") -> dict[str, dict]:
+    """Every file's outcome in one set; every file in its folder must have a spec and vice versa."""
+    folder, specs, _ = SETS[name]
+    files = sorted(p.name for p in folder.iterdir() if p.name != "README.md")
+    if files != sorted(specs):
+        raise SpecMismatch(f"files without a spec or specs without a file: {set(files) ^ set(specs)}")
+    return {file: outcome(file, (folder / file).read_bytes(), specs[file]) for file in files}
 
 
 def render(result: dict) -> str:
@@ -219,8 +253,9 @@ def render(result: dict) -> str:
 
 
 if __name__ == "__main__":
-    text = render(outcomes())
-    if "--write" in sys.argv:
-        EXPECTED.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    for set_name, (_, _, expected) in SETS.items():
+        text = render(outcomes(set_name))
+        if "--write" in sys.argv:
+            expected.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)

