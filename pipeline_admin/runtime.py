@@ -100,11 +100,11 @@ def runtime_poll_once(
     return len(messages)
 
 
-def runtime_drain(*, max_batches: int = 1000) -> int:
-    """Handle messages until the queue is empty (tests, `upload --wait`)."""
+def runtime_drain(*, max_batches: int = 1000, isolate: bool = False) -> int:
+    """Handle messages until the queue is empty (tests, `upload --wait`, `lambda_runtime --drain`)."""
     total = 0
     for _ in range(max_batches):
-        handled = runtime_poll_once(wait_seconds=0)
+        handled = runtime_poll_once(wait_seconds=0, isolate=isolate)
         if not handled:
             break
         total += handled

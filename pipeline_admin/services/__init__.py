@@ -22,6 +22,7 @@ from .receiving import (
     upload_refuse,
     uploads_receive,
 )
+from .reconcile import uploads_reconcile
 from .uploads import MANIFEST_STATUS, SYNC_LOCK, dlq_keys, message_keys, uploads_sync
 
 __all__ = [

@@ -17,12 +17,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--drain", action="store_true", help="handle what is queued, then exit")
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="with --drain: call the handler in this process instead of a child held to LAMBDA_MEMORY_MB",
+        )
 
-    def handle(self, *args, drain: bool, **options):
+    def handle(self, *args, drain: bool, in_process: bool, **options):
         if settings.PIPELINE_MODE != "local":
             raise CommandError("in AWS the SQS event source mapping runs the Lambda; this runtime is for the twin")
         if drain:
-            self.stdout.write(f"handled {runtime_drain()} message(s)")
+            self.stdout.write(f"handled {runtime_drain(isolate=not in_process)} message(s)")
             return
         stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
