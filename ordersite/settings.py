@@ -220,10 +220,22 @@ CRAWLER_BACKEND = env_str(
 STALE_STATUSES = env_str("STALE_STATUSES", "pending,cancelled")
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 30)
 
-UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)  # one file, whichever way it arrives
+# Files the upload page and the no-JavaScript form take at once.
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 100)
+# One no-JavaScript form post, all files together: it passes through nginx and gunicorn, so it is
+# kept to what a web worker stores in well under its timeout. The page with JavaScript sends files
+# straight to S3 and the CLI has no web server in the way; both take UPLOAD_MAX_BYTES per file.
+UPLOAD_FORM_MAX_BYTES = env_int("UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
 UPLOAD_STALLED_MINUTES = env_int("UPLOAD_STALLED_MINUTES", 15)
+FILE_UPLOAD_HANDLERS = [
+    "pipeline_admin.upload_handlers.SizeLimitUploadHandler",  # first: it sees every byte before it is kept
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1  # the handler above refuses first, with a message
 
 REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
 # --- Dashboard ------------------------------------------------------------------------------
