@@ -5,14 +5,15 @@ amount but with a usable id and date is held back ("deferred"): in a line-item f
 continuation line of its order (Shopify-style); the grain step decides, see `grain`.
 """
 
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
 from .amounts import amounts
+from .buckets import split_by_bucket
 from .contract import BY_NAME, MAX_TEXT_LENGTH
 from .dates import dates
 from .reading import Chunk
@@ -62,6 +63,11 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
 
 
 def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
+    with profile.stage("clean"):
+        return _clean(chunk, mapping, formats, buckets)
+
+
+def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {column: cleaned_text(raw.column(i).combine_chunks()) for column, i in mapping.items()}
@@ -102,16 +108,16 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets
     deferred = pc.and_(good, empty["amount"])
     if pc.any(deferred).as_py():
         cleaned.deferred = (raw.filter(deferred), lines[_mask(deferred)])
-    columns = {
-        name: pc.if_else(pc.fill_null(pc.equal(cell[name], ""), True), _NULL_TEXT, cell[name]) for name in LINE_FIELDS
-    }
-    columns.update(
-        order_id=cell["order_id"],
-        amount=amount,
-        order_date=order_date,
-        status=statuses(pc.fill_null(cell["status"], "")),
-    )
-    columns["quantity"] = integers(pc.fill_null(cell["quantity"], ""))
+    # Columns the file does not have stay null without a pass over them.
+    columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
+    for name in used:
+        if name in columns and name not in ("amount", "order_date", "status", "quantity"):
+            columns[name] = pc.if_else(pc.equal(used[name], ""), _NULL_TEXT, used[name])
+    columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+    if "status" in used:
+        columns["status"] = statuses(used["status"])
+    if "quantity" in used:
+        columns["quantity"] = integers(used["quantity"])
     typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
     cleaned.lines = split_by_bucket(typed.filter(good), buckets)
     return cleaned
@@ -133,25 +139,3 @@ def _reject(cleaned: Cleaned, raw, lines, rejected, checks: dict, cell: dict) ->
     counts = pc.value_counts(codes).to_pylist()
     cleaned.reason_counts = {r["values"]: r["counts"] for r in counts}
     cleaned.rejected = (raw.filter(rejected), lines[_mask(rejected)], codes, texts)
-
-
-def bucket_numbers(order_id: pa.Array, buckets: int) -> np.ndarray:
-    """Which of `buckets` each id goes to: one id always to the same one. From the id's last four
-    characters (ids differ most at their end), hashed once per distinct tail."""
-    tails = pc.dictionary_encode(pc.utf8_slice_codeunits(order_id, -4, 2**31 - 1))
-    numbers = np.array([zlib.crc32(t.encode()) % buckets for t in tails.dictionary.to_pylist()], dtype=np.int64)
-    return numbers[tails.indices.to_numpy(zero_copy_only=False)] if len(numbers) else np.zeros(len(order_id), np.int64)
-
-
-def split_by_bucket(typed: pa.Table, buckets: int) -> list[tuple[int, pa.RecordBatch]]:
-    if not typed.num_rows:
-        return []
-    typed = typed.combine_chunks()
-    if buckets == 1:
-        return [(0, batch) for batch in typed.to_batches()]
-    number = bucket_numbers(typed.column("order_id").chunk(0), buckets)
-    order = np.argsort(number, kind="stable")
-    taken = typed.take(pa.array(order)).combine_chunks()
-    counts = np.bincount(number, minlength=buckets)
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    return [(b, taken.slice(int(starts[b]), int(counts[b])).to_batches()[0]) for b in range(buckets) if counts[b]]

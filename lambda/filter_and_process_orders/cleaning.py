@@ -8,11 +8,9 @@ written with `stale` set by the stale rule; rows_out counts those that are not s
 """
 
 import os
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,69 +19,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import grain as grains
+from . import profile
 from .chunk import clean_chunk
-from .decide import Decisions, with_formats
+from .decide import with_formats
 from .header import find_header
 from .mapping import missing_required, unmapped
 from .output import Output
 from .reading import read_chunks, skip_lines
 from .reasons import ROW_REASONS
+from .result import CleanResult, Rules, missing_columns_reason
 from .spool import Spool
 from .text import UnreadableFile, open_text
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
-
-
-@dataclass(frozen=True)
-class Rules:
-    reference_date: date
-    stale_statuses: frozenset[str]
-    stale_after_days: int
-    day_first_default: bool = False
-    decimal_comma_default: bool = False
-
-
-@dataclass
-class CleanResult:
-    encoding: str
-    delimiter: str
-    header: list[str]
-    header_line: int
-    mapping: dict[str, str]  # contract column -> header name
-    skipped_lines: list[dict] = field(default_factory=list)
-    unmapped: list[str] = field(default_factory=list)
-    decisions: Decisions = field(default_factory=Decisions)
-    grain: str = "order"
-    grain_overridden: bool = False
-    evidence: grains.Evidence = field(default_factory=grains.Evidence)
-    rows_in: int = 0
-    rows_rejected: int = 0
-    rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
-    duplicates: int = 0
-    superseded: int = 0
-    merged: int = 0
-    orders: int = 0
-    orders_stale: int = 0
-    amount_total: Decimal = Decimal(0)  # every order written, stale or not: a check total
-    amount_counted: Decimal = Decimal(0)  # the orders that count
-    months: dict[str, Path] = field(default_factory=dict)
-    rejected_path: Path | None = None
-    rejected_sample: list[dict] = field(default_factory=list)
-    stale_path: Path | None = None
-    stale_sample: list[dict] = field(default_factory=list)
-
-    @property
-    def rows_out(self) -> int:
-        """Orders written that count in reports (not stale)."""
-        return self.orders - self.orders_stale
-
-
-def missing_columns_reason(header: list[str], missing: list[str]) -> str:
-    names = ", ".join(m.replace("order_", "order ") for m in missing)
-    return (
-        f"no {names} column; headers were: {', '.join(header)[:300]}. "
-        "Rename the column or choose it in the upload form's column mapping"
-    )
 
 
 def clean_stream(
@@ -147,7 +95,8 @@ def clean_stream(
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:
     result.rows_in += cleaned.rows_in
     result.rejected_reasons.update(cleaned.reason_counts)
-    spool.add(cleaned)
+    with profile.stage("spool"):
+        spool.add(cleaned)
 
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
@@ -163,33 +112,42 @@ def _finish(
     spool: Spool, output: Output, rules: Rules, grain: str | None, line_column: bool, pool: Executor, result
 ) -> None:
     held = spool.close_buckets()
-    for found in pool.map(lambda b: grains.evidence(spool.bucket(b)), held):
-        result.evidence.add(found)
+    with profile.stage("dedup.evidence"):
+        for found in pool.map(lambda b: grains.evidence(spool.bucket(b)), held):
+            result.evidence.add(found)
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
 
     def bucket_orders(b: int) -> grains.Orders:
-        made = grains.orders(spool.bucket(b, last_read=True), result.grain)
+        with profile.stage("grain"):
+            made = grains.orders(spool.bucket(b, last_read=True), result.grain, result.evidence.amount_is_order_total)
         made.table = made.table.append_column("stale", stale_mask(made.table, rules))
         return made
 
     rejected, in_flight = [], deque()
-    for i, b in enumerate(held):
+
+    def take(made: grains.Orders) -> None:
+        with profile.stage("write"):
+            output.add(made.table)
+        rejected.append(made.rejected_lines)
+        result.duplicates += made.duplicates
+        result.superseded += made.superseded
+        result.merged += made.merged
+
+    # Two buckets at a time: one being worked on while the other's orders are written.
+    for b in held:
         in_flight.append(pool.submit(bucket_orders, b))
-        if len(in_flight) > 1 or i == len(held) - 1:
-            while in_flight and (len(in_flight) > 1 or i == len(held) - 1):
-                made = in_flight.popleft().result()
-                output.add(made.table)
-                rejected.append(made.rejected_lines)
-                result.duplicates += made.duplicates
-                result.superseded += made.superseded
-                result.merged += made.merged
+        if len(in_flight) > 1:
+            take(in_flight.popleft().result())
+    while in_flight:
+        take(in_flight.popleft().result())
     lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
     if len(lines):
         spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
         result.rejected_reasons["missing_amount"] += len(lines)
     spool.close()
-    result.months = output.finish()
+    with profile.stage("write"):
+        result.months = output.finish()
     result.orders, result.orders_stale = output.orders, output.stale
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path, result.rejected_sample = (

@@ -10,10 +10,11 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import storage
-from .cleaning import CleanResult, Rules, clean_stream
+from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
 from .manifest import Manifest
+from .publish import manifest_key, publish, record_failure
 from .reasons import FILE_REASONS
 from .spool import buckets_for
 from .text import UnreadableFile
@@ -91,28 +92,11 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
         manifest.source_id = manifest.source_id or storage.source_id(obj.key, obj.etag, obj.version_id)
         manifest.reject_file("deleted", FILE_REASONS["deleted"])
         manifest.processed_at = datetime.now(UTC).isoformat()
-        storage.write_manifest(obj.bucket, _manifest_key(config, manifest.source_id), manifest.to_dict())
+        storage.write_manifest(obj.bucket, manifest_key(config, manifest.source_id), manifest.to_dict())
         return manifest.to_dict()
     except (ClientError, BotoCoreError, OSError) as exc:
-        _record_failure(obj, config, manifest, exc)
+        record_failure(obj, config, manifest, exc)
         raise
-
-
-def _manifest_key(config: Config, source: str) -> str:
-    return f"{config.manifest_prefix}{source}.json"
-
-
-def _record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Exception) -> None:
-    """Best effort: the file's manifest says what went wrong, so that when its event ends in the
-    dead-letter queue the upload page can say why. A later successful attempt overwrites it."""
-    if not manifest.source_id:
-        return  # no ETag in the event and the object unreadable: its manifest key is unknown
-    manifest.status, manifest.last_error = "processing", f"{type(exc).__name__}: {exc}"[:500]
-    manifest.failed_at = datetime.now(UTC).isoformat()
-    try:
-        storage.write_manifest(obj.bucket, _manifest_key(config, manifest.source_id), manifest.to_dict())
-    except (ClientError, BotoCoreError, OSError):
-        logger.warning("could not record the failure of %s in its manifest", obj.key)
 
 
 def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
@@ -128,7 +112,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
     manifest.started_at, manifest.ingested_at = processing_started.isoformat(), ingested_at.isoformat()
     # Written first so the control plane can tell "being processed" from "still queued";
     # the final manifest overwrites it under the same key.
-    storage.write_manifest(obj.bucket, _manifest_key(config, source), manifest.to_dict())
+    storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())
     rules = Rules(
         _reference_date(metadata, obj),
         config.stale_statuses,
@@ -153,10 +137,10 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
             manifest.reject_file(exc.code, str(exc))
         else:
             manifest.describe(result)
-            _publish(result, obj, source, config, manifest)
+            publish(result, obj, source, config, manifest)
     manifest.processed_at = datetime.now(UTC).isoformat()
     manifest.duration_ms = int((time.monotonic() - started) * 1000)
-    storage.write_manifest(obj.bucket, _manifest_key(config, source), manifest.to_dict())
+    storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())
     logger.info("%s: %s rows in, %s out, %s", obj.key, manifest.rows_in, manifest.rows_out, manifest.status)
     return manifest.to_dict()
 
@@ -168,18 +152,3 @@ def _explicit_mapping(metadata: dict) -> dict | None:
         logger.warning("ignoring a mapping in object metadata that is not JSON")
         return None
     return mapping if isinstance(mapping, dict) else None
-
-
-def _publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, manifest: Manifest) -> None:
-    """Upload the local files, remove months a previous run wrote but this one did not."""
-    for month, path in result.months.items():
-        key = f"{config.processed_prefix}order_month={month}/{source}.parquet"
-        storage.upload_file(obj.bucket, key, path, "application/vnd.apache.parquet")
-        manifest.outputs.append(key)
-    storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(manifest.outputs))
-    if result.rejected_path:
-        manifest.rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv"
-        storage.upload_file(obj.bucket, manifest.rejected_key, result.rejected_path, "text/csv")
-    if result.stale_path:
-        manifest.stale_key = f"{config.quarantine_prefix}{source}/stale_orders.csv"
-        storage.upload_file(obj.bucket, manifest.stale_key, result.stale_path, "text/csv")

@@ -8,10 +8,7 @@ processed_with_warnings, rejected.
 from dataclasses import asdict, dataclass, field
 
 from .cleaning import CleanResult
-from .reasons import FILE_REASONS, ROW_REASONS, WARNINGS
-
-MANY_REJECTED = 0.20
-MANY_DUPLICATES = 0.10
+from .reasons import FILE_REASONS, ROW_REASONS, warnings_for
 
 
 @dataclass
@@ -108,7 +105,7 @@ class Manifest:
         self.encoding, self.delimiter = result.encoding, result.delimiter
         self.months = sorted(result.months)
         self.rejected_sample, self.stale_sample = result.rejected_sample, result.stale_sample
-        self.warnings = _warnings(result)
+        self.warnings = warnings_for(result)
         if result.orders == 0:
             first = result.rejected_sample[0]
             self.reject_file(
@@ -118,25 +115,3 @@ class Manifest:
             self.status = "processed_with_warnings"
         else:
             self.status = "processed_with_rejects" if result.rows_rejected else "processed"
-
-
-def _warnings(result: CleanResult) -> list[dict]:
-    d = result.decisions
-    found = []
-
-    def add(code: str, detail: str = "") -> None:
-        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else "")})
-
-    if d.date_order_assumed:
-        add("date_order_assumed", f"read as {d.date_order}")
-    if d.decimal_separator_assumed:
-        add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
-    if result.grain == "line_items":
-        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders")
-    if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
-        add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
-    if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:
-        add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
-    if result.unmapped:
-        add("unmapped_columns", ", ".join(result.unmapped)[:300])
-    return found

@@ -65,10 +65,10 @@ class Output:
         self.amount_counted += total - stale_total
         if stale.num_rows:
             self._add_stale(stale)
-        month = pc.strftime(orders.column("order_date"), "%Y-%m")
-        for name in pc.unique(month).to_pylist():
-            part = orders.filter(pc.equal(month, name))
-            self._buffer(name, part)
+        day = orders.column("order_date")
+        month = pc.add(pc.multiply(pc.year(day), 100), pc.month(day))  # 202505
+        for number in pc.unique(month).to_pylist():
+            self._buffer(f"{number // 100:04d}-{number % 100:02d}", orders.filter(pc.equal(month, number)))
         if self._buffered >= BUFFERED_ROWS:
             for m in self.months.values():
                 self._write(m)

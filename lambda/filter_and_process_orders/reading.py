@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from . import profile
 from .text import UnreadableFile, as_utf8
 
 MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
@@ -111,7 +112,8 @@ def read_chunks(
 
 
 def _parse_block(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
-    return parse_chunk(as_utf8(data), final, width, delimiter, line)
+    with profile.stage("parse"):
+        return parse_chunk(as_utf8(data), final, width, delimiter, line)
 
 
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:

@@ -35,3 +35,34 @@ WARNINGS = {
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
 }
+
+MANY_REJECTED = 0.20
+MANY_DUPLICATES = 0.10
+
+
+def warnings_for(result) -> list[dict]:
+    """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]."""
+    d = result.decisions
+    found = []
+
+    def add(code: str, detail: str = "") -> None:
+        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else "")})
+
+    if d.date_order_assumed:
+        add("date_order_assumed", f"read as {d.date_order}")
+    if d.decimal_separator_assumed:
+        add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
+    if result.grain == "line_items":
+        total = (
+            "; the amount is the order's total on each line, counted once"
+            if result.evidence.amount_is_order_total
+            else ""
+        )
+        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
+    if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
+        add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
+    if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:
+        add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
+    if result.unmapped:
+        add("unmapped_columns", ", ".join(result.unmapped)[:300])
+    return found

@@ -6,16 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .sniff import UnreadableFile, detect_encoding
+
+__all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "Opened", "UnreadableFile", "as_utf8", "open_text"]
+
 SAMPLE_BYTES = 64 * 1024
 CHUNK_BYTES = 4 << 20  # one parse unit; peak memory is a small multiple of this, whatever the file size
-
-
-class UnreadableFile(Exception):
-    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for machines."""
-
-    def __init__(self, text: str, code: str = "unreadable"):
-        super().__init__(text)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -23,36 +19,6 @@ class Opened:
     encoding: str
     sample: str  # the first SAMPLE_BYTES decoded, line ends as in the blocks (a bare CR made LF)
     blocks: Iterator[bytes]  # the whole text as UTF-8, from the start (no BOM)
-
-
-def _binary_kind(sample: bytes) -> str | None:
-    if sample.startswith(b"PK\x03\x04"):
-        return "an Excel workbook or zip archive saved with a .csv name; open it in Excel and use Save As → CSV UTF-8"
-    if sample.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an old Excel (.xls) workbook saved with a .csv name; open it in Excel and use Save As → CSV UTF-8"
-    if sample.startswith(b"%PDF"):
-        return "a PDF document, not a CSV export"
-    if b"\x00" in sample[:4096]:
-        return "a binary file, not a CSV export"
-    return None
-
-
-def detect_encoding(sample: bytes) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    kind = _binary_kind(sample)
-    if kind:
-        raise UnreadableFile(f"the file is {kind}", "not_csv")
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the sample's end is still UTF-8.
-        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
-            return "utf-8"
-        return "cp1252"
 
 
 def open_text(stream: BinaryIO) -> Opened:

@@ -23,7 +23,11 @@ OUTCOMES = {
     for name, outcome in json.loads(expected.read_text(encoding="utf-8")).items()
 }
 # Files whose columns staff choose in the mapping step (sent as the upload's `mapping` metadata).
-MAPPED_AT_UPLOAD = {"shopify__orders_export.csv"}
+MAPPED_AT_UPLOAD = {
+    "shopify__orders_export.csv",
+    "woocommerce__repeated_order_total.csv",
+    "semicolon__quoted_multiline_footer.csv",
+}
 MAPPING_COLUMNS = ("order_id", "customer", "amount", "status", "order_date")
 
 
