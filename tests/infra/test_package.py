@@ -67,7 +67,7 @@ def test_the_app_artifact_holds_the_site_and_the_cleaning_code_but_not_the_tests
     names = set(tarfile.open(built(dist)["app_artifact"]).getnames())
     for needed in (
         "manage.py",
-        "requirements.txt",
+        "requirements-prod.txt",
         "ordersite/settings.py",
         "ordersite/wsgi.py",
         "ordersite/celery.py",
@@ -75,7 +75,9 @@ def test_the_app_artifact_holds_the_site_and_the_cleaning_code_but_not_the_tests
         "lambda/filter_and_process_orders/cleaning.py",
     ):
         assert needed in names, needed
-    assert not any(n.startswith(("tests/", ".venv", "dist/", "var/", "infra/", ".git")) for n in names)
+    assert not any(
+        n.startswith(("tests/", ".venv", "dist/", "var/", "infra/", ".git", "requirements.txt")) for n in names
+    )
     assert not any("__pycache__" in n for n in names)
 
 
