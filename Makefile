@@ -67,8 +67,9 @@ fmt: $(STAMP)
 
 bench: bench-lambda bench-dashboard
 
+# make bench-lambda ARGS='--rows 1000000 --generator eu --profile' (python bench/lambda_bench.py -h for all)
 bench-lambda: $(STAMP)
-	$(PY) bench/lambda_bench.py
+	$(PY) bench/lambda_bench.py $(ARGS)
 
 bench-dashboard: $(STAMP)
 	$(PY) bench/dashboard_bench.py

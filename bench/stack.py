@@ -98,6 +98,41 @@ class Stack:
         self.manage("pipeline_status")
         self.manage("crawl", "--wait")
 
+    def s3(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.env["AWS_ENDPOINT_URL"],
+            region_name=self.env["AWS_REGION"],
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def put_raw(self, key: str, path: Path, metadata: dict[str, str]) -> str:
+        """Uploads a file to the twin's bucket (multipart above 8 MB) and returns its ETag."""
+        bucket = self.env["PIPELINE_BUCKET"]
+        self.s3().upload_file(str(path), bucket, key, ExtraArgs={"Metadata": metadata})
+        return self.s3().head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
+
+    def delete_raw(self, key: str) -> None:
+        self.s3().delete_object(Bucket=self.env["PIPELINE_BUCKET"], Key=key)
+
+    def manifest(self, raw_key: str) -> dict:
+        """The Lambda's manifest for a raw key (the newest, when it was processed more than once)."""
+        import json
+
+        s3, bucket = self.s3(), self.env["PIPELINE_BUCKET"]
+        found = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="manifests/"):
+            for item in page.get("Contents", []):
+                manifest = json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+                if manifest.get("source_key") == raw_key:
+                    found.append((item["LastModified"], manifest))
+        if not found:
+            raise SystemExit(f"no manifest for {raw_key}")
+        return max(found, key=lambda pair: pair[0])[1]
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:

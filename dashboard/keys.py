@@ -2,16 +2,11 @@
 and the selectors (which read them). A key names the report, its normalised typed parameters
 (relative dates already resolved to absolute ones) and the data version, so new data is a miss."""
 
-import hashlib
-import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.core.cache import cache
-
-from .models import ReportResult
-
-DATA_VERSION_KEY = "dashboard:data-version"
+from .models import DataChange
+from .query import ReportQuery
 
 
 def jsonable(value):
@@ -19,6 +14,8 @@ def jsonable(value):
         return str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -26,18 +23,16 @@ def params_jsonable(values: dict) -> dict:
     return {k: jsonable(v) for k, v in values.items()}
 
 
-def cache_key(slug: str, values: dict, version: int) -> str:
-    canonical = json.dumps(params_jsonable(values), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:20]
-    return f"report:{slug}:v{version}:{digest}"
+def cache_key(query: ReportQuery, version: int) -> str:
+    """The key of one query's result over one data version."""
+    return f"report:{query.report}:v{version}:{query.fingerprint}"
 
 
 def data_version_get() -> int:
-    try:
-        version = cache.get(DATA_VERSION_KEY)
-    except Exception:  # Redis down: the database remembers the newest version computed
-        version = None
-    if version is None:
-        latest = ReportResult.objects.order_by("-data_version").values_list("data_version", flat=True).first()
-        version = latest or 0
-    return int(version)
+    """The current data version: the id of the latest DataChange (0 before any data)."""
+    return DataChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def data_changed_at() -> datetime | None:
+    """When the processed data last changed (None before any data)."""
+    return DataChange.objects.order_by("-id").values_list("changed_at", flat=True).first()

@@ -42,3 +42,20 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} run at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DataChange(models.Model):
+    """One change to the processed data; its id is the data version that results are keyed by.
+
+    Kept in the database (not only in Redis) so a version is never lost or reused: a cached
+    result of an older version can never be taken for a current one."""
+
+    changed_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)  # ordersite.signals.REASONS
+    source_keys = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"data version {self.pk}: {self.reason} at {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,24 +1,23 @@
-"""Writes of the dashboard: computing reports, storing and caching their results, the jobs that
-compute them (one per cache key), the Refresh button, the per-user scan budget, and the data
-version that makes cached results stale when new data is crawled."""
+"""Writes of the dashboard: computing reports, storing and caching their results, the per-user
+scan budget, and the data version that makes cached results stale when processed data changes.
+The jobs that compute reports (one per cache key) are started in `jobs`."""
 
 import logging
 from datetime import datetime, time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from ordersite.aws import AwsError
-from pipeline_admin.models import CrawlerRun
 
 from .engines import engine_run
-from .keys import DATA_VERSION_KEY, cache_key, data_version_get, jsonable, params_jsonable
-from .models import ReportResult, ReportRun
-from .reports import DASHBOARD, report_get
+from .keys import cache_key, data_changed_at, data_version_get, jsonable
+from .models import DataChange, ReportResult, ReportRun
+from .query import ReportQuery
+from .reports import report_get
 
 __all__ = ["cache_key", "data_version_get", "jsonable"]  # re-exported: callers know them from here
 
@@ -37,29 +36,12 @@ def athena_cost_usd(bytes_scanned: int) -> float:
     return round(max(bytes_scanned, ATHENA_MIN_BYTES) * ATHENA_USD_PER_BYTE, 6) if bytes_scanned else 0.0
 
 
-def data_version_bump() -> int:
-    """New data was crawled: every cached report is now stale, and the default views are warmed."""
-    version = data_version_get() + 1
-    try:
-        cache.set(DATA_VERSION_KEY, version, timeout=None)
-    except Exception:
-        logger.warning("Redis unavailable: data version %s not recorded", version)
-        return version
-    if settings.DASHBOARD_WARM_ON_NEW_DATA:
-        from .tasks import dashboard_warm
-
-        transaction.on_commit(dashboard_warm.delay)
-    return version
-
-
-def _data_as_of() -> datetime | None:
-    """When the data the engine reads was last catalogued: the last successful crawl."""
-    return (
-        CrawlerRun.objects.filter(state=CrawlerRun.State.SUCCEEDED, finished_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
-        .first()
+def data_version_bump(*, reason: str, source_keys: list[str] = (), changed_at: datetime | None = None) -> int:
+    """Processed data changed: record a new data version, so every cached report is now stale."""
+    change = DataChange.objects.create(
+        reason=reason, source_keys=list(source_keys), changed_at=changed_at or timezone.now()
     )
+    return change.pk
 
 
 def _fresh_in_cache(key: str) -> bool:
@@ -69,22 +51,22 @@ def _fresh_in_cache(key: str) -> bool:
         return False
 
 
-def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, force: bool = False) -> ReportResult:
-    """Run one report on the engine, log the run, store the result, and cache it under its key.
+def report_compute(*, query: ReportQuery, user_id: int | None = None, force: bool = False) -> ReportResult:
+    """Run one report query on the engine, log the run, store the result, and cache it under its key.
 
     Without `force`, a key that is already cached is not run again (a duplicate job is harmless)."""
-    report = report_get(slug)
-    values = report.clean_params(raw_params)
+    report = report_get(query.report)
+    slug = query.report
     version = data_version_get()
-    key = cache_key(slug, values, version)
+    key = cache_key(query, version)
     if not force and _fresh_in_cache(key):
         existing = ReportResult.objects.filter(cache_key=key).first()
         if existing is not None:
             return existing
-    data_as_of = _data_as_of()
+    data_as_of = data_changed_at()
     started = timezone.now()
     try:
-        result = engine_run(report.sql(), report.bind(values), reuse=not force)
+        result = engine_run(query, data_version=version, reuse=not force)
     except AwsError as exc:  # EngineError, or the catalog or S3 refusing the engine: shown on the card
         ReportRun.objects.create(
             slug=slug, cache_key=key, requested_by_id=user_id, error=str(exc)[:2000], started_at=started
@@ -94,7 +76,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
             good.meta = {**good.meta, "refresh_error": str(exc)}
             good.save(update_fields=["meta"])
             return good
-        return _result_save(key, slug, values, version, meta={"data_as_of": jsonable(data_as_of)}, error=str(exc))
+        return _result_save(key, query, version, meta={"data_as_of": jsonable(data_as_of)}, error=str(exc))
     ReportRun.objects.create(
         slug=slug,
         cache_key=key,
@@ -116,7 +98,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
         **result.extra,
     }
     rows = [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)]
-    record = _result_save(key, slug, values, version, columns=result.columns, rows=rows, meta=meta)
+    record = _result_save(key, query, version, columns=result.columns, rows=rows, meta=meta)
     try:
         cache.set(key, record.pk, timeout=None)
     except Exception:
@@ -125,13 +107,13 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
 
 
 def _result_save(
-    key: str, slug: str, values: dict, version: int, *, columns=(), rows=(), meta: dict, error: str = ""
+    key: str, query: ReportQuery, version: int, *, columns=(), rows=(), meta: dict, error: str = ""
 ) -> ReportResult:
     record, _ = ReportResult.objects.update_or_create(
         cache_key=key,
         defaults={
-            "slug": slug,
-            "params": params_jsonable(values),
+            "slug": query.report,
+            "params": query.as_params(),
             "data_version": version,
             "columns": list(columns),
             "rows": list(rows),
@@ -162,52 +144,7 @@ def scan_budget_check(*, user) -> None:
         )
 
 
-def report_refresh_request(*, slug: str, raw_params: dict, user=None, force: bool = False) -> bool:
-    """Enqueue one job per cache key (single flight); True when this call enqueued it.
-
-    Raises RefreshRefused when the user's daily scan budget is spent."""
-    from .tasks import report_compute as report_compute_task
-
-    values = report_get(slug).clean_params(raw_params)
-    scan_budget_check(user=user)
-    flight_key = "flight:" + cache_key(slug, values, data_version_get())
-    try:
-        if not cache.add(flight_key, 1, timeout=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60):
-            return False
-    except Exception:
-        logger.warning("Redis unavailable: cannot enqueue %s", slug)
-        return False
-    # The job gets the normalised values, so a job that starts after midnight still computes
-    # the days this request meant.
-    params = params_jsonable(values)
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    transaction.on_commit(lambda: report_compute_task.delay(slug, params, flight_key, user_id, force))
-    return True
-
-
-def dashboard_refresh(*, user, raw_params: dict) -> int:
-    """The Refresh button: recompute every card for these filters, at most once per interval per user."""
-    interval = settings.DASHBOARD_REFRESH_INTERVAL_SECONDS
-    scan_budget_check(user=user)
-    try:
-        allowed = cache.add(f"dashboard:refresh-rate:{user.pk}", 1, timeout=interval)
-    except Exception:
-        raise RefreshRefused("The cache is unreachable, so refreshes are paused; stored results are shown.") from None
-    if not allowed:
-        raise RefreshRefused(f"Refresh is limited to once every {interval} seconds per user; please wait a moment.")
-    enqueued = 0
-    for slug in DASHBOARD:
-        params = report_get(slug).clean_params(dashboard_params(slug, raw_params))
-        enqueued += report_refresh_request(slug=slug, raw_params=params, user=user, force=True)
-    return enqueued
-
-
 def dashboard_params(slug: str, raw: dict) -> dict:
     """The page's filters that this report takes (the page shares one filter form)."""
-    names = {p.name for p in report_get(slug).all_params}
+    names = report_get(slug).param_names
     return {k: v for k, v in raw.items() if k in names and v not in ("", None, [])}
-
-
-def dashboard_warm() -> list[str]:
-    """After a data version change, compute the default views so the first viewer finds them warm."""
-    return [slug for slug in DASHBOARD if report_refresh_request(slug=slug, raw_params={})]

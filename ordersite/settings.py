@@ -6,6 +6,7 @@ with a one-line message instead of a half-configured site.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "ordersite",
     "pipeline_admin",
     "dashboard",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its response
 ]
 
 ROOT_URLCONF = "ordersite.urls"
@@ -117,6 +120,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# --- Login throttling (django-axes, counts in the database; see ordersite/login.py) ----------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out name or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "ordersite.login.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "ordersite.login.login_username"
+AXES_CLIENT_IP_CALLABLE = "ordersite.login.client_address"
+LOGIN_PROXY_ADDRESSES = env_list("LOGIN_PROXY_ADDRESSES", "127.0.0.1,::1")
+AXES_LOCKOUT_CALLABLE = "ordersite.login.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; successful logins are not logged forever
 SESSION_ENGINE = "ordersite.sessions"  # Redis first, the database as the record
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -186,15 +205,37 @@ GLUE_TABLE = env_str("GLUE_TABLE", "orders")
 GLUE_CRAWLER = env_str("GLUE_CRAWLER", "ordersite-processed-orders")
 GLUE_CRAWLER_ROLE = env_str("GLUE_CRAWLER_ROLE", "arn:aws:iam::123456789012:role/ordersite-crawler")
 ATHENA_WORKGROUP = env_str("ATHENA_WORKGROUP", "ordersite")
+# Backends by dotted path (as SESSION_ENGINE): the report engine `run(sql, params, reuse=...)`
+# and the crawler class (`start()` / `status()`). The mode only picks the defaults.
+REPORT_ENGINE = env_str(
+    "REPORT_ENGINE",
+    "dashboard.engines.athena.athena_run" if PIPELINE_MODE == "aws" else "dashboard.engines.local.duckdb_run",
+)
+CRAWLER_BACKEND = env_str(
+    "CRAWLER_BACKEND",
+    "pipeline_admin.crawler.GlueCrawler" if PIPELINE_MODE == "aws" else "pipeline_admin.crawler.LocalCrawler",
+)
 
 # The Lambda's business rule, shared with Django where it needs the same rules.
 STALE_STATUSES = env_str("STALE_STATUSES", "pending,cancelled")
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 30)
 
-UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)  # one file, whichever way it arrives
+# Files the upload page and the no-JavaScript form take at once.
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 100)
+# One no-JavaScript form post, all files together: it passes through nginx and gunicorn, so it is
+# kept to what a web worker stores in well under its timeout. The page with JavaScript sends files
+# straight to S3 and the CLI has no web server in the way; both take UPLOAD_MAX_BYTES per file.
+UPLOAD_FORM_MAX_BYTES = env_int("UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
 UPLOAD_STALLED_MINUTES = env_int("UPLOAD_STALLED_MINUTES", 15)
+FILE_UPLOAD_HANDLERS = [
+    "pipeline_admin.upload_handlers.SizeLimitUploadHandler",  # first: it sees every byte before it is kept
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1  # the handler above refuses first, with a message
 
 REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
 # --- Dashboard ------------------------------------------------------------------------------

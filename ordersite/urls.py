@@ -3,8 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import include, path
 
-from dashboard.views import report_api
-
 from .roles import ANALYSTS, user_has_role
 from .views import LoginView
 
@@ -18,7 +16,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("dashboard/", include("dashboard.urls")),
-    path("api/reports/<slug:slug>/", report_api, name="report_api"),
+    path("api/", include("dashboard.api_urls")),
     path("pipeline/", include("pipeline_admin.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import s3, sqs
+from ordersite.aws import s3, sqs
+from ordersite.signals import processed_data_changed
+
 from .models import Upload, UploadEvent
 from .services import mapping_metadata, message_keys
 
@@ -43,6 +45,11 @@ def _requeued(upload: Upload, *, user, note: str) -> None:
     upload.save()
     UploadEvent.objects.create(upload=upload, status=Upload.Status.UPLOADED, actor=user, note=note)
     logger.info("%s: %s by %s", upload.key, note, user)
+
+
+def _data_changed(reason: str, keys: list[str]) -> None:
+    """What the engines read changed (outputs deleted, or files on their way to be processed again)."""
+    processed_data_changed.send(sender=Upload, reason=reason, source_keys=keys, changed_at=timezone.now())
 
 
 def _stored(upload: Upload) -> None:
@@ -76,6 +83,7 @@ def upload_reprocess(*, upload: Upload, user) -> None:
     sqs.message_send(queue=sqs.orders_queue(), body=event)
     with transaction.atomic():
         _requeued(upload, user=user, note="reprocess requested: previous output deleted, S3 event sent again")
+        _data_changed("reprocessed", [upload.key])
 
 
 def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> None:
@@ -89,6 +97,7 @@ def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> Non
         upload.column_mapping = column_mapping
         mapped = ", ".join(f"{column} ← {header}" for column, header in column_mapping.items() if header)
         _requeued(upload, user=user, note=f"column mapping set ({mapped}); processing again")
+        _data_changed("reprocessed", [upload.key])
 
 
 def upload_output_delete(*, upload: Upload, user) -> int:
@@ -104,6 +113,7 @@ def upload_output_delete(*, upload: Upload, user) -> int:
         UploadEvent.objects.create(
             upload=upload, status=upload.status, actor=user, note=f"deleted {deleted} output object(s); raw kept"
         )
+        _data_changed("output_deleted", [upload.key])
     logger.info("%s: output deleted by %s", upload.key, user)
     return deleted
 
@@ -123,5 +133,7 @@ def dlq_replay(*, user, max_messages: int = 1000) -> int:
     for upload in Upload.objects.filter(key__in=keys):
         with transaction.atomic():
             _requeued(upload, user=user, note="dead-letter queue replayed: S3 event sent to the Lambda again")
+    if moved:
+        _data_changed("dlq_replayed", sorted(keys))
     logger.info("DLQ replay by %s: %d message(s) moved", user, moved)
     return moved

@@ -5,7 +5,7 @@ through `glue.py`."""
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import glue
+from ordersite.aws import glue
 
 
 @dataclass

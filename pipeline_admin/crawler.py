@@ -16,8 +16,10 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
+from django.utils.module_loading import import_string
 
-from . import glue, s3
+from ordersite.aws import glue, s3
+
 from .catalog import catalog_change, catalog_snapshot
 
 logger = logging.getLogger(__name__)
@@ -111,7 +113,8 @@ class LocalCrawler:
 
 
 def crawler_for_mode() -> Crawler:
-    return LocalCrawler() if settings.PIPELINE_MODE == "local" else GlueCrawler()
+    """The crawler named by the CRAWLER_BACKEND setting (a dotted path to a Crawler class)."""
+    return import_string(settings.CRAWLER_BACKEND)()
 
 
 def athena_type(arrow_type: pa.DataType) -> str:
@@ -191,6 +194,11 @@ class CrawlOutcome:
     schema_after: list[dict] = field(default_factory=list)
     drift: list[dict] = field(default_factory=list)
     joined_running: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """The catalog the engines read is different now: a table, a schema or a partition."""
+        return bool(self.tables_created or self.tables_updated or self.partitions_added or self.drift)
 
 
 def crawl_run(

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 class Upload(models.Model):
     class Status(models.TextChoices):
+        # The browser is sending the bytes straight to S3 (incoming/); nothing is in raw/ yet.
+        RECEIVING = "receiving", "receiving"
         UPLOADED = "uploaded", "uploaded"
         PROCESSING = "processing", "processing"
         PROCESSED = "processed", "processed"
@@ -24,6 +26,12 @@ class Upload(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # The sha256 of the first copy of these bytes, unique: two requests storing the same bytes at
+    # once cannot both hold it, so one of them is told it is a duplicate. Empty (NULL) for refused
+    # files and for copies stored again on purpose.
+    content_claim = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The S3 multipart upload a browser is sending this file through (direct uploads only).
+    multipart_id = models.CharField(max_length=1024, blank=True)
     as_of = models.DateField(null=True, blank=True)
     column_mapping = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -45,7 +53,7 @@ class Upload(models.Model):
 
     @property
     def stored(self) -> bool:
-        return bool(self.key)
+        return bool(self.key) and self.status != self.Status.RECEIVING
 
     @property
     def in_flight(self) -> bool:

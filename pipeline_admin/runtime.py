@@ -10,7 +10,7 @@ import os
 
 from django.conf import settings
 
-from . import sqs
+from ordersite.aws import sqs
 
 logger = logging.getLogger(__name__)
 

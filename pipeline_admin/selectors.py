@@ -7,10 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
-from ordersite.aws import AwsError
+from ordersite.aws import AwsError, s3, sqs
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
-from . import s3, sqs
 from .catalog import TableSnapshot, catalog_snapshot
 from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
 from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect
@@ -41,6 +40,13 @@ def upload_list(
 
 def upload_get(*, user, pk: int) -> Upload:
     return upload_list(user=user).prefetch_related("events__actor").get(pk=pk)
+
+
+def upload_remap_allowed(*, user, upload: Upload) -> bool:
+    """Uploaders may map the columns of their own file only while it waits for a mapping (rejected
+    for a missing column, `Upload.needs_mapping`); anything else reprocesses output, which is a
+    Pipeline admin's action (README: Admin actions)."""
+    return user_has_role(user, PIPELINE_ADMINS) or upload.needs_mapping
 
 
 def uploaders() -> list[str]:

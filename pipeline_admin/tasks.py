@@ -1,29 +1,55 @@
+"""Celery tasks of the pipeline admin, and `crawl_start`, which hands a requested crawl to one.
+
+Services never enqueue tasks (that would be a services <-> tasks cycle): what starts a job
+lives here, above the services it calls."""
+
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-from . import services
+from .models import CrawlerRun
+from .services import crawls, uploads
+
+# A crawl gives up at CRAWLER_TIMEOUT_SECONDS by itself; the hard limit is only a backstop.
+CRAWL_LIMITS = {
+    "time_limit": settings.CRAWLER_TIMEOUT_SECONDS + 300,
+    "soft_time_limit": settings.CRAWLER_TIMEOUT_SECONDS + 240,
+}
 
 
 @shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
 def uploads_sync() -> int:
-    return services.uploads_sync()
+    return uploads.uploads_sync()
 
 
-# The crawl gives up at CRAWLER_TIMEOUT_SECONDS by itself; the hard limit is only a backstop.
-@shared_task(
-    time_limit=settings.CRAWLER_TIMEOUT_SECONDS + 300,
-    soft_time_limit=settings.CRAWLER_TIMEOUT_SECONDS + 240,
-    ignore_result=True,
-)
+@shared_task(**CRAWL_LIMITS, ignore_result=True)
 def crawler_run(run_id: int) -> None:
-    services.crawl_execute(run_id=run_id)
+    crawls.crawl_execute(run_id=run_id)
 
 
-@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+# The automatic and scheduled crawls run in the beat-triggered task itself: they are already on a worker.
+@shared_task(**CRAWL_LIMITS, ignore_result=True)
 def crawler_auto_check() -> None:
-    services.crawl_auto_check()
+    crawls.crawl_auto_check()
 
 
-@shared_task(time_limit=60, soft_time_limit=50, ignore_result=True)
+@shared_task(**CRAWL_LIMITS, ignore_result=True)
 def crawler_scheduled() -> None:
-    services.crawl_start(trigger="schedule")
+    crawls.crawl_scheduled()
+
+
+def crawl_start(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
+    """Record a crawl request and hand it to a worker once the request is committed.
+
+    Raises CrawlerError when no worker can be reached; the run is then failed, not left running."""
+    run, created = crawls.crawl_request(user=user, trigger=trigger)
+    if created:
+        transaction.on_commit(lambda: _crawl_enqueue(run))
+    return run, created
+
+
+def _crawl_enqueue(run: CrawlerRun) -> None:
+    try:
+        crawler_run.delay(run.pk)
+    except Exception as exc:  # the broker (Redis) is down
+        raise crawls.crawl_enqueue_failed(run=run, exc=exc) from exc

@@ -13,4 +13,4 @@ git -C "$tmp/ordersite" checkout --quiet --detach "$(git rev-parse HEAD)"  # thi
 ln -s "$here/.venv" "$tmp/ordersite/.venv"
 cd "$tmp/ordersite"
 echo "clone-check: running the data-dependent tests in $tmp/ordersite"
-env -u ORDERSITE_SHARED_DATA .venv/bin/python -m pytest -q -p no:cacheprovider tests/lambda_ tests/test_walking_skeleton.py "$@"
+env -u ORDERSITE_SHARED_DATA .venv/bin/python -m pytest -q -p no:cacheprovider tests/lambda_ tests/oracle tests/test_walking_skeleton.py "$@"

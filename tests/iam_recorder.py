@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = [
     ("twin", "pipeline_admin/twin.py", ""),
     ("twin", "pipeline_admin/crawler.py", "LocalCrawler._settle"),
-    ("twin", "pipeline_admin/glue.py", "crawls_list"),
-    ("twin", "pipeline_admin/glue.py", "crawler_stop"),
+    ("twin", "ordersite/aws/glue.py", "crawls_list"),
+    ("twin", "ordersite/aws/glue.py", "crawler_stop"),
     ("crawler", "pipeline_admin/crawler.py", "local_crawl"),
-    ("crawler", "pipeline_admin/glue.py", "table_put"),
-    ("crawler", "pipeline_admin/glue.py", "partitions_create"),
+    ("crawler", "ordersite/aws/glue.py", "table_put"),
+    ("crawler", "ordersite/aws/glue.py", "partitions_create"),
     ("lambda", "lambda/filter_and_process_orders/", ""),
     ("esm", "pipeline_admin/runtime.py", ""),
     ("site", "ordersite/", ""),
@@ -44,8 +44,7 @@ RULES = [
 ]
 # The modules that only wrap an AWS service: a test calling one of them directly is setting the
 # scene (planting a dead letter, reading a manifest), not the site at work.
-WRAPPERS = ("ordersite/aws.py", "ordersite/aws/", "pipeline_admin/s3.py", "pipeline_admin/sqs.py",
-            "pipeline_admin/glue.py")  # fmt: skip
+WRAPPERS = ("ordersite/aws/",)
 KEPT_PARAMS = ("Bucket", "Key", "Prefix", "VersionId", "QueueUrl", "QueueName", "Name", "CrawlerName",
                "DatabaseName", "WorkGroup", "CopySource")  # fmt: skip
 

@@ -1,11 +1,16 @@
-"""The query engine seam: `run(sql, params) -> QueryResult`, Athena in AWS, DuckDB on the twin."""
+"""The query engine seam: `run(sql, params, reuse=...) -> QueryResult`, Athena in AWS, DuckDB on
+the twin, chosen by the REPORT_ENGINE setting."""
 
 from dataclasses import dataclass, field
 
 import sqlglot
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from ordersite.aws import AwsError
+
+from ..query import ReportQuery
+from ..reports import report_statement
 
 
 class EngineError(AwsError):
@@ -35,12 +40,8 @@ def statement_check(sql: str) -> sqlglot.exp.Query:
     return statements[0]
 
 
-def engine_run(sql: str, params: list, *, reuse: bool = True) -> QueryResult:
-    """`reuse=False` asks Athena for a fresh run instead of a reused result (the Refresh button)."""
-    if settings.PIPELINE_MODE == "aws":
-        from .athena import athena_run
-
-        return athena_run(sql, params, reuse=reuse)
-    from .local import duckdb_run
-
-    return duckdb_run(sql, params)
+def engine_run(query: ReportQuery, *, data_version: int, reuse: bool = True) -> QueryResult:
+    """Run one report query on the engine named by the REPORT_ENGINE setting (a dotted path, as
+    Django names its session engine). `reuse=False` asks for a fresh run (the Refresh button)."""
+    sql, params = report_statement(query, data_version=data_version)
+    return import_string(settings.REPORT_ENGINE)(sql, params, reuse=reuse)

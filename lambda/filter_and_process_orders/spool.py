@@ -21,6 +21,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from .columns import string_bytes
+from .spreadsheet import formula_safe
 
 ORDERS_SCHEMA = pa.schema(
     [
@@ -263,16 +264,19 @@ class Spool:
         if self._rejected_writer is None:
             self.rejected_path = self.workdir / "rejected_rows.csv"
             self._rejected_file = open(self.rejected_path, "w", encoding="utf-8", newline="")
-            csv.writer(self._rejected_file, lineterminator="\n").writerow(["line", "reason", *self.header])
+            header = formula_safe(["line", "reason", *self.header]).to_pylist()
+            csv.writer(self._rejected_file, lineterminator="\n").writerow(header)
             self._rejected_file.flush()
         table = pa.table([pa.array(lines), reasons, *raw.columns], names=["line", "reason", *raw.column_names])
+        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
+        safe = pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=table.column_names)
         if self._rejected_writer is None:
             self._rejected_writer = pacsv.CSVWriter(
                 self._rejected_file.buffer,
-                table.schema,
+                safe.schema,
                 write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
             )
-        self._rejected_writer.write_table(table)
+        self._rejected_writer.write_table(safe)
         self.rejected_rows += raw.num_rows
         room = SAMPLE_SIZE - len(self.rejected_sample)
         if room > 0:

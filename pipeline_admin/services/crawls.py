@@ -2,20 +2,20 @@
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from ordersite.signals import processed_data_changed
+
 from ..crawler import CrawlerError, crawl
-from ..models import CrawlerRun, Upload
+from ..models import CrawlerRun, Upload, UploadEvent
 
 logger = logging.getLogger(__name__)
 
-NEW_DATA_AT_KEY = "crawler:new-data-at"  # when processed data last arrived (epoch seconds)
 NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
 
 
@@ -60,28 +60,15 @@ def crawl_request(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tup
     raise CrawlerError("could not record the crawl request: the database stayed busy, please try again")
 
 
-def crawl_start(*, user=None, trigger: str = CrawlerRun.Trigger.MANUAL) -> tuple[CrawlerRun, bool]:
-    """Record a crawl request and hand it to a worker once the request is committed.
-
-    Raises CrawlerError when no worker can be reached; the run is then failed, not left running."""
-    run, created = crawl_request(user=user, trigger=trigger)
-    if created:
-        transaction.on_commit(lambda: _crawl_enqueue(run))
-    return run, created
-
-
-def _crawl_enqueue(run: CrawlerRun) -> None:
-    from ..tasks import crawler_run
-
-    try:
-        crawler_run.delay(run.pk)
-    except Exception as exc:  # the broker (Redis) is down: a run no worker will ever pick up blocks the next
-        logger.exception("crawl %s could not be queued", run.pk)
-        error = f"the crawl could not be handed to a worker ({exc.__class__.__name__}: {exc}); is Redis running?"
-        CrawlerRun.objects.filter(pk=run.pk, state=CrawlerRun.State.RUNNING).update(
-            state=CrawlerRun.State.FAILED, finished_at=timezone.now(), error=error[:2000]
-        )
-        raise CrawlerError(f"Crawl {run.pk} failed: {error}") from exc
+def crawl_enqueue_failed(*, run: CrawlerRun, exc: Exception) -> CrawlerError:
+    """The broker (Redis) refused the crawl's job: fail the run (a run no worker will ever pick
+    up would block the next one) and return the error to raise."""
+    logger.error("crawl %s could not be queued: %s", run.pk, exc)
+    error = f"the crawl could not be handed to a worker ({exc.__class__.__name__}: {exc}); is Redis running?"
+    CrawlerRun.objects.filter(pk=run.pk, state=CrawlerRun.State.RUNNING).update(
+        state=CrawlerRun.State.FAILED, finished_at=timezone.now(), error=error[:2000]
+    )
+    return CrawlerError(f"Crawl {run.pk} failed: {error}")
 
 
 def _heartbeat(run_id: int) -> None:
@@ -114,45 +101,39 @@ def crawl_execute(*, run_id: int) -> CrawlerRun:
     run.finished_at = timezone.now()
     run.save()
     if run.state == CrawlerRun.State.SUCCEEDED:
-        from dashboard.services import data_version_bump
-
-        _new_data_seen(crawl_started=run.started_at.timestamp())
-
-        try:
-            data_version_bump()
-        except Exception:
-            logger.exception("crawl %s succeeded but the data version could not be bumped", run_id)
+        if outcome.changed:
+            processed_data_changed.send(sender=CrawlerRun, reason="crawled", source_keys=[], changed_at=run.finished_at)
     return run
 
 
-def crawl_after_new_data() -> None:
-    """Hook for the upload status sync: new processed data arrived. The automatic crawl waits
-    until data has stopped arriving for the debounce period, so a batch of uploads crawls once."""
-    if not settings.CRAWLER_AUTO:
-        return
-    try:
-        cache.set(NEW_DATA_AT_KEY, time.time(), timeout=None)
-    except Exception:  # Redis down: the schedule or an admin crawls instead; the upload must not fail
-        logger.warning("could not schedule the automatic crawl: cache unavailable")
+def new_data_pending_since() -> datetime | None:
+    """When processed data arrived that no successful crawl has catalogued yet, else None.
 
-
-def _new_data_seen(*, crawl_started: float) -> None:
-    """A crawl that started after the newest data arrived has catalogued it: no automatic crawl needed."""
-    try:
-        arrived = cache.get(NEW_DATA_AT_KEY)
-        if arrived is not None and arrived <= crawl_started:
-            cache.delete(NEW_DATA_AT_KEY)
-    except Exception:
-        logger.warning("could not clear the automatic crawl signal: cache unavailable")
+    Read from the database: the latest upload event that made a file processed, against the
+    start of the last successful crawl. Nothing lives only in Redis, so a file processed while
+    Redis (cache and broker) was down still gets its automatic crawl once beat runs again."""
+    arrived = UploadEvent.objects.filter(status__in=NEW_DATA_STATUSES).aggregate(at=Max("at"))["at"]
+    crawled = CrawlerRun.objects.filter(state=CrawlerRun.State.SUCCEEDED).aggregate(at=Max("started_at"))["at"]
+    if arrived is None or (crawled is not None and crawled >= arrived):
+        return None
+    return arrived
 
 
 def crawl_auto_check(*, now: float | None = None) -> CrawlerRun | None:
-    """Start the automatic crawl once new data has been quiet for the debounce period."""
-    now = time.time() if now is None else now
-    arrived = cache.get(NEW_DATA_AT_KEY)
-    if arrived is None or arrived + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
+    """Run the automatic crawl here once new data has been quiet for the debounce period, so a
+    batch of uploads crawls once. A crawl already running may have started before the data
+    arrived: the data stays pending until a crawl that started later succeeds."""
+    if not settings.CRAWLER_AUTO:
         return None
-    run, created = crawl_start(trigger=CrawlerRun.Trigger.AUTO)
-    # A crawl already running may have started before the data arrived: the signal stays until a
-    # crawl that started later succeeds (crawl_execute clears it).
-    return run if created else None
+    now = time.time() if now is None else now
+    arrived = new_data_pending_since()
+    if arrived is None or arrived.timestamp() + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
+        return None
+    run, created = crawl_request(trigger=CrawlerRun.Trigger.AUTO)
+    return crawl_execute(run_id=run.pk) if created else None
+
+
+def crawl_scheduled() -> CrawlerRun | None:
+    """The scheduled crawl, run here; None when a crawl was already running."""
+    run, created = crawl_request(trigger=CrawlerRun.Trigger.SCHEDULE)
+    return crawl_execute(run_id=run.pk) if created else None

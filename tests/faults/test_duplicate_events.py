@@ -9,8 +9,7 @@ from datetime import date
 
 from django.conf import settings
 
-from ordersite.aws import aws_client
-from pipeline_admin import sqs
+from ordersite.aws import aws_client, sqs
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create
 

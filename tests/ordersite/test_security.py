@@ -6,12 +6,10 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from ordersite.security import CONTENT_SECURITY_POLICY
-from ordersite.views import LOGIN_ATTEMPTS
 
 
 def _production(args: list[str]) -> subprocess.CompletedProcess:
@@ -103,37 +101,3 @@ def test_forms_refuse_posts_without_a_csrf_token(db, uploader, pipeline_admin):
     csrf_client.force_login(pipeline_admin)
     for name in ("pipeline_admin:upload", "pipeline_admin:crawler_start", "pipeline_admin:uploads_refresh", "logout"):
         assert csrf_client.post(reverse(name)).status_code == 403, name
-
-
-def _login(client, username: str, password: str, address: str = "127.0.0.1"):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
-
-
-def test_login_attempts_are_rate_limited(client, uploader):
-    cache.clear()
-    for _ in range(LOGIN_ATTEMPTS):
-        assert _login(client, "uploader", "wrong").status_code == 200
-    response = _login(client, "uploader", "pw-uploader")
-    assert response.status_code == 429
-    assert b"Too many failed attempts" in response.content
-    assert "_auth_user_id" not in client.session  # the right password does not get through either
-
-
-def test_the_login_limit_counts_per_username_and_address(client, uploader, analyst):
-    cache.clear()
-    for _ in range(LOGIN_ATTEMPTS):
-        _login(client, "uploader", "wrong", address="10.0.0.1")
-    assert _login(client, "UPLOADER ", "pw-uploader", address="10.0.0.1").status_code == 429  # same name, case
-    assert _login(Client(), "uploader", "pw-uploader", address="10.0.0.2").status_code == 302  # another address
-    assert _login(Client(), "analyst", "pw-analyst", address="10.0.0.1").status_code == 302  # another name
-
-
-def test_a_successful_login_resets_the_count_of_failures(client, uploader):
-    cache.clear()
-    for _ in range(LOGIN_ATTEMPTS - 1):
-        _login(client, "uploader", "wrong")
-    assert _login(client, "uploader", "pw-uploader").status_code == 302
-    client.logout()
-    for _ in range(LOGIN_ATTEMPTS - 1):
-        assert _login(client, "uploader", "wrong").status_code == 200
-    assert _login(client, "uploader", "pw-uploader").status_code == 302

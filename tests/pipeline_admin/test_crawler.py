@@ -2,6 +2,9 @@
 driven through moto's crawler state machine."""
 
 import io
+import os
+import subprocess
+import sys
 import threading
 
 import pyarrow as pa
@@ -9,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 
-from ordersite.aws import aws_client
-from pipeline_admin import glue, services
+from ordersite.aws import aws_client, glue
+from pipeline_admin import services
 from pipeline_admin.crawler import CrawlerError, GlueCrawler, LocalCrawler, crawl_run
 from pipeline_admin.models import CrawlerRun
 
@@ -225,6 +228,7 @@ def test_a_glue_crawl_that_does_not_finish_in_time_fails_with_the_timeout(twin, 
 
 def test_in_aws_mode_a_run_records_the_glue_crawl(twin, settings, crawl_transition, pipeline_admin):
     settings.PIPELINE_MODE = "aws"
+    settings.CRAWLER_BACKEND = "pipeline_admin.crawler.GlueCrawler"
     crawl_transition(progression="immediate")
     run = crawl_now(user=pipeline_admin)
     assert (run.state, run.mode, run.requested_by) == (CrawlerRun.State.SUCCEEDED, "aws", pipeline_admin)
@@ -232,16 +236,27 @@ def test_in_aws_mode_a_run_records_the_glue_crawl(twin, settings, crawl_transiti
 
 
 def test_in_aws_mode_a_missing_crawler_fails_the_run_with_a_clear_message(twin, settings):
-    settings.PIPELINE_MODE = "aws"
+    settings.CRAWLER_BACKEND = "pipeline_admin.crawler.GlueCrawler"
     settings.GLUE_CRAWLER = "no-such-crawler"
     run = crawl_now()
     assert run.state == CrawlerRun.State.FAILED
     assert "could not start crawler no-such-crawler" in run.error
 
 
-def test_the_local_crawler_is_the_one_used_on_the_twin(settings):
+def test_the_crawler_is_the_class_the_crawler_backend_setting_names(settings):
     from pipeline_admin.crawler import crawler_for_mode
 
+    assert settings.CRAWLER_BACKEND == "pipeline_admin.crawler.LocalCrawler"  # the twin's default
     assert isinstance(crawler_for_mode(), LocalCrawler)
-    settings.PIPELINE_MODE = "aws"
+    settings.CRAWLER_BACKEND = "pipeline_admin.crawler.GlueCrawler"
     assert isinstance(crawler_for_mode(), GlueCrawler)
+
+
+def test_aws_mode_defaults_to_athena_and_the_glue_crawler():
+    code = "from django.conf import settings as s; print(s.REPORT_ENGINE, s.CRAWLER_BACKEND)"
+    env = os.environ | {"PIPELINE_MODE": "aws", "PIPELINE_BUCKET": "b", "DEBUG": "1"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code], cwd=settings.BASE_DIR, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.split() == ["dashboard.engines.athena.athena_run", "pipeline_admin.crawler.GlueCrawler"]

@@ -153,14 +153,10 @@ class Command(BaseCommand):
                 stdout=self.stdout,
             )
         call_command("crawl", "--wait", stdout=self.stdout)
-        from dashboard.services import report_refresh_request
-        from dashboard.views import DASHBOARD
-
-        for slug in DASHBOARD:
-            report_refresh_request(slug=slug, raw_params={})
+        call_command("dashboard_warm", stdout=self.stdout)
 
     def _demo_in_twin(self) -> bool:
-        from pipeline_admin import s3
+        from ordersite.aws import s3
 
         return bool(s3.object_list(prefix=settings.PROCESSED_PREFIX, limit=1))
 

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as NoConnection
 from django.conf import settings
 
-from ordersite.aws import AwsError, aws_client
+from . import AwsError, aws_client
 
 # At most 4 parts of 8 MiB are held in memory at once (s3transfer's default buffers 10), so the
 # web server's memory stays flat whatever the file size.

@@ -4,7 +4,7 @@ and where both query engines look them up."""
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from ordersite.aws import AwsError, aws_client
+from . import AwsError, aws_client
 
 
 class GlueError(AwsError):

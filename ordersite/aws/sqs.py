@@ -3,7 +3,7 @@
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from ordersite.aws import AwsError, aws_client
+from . import AwsError, aws_client
 
 
 class SqsError(AwsError):
