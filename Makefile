@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load bench-upload package deploy clean checkov
+.PHONY: install run test lint fmt bench bench-lambda bench-dashboard bench-load bench-upload bench-freshness package deploy clean checkov
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -57,6 +57,10 @@ bench-load: $(STAMP)
 
 bench-upload: $(STAMP)
 	$(PY) bench/upload_memory.py
+
+# Upload request -> new numbers in the report API on the twin (course file, then a 1M-row file).
+bench-freshness: $(STAMP)
+	$(PY) bench/freshness_bench.py $(ARGS)
 
 package: $(STAMP)
 	$(PY) infra/package.py
