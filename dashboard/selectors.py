@@ -23,8 +23,22 @@ class ReportView:
     result: ReportResult | None
     fresh: bool
     cache_ok: bool = True
-    notice: str = ""  # why no new computation was started (budget, rate limit, cache down)
+    notice: str = ""  # why no new computation was started (budget, rate limit)
+    outage: bool = False  # no job could be started: the cache or the queue is down (it retries)
     self_refresh: bool = True  # a lone card polls for its newer result; a page's cards are swapped together
+
+    @property
+    def outage_notice(self) -> str:
+        """What the card says while nothing can be computed: the truth, not "Computing…"."""
+        if not self.outage:
+            return ""
+        shown = "showing the last stored result" if self.result else "showing nothing rather than guessing"
+        return f"Can't compute while the cache/queue is unavailable; {shown}. This card tries again by itself."
+
+    @property
+    def polls(self) -> bool:
+        """The page asks for this card again: a job computes it, or one could not be started yet."""
+        return self.outage or (self.self_refresh and not self.fresh and not self.notice)
 
     @property
     def params(self) -> dict:
