@@ -58,6 +58,7 @@ TABLE = [
         post=(L, 403, 403, 302),
     ),
     Row("pipeline_admin:dlq_replay", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
+    Row("pipeline_admin:uploads_reconcile", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:bucket", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler_start", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
