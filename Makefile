@@ -13,7 +13,7 @@ LAYER_VENV := .venv-layer
 LAYER_STAMP := $(LAYER_VENV)/.installed
 LAYER_PYTHON ?= $(shell for p in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12); do $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: install lock run test test-layer smoke lint fmt bench bench-lambda bench-dashboard bench-load bench-upload package deploy clean checkov
+.PHONY: install lock run test test-layer smoke lint fmt bench bench-lambda bench-dashboard bench-load bench-upload bench-freshness package deploy clean checkov
 
 $(STAMP): requirements.txt requirements-prod.in requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "ordersite needs Python 3.11 or newer on PATH"; exit 1; }
@@ -80,6 +80,10 @@ bench-load: $(STAMP)
 
 bench-upload: $(STAMP)
 	$(PY) bench/upload_memory.py
+
+# Upload request -> new numbers in the report API on the twin (course file, then a 1M-row file).
+bench-freshness: $(STAMP)
+	$(PY) bench/freshness_bench.py $(ARGS)
 
 package: $(STAMP)
 	$(PY) infra/package.py

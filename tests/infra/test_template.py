@@ -475,3 +475,34 @@ def test_the_outputs_name_everything_the_site_and_the_operator_need():
         "BucketName", "DashboardUrl", "QueueName", "DlqName", "GlueDatabaseName", "CrawlerName", "WorkGroupName",
         "WebServerInstanceId", "Region",
     } <= set(outputs)  # fmt: skip
+
+
+# Athena's name for each DuckDB type the engine gives a contract column (dashboard/engines/local.py).
+ATHENA_TYPES = {"VARCHAR": "string", "DECIMAL(12,2)": "decimal(12,2)", "DATE": "date", "BIGINT": "bigint",
+                "INTEGER": "int", "BOOLEAN": "boolean", "TIMESTAMPTZ": "timestamp"}  # fmt: skip
+
+
+def test_the_orders_table_has_the_contract_columns_and_projects_its_month_partitions():
+    from dashboard.engines.local import ORDER_COLUMNS
+
+    table = resources()["OrdersTable"]["Properties"]["TableInput"]
+    assert table["Name"] == settings.GLUE_TABLE
+    columns = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+    assert columns == [(name, ATHENA_TYPES[kind]) for name, kind in ORDER_COLUMNS.items() if name != "order_month"]
+    assert table["PartitionKeys"] == [{"Name": "order_month", "Type": "string"}]
+    assert sub_text(table["StorageDescriptor"]["Location"]) == "s3://${PipelineBucket}/" + settings.PROCESSED_PREFIX
+    projection = table["Parameters"]
+    assert projection["projection.enabled"] == "true"
+    assert (projection["projection.order_month.type"], projection["projection.order_month.format"]) == (
+        "date",
+        "yyyy-MM",
+    )
+    assert projection["projection.order_month.interval.unit"] == "MONTHS"
+    template_path = sub_text(projection["storage.location.template"])
+    assert template_path == "s3://${PipelineBucket}/" + settings.PROCESSED_PREFIX + "order_month=${!order_month}/"
+
+
+def test_the_crawler_keeps_the_table_root_at_processed_orders_and_only_merges_new_columns():
+    config = json.loads(resources()["ProcessedOrdersCrawler"]["Properties"]["Configuration"])
+    assert settings.PROCESSED_PREFIX.strip("/").count("/") + 1 == config["Grouping"]["TableLevelConfiguration"] == 2
+    assert config["CrawlerOutput"]["Tables"] == {"AddOrUpdateBehavior": "MergeNewColumns"}
