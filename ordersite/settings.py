@@ -178,8 +178,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+UPLOAD_SYNC_SECONDS = env_int("UPLOAD_SYNC_SECONDS", 2)
 CELERY_BEAT_SCHEDULE = {
-    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": 10.0},
+    # Every few seconds: a processed file's numbers reach the dashboard right after this sync.
+    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": float(UPLOAD_SYNC_SECONDS)},
 }
 
 # --- AWS and the pipeline ----------------------------------------------------------------
