@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ordersite.aws import s3, sqs
+from ordersite.aws import AwsError, s3, sqs
 from ordersite.signals import processed_data_changed
 
+from ..crawler import CrawlerError, crawler_for_mode
 from ..models import Upload, UploadEvent
 from .crawls import NEW_DATA_STATUSES
 
@@ -137,6 +138,10 @@ def _uploads_sync() -> int:
                 if upload.status in NEW_DATA_STATUSES and before[0] not in NEW_DATA_STATUSES:
                     new_data.append(key)
     if new_data:
+        try:  # new months are queryable now, not after the next crawl
+            crawler_for_mode().partitions_register()
+        except (AwsError, CrawlerError) as exc:
+            logger.warning("new partitions not registered (the next crawl adds them): %s", exc)
         processed_data_changed.send(sender=Upload, reason="processed", source_keys=new_data, changed_at=timezone.now())
     if changed:
         logger.info("synced %d uploads", changed)
