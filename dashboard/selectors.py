@@ -2,19 +2,16 @@
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
+from filter_and_process_orders.spreadsheet import formula_safe
 
-from .keys import cache_key, data_version_get, params_jsonable
-from .models import ReportResult
+from .keys import cache_key, data_version_get
+from .models import DataChange, ReportResult
+from .query import ReportQuery
 from .reports import report_get
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?(E[+-]?\d+)?", re.IGNORECASE)
 
 
 @dataclass
@@ -22,34 +19,50 @@ class ReportView:
     slug: str
     title: str
     chart: str
-    params: dict
+    query: ReportQuery | None
     result: ReportResult | None
     fresh: bool
     cache_ok: bool = True
-    notice: str = ""  # why no new computation was started (budget, rate limit, cache down)
+    notice: str = ""  # why no new computation was started (budget, rate limit)
+    outage: bool = False  # no job could be started: the cache or the queue is down (it retries)
+    self_refresh: bool = True  # a lone card polls for its newer result; a page's cards are swapped together
+
+    @property
+    def outage_notice(self) -> str:
+        """What the card says while nothing can be computed: the truth, not "Computing…"."""
+        if not self.outage:
+            return ""
+        shown = "showing the last stored result" if self.result else "showing nothing rather than guessing"
+        return f"Can't compute while the cache/queue is unavailable; {shown}. This card tries again by itself."
+
+    @property
+    def polls(self) -> bool:
+        """The page asks for this card again: a job computes it, or one could not be started yet."""
+        return self.outage or (self.self_refresh and not self.fresh and not self.notice)
+
+    @property
+    def params(self) -> dict:
+        """The query as URL parameters (what the card's own requests and its CSV link carry)."""
+        return self.query.as_params() if self.query else {}
 
     @property
     def age_seconds(self) -> float | None:
         return (timezone.now() - self.result.computed_at).total_seconds() if self.result else None
 
 
-def report_view(*, slug: str, raw_params: dict) -> ReportView:
-    """The freshest result for these parameters: the cached one, else the last stored one.
+def report_view(*, query: ReportQuery) -> ReportView:
+    """The freshest result for this query: the cached one, else the last stored one.
 
     `fresh` is False when the result is from an older data version (or there is none yet):
     the page shows it with its age while a new one computes (stale-while-revalidate)."""
-    return report_views(wanted=[(slug, raw_params)])[0]
+    return report_views(queries=[query])[0]
 
 
-def report_views(*, wanted: list[tuple[str, dict]]) -> list[ReportView]:
+def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
     """`report_view` for several reports at once: one data-version read, one cache round trip
     and one database query for all of them, which is what keeps a dashboard page cheap."""
     version = data_version_get()
-    cards = []
-    for slug, raw_params in wanted:
-        report = report_get(slug)
-        values = report.clean_params(raw_params)
-        cards.append((report, values, cache_key(slug, values, version)))
+    cards = [(report_get(query.report), query, cache_key(query, version)) for query in queries]
     cache_ok = True
     try:
         pks = cache.get_many([key for _, _, key in cards])
@@ -57,29 +70,76 @@ def report_views(*, wanted: list[tuple[str, dict]]) -> list[ReportView]:
         pks, cache_ok = {}, False
     by_pk = ReportResult.objects.in_bulk([pk for pk in pks.values() if pk])
     views = []
-    for report, values, key in cards:
+    for report, query, key in cards:
         result = by_pk.get(pks.get(key))
         if result is None:
             result = ReportResult.objects.filter(cache_key=key).first()
         fresh = result is not None
         if result is None:
-            stored = params_jsonable(values)
+            stored = query.as_params()
             result = ReportResult.objects.filter(slug=report.slug, params=stored).order_by("-computed_at").first()
-        views.append(ReportView(report.slug, report.title, report.chart, values, result, fresh, cache_ok))
+        views.append(ReportView(report.slug, report.title, report.chart, query, result, fresh, cache_ok))
     return views
 
 
-def csv_cell(value) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def report_csv(*, view: ReportView) -> str:
+    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([csv_cell(c) for c in view.result.columns])
-    writer.writerows([csv_cell(v) for v in row] for row in view.result.rows)
+    columns = [formula_safe(column).to_pylist() for column in zip(view.result.columns, *view.result.rows)]
+    writer.writerows(zip(*columns))
     return out.getvalue()
+
+
+@dataclass
+class DashboardPage:
+    """The cards of one dashboard page, all of one data version (`version`).
+
+    While the newest version (`current`) is still computing, the page keeps the previous complete
+    set: `updating` is then True and the cards' numbers are those of `version`."""
+
+    cards: list[ReportView]
+    version: int
+    current: int
+
+    @property
+    def updating(self) -> bool:
+        return self.version != self.current
+
+
+def dashboard_page(*, queries: list[ReportQuery]) -> DashboardPage:
+    current = data_version_get()
+    views = report_views(queries=queries)
+    if all(view.fresh for view in views):
+        return DashboardPage(views, current, current)
+    stored = [
+        ReportResult.objects.filter(slug=query.report, params=query.as_params()).values_list("data_version", "pk")
+        for query in queries
+    ]
+    by_version = [dict(rows) for rows in stored]
+    complete = set.intersection(*(set(versions) for versions in by_version)) if by_version else set()
+    if not complete:  # no version every card has: each card shows what it has, all marked updating
+        return DashboardPage(views, 0, current)
+    shown = max(complete)
+    results = ReportResult.objects.in_bulk([versions[shown] for versions in by_version])
+    for view, versions in zip(views, by_version, strict=True):
+        view.result, view.fresh = results[versions[shown]], shown == current
+    return DashboardPage(views, shown, current)
+
+
+def data_changes_summary(*, after: int, up_to: int) -> dict:
+    """What changed in the processed data between two data versions, for the page's note:
+    {"text": "1 new file", "changed_at": ISO time of the last change or None}."""
+    changes = list(DataChange.objects.filter(id__gt=after, id__lte=up_to).order_by("id"))
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.reason] = counts.get(change.reason, 0) + max(len(change.source_keys), 1)
+    words = {
+        "processed": ("new file", "new files"),
+        "reprocessed": ("file reprocessed", "files reprocessed"),
+        "output_deleted": ("output deleted", "outputs deleted"),
+        "dlq_replayed": ("file replayed", "files replayed"),
+        "crawled": ("catalog change", "catalog changes"),
+    }
+    parts = [f"{n} {words.get(reason, (reason, reason))[n != 1]}" for reason, n in counts.items()]
+    return {"text": ", ".join(parts), "changed_at": changes[-1].changed_at.isoformat() if changes else None}

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import services
+from .query import ReportQuery
 
 
 # The soft limit leaves the engine time to stop its Athena query before the hard kill.
@@ -12,13 +13,25 @@ from . import services
     ignore_result=True,
 )
 def report_compute(
-    slug: str, raw_params: dict, flight_key: str = "", user_id: int | None = None, force: bool = False
+    slug: str, params: dict, flight_key: str = "", user_id: int | None = None, force: bool = False
 ) -> None:
+    """`params` is a ReportQuery's `as_params()`: the query the web request validated."""
     try:
-        services.report_compute(slug=slug, raw_params=raw_params, user_id=user_id, force=force)
+        query = ReportQuery.from_params(slug, params)
+        services.report_compute(query=query, user_id=user_id, force=force)
     finally:
         if flight_key:
             try:
                 cache.delete(flight_key)
             except Exception:  # Redis down: the flight key expires by itself
                 pass
+
+
+# Up to one engine query per default view, each stopped after REPORT_QUERY_TIMEOUT_SECONDS.
+@shared_task(
+    time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS * 8 + 60,
+    soft_time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS * 8 + 30,
+    ignore_result=True,
+)
+def dashboard_warm_missing() -> None:
+    services.dashboard_warm_missing()

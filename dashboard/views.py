@@ -7,17 +7,19 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
-from .jobs import dashboard_refresh, report_refresh_request
-from .reports import DASHBOARD, KNOWN_STATUSES, REPORTS, ParamError
-from .selectors import ReportView, report_csv, report_view, report_views
+from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
+from .keys import data_version_get
+from .query import DIMENSIONS, KNOWN_STATUSES, ReportQuery
+from .reports import DASHBOARD, REPORTS, ParamError, report_query
+from .selectors import DashboardPage, ReportView, dashboard_page, data_changes_summary, report_csv, report_view
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
-FILTERS = ("start_date", "end_date", "statuses", "customer")
+FILTERS = ("start_date", "end_date", "statuses", "customer", *DIMENSIONS)
 CARD_HTML_SECONDS = 15
 
 
@@ -26,35 +28,48 @@ def _query(query: QueryDict) -> dict:
     return {k: ",".join(query.getlist(k)) if k == "statuses" else query.get(k, "") for k in query}
 
 
-def _card(slug: str, params: dict, user, view: ReportView | None = None) -> ReportView:
+def _card(query: ReportQuery, user, view: ReportView | None = None) -> ReportView:
     """The stored result, and a job for it when it is missing or stale (stale-while-revalidate)."""
-    view = view or report_view(slug=slug, raw_params=params)
+    view = view or report_view(query=query)
     if not view.fresh:
         try:
-            report_refresh_request(slug=slug, raw_params=params, user=user)
+            report_refresh_request(query=query, user=user)
+        except ComputeUnavailable:
+            view.outage = True
         except RefreshRefused as exc:
             view.notice = str(exc)
     return view
 
 
-def _page_cards(filters: dict, user) -> list[ReportView]:
-    """Every card of the page, read together; whatever goes wrong with one card stays on it."""
+def _page_queries(filters: dict) -> list[ReportQuery]:
+    """One query per card: the page's filters that each report takes. Raises ParamError."""
+    return [report_query(slug, dashboard_params(slug, filters)) for slug in DASHBOARD]
+
+
+def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
+    """Every card of the page, one data version, read together; jobs for the newest version are
+    started for the cards that lack it. Whatever goes wrong with one card stays on it."""
     try:
-        views = report_views(wanted=[(slug, dashboard_params(slug, filters)) for slug in DASHBOARD])
+        page = dashboard_page(queries=queries)
+        views = page.cards
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
-        views = [None] * len(DASHBOARD)
+        page, views = DashboardPage([], 0, 0), [None] * len(queries)
     cards = []
-    for slug, view in zip(DASHBOARD, views, strict=True):
+    for query, view in zip(queries, views, strict=True):
+        slug = query.report
         try:
-            cards.append(_card(slug, dashboard_params(slug, filters), user, view))
+            cards.append(_card(query, user, view))
         except Exception:
             logger.exception("dashboard card %s failed", slug)
             report = REPORTS[slug]
             cards.append(
-                ReportView(slug, report.title, report.chart, {}, None, True, notice="This card could not be loaded.")
+                ReportView(slug, report.title, report.chart, query, None, True, notice="This card could not be loaded.")
             )
-    return cards
+    for card in cards:
+        card.self_refresh = False  # the page swaps all its cards at once (live.js)
+    page.cards = cards
+    return page
 
 
 def _card_html(card: ReportView) -> str:
@@ -80,11 +95,12 @@ def _card_html(card: ReportView) -> str:
 def dashboard(request):
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
     try:
-        REPORTS["kpis"].clean_params(filters)  # every card shares the filters: check them once
+        queries = _page_queries(filters)
     except ParamError as exc:
         return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
-    cards = [_card_html(card) for card in _page_cards(filters, request.user)]
-    return render(request, "dashboard/dashboard.html", _page(filters, cards, ""))
+    page = _page_cards(queries, request.user)
+    cards = [_card_html(card) for card in page.cards]
+    return render(request, "dashboard/dashboard.html", _page(filters, cards, "") | {"page": page})
 
 
 def _page(filters: dict, cards: list, error: str) -> dict:
@@ -94,11 +110,36 @@ def _page(filters: dict, cards: list, error: str) -> dict:
 
 
 @role_required(ANALYSTS)
+@require_GET
+def data_version(request):
+    """The newest data version: what an open dashboard polls (a few bytes)."""
+    return JsonResponse({"version": data_version_get()})
+
+
+@role_required(ANALYSTS)
+@require_GET
+def page_cards(request):
+    """All cards of the page for these filters, once every card has the newest data version
+    (`ready`); until then the page keeps its complete set, marked updating."""
+    filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
+    try:
+        page = _page_cards(_page_queries(filters), request.user)
+    except ParamError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    since = int(request.GET["since"]) if request.GET.get("since", "").isdigit() else 0
+    body = {"version": page.version, "current": page.current, "ready": not page.updating}
+    if body["ready"]:
+        body["html"] = "".join(_card_html(card) for card in page.cards)
+        body["changes"] = data_changes_summary(after=since, up_to=page.version)
+    return JsonResponse(body)
+
+
+@role_required(ANALYSTS)
 @require_POST
 def refresh(request):
     filters = {k: v for k, v in _query(request.POST).items() if k in FILTERS and v}
     try:
-        count = dashboard_refresh(user=request.user, raw_params=filters)
+        count = dashboard_refresh(user=request.user, queries=_page_queries(filters))
         messages.success(request, f"Refreshing {count} report(s); cards update as results arrive.")
     except (RefreshRefused, ParamError) as exc:
         messages.warning(request, str(exc))
@@ -115,8 +156,8 @@ def _home_url(filters: dict) -> str:
 @role_required(ANALYSTS)
 def card(request, slug: str):
     try:
-        view = _card(slug, _query(request.GET), request.user)
-    except (ParamError, KeyError) as exc:
+        view = _card(report_query(slug, _query(request.GET)), request.user)
+    except ParamError as exc:
         return render(request, "dashboard/_card_error.html", {"error": str(exc)}, status=400)
     return render(request, "dashboard/_card.html", {"card": view})
 
@@ -124,7 +165,7 @@ def card(request, slug: str):
 @role_required(ANALYSTS)
 def export_csv(request, slug: str):
     try:
-        view = report_view(slug=slug, raw_params=_query(request.GET))
+        view = report_view(query=report_query(slug, _query(request.GET)))
     except ParamError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     if view.result is None or view.result.error:
@@ -137,9 +178,7 @@ def export_csv(request, slug: str):
 @role_required(ANALYSTS)
 def report_api(request, slug: str):
     try:
-        view = _card(slug, _query(request.GET), request.user) if slug in REPORTS else None
-        if view is None:
-            raise ParamError(f"unknown report {slug!r}")
+        view = _card(report_query(slug, _query(request.GET)), request.user)
     except ParamError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     result = view.result
@@ -149,12 +188,20 @@ def report_api(request, slug: str):
         "meta": {
             **(result.meta if result else {}),
             "fresh": view.fresh,
-            "status": "ready" if view.fresh else ("refused" if view.notice else "computing"),
+            "status": _status(view),
             "computed_at": result.computed_at.isoformat() if result else None,
             "age_seconds": round(view.age_seconds) if result else None,
             "error": result.error if result else "",
-            "notice": view.notice,
+            "notice": view.notice or view.outage_notice,
             "cache_ok": view.cache_ok,
         },
     }
+    if view.outage:  # nothing runs: say so (and when to ask again) instead of 202 "computing"
+        return JsonResponse(body, status=503, headers={"Retry-After": "10"})
     return JsonResponse(body, status=200 if view.fresh else 202)
+
+
+def _status(view: ReportView) -> str:
+    if view.fresh:
+        return "ready"
+    return "unavailable" if view.outage else ("refused" if view.notice else "computing")

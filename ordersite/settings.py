@@ -105,11 +105,13 @@ TEMPLATES = [
     },
 ]
 
+# Local state (SQLite, the twin's store, logs); one per checkout, so copies never share it.
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 if not env_str("DATABASE_URL"):
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'ordersite.sqlite3'}"),
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ordersite.sqlite3'}",
         conn_max_age=60,
     )
 }
@@ -170,21 +172,31 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+UPLOAD_SYNC_SECONDS = env_int("UPLOAD_SYNC_SECONDS", 2)
 CELERY_BEAT_SCHEDULE = {
-    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": 10.0},
+    # Every few seconds: a processed file's numbers reach the dashboard right after this sync.
+    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": float(UPLOAD_SYNC_SECONDS)},
 }
 
 # --- AWS and the pipeline ----------------------------------------------------------------
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Only the local twin sets an endpoint; in AWS mode boto3 talks to the real services.
-AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "http://127.0.0.1:5055" if PIPELINE_MODE == "local" else "")
 TWIN_PORT = env_int("TWIN_PORT", 5055)
+WEB_PORT = env_int("WEB_PORT", 8000)  # make run's web server
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", f"http://127.0.0.1:{TWIN_PORT}" if PIPELINE_MODE == "local" else "")
+# Where the twin keeps its buckets, queues and catalog between runs; empty = in memory only.
+TWIN_STATE_DIR = env_str("TWIN_STATE_DIR", str(VAR_DIR / "twin"))
+# How long a message the local runtime received stays hidden before SQS hands it out again.
+TWIN_QUEUE_VISIBILITY_SECONDS = env_int("TWIN_QUEUE_VISIBILITY_SECONDS", 30)
+# The local Lambda runtime runs each invocation in a child process held to this much memory,
+# as Lambda does (the template's LambdaMemoryMb).
+LAMBDA_MEMORY_MB = env_int("LAMBDA_MEMORY_MB", 1024)
 if PIPELINE_MODE == "local":
     # moto accepts any credentials; set placeholders so no real AWS profile is ever used.
     for _name, _value in {"AWS_ACCESS_KEY_ID": "twin", "AWS_SECRET_ACCESS_KEY": "twin"}.items():
@@ -220,10 +232,22 @@ CRAWLER_BACKEND = env_str(
 STALE_STATUSES = env_str("STALE_STATUSES", "pending,cancelled")
 STALE_AFTER_DAYS = env_int("STALE_AFTER_DAYS", 30)
 
-UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 1024**3)  # one file, whichever way it arrives
+# Files the upload page and the no-JavaScript form take at once.
+UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 100)
+# One no-JavaScript form post, all files together: it passes through nginx and gunicorn, so it is
+# kept to what a web worker stores in well under its timeout. The page with JavaScript sends files
+# straight to S3 and the CLI has no web server in the way; both take UPLOAD_MAX_BYTES per file.
+UPLOAD_FORM_MAX_BYTES = env_int("UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
 UPLOAD_STALLED_MINUTES = env_int("UPLOAD_STALLED_MINUTES", 15)
+FILE_UPLOAD_HANDLERS = [
+    "pipeline_admin.upload_handlers.SizeLimitUploadHandler",  # first: it sees every byte before it is kept
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 1  # the handler above refuses first, with a message
 
 REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
 # --- Dashboard ------------------------------------------------------------------------------
@@ -231,6 +255,8 @@ ATHENA_POLL_SECONDS = float(env_str("ATHENA_POLL_SECONDS", "1") or 1)
 DASHBOARD_REFRESH_INTERVAL_SECONDS = env_int("DASHBOARD_REFRESH_INTERVAL_SECONDS", 60)
 DASHBOARD_DAILY_SCAN_BYTES_PER_USER = env_int("DASHBOARD_DAILY_SCAN_BYTES_PER_USER", 50 * 1024**3)
 DASHBOARD_WARM_ON_NEW_DATA = env_bool("DASHBOARD_WARM_ON_NEW_DATA", True)
+if DASHBOARD_WARM_ON_NEW_DATA:  # catches up on data changes whose warm-up could not be queued
+    CELERY_BEAT_SCHEDULE["dashboard-warm-missing"] = {"task": "dashboard.tasks.dashboard_warm_missing", "schedule": 60}
 
 # --- Crawler control -----------------------------------------------------------------------
 CRAWLER_POLL_SECONDS = env_int("CRAWLER_POLL_SECONDS", 10)

@@ -28,8 +28,9 @@ class ActionError(Exception):
 def outputs_of(upload: Upload) -> list[str]:
     manifest = upload.manifest or {}
     keys = list(manifest.get("outputs") or [])
-    if manifest.get("rejected_key"):
-        keys.append(manifest["rejected_key"])
+    for key in ("rejected_key", "stale_key"):
+        if manifest.get(key):
+            keys.append(manifest[key])
     if manifest.get("source_id"):
         keys.append(f"{settings.MANIFEST_PREFIX}{manifest['source_id']}.json")
     return keys
@@ -78,7 +79,12 @@ def _s3_event(key: str) -> str:
 def upload_reprocess(*, upload: Upload, user) -> None:
     """Send the file's S3 event again. Its previous output goes first, so rows are never doubled."""
     _stored(upload)
-    event = _s3_event(upload.key)
+    try:
+        event = _s3_event(upload.key)
+    except s3.S3Error as exc:
+        raise ActionError(
+            f"the raw file of {upload.original_name} is no longer in the bucket ({exc}); upload the file again"
+        ) from None
     s3.objects_delete(keys=outputs_of(upload))
     sqs.message_send(queue=sqs.orders_queue(), body=event)
     with transaction.atomic():

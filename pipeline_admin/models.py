@@ -7,16 +7,22 @@ from django.utils import timezone
 
 class Upload(models.Model):
     class Status(models.TextChoices):
+        # The browser is sending the bytes straight to S3 (incoming/); nothing is in raw/ yet.
+        RECEIVING = "receiving", "receiving"
         UPLOADED = "uploaded", "uploaded"
         PROCESSING = "processing", "processing"
         PROCESSED = "processed", "processed"
         PROCESSED_WITH_REJECTS = "processed_with_rejects", "processed with rejects"
+        PROCESSED_WITH_WARNINGS = "processed_with_warnings", "processed with warnings"
         REJECTED = "rejected", "rejected"
         FAILED = "failed", "failed"
         STALLED = "stalled", "stalled"
         WITHDRAWN = "withdrawn", "output deleted"
+        # Its raw object or outputs are gone from the bucket (found by reconciliation).
+        LOST = "lost", "lost"
 
-    FINAL = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.REJECTED, Status.FAILED, Status.WITHDRAWN}
+    PROCESSED_ANY = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.PROCESSED_WITH_WARNINGS}
+    FINAL = {*PROCESSED_ANY, Status.REJECTED, Status.FAILED, Status.WITHDRAWN, Status.LOST}
     IN_FLIGHT = {Status.UPLOADED, Status.PROCESSING, Status.STALLED}
 
     # Empty for a file refused before it reached S3: it is kept so admins see every attempt.
@@ -24,6 +30,12 @@ class Upload(models.Model):
     original_name = models.CharField(max_length=255)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # The sha256 of the first copy of these bytes, unique: two requests storing the same bytes at
+    # once cannot both hold it, so one of them is told it is a duplicate. Empty (NULL) for refused
+    # files and for copies stored again on purpose.
+    content_claim = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The S3 multipart upload a browser is sending this file through (direct uploads only).
+    multipart_id = models.CharField(max_length=1024, blank=True)
     as_of = models.DateField(null=True, blank=True)
     column_mapping = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -45,7 +57,7 @@ class Upload(models.Model):
 
     @property
     def stored(self) -> bool:
-        return bool(self.key)
+        return bool(self.key) and self.status != self.Status.RECEIVING
 
     @property
     def in_flight(self) -> bool:
@@ -53,11 +65,20 @@ class Upload(models.Model):
 
     @property
     def needs_mapping(self) -> bool:
-        """Rejected because a required column was not found: staff can map it and reprocess.
+        """Rejected because a required column was not found (the manifest's reason code says so):
+        staff can map it and reprocess."""
+        code = (self.manifest or {}).get("reason_code")
+        return self.stored and self.status == self.Status.REJECTED and code == "missing_column"
 
-        The Lambda's reason for a missing column reads "no order date column; headers were: …".
-        """
-        return self.stored and self.status == self.Status.REJECTED and "column; headers were" in self.status_reason
+    @property
+    def can_remap(self) -> bool:
+        """Staff may choose the columns and the grain again for a file that has an outcome."""
+        return self.needs_mapping or (self.stored and self.status in self.PROCESSED_ANY)
+
+    @property
+    def warnings(self) -> list[dict]:
+        """The Lambda's warnings about this file: [{"code", "text"}]."""
+        return list((self.manifest or {}).get("warnings") or [])
 
 
 class UploadEvent(models.Model):

@@ -42,6 +42,13 @@ def upload_get(*, user, pk: int) -> Upload:
     return upload_list(user=user).prefetch_related("events__actor").get(pk=pk)
 
 
+def upload_remap_allowed(*, user, upload: Upload) -> bool:
+    """Uploaders may map the columns of their own file only while it waits for a mapping (rejected
+    for a missing column, `Upload.needs_mapping`); anything else reprocesses output, which is a
+    Pipeline admin's action (README: Admin actions)."""
+    return user_has_role(user, PIPELINE_ADMINS) or upload.needs_mapping
+
+
 def uploaders() -> list[str]:
     """Usernames that have uploaded something, for the list's filter."""
     return list(
@@ -58,6 +65,14 @@ def rejected_rows_url(*, upload: Upload) -> str:
     if not key:
         return ""
     return s3.presigned_get(key=key, filename=f"rejected-{upload.pk}.csv")
+
+
+def stale_orders_url(*, upload: Upload) -> str:
+    """A short-lived link to the CSV of the orders stored flagged stale, or "" when there are none."""
+    key = (upload.manifest or {}).get("stale_key")
+    if not key:
+        return ""
+    return s3.presigned_get(key=key, filename=f"stale-{upload.pk}.csv")
 
 
 def upload_header(*, upload: Upload) -> HeaderCheck:

@@ -1,6 +1,8 @@
 from dataclasses import asdict
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,6 +18,7 @@ from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect
 from .models import CrawlerRun, Upload
+from .upload_handlers import upload_refusals
 
 
 def _wants_json(request) -> bool:
@@ -25,20 +28,38 @@ def _wants_json(request) -> bool:
 @role_required(UPLOADERS)
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        outcomes = services.uploads_receive(
-            user=request.user, files=form.cleaned_data["files"], **_upload_options(form)
-        )
+    if request.method != "POST":
+        return render(request, "pipeline_admin/upload.html", _upload_context(form))
+    refused = services.refusals_record(user=request.user, refusals=upload_refusals(request))
+    if any(r.whole_request for r in upload_refusals(request)):
+        return _upload_answer(request, form, refused, status=413)
+    if not form.is_valid() and not refused:
         if _wants_json(request):
-            return JsonResponse({"files": [_outcome_json(o) for o in outcomes]})
-        for o in outcomes:
-            messages.add_message(request, OUTCOME_LEVEL[o.outcome], o.message)
-        if any(o.outcome in {"duplicate", "error"} for o in outcomes):
-            return render(request, "pipeline_admin/upload.html", {"form": form, "outcomes": outcomes})
-        return redirect("pipeline_admin:uploads")
-    if request.method == "POST" and _wants_json(request):
-        return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-    return render(request, "pipeline_admin/upload.html", {"form": form})
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        return render(request, "pipeline_admin/upload.html", _upload_context(form))
+    files = form.cleaned_data.get("files", []) if form.is_valid() else []
+    outcomes = refused + services.uploads_receive(user=request.user, files=files, **_upload_options(form))
+    return _upload_answer(request, form, outcomes)
+
+
+def _upload_answer(request, form, outcomes, status: int = 200):
+    if _wants_json(request):
+        return JsonResponse({"files": [_outcome_json(o) for o in outcomes]}, status=status)
+    for o in outcomes:
+        messages.add_message(request, OUTCOME_LEVEL[o.outcome], o.message)
+    if status != 200 or any(o.outcome in {"duplicate", "error", "refused"} for o in outcomes):
+        return render(request, "pipeline_admin/upload.html", _upload_context(form, outcomes), status=status)
+    return redirect("pipeline_admin:uploads")
+
+
+def _upload_context(form, outcomes=()) -> dict:
+    return {
+        "form": form,
+        "outcomes": outcomes,
+        "max_files": settings.UPLOAD_MAX_FILES,
+        "form_max_bytes": settings.UPLOAD_FORM_MAX_BYTES,
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+    }
 
 
 OUTCOME_LEVEL = {
@@ -50,10 +71,11 @@ OUTCOME_LEVEL = {
 
 
 def _upload_options(form) -> dict:
+    data = getattr(form, "cleaned_data", {})
     return {
-        "as_of": form.cleaned_data["as_of"],
-        "column_mapping": form.cleaned_data["mapping"],
-        "allow_duplicate": form.cleaned_data["allow_duplicate"],
+        "as_of": data.get("as_of"),
+        "column_mapping": data.get("mapping") or {},
+        "allow_duplicate": bool(data.get("allow_duplicate")),
     }
 
 
@@ -102,10 +124,12 @@ def upload_detail(request, pk: int):
     context = {"upload": item}
     try:
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
-        if item.needs_mapping:
+        context["stale_url"] = selectors.stale_orders_url(upload=item)
+        if item.can_remap and selectors.upload_remap_allowed(user=request.user, upload=item):
             check = selectors.upload_header(upload=item)
             context["header"] = check.header
-            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=check.mapping)
+            initial = {**check.mapping, **(item.column_mapping or {})}
+            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=initial)
     except AwsError as exc:
         messages.error(request, str(exc))
     return render(request, "pipeline_admin/upload_detail.html", context)
@@ -122,6 +146,8 @@ def _upload_or_404(request, pk: int) -> Upload:
 @require_POST
 def upload_remap(request, pk: int):
     item = _upload_or_404(request, pk)
+    if not selectors.upload_remap_allowed(user=request.user, upload=item):
+        raise PermissionDenied  # a processed file is reprocessed by a Pipeline admin
     return _action(request, item, lambda: _remap(request, item), "Column mapping saved; the file is processed again.")
 
 
@@ -178,6 +204,20 @@ def dlq_replay(request):
         messages.success(request, f"{moved} message(s) moved from the dead-letter queue back to the Lambda.")
     except AwsError as exc:
         messages.error(request, str(exc))
+    return redirect("pipeline_admin:uploads")
+
+
+@role_required(PIPELINE_ADMINS)
+@require_POST
+def uploads_reconcile(request):
+    try:
+        lost = services.uploads_reconcile(user=request.user)
+    except AwsError as exc:
+        messages.error(request, f"Could not check the bucket: {exc}")
+        return redirect("pipeline_admin:uploads")
+    for upload in lost:
+        messages.warning(request, f"{upload.original_name} is lost: {upload.status_reason}")
+    messages.info(request, f"Checked every stored file against the bucket: {len(lost)} lost.")
     return redirect("pipeline_admin:uploads")
 
 

@@ -1,206 +1,35 @@
-"""Writes of uploads: storing files in raw/ and moving each upload through its statuses."""
+"""Writes of uploads after they are stored: moving each through its statuses (files arriving: `receiving`)."""
 
-import hashlib
-import json
 import logging
-import re
-import unicodedata
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import BinaryIO
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ordersite.aws import s3, sqs
+from ordersite.aws import AwsError, s3, sqs
 from ordersite.signals import processed_data_changed
 
+from ..crawler import CrawlerError, crawler_for_mode
 from ..models import Upload, UploadEvent
-from .crawls import NEW_DATA_STATUSES, crawl_after_new_data
+from .crawls import NEW_DATA_STATUSES
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_STATUS = {
     "processed": Upload.Status.PROCESSED,
     "processed_with_rejects": Upload.Status.PROCESSED_WITH_REJECTS,
+    "processed_with_warnings": Upload.Status.PROCESSED_WITH_WARNINGS,
     "rejected": Upload.Status.REJECTED,
     "failed": Upload.Status.FAILED,
 }
-
-
-def safe_name(name: str) -> str:
-    """The last path part, without control characters or odd symbols, at most 100 characters."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKC", base)
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    stem = re.sub(r"\.(csv|txt)$", "", base, flags=re.IGNORECASE)
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-_") or "upload"
-    return stem[:96] + ".csv"
-
-
-def _sha256(fileobj: BinaryIO) -> str:
-    digest = hashlib.sha256()
-    fileobj.seek(0)
-    for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
-        digest.update(chunk)
-    fileobj.seek(0)
-    return digest.hexdigest()
-
-
-def _size(fileobj: BinaryIO) -> int:
-    fileobj.seek(0, 2)
-    size = fileobj.tell()
-    fileobj.seek(0)
-    return size
-
-
-class DuplicateUpload(Exception):
-    """The same bytes were stored before; the caller asks the user before storing them again."""
-
-    def __init__(self, name: str, existing: Upload):
-        who = existing.uploaded_by.get_username() if existing.uploaded_by else "the command line"
-        super().__init__(
-            f"{name}: the same content was already uploaded as {existing.original_name} "
-            f"by {who} on {existing.uploaded_at:%Y-%m-%d %H:%M}; confirm to store it again"
-        )
-        self.existing = existing
-
-
-def upload_refuse(*, user, name: str, size: int, reason: str) -> Upload:
-    """Record a file refused before it reached S3, so admins see every attempt and why."""
-    with transaction.atomic():
-        upload = Upload.objects.create(
-            key=None,
-            original_name=name[:255],
-            size=size,
-            sha256="",
-            uploaded_by=user,
-            status=Upload.Status.REJECTED,
-            status_reason=reason,
-        )
-        UploadEvent.objects.create(upload=upload, status=Upload.Status.REJECTED, actor=user, note=reason[:2000])
-    return upload
-
-
-def upload_id_new(now: datetime) -> str:
-    """Milliseconds since the epoch, then random: two people uploading "orders.csv" at the same
-    moment get two objects, and raw keys sort in upload order, which is how the reports break a
-    tie between exports that landed in the same second (S3's Last-Modified counts whole seconds)."""
-    return f"{int(now.timestamp() * 1000):012x}{uuid.uuid4().hex[:8]}"
-
-
-def upload_create(
-    *,
-    user,
-    fileobj: BinaryIO,
-    name: str,
-    as_of: date | None = None,
-    column_mapping: dict | None = None,
-    allow_duplicate: bool = False,
-) -> Upload:
-    """Stream one file to raw/ and record it; nothing is recorded when S3 refuses it.
-
-    Raises DuplicateUpload when the same bytes were stored before and `allow_duplicate` is off.
-    """
-    sha256 = _sha256(fileobj)
-    if not allow_duplicate:
-        existing = Upload.objects.filter(sha256=sha256, key__isnull=False).select_related("uploaded_by").first()
-        if existing:
-            raise DuplicateUpload(name, existing)
-    today = timezone.now()
-    upload_id = upload_id_new(today)
-    key = f"{settings.RAW_PREFIX}{today:%Y/%m/%d}/{upload_id}__{safe_name(name)}"
-    metadata = {
-        "upload-id": upload_id,
-        "uploader": (user.get_username() if user else "cli")[:100],
-        "original-name": safe_name(name),
-        "sha256": sha256,
-    }
-    if as_of:
-        metadata["as-of"] = as_of.isoformat()
-    if column_mapping:
-        metadata["mapping"] = mapping_metadata(column_mapping)
-    size = _size(fileobj)
-    s3.raw_object_put(fileobj=fileobj, key=key, metadata=metadata)
-    with transaction.atomic():
-        upload = Upload.objects.create(
-            key=key,
-            original_name=name[:255],
-            size=size,
-            sha256=sha256,
-            as_of=as_of,
-            column_mapping=column_mapping or {},
-            uploaded_by=user,
-            queued_at=timezone.now(),
-        )
-        UploadEvent.objects.create(upload=upload, status=Upload.Status.UPLOADED, actor=user, note=f"stored as {key}")
-    return upload
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    """What happened to one file of an upload form: stored, refused, duplicate or error."""
-
-    name: str
-    outcome: str
-    message: str
-    upload_id: int | None = None
-
-
-def uploads_receive(
-    *, user, files, as_of: date | None, column_mapping: dict[str, str], allow_duplicate: bool
-) -> list[FileOutcome]:
-    """Check and store each file on its own, so one bad file never blocks the others."""
-    from ..forms import file_problem
-
-    outcomes = []
-    unreachable = None
-    for fileobj in files:
-        problem = file_problem(fileobj)
-        if problem:
-            refused = upload_refuse(user=user, name=fileobj.name, size=fileobj.size, reason=problem)
-            outcomes.append(FileOutcome(fileobj.name, "refused", problem, refused.pk))
-            continue
-        if unreachable:  # each try waits out the client's retries: a batch must not outlast the web timeout
-            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: not stored, {unreachable}"))
-            continue
-        try:
-            upload = upload_create(
-                user=user,
-                fileobj=fileobj,
-                name=fileobj.name,
-                as_of=as_of,
-                column_mapping=column_mapping,
-                allow_duplicate=allow_duplicate,
-            )
-        except DuplicateUpload as exc:
-            outcomes.append(FileOutcome(fileobj.name, "duplicate", str(exc), exc.existing.pk))
-        except s3.S3Unreachable as exc:
-            unreachable = "S3 could not be reached; nothing was saved, please retry"
-            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
-        except s3.S3Error as exc:
-            outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
-        else:
-            outcomes.append(
-                FileOutcome(fileobj.name, "stored", f"{fileobj.name}: stored; processing has started", upload.pk)
-            )
-    return outcomes
-
-
-def mapping_metadata(column_mapping: dict[str, str]) -> str:
-    # ensure_ascii keeps non-ASCII header names legal in an HTTP header (S3 metadata).
-    return json.dumps({k: v for k, v in column_mapping.items() if v}, separators=(",", ":"), ensure_ascii=True)
 
 
 def _status_set(upload: Upload, status: str, note: str = "", actor=None) -> None:
     if upload.status == status:
         return
     upload.status = status
-    if status in NEW_DATA_STATUSES:
-        crawl_after_new_data()
     UploadEvent.objects.create(upload=upload, status=status, note=note[:2000], actor=actor)
 
 
@@ -231,8 +60,10 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     upload.manifest = manifest
     upload.rows_in = manifest.get("rows_in")
     upload.rows_out = manifest.get("rows_out")
-    upload.status_reason = manifest.get("reason", "")
-    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), manifest.get("reason", ""))
+    # A processed file with warnings says them where a rejected one says why (list and detail page).
+    warnings = "; ".join(w.get("text", "") for w in manifest.get("warnings") or [])
+    upload.status_reason = manifest.get("reason") or warnings
+    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), upload.status_reason)
 
 
 SYNC_LOCK = "pipeline_admin:uploads_sync"
@@ -307,6 +138,10 @@ def _uploads_sync() -> int:
                 if upload.status in NEW_DATA_STATUSES and before[0] not in NEW_DATA_STATUSES:
                     new_data.append(key)
     if new_data:
+        try:  # new months are queryable now, not after the next crawl
+            crawler_for_mode().partitions_register()
+        except (AwsError, CrawlerError) as exc:
+            logger.warning("new partitions not registered (the next crawl adds them): %s", exc)
         processed_data_changed.send(sender=Upload, reason="processed", source_keys=new_data, changed_at=timezone.now())
     if changed:
         logger.info("synced %d uploads", changed)

@@ -8,8 +8,10 @@ import time
 
 from django.conf import settings as django_settings
 
+from dashboard.reports import report_query
 from dashboard.selectors import report_view
 from dashboard.services import report_compute
+from ordersite.aws import glue
 from pipeline_admin import services
 from pipeline_admin.models import CrawlerRun, Upload
 from pipeline_admin.tasks import crawler_scheduled
@@ -26,11 +28,12 @@ def test_processed_uploads_lead_to_one_automatic_crawl_once_the_debounce_has_pas
     processed(FEBRUARY, name="february.csv")
     assert services.uploads_sync() == 2
     assert set(Upload.objects.values_list("status", flat=True)) == {Upload.Status.PROCESSED}
+    assert len(glue.partitions_list()) == 2  # queryable at once: the sync registered the new months
     assert services.crawl_auto_check() is None  # data just arrived: more may follow
     with django_capture_on_commit_callbacks(execute=True):
         run = services.crawl_auto_check(now=time.time() + 61)
     run.refresh_from_db()
-    assert (run.trigger, run.state, run.requested_by, run.partitions_added) == ("auto", "succeeded", None, 2)
+    assert (run.trigger, run.state, run.requested_by, run.partitions_total) == ("auto", "succeeded", None, 2)
     assert services.crawl_auto_check(now=time.time() + 3600) is None
     assert CrawlerRun.objects.count() == 1
 
@@ -106,15 +109,15 @@ def months(result) -> list[str]:
 def test_the_dashboard_shows_a_newly_processed_month_after_the_crawl_without_a_restart(processed):
     processed(JANUARY)
     services.crawl_execute(run_id=services.crawl_request()[0].pk)
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01"]
-    assert report_view(slug="revenue-by-month", raw_params={}).fresh
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01"]
+    assert report_view(query=report_query("revenue-by-month", {})).fresh
 
     processed(FEBRUARY, name="february.csv")
     # Until the crawler registers the new partition, the catalog (and so every engine) lacks it.
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01"]
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01"]
 
     services.crawl_execute(run_id=services.crawl_request()[0].pk)
-    stale = report_view(slug="revenue-by-month", raw_params={})
+    stale = report_view(query=report_query("revenue-by-month", {}))
     assert not stale.fresh and months(stale.result) == ["2025-01"]  # the old result shows while it recomputes
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01", "2025-02"]
-    assert months(report_view(slug="revenue-by-month", raw_params={}).result) == ["2025-01", "2025-02"]
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01", "2025-02"]
+    assert months(report_view(query=report_query("revenue-by-month", {})).result) == ["2025-01", "2025-02"]

@@ -49,7 +49,7 @@ def test_files_that_are_not_csv_are_refused_with_their_name_and_nothing_is_store
     )
     text = response.content.decode()
     assert "photo.png: only .csv or .txt files can be uploaded" in text
-    assert "book.csv: this is an Excel workbook" in text
+    assert "book.csv: this is a zip archive or an Excel workbook" in text
     assert set(Upload.objects.values_list("original_name", "status", "key")) == {
         ("photo.png", Upload.Status.REJECTED, None),
         ("book.csv", Upload.Status.REJECTED, None),

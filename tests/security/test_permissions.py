@@ -34,6 +34,8 @@ TABLE = [
     Row("dashboard:refresh", get=(L, 403, 405, 405), post=(L, 403, 302, 302)),
     Row("dashboard:card", kwargs="report", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
     Row("dashboard:export", kwargs="report", get=(L, 403, 409, 409), post=(L, 403, 409, 409)),
+    Row("dashboard:cards", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
+    Row("dashboard:version", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("pipeline_admin:upload", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
     Row("pipeline_admin:upload_inspect", get=(L, 405, 403, 405), post=(L, 400, 403, 400)),
     Row("pipeline_admin:uploads", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
@@ -41,7 +43,7 @@ TABLE = [
     Row("pipeline_admin:upload_detail", kwargs="own_upload", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
     # Another uploader's file does not exist for an Uploader: 404, not 403, so ids reveal nothing.
     Row("pipeline_admin:upload_detail", kwargs="other_upload", get=(L, 404, 403, 200), post=(L, 404, 403, 200)),
-    Row("pipeline_admin:upload_remap", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 302, 403, 302)),
+    Row("pipeline_admin:upload_remap", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:upload_remap", kwargs="other_upload", get=(L, 405, 403, 405), post=(L, 404, 403, 302)),
     Row(
         "pipeline_admin:upload_reprocess",
@@ -56,6 +58,7 @@ TABLE = [
         post=(L, 403, 403, 302),
     ),
     Row("pipeline_admin:dlq_replay", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
+    Row("pipeline_admin:uploads_reconcile", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:bucket", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler_start", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),

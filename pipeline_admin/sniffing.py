@@ -1,0 +1,85 @@
+"""Is the head of a file a text export, or an archive, document or binary renamed .csv?
+
+Recognising archives, PDFs, workbooks, images and executables by their signatures is the
+`filetype` library's job; it looks at the first bytes and again right after a byte-order mark
+(a UTF-16 mark followed by zip bytes is still a zip). What remains is our own question, a strict
+text check of the first block: it must decode in the encoding the Lambda would choose
+(UTF-8, UTF-16 by its mark, else cp1252) and hold no control characters but tab, CR and LF.
+"""
+
+import codecs
+import unicodedata
+
+import filetype
+
+# The first block the checks read: what the browser sends to inspect and the ranged read of a
+# stored object; the Lambda decides the encoding from the same amount.
+SNIFF_BYTES = 64 * 1024
+
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+WORKBOOKS = {"xlsx", "xls", "ods", "xlsb"}
+DOCUMENTS = {"pdf", "doc", "docx", "odt", "ppt", "pptx", "odp", "rtf", "ps", "epub"}
+ARCHIVES = {"zip", "tar", "rar", "gz", "bz2", "7z", "xz", "Z", "lzo", "lz", "lz4", "zst", "br", "cab", "ar"}
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def _kind_message(extension: str) -> str:
+    if extension in WORKBOOKS:
+        return f"this is an Excel workbook (.{extension}), not a CSV; in Excel use Save As → CSV UTF-8"
+    if extension == "pdf":
+        return "this is a PDF document, not a CSV export"
+    if extension in DOCUMENTS:
+        return f"this is a document (.{extension}), not a CSV export"
+    if extension == "zip":  # a workbook whose parts are not near the start looks like any zip
+        return "this is a zip archive or an Excel workbook, not a CSV; unpack it, or in Excel use Save As → CSV UTF-8"
+    if extension in ARCHIVES:
+        return f"this is a compressed archive (.{extension}), not a CSV; unpack it and upload the CSV inside"
+    return f"this is a binary file (.{extension}), not a CSV export"
+
+
+def bom_split(head: bytes) -> tuple[bytes, str | None]:
+    """The bytes after a byte-order mark and the encoding the mark names (None without one)."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :], encoding
+    return head, None
+
+
+def _decode(body: bytes, encoding: str | None, truncated: bool) -> str | None:
+    """The block as text, or None when it is not text in the encoding the Lambda would use."""
+    candidates = [encoding] if encoding else ["utf-8", "cp1252"]
+    for candidate in candidates:
+        decoder = codecs.getincrementaldecoder(candidate)(errors="strict")
+        try:
+            # final=False: a character cut at the end of a block that was cut is not an error.
+            return decoder.decode(body, final=not truncated)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def content_problem(head: bytes, *, truncated: bool) -> str | None:
+    """Why these first bytes are not a text export, or None.
+
+    head: the file's first bytes (SNIFF_BYTES, or the whole file when shorter); truncated: True
+    when the file goes on after `head`. The message completes "name: ...".
+    """
+    body, encoding = bom_split(head)
+    for data in (head, body):
+        kind = filetype.guess(data) if data else None
+        if kind is not None:
+            return _kind_message(kind.extension)
+    if not body.strip(b"\x00"):
+        return "the file is empty"
+    text = _decode(body, encoding, truncated)
+    if text is None:
+        named = f"{encoding.upper()} (as its byte-order mark says)" if encoding else "UTF-8 or Windows-1252"
+        return f"this is a binary file, not a CSV export: its first block is not valid {named} text"
+    for ch in text:
+        if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in {"Cc", "Cs", "Co"}:
+            return f"this is a binary file, not a CSV export: it holds the control character U+{ord(ch):04X}"
+    return None
