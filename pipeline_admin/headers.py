@@ -41,3 +41,24 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
     return HeaderCheck(
         header=header, mapping={column: header[i] for column, i in mapping.items()}, missing=missing_required(mapping)
     )
+
+
+@dataclass(frozen=True)
+class RecognisedColumn:
+    column: str
+    required: bool
+    names: tuple[str, ...]  # header names the Lambda maps onto it, compared without case or separators
+
+
+def recognised_columns() -> list[RecognisedColumn]:
+    """The orders columns and the header names the Lambda recognises for each, required ones first."""
+    ordered = (*REQUIRED_COLUMNS, *(c for c in COLUMNS if c not in REQUIRED_COLUMNS))
+    return [RecognisedColumn(c, c in REQUIRED_COLUMNS, tuple(SYNONYMS[c])) for c in ordered]
+
+
+def template_csv() -> str:
+    """A file the Lambda recognises as it is: every column under its first name, and one example order."""
+    example = {"order_id": "A-1001", "order_date": "2025-05-01", "amount": "129.90", "customer": "Acme Ltd"}
+    example["status"] = "shipped"
+    columns = [c.column for c in recognised_columns()]
+    return ",".join(columns) + "\r\n" + ",".join(example.get(c, "") for c in columns) + "\r\n"

@@ -62,6 +62,8 @@ class Services:
             stdout=subprocess.DEVNULL,
         )
         _wait_port(self.redis_port)
+        # As `twin serve` does: the bucket's CORS rule, not moto's global allow-all, answers browsers.
+        os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
         from moto.server import ThreadedMotoServer
 
         self.moto_port = free_port()

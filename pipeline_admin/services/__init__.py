@@ -12,9 +12,21 @@ from .crawls import (
     crawl_runs_expire,
     crawl_scheduled,
 )
+from .direct import (
+    DirectRefused,
+    DirectUpload,
+    direct_abort,
+    direct_begin,
+    direct_complete,
+    direct_expire,
+    direct_part_urls,
+    direct_refused_upload,
+    staging_key,
+)
 from .receiving import (
     DuplicateUpload,
     FileOutcome,
+    duplicate_outcome,
     mapping_metadata,
     refusals_record,
     safe_name,
@@ -26,6 +38,15 @@ from .receiving import (
 from .uploads import MANIFEST_STATUS, SYNC_LOCK, dlq_keys, message_keys, uploads_sync
 
 __all__ = [
+    "DirectRefused",
+    "DirectUpload",
+    "direct_abort",
+    "direct_begin",
+    "direct_complete",
+    "direct_expire",
+    "direct_part_urls",
+    "direct_refused_upload",
+    "staging_key",
     "MANIFEST_STATUS",
     "NEW_DATA_AT_KEY",
     "NEW_DATA_STATUSES",
@@ -40,6 +61,7 @@ __all__ = [
     "crawl_enqueue_failed",
     "crawl_scheduled",
     "dlq_keys",
+    "duplicate_outcome",
     "mapping_metadata",
     "message_keys",
     "refusals_record",

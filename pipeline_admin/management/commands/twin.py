@@ -25,4 +25,6 @@ class Command(BaseCommand):
         if not port_free(settings.TWIN_PORT):
             raise CommandError(f"port {settings.TWIN_PORT} is in use: stop what runs there or set TWIN_PORT")
         moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
+        # moto answers every cross-origin request unless told not to; the bucket's CORS rule decides instead.
+        os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
         os.execv(moto, [moto, "-H", "127.0.0.1", "-p", str(settings.TWIN_PORT)])
