@@ -101,10 +101,12 @@ def load_data() -> None:
 
 def csv_copies() -> None:
     """The same rows as CSV in processed/, partitioned the same way: the peer format."""
+    import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
     from django.conf import settings
 
+    from dashboard.engines.local import ORDER_COLUMNS
     from ordersite.aws import s3
 
     total = 0
@@ -112,6 +114,9 @@ def csv_copies() -> None:
         if not obj.key.endswith(".parquet"):
             continue
         table = pq.read_table(io.BytesIO(s3.object_bytes(key=obj.key)))
+        # Every contract column in the engine's order (empty where this file has none).
+        names = [name for name in ORDER_COLUMNS if name != "order_month"]
+        table = pa.table({name: table[name] if name in table.column_names else pa.nulls(len(table)) for name in names})
         out = io.BytesIO()
         pcsv.write_csv(table, out)
         csv_key = CSV_PREFIX + obj.key[len(settings.PROCESSED_PREFIX) :].replace(".parquet", ".csv")
@@ -125,11 +130,10 @@ def csv_bytes_scanned(slug: str, params: dict | None = None) -> int:
     import duckdb
     from django.conf import settings
 
-    from dashboard.engines.local import _filesystem, transpile
-    from dashboard.reports import report_get
+    from dashboard.engines.local import ORDER_COLUMNS, _filesystem, transpile
+    from dashboard.reports import report_query, report_statement
     from ordersite.aws import s3
 
-    report = report_get(slug)
     # Smallest first, as the engine orders Parquet files: DuckDB binds from the first file.
     objects = sorted(s3.objects_iter(prefix=CSV_PREFIX), key=lambda o: (o.size, o.key))
     files = [f"s3://{settings.PIPELINE_BUCKET}/{o.key}" for o in objects]
@@ -137,12 +141,14 @@ def csv_bytes_scanned(slug: str, params: dict | None = None) -> int:
     fs = _filesystem()
     con = duckdb.connect(config={"threads": 2})
     con.register_filesystem(fs)
+    # The CSV copies hold every contract column, as the Parquet files do (order_month comes from the path).
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in ORDER_COLUMNS.items() if name != "order_month")
     con.execute(
         f"CREATE VIEW orders AS SELECT * FROM read_csv([{listing}], header = true, hive_partitioning = true, "
-        "columns = {'order_id': 'VARCHAR', 'customer': 'VARCHAR', 'amount': 'DECIMAL(12,2)', 'status': 'VARCHAR', "
-        "'order_date': 'DATE', 'source_key': 'VARCHAR', 'ingested_at': 'TIMESTAMPTZ'})"
+        f"columns = {{{columns}}})"
     )
-    con.execute(transpile(report.sql()), report.bind(report.clean_params(params or {}))).fetchall()
+    sql, bound = report_statement(report_query(slug, params or {}), data_version=0)
+    con.execute(transpile(sql), bound).fetchall()
     con.close()
     return fs.bytes_read
 
@@ -156,9 +162,10 @@ def client_for(user):
 
 
 def all_fresh(slugs: list[str]) -> bool:
+    from dashboard.reports import report_query
     from dashboard.selectors import report_view
 
-    return all(report_view(slug=s, raw_params={}).fresh for s in slugs)
+    return all(report_view(query=report_query(s, {})).fresh for s in slugs)
 
 
 def wait_fresh(slugs: list[str], seconds: float = 600) -> float:
@@ -289,10 +296,11 @@ def run(stack: Stack) -> None:
         f"  {'all':<18} parquet {parquet_total / 1e6:8.2f} MB   csv {csv_total / 1e6:8.2f} MB   "
         f"{csv_total / max(parquet_total, 1):6.1f}x fewer (target >= 5x)"
     )
+    from dashboard.reports import report_query
     from dashboard.services import report_compute
 
     february = {"start_date": "2025-02-01", "end_date": "2025-02-28"}
-    parquet = report_compute(slug="kpis", raw_params=february).meta["bytes_scanned"]
+    parquet = report_compute(query=report_query("kpis", february)).meta["bytes_scanned"]
     csv = csv_bytes_scanned("kpis", february)
     print(
         f"  {'kpis, Feb 2025':<18} parquet {parquet / 1e6:8.2f} MB   csv {csv / 1e6:8.2f} MB"

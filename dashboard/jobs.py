@@ -7,36 +7,36 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from .keys import cache_key, data_version_get, params_jsonable
-from .reports import DASHBOARD, report_get
-from .services import RefreshRefused, dashboard_params, scan_budget_check
+from .keys import cache_key, data_version_get
+from .query import ReportQuery
+from .reports import DASHBOARD, report_query
+from .services import RefreshRefused, scan_budget_check
 from .tasks import report_compute as report_compute_task
 
 logger = logging.getLogger(__name__)
 
 
-def report_refresh_request(*, slug: str, raw_params: dict, user=None, force: bool = False) -> bool:
+def report_refresh_request(*, query: ReportQuery, user=None, force: bool = False) -> bool:
     """Enqueue one job per cache key (single flight); True when this call enqueued it.
 
     Raises RefreshRefused when the user's daily scan budget is spent."""
-    values = report_get(slug).clean_params(raw_params)
     scan_budget_check(user=user)
-    flight_key = "flight:" + cache_key(slug, values, data_version_get())
+    flight_key = "flight:" + cache_key(query, data_version_get())
     try:
         if not cache.add(flight_key, 1, timeout=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60):
             return False
     except Exception:
-        logger.warning("Redis unavailable: cannot enqueue %s", slug)
+        logger.warning("Redis unavailable: cannot enqueue %s", query.report)
         return False
-    # The job gets the normalised values, so a job that starts after midnight still computes
-    # the days this request meant.
-    params = params_jsonable(values)
+    # The job gets the query with its dates resolved, so a job that starts after midnight still
+    # computes the days this request meant.
+    slug, params = query.report, query.as_params()
     user_id = user.pk if user is not None and user.is_authenticated else None
     transaction.on_commit(lambda: report_compute_task.delay(slug, params, flight_key, user_id, force))
     return True
 
 
-def dashboard_refresh(*, user, raw_params: dict) -> int:
+def dashboard_refresh(*, user, queries: list[ReportQuery]) -> int:
     """The Refresh button: recompute every card for these filters, at most once per interval per user."""
     interval = settings.DASHBOARD_REFRESH_INTERVAL_SECONDS
     scan_budget_check(user=user)
@@ -46,13 +46,9 @@ def dashboard_refresh(*, user, raw_params: dict) -> int:
         raise RefreshRefused("The cache is unreachable, so refreshes are paused; stored results are shown.") from None
     if not allowed:
         raise RefreshRefused(f"Refresh is limited to once every {interval} seconds per user; please wait a moment.")
-    enqueued = 0
-    for slug in DASHBOARD:
-        params = report_get(slug).clean_params(dashboard_params(slug, raw_params))
-        enqueued += report_refresh_request(slug=slug, raw_params=params, user=user, force=True)
-    return enqueued
+    return sum(report_refresh_request(query=query, user=user, force=True) for query in queries)
 
 
 def dashboard_warm() -> list[str]:
     """After a data version change, compute the default views so the first viewer finds them warm."""
-    return [slug for slug in DASHBOARD if report_refresh_request(slug=slug, raw_params={})]
+    return [slug for slug in DASHBOARD if report_refresh_request(query=report_query(slug, {}))]

@@ -2,12 +2,11 @@
 and the selectors (which read them). A key names the report, its normalised typed parameters
 (relative dates already resolved to absolute ones) and the data version, so new data is a miss."""
 
-import hashlib
-import json
 from datetime import date, datetime
 from decimal import Decimal
 
 from .models import DataChange
+from .query import ReportQuery
 
 
 def jsonable(value):
@@ -24,10 +23,9 @@ def params_jsonable(values: dict) -> dict:
     return {k: jsonable(v) for k, v in values.items()}
 
 
-def cache_key(slug: str, values: dict, version: int) -> str:
-    canonical = json.dumps(params_jsonable(values), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:20]
-    return f"report:{slug}:v{version}:{digest}"
+def cache_key(query: ReportQuery, version: int) -> str:
+    """The key of one query's result over one data version."""
+    return f"report:{query.report}:v{version}:{query.fingerprint}"
 
 
 def data_version_get() -> int:

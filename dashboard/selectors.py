@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from filter_and_process_orders.spreadsheet import formula_safe
 
-from .keys import cache_key, data_version_get, params_jsonable
+from .keys import cache_key, data_version_get
 from .models import ReportResult
+from .query import ReportQuery
 from .reports import report_get
 
 
@@ -18,34 +19,35 @@ class ReportView:
     slug: str
     title: str
     chart: str
-    params: dict
+    query: ReportQuery | None
     result: ReportResult | None
     fresh: bool
     cache_ok: bool = True
     notice: str = ""  # why no new computation was started (budget, rate limit, cache down)
 
     @property
+    def params(self) -> dict:
+        """The query as URL parameters (what the card's own requests and its CSV link carry)."""
+        return self.query.as_params() if self.query else {}
+
+    @property
     def age_seconds(self) -> float | None:
         return (timezone.now() - self.result.computed_at).total_seconds() if self.result else None
 
 
-def report_view(*, slug: str, raw_params: dict) -> ReportView:
-    """The freshest result for these parameters: the cached one, else the last stored one.
+def report_view(*, query: ReportQuery) -> ReportView:
+    """The freshest result for this query: the cached one, else the last stored one.
 
     `fresh` is False when the result is from an older data version (or there is none yet):
     the page shows it with its age while a new one computes (stale-while-revalidate)."""
-    return report_views(wanted=[(slug, raw_params)])[0]
+    return report_views(queries=[query])[0]
 
 
-def report_views(*, wanted: list[tuple[str, dict]]) -> list[ReportView]:
+def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
     """`report_view` for several reports at once: one data-version read, one cache round trip
     and one database query for all of them, which is what keeps a dashboard page cheap."""
     version = data_version_get()
-    cards = []
-    for slug, raw_params in wanted:
-        report = report_get(slug)
-        values = report.clean_params(raw_params)
-        cards.append((report, values, cache_key(slug, values, version)))
+    cards = [(report_get(query.report), query, cache_key(query, version)) for query in queries]
     cache_ok = True
     try:
         pks = cache.get_many([key for _, _, key in cards])
@@ -53,15 +55,15 @@ def report_views(*, wanted: list[tuple[str, dict]]) -> list[ReportView]:
         pks, cache_ok = {}, False
     by_pk = ReportResult.objects.in_bulk([pk for pk in pks.values() if pk])
     views = []
-    for report, values, key in cards:
+    for report, query, key in cards:
         result = by_pk.get(pks.get(key))
         if result is None:
             result = ReportResult.objects.filter(cache_key=key).first()
         fresh = result is not None
         if result is None:
-            stored = params_jsonable(values)
+            stored = query.as_params()
             result = ReportResult.objects.filter(slug=report.slug, params=stored).order_by("-computed_at").first()
-        views.append(ReportView(report.slug, report.title, report.chart, values, result, fresh, cache_ok))
+        views.append(ReportView(report.slug, report.title, report.chart, query, result, fresh, cache_ok))
     return views
 
 

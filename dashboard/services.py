@@ -14,8 +14,9 @@ from django.utils import timezone
 from ordersite.aws import AwsError
 
 from .engines import engine_run
-from .keys import cache_key, data_changed_at, data_version_get, jsonable, params_jsonable
+from .keys import cache_key, data_changed_at, data_version_get, jsonable
 from .models import DataChange, ReportResult, ReportRun
+from .query import ReportQuery
 from .reports import report_get
 
 __all__ = ["cache_key", "data_version_get", "jsonable"]  # re-exported: callers know them from here
@@ -50,14 +51,14 @@ def _fresh_in_cache(key: str) -> bool:
         return False
 
 
-def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, force: bool = False) -> ReportResult:
-    """Run one report on the engine, log the run, store the result, and cache it under its key.
+def report_compute(*, query: ReportQuery, user_id: int | None = None, force: bool = False) -> ReportResult:
+    """Run one report query on the engine, log the run, store the result, and cache it under its key.
 
     Without `force`, a key that is already cached is not run again (a duplicate job is harmless)."""
-    report = report_get(slug)
-    values = report.clean_params(raw_params)
+    report = report_get(query.report)
+    slug = query.report
     version = data_version_get()
-    key = cache_key(slug, values, version)
+    key = cache_key(query, version)
     if not force and _fresh_in_cache(key):
         existing = ReportResult.objects.filter(cache_key=key).first()
         if existing is not None:
@@ -65,7 +66,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
     data_as_of = data_changed_at()
     started = timezone.now()
     try:
-        result = engine_run(report.sql(), report.bind(values), reuse=not force)
+        result = engine_run(query, data_version=version, reuse=not force)
     except AwsError as exc:  # EngineError, or the catalog or S3 refusing the engine: shown on the card
         ReportRun.objects.create(
             slug=slug, cache_key=key, requested_by_id=user_id, error=str(exc)[:2000], started_at=started
@@ -75,7 +76,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
             good.meta = {**good.meta, "refresh_error": str(exc)}
             good.save(update_fields=["meta"])
             return good
-        return _result_save(key, slug, values, version, meta={"data_as_of": jsonable(data_as_of)}, error=str(exc))
+        return _result_save(key, query, version, meta={"data_as_of": jsonable(data_as_of)}, error=str(exc))
     ReportRun.objects.create(
         slug=slug,
         cache_key=key,
@@ -97,7 +98,7 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
         **result.extra,
     }
     rows = [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)]
-    record = _result_save(key, slug, values, version, columns=result.columns, rows=rows, meta=meta)
+    record = _result_save(key, query, version, columns=result.columns, rows=rows, meta=meta)
     try:
         cache.set(key, record.pk, timeout=None)
     except Exception:
@@ -106,13 +107,13 @@ def report_compute(*, slug: str, raw_params: dict, user_id: int | None = None, f
 
 
 def _result_save(
-    key: str, slug: str, values: dict, version: int, *, columns=(), rows=(), meta: dict, error: str = ""
+    key: str, query: ReportQuery, version: int, *, columns=(), rows=(), meta: dict, error: str = ""
 ) -> ReportResult:
     record, _ = ReportResult.objects.update_or_create(
         cache_key=key,
         defaults={
-            "slug": slug,
-            "params": params_jsonable(values),
+            "slug": query.report,
+            "params": query.as_params(),
             "data_version": version,
             "columns": list(columns),
             "rows": list(rows),
@@ -145,5 +146,5 @@ def scan_budget_check(*, user) -> None:
 
 def dashboard_params(slug: str, raw: dict) -> dict:
     """The page's filters that this report takes (the page shares one filter form)."""
-    names = {p.name for p in report_get(slug).all_params}
+    names = report_get(slug).param_names
     return {k: v for k, v in raw.items() if k in names and v not in ("", None, [])}

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import services
+from .query import ReportQuery
 
 
 # The soft limit leaves the engine time to stop its Athena query before the hard kill.
@@ -12,10 +13,12 @@ from . import services
     ignore_result=True,
 )
 def report_compute(
-    slug: str, raw_params: dict, flight_key: str = "", user_id: int | None = None, force: bool = False
+    slug: str, params: dict, flight_key: str = "", user_id: int | None = None, force: bool = False
 ) -> None:
+    """`params` is a ReportQuery's `as_params()`: the query the web request validated."""
     try:
-        services.report_compute(slug=slug, raw_params=raw_params, user_id=user_id, force=force)
+        query = ReportQuery.from_params(slug, params)
+        services.report_compute(query=query, user_id=user_id, force=force)
     finally:
         if flight_key:
             try:

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_POST
 from ordersite.roles import ANALYSTS, role_required
 
 from .jobs import dashboard_refresh, report_refresh_request
-from .reports import DASHBOARD, KNOWN_STATUSES, REPORTS, ParamError
+from .query import DIMENSIONS, KNOWN_STATUSES, ReportQuery
+from .reports import DASHBOARD, REPORTS, ParamError, report_query
 from .selectors import ReportView, report_csv, report_view, report_views
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
-FILTERS = ("start_date", "end_date", "statuses", "customer")
+FILTERS = ("start_date", "end_date", "statuses", "customer", *DIMENSIONS)
 CARD_HTML_SECONDS = 15
 
 
@@ -26,33 +27,39 @@ def _query(query: QueryDict) -> dict:
     return {k: ",".join(query.getlist(k)) if k == "statuses" else query.get(k, "") for k in query}
 
 
-def _card(slug: str, params: dict, user, view: ReportView | None = None) -> ReportView:
+def _card(query: ReportQuery, user, view: ReportView | None = None) -> ReportView:
     """The stored result, and a job for it when it is missing or stale (stale-while-revalidate)."""
-    view = view or report_view(slug=slug, raw_params=params)
+    view = view or report_view(query=query)
     if not view.fresh:
         try:
-            report_refresh_request(slug=slug, raw_params=params, user=user)
+            report_refresh_request(query=query, user=user)
         except RefreshRefused as exc:
             view.notice = str(exc)
     return view
 
 
-def _page_cards(filters: dict, user) -> list[ReportView]:
+def _page_queries(filters: dict) -> list[ReportQuery]:
+    """One query per card: the page's filters that each report takes. Raises ParamError."""
+    return [report_query(slug, dashboard_params(slug, filters)) for slug in DASHBOARD]
+
+
+def _page_cards(queries: list[ReportQuery], user) -> list[ReportView]:
     """Every card of the page, read together; whatever goes wrong with one card stays on it."""
     try:
-        views = report_views(wanted=[(slug, dashboard_params(slug, filters)) for slug in DASHBOARD])
+        views = report_views(queries=queries)
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
-        views = [None] * len(DASHBOARD)
+        views = [None] * len(queries)
     cards = []
-    for slug, view in zip(DASHBOARD, views, strict=True):
+    for query, view in zip(queries, views, strict=True):
+        slug = query.report
         try:
-            cards.append(_card(slug, dashboard_params(slug, filters), user, view))
+            cards.append(_card(query, user, view))
         except Exception:
             logger.exception("dashboard card %s failed", slug)
             report = REPORTS[slug]
             cards.append(
-                ReportView(slug, report.title, report.chart, {}, None, True, notice="This card could not be loaded.")
+                ReportView(slug, report.title, report.chart, query, None, True, notice="This card could not be loaded.")
             )
     return cards
 
@@ -80,10 +87,10 @@ def _card_html(card: ReportView) -> str:
 def dashboard(request):
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
     try:
-        REPORTS["kpis"].clean_params(filters)  # every card shares the filters: check them once
+        queries = _page_queries(filters)
     except ParamError as exc:
         return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
-    cards = [_card_html(card) for card in _page_cards(filters, request.user)]
+    cards = [_card_html(card) for card in _page_cards(queries, request.user)]
     return render(request, "dashboard/dashboard.html", _page(filters, cards, ""))
 
 
@@ -98,7 +105,7 @@ def _page(filters: dict, cards: list, error: str) -> dict:
 def refresh(request):
     filters = {k: v for k, v in _query(request.POST).items() if k in FILTERS and v}
     try:
-        count = dashboard_refresh(user=request.user, raw_params=filters)
+        count = dashboard_refresh(user=request.user, queries=_page_queries(filters))
         messages.success(request, f"Refreshing {count} report(s); cards update as results arrive.")
     except (RefreshRefused, ParamError) as exc:
         messages.warning(request, str(exc))
@@ -115,8 +122,8 @@ def _home_url(filters: dict) -> str:
 @role_required(ANALYSTS)
 def card(request, slug: str):
     try:
-        view = _card(slug, _query(request.GET), request.user)
-    except (ParamError, KeyError) as exc:
+        view = _card(report_query(slug, _query(request.GET)), request.user)
+    except ParamError as exc:
         return render(request, "dashboard/_card_error.html", {"error": str(exc)}, status=400)
     return render(request, "dashboard/_card.html", {"card": view})
 
@@ -124,7 +131,7 @@ def card(request, slug: str):
 @role_required(ANALYSTS)
 def export_csv(request, slug: str):
     try:
-        view = report_view(slug=slug, raw_params=_query(request.GET))
+        view = report_view(query=report_query(slug, _query(request.GET)))
     except ParamError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     if view.result is None or view.result.error:
@@ -137,9 +144,7 @@ def export_csv(request, slug: str):
 @role_required(ANALYSTS)
 def report_api(request, slug: str):
     try:
-        view = _card(slug, _query(request.GET), request.user) if slug in REPORTS else None
-        if view is None:
-            raise ParamError(f"unknown report {slug!r}")
+        view = _card(report_query(slug, _query(request.GET)), request.user)
     except ParamError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     result = view.result

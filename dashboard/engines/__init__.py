@@ -9,6 +9,9 @@ from django.utils.module_loading import import_string
 
 from ordersite.aws import AwsError
 
+from ..query import ReportQuery
+from ..reports import report_statement
+
 
 class EngineError(AwsError):
     """A query could not run; the message is fit to show on the report's card."""
@@ -37,7 +40,8 @@ def statement_check(sql: str) -> sqlglot.exp.Query:
     return statements[0]
 
 
-def engine_run(sql: str, params: list, *, reuse: bool = True) -> QueryResult:
-    """Run on the engine named by the REPORT_ENGINE setting (a dotted path, as Django names its
-    session engine). `reuse=False` asks for a fresh run instead of a reused result (Refresh)."""
+def engine_run(query: ReportQuery, *, data_version: int, reuse: bool = True) -> QueryResult:
+    """Run one report query on the engine named by the REPORT_ENGINE setting (a dotted path, as
+    Django names its session engine). `reuse=False` asks for a fresh run (the Refresh button)."""
+    sql, params = report_statement(query, data_version=data_version)
     return import_string(settings.REPORT_ENGINE)(sql, params, reuse=reuse)

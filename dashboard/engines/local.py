@@ -53,6 +53,29 @@ class _CountingS3FileSystem(s3fs.S3FileSystem):
         return handle
 
 
+# The orders contract's columns with their DuckDB types: a column no file has yet reads as NULL,
+# as Athena reads a table column that a Parquet file lacks.
+ORDER_COLUMNS = {
+    "order_id": "VARCHAR",
+    "customer": "VARCHAR",
+    "amount": "DECIMAL(12,2)",
+    "status": "VARCHAR",
+    "order_date": "DATE",
+    "product": "VARCHAR",
+    "category": "VARCHAR",
+    "region": "VARCHAR",
+    "country": "VARCHAR",
+    "channel": "VARCHAR",
+    "quantity": "BIGINT",
+    "line_count": "INTEGER",
+    "stale": "BOOLEAN",
+    "source_line": "BIGINT",
+    "source_key": "VARCHAR",
+    "ingested_at": "TIMESTAMPTZ",
+    "order_month": "VARCHAR",
+}
+
+
 def transpile(sql: str) -> str:
     """Trino → DuckDB, with the fixes for what sqlglot leaves wrong."""
     return statement_check(sql).sql(dialect="duckdb")
@@ -92,6 +115,18 @@ def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
     return text.getvalue().encode()
 
 
+def _orders_view(con: duckdb.DuckDBPyConnection, files: list[str]) -> None:
+    """`orders` over the files (their schemas united by name) with every contract column."""
+    if files:
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        source = f"read_parquet([{listing}], hive_partitioning = true, union_by_name = true)"
+        present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+    else:
+        source, present = "(SELECT 1 AS no_rows WHERE false)", set()
+    columns = [name if name in present else f"NULL::{kind} AS {name}" for name, kind in ORDER_COLUMNS.items()]
+    con.execute(f"CREATE VIEW orders AS SELECT {', '.join(columns)} FROM {source}")
+
+
 def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.interrupt()
@@ -116,16 +151,7 @@ def duckdb_run(sql: str, params: list, *, reuse: bool = True, timeout_seconds: f
     deadline.start()
     try:
         con.register_filesystem(fs)
-        if files:
-            listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW orders AS SELECT * FROM read_parquet([{listing}], hive_partitioning = true)")
-        else:
-            con.execute(
-                "CREATE VIEW orders AS SELECT NULL::VARCHAR AS order_id, NULL::VARCHAR AS customer, "
-                "NULL::DECIMAL(12,2) AS amount, NULL::VARCHAR AS status, NULL::DATE AS order_date, "
-                "NULL::VARCHAR AS source_key, NULL::TIMESTAMPTZ AS ingested_at, NULL::VARCHAR AS order_month "
-                "WHERE false"
-            )
+        _orders_view(con, files)
         cursor = con.execute(duck_sql, params)
         columns = [d[0] for d in cursor.description]
         rows = [list(r) for r in cursor.fetchall()]

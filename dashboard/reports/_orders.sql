@@ -1,14 +1,39 @@
--- Every report reads `orders` through this: the latest ingest of each order_id wins, so
--- overlapping exports count once, and the month range prunes order_month partitions.
-SELECT order_id, customer, amount, status, order_date, order_month
-FROM (
-    SELECT
-        order_id, customer, amount, status, order_date, order_month,
-        row_number() OVER (PARTITION BY order_id ORDER BY ingested_at DESC, source_key DESC) AS ingest_rank
-    FROM orders
-    WHERE order_month BETWEEN :start_month AND :end_month
+-- Every report reads `orders` through these two views, in the order the numbers mean
+-- (DESIGN.md, "One truth across uploads"):
+-- 1. each order's latest version over ALL uploads and months: by ingested_at, then the line
+--    in its file, then the raw key. Only the narrow key columns of every month are read;
+-- 2. an order whose latest version is stale is left out;
+-- 3. only then the filters. The wide columns are read for the range's months alone: the month
+--    of each order's latest version is already known, so this pruning cannot change the answer.
+latest_versions AS (
+    SELECT order_id, source_key, ingested_at, order_month
+    FROM (
+        SELECT
+            order_id, source_key, ingested_at, order_month, stale,
+            row_number() OVER (
+                PARTITION BY order_id
+                ORDER BY ingested_at DESC, source_line DESC NULLS LAST, source_key DESC
+            ) AS version_rank
+        FROM orders
+    )
+    WHERE version_rank = 1
+      AND NOT coalesce(stale, false)
+      AND order_month BETWEEN :start_month AND :end_month
+),
+filtered_orders AS (
+    SELECT o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month
+    FROM orders AS o
+    JOIN latest_versions AS v
+      ON o.order_id = v.order_id
+     AND o.source_key = v.source_key
+     AND o.ingested_at = v.ingested_at
+     AND o.order_month = v.order_month
+    WHERE o.order_month BETWEEN :start_month AND :end_month
+      AND o.order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
+      AND (:statuses = '' OR contains(split(:statuses, ','), o.status))
+      AND (:customer = '' OR o.customer = :customer)
+      AND (:category = '' OR o.category = :category)
+      AND (:region = '' OR o.region = :region)
+      AND (:country = '' OR o.country = :country)
+      AND (:channel = '' OR o.channel = :channel)
 )
-WHERE ingest_rank = 1
-  AND order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
-  AND (:statuses = '' OR contains(split(:statuses, ','), status))
-  AND (:customer = '' OR customer = :customer)

@@ -2,15 +2,14 @@
 crawler control (`crawls`)."""
 
 from .crawls import (
-    NEW_DATA_AT_KEY,
     NEW_DATA_STATUSES,
-    crawl_after_new_data,
     crawl_auto_check,
     crawl_enqueue_failed,
     crawl_execute,
     crawl_request,
     crawl_runs_expire,
     crawl_scheduled,
+    new_data_pending_since,
 )
 from .direct import (
     DirectRefused,
@@ -48,18 +47,17 @@ __all__ = [
     "direct_refused_upload",
     "staging_key",
     "MANIFEST_STATUS",
-    "NEW_DATA_AT_KEY",
     "NEW_DATA_STATUSES",
     "SYNC_LOCK",
     "DuplicateUpload",
     "FileOutcome",
-    "crawl_after_new_data",
     "crawl_auto_check",
     "crawl_execute",
     "crawl_request",
     "crawl_runs_expire",
     "crawl_enqueue_failed",
     "crawl_scheduled",
+    "new_data_pending_since",
     "dlq_keys",
     "duplicate_outcome",
     "mapping_metadata",

@@ -2,22 +2,20 @@
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ordersite.signals import processed_data_changed
 
 from ..crawler import CrawlerError, crawl
-from ..models import CrawlerRun, Upload
+from ..models import CrawlerRun, Upload, UploadEvent
 
 logger = logging.getLogger(__name__)
 
-NEW_DATA_AT_KEY = "crawler:new-data-at"  # when processed data last arrived (epoch seconds)
 NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
 
 
@@ -103,42 +101,35 @@ def crawl_execute(*, run_id: int) -> CrawlerRun:
     run.finished_at = timezone.now()
     run.save()
     if run.state == CrawlerRun.State.SUCCEEDED:
-        _new_data_seen(crawl_started=run.started_at.timestamp())
         if outcome.changed:
             processed_data_changed.send(sender=CrawlerRun, reason="crawled", source_keys=[], changed_at=run.finished_at)
     return run
 
 
-def crawl_after_new_data() -> None:
-    """Hook for the upload status sync: new processed data arrived. The automatic crawl waits
-    until data has stopped arriving for the debounce period, so a batch of uploads crawls once."""
-    if not settings.CRAWLER_AUTO:
-        return
-    try:
-        cache.set(NEW_DATA_AT_KEY, time.time(), timeout=None)
-    except Exception:  # Redis down: the schedule or an admin crawls instead; the upload must not fail
-        logger.warning("could not schedule the automatic crawl: cache unavailable")
+def new_data_pending_since() -> datetime | None:
+    """When processed data arrived that no successful crawl has catalogued yet, else None.
 
-
-def _new_data_seen(*, crawl_started: float) -> None:
-    """A crawl that started after the newest data arrived has catalogued it: no automatic crawl needed."""
-    try:
-        arrived = cache.get(NEW_DATA_AT_KEY)
-        if arrived is not None and arrived <= crawl_started:
-            cache.delete(NEW_DATA_AT_KEY)
-    except Exception:
-        logger.warning("could not clear the automatic crawl signal: cache unavailable")
+    Read from the database: the latest upload event that made a file processed, against the
+    start of the last successful crawl. Nothing lives only in Redis, so a file processed while
+    Redis (cache and broker) was down still gets its automatic crawl once beat runs again."""
+    arrived = UploadEvent.objects.filter(status__in=NEW_DATA_STATUSES).aggregate(at=Max("at"))["at"]
+    crawled = CrawlerRun.objects.filter(state=CrawlerRun.State.SUCCEEDED).aggregate(at=Max("started_at"))["at"]
+    if arrived is None or (crawled is not None and crawled >= arrived):
+        return None
+    return arrived
 
 
 def crawl_auto_check(*, now: float | None = None) -> CrawlerRun | None:
-    """Run the automatic crawl here once new data has been quiet for the debounce period."""
+    """Run the automatic crawl here once new data has been quiet for the debounce period, so a
+    batch of uploads crawls once. A crawl already running may have started before the data
+    arrived: the data stays pending until a crawl that started later succeeds."""
+    if not settings.CRAWLER_AUTO:
+        return None
     now = time.time() if now is None else now
-    arrived = cache.get(NEW_DATA_AT_KEY)
-    if arrived is None or arrived + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
+    arrived = new_data_pending_since()
+    if arrived is None or arrived.timestamp() + settings.CRAWLER_AUTO_DEBOUNCE_SECONDS > now:
         return None
     run, created = crawl_request(trigger=CrawlerRun.Trigger.AUTO)
-    # A crawl already running may have started before the data arrived: the signal stays until a
-    # crawl that started later succeeds (crawl_execute clears it).
     return crawl_execute(run_id=run.pk) if created else None
 
 

@@ -12,7 +12,7 @@ from ordersite.aws import s3, sqs
 from ordersite.signals import processed_data_changed
 
 from ..models import Upload, UploadEvent
-from .crawls import NEW_DATA_STATUSES, crawl_after_new_data
+from .crawls import NEW_DATA_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,6 @@ def _status_set(upload: Upload, status: str, note: str = "", actor=None) -> None
     if upload.status == status:
         return
     upload.status = status
-    if status in NEW_DATA_STATUSES:
-        crawl_after_new_data()
     UploadEvent.objects.create(upload=upload, status=status, note=note[:2000], actor=actor)
 
 

@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from dashboard.engines import EngineError
 from dashboard.engines.athena import athena_run
-from dashboard.reports import report_get
+from dashboard.reports import report_query, report_statement
 from ordersite.aws import aws_client
 
 
@@ -75,8 +75,7 @@ def test_results_are_mapped_to_typed_columns_and_rows(twin):
         [("customer", "varchar"), ("orders", "bigint"), ("revenue", "decimal"), ("day", "date")],
         [["Bob", "30", "9211.69", "2025-02-03"], ["Eve", "20", "5584.59", "2025-03-01"]],
     )
-    report = report_get("sales-by-customer")
-    result = athena_run(report.sql(), report.bind(report.clean_params({})))
+    result = athena_run(*report_statement(report_query("sales-by-customer", {}), data_version=1))
     assert result.engine == "athena"
     assert result.columns == ["customer", "orders", "revenue", "day"]
     assert [[str(v) for v in row] for row in result.rows] == [
@@ -89,9 +88,8 @@ def test_results_are_mapped_to_typed_columns_and_rows(twin):
 
 @override_settings(ATHENA_POLL_SECONDS=0.05)
 def test_every_query_names_the_workgroup_and_binds_parameters_outside_the_sql(twin):
-    report = report_get("kpis")
-    values = report.clean_params({"customer": "O'Brien & Co", "statuses": "shipped,confirmed"})
-    athena_run(report.sql(), report.bind(values))
+    query = report_query("kpis", {"customer": "O'Brien & Co", "statuses": "shipped,confirmed"})
+    athena_run(*report_statement(query, data_version=1))
     (execution,) = executions()
     assert execution["WorkGroup"] == settings.ATHENA_WORKGROUP
     assert "O'Brien" not in execution["Query"] and "shipped" not in execution["Query"]

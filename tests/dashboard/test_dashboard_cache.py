@@ -1,19 +1,25 @@
 """Jobs and cache on the twin with the course data: one job per cache key, stale results shown
 with their age while a new one computes, warm-up after new data, Redis down, budget, refresh."""
 
+import io
+import random
 import socket
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
 from dashboard.models import ReportResult, ReportRun
-from dashboard.reports import DASHBOARD
+from dashboard.reports import DASHBOARD, report_query
 from dashboard.selectors import report_view
 from dashboard.services import data_version_bump, report_compute
-from ordersite.aws import aws_client
+from ordersite.aws import aws_client, s3
 from ordersite.signals import processed_data_changed
 
 
@@ -84,10 +90,37 @@ def test_top_orders_in_a_date_range_equal_the_expected_february(
     assert rows(body) == expected["top_orders_2025_02"]
 
 
-def test_a_date_range_reads_fewer_bytes_because_it_prunes_month_partitions(crawled):
-    whole = report_compute(slug="kpis", raw_params={})
-    february = report_compute(slug="kpis", raw_params={"start_date": "2025-02-01", "end_date": "2025-02-28"})
-    assert 0 < february.meta["bytes_scanned"] < whole.meta["bytes_scanned"]
+def _synthetic_month(month: str, orders: int) -> bytes:
+    """`orders` distinct orders dated in `month`, in the Lambda's Parquet columns."""
+    rng = random.Random(month)
+    first = date.fromisoformat(f"{month}-01")
+    table = pa.table(
+        {
+            "order_id": [f"{month}-{i:06d}" for i in range(orders)],
+            "customer": [f"Customer {rng.randrange(500):03d}" for _ in range(orders)],
+            "amount": pa.array(
+                [Decimal(rng.randrange(100, 100_000)) / 100 for _ in range(orders)], pa.decimal128(12, 2)
+            ),
+            "status": [rng.choice(["shipped", "delivered", "confirmed"]) for _ in range(orders)],
+            "order_date": [first + timedelta(days=rng.randrange(28)) for _ in range(orders)],
+            "source_key": [f"raw/2025/06/01/{month}.csv"] * orders,
+            "ingested_at": pa.array([datetime(2025, 6, 1, tzinfo=UTC)] * orders, pa.timestamp("ms", tz="UTC")),
+        }
+    )
+    out = io.BytesIO()
+    pq.write_table(table, out, compression="snappy")
+    return out.getvalue()
+
+
+def test_a_date_range_reads_fewer_bytes_because_only_its_months_wide_columns_are_read(twin):
+    for month in ("2025-01", "2025-02", "2025-03", "2025-04"):
+        key = f"{settings.PROCESSED_PREFIX}order_month={month}/{month}.parquet"
+        s3.object_put_bytes(key=key, body=_synthetic_month(month, 20_000), content_type="application/octet-stream")
+    call_command("crawl", "--wait", stdout=io.StringIO())
+    whole = report_compute(query=report_query("kpis", {}))
+    february = report_compute(query=report_query("kpis", {"start_date": "2025-02-01", "end_date": "2025-02-28"}))
+    assert (whole.rows[0][1], february.rows[0][1]) == (80_000, 20_000)
+    assert 0 < february.meta["bytes_scanned"] < whole.meta["bytes_scanned"] * 0.75
 
 
 # --- one job per cache key -----------------------------------------------------------------
@@ -107,10 +140,10 @@ def test_fifty_viewers_of_a_cold_report_share_one_job_and_one_engine_run(
 
 
 def test_a_duplicate_job_for_a_cached_key_does_not_run_the_engine_again(crawled):
-    report_compute(slug="kpis", raw_params={})
-    report_compute(slug="kpis", raw_params={})
+    report_compute(query=report_query("kpis", {}))
+    report_compute(query=report_query("kpis", {}))
     assert ReportRun.objects.filter(slug="kpis").count() == 1
-    report_compute(slug="kpis", raw_params={}, force=True)
+    report_compute(query=report_query("kpis", {}), force=True)
     assert ReportRun.objects.filter(slug="kpis").count() == 2
 
 
@@ -120,10 +153,10 @@ def test_a_duplicate_job_for_a_cached_key_does_not_run_the_engine_again(crawled)
 def test_new_data_makes_the_cached_result_stale_and_the_page_shows_it_with_its_age_while_refreshing(
     analyst_client, crawled, django_capture_on_commit_callbacks
 ):
-    first = report_compute(slug="kpis", raw_params={})
-    assert report_view(slug="kpis", raw_params={}).fresh
+    first = report_compute(query=report_query("kpis", {}))
+    assert report_view(query=report_query("kpis", {})).fresh
     data_version_bump(reason="processed")
-    stale = report_view(slug="kpis", raw_params={})
+    stale = report_view(query=report_query("kpis", {}))
     assert (stale.fresh, stale.result.pk) == (False, first.pk)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         card = analyst_client.get(reverse("dashboard:card", args=["kpis"])).content.decode()
@@ -131,7 +164,7 @@ def test_new_data_makes_the_cached_result_stale_and_the_page_shows_it_with_its_a
     assert "before newer data" in card and "refreshing" in card and 'hx-trigger="every 2s"' in card
     assert len(callbacks) == 1
     callbacks[0]()
-    fresh = report_view(slug="kpis", raw_params={})
+    fresh = report_view(query=report_query("kpis", {}))
     assert fresh.fresh and fresh.result.pk != first.pk and fresh.result.data_version == first.data_version + 1
 
 
@@ -139,7 +172,7 @@ def test_new_data_warms_the_default_views(crawled, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         processed_data_changed.send(sender=None, reason="processed", source_keys=[])
     assert sorted(ReportRun.objects.values_list("slug", flat=True)) == sorted(DASHBOARD)
-    assert all(report_view(slug=slug, raw_params={}).fresh for slug in DASHBOARD)
+    assert all(report_view(query=report_query(slug, {})).fresh for slug in DASHBOARD)
 
 
 def test_every_card_shows_data_as_of_age_bytes_scanned_and_athena_cost(
@@ -235,7 +268,7 @@ def test_a_report_exports_as_csv_with_the_same_rows(
 
 
 def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(analyst_client, twin):
-    report_compute(slug="sales-by-customer", raw_params={})  # no table yet: stores a result to overwrite
+    report_compute(query=report_query("sales-by-customer", {}))  # no table yet: stores a result to overwrite
     ReportResult.objects.filter(slug="sales-by-customer").update(
         error="",
         columns=["customer", "orders", "revenue", "average_order_value"],
@@ -251,10 +284,10 @@ def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(analys
 def test_a_failed_refresh_keeps_the_previous_numbers_and_says_why(
     analyst_client, crawled, django_capture_on_commit_callbacks
 ):
-    good = report_compute(slug="kpis", raw_params={})
+    good = report_compute(query=report_query("kpis", {}))
     # the catalog loses the table: the next run cannot find it
     aws_client("glue").delete_table(DatabaseName=settings.GLUE_DATABASE, Name=settings.GLUE_TABLE)
-    again = report_compute(slug="kpis", raw_params={}, force=True)
+    again = report_compute(query=report_query("kpis", {}), force=True)
     assert again.pk == good.pk and again.rows == good.rows
     assert "not in the catalog" in again.meta["refresh_error"]
     assert ReportRun.objects.filter(slug="kpis").exclude(error="").count() == 1

@@ -9,6 +9,7 @@ from celery.contrib.testing.worker import start_worker
 
 from dashboard.jobs import report_refresh_request
 from dashboard.models import ReportRun
+from dashboard.reports import report_query
 from dashboard.selectors import report_view
 from ordersite.celery import app
 
@@ -34,7 +35,7 @@ def test_fifty_simultaneous_viewers_of_a_cold_report_cause_one_engine_run(worker
 
     def viewer():
         barrier.wait()
-        enqueued.append(report_refresh_request(slug="sales-by-customer", raw_params={"limit": "3"}))
+        enqueued.append(report_refresh_request(query=report_query("sales-by-customer", {"limit": "3"})))
 
     threads = [threading.Thread(target=viewer) for _ in range(50)]
     for t in threads:
@@ -42,9 +43,9 @@ def test_fifty_simultaneous_viewers_of_a_cold_report_cause_one_engine_run(worker
     for t in threads:
         t.join()
     deadline = time.monotonic() + 60
-    while not report_view(slug="sales-by-customer", raw_params={"limit": "3"}).fresh:
+    while not report_view(query=report_query("sales-by-customer", {"limit": "3"})).fresh:
         assert time.monotonic() < deadline, "the worker did not compute the report"
         time.sleep(0.05)
     assert enqueued.count(True) == 1
     assert ReportRun.objects.count() == 1
-    assert len(report_view(slug="sales-by-customer", raw_params={"limit": "3"}).result.rows) == 3
+    assert len(report_view(query=report_query("sales-by-customer", {"limit": "3"})).result.rows) == 3

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from dashboard.reports import report_query
 from dashboard.services import report_compute
 from ordersite.aws import aws_client, sqs
 from pipeline_admin.runtime import runtime_drain
@@ -36,7 +37,7 @@ def processed_rows() -> list[dict]:
 def crawled_report(slug: str, **params) -> list[dict]:
     """Crawl what processed/ holds now, then compute the report on the engine, as the dashboard does."""
     call_command("crawl", "--wait", stdout=StringIO())
-    result = report_compute(slug=slug, raw_params=params, force=True)
+    result = report_compute(query=report_query(slug, params), force=True)
     assert not result.error, result.error
     return [dict(zip(result.columns, row)) for row in result.rows]
 

@@ -68,7 +68,7 @@ SHAPE_SPECS: dict[str, dict] = {
         },
         "decimal": ",",
         "date_format": "%d.%m.%Y",
-        "grain": "orders",
+        "grain": "order",
         "by_hand": {"orders": 6, "line_count": 6, "amount_total": "7859.24", "stale": 1, "amount_counted": "4248.39"},
         "why": {
             "header": "line 1 is Excel's `sep=;` hint, not the header",
@@ -118,7 +118,7 @@ SHAPE_SPECS: dict[str, dict] = {
         },
         "decimal": ".",
         "date_format": "%Y-%m-%d",
-        "grain": "orders",
+        "grain": "order",
         "by_hand": {"orders": 6, "line_count": 6, "amount_total": "2618.94", "stale": 0, "amount_counted": "2618.94"},
         "why": {
             "header": "a UTF-8 BOM, a title line and a blank line come before the header on line 3",
@@ -145,7 +145,7 @@ SHAPE_SPECS: dict[str, dict] = {
         },
         "decimal": ".",
         "date_format": "%m/%d/%Y",
-        "grain": "orders",
+        "grain": "order",
         "by_hand": {"orders": 4, "line_count": 4, "amount_total": "1335.99", "stale": 0, "amount_counted": "1335.99"},
         "why": {
             "delimiter": "line 1 `sep=|` names the delimiter; it is not the header",

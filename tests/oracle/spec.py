@@ -12,7 +12,7 @@ Spec keys:
 - `columns`: contract column -> header cell, for order_id, amount, order_date, customer, status,
   quantity and `product` (the product/SKU column that tells line items apart); absent = not in file.
 - `decimal`: `.` or `,`; `date_format`: a `strptime` format every date cell must match.
-- `grain`: `orders` (one row per order; ids must be unique), `line_items` (rows of one order
+- `grain`: `order` (one row per order; ids must be unique), `line_items` (rows of one order
   differ in `product`: amounts and quantities summed), `history` (rows of one order differ only in
   status/date: the last row wins). Rows identical in every mapped column count once in any grain.
 - `rejected`: for a file that must be refused as a whole: `{"code": ..., "column": ...}`.
@@ -34,7 +34,7 @@ WILD_SPECS: dict[str, dict] = {
         },
         "decimal": ".",
         "date_format": "%Y-%m-%d",
-        "grain": "orders",
+        "grain": "order",
         "why": {
             "header": "standard names, one per contract column",
             "order_id": "ids written as floats by pandas (`1.0`, `2.0`): not scientific notation, so they "
@@ -75,7 +75,7 @@ WILD_SPECS: dict[str, dict] = {
         },
         "decimal": ".",
         "date_format": "%d %B %Y",
-        "grain": "orders",
+        "grain": "order",
         "why": {
             "amount": "Total_Amount is the order's total (188.56 for 8 books), not a unit price; cells like "
             "216.6 and 85.5 show a decimal point, none has a comma",
@@ -140,7 +140,7 @@ WILD_SPECS: dict[str, dict] = {
         },
         "decimal": ".",
         "date_format": "%m/%d/%Y",
-        "grain": "orders",
+        "grain": "order",
         "why": {
             "amount": "Price is the row's total, not a unit price: product 2 costs 2600 at quantity 1 "
             "(ids 7, 12, 13) and 5200 at quantity 2 (id 9); `2600.00` shows a decimal point",

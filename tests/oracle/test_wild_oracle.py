@@ -44,7 +44,7 @@ def test_a_decimal_comma_file_reads_three_decimals_as_decimals_and_whole_cells_a
     spec = wild.WILD_SPECS["DavidJramillo__dataForTSCtarea2__Orders.csv"] | {"header": ["id", "amt", "day"]}
     spec["columns"] = {"order_id": "id", "amount": "amt", "order_date": "day", "product": "id"}
     body = 'id,amt,day\nA,"3610,848",1/2/2024\nB,"959,984",1/2/2024\nC,1863,1/2/2024\nD,"1.250,5",2/2/2024\n'
-    result = wild.outcome("x.csv", body.encode(), spec | {"grain": "orders"})
+    result = wild.outcome("x.csv", body.encode(), spec | {"grain": "order"})
     assert result["amount_total"] == str(sum(map(wild.Decimal, ["3610.85", "959.98", "1863", "1250.50"])))
     assert result["months"] == {"2024-02": 4}
 

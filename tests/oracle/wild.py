@@ -9,7 +9,8 @@ applies the contract's rules (placeholders, spreadsheet ids, grain, stale rule).
     python -m tests.oracle.wild --write    # regenerate tests/data/wild.expected.json and shapes.expected.json
 
 Outcome per file (amounts are strings of exact decimals with two places):
-`status` processed|rejected; for rejected `reason_code` (+ `column`); for processed `lines`
+`status` processed|rejected; for rejected `reason_code` (+ `column`); for processed `header_line`,
+`grain` (order|line_items|history), `decimal_separator` with its `separator_votes`, `lines`
 (non-blank data rows), `rows_rejected` {code: n}, `duplicates` (exact duplicate rows counted
 once), `grain`, `orders` and `amount_total` (every order written, stale or not), `line_count`
 (lines that made the written orders), `stale` (orders flagged stale as of the reference date),
@@ -117,7 +118,9 @@ def _check_separator(amounts: list[str], spec: dict) -> dict:
     decided = "," if votes["comma"] > votes["point"] else "." if votes["point"] else None
     if decided is not None and decided != spec["decimal"]:
         raise SpecMismatch(f"amount cells vote {dict(votes)}, the spec says {spec['decimal']!r}")
-    return {"point": votes["point"], "comma": votes["comma"], "ambiguous": votes["ambiguous"], "assumed": not decided}
+    # assumed: only ambiguous cells show a separator, so the setting decides (none shown: nothing to assume)
+    assumed = decided is None and votes["ambiguous"] > 0
+    return {"point": votes["point"], "comma": votes["comma"], "ambiguous": votes["ambiguous"], "assumed": assumed}
 
 
 def _problem(value: dict, spec: dict) -> tuple[str | None, Decimal | None, date | None]:
@@ -185,6 +188,7 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
     counted = [o for o in orders if not o["stale"]]
     return base | {
         "status": "processed",
+        "header_line": spec["header_line"],
         "grain": spec["grain"],
         "decimal_separator": spec["decimal"],
         "separator_votes": separator,
@@ -211,7 +215,7 @@ def _grain(lines: list[dict], spec: dict) -> list[dict]:
     for order_lines in by_id.values():
         if len(order_lines) > 1:
             products = {line.get("product") for line in order_lines}
-            if spec["grain"] == "orders":
+            if spec["grain"] == "order":
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} has {len(order_lines)} rows in an orders file")
             if spec["grain"] == "line_items" and len(products) < len(order_lines):
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} repeats a product: not only line items")

@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings as django_settings
 
+from dashboard.reports import report_query
 from dashboard.selectors import report_view
 from dashboard.services import report_compute
 from pipeline_admin import services
@@ -106,15 +107,15 @@ def months(result) -> list[str]:
 def test_the_dashboard_shows_a_newly_processed_month_after_the_crawl_without_a_restart(processed):
     processed(JANUARY)
     services.crawl_execute(run_id=services.crawl_request()[0].pk)
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01"]
-    assert report_view(slug="revenue-by-month", raw_params={}).fresh
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01"]
+    assert report_view(query=report_query("revenue-by-month", {})).fresh
 
     processed(FEBRUARY, name="february.csv")
     # Until the crawler registers the new partition, the catalog (and so every engine) lacks it.
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01"]
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01"]
 
     services.crawl_execute(run_id=services.crawl_request()[0].pk)
-    stale = report_view(slug="revenue-by-month", raw_params={})
+    stale = report_view(query=report_query("revenue-by-month", {}))
     assert not stale.fresh and months(stale.result) == ["2025-01"]  # the old result shows while it recomputes
-    assert months(report_compute(slug="revenue-by-month", raw_params={})) == ["2025-01", "2025-02"]
-    assert months(report_view(slug="revenue-by-month", raw_params={}).result) == ["2025-01", "2025-02"]
+    assert months(report_compute(query=report_query("revenue-by-month", {}))) == ["2025-01", "2025-02"]
+    assert months(report_view(query=report_query("revenue-by-month", {})).result) == ["2025-01", "2025-02"]

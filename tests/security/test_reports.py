@@ -5,6 +5,7 @@ import html
 import io
 import re
 import urllib.request
+from dataclasses import replace
 from io import StringIO
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.engines import engine_run
-from dashboard.reports import REPORTS
+from dashboard.reports import report_query, report_statement
 from ordersite.aws.athena import athena_literal
 from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
@@ -106,9 +107,8 @@ def test_report_parameters_carrying_sql_are_refused_by_validation(param, client,
 
 def _run(slug: str, **overrides) -> dict:
     """The engine path with bound parameters, as a worker runs it, but skipping validation."""
-    report = REPORTS[slug]
-    values = report.clean_params({}) | overrides
-    result = engine_run(report.sql(), report.bind(values))
+    query = replace(report_query(slug, {}), **overrides)
+    result = engine_run(query, data_version=1)
     return [dict(zip(result.columns, row)) for row in result.rows]
 
 
@@ -118,17 +118,17 @@ def test_sql_in_a_parameter_that_got_past_validation_is_only_ever_a_value(hostil
     for hostile in ("x' OR '1'='1", "x'; DROP VIEW orders; --", "Acme Ltd' --"):
         assert _run("kpis", customer=hostile)[0]["orders"] == 0, hostile
     assert _run("sales-by-customer", customer="' OR customer <> '") == []
-    assert _run("kpis", statuses="confirmed') OR ('1'='1")[0]["orders"] == 0
+    assert _run("kpis", statuses=("confirmed') OR ('1'='1",))[0]["orders"] == 0
+    assert _run("kpis", dimensions=(("region", "x' OR '1'='1"),))[0]["orders"] == 0
     assert _run("kpis", customer="Acme Ltd")[0]["orders"] == 1  # the same path does filter on a real value
     assert _run("kpis") == before  # the table is still there, with the same rows
 
 
 def test_athena_receives_a_parameter_carrying_sql_as_one_string_literal():
     """Athena substitutes execution parameters into the statement: the literal must hold the whole value."""
-    report = REPORTS["kpis"]
     for hostile in ("x' OR '1'='1", "x\\' OR 1=1 --", "x'); DROP TABLE orders; --", "'''"):
-        values = report.clean_params({}) | {"customer": hostile}
-        parts, literals = report.sql().split("?"), [athena_literal(p) for p in report.bind(values)]
+        sql, params = report_statement(replace(report_query("kpis", {}), customer=hostile), data_version=1)
+        parts, literals = sql.split("?"), [athena_literal(p) for p in params]
         assert len(parts) == len(literals) + 1
         text = parts[0] + "".join(literal + part for literal, part in zip(literals, parts[1:]))
         statement = sqlglot.parse_one(text, read="athena")

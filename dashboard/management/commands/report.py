@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.reports import REPORTS, ParamError
+from dashboard.reports import REPORTS, ParamError, report_query
 from dashboard.services import report_compute
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--param takes NAME=VALUE, got {item!r}")
             raw[name.strip()] = value
         try:
-            result = report_compute(slug=slug, raw_params=raw)
+            result = report_compute(query=report_query(slug, raw))
         except ParamError as exc:
             raise CommandError(str(exc)) from None
         if result.error:

@@ -1,0 +1,207 @@
+"""The one validation of report parameters.
+
+A Django form (`ReportQueryForm`) turns the parameters of a request, a CLI call or an API call
+into one immutable `ReportQuery`: relative dates resolved, statuses canonical and sorted,
+dimensions sorted, the limit checked. The cache key, the Celery job (as `as_params()` and back
+through `from_params`, which trusts what it gets) and the engine all receive that object; nothing
+below the form parses a parameter again.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from filter_and_process_orders.values import STATUS_SYNONYMS, canonical_status
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+RELATIVE_DATE = re.compile(r"today(?:([+-])(\d{1,5})d?)?")
+STATUS_WORD = re.compile(r"[a-z][a-z_]{0,29}")
+TEXT_VALUE = re.compile(r"[\w .,'&@+\-/()]*")
+# The words the status filter offers; the Lambda writes these canonical forms.
+KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()))
+# Order columns a report can be filtered on besides customer, status and date (the orders
+# contract's filterable dimensions).
+DIMENSIONS = ("category", "region", "country", "channel")
+DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
+
+
+class ParamError(ValueError):
+    """A report parameter is not valid; the message names it and says why."""
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """One report over one set of filters. Dates are inclusive; `statuses` empty = every status;
+    `dimensions` are (column, value) pairs sorted by column; `limit` only for reports that rank."""
+
+    report: str
+    start_date: date = EARLIEST
+    end_date: date = LATEST
+    statuses: tuple[str, ...] = ()
+    customer: str = ""
+    dimensions: tuple[tuple[str, str], ...] = ()
+    limit: int | None = None
+
+    def as_params(self) -> dict:
+        """The query as request parameters (JSON-safe): what a URL, a job or a stored result carries."""
+        params = {
+            "start_date": self.start_date.isoformat(),
+            "end_date": self.end_date.isoformat(),
+            "statuses": ",".join(self.statuses),
+            "customer": self.customer,
+            **dict(self.dimensions),
+        }
+        if self.limit is not None:
+            params["limit"] = self.limit
+        return params
+
+    @classmethod
+    def from_params(cls, report: str, params: dict) -> "ReportQuery":
+        """Rebuild a query the form made (a Celery job's argument); no validation happens here."""
+        return cls(
+            report=report,
+            start_date=date.fromisoformat(params["start_date"]),
+            end_date=date.fromisoformat(params["end_date"]),
+            statuses=tuple(s for s in params.get("statuses", "").split(",") if s),
+            customer=params.get("customer", ""),
+            dimensions=tuple((d, params[d]) for d in DIMENSIONS if params.get(d)),
+            limit=params.get("limit"),
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """20 hex digits naming the report and every parameter; equal queries, equal fingerprints."""
+        canonical = json.dumps({"report": self.report, **self.as_params()}, sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
+def parse_date(text: str) -> date:
+    """An ISO date, or `today`, `today-30d`, `today+7d`: relative dates become absolute here, so
+    the cache key names the days really queried and rolls over at midnight (UTC)."""
+    if match := RELATIVE_DATE.fullmatch(text.lower()):
+        sign, days = match.groups()
+        offset = timedelta(days=int(days or 0)) * (-1 if sign == "-" else 1)
+        try:
+            return timezone.localdate() + offset
+        except OverflowError:
+            raise ValueError from None
+    return date.fromisoformat(text)
+
+
+def parse_statuses(raw) -> tuple[str, ...]:
+    """Several statuses, as a list or comma-separated; canonical words, sorted, deduplicated."""
+    items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+    words = set()
+    for item in items:
+        for part in str(item).split(","):
+            if not part.strip():
+                continue
+            word = canonical_status(part)
+            if not STATUS_WORD.fullmatch(word):
+                raise forms.ValidationError(f"statuses: {part.strip()[:40]!r} is not a status word")
+            words.add(word)
+    if len(words) > 20:
+        raise forms.ValidationError("statuses: at most 20 statuses")
+    return tuple(sorted(words))
+
+
+class _DateField(forms.CharField):
+    def to_python(self, value):
+        text = super().to_python(value).strip()
+        if not text:
+            return None
+        try:
+            return parse_date(text)
+        except ValueError:
+            raise forms.ValidationError(f"must be a date like 2025-02-01, got {text[:40]!r}") from None
+
+
+class _TextField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value).strip()
+        if len(text) > 100 or not TEXT_VALUE.fullmatch(text):
+            raise forms.ValidationError("has characters that are not allowed")
+        return text
+
+
+class ReportQueryForm(forms.Form):
+    """Parameters of one report -> `ReportQuery` (as `cleaned_data["query"]`).
+
+    `takes_limit` / `takes_month`: whether this report ranks rows / offers a month filter;
+    other reports refuse those parameters, as they refuse unknown ones."""
+
+    start_date = _DateField(required=False)
+    end_date = _DateField(required=False)
+    statuses = forms.CharField(required=False)
+    customer = _TextField()
+    month = forms.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "must be a month like 2025-02"}
+    )
+    limit = forms.CharField(required=False)
+
+    def __init__(self, *args, report: str, takes_limit: bool = False, takes_month: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        for name in DIMENSIONS:
+            self.fields[name] = _TextField()
+        if not takes_limit:
+            del self.fields["limit"]
+        if not takes_month:
+            del self.fields["month"]
+
+    def clean_statuses(self):
+        return parse_statuses(self.data.get("statuses", ""))
+
+    def clean_limit(self):
+        text = str(self.cleaned_data.get("limit") or "").strip()
+        if not text:
+            return DEFAULT_LIMIT
+        try:
+            value = int(text)
+        except ValueError:
+            raise forms.ValidationError(f"must be a whole number, got {text[:40]!r}") from None
+        if not 1 <= value <= MAX_LIMIT:
+            raise forms.ValidationError(f"must be between 1 and {MAX_LIMIT}")
+        return value
+
+    def clean(self):
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise forms.ValidationError(f"unknown parameter {unknown[0]!r} for report {self.report}")
+        data = super().clean()
+        if self.errors:
+            return data
+        start, end = data.get("start_date") or EARLIEST, data.get("end_date") or LATEST
+        if month := data.get("month"):
+            year, number = map(int, month.split("-"))
+            start = max(start, date(year, number, 1))
+            next_month = date(year + number // 12, number % 12 + 1, 1)
+            end = min(end, next_month - timedelta(days=1))
+        if start > end:
+            raise forms.ValidationError("start_date must not be after end_date")
+        data["query"] = ReportQuery(
+            report=self.report,
+            start_date=start,
+            end_date=end,
+            statuses=data["statuses"],
+            customer=data["customer"],
+            dimensions=tuple((name, data[name]) for name in DIMENSIONS if data.get(name)),
+            limit=data.get("limit"),
+        )
+        return data
+
+    def first_error(self) -> str:
+        """The first problem, naming its parameter: what the API and the page show."""
+        for name, errors in self.errors.items():
+            if name == "__all__":
+                return errors[0]
+            message = errors[0]
+            return message if message.startswith(name) else f"{name} {message}"
+        return ""
