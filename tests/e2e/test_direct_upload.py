@@ -25,7 +25,7 @@ def orders_csv(min_bytes: int) -> bytes:
     rows = ["order_id,order_date,amount,customer,status\n"]
     i = 0
     while sum(map(len, rows)) < min_bytes:
-        rows.append("".join(f"A-{i + j},2025-05-{1 + j % 28:02d},{10 + j % 90}.50,c-{j % 97},shipped\n" for j in range(5000)))
+        rows += [f"A-{i + j},2025-05-{1 + j % 28:02d},{10 + j % 90}.50,c-{j % 97},shipped\n" for j in range(5000)]
         i += 5000
     return "".join(rows).encode()
 

@@ -62,7 +62,8 @@ def test_a_file_sent_in_parts_straight_to_s3_is_checked_then_moved_to_raw_with_i
 ):
     body = orders_csv(2 * PART + 1024)
     client.force_login(uploader)
-    plan = begin(client, "big orders.csv", body, as_of="2025-06-01", mapping=json.dumps({"customer": "customer"})).json()
+    mapping = json.dumps({"customer": "customer"})
+    plan = begin(client, "big orders.csv", body, as_of="2025-06-01", mapping=mapping).json()
     assert plan["part_count"] == 3 and plan["parts_done"] == []
     assert Upload.objects.get().status == Upload.Status.RECEIVING and keys(settings.RAW_PREFIX) == []
     put_parts(client, plan, body)
