@@ -7,16 +7,19 @@ import hashlib
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 import requests
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from ordersite.aws import aws_client
 from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import uploads_sync
+from pipeline_admin.tasks import uploads_sync as beat_sync
 
 SITE = "http://127.0.0.1:8000"  # one of UPLOAD_CORS_ORIGINS' defaults, which the twin's bootstrap allows
 PART = 5 * 1024 * 1024
@@ -170,3 +173,16 @@ def test_the_bucket_lets_only_the_sites_origin_send_parts(client, twin, uploader
     assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == SITE
     other = requests.options(url, headers={"Origin": "https://evil.example", **preflight}, timeout=10)
     assert other.status_code == 403 and "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_an_upload_abandoned_for_a_day_is_aborted_by_the_beat_task(client, twin, uploader, small_parts):
+    body = orders_csv(PART + 10)
+    client.force_login(uploader)
+    plan = begin(client, "orders.csv", body).json()
+    put_parts(client, plan, body, [1])  # then the tab was closed
+    Upload.objects.filter(pk=plan["id"]).update(uploaded_at=timezone.now() - timedelta(hours=25))
+    beat_sync()
+    assert Upload.objects.count() == 0
+    assert aws_client("s3").list_multipart_uploads(Bucket=settings.PIPELINE_BUCKET).get("Uploads", []) == []
+    # The content's claim went with it: the same file can be sent again.
+    assert begin(client, "orders.csv", body).status_code == 200
