@@ -11,6 +11,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline_admin.stack import local_programs  # noqa: E402 - needs ROOT on the path
+from pipeline_admin.supervision import Program, Supervisor  # noqa: E402
 
 
 def free_port() -> int:
@@ -32,7 +36,8 @@ def wait_port(port: int, seconds: float = 20.0) -> None:
 class Stack:
     def __init__(self, **overrides: str):
         self.tmp = Path(tempfile.mkdtemp(prefix="ordersite-bench-"))
-        self.processes: list[subprocess.Popen] = []
+        self.processes: list[subprocess.Popen] = []  # extra processes a benchmark spawns (gunicorn)
+        self.supervisor: Supervisor | None = None
         self.redis_port, self.twin_port = free_port(), free_port()
         self.env = (
             os.environ
@@ -47,6 +52,8 @@ class Stack:
                 "AWS_SECRET_ACCESS_KEY": "bench",
                 "PIPELINE_BUCKET": "ordersite-bench",
                 "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.sqlite3'}",
+                "VAR_DIR": str(self.tmp),
+                "TWIN_STATE_DIR": "",  # a benchmark's twin keeps nothing
                 "AWS_REGION": "us-east-1",
                 "AWS_DEFAULT_REGION": "us-east-1",
                 "CELERY_TASK_ALWAYS_EAGER": "1",
@@ -76,21 +83,23 @@ class Stack:
         return result.stdout
 
     def start(self) -> "Stack":
-        redis = shutil.which("redis-server")
-        if not redis:
+        """Redis and the twin under the same supervisor as `make run` (pipeline_admin.supervision)."""
+        if not shutil.which("redis-server"):
             raise SystemExit("redis-server is missing: run `make install`")
-        self.spawn([redis, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.tmp)])
-        self.spawn([sys.executable, "manage.py", "twin", "serve"])
+        worker = Program(
+            "celery-worker",
+            (sys.executable, "-m", "celery", "-A", "ordersite", "worker", "-P", "prefork", "-c", "2", "-l", "WARNING"),
+        )
+        programs = local_programs(python=sys.executable, redis_url=self.env["REDIS_URL"], app=False) + [worker]
+        self.supervisor = Supervisor(directory=self.tmp, programs=programs, env=self.env).start()
         wait_port(self.redis_port)
-        wait_port(self.twin_port)
+        wait_port(self.twin_port, 60)
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("twin", "bootstrap")
         return self
 
     def start_worker(self) -> None:
-        self.spawn(
-            [sys.executable, "-m", "celery", "-A", "ordersite", "worker", "-P", "prefork", "-c", "2", "-l", "WARNING"]
-        )
+        self.supervisor.start_program("celery-worker")
 
     def load_course_data(self, csv_path: Path) -> None:
         self.manage("upload", str(csv_path), "--as-of", "2025-06-01")
@@ -142,4 +151,6 @@ class Stack:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.supervisor:
+            self.supervisor.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)

@@ -14,12 +14,18 @@ from .services import RefreshRefused, scan_budget_check
 from .tasks import report_compute as report_compute_task
 
 logger = logging.getLogger(__name__)
+UNAVAILABLE = "Can't compute while the cache/queue is unavailable"
+
+
+class ComputeUnavailable(RefreshRefused):
+    """No job can be started: the cache (single flight) or the queue (Celery's broker) is down."""
 
 
 def report_refresh_request(*, query: ReportQuery, user=None, force: bool = False) -> bool:
     """Enqueue one job per cache key (single flight); True when this call enqueued it.
 
-    Raises RefreshRefused when the user's daily scan budget is spent."""
+    Raises RefreshRefused when the user's daily scan budget is spent, ComputeUnavailable (a
+    RefreshRefused) when the cache or the queue cannot be reached."""
     scan_budget_check(user=user)
     flight_key = "flight:" + cache_key(query, data_version_get())
     try:
@@ -27,13 +33,28 @@ def report_refresh_request(*, query: ReportQuery, user=None, force: bool = False
             return False
     except Exception:
         logger.warning("Redis unavailable: cannot enqueue %s", query.report)
-        return False
+        raise ComputeUnavailable(UNAVAILABLE) from None
     # The job gets the query with its dates resolved, so a job that starts after midnight still
     # computes the days this request meant.
     slug, params = query.report, query.as_params()
     user_id = user.pk if user is not None and user.is_authenticated else None
-    transaction.on_commit(lambda: report_compute_task.delay(slug, params, flight_key, user_id, force))
+    failed = []
+    transaction.on_commit(lambda: _enqueue(failed, slug, params, flight_key, user_id, force))
+    if failed:  # outside a transaction the job is sent at once, so a broker outage shows here
+        raise ComputeUnavailable(UNAVAILABLE)
     return True
+
+
+def _enqueue(failed: list, slug: str, params: dict, flight_key: str, user_id, force: bool) -> None:
+    try:
+        report_compute_task.delay(slug, params, flight_key, user_id, force)
+    except Exception as exc:  # the broker is unreachable: let the next request try again
+        logger.warning("queue unavailable: cannot enqueue %s (%s)", slug, exc)
+        failed.append(exc)
+        try:
+            cache.delete(flight_key)
+        except Exception:
+            pass
 
 
 def dashboard_refresh(*, user, queries: list[ReportQuery]) -> int:
@@ -50,5 +71,15 @@ def dashboard_refresh(*, user, queries: list[ReportQuery]) -> int:
 
 
 def dashboard_warm() -> list[str]:
-    """After a data version change, compute the default views so the first viewer finds them warm."""
+    """After a data version change, compute the default views so the first viewer finds them warm.
+
+    With the cache or queue down nothing is warmed; the first viewer's cards start the jobs."""
+    try:
+        return _warm()
+    except ComputeUnavailable:
+        logger.warning("cache or queue unavailable: the default views are not warmed")
+        return []
+
+
+def _warm() -> list[str]:
     return [slug for slug in DASHBOARD if report_refresh_request(query=report_query(slug, {}))]

@@ -23,7 +23,21 @@ class ReportView:
     result: ReportResult | None
     fresh: bool
     cache_ok: bool = True
-    notice: str = ""  # why no new computation was started (budget, rate limit, cache down)
+    notice: str = ""  # why no new computation was started (budget, rate limit)
+    outage: bool = False  # no job could be started: the cache or the queue is down (it retries)
+
+    @property
+    def outage_notice(self) -> str:
+        """What the card says while nothing can be computed: the truth, not "Computing…"."""
+        if not self.outage:
+            return ""
+        shown = "showing the last stored result" if self.result else "showing nothing rather than guessing"
+        return f"Can't compute while the cache/queue is unavailable; {shown}. This card tries again by itself."
+
+    @property
+    def polls(self) -> bool:
+        """The page asks for this card again: a job computes it, or one could not be started yet."""
+        return not self.fresh and (self.outage or not self.notice)
 
     @property
     def params(self) -> dict:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
-from .jobs import dashboard_refresh, report_refresh_request
+from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
 from .query import DIMENSIONS, KNOWN_STATUSES, ReportQuery
 from .reports import DASHBOARD, REPORTS, ParamError, report_query
 from .selectors import ReportView, report_csv, report_view, report_views
@@ -33,6 +33,8 @@ def _card(query: ReportQuery, user, view: ReportView | None = None) -> ReportVie
     if not view.fresh:
         try:
             report_refresh_request(query=query, user=user)
+        except ComputeUnavailable:
+            view.outage = True
         except RefreshRefused as exc:
             view.notice = str(exc)
     return view
@@ -154,12 +156,20 @@ def report_api(request, slug: str):
         "meta": {
             **(result.meta if result else {}),
             "fresh": view.fresh,
-            "status": "ready" if view.fresh else ("refused" if view.notice else "computing"),
+            "status": _status(view),
             "computed_at": result.computed_at.isoformat() if result else None,
             "age_seconds": round(view.age_seconds) if result else None,
             "error": result.error if result else "",
-            "notice": view.notice,
+            "notice": view.notice or view.outage_notice,
             "cache_ok": view.cache_ok,
         },
     }
+    if view.outage:  # nothing runs: say so (and when to ask again) instead of 202 "computing"
+        return JsonResponse(body, status=503, headers={"Retry-After": "10"})
     return JsonResponse(body, status=200 if view.fresh else 202)
+
+
+def _status(view: ReportView) -> str:
+    if view.fresh:
+        return "ready"
+    return "unavailable" if view.outage else ("refused" if view.notice else "computing")

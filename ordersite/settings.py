@@ -105,11 +105,13 @@ TEMPLATES = [
     },
 ]
 
+# Local state (SQLite, the twin's store, logs); one per checkout, so copies never share it.
+VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
 if not env_str("DATABASE_URL"):
-    (BASE_DIR / "var").mkdir(exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'ordersite.sqlite3'}"),
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ordersite.sqlite3'}",
         conn_max_age=60,
     )
 }
@@ -170,7 +172,7 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_TIME_LIMIT = 15 * 60
@@ -183,8 +185,16 @@ CELERY_BEAT_SCHEDULE = {
 # --- AWS and the pipeline ----------------------------------------------------------------
 AWS_REGION = env_str("AWS_REGION", env_str("AWS_DEFAULT_REGION", "us-east-1"))
 # Only the local twin sets an endpoint; in AWS mode boto3 talks to the real services.
-AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", "http://127.0.0.1:5055" if PIPELINE_MODE == "local" else "")
 TWIN_PORT = env_int("TWIN_PORT", 5055)
+WEB_PORT = env_int("WEB_PORT", 8000)  # make run's web server
+AWS_ENDPOINT_URL = env_str("AWS_ENDPOINT_URL", f"http://127.0.0.1:{TWIN_PORT}" if PIPELINE_MODE == "local" else "")
+# Where the twin keeps its buckets, queues and catalog between runs; empty = in memory only.
+TWIN_STATE_DIR = env_str("TWIN_STATE_DIR", str(VAR_DIR / "twin"))
+# How long a message the local runtime received stays hidden before SQS hands it out again.
+TWIN_QUEUE_VISIBILITY_SECONDS = env_int("TWIN_QUEUE_VISIBILITY_SECONDS", 30)
+# The local Lambda runtime runs each invocation in a child process held to this much memory,
+# as Lambda does (the template's LambdaMemoryMb).
+LAMBDA_MEMORY_MB = env_int("LAMBDA_MEMORY_MB", 1024)
 if PIPELINE_MODE == "local":
     # moto accepts any credentials; set placeholders so no real AWS profile is ever used.
     for _name, _value in {"AWS_ACCESS_KEY_ID": "twin", "AWS_SECRET_ACCESS_KEY": "twin"}.items():

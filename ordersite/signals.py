@@ -2,7 +2,7 @@
 
 `processed_data_changed` is sent whenever what the query engines read under processed/ (or the
 catalog that points at it) changed: a file processed, reprocessed, its output deleted, a DLQ
-replay that processed files again, a crawl that changed the catalog. Keyword arguments:
+replay that processed files again, a crawl that changed the catalog, uploads found lost. Keyword arguments:
 
 - reason: str, one of REASONS (why the data changed)
 - source_keys: list[str], the raw objects (raw/... keys) whose output changed; may be empty
@@ -14,6 +14,6 @@ committed uses `transaction.on_commit`.
 
 from django.dispatch import Signal
 
-REASONS = ("processed", "reprocessed", "output_deleted", "dlq_replayed", "crawled")
+REASONS = ("processed", "reprocessed", "output_deleted", "dlq_replayed", "crawled", "lost")
 
 processed_data_changed = Signal()

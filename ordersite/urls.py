@@ -11,6 +11,8 @@ def home(request):
     return redirect("dashboard:home" if user_has_role(request.user, ANALYSTS) else "pipeline_admin:uploads")
 
 
+handler500 = "ordersite.views.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),

@@ -78,7 +78,12 @@ def _s3_event(key: str) -> str:
 def upload_reprocess(*, upload: Upload, user) -> None:
     """Send the file's S3 event again. Its previous output goes first, so rows are never doubled."""
     _stored(upload)
-    event = _s3_event(upload.key)
+    try:
+        event = _s3_event(upload.key)
+    except s3.S3Error as exc:
+        raise ActionError(
+            f"the raw file of {upload.original_name} is no longer in the bucket ({exc}); upload the file again"
+        ) from None
     s3.objects_delete(keys=outputs_of(upload))
     sqs.message_send(queue=sqs.orders_queue(), body=event)
     with transaction.atomic():

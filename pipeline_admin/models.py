@@ -17,8 +17,17 @@ class Upload(models.Model):
         FAILED = "failed", "failed"
         STALLED = "stalled", "stalled"
         WITHDRAWN = "withdrawn", "output deleted"
+        # Its raw object or outputs are gone from the bucket (found by reconciliation).
+        LOST = "lost", "lost"
 
-    FINAL = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.REJECTED, Status.FAILED, Status.WITHDRAWN}
+    FINAL = {
+        Status.PROCESSED,
+        Status.PROCESSED_WITH_REJECTS,
+        Status.REJECTED,
+        Status.FAILED,
+        Status.WITHDRAWN,
+        Status.LOST,
+    }
     IN_FLIGHT = {Status.UPLOADED, Status.PROCESSING, Status.STALLED}
 
     # Empty for a file refused before it reached S3: it is kept so admins see every attempt.

@@ -11,18 +11,28 @@ from django.conf import settings
 from ordersite.aws import AwsError, aws_client
 from ordersite.aws import s3 as s3_objects
 
+IDENTITY_PATH = "/ordersite-twin"
+IDENTITY_SERVICE = "ordersite-twin"
+
 
 class TwinError(AwsError):
     pass
 
 
-def twin_reachable(endpoint: str | None = None, timeout: float = 1.0) -> bool:
-    url = (endpoint or settings.AWS_ENDPOINT_URL).rstrip("/") + "/moto-api/data.json"
+def twin_identity(endpoint: str | None = None, timeout: float = 1.0) -> dict | None:
+    """What the twin at `endpoint` says it is: `{"service", "state_dir", "pid"}`, or None when
+    nothing answers there or what answers is not an ordersite twin (another program, a bare moto)."""
+    url = (endpoint or settings.AWS_ENDPOINT_URL).rstrip("/") + IDENTITY_PATH
     try:
-        with urllib.request.urlopen(url, timeout=timeout):
-            return True
-    except OSError:
-        return False
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            identity = json.loads(response.read())
+    except (OSError, ValueError):
+        return None
+    return identity if isinstance(identity, dict) and identity.get("service") == IDENTITY_SERVICE else None
+
+
+def twin_reachable(endpoint: str | None = None, timeout: float = 1.0) -> bool:
+    return twin_identity(endpoint, timeout) is not None
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -54,7 +64,7 @@ def twin_bootstrap() -> None:
         sqs,
         settings.ORDERS_QUEUE_NAME,
         {
-            "VisibilityTimeout": "30",
+            "VisibilityTimeout": str(settings.TWIN_QUEUE_VISIBILITY_SECONDS),
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
         },
     )

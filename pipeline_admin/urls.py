@@ -19,6 +19,7 @@ urlpatterns = [
     path("files/<int:pk>/reprocess/", views.upload_reprocess, name="upload_reprocess"),
     path("files/<int:pk>/delete-output/", views.upload_output_delete, name="upload_output_delete"),
     path("files/dlq/replay/", views.dlq_replay, name="dlq_replay"),
+    path("files/reconcile/", views.uploads_reconcile, name="uploads_reconcile"),
     path("bucket/", views.bucket, name="bucket"),
     path("crawler/", views.crawler, name="crawler"),
     path("crawler/start/", views.crawler_start, name="crawler_start"),

@@ -220,6 +220,20 @@ def dlq_replay(request):
     return redirect("pipeline_admin:uploads")
 
 
+@role_required(PIPELINE_ADMINS)
+@require_POST
+def uploads_reconcile(request):
+    try:
+        lost = services.uploads_reconcile(user=request.user)
+    except AwsError as exc:
+        messages.error(request, f"Could not check the bucket: {exc}")
+        return redirect("pipeline_admin:uploads")
+    for upload in lost:
+        messages.warning(request, f"{upload.original_name} is lost: {upload.status_reason}")
+    messages.info(request, f"Checked every stored file against the bucket: {len(lost)} lost.")
+    return redirect("pipeline_admin:uploads")
+
+
 @role_required(UPLOADERS)
 @require_POST
 def uploads_refresh(request):

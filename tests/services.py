@@ -1,16 +1,16 @@
 """Starts the real services the suite needs, before Django reads its settings.
 
 Loaded with `-p tests.services`, so it runs for `pytest`, `make test` and `manage.py test`
-alike: a private Redis on a free loopback port and the moto server (the twin) in-process.
+alike: a private Redis and the twin (in memory) on free loopback ports, under supervisord.
 """
 
-import logging
 import os
 import shutil
 import socket
-import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +21,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_port(port: int, seconds: float = 10.0) -> None:
+def _wait_port(port: int, seconds: float = 60.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -32,59 +32,50 @@ def _wait_port(port: int, seconds: float = 10.0) -> None:
 
 
 class Services:
+    """Redis and the twin under the same supervisor as `make run` (pipeline_admin.supervision)."""
+
     def __init__(self):
         self.redis_port = self.moto_port = None
-        self.redis = None
-        self.moto = None
+        self.supervisor = None
 
     def start(self) -> None:
-        redis = shutil.which("redis-server")
-        if not redis:
+        if not shutil.which("redis-server"):
             raise pytest.UsageError(
                 "redis-server is not installed: run `make install` (it installs it) or apt-get install redis-server"
             )
-        self.redis_port = free_port()
-        self.redis_dir = tempfile.mkdtemp(prefix="ordersite-redis-")
-        self.redis = subprocess.Popen(
-            [
-                redis,
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self.redis_dir,
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        _wait_port(self.redis_port)
-        # As `twin serve` does: the bucket's CORS rule, not moto's global allow-all, answers browsers.
-        os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-        from moto.server import ThreadedMotoServer
+        from pipeline_admin.stack import local_programs
+        from pipeline_admin.supervision import Supervisor
 
-        self.moto_port = free_port()
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.moto.start()
+        self.redis_port, self.moto_port = free_port(), free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="ordersite-test-"))
+        redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.supervisor = Supervisor(
+            directory=self.directory,
+            programs=local_programs(python=sys.executable, redis_url=redis_url, app=False),
+            env=os.environ | self.environment(),
+        ).start()
+        _wait_port(self.redis_port)
         _wait_port(self.moto_port)
 
     def stop(self) -> None:
-        if self.moto:
-            self.moto.stop()
-        if self.redis:
-            self.redis.terminate()
-            self.redis.wait(5)
+        if self.supervisor:
+            self.supervisor.stop()
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def environment(self) -> dict[str, str]:
+        """Every setting `make run` records in var/run.env is set here, so a stack's file never leaks in."""
         return {
             "PIPELINE_MODE": "local",
             "DEBUG": "1",
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "CELERY_BROKER_URL": "",
+            "TWIN_PORT": str(self.moto_port),
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.moto_port}",
+            "TWIN_STATE_DIR": "",  # the suite's twin keeps nothing between runs
+            "VAR_DIR": str(self.directory),
+            "DATABASE_URL": "",
+            "WEB_PORT": "0",
+            "LAMBDA_MEMORY_MB": "1024",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",

@@ -34,6 +34,7 @@ from .receiving import (
     upload_refuse,
     uploads_receive,
 )
+from .reconcile import uploads_reconcile
 from .uploads import MANIFEST_STATUS, SYNC_LOCK, dlq_keys, message_keys, uploads_sync
 
 __all__ = [
@@ -68,5 +69,6 @@ __all__ = [
     "upload_id_new",
     "upload_refuse",
     "uploads_receive",
+    "uploads_reconcile",
     "uploads_sync",
 ]

@@ -5,6 +5,7 @@ catalogs the file and its orders reach the reports."""
 import io
 from datetime import date
 
+from dashboard.reports import report_query
 from dashboard.services import report_compute
 from pipeline_admin.models import CrawlerRun, Upload
 from pipeline_admin.runtime import runtime_drain
@@ -38,6 +39,6 @@ def test_a_file_processed_while_redis_is_down_is_crawled_once_redis_is_back(
 
     run = CrawlerRun.objects.get()
     assert (run.trigger, run.state, run.partitions_added) == ("auto", "succeeded", 1)
-    kpis = report_compute(slug="kpis", raw_params={}, force=True)
+    kpis = report_compute(query=report_query("kpis", {}), force=True)
     row = dict(zip(kpis.columns, kpis.rows[0]))
     assert (row["orders"], str(row["revenue"])) == (2, "150.25")  # 100.00 + 50.25, by hand

@@ -38,9 +38,16 @@ WRONG_TODAY = {
     "report_tool__preamble_placeholders.csv": "the title line before the header is taken as the header",
     "shopify__orders_export.csv": "continuation rows are not counted as the order's lines; the stale order is dropped",
     "status_log__history.csv": "a cancellation at the end of an order's history is dropped at ingest (stale)",
+    "woocommerce__repeated_order_total.csv": "an order total repeated on each line item must count once per "
+    "order (today the lines collapse into one; summing them per line gives 57.75 on 2 lines -> 115.50)",
+    "semicolon__quoted_multiline_footer.csv": "the decimal separator is decided cell by cell (2.000 -> 2.00)",
 }
 # Files whose columns staff choose in the mapping step (sent as the upload's `mapping` metadata).
-MAPPED_AT_UPLOAD = {"shopify__orders_export.csv"}
+MAPPED_AT_UPLOAD = {
+    "shopify__orders_export.csv",
+    "woocommerce__repeated_order_total.csv",
+    "semicolon__quoted_multiline_footer.csv",
+}
 MAPPING_COLUMNS = ("order_id", "customer", "amount", "status", "order_date")
 
 

@@ -153,4 +153,60 @@ SHAPE_SPECS: dict[str, dict] = {
             "decimal": "`45.50`, `0.5` show a decimal point; `1,200.00` has a thousands comma",
         },
     },
+    "woocommerce__repeated_order_total.csv": {
+        "kind": "csv",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "header_line": 1,
+        "header": [
+            "Order Number",
+            "Order Status",
+            "Order Date",
+            "Customer Name",
+            "Order Total Amount",
+            "Item Name",
+            "Quantity",
+            "Item Cost",
+        ],  # fmt: skip
+        "columns": {
+            "order_id": "Order Number",
+            "status": "Order Status",
+            "order_date": "Order Date",
+            "customer": "Customer Name",
+            "amount": "Order Total Amount",
+            "product": "Item Name",
+            "quantity": "Quantity",
+        },
+        "decimal": ".",
+        "date_format": "%Y-%m-%d %H:%M",
+        "grain": "line_items",
+        "amount_level": "order",
+        "by_hand": {"orders": 3, "line_count": 6, "amount_total": "1197.71", "stale": 0, "amount_counted": "1197.71"},
+        "why": {
+            "grain": "one row per line item (Item Name differs within an order), as WooCommerce order exports write",
+            "amount": "Order Total Amount is the order's total repeated on each of its lines: 57.75 = 45.50 + "
+            "5 x 2.45 (Item Cost is a unit cost); every line of an order carries the same total, so it counts "
+            "once per order; summing it per line would count order 2003 three times (3149.91)",
+        },
+    },
+    "semicolon__quoted_multiline_footer.csv": {
+        "kind": "csv",
+        "encoding": "utf-8",
+        "delimiter": ";",
+        "header_line": 1,
+        "header": ["Bestellung", "Kunde", "Adresse", "Betrag", "Datum"],
+        "columns": {"order_id": "Bestellung", "customer": "Kunde", "amount": "Betrag", "order_date": "Datum"},
+        "decimal": ",",
+        "date_format": "%d.%m.%Y",
+        "grain": "order",
+        "by_hand": {"orders": 3, "line_count": 3, "amount_total": "3334.40", "stale": 0, "amount_counted": "3334.40"},
+        "why": {
+            "header": "German column names: staff map them in the mapping step",
+            "quoting": '`"Acme; Inc"` holds the delimiter and the first address spans two physical lines; '
+            '`"Gamma ""G"" AG"` doubles its quotes',
+            "decimal": "`1.234,50` and `99,90` are decimal commas, so `2.000` is two thousand",
+            "footer": "the last row `Summe;;;3.334,40;` is the export's sum, not an order: it has no date and is "
+            "rejected (missing_order_date), and it equals the three orders' total",
+        },
+    },
 }

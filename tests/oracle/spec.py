@@ -15,6 +15,8 @@ Spec keys:
 - `grain`: `order` (one row per order; ids must be unique), `line_items` (rows of one order
   differ in `product`: amounts and quantities summed), `history` (rows of one order differ only in
   status/date: the last row wins). Rows identical in every mapped column count once in any grain.
+- `continuation`: rows without amount and date belong to the order above (Shopify).
+- `amount_level`: `order` when the amount is the order's total repeated on each line item.
 - `rejected`: for a file that must be refused as a whole: `{"code": ..., "column": ...}`.
 """
 

@@ -226,6 +226,10 @@ def _grain(lines: list[dict], spec: dict) -> list[dict]:
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} differs in more than status and date")
         if spec["grain"] == "history":
             order_lines = order_lines[-1:]
+        if spec.get("amount_level") == "order":  # the order's total repeated on each of its lines
+            if len({line["exact"] for line in order_lines}) > 1:
+                raise SpecMismatch(f"order {order_lines[0]['order_id']} has lines with different totals")
+            order_lines = [order_lines[0]] + [line | {"amount": 0, "exact": 0} for line in order_lines[1:]]
 
         def last(column: str, lines: list[dict] = order_lines):
             """The order's value: its last line's, where that line has one (continuation lines have none)."""

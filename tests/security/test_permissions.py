@@ -64,6 +64,7 @@ TABLE = [
     Row("pipeline_admin:upload_direct_complete", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 200, 403, 404)),
     Row("pipeline_admin:uploads_status", get=(L, 200, 403, 200), post=(L, 405, 403, 405)),
     Row("pipeline_admin:dlq_replay", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
+    Row("pipeline_admin:uploads_reconcile", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:bucket", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),
     Row("pipeline_admin:crawler_start", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),

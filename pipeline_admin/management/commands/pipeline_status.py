@@ -11,8 +11,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--no-sync", action="store_true", help="do not read new manifests first")
+        parser.add_argument(
+            "--reconcile", action="store_true", help="mark uploads whose raw file or outputs are gone as lost"
+        )
+        parser.add_argument("--quiet", action="store_true", help="with --reconcile: print only what was lost")
 
-    def handle(self, *args, json: bool = False, no_sync: bool = False, **options):
+    def handle(self, *args, json: bool = False, no_sync: bool = False, reconcile: bool = False, **options):
+        if reconcile:
+            for upload in services.uploads_reconcile():
+                self.stdout.write(f"  lost: {upload.original_name} ({upload.key}): {upload.status_reason}")
+            if options["quiet"]:
+                return
         if not no_sync:
             services.uploads_sync()
         status = selectors.pipeline_status()

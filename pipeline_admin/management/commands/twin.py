@@ -1,10 +1,10 @@
-import os
-import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pipeline_admin.twin import port_free, twin_bootstrap, twin_reachable
+from pipeline_admin.twin_server import twin_serve
 
 
 class Command(BaseCommand):
@@ -24,7 +24,5 @@ class Command(BaseCommand):
             return
         if not port_free(settings.TWIN_PORT):
             raise CommandError(f"port {settings.TWIN_PORT} is in use: stop what runs there or set TWIN_PORT")
-        moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
-        # moto answers every cross-origin request unless told not to; the bucket's CORS rule decides instead.
-        os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
-        os.execv(moto, [moto, "-H", "127.0.0.1", "-p", str(settings.TWIN_PORT)])
+        state_dir = Path(settings.TWIN_STATE_DIR) if settings.TWIN_STATE_DIR else None
+        twin_serve(port=settings.TWIN_PORT, state_dir=state_dir)
