@@ -21,7 +21,7 @@ from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import uploads_sync
 from pipeline_admin.tasks import uploads_sync as beat_sync
 
-SITE = "http://127.0.0.1:8000"  # one of UPLOAD_CORS_ORIGINS' defaults, which the twin's bootstrap allows
+SITE = settings.UPLOAD_CORS_ORIGINS[0]  # the site's own origin, which the twin's bootstrap allows
 PART = 5 * 1024 * 1024
 
 
