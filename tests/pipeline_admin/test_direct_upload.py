@@ -186,3 +186,14 @@ def test_an_upload_abandoned_for_a_day_is_aborted_by_the_beat_task(client, twin,
     assert aws_client("s3").list_multipart_uploads(Bucket=settings.PIPELINE_BUCKET).get("Uploads", []) == []
     # The content's claim went with it: the same file can be sent again.
     assert begin(client, "orders.csv", body).status_code == 200
+
+
+def test_the_template_csv_is_recognised_with_every_contract_column_a_file_can_hold(client, twin, uploader):
+    from filter_and_process_orders.contract import MAPPABLE
+
+    from pipeline_admin.headers import header_inspect
+
+    client.force_login(uploader)
+    template = client.get(reverse("pipeline_admin:upload_template")).content
+    check = header_inspect(sample=template)
+    assert check.recognised and set(check.mapping) == set(MAPPABLE)
