@@ -7,6 +7,7 @@ import zipfile
 
 import pytest
 from django.conf import settings
+from filter_and_process_orders.contract import MAPPABLE
 from playwright.sync_api import expect
 
 from ordersite.aws import aws_client
@@ -55,7 +56,8 @@ def upload_page(page, twin, uploader, settings):
     page.add_init_script(RECORD_PROGRESS)
     login(page, "uploader")
     page.goto("/pipeline/upload/")
-    return page
+    yield page
+    page.goto("about:blank")  # the page polls statuses: stop before the test database is flushed
 
 
 def s3_puts(page) -> dict:
@@ -158,5 +160,5 @@ def test_each_chosen_file_shows_its_precheck_at_once_and_can_be_removed_before_u
 def test_the_page_offers_a_template_and_the_recognised_column_names(upload_page):
     expect(upload_page.locator("#columns")).to_contain_text("orderid, orderno, ordernumber")
     template = upload_page.request.get(upload_page.get_attribute("#columns a[download]", "href"))
-    header = template.text().splitlines()[0]
-    assert header == "order_id,order_date,amount,customer,status"
+    header = template.text().splitlines()[0].split(",")
+    assert set(header[:3]) == {"order_id", "order_date", "amount"} and set(header) == set(MAPPABLE)
