@@ -66,26 +66,29 @@ def test_each_export_ends_with_the_orders_and_total_the_oracle_computed(i, name)
         return
     assert manifest["status"].startswith("processed"), manifest.get("reason")
     table, months = _written(manifest)
-    amount = table.column("amount")
-    counted = pc.invert(table.column("stale")) if "stale" in table.column_names else pa.repeat(True, table.num_rows)
+    amount, counted = table.column("amount"), pc.invert(table.column("stale"))
     written = {
         "orders": table.num_rows,
         "amount_total": str(sum(amount.to_pylist(), Decimal("0.00"))),
         "orders_counted": pc.sum(counted).as_py(),
         "amount_counted": str(sum(amount.filter(counted).to_pylist(), Decimal("0.00"))),
-        # one line per order where the file has no line_count column yet (before the contract)
-        "line_count": pc.sum(table.column("line_count")).as_py()
-        if "line_count" in table.column_names
-        else table.num_rows,
+        "line_count": pc.sum(table.column("line_count")).as_py(),
         "months": dict(sorted(months.items())),
     }
     assert written == {k: expected[k] for k in written}
     reported = {
         "lines": manifest["rows_in"],
-        "orders": manifest.get("orders", manifest["rows_out"]),  # rows_out until the manifest has `orders`
+        "header_line": manifest["header_line"],
+        "grain": manifest["grain"],
+        "decimal_separator": manifest["decimal_separator"],
+        "orders": manifest["orders"],
         "orders_counted": manifest["rows_out"],
+        "stale": manifest["rows_stale"],
+        "duplicates": manifest["rows_duplicate"],
         "amount_total": str(Decimal(manifest["amount_total"]).quantize(Decimal("0.01"))),
+        "amount_counted": str(Decimal(manifest["amount_counted"]).quantize(Decimal("0.01"))),
         "rows_rejected": {r["code"]: r["count"] for r in manifest["reasons"]},
     }
     assert reported == {k: expected[k] for k in reported}
     assert manifest["rows_rejected"] == sum(expected["rows_rejected"].values())
+    assert manifest["decimal_separator_assumed"] == expected["separator_votes"]["assumed"]
