@@ -49,7 +49,8 @@ def measure(label: str, path: Path, client, *, timeout: float = 180.0) -> float:
     stored = time.monotonic() - started
     processed_after = None
     while time.monotonic() - started < timeout:
-        if processed_after is None and Upload.objects.filter(status__in=["processed", "processed_with_rejects"]).exists():
+        done = Upload.objects.filter(status__in=["processed", "processed_with_rejects"]).exists()
+        if processed_after is None and done:
             processed_after = time.monotonic() - started
         status, now = kpis(client)
         if status == 200 and now["fresh"] and now.get("orders") != before.get("orders"):
