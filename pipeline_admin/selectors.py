@@ -67,6 +67,14 @@ def rejected_rows_url(*, upload: Upload) -> str:
     return s3.presigned_get(key=key, filename=f"rejected-{upload.pk}.csv")
 
 
+def stale_orders_url(*, upload: Upload) -> str:
+    """A short-lived link to the CSV of the orders stored flagged stale, or "" when there are none."""
+    key = (upload.manifest or {}).get("stale_key")
+    if not key:
+        return ""
+    return s3.presigned_get(key=key, filename=f"stale-{upload.pk}.csv")
+
+
 def upload_header(*, upload: Upload) -> HeaderCheck:
     """The header row of a stored file and what the Lambda's mapping makes of it."""
     return header_inspect(sample=s3.object_head_bytes(key=upload.key, size=HEADER_SAMPLE_BYTES))
@@ -143,6 +151,7 @@ def pipeline_status() -> dict:
             "started_at": last_crawl.started_at.isoformat(),
             "finished_at": last_crawl.finished_at.isoformat() if last_crawl.finished_at else None,
             "partitions_added": last_crawl.partitions_added,
+            "partitions_total": last_crawl.partitions_total,
             "error": last_crawl.error,
         },
     }

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_STATUS = {
     "processed": Upload.Status.PROCESSED,
     "processed_with_rejects": Upload.Status.PROCESSED_WITH_REJECTS,
+    "processed_with_warnings": Upload.Status.PROCESSED_WITH_WARNINGS,
     "rejected": Upload.Status.REJECTED,
     "failed": Upload.Status.FAILED,
 }
@@ -59,8 +60,10 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     upload.manifest = manifest
     upload.rows_in = manifest.get("rows_in")
     upload.rows_out = manifest.get("rows_out")
-    upload.status_reason = manifest.get("reason", "")
-    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), manifest.get("reason", ""))
+    # A processed file with warnings says them where a rejected one says why (list and detail page).
+    warnings = "; ".join(w.get("text", "") for w in manifest.get("warnings") or [])
+    upload.status_reason = manifest.get("reason") or warnings
+    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), upload.status_reason)
 
 
 SYNC_LOCK = "pipeline_admin:uploads_sync"
