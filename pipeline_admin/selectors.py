@@ -151,6 +151,7 @@ def pipeline_status() -> dict:
             "started_at": last_crawl.started_at.isoformat(),
             "finished_at": last_crawl.finished_at.isoformat() if last_crawl.finished_at else None,
             "partitions_added": last_crawl.partitions_added,
+            "partitions_total": last_crawl.partitions_total,
             "error": last_crawl.error,
         },
     }

@@ -9,12 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .contract import SCHEMA
+from .spreadsheet import formula_safe
 
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 256 * 1024  # rows held in memory across all months before writing
@@ -66,9 +68,13 @@ class Output:
         if stale.num_rows:
             self._add_stale(stale)
         day = orders.column("order_date")
-        month = pc.add(pc.multiply(pc.year(day), 100), pc.month(day))  # 202505
-        for number in pc.unique(month).to_pylist():
-            self._buffer(f"{number // 100:04d}-{number % 100:02d}", orders.filter(pc.equal(month, number)))
+        month = pc.add(pc.multiply(pc.year(day), 100), pc.month(day)).to_numpy()  # 202505
+        order = np.argsort(month, kind="stable")
+        orders, month = orders.take(order), month[order]
+        starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
+        for start, end in zip(starts, np.r_[starts[1:], len(month)]):
+            number = int(month[start])
+            self._buffer(f"{number // 100:04d}-{number % 100:02d}", orders.slice(start, end - start))
         if self._buffered >= BUFFERED_ROWS:
             for m in self.months.values():
                 self._write(m)
@@ -102,6 +108,8 @@ class Output:
 
     def _add_stale(self, stale: pa.Table) -> None:
         rows = stale.select(STALE_COLUMNS)
+        # Opened in a spreadsheet: text cells that would run as formulas are made inert.
+        rows = pa.table([formula_safe(c) if c.type == pa.string() else c for c in rows.columns], names=STALE_COLUMNS)
         self.stale += rows.num_rows
         if self._stale_writer is None:
             self.stale_path = self.workdir / "stale_orders.csv"
