@@ -34,9 +34,11 @@ test: install $(CHECKOV_STAMP)
 	@bash scripts/system-deps.sh chromium shellcheck
 	$(PY) -m pytest
 
+# ruff on everything; mypy with django-stubs on the Django code (ordersite, pipeline_admin, dashboard).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
