@@ -47,8 +47,9 @@ def _page_queries(filters: dict) -> list[ReportQuery]:
 
 def _page_cards(queries: list[ReportQuery], user) -> list[ReportView]:
     """Every card of the page, read together; whatever goes wrong with one card stays on it."""
+    views: list[ReportView | None]
     try:
-        views = report_views(queries=queries)
+        views = list(report_views(queries=queries))
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
         views = [None] * len(queries)
@@ -158,7 +159,7 @@ def report_api(request, slug: str):
             "fresh": view.fresh,
             "status": _status(view),
             "computed_at": result.computed_at.isoformat() if result else None,
-            "age_seconds": round(view.age_seconds) if result else None,
+            "age_seconds": round(view.age_seconds) if result and view.age_seconds is not None else None,
             "error": result.error if result else "",
             "notice": view.notice or view.outage_notice,
             "cache_ok": view.cache_ok,

@@ -59,7 +59,8 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     upload.rows_in = manifest.get("rows_in")
     upload.rows_out = manifest.get("rows_out")
     upload.status_reason = manifest.get("reason", "")
-    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), manifest.get("reason", ""))
+    status = MANIFEST_STATUS.get(manifest.get("status") or "", Upload.Status.FAILED)
+    _status_set(upload, status, manifest.get("reason", ""))
 
 
 SYNC_LOCK = "pipeline_admin:uploads_sync"
