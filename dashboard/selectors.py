@@ -9,7 +9,7 @@ from django.utils import timezone
 from filter_and_process_orders.spreadsheet import formula_safe
 
 from .keys import cache_key, data_version_get
-from .models import ReportResult
+from .models import DataChange, ReportResult
 from .query import ReportQuery
 from .reports import report_get
 
@@ -25,6 +25,7 @@ class ReportView:
     cache_ok: bool = True
     notice: str = ""  # why no new computation was started (budget, rate limit)
     outage: bool = False  # no job could be started: the cache or the queue is down (it retries)
+    self_refresh: bool = True  # a lone card polls for its newer result; a page's cards are swapped together
 
     @property
     def outage_notice(self) -> str:
@@ -37,7 +38,7 @@ class ReportView:
     @property
     def polls(self) -> bool:
         """The page asks for this card again: a job computes it, or one could not be started yet."""
-        return not self.fresh and (self.outage or not self.notice)
+        return self.outage or (self.self_refresh and not self.fresh and not self.notice)
 
     @property
     def params(self) -> dict:
@@ -93,3 +94,57 @@ def report_csv(*, view: ReportView) -> str:
     columns = [formula_safe(column).to_pylist() for column in zip(result.columns, *result.rows)]
     writer.writerows(zip(*columns))
     return out.getvalue()
+
+
+@dataclass
+class DashboardPage:
+    """The cards of one dashboard page, all of one data version (`version`).
+
+    While the newest version (`current`) is still computing, the page keeps the previous complete
+    set: `updating` is then True and the cards' numbers are those of `version`."""
+
+    cards: list[ReportView]
+    version: int
+    current: int
+
+    @property
+    def updating(self) -> bool:
+        return self.version != self.current
+
+
+def dashboard_page(*, queries: list[ReportQuery]) -> DashboardPage:
+    current = data_version_get()
+    views = report_views(queries=queries)
+    if all(view.fresh for view in views):
+        return DashboardPage(views, current, current)
+    stored = [
+        ReportResult.objects.filter(slug=query.report, params=query.as_params()).values_list("data_version", "pk")
+        for query in queries
+    ]
+    by_version = [dict(rows) for rows in stored]
+    complete = set.intersection(*(set(versions) for versions in by_version)) if by_version else set()
+    if not complete:  # no version every card has: each card shows what it has, all marked updating
+        return DashboardPage(views, 0, current)
+    shown = max(complete)
+    results = ReportResult.objects.in_bulk([versions[shown] for versions in by_version])
+    for view, versions in zip(views, by_version, strict=True):
+        view.result, view.fresh = results[versions[shown]], shown == current
+    return DashboardPage(views, shown, current)
+
+
+def data_changes_summary(*, after: int, up_to: int) -> dict:
+    """What changed in the processed data between two data versions, for the page's note:
+    {"text": "1 new file", "changed_at": ISO time of the last change or None}."""
+    changes = list(DataChange.objects.filter(id__gt=after, id__lte=up_to).order_by("id"))
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.reason] = counts.get(change.reason, 0) + max(len(change.source_keys), 1)
+    words = {
+        "processed": ("new file", "new files"),
+        "reprocessed": ("file reprocessed", "files reprocessed"),
+        "output_deleted": ("output deleted", "outputs deleted"),
+        "dlq_replayed": ("file replayed", "files replayed"),
+        "crawled": ("catalog change", "catalog changes"),
+    }
+    parts = [f"{n} {words.get(reason, (reason, reason))[n != 1]}" for reason, n in counts.items()]
+    return {"text": ", ".join(parts), "changed_at": changes[-1].changed_at.isoformat() if changes else None}

@@ -18,7 +18,7 @@ from .engines import engine_run
 from .keys import cache_key, data_changed_at, data_version_get, jsonable
 from .models import DataChange, ReportResult, ReportRun
 from .query import ReportQuery
-from .reports import report_get
+from .reports import DASHBOARD, report_get, report_query
 
 __all__ = ["cache_key", "data_version_get", "jsonable"]  # re-exported: callers know them from here
 
@@ -149,3 +149,17 @@ def dashboard_params(slug: str, raw: dict) -> dict:
     """The page's filters that this report takes (the page shares one filter form)."""
     names = report_get(slug).param_names
     return {k: v for k, v in raw.items() if k in names and v not in ("", None, [])}
+
+
+def dashboard_warm_missing() -> list[str]:
+    """Compute here the default views that have no stored result for the current data version.
+
+    Celery beat runs it (with DASHBOARD_WARM_ON_NEW_DATA): the data version is a database row,
+    so a change whose warm-up could not be queued while Redis was down is warmed once the queue
+    works again. Returns the reports computed; none when every default view is stored."""
+    version = data_version_get()
+    if not version:
+        return []
+    queries = {cache_key(query, version): query for query in (report_query(slug, {}) for slug in DASHBOARD)}
+    stored = set(ReportResult.objects.filter(cache_key__in=list(queries)).values_list("cache_key", flat=True))
+    return [report_compute(query=query).slug for key, query in queries.items() if key not in stored]

@@ -25,3 +25,13 @@ def report_compute(
                 cache.delete(flight_key)
             except Exception:  # Redis down: the flight key expires by itself
                 pass
+
+
+# Up to one engine query per default view, each stopped after REPORT_QUERY_TIMEOUT_SECONDS.
+@shared_task(
+    time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS * 8 + 60,
+    soft_time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS * 8 + 30,
+    ignore_result=True,
+)
+def dashboard_warm_missing() -> None:
+    services.dashboard_warm_missing()

@@ -7,5 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="home"),
     path("refresh/", views.refresh, name="refresh"),
     path("cards/<slug:slug>/", views.card, name="card"),
+    path("cards/", views.page_cards, name="cards"),
+    path("version/", views.data_version, name="version"),
     path("export/<slug:slug>.csv", views.export_csv, name="export"),
 ]

@@ -7,14 +7,15 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
 from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
+from .keys import data_version_get
 from .query import DIMENSIONS, KNOWN_STATUSES, ReportQuery
 from .reports import DASHBOARD, REPORTS, ParamError, report_query
-from .selectors import ReportView, report_csv, report_view, report_views
+from .selectors import DashboardPage, ReportView, dashboard_page, data_changes_summary, report_csv, report_view
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,16 @@ def _page_queries(filters: dict) -> list[ReportQuery]:
     return [report_query(slug, dashboard_params(slug, filters)) for slug in DASHBOARD]
 
 
-def _page_cards(queries: list[ReportQuery], user) -> list[ReportView]:
-    """Every card of the page, read together; whatever goes wrong with one card stays on it."""
+def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
+    """Every card of the page, one data version, read together; jobs for the newest version are
+    started for the cards that lack it. Whatever goes wrong with one card stays on it."""
     views: list[ReportView | None]
     try:
-        views = list(report_views(queries=queries))
+        page = dashboard_page(queries=queries)
+        views = list(page.cards)
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
-        views = [None] * len(queries)
+        page, views = DashboardPage([], 0, 0), [None] * len(queries)
     cards = []
     for query, view in zip(queries, views, strict=True):
         slug = query.report
@@ -64,7 +67,10 @@ def _page_cards(queries: list[ReportQuery], user) -> list[ReportView]:
             cards.append(
                 ReportView(slug, report.title, report.chart, query, None, True, notice="This card could not be loaded.")
             )
-    return cards
+    for card in cards:
+        card.self_refresh = False  # the page swaps all its cards at once (live.js)
+    page.cards = cards
+    return page
 
 
 def _card_html(card: ReportView) -> str:
@@ -93,14 +99,40 @@ def dashboard(request):
         queries = _page_queries(filters)
     except ParamError as exc:
         return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
-    cards = [_card_html(card) for card in _page_cards(queries, request.user)]
-    return render(request, "dashboard/dashboard.html", _page(filters, cards, ""))
+    page = _page_cards(queries, request.user)
+    cards = [_card_html(card) for card in page.cards]
+    return render(request, "dashboard/dashboard.html", _page(filters, cards, "") | {"page": page})
 
 
 def _page(filters: dict, cards: list, error: str) -> dict:
     chosen = set(filters.get("statuses", "").split(","))
     statuses = [(s, s in chosen) for s in KNOWN_STATUSES]
     return {"cards": cards, "filters": filters, "statuses": statuses, "error": error}
+
+
+@role_required(ANALYSTS)
+@require_GET
+def data_version(request):
+    """The newest data version: what an open dashboard polls (a few bytes)."""
+    return JsonResponse({"version": data_version_get()})
+
+
+@role_required(ANALYSTS)
+@require_GET
+def page_cards(request):
+    """All cards of the page for these filters, once every card has the newest data version
+    (`ready`); until then the page keeps its complete set, marked updating."""
+    filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
+    try:
+        page = _page_cards(_page_queries(filters), request.user)
+    except ParamError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    since = int(request.GET["since"]) if request.GET.get("since", "").isdigit() else 0
+    body = {"version": page.version, "current": page.current, "ready": not page.updating}
+    if body["ready"]:
+        body["html"] = "".join(_card_html(card) for card in page.cards)
+        body["changes"] = data_changes_summary(after=since, up_to=page.version)
+    return JsonResponse(body)
 
 
 @role_required(ANALYSTS)

@@ -2,8 +2,8 @@
 
 - the Lambda zip: only lambda/filter_and_process_orders (no Django, no tests); pandas and pyarrow come
   from the AWS SDK for pandas layer, boto3 from the runtime;
-- the app artifact: a tar.gz of the files the web server runs (manage.py, requirements, the Django apps
-  and the Lambda's pure cleaning code that Django imports).
+- the app artifact: a tar.gz of the files the web server runs (manage.py, the lock file
+  requirements-prod.txt, the Django apps and the Lambda's pure cleaning code that Django imports).
 
 Both are byte-for-byte reproducible and named by their content hash, so deploying unchanged code
 changes no CloudFormation parameter and restarts nothing.
@@ -21,7 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PACKAGE = "filter_and_process_orders"
-APP_PATHS = ["manage.py", "requirements.txt", "pyproject.toml", "ordersite", "pipeline_admin", "dashboard", "lambda"]
+APP_PATHS = [
+    "manage.py", "requirements-prod.txt", "pyproject.toml", "ordersite", "pipeline_admin", "dashboard", "lambda"
+]  # fmt: skip
 SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".DS_Store"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo", ".sqlite3"}
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # zip entries need a date; a fixed one keeps the hash stable

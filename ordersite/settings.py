@@ -178,8 +178,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+UPLOAD_SYNC_SECONDS = env_int("UPLOAD_SYNC_SECONDS", 2)
 CELERY_BEAT_SCHEDULE = {
-    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": 10.0},
+    # Every few seconds: a processed file's numbers reach the dashboard right after this sync.
+    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": float(UPLOAD_SYNC_SECONDS)},
 }
 
 # --- AWS and the pipeline ----------------------------------------------------------------
@@ -253,6 +255,8 @@ ATHENA_POLL_SECONDS = float(env_str("ATHENA_POLL_SECONDS", "1") or 1)
 DASHBOARD_REFRESH_INTERVAL_SECONDS = env_int("DASHBOARD_REFRESH_INTERVAL_SECONDS", 60)
 DASHBOARD_DAILY_SCAN_BYTES_PER_USER = env_int("DASHBOARD_DAILY_SCAN_BYTES_PER_USER", 50 * 1024**3)
 DASHBOARD_WARM_ON_NEW_DATA = env_bool("DASHBOARD_WARM_ON_NEW_DATA", True)
+if DASHBOARD_WARM_ON_NEW_DATA:  # catches up on data changes whose warm-up could not be queued
+    CELERY_BEAT_SCHEDULE["dashboard-warm-missing"] = {"task": "dashboard.tasks.dashboard_warm_missing", "schedule": 60}
 
 # --- Crawler control -----------------------------------------------------------------------
 CRAWLER_POLL_SECONDS = env_int("CRAWLER_POLL_SECONDS", 10)

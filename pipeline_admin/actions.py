@@ -28,8 +28,9 @@ class ActionError(Exception):
 def outputs_of(upload: Upload) -> list[str]:
     manifest = upload.manifest or {}
     keys = list(manifest.get("outputs") or [])
-    if manifest.get("rejected_key"):
-        keys.append(manifest["rejected_key"])
+    for key in ("rejected_key", "stale_key"):
+        if manifest.get(key):
+            keys.append(manifest[key])
     if manifest.get("source_id"):
         keys.append(f"{settings.MANIFEST_PREFIX}{manifest['source_id']}.json")
     return keys

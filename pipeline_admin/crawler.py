@@ -54,6 +54,9 @@ class Crawler(Protocol):
 
     def status(self) -> CrawlerStatus: ...
 
+    def partitions_register(self) -> int:
+        """Make newly processed months queryable at once, without a crawl; returns how many were added."""
+
 
 def _glue_status() -> CrawlerStatus:
     crawler = glue.crawler_get()
@@ -71,6 +74,11 @@ class GlueCrawler:
 
     def status(self) -> CrawlerStatus:
         return _glue_status()
+
+    def partitions_register(self) -> int:
+        """Nothing to do: the template's orders table projects its order_month partitions, so
+        Athena finds a new month's files as soon as the Lambda has written them."""
+        return 0
 
 
 class LocalCrawler:
@@ -99,6 +107,19 @@ class LocalCrawler:
 
     def status(self) -> CrawlerStatus:
         return _glue_status()
+
+    def partitions_register(self) -> int:
+        """The twin's stand-in for partition projection: the months under processed/orders/ that
+        the catalog lacks are added (the table too, before the first crawl). The schema of an
+        existing table is left to the crawler, which reports drift."""
+        objects = _parquet_objects()
+        if not objects:
+            return 0
+        table = glue.table_get()
+        if table is None:
+            table = _table_input(_file_columns(objects))
+            glue.table_put(table_input=table, exists=False)
+        return _partitions_add(table, objects)
 
     def _settle(self, *, stop: bool) -> None:
         if stop:
@@ -161,27 +182,40 @@ def _partition_input(table_input: dict, month: str) -> dict:
     return {"Values": [month], "StorageDescriptor": descriptor}
 
 
-def local_crawl() -> None:
-    """Read Parquet schemas and Hive partitions under processed/orders/ and upsert the catalog."""
-    objects = [o for o in s3.objects_iter(prefix=settings.PROCESSED_PREFIX) if o.key.endswith(".parquet")]
-    if not objects:
-        return
-    existing = glue.table_get()
-    # The newest file speaks for the table, as a Glue crawler with UPDATE_IN_DATABASE would.
+def _parquet_objects() -> list:
+    return [o for o in s3.objects_iter(prefix=settings.PROCESSED_PREFIX) if o.key.endswith(".parquet")]
+
+
+def _file_columns(objects: list) -> list[dict]:
+    """The newest file speaks for the table, as a Glue crawler with UPDATE_IN_DATABASE would."""
     newest = max(objects, key=lambda o: (o.last_modified, o.key))
     try:
         schema = pq.read_schema(io.BytesIO(s3.object_bytes(key=newest.key)))
     except (pa.ArrowInvalid, OSError) as exc:
         raise CrawlerError(f"{newest.key} is not a readable Parquet file: {exc}") from exc
-    columns = [{"Name": f.name, "Type": athena_type(f.type)} for f in schema if f.name != "order_month"]
+    return [{"Name": f.name, "Type": athena_type(f.type)} for f in schema if f.name != "order_month"]
+
+
+def _partitions_add(table_input: dict, objects: list) -> int:
+    known = {tuple(p["Values"]) for p in glue.partitions_list()}
+    months = sorted({m.group(1) for o in objects if (m := PARTITION.search(o.key))} - {k[0] for k in known})
+    glue.partitions_create(partition_inputs=[_partition_input(table_input, m) for m in months])
+    return len(months)
+
+
+def local_crawl() -> None:
+    """Read Parquet schemas and Hive partitions under processed/orders/ and upsert the catalog."""
+    objects = _parquet_objects()
+    if not objects:
+        return
+    existing = glue.table_get()
+    columns = _file_columns(objects)
     table_input = _table_input(columns)
     if existing is None:
         glue.table_put(table_input=table_input, exists=False)
     elif columns != existing["StorageDescriptor"]["Columns"]:
         glue.table_put(table_input=table_input, exists=True)
-    known = {tuple(p["Values"]) for p in glue.partitions_list()}
-    months = sorted({m.group(1) for o in objects if (m := PARTITION.search(o.key))})
-    glue.partitions_create(partition_inputs=[_partition_input(table_input, m) for m in months if (m,) not in known])
+    _partitions_add(table_input, objects)
 
 
 @dataclass

@@ -1,4 +1,5 @@
 from django import forms
+from filter_and_process_orders.contract import GRAINS_OFFERED, LABELS
 
 from .headers import COLUMNS, REQUIRED_COLUMNS
 from .models import Upload
@@ -22,18 +23,12 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-COLUMN_LABELS = {
-    "order_id": "Order id",
-    "order_date": "Order date",
-    "amount": "Amount",
-    "customer": "Customer",
-    "status": "Status",
-}
+COLUMN_LABELS = {column: LABELS[column] for column in COLUMNS}
 
 
 def mapping_clean(value: dict) -> dict[str, str]:
-    if not isinstance(value, dict) or any(k not in COLUMNS for k in value):
-        raise forms.ValidationError(f"a column mapping names only {', '.join(COLUMNS)}")
+    if not isinstance(value, dict) or any(k not in COLUMNS and k != "grain" for k in value):
+        raise forms.ValidationError(f"a column mapping names only {', '.join(COLUMNS)} (and grain)")
     if any(not isinstance(v, str) or len(v) > 200 for v in value.values()):
         raise forms.ValidationError("each mapped header is text of at most 200 characters")
     return {k: v for k, v in value.items() if v}
@@ -71,14 +66,22 @@ class MappingForm(forms.Form):
                 initial=initial_mapping.get(column, ""),
             )
 
+        self.fields["grain"] = forms.ChoiceField(
+            label="One row is",
+            choices=[("", "— decide from the file —"), *GRAINS_OFFERED],
+            required=False,
+            initial=initial_mapping.get("grain", ""),
+        )
+
     def clean(self):
         data = super().clean()
-        chosen = [v for v in data.values() if v]
+        chosen = [v for k, v in data.items() if v and k != "grain"]
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError("each header can hold only one column")
         return data
 
     def mapping(self) -> dict[str, str]:
+        """Column -> header, and the grain staff chose ("grain" key) when they chose one."""
         return {column: header for column, header in self.cleaned_data.items() if header}
 
 

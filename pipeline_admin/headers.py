@@ -1,26 +1,29 @@
 """What the Lambda will make of a file's header row, decided by the Lambda's own pure code.
 
 The upload page and the mapping form use it so that "recognised" means exactly what the
-Lambda does with the file, not a second opinion.
+Lambda does with the file (the same header search past titles and `sep=` lines), not a second opinion.
 """
 
-import io
 from dataclasses import dataclass, field
 
-from filter_and_process_orders.mapping import REQUIRED, SYNONYMS, map_headers, missing_required
-from filter_and_process_orders.reading import UnreadableFile, open_rows
+from filter_and_process_orders.contract import MAPPABLE, REQUIRED
+from filter_and_process_orders.header import inspect
+from filter_and_process_orders.mapping import missing_required
+from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 
-HEADER_SAMPLE_BYTES = 64 * 1024
-COLUMNS = tuple(SYNONYMS)  # order_id, customer, amount, status, order_date
+HEADER_SAMPLE_BYTES = SAMPLE_BYTES
+COLUMNS = MAPPABLE  # the contract's columns a file can hold, in the contract's order
 REQUIRED_COLUMNS = REQUIRED
 
 
 @dataclass(frozen=True)
 class HeaderCheck:
     header: list[str] = field(default_factory=list)
-    mapping: dict[str, str] = field(default_factory=dict)  # canonical column -> header name
+    mapping: dict[str, str] = field(default_factory=dict)  # contract column -> header name
     missing: list[str] = field(default_factory=list)
     problem: str = ""
+    line: int = 0  # the physical line of the header row
+    skipped: list[dict] = field(default_factory=list)  # lines before it: [{"line", "text"}]
 
     @property
     def recognised(self) -> bool:
@@ -28,16 +31,15 @@ class HeaderCheck:
 
 
 def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> HeaderCheck:
-    """Read the header from the first bytes of a file and map it as the Lambda would."""
+    """Find and map the header in the first bytes of a file as the Lambda would."""
     try:
-        _, records = open_rows(io.BytesIO(sample[:HEADER_SAMPLE_BYTES]))
-        _, header = next(records, (0, []))
+        found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    header = [h.strip() for h in header]
-    if not any(header):
-        return HeaderCheck(problem="the file has no header row")
-    mapping = map_headers(header, explicit)
     return HeaderCheck(
-        header=header, mapping={column: header[i] for column, i in mapping.items()}, missing=missing_required(mapping)
+        header=found.names,
+        mapping={column: found.names[i] for column, i in found.mapping.items()},
+        missing=missing_required(found.mapping),
+        line=found.line,
+        skipped=found.skipped,
     )

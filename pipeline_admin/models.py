@@ -13,6 +13,7 @@ class Upload(models.Model):
         PROCESSING = "processing", "processing"
         PROCESSED = "processed", "processed"
         PROCESSED_WITH_REJECTS = "processed_with_rejects", "processed with rejects"
+        PROCESSED_WITH_WARNINGS = "processed_with_warnings", "processed with warnings"
         REJECTED = "rejected", "rejected"
         FAILED = "failed", "failed"
         STALLED = "stalled", "stalled"
@@ -20,14 +21,8 @@ class Upload(models.Model):
         # Its raw object or outputs are gone from the bucket (found by reconciliation).
         LOST = "lost", "lost"
 
-    FINAL = {
-        Status.PROCESSED,
-        Status.PROCESSED_WITH_REJECTS,
-        Status.REJECTED,
-        Status.FAILED,
-        Status.WITHDRAWN,
-        Status.LOST,
-    }
+    PROCESSED_ANY = {Status.PROCESSED, Status.PROCESSED_WITH_REJECTS, Status.PROCESSED_WITH_WARNINGS}
+    FINAL = {*PROCESSED_ANY, Status.REJECTED, Status.FAILED, Status.WITHDRAWN, Status.LOST}
     IN_FLIGHT = {Status.UPLOADED, Status.PROCESSING, Status.STALLED}
 
     # Empty for a file refused before it reached S3: it is kept so admins see every attempt.
@@ -77,11 +72,20 @@ class Upload(models.Model):
 
     @property
     def needs_mapping(self) -> bool:
-        """Rejected because a required column was not found: staff can map it and reprocess.
+        """Rejected because a required column was not found (the manifest's reason code says so):
+        staff can map it and reprocess."""
+        code = (self.manifest or {}).get("reason_code")
+        return self.stored and self.status == self.Status.REJECTED and code == "missing_column"
 
-        The Lambda's reason for a missing column reads "no order date column; headers were: …".
-        """
-        return self.stored and self.status == self.Status.REJECTED and "column; headers were" in self.status_reason
+    @property
+    def can_remap(self) -> bool:
+        """Staff may choose the columns and the grain again for a file that has an outcome."""
+        return self.needs_mapping or (self.stored and self.status in self.PROCESSED_ANY)
+
+    @property
+    def warnings(self) -> list[dict]:
+        """The Lambda's warnings about this file: [{"code", "text"}]."""
+        return list((self.manifest or {}).get("warnings") or [])
 
 
 class UploadEvent(models.Model):

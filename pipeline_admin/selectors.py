@@ -67,6 +67,14 @@ def rejected_rows_url(*, upload: Upload) -> str:
     return s3.presigned_get(key=key, filename=f"rejected-{upload.pk}.csv")
 
 
+def stale_orders_url(*, upload: Upload) -> str:
+    """A short-lived link to the CSV of the orders stored flagged stale, or "" when there are none."""
+    key = (upload.manifest or {}).get("stale_key")
+    if not key:
+        return ""
+    return s3.presigned_get(key=key, filename=f"stale-{upload.pk}.csv")
+
+
 def upload_header(*, upload: Upload) -> HeaderCheck:
     """The header row of a stored file and what the Lambda's mapping makes of it."""
     return header_inspect(sample=s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES))

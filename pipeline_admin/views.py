@@ -124,10 +124,12 @@ def upload_detail(request, pk: int):
     context: dict[str, object] = {"upload": item}
     try:
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
-        if item.needs_mapping:
+        context["stale_url"] = selectors.stale_orders_url(upload=item)
+        if item.can_remap and selectors.upload_remap_allowed(user=request.user, upload=item):
             check = selectors.upload_header(upload=item)
             context["header"] = check.header
-            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=check.mapping)
+            initial = {**check.mapping, **(item.column_mapping or {})}
+            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=initial)
     except AwsError as exc:
         messages.error(request, str(exc))
     return render(request, "pipeline_admin/upload_detail.html", context)

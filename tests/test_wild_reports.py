@@ -10,18 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.lambda_.test_wild_totals import MAPPED_AT_UPLOAD, MAPPING_COLUMNS, OUTCOMES, SPECS, WRONG_TODAY
-
-# Dropping stale orders at ingest (today) gives the same counted numbers as flagging them, and
-# collapsing lines keeps a repeated order total once: these files are wrong in their Parquet
-# (test_wild_totals) but right in the reports.
-RIGHT_IN_REPORTS_TODAY = {
-    "9124205067-cmyk__dbt-dq-monitor__data_orders.csv",
-    "shopify__orders_export.csv",
-    "status_log__history.csv",
-    "woocommerce__repeated_order_total.csv",  # the lines collapse into their last one, which holds the total
-}
-WRONG_IN_REPORTS_TODAY = {k: v for k, v in WRONG_TODAY.items() if k not in RIGHT_IN_REPORTS_TODAY}
+from tests.lambda_.test_wild_totals import MAPPED_AT_UPLOAD, MAPPING_COLUMNS, OUTCOMES, SPECS
 
 
 def run(*args) -> str:
@@ -33,9 +22,7 @@ def run(*args) -> str:
 def _processed():
     for name, (_, outcome) in sorted(OUTCOMES.items()):
         if outcome["status"] == "processed":
-            wrong = WRONG_IN_REPORTS_TODAY.get(name)
-            marks = [pytest.mark.xfail(strict=True, reason=f"issue 12: {wrong}")] if wrong else []
-            yield pytest.param(name, marks=marks, id=name.split("__")[0] if "__" in name else name)
+            yield pytest.param(name, id=name.split("__")[0] if "__" in name else name)
 
 
 @pytest.mark.parametrize("name", list(_processed()))

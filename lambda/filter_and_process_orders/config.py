@@ -13,6 +13,7 @@ class Config:
     stale_statuses: frozenset[str] = frozenset({"pending", "cancelled"})
     stale_after_days: int = 30
     ambiguous_day_first: bool = False
+    ambiguous_decimal_comma: bool = False
 
 
 def config_from_env(environ=os.environ) -> Config:
@@ -26,4 +27,5 @@ def config_from_env(environ=os.environ) -> Config:
         ),
         stale_after_days=int(environ.get("STALE_AFTER_DAYS", "30")),
         ambiguous_day_first=environ.get("AMBIGUOUS_DATE_ORDER", "MDY").upper() == "DMY",
+        ambiguous_decimal_comma=environ.get("AMBIGUOUS_DECIMAL_SEPARATOR", ".").strip() == ",",
     )

@@ -10,11 +10,14 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import storage
-from .cleaning import CleanResult, Rules, clean_stream
+from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
-from .reading import UnreadableFile
+from .manifest import Manifest
+from .publish import manifest_key, publish, record_failure
+from .reasons import FILE_REASONS
 from .spool import buckets_for
+from .text import UnreadableFile
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -78,44 +81,46 @@ def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
 
 
 def process_object(obj: ObjectEvent, config: Config) -> dict:
-    manifest = {"source_key": obj.key, "status": "processing"}
+    manifest = Manifest(source_key=obj.key, version_id=obj.version_id)
     if obj.etag or obj.version_id:
-        manifest["source_id"] = storage.source_id(obj.key, obj.etag, obj.version_id)
+        manifest.source_id = storage.source_id(obj.key, obj.etag, obj.version_id)
     try:
         return _process(obj, config, manifest)
+    except storage.ObjectGone:
+        # Deleted (or overwritten and that version removed) before it could be read: final, not retried.
+        logger.warning("%s was deleted before it could be read", obj.key)
+        manifest.source_id = manifest.source_id or storage.source_id(obj.key, obj.etag, obj.version_id)
+        manifest.reject_file("deleted", FILE_REASONS["deleted"])
+        manifest.processed_at = datetime.now(UTC).isoformat()
+        storage.write_manifest(obj.bucket, manifest_key(config, manifest.source_id), manifest.to_dict())
+        return manifest.to_dict()
     except (ClientError, BotoCoreError, OSError) as exc:
-        _record_failure(obj, config, manifest, exc)
+        record_failure(obj, config, manifest, exc)
         raise
 
 
-def _record_failure(obj: ObjectEvent, config: Config, manifest: dict, exc: Exception) -> None:
-    """Best effort: the file's manifest says what went wrong, so that when its event ends in the
-    dead-letter queue the upload page can say why. A later successful attempt overwrites it."""
-    if "source_id" not in manifest:
-        return  # no ETag in the event and the object unreadable: its manifest key is unknown
-    failure = {**manifest, "status": "processing", "last_error": f"{type(exc).__name__}: {exc}"[:500]}
-    failure["failed_at"] = datetime.now(UTC).isoformat()
-    try:
-        storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{manifest['source_id']}.json", failure)
-    except (ClientError, BotoCoreError, OSError):
-        logger.warning("could not record the failure of %s in its manifest", obj.key)
-
-
-def _process(obj: ObjectEvent, config: Config, manifest: dict) -> dict:
+def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
     started, processing_started = time.monotonic(), datetime.now(UTC)
     # Rows are stamped with when their file landed in raw/, not when this run happens: a
     # reprocessed file gives identical rows, and when overlapping exports are processed out
     # of order, the later upload still wins the reports' latest-ingest rule.
-    body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key)
+    body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key, obj.version_id)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
-    manifest.update(base_manifest(obj, metadata, source=source, etag=obj.etag or etag, size=size))
-    manifest.update(started_at=processing_started.isoformat(), ingested_at=ingested_at.isoformat())
+    manifest.source_id, manifest.etag, manifest.bytes = source, obj.etag or etag, size
+    manifest.reference_date = _reference_date(metadata, obj).isoformat()
+    manifest.upload_id = metadata.get("upload-id", "")
+    manifest.started_at, manifest.ingested_at = processing_started.isoformat(), ingested_at.isoformat()
     # Written first so the control plane can tell "being processed" from "still queued";
     # the final manifest overwrites it under the same key.
-    storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", {**manifest, "status": "processing"})
+    storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())
     rules = Rules(
-        _reference_date(metadata, obj), config.stale_statuses, config.stale_after_days, config.ambiguous_day_first
+        _reference_date(metadata, obj),
+        config.stale_statuses,
+        config.stale_after_days,
+        config.ambiguous_day_first,
+        config.ambiguous_decimal_comma,
     )
+    explicit = _explicit_mapping(metadata) or {}
     with tempfile.TemporaryDirectory(prefix="orders-") as workdir:
         try:
             result = clean_stream(
@@ -124,17 +129,20 @@ def _process(obj: ObjectEvent, config: Config, manifest: dict) -> dict:
                 workdir=Path(workdir),
                 source_key=obj.key,
                 ingested_at=ingested_at,
-                explicit_mapping=_explicit_mapping(metadata),
+                explicit_mapping=explicit,
                 buckets=buckets_for(size),
+                grain=str(explicit.get("grain") or "").strip() or None,  # staff's choice on the mapping step
             )
         except UnreadableFile as exc:
-            manifest.update(status="rejected", reason=str(exc), rows_in=0, rows_out=0, outputs=[], months=[])
+            manifest.reject_file(exc.code, str(exc))
         else:
-            manifest.update(_publish(result, obj, source, config))
-    manifest.update(processed_at=datetime.now(UTC).isoformat(), duration_ms=int((time.monotonic() - started) * 1000))
-    storage.write_manifest(obj.bucket, f"{config.manifest_prefix}{source}.json", manifest)
-    logger.info("%s: %s rows in, %s out, %s", obj.key, manifest["rows_in"], manifest["rows_out"], manifest["status"])
-    return manifest
+            manifest.describe(result)
+            publish(result, obj, source, config, manifest)
+    manifest.processed_at = datetime.now(UTC).isoformat()
+    manifest.duration_ms = int((time.monotonic() - started) * 1000)
+    storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())
+    logger.info("%s: %s rows in, %s out, %s", obj.key, manifest.rows_in, manifest.rows_out, manifest.status)
+    return manifest.to_dict()
 
 
 def _explicit_mapping(metadata: dict) -> dict | None:
@@ -144,60 +152,3 @@ def _explicit_mapping(metadata: dict) -> dict | None:
         logger.warning("ignoring a mapping in object metadata that is not JSON")
         return None
     return mapping if isinstance(mapping, dict) else None
-
-
-def base_manifest(obj: ObjectEvent, metadata: dict, *, source: str, etag: str, size: int) -> dict:
-    return {
-        "source_id": source,
-        "source_key": obj.key,
-        "etag": etag,
-        "bytes": size,
-        "reference_date": _reference_date(metadata, obj).isoformat(),
-        "upload_id": metadata.get("upload-id", ""),
-        "errors": [],
-    }
-
-
-def _publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config) -> dict:
-    """Upload the spooled files, remove months a previous run wrote but this one did not, and describe it."""
-    outputs = []
-    for month, path in result.months.items():
-        key = f"{config.processed_prefix}order_month={month}/{source}.parquet"
-        storage.upload_file(obj.bucket, key, path, "application/vnd.apache.parquet")
-        outputs.append(key)
-    storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(outputs))
-    rejected_key = None
-    if result.rejected_path:
-        rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv"
-        storage.upload_file(obj.bucket, rejected_key, result.rejected_path, "text/csv")
-    return manifest_fields(result, outputs=outputs, rejected_key=rejected_key)
-
-
-def manifest_fields(result: CleanResult, *, outputs: list[str], rejected_key: str | None) -> dict:
-    fields = {
-        "status": "processed_with_rejects" if result.rows_rejected else "processed",
-        "rows_in": result.rows_in,
-        "rows_out": result.rows_out,
-        "amount_total": str(result.amount_total),  # exact: a check total against the source system
-        "rows_rejected": result.rows_rejected,
-        "rows_dropped_by_rule": result.dropped_by_rule,
-        "rows_duplicate": result.duplicates,
-        "reasons": result.reasons,
-        "mapping": result.mapping,
-        "encoding": result.encoding,
-        "delimiter": result.delimiter,
-        "date_order": result.date_order,
-        "date_order_assumed": result.date_order_assumed,
-        "date_order_votes": result.date_order_votes,
-        "months": sorted(result.months),
-        "outputs": outputs,
-        "rejected_key": rejected_key,
-        "rejected_sample": result.rejected_sample,
-        "header": result.header,
-        "line_numbers": "physical line where the record starts; line 1 is the header",
-    }
-    if result.rows_out == 0 and result.rows_rejected == result.rows_in:
-        first = result.rejected_sample[0]
-        fields["status"] = "rejected"
-        fields["reason"] = f"no row could be used: {first['reason']} (line {first['line']}) and more"
-    return fields

@@ -1,64 +1,10 @@
-"""Header names onto the canonical orders table, by normalised synonyms."""
+"""Header names onto the contract's columns, by normalised synonyms (see `contract`)."""
 
 import re
 
-# Earlier synonyms win when a file has several candidates for one column.
-SYNONYMS: dict[str, list[str]] = {
-    "order_id": [
-        "orderid",
-        "orderno",
-        "ordernumber",
-        "ordernum",
-        "orderref",
-        "idorders",
-        "idorder",
-        "ordern",
-        "id",
-        "order",
-    ],
-    "customer": [
-        "customer",
-        "customername",
-        "customerid",
-        "client",
-        "clientname",
-        "clientid",
-        "ordercustomer",
-        "ordercustomerid",
-        "buyer",
-        "customeremail",
-    ],
-    "amount": [
-        "amount",
-        "orderamount",
-        "totalamount",
-        "total",
-        "ordertotal",
-        "ordervalue",
-        "sales",
-        "revenue",
-        "totalprice",
-        "grandtotal",
-        "totalfororder",
-        "value",
-        "price",
-    ],
-    "status": ["status", "orderstatus", "orderstate"],
-    "order_date": [
-        "orderdate",
-        "dateorder",
-        "dataorder",
-        "orderdatetime",
-        "orderedat",
-        "orderdt",
-        "purchasedate",
-        "createdat",
-        "date",
-        "orderedon",
-        "placedat",
-    ],
-}
-REQUIRED = ("order_id", "order_date", "amount")
+from .contract import REQUIRED, SYNONYMS
+
+__all__ = ["REQUIRED", "SYNONYMS", "map_headers", "missing_required", "normalise_header", "unmapped"]
 
 
 def normalise_header(name: str) -> str:
@@ -66,13 +12,13 @@ def normalise_header(name: str) -> str:
 
 
 def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> dict[str, int]:
-    """Canonical column → index in the row. An explicit mapping (from the upload form) wins."""
+    """Contract column -> index in the row. An explicit mapping (from the upload form) wins."""
     mapping: dict[str, int] = {}
     if explicit:
         by_name = {h.strip(): i for i, h in enumerate(headers)}
         by_norm = {normalise_header(h): i for i, h in enumerate(headers)}
         for column, header in explicit.items():
-            if column in SYNONYMS and header:
+            if column in SYNONYMS and isinstance(header, str) and header:
                 index = by_name.get(header.strip(), by_norm.get(normalise_header(header)))
                 if index is not None:
                     mapping[column] = index
@@ -91,3 +37,9 @@ def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> d
 
 def missing_required(mapping: dict[str, int]) -> list[str]:
     return [column for column in REQUIRED if column not in mapping]
+
+
+def unmapped(headers: list[str], mapping: dict[str, int]) -> list[str]:
+    """Header names (non-empty) that no contract column took: listed in the manifest."""
+    used = set(mapping.values())
+    return [h for i, h in enumerate(headers) if i not in used and h.strip()]

@@ -6,8 +6,18 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
-from .spool import ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
+from . import profile
+from .contract import SCHEMA as ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
+
+# What S3 answers when the key, or the version the event names, no longer exists.
+GONE = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
+
+
+class ObjectGone(Exception):
+    """The object (or its version) was deleted before it could be read: nothing to retry."""
+
 
 _s3 = None
 
@@ -24,9 +34,18 @@ def source_id(key: str, etag: str, version_id: str) -> str:
     return hashlib.sha256(f"{key}\n{version_id or etag}".encode()).hexdigest()[:24]
 
 
-def open_object(bucket: str, key: str):
-    """The raw object's stream, metadata, size, ETag and when it landed in raw/ (LastModified)."""
-    response = s3_client().get_object(Bucket=bucket, Key=key)
+@profile.timed("read.open object")
+def open_object(bucket: str, key: str, version_id: str = ""):
+    """The raw object's stream, metadata, size, ETag and when it landed in raw/ (LastModified): the
+    version the event names when it names one. Raises ObjectGone when that version or the key is gone."""
+    args = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+    try:
+        response = s3_client().get_object(**args)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in GONE or (code == "InvalidArgument" and version_id):
+            raise ObjectGone(f"{key} ({version_id or 'latest'}): {code}") from None
+        raise
     return (
         response["Body"],
         response.get("Metadata", {}),
@@ -36,11 +55,13 @@ def open_object(bucket: str, key: str):
     )
 
 
+@profile.timed("write.upload")
 def upload_file(bucket: str, key: str, path: Path, content_type: str) -> None:
     """Multipart above 8 MB (s3transfer's default), so an output of any size streams from local disk."""
     s3_client().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
 
 
+@profile.timed("write.manifest")
 def write_manifest(bucket: str, key: str, manifest: dict) -> None:
     body = json.dumps(manifest, indent=1, default=str).encode()
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")

@@ -16,7 +16,7 @@ from ..models import CrawlerRun, Upload, UploadEvent
 
 logger = logging.getLogger(__name__)
 
-NEW_DATA_STATUSES = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
+NEW_DATA_STATUSES = Upload.PROCESSED_ANY
 
 
 def crawl_runs_expire() -> int:

@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from ordersite.aws import s3, sqs
+from ordersite.aws import AwsError, s3, sqs
 from ordersite.signals import processed_data_changed
 
+from ..crawler import CrawlerError, crawler_for_mode
 from ..models import Upload, UploadEvent
 from .crawls import NEW_DATA_STATUSES
 
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_STATUS = {
     "processed": Upload.Status.PROCESSED,
     "processed_with_rejects": Upload.Status.PROCESSED_WITH_REJECTS,
+    "processed_with_warnings": Upload.Status.PROCESSED_WITH_WARNINGS,
     "rejected": Upload.Status.REJECTED,
     "failed": Upload.Status.FAILED,
 }
@@ -58,9 +60,11 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     upload.manifest = manifest
     upload.rows_in = manifest.get("rows_in")
     upload.rows_out = manifest.get("rows_out")
-    upload.status_reason = manifest.get("reason", "")
+    # A processed file with warnings says them where a rejected one says why (list and detail page).
+    warnings = "; ".join(w.get("text", "") for w in manifest.get("warnings") or [])
+    upload.status_reason = manifest.get("reason") or warnings
     status = MANIFEST_STATUS.get(manifest.get("status") or "", Upload.Status.FAILED)
-    _status_set(upload, status, manifest.get("reason", ""))
+    _status_set(upload, status, upload.status_reason)
 
 
 SYNC_LOCK = "pipeline_admin:uploads_sync"
@@ -135,6 +139,10 @@ def _uploads_sync() -> int:
                 if upload.status in NEW_DATA_STATUSES and before[0] not in NEW_DATA_STATUSES:
                     new_data.append(key)
     if new_data:
+        try:  # new months are queryable now, not after the next crawl
+            crawler_for_mode().partitions_register()
+        except (AwsError, CrawlerError) as exc:
+            logger.warning("new partitions not registered (the next crawl adds them): %s", exc)
         processed_data_changed.send(sender=Upload, reason="processed", source_keys=new_data, changed_at=timezone.now())
     if changed:
         logger.info("synced %d uploads", changed)

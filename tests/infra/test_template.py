@@ -103,10 +103,12 @@ def test_every_s3_permission_is_scoped_to_a_prefix_of_the_pipeline_bucket():
 
 
 def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
+    # tests/infra/test_iam_from_code.py derives these from the calls the code makes; this pins the result.
     assert s3_grants("FilterAndProcessOrdersRole") == {
         "s3:GetObject": {"raw"},
         "s3:PutObject": {"processed", "quarantine", "manifests"},
-        "s3:DeleteObject": {"processed", "quarantine", "manifests"},
+        "s3:DeleteObject": {"processed"},
+        "s3:AbortMultipartUpload": {"processed", "quarantine"},
         "s3:ListBucket": {"<bucket>"},
     }
     assert s3_grants("CrawlerRole") == {
@@ -117,11 +119,11 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
     }
     web = s3_grants("WebServerRole")
     assert web["s3:PutObject"] == {"raw", "enriched"}
-    assert web["s3:GetObject"] == {"processed", "quarantine", "manifests", "enriched", "artifacts"}
-    assert "s3:DeleteObject" not in web
-    assert set(web) <= {"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"} | (
-        BUCKET_LEVEL_ACTIONS
-    )
+    assert web["s3:GetObject"] == {"raw", "processed", "quarantine", "manifests", "enriched", "artifacts"}
+    assert web["s3:DeleteObject"] == {"processed", "quarantine", "manifests"}, "raw/ is never deleted"
+    assert set(web) <= {
+        "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"
+    } | BUCKET_LEVEL_ACTIONS  # fmt: skip
 
 
 def test_list_bucket_is_only_granted_with_a_prefix_condition():
@@ -473,3 +475,34 @@ def test_the_outputs_name_everything_the_site_and_the_operator_need():
         "BucketName", "DashboardUrl", "QueueName", "DlqName", "GlueDatabaseName", "CrawlerName", "WorkGroupName",
         "WebServerInstanceId", "Region",
     } <= set(outputs)  # fmt: skip
+
+
+# Athena's name for each DuckDB type the engine gives a contract column (dashboard/engines/local.py).
+ATHENA_TYPES = {"VARCHAR": "string", "DECIMAL(12,2)": "decimal(12,2)", "DATE": "date", "BIGINT": "bigint",
+                "INTEGER": "int", "BOOLEAN": "boolean", "TIMESTAMPTZ": "timestamp"}  # fmt: skip
+
+
+def test_the_orders_table_has_the_contract_columns_and_projects_its_month_partitions():
+    from dashboard.engines.local import ORDER_COLUMNS
+
+    table = resources()["OrdersTable"]["Properties"]["TableInput"]
+    assert table["Name"] == settings.GLUE_TABLE
+    columns = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+    assert columns == [(name, ATHENA_TYPES[kind]) for name, kind in ORDER_COLUMNS.items() if name != "order_month"]
+    assert table["PartitionKeys"] == [{"Name": "order_month", "Type": "string"}]
+    assert sub_text(table["StorageDescriptor"]["Location"]) == "s3://${PipelineBucket}/" + settings.PROCESSED_PREFIX
+    projection = table["Parameters"]
+    assert projection["projection.enabled"] == "true"
+    assert (projection["projection.order_month.type"], projection["projection.order_month.format"]) == (
+        "date",
+        "yyyy-MM",
+    )
+    assert projection["projection.order_month.interval.unit"] == "MONTHS"
+    template_path = sub_text(projection["storage.location.template"])
+    assert template_path == "s3://${PipelineBucket}/" + settings.PROCESSED_PREFIX + "order_month=${!order_month}/"
+
+
+def test_the_crawler_keeps_the_table_root_at_processed_orders_and_only_merges_new_columns():
+    config = json.loads(resources()["ProcessedOrdersCrawler"]["Properties"]["Configuration"])
+    assert settings.PROCESSED_PREFIX.strip("/").count("/") + 1 == config["Grouping"]["TableLevelConfiguration"] == 2
+    assert config["CrawlerOutput"]["Tables"] == {"AddOrUpdateBehavior": "MergeNewColumns"}

@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
-from filter_and_process_orders import cleaning, reading
+from filter_and_process_orders import decide, header, reading, text
 from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.contract import SCHEMA
 from filter_and_process_orders.mapping import map_headers
-from filter_and_process_orders.reading import UnreadableFile
+from filter_and_process_orders.text import UnreadableFile
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
 
@@ -48,7 +49,8 @@ def rejected_rows(result) -> list[list[str]]:
 
 
 def accounted(result) -> bool:
-    return result.rows_in == result.rows_out + result.rows_rejected + result.dropped_by_rule + result.duplicates
+    parts = (result.rows_rejected, result.duplicates, result.superseded, result.merged, result.orders)
+    return result.rows_in == sum(parts) and result.rows_rejected == sum(result.rejected_reasons.values())
 
 
 def lines(*rows: str) -> bytes:
@@ -101,20 +103,21 @@ def test_quoted_fields_keep_delimiters_doubled_quotes_and_line_breaks(tmp_path):
     assert [r["customer"] for r in kept_rows(result)] == ["Smith; John", 'The "Big" Shop', "Line one\r\nline two"]
     assert kept_rows(result)[0]["amount"] == Decimal("1234.50")
     # Line numbers are physical lines where the record starts: A3 spans lines 4 and 5, so A4 is on 6.
-    assert rejected_rows(result)[1][:2] == ["6", "unparseable amount: oops"]
+    assert rejected_rows(result)[1][:3] == ["6", "bad_amount", "unparseable amount: oops"]
 
 
 def test_blank_and_all_empty_rows_are_not_orders(tmp_path):
     body = b"order_id,amount,order_date\n\nA1,1,2025-05-30\n,,\n  ,  , \nA2,2,2025-05-30\n\n"
     result = clean(body, tmp_path)
     assert (result.rows_in, result.rows_out, result.rows_rejected) == (2, 2, 0)
+    assert accounted(result)
 
 
 def test_a_truncated_last_line_is_rejected_and_the_rest_kept(tmp_path):
     body = b"order_id,amount,order_date\nA1,1,2025-05-30\nA2,2,2025-05-30\nA3,3"
     result = clean(body, tmp_path)
     assert result.rows_out == 2
-    assert rejected_rows(result)[1] == ["4", "missing order_date", "A3", "3", ""]
+    assert rejected_rows(result)[1] == ["4", "missing_order_date", "missing order_date", "A3", "3", ""]
 
 
 def test_a_quote_left_open_on_the_last_line_loses_no_other_row(tmp_path):
@@ -129,7 +132,7 @@ def test_rows_longer_or_shorter_than_the_header_are_read_by_position(tmp_path):
     body = b"order_id,amount,order_date\nA1,1,2025-05-30,extra,more\nA2,2\nA3,3,2025-05-30\n"
     result = clean(body, tmp_path)
     assert [r["order_id"] for r in kept_rows(result)] == ["A1", "A3"]
-    assert rejected_rows(result)[1][:2] == ["3", "missing order_date"]
+    assert rejected_rows(result)[1][:2] == ["3", "missing_order_date"]
 
 
 def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk(tmp_path, monkeypatch):
@@ -140,21 +143,17 @@ def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk(tmp_path,
         lines.append(f"O{i % 250},{customer},{amount},{'pending' if i % 3 else 'shipped'},2025-05-{i % 28 + 1:02d}")
     body = ("\r\n".join(lines) + "\r\n").encode()
     whole = clean(body, tmp_path)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 97)
+    monkeypatch.setattr(text, "CHUNK_BYTES", 97)
     chunked = clean(body, tmp_path)
     assert kept_rows(chunked) == kept_rows(whole)
     assert rejected_rows(chunked) == rejected_rows(whole)
-    assert (chunked.rows_in, chunked.duplicates, chunked.dropped_by_rule) == (
-        300,
-        whole.duplicates,
-        whole.dropped_by_rule,
-    )
-    assert whole.duplicates > 0 and accounted(chunked)
+    assert (chunked.rows_in, chunked.superseded, chunked.orders_stale) == (300, whole.superseded, whole.orders_stale)
+    assert whole.superseded > 0 and accounted(chunked)
 
 
 def test_a_quoted_field_that_never_closes_rejects_the_file_with_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "MAX_RECORD_BYTES", 200)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
     body = b'order_id,amount,order_date\nA1,1,2025-05-30\nA2,"2,2025-05-30\n' + b"A3,3,2025-05-30\n" * 40
     with pytest.raises(UnreadableFile, match="never closes"):
         clean(body, tmp_path)
@@ -181,13 +180,17 @@ def test_header_synonyms_and_explicit_mappings_are_recorded(tmp_path):
 
 
 # -- values ----------------------------------------------------------------------------------------
-def test_amount_shapes_parse_in_a_whole_file(tmp_path):
+def test_amount_shapes_parse_in_a_whole_file_under_its_decimal_separator(tmp_path):
     amounts = ['"$1,234.50"', '"4626,15"', "(12.00)", "  € 99 ", '"1.234,50"', "446.5", "USD 10", "-3"]
     body = "order_id,amount,order_date\n" + "".join(f"A{i},{a},2025-05-30\n" for i, a in enumerate(amounts))
     result = clean(body.encode(), tmp_path)
+    # Three cells read only with a decimal point, two only with a decimal comma: the point wins,
+    # and the two comma cells are rejected, not read some other way.
+    assert result.decisions.decimal_separator == "." and not result.decisions.decimal_separator_assumed
     assert [r["amount"] for r in kept_rows(result)] == [
-        Decimal(v) for v in ["1234.50", "4626.15", "-12.00", "99.00", "1234.50", "446.50", "10.00", "-3.00"]
+        Decimal(v) for v in ["1234.50", "-12.00", "99.00", "446.50", "10.00", "-3.00"]
     ]
+    assert [r[:2] for r in rejected_rows(result)[1:]] == [["3", "amount_format"], ["6", "amount_format"]]
 
 
 def test_date_shapes_parse_in_a_whole_file(tmp_path):
@@ -229,16 +232,16 @@ def test_day_or_month_first_is_decided_once_per_file_from_evidence(
     rules = Rules(date(2025, 6, 1), frozenset(), 30, day_first_default)
     body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{d}\n" for i, d in enumerate(dates))
     result = clean(body.encode(), tmp_path, rules)
-    assert (result.date_order, result.date_order_assumed) == (order, assumed)
+    assert (result.decisions.date_order, result.decisions.date_order_assumed) == (order, assumed)
     assert kept_rows(result)[0]["order_date"] == first
 
 
 def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
-    monkeypatch.setattr(cleaning, "DATE_EVIDENCE_CHUNKS", 1000)
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(decide, "EVIDENCE_CHUNKS", 1000)
     body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{i % 12 + 1}/2/2025\n" for i in range(30))
     result = clean((body + "Z,1,25/12/2024\n").encode(), tmp_path, Rules(date(2025, 6, 1), frozenset(), 30))
-    assert result.date_order == "DMY" and not result.date_order_assumed
+    assert result.decisions.date_order == "DMY" and not result.decisions.date_order_assumed
     assert kept_by_id(result)["A0"]["order_date"] == date(2025, 2, 1)
 
 
@@ -266,25 +269,26 @@ def test_rows_without_id_date_or_amount_are_rejected_with_reasons(tmp_path):
         "A6,6,2025-02-30",
     )
     result = clean(body, tmp_path)
-    assert result.reasons == {
-        "missing order_id": 1,
-        "missing amount": 1,
-        "unparseable amount": 1,
-        "missing order_date": 1,
-        "unparseable order_date": 1,
+    assert dict(result.rejected_reasons) == {
+        "missing_order_id": 1,
+        "missing_amount": 1,
+        "bad_amount": 1,
+        "missing_order_date": 1,
+        "bad_order_date": 1,
     }
-    assert [r[:2] for r in rejected_rows(result)[1:]] == [
-        ["3", "missing order_id"],
-        ["4", "missing amount"],
-        ["5", "unparseable amount: x1"],
-        ["6", "missing order_date"],
-        ["7", "unparseable order_date: 2025-02-30"],
+    assert sorted(r[:3] for r in rejected_rows(result)[1:]) == [
+        ["3", "missing_order_id", "missing order_id"],
+        ["4", "missing_amount", "missing amount"],
+        ["5", "bad_amount", "unparseable amount: x1"],
+        ["6", "missing_order_date", "missing order_date"],
+        ["7", "bad_order_date", "unparseable order_date: 2025-02-30"],
     ]
-    assert rejected_rows(result)[0] == ["line", "reason", "order_id", "amount", "order_date"]
+    assert rejected_rows(result)[0] == ["line", "code", "reason", "order_id", "amount", "order_date"]
+    assert [r["line"] for r in result.rejected_sample] == [3, 4, 5, 6, 7]
 
 
 @pytest.mark.parametrize("buckets", [1, 3])
-def test_a_repeated_order_id_keeps_the_last_row_and_counts_the_rest(tmp_path, buckets):
+def test_a_repeated_order_id_without_line_columns_is_history_and_the_last_row_wins(tmp_path, buckets):
     body = lines(
         "order_id,amount,order_date",
         "A1,1,2025-05-30",
@@ -296,11 +300,12 @@ def test_a_repeated_order_id_keeps_the_last_row_and_counts_the_rest(tmp_path, bu
     result = clean(body, tmp_path, buckets=buckets)
     rows = kept_by_id(result)
     assert rows["A1"]["amount"] == Decimal("4.00") and rows["A1"]["order_date"] == date(2025, 4, 2)
-    assert (result.rows_out, result.duplicates) == (3, 2)
+    assert (result.grain, result.rows_out, result.superseded, result.duplicates) == ("history", 3, 2, 0)
+    assert rows["A1"]["source_line"] == 2 and rows["A1"]["line_count"] == 1
     assert sorted(result.months) == ["2025-04", "2025-05"]  # the superseded March row leaves no file behind
 
 
-def test_the_stale_rule_drops_old_pending_and_cancelled_orders_from_the_reference_date(tmp_path):
+def test_the_stale_rule_flags_old_pending_and_cancelled_orders_and_keeps_them(tmp_path):
     body = lines(
         "order_id,amount,order_date,status",
         "A1,1,2025-05-03,pending",
@@ -309,25 +314,31 @@ def test_the_stale_rule_drops_old_pending_and_cancelled_orders_from_the_referenc
         "A4,1,2025-01-01,shipped",
     )
     result = clean(body, tmp_path)
-    assert sorted(kept_by_id(result)) == ["A1", "A4"]  # A2 is exactly 30 days old
-    assert result.dropped_by_rule == 2
+    stale = {order_id: row["stale"] for order_id, row in kept_by_id(result).items()}
+    assert stale == {"A1": False, "A2": True, "A3": True, "A4": False}  # A2 is exactly 30 days old
+    assert (result.orders, result.orders_stale, result.rows_out) == (4, 2, 2)
+    assert [r["order_id"] for r in result.stale_sample] == ["A2", "A3"]
+    assert list(csv.reader(io.StringIO(result.stale_path.read_text())))[1] == [
+        "A2",
+        "",
+        "1.00",
+        "pending",
+        "2025-05-02",
+        "3",
+    ]
     later = clean(body, tmp_path, Rules(date(2025, 6, 2), frozenset({"pending"}), 30))
-    assert sorted(kept_by_id(later)) == ["A3", "A4"]
+    assert sorted(k for k, r in kept_by_id(later).items() if not r["stale"]) == ["A3", "A4"]
 
 
 # -- outputs -------------------------------------------------------------------------------------
 def test_kept_rows_are_snappy_parquet_per_month_with_the_canonical_columns(tmp_path):
     result = clean(SIMPLE.encode(), tmp_path)
     parquet = pq.ParquetFile(result.months["2025-05"])
-    assert parquet.schema_arrow.names == [
-        "order_id",
-        "customer",
-        "amount",
-        "status",
-        "order_date",
-        "source_key",
-        "ingested_at",
-    ]
+    assert parquet.schema_arrow == SCHEMA
+    assert SCHEMA.names == [
+        "order_id", "customer", "amount", "status", "order_date", "product", "category", "region", "country",
+        "channel", "quantity", "line_count", "stale", "source_line", "source_key", "ingested_at",
+    ]  # fmt: skip
     assert str(parquet.schema_arrow.field("amount").type) == "decimal128(12, 2)"
     assert parquet.metadata.row_group(0).column(0).compression == "SNAPPY"
     assert {r["source_key"] for r in kept_rows(result)} == {"raw/test.csv"}
@@ -369,7 +380,7 @@ def test_header_names_staff_use_map_onto_the_canonical_columns(column, names):
         assert map_headers(["unrelated", name]).get(column) == 1, name
 
 
-def test_the_row_reader_for_header_previews_gives_fields_and_start_lines():
-    fmt, rows = reading.open_rows(io.BytesIO('a;b\r\n1;"x\r\ny"\r\n2;3\r\n'.encode("utf-16")))
-    assert (fmt.encoding, fmt.delimiter) == ("utf-16", ";")
-    assert list(rows) == [(1, ["a", "b"]), (2, ["1", "x\r\ny"]), (4, ["2", "3"])]
+def test_the_header_preview_finds_the_same_header_as_the_lambda():
+    found = header.inspect("Orders\r\n\r\nid;amount;date;x\r\n1;2;2025-01-01;3\r\n".encode("utf-16"))
+    assert (found.line, found.delimiter, found.names) == (3, ";", ["id", "amount", "date", "x"])
+    assert [s["line"] for s in found.skipped] == [1, 2]

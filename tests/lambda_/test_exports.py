@@ -44,11 +44,6 @@ def process(body: bytes, key: str) -> tuple[dict, pa.Table]:
     return manifest, pa.concat_tables(tables) if tables else None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="until issue 12's cleaner lands: placeholders are ids, stale orders are dropped, a sep= line is the header. "
-    "Then also: an exact repeat of an order's earlier row must not decide which row wins (history grain)",
-)
 @pytest.mark.parametrize("dialect", ["us", "eu"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_order_of_a_messy_export_has_the_amount_the_model_sums(tmp_path: Path, dialect, seed):

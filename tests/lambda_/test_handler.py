@@ -26,17 +26,21 @@ def put_raw(key: str, body: bytes, metadata: dict | None = None) -> str:
     return aws_client("s3").head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
 
 
-def s3_event(key: str, etag: str = "", event_time: str = "2025-06-01T12:00:00.000Z") -> dict:
+def s3_event(key: str, etag: str = "", event_time: str = "2025-06-01T12:00:00.000Z", version_id: str = "") -> dict:
+    obj = {"key": key, "eTag": etag, "size": 1, **({"versionId": version_id} if version_id else {})}
     return {
         "Records": [
             {
                 "eventSource": "aws:s3",
                 "eventName": "ObjectCreated:Put",
                 "eventTime": event_time,
-                "s3": {"bucket": {"name": BUCKET}, "object": {"key": key, "eTag": etag, "size": 1}},
+                "s3": {"bucket": {"name": BUCKET}, "object": obj},
             }
         ]
     }
+
+
+ACCOUNTED = ("rows_rejected", "rows_duplicate", "rows_superseded", "rows_merged", "orders")
 
 
 def sqs_event(*bodies: dict) -> dict:
@@ -78,12 +82,12 @@ def test_course_file_keeps_the_rows_the_stale_rule_allows(shared_data, event_tim
     manifest = manifest_for(key)
     assert manifest["rows_in"] == 200
     assert manifest["rows_out"] == kept
-    assert (
-        manifest["rows_in"]
-        == kept + manifest["rows_dropped_by_rule"] + manifest["rows_rejected"] + manifest["rows_duplicate"]
-    )
-    written = [read_parquet(k).column("amount").to_pylist() for k in manifest["outputs"]]
-    assert Decimal(manifest["amount_total"]) == sum(itertools.chain(*written)) > 0
+    assert (manifest["orders"], manifest["rows_stale"], manifest["status"]) == (200, 200 - kept, "processed")
+    assert manifest["rows_in"] == sum(manifest[p] for p in ACCOUNTED)
+    written = [read_parquet(k) for k in manifest["outputs"]]
+    assert Decimal(manifest["amount_total"]) == sum(itertools.chain(*(t.column("amount").to_pylist() for t in written)))
+    counted = [a for t in written for a, stale in zip(t.column("amount").to_pylist(), t.column("stale").to_pylist())]
+    assert len(counted) == 200 and sum(t.column("stale").to_pylist().count(True) for t in written) == 200 - kept
 
 
 def test_as_of_metadata_wins_over_the_event_time(shared_data):
@@ -124,13 +128,15 @@ def test_rejected_rows_are_kept_with_their_line_numbers():
     body = b"order_id,amount,order_date\nA1,10.00,2025-05-30\n,5.00,2025-05-30\nA3,abc,2025-05-30\nA4,1.00,someday\n"
     lambda_handler(s3_event(key, put_raw(key, body)))
     manifest = manifest_for(key)
-    assert manifest["status"] == "processed_with_rejects"
+    assert manifest["status"] == "processed_with_warnings"  # 3 of 4 rows rejected is over 20 %
+    assert [w["code"] for w in manifest["warnings"]] == ["many_rejected"]
     rejected = aws_client("s3").get_object(Bucket=BUCKET, Key=manifest["rejected_key"])["Body"].read().decode()
     rows = list(csv.reader(io.StringIO(rejected)))
-    assert [(r[0], r[1].split(":")[0]) for r in rows[1:]] == [
-        ("3", "missing order_id"),
-        ("4", "unparseable amount"),
-        ("5", "unparseable order_date"),
+    assert [(r[0], r[1]) for r in rows[1:]] == [("3", "missing_order_id"), ("4", "bad_amount"), ("5", "bad_order_date")]
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [
+        ("missing_order_id", 1),
+        ("bad_amount", 1),
+        ("bad_order_date", 1),
     ]
 
 
@@ -139,7 +145,7 @@ def test_a_workbook_saved_as_csv_is_rejected_with_a_reason_and_the_raw_file_stay
     key = "raw/2025/06/01/f__book.csv"
     lambda_handler(s3_event(key, put_raw(key, workbook.read_bytes())))
     manifest = manifest_for(key)
-    assert manifest["status"] == "rejected"
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "not_csv")
     assert "Excel" in manifest["reason"]
     assert key in keys("raw/")
 
@@ -147,8 +153,9 @@ def test_a_workbook_saved_as_csv_is_rejected_with_a_reason_and_the_raw_file_stay
 def test_a_file_without_an_amount_column_names_its_headers():
     key = "raw/2025/06/01/g__orders.csv"
     lambda_handler(s3_event(key, put_raw(key, b"order_id,date,time\n1,2025-01-01,10:00\n")))
-    reason = manifest_for(key)["reason"]
-    assert reason.startswith("no amount column; headers were: order_id, date, time")
+    manifest = manifest_for(key)
+    assert manifest["reason"].startswith("no amount column; headers were: order_id, date, time")
+    assert manifest["reason_code"] == "missing_column"
 
 
 def test_every_wild_export_ends_processed_or_rejected_with_a_reason(shared_data):
@@ -156,7 +163,7 @@ def test_every_wild_export_ends_processed_or_rejected_with_a_reason(shared_data)
         key = f"raw/2025/06/01/w{i}__{Path(path).stem[:40]}.csv"
         lambda_handler(s3_event(key, put_raw(key, path.read_bytes())))
         manifest = manifest_for(key)
-        assert manifest["status"] in {"processed", "processed_with_rejects", "rejected"}, path.name
+        assert manifest["status"] in {"processed", "processed_with_rejects", "processed_with_warnings", "rejected"}
         if manifest["status"] == "rejected":
             assert len(manifest["reason"]) > 20, path.name
         else:
@@ -205,13 +212,19 @@ def test_outputs_land_in_month_partitions_and_nothing_is_written_under_raw():
     row = read_parquet(manifest["outputs"][0]).to_pylist()[0]
     assert (row["customer"], row["status"], row["source_key"]) == ("Ann", "shipped", key)
     expected_fields = {
-        "status", "reason", "rows_in", "rows_out", "rows_rejected", "rows_dropped_by_rule", "rows_duplicate",
-        "reasons", "mapping", "encoding", "delimiter", "date_order", "date_order_assumed", "months", "outputs",
-        "rejected_key", "rejected_sample", "header", "source_key", "upload_id", "bytes", "duration_ms",
+        "status", "reason", "rows_in", "rows_out", "rows_rejected", "rows_stale", "rows_duplicate", "grain",
+        "reasons", "warnings", "mapping", "encoding", "delimiter", "date_order", "date_order_assumed", "months",
+        "outputs", "rejected_key", "rejected_sample", "header", "source_key", "upload_id", "bytes", "duration_ms",
+        "decimal_separator", "decimal_separator_assumed", "unmapped", "skipped_lines", "grain_summary", "stale_key",
     }  # fmt: skip
-    assert expected_fields - {"reason"} <= set(manifest)
+    assert expected_fields <= set(manifest)
     assert manifest["rejected_sample"] == [
-        {"line": 3, "reason": "unparseable amount: x", "values": ["A2", "", "x", "new", "2025-04-01"]}
+        {
+            "line": 3,
+            "code": "bad_amount",
+            "reason": "unparseable amount: x",
+            "values": ["A2", "", "x", "new", "2025-04-01"],
+        }
     ]
 
 
@@ -222,6 +235,8 @@ def test_an_ambiguous_file_uses_the_date_order_setting_and_says_so(monkeypatch):
     manifest = manifest_for(key)
     assert (manifest["date_order"], manifest["date_order_assumed"]) == ("DMY", True)
     assert manifest["months"] == ["2025-05"]
+    assert manifest["status"] == "processed_with_warnings"
+    assert [w["code"] for w in manifest["warnings"]] == ["date_order_assumed"]
 
 
 @pytest.mark.parametrize(
@@ -241,7 +256,7 @@ def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem()
     key = "raw/2025/06/01/n__orders.csv"
     lambda_handler(s3_event(key, put_raw(key, b"order_id,amount,order_date\nA1,abc,2025-05-30\n")))
     manifest = manifest_for(key)
-    assert manifest["status"] == "rejected"
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "no_usable_row")
     assert manifest["reason"].startswith("no row could be used: unparseable amount: abc (line 2)")
 
 
@@ -251,8 +266,42 @@ def test_the_handler_never_raises_on_data_and_accounts_for_every_row(body):
     key = f"raw/2025/06/01/p{next(EXAMPLES)}__orders.csv"
     lambda_handler(s3_event(key, put_raw(key, body)))
     manifest = manifest_for(key)
-    assert manifest["status"] in {"processed", "processed_with_rejects", "rejected"}
+    assert manifest["status"] in {"processed", "processed_with_rejects", "processed_with_warnings", "rejected"}
     if manifest["rows_in"]:
-        parts = ("rows_out", "rows_rejected", "rows_dropped_by_rule", "rows_duplicate")
-        assert manifest["rows_in"] == sum(manifest[p] for p in parts)
-        assert manifest["rows_out"] == sum(read_parquet(k).num_rows for k in manifest["outputs"])
+        assert manifest["rows_in"] == sum(manifest[p] for p in ACCOUNTED)
+        assert manifest["orders"] == sum(read_parquet(k).num_rows for k in manifest["outputs"])
+
+
+def versioned() -> None:
+    aws_client("s3").put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+
+
+def test_the_version_the_event_names_is_read_not_the_latest():
+    versioned()
+    key = "raw/2025/06/01/q__orders.csv"
+    s3 = aws_client("s3")
+    first = s3.put_object(Bucket=BUCKET, Key=key, Body=b"order_id,amount,order_date\nA1,1.00,2025-05-30\n")
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"order_id,amount,order_date\nB1,7.00,2025-05-30\nB2,1,2025-05-30\n")
+    lambda_handler(s3_event(key, first["ETag"].strip('"'), version_id=first["VersionId"]))
+    manifest = manifest_for(key)
+    assert (manifest["version_id"], manifest["orders"], manifest["amount_total"]) == (first["VersionId"], 1, "1.00")
+
+
+@pytest.mark.parametrize("what", ["key", "version"])
+def test_a_file_deleted_before_it_was_read_is_rejected_once_without_a_retry(what):
+    versioned()
+    key = "raw/2025/06/01/r__orders.csv"
+    s3 = aws_client("s3")
+    put = s3.put_object(Bucket=BUCKET, Key=key, Body=b"order_id,amount,order_date\nA1,1.00,2025-05-30\n")
+    if what == "key":
+        s3.delete_object(Bucket=BUCKET, Key=key)  # a delete marker: the latest is gone
+        event = s3_event(key, put["ETag"].strip('"'))
+    else:
+        s3.delete_object(Bucket=BUCKET, Key=key, VersionId=put["VersionId"])
+        event = s3_event(key, put["ETag"].strip('"'), version_id=put["VersionId"])
+    response = lambda_handler(sqs_event(event))
+    assert response == {"batchItemFailures": []}  # acknowledged: no retry, no DLQ
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "deleted")
+    assert manifest["reason"] == "the file was deleted before it could be read"
+    assert keys(settings.PROCESSED_PREFIX) == []

@@ -69,3 +69,15 @@ def test_with_time_to_spare_every_message_of_the_batch_is_processed():
     response = lambda_handler(sqs_event(_good("s0"), _good("s1"), _good("s2")), context)
     assert response == {"batchItemFailures": []}
     assert all(manifest_for(f"raw/2025/06/01/s{i}.csv")["rows_out"] == 1 for i in range(3))
+
+
+def test_a_file_reprocessed_under_the_other_date_order_loses_the_month_it_no_longer_writes(monkeypatch):
+    key = "raw/2025/06/01/ambiguous.csv"
+    etag = put_raw(key, b"order_id,amount,order_date\nA1,1.00,01/05/2025\n")
+    monkeypatch.setenv("AMBIGUOUS_DATE_ORDER", "MDY")
+    lambda_handler(s3_event(key, etag))
+    assert [k.split("/")[2] for k in keys(settings.PROCESSED_PREFIX)] == ["order_month=2025-01"]
+    monkeypatch.setenv("AMBIGUOUS_DATE_ORDER", "DMY")  # 01/05/2025 is now the 1st of May
+    lambda_handler(s3_event(key, etag))
+    assert [k.split("/")[2] for k in keys(settings.PROCESSED_PREFIX)] == ["order_month=2025-05"]
+    assert manifest_for(key)["outputs"] == keys(settings.PROCESSED_PREFIX)

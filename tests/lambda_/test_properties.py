@@ -2,16 +2,18 @@
 
 import csv
 import io
-import re
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from filter_and_process_orders import cleaning, columns, reading
+from filter_and_process_orders import decide
+from filter_and_process_orders import text as text_module
+from filter_and_process_orders.amounts import amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
-from filter_and_process_orders.reading import UnreadableFile
+from filter_and_process_orders.dates import dates
+from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import parse_amount, parse_date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -53,7 +55,8 @@ def run(body: bytes):
         except UnreadableFile as exc:
             assert str(exc)
             return None
-        assert result.rows_in == result.rows_out + result.rows_rejected + result.dropped_by_rule + result.duplicates
+        parts = (result.rows_rejected, result.duplicates, result.superseded, result.merged, result.orders)
+        assert result.rows_in == sum(parts)
         assert result.rows_rejected == sum(result.rejected_reasons.values())
         return result
 
@@ -80,30 +83,22 @@ def test_arbitrary_rows_account_for_every_row(data, delimiter, newline):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(amount_text, min_size=1, max_size=20))
-def test_the_vectorised_amounts_agree_with_the_single_value_parser(texts):
-    trimmed = [t.strip() for t in texts]
-    assert columns.amounts(pa.array(trimmed, pa.string())).to_pylist() == [parse_amount(t) for t in trimmed]
-
-
-@settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.one_of(amount_text, st.from_regex(r"\A-?\$?[0-9,]{0,15}(\.[0-9]{0,3})?\Z")), min_size=1, max_size=20)
+    st.lists(st.one_of(amount_text, st.from_regex(r"\A-?\$?[0-9.,]{0,15}\Z")), min_size=1, max_size=20),
+    st.booleans(),
 )
-def test_the_byte_reader_recognises_exactly_the_common_amount_shape(texts):
-    cents, recognised = columns._common_cents(pa.array(texts, pa.string()))
-    assert recognised.tolist() == [re.fullmatch(columns._COMMON_AMOUNT[1:-1], t) is not None for t in texts]
-    assert [c for c, r in zip(cents.tolist(), recognised) if r] == [
-        int(parse_amount(t) * 100) for t, r in zip(texts, recognised) if r
-    ]
+def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
+    trimmed = [t.strip() for t in texts]
+    values, _ = amounts(pa.array(trimmed, pa.string()), decimal_comma=decimal_comma)
+    assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(date_text, min_size=1, max_size=20), st.booleans())
-def test_the_vectorised_dates_agree_with_the_single_value_parser(texts, day_first):
+def test_the_kernel_date_parser_agrees_with_the_pure_python_one(texts, day_first):
     trimmed = [t.strip() for t in texts]
     expected = [parse_date(t, day_first) if t else None for t in trimmed]
-    assert columns.dates(pa.array(trimmed, pa.string()), day_first=day_first).to_pylist() == expected
+    assert dates(pa.array(trimmed, pa.string()), day_first=day_first).to_pylist() == expected
 
 
 def outcome(body: bytes):
@@ -115,7 +110,8 @@ def outcome(body: bytes):
             return str(exc)
         kept = {month: pq.read_table(path).to_pylist() for month, path in result.months.items()}
         rejected = result.rejected_path.read_text() if result.rejected_path else ""
-        return result.rows_in, result.duplicates, result.dropped_by_rule, result.date_order, kept, rejected
+        counts = (result.rows_in, result.duplicates, result.superseded, result.merged, result.orders_stale)
+        return counts, result.decisions, result.grain, kept, rejected
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,9 +124,9 @@ def test_chunk_boundaries_never_change_the_outcome(data, chunk_bytes, newline):
     body = text.getvalue().encode()
     whole = outcome(body)
     # (With tiny chunks the date-order sample must still cover the whole file, as it does in one chunk.)
-    saved = reading.CHUNK_BYTES, cleaning.DATE_EVIDENCE_CHUNKS
-    reading.CHUNK_BYTES, cleaning.DATE_EVIDENCE_CHUNKS = chunk_bytes, 10**6
+    saved = text_module.CHUNK_BYTES, decide.EVIDENCE_CHUNKS
+    text_module.CHUNK_BYTES, decide.EVIDENCE_CHUNKS = chunk_bytes, 10**6
     try:
         assert outcome(body) == whole
     finally:
-        reading.CHUNK_BYTES, cleaning.DATE_EVIDENCE_CHUNKS = saved
+        text_module.CHUNK_BYTES, decide.EVIDENCE_CHUNKS = saved

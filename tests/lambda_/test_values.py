@@ -1,52 +1,116 @@
+"""Single values and whole columns: amounts under the file's decimal separator, dates, statuses, placeholders."""
+
 from datetime import date
 from decimal import Decimal
 
+import pyarrow as pa
 import pytest
-from filter_and_process_orders.values import canonical_status, parse_amount, parse_date
+from filter_and_process_orders.amounts import amounts, separator_votes
+from filter_and_process_orders.dates import date_votes, dates
+from filter_and_process_orders.values import canonical_status, cleaned_text, integers, parse_amount, parse_date
+
+
+def read(texts: list[str], decimal_comma: bool) -> list:
+    values, problems = amounts(pa.array(texts), decimal_comma=decimal_comma)
+    return [p if p else v for v, p in zip(values.to_pylist(), problems.to_pylist())]
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "point", "comma"),
     [
-        ("446.5", "446.50"),
-        ("$1,234.50", "1234.50"),
-        ("1.234,50", "1234.50"),
-        ("4626,15", "4626.15"),
-        ("(12.00)", "-12.00"),
-        ("  € 99 ", "99.00"),
-        ("-50", "-50.00"),
-        ("1,000", "1000.00"),
+        ("446.5", "446.50", "amount_format"),
+        ("$1,234.50", "1234.50", "amount_format"),
+        ("1.234,50", "amount_format", "1234.50"),
+        ("4626,15", "amount_format", "4626.15"),
+        ("(12.00)", "-12.00", "amount_format"),
+        ("  € 99 ", "99.00", "99.00"),
+        ("-50", "-50.00", "-50.00"),
+        ("1,000", "1000.00", "1.00"),
+        ("2.005", "2.01", "2005.00"),  # cents rounded half away from zero
+        ("959,984", "959984.00", "959.98"),
+        ("3610,848", "amount_format", "3610.85"),
+        ("1.234.567", "amount_format", "1234567.00"),
+        ("1,234,567", "1234567.00", "amount_format"),
+        ("USD 10", "10.00", "10.00"),
+        ("12,50 €", "amount_format", "12.50"),
+        ("1'234.50", "1234.50", "amount_format"),
+        ("12.5-", "-12.50", "amount_format"),
+        ("-0.005", "-0.01", "amount_format"),
+        ("abc", "bad_amount", "bad_amount"),
+        ("12-3", "bad_amount", "bad_amount"),
+        ("99999999999", "bad_amount", "bad_amount"),
+        ("1e400", "bad_amount", "bad_amount"),
+        ("(12", "bad_amount", "bad_amount"),
     ],
 )
-def test_amounts_parse_as_staff_write_them(text, expected):
-    assert parse_amount(text) == Decimal(expected)
+def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_named(text, point, comma):
+    for decimal_comma, expected in ((False, point), (True, comma)):
+        got = read([text.strip()], decimal_comma)[0]
+        assert got == (Decimal(expected) if expected[0] in "-0123456789" else expected), (text, decimal_comma)
+        if got not in ("amount_format", "bad_amount"):
+            assert parse_amount(text, decimal_comma) == got  # the pure-Python reading agrees
 
 
-@pytest.mark.parametrize("text", ["", "abc", "12-3", "1e400", "12abc", "99999999999"])
-def test_unparseable_amounts_give_none(text):
-    assert parse_amount(text) is None
+def test_the_python_fallback_reads_rare_shapes_the_kernels_leave():
+    assert read(["١٢٣.٥"], False) == [Decimal("123.50")]
+    assert read(["12,-", "1.250,-"], True) == [Decimal("12.00"), Decimal("1250.00")]
+    assert read(["0.123456789"], False) == [Decimal("0.12")]
+
+
+@pytest.mark.parametrize(
+    ("texts", "votes"),
+    [
+        (["1.250,00", "980", "2.005", "12,40"], {"point": 0, "comma": 2, "ambiguous": 1}),
+        (["1,250", "12.40"], {"point": 1, "comma": 0, "ambiguous": 1}),
+        (["1.234", "959,984", "7"], {"point": 0, "comma": 0, "ambiguous": 2}),
+        (["0,500"], {"point": 0, "comma": 1, "ambiguous": 0}),
+    ],
+)
+def test_only_cells_that_read_one_way_vote_for_the_decimal_separator(texts, votes):
+    assert separator_votes(pa.array(texts)) == votes
 
 
 @pytest.mark.parametrize(
     ("text", "day_first", "expected"),
     [
         ("2025-02-10", False, date(2025, 2, 10)),
+        ("2025/2/3", False, date(2025, 2, 3)),
         ("2013-07-25 00:00:00.0", False, date(2013, 7, 25)),
+        ("2025-05-28T01:02Z", False, date(2025, 5, 28)),
         ("11/21/2024", False, date(2024, 11, 21)),
+        ("3/4/25", False, date(2025, 3, 4)),
+        ("3/4/25", True, date(2025, 4, 3)),
         ("19/4/2012", True, date(2012, 4, 19)),
         ("05-Dec-17", False, date(2017, 12, 5)),
         ("26 May 2023", False, date(2023, 5, 26)),
         ("23 January 2023", False, date(2023, 1, 23)),
+        ("May 26, 2023", False, date(2023, 5, 26)),
         ("31.12.24", False, date(2024, 12, 31)),
+        ("20250102", False, date(2025, 1, 2)),
+        ("Fri, 30 May 2025", False, date(2025, 5, 30)),
+        ("2025-02-30", False, None),
+        ("13/13/2025", False, None),
+        ("next tuesday", False, None),
+        ("2025-05-30/2025-06-01", False, None),
     ],
 )
-def test_dates_parse_in_the_formats_staff_send(text, day_first, expected):
+def test_dates_parse_in_the_formats_staff_send_and_impossible_ones_are_null(text, day_first, expected):
+    assert dates(pa.array([text]), day_first=day_first).to_pylist() == [expected]
     assert parse_date(text, day_first) == expected
 
 
-def test_impossible_dates_give_none():
-    assert parse_date("2025-02-30") is None
-    assert parse_date("next tuesday") is None
+def test_numeric_dates_that_read_one_way_vote_for_the_files_order():
+    assert date_votes(pa.array(["1/2/2025", "13/2/2025", "13/2/2025", "2025-01-01"])) == ({"DMY": 1, "MDY": 0}, True)
+    assert date_votes(pa.array(["2025-01-01", "05-Dec-17"])) == ({"DMY": 0, "MDY": 0}, False)
+
+
+@pytest.mark.parametrize("text", ["NULL", "null", "N/A", "n/a", "NA", "None", "-", "—", "#N/A", " nUlL ", "#n/a"])
+def test_placeholders_are_empty_whole_cell_in_any_case(text):
+    assert cleaned_text(pa.array([text, "Nadia", "N/A shop"])).to_pylist() == ["", "Nadia", "N/A shop"]
+
+
+def test_quantities_are_whole_numbers():
+    assert integers(pa.array(["3", "3.0", "1,200", "", "2.5", "x"])).to_pylist() == [3, 3, 1200, None, None, None]
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.conf import settings as django_settings
 from dashboard.reports import report_query
 from dashboard.selectors import report_view
 from dashboard.services import report_compute
+from ordersite.aws import glue
 from pipeline_admin import services
 from pipeline_admin.models import CrawlerRun, Upload
 from pipeline_admin.tasks import crawler_scheduled
@@ -27,11 +28,12 @@ def test_processed_uploads_lead_to_one_automatic_crawl_once_the_debounce_has_pas
     processed(FEBRUARY, name="february.csv")
     assert services.uploads_sync() == 2
     assert set(Upload.objects.values_list("status", flat=True)) == {Upload.Status.PROCESSED}
+    assert len(glue.partitions_list()) == 2  # queryable at once: the sync registered the new months
     assert services.crawl_auto_check() is None  # data just arrived: more may follow
     with django_capture_on_commit_callbacks(execute=True):
         run = services.crawl_auto_check(now=time.time() + 61)
     run.refresh_from_db()
-    assert (run.trigger, run.state, run.requested_by, run.partitions_added) == ("auto", "succeeded", None, 2)
+    assert (run.trigger, run.state, run.requested_by, run.partitions_total) == ("auto", "succeeded", None, 2)
     assert services.crawl_auto_check(now=time.time() + 3600) is None
     assert CrawlerRun.objects.count() == 1
 

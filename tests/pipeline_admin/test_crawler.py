@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
+from filter_and_process_orders.contract import SCHEMA as ORDERS_SCHEMA
 
 from ordersite.aws import aws_client, glue
 from pipeline_admin import services
@@ -50,12 +51,17 @@ def test_the_local_crawler_registers_the_table_and_one_partition_per_month_of_la
     assert table["Parameters"]["classification"] == "parquet"
     assert table["StorageDescriptor"]["Location"] == f"s3://{settings.PIPELINE_BUCKET}/processed/orders/"
     assert table["PartitionKeys"] == [{"Name": "order_month", "Type": "string"}]
-    assert catalog_columns() == {
+    assert catalog_columns() == {  # the orders contract, as agreed
         "order_id": "string",
         "customer": "string",
         "amount": "decimal(12,2)",
         "status": "string",
         "order_date": "date",
+        **dict.fromkeys(["product", "category", "region", "country", "channel"], "string"),
+        "quantity": "bigint",
+        "line_count": "int",
+        "stale": "boolean",
+        "source_line": "bigint",
         "source_key": "string",
         "ingested_at": "timestamp",
     }
@@ -64,7 +70,7 @@ def test_the_local_crawler_registers_the_table_and_one_partition_per_month_of_la
     assert partition["StorageDescriptor"]["Location"].endswith("/processed/orders/order_month=2025-02/")
     assert (run.tables, run.tables_created, run.tables_updated) == ({"created": ["orders"], "updated": []}, 1, 0)
     assert (run.partitions_added, run.partitions_total) == (4, 4)
-    assert run.drift == [] and run.schema_before == [] and len(run.schema_after) == 7
+    assert run.drift == [] and run.schema_before == [] and len(run.schema_after) == 16
     assert run.finished_at >= run.started_at and run.duration_seconds >= 0
 
 
@@ -109,23 +115,15 @@ def test_a_new_month_of_data_adds_exactly_one_partition(course_processed, proces
 
 def test_schema_drift_lists_added_removed_and_retyped_columns(course_processed):
     crawl_now()
-    drifted = pa.table(
-        {
-            "order_id": pa.array(["D1"]),
-            "amount": pa.array([12.5], pa.float64()),
-            "status": pa.array(["shipped"]),
-            "order_date": pa.array([None], pa.date32()),
-            "source_key": pa.array(["raw/x.csv"]),
-            "ingested_at": pa.array([None], pa.timestamp("us", tz="UTC")),
-            "channel": pa.array(["web"]),
-        }
-    )
+    # The contract's columns less customer, amount as a float, and a column no one declared.
+    columns = {f.name: pa.nulls(1, f.type) for f in ORDERS_SCHEMA if f.name != "customer"}
+    drifted = pa.table({**columns, "amount": pa.array([12.5], pa.float64()), "coupon": pa.array(["X"])})
     put_parquet("processed/orders/order_month=2025-08/drifted.parquet", drifted)
     run = crawl_now()
     assert run.state == CrawlerRun.State.SUCCEEDED, run.error
     changes = {(c["column"], c["change"], c["before"], c["after"]) for c in run.drift}
     assert changes == {
-        ("channel", "added", None, "string"),
+        ("coupon", "added", None, "string"),
         ("customer", "removed", "string", None),
         ("amount", "changed", "decimal(12,2)", "double"),
     }

@@ -45,7 +45,7 @@ def test_every_wild_file_ends_processed_or_rejected_with_its_reason_on_its_page(
     wild = sorted((shared_data / "wild").iterdir())
     post_files(client, *(csv(p.name, p.read_bytes()) for p in wild))
     settle()
-    finals = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS, Upload.Status.REJECTED}
+    finals = {*Upload.PROCESSED_ANY, Upload.Status.REJECTED}
     uploads = {u.original_name: u for u in Upload.objects.all()}
     assert set(uploads) == {p.name for p in wild}
     for name, upload in uploads.items():
@@ -57,6 +57,8 @@ def test_every_wild_file_ends_processed_or_rejected_with_its_reason_on_its_page(
         else:
             assert upload.rows_out > 0 and f"{upload.rows_in} / {upload.rows_out}" in page
             assert f'<td id="amount-total">{upload.manifest["amount_total"]}</td>' in page, name
+            for warning in upload.manifest["warnings"]:  # said with their text, in the list too
+                assert html.escape(warning["text"]) in page, name
     assert "Excel" in uploads["CorneliuVasile__temaLabPoo__Orders.csv"].status_reason
 
 
@@ -232,7 +234,7 @@ def test_reprocessing_sends_the_event_again_without_doubling_the_output(client, 
 
 def test_deleting_processed_output_asks_first_then_keeps_only_the_raw_file(client, twin, pipeline_admin):
     upload = processed_upload(client, pipeline_admin, body=ORDERS + b"3,not a date,1,C,shipped\n")
-    assert upload.status == Upload.Status.PROCESSED_WITH_REJECTS
+    assert upload.status == Upload.Status.PROCESSED_WITH_WARNINGS  # 1 row of 3 rejected: over 20 %
     confirm = client.get(reverse("pipeline_admin:upload_output_delete", args=[upload.pk])).content.decode()
     assert upload.manifest["outputs"][0] in confirm and upload.manifest["rejected_key"] in confirm
     assert s3_keys("processed/")  # a GET deletes nothing
@@ -258,8 +260,8 @@ def test_the_detail_page_shows_rows_rejections_download_outputs_format_and_histo
     upload = processed_upload(client, uploader, body=body)
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     assert "4 / 2" in page
-    for reason, count in upload.manifest["reasons"].items():
-        assert html.escape(reason) in page and f'<td class="num">{count}</td>' in page
+    for reason in upload.manifest["reasons"]:
+        assert html.escape(reason["text"]) in page and f'<td class="num">{reason["count"]}</td>' in page
     assert "not a date" in page  # the first rejected rows
     assert 'id="rejected-download"' in page and html.escape(upload.manifest["rejected_key"]) in page
     assert upload.manifest["outputs"][0] in page
@@ -291,7 +293,8 @@ def test_a_mapping_chosen_on_the_upload_page_travels_as_metadata(client, twin, u
     post_files(client, csv("export.csv", UNKNOWN_HEADER), mapping=json.dumps(mapping))
     settle()
     upload = Upload.objects.get()
-    assert upload.column_mapping == mapping and upload.status == Upload.Status.PROCESSED
+    assert upload.column_mapping == mapping and upload.status == Upload.Status.PROCESSED_WITH_WARNINGS
+    assert [w["code"] for w in upload.manifest["warnings"]] == ["unmapped_columns"]  # Who
 
 
 def test_a_mapping_that_names_unknown_columns_is_refused(client, twin, uploader):

@@ -169,5 +169,6 @@ def test_the_download_of_all_rejected_rows_neutralises_formulas_and_keeps_negati
     def inert(cell: str) -> str:
         return "'" + cell if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell) else cell
 
-    assert [row[2:] for row in rows[1:]] == [[inert(cell) for cell in row] for row in REJECTED]
-    assert rows[1][2].startswith("'=HYPERLINK(") and rows[3][3] == "-12.50"  # negative numbers stay numbers
+    # Each rejected row: line, reason code, reason, then the raw cells.
+    assert [row[3:] for row in rows[1:]] == [[inert(cell) for cell in row] for row in REJECTED]
+    assert rows[1][3].startswith("'=HYPERLINK(") and rows[3][4] == "-12.50"  # negative numbers stay numbers

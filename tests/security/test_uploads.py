@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from ordersite.aws import aws_client
@@ -133,3 +134,30 @@ def _manifests() -> list[dict]:
         json.loads(s3.get_object(Bucket=settings.PIPELINE_BUCKET, Key=key)["Body"].read())
         for key in bucket_keys(settings.MANIFEST_PREFIX)
     ]
+
+
+README_NAMES = "so `../../orders.csv` is stored as `orders.csv`"
+
+
+@pytest.mark.parametrize("filename", ["../../orders.csv", "..\\..\\orders.csv", "ord\x07ers.csv", "ord\x1bers.csv"])
+def test_the_readme_says_what_happens_to_a_name_with_folders_or_control_characters(filename, client, twin, uploader):
+    """Over HTTP Django cleans the name before any check, so it is stored, not refused (README: File names)."""
+    readme = " ".join((settings.BASE_DIR / "README.md").read_text().split())
+    assert README_NAMES in readme
+    assert "names with folders or control characters, oversize, binary" not in readme  # the old, untrue promise
+    client.force_login(uploader)
+    payload, content_type = _multipart(filename, HEADER + ROW)
+    response = client.post(
+        reverse("pipeline_admin:upload"), payload, content_type=content_type, HTTP_ACCEPT="application/json"
+    )
+    assert response.json()["files"][0]["outcome"] == "stored"
+    [stored] = Upload.objects.all()
+    assert stored.original_name == "orders.csv" and stored.key.endswith("__orders.csv")
+
+
+def test_the_readme_names_the_upload_limits_the_settings_enforce():
+    readme = " ".join((settings.BASE_DIR / "README.md").read_text().split())
+    assert settings.UPLOAD_MAX_BYTES == 1024**3 and "`UPLOAD_MAX_BYTES` (1 GiB)" in readme
+    assert settings.UPLOAD_FORM_MAX_BYTES == 100 * 1024**2 and "`UPLOAD_FORM_MAX_BYTES` (100 MiB)" in readme
+    assert settings.UPLOAD_MAX_FILES == 100 and "`UPLOAD_MAX_FILES` (100) files" in readme
+    assert filesizeformat(MAX_LINE_BYTES) == "64.0\xa0KB" and "a line over 64 KB" in readme

@@ -27,4 +27,5 @@
   function drawAll() { document.querySelectorAll("canvas[data-chart]").forEach(draw); }
   document.addEventListener("DOMContentLoaded", drawAll);
   document.addEventListener("htmx:afterSettle", drawAll);
+  document.addEventListener("dashboard:cards-replaced", drawAll);
 })();

@@ -1,0 +1,130 @@
+"""Amounts: the decimal separator is decided once per file, then one parser reads every cell.
+
+A cell is unambiguous when only one convention reads it: `1.234,56`, `12,50`, `3610,848` and
+`1.234.567` are decimal-comma cells; `1,234.56`, `12.5` and `1,234,567` are decimal-point cells.
+`1.234` and `959,984` read both ways (a thousands group or three decimals). The file's unambiguous
+cells decide (`separator_votes`); a file with only ambiguous cells uses the setting and says so.
+Cells that only the other convention reads are rejected (`amount_format`), never reinterpreted.
+Amounts are rounded to cents, half away from zero, and must fit decimal(12,2).
+"""
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import profile
+
+AMOUNT_TYPE = pa.decimal128(12, 2)
+MAX_AMOUNT = Decimal("9999999999.99")
+CENTS = Decimal("0.01")
+_WIDE = pa.decimal128(20, 8)
+
+# Currency codes before or after the number, currency signs, spaces and apostrophes (1'234.50).
+_CURRENCY = r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$|[$€£¥₹₽¢\s'\x{a0}\x{202f}]"
+_SHAPE = r"^(?P<open>\(?)(?P<sign>[-+]?)(?P<num>[0-9][0-9.,]*)(?P<trail>-?)(?P<close>\)?)$"
+_INTEGER = r"^[0-9]+$"
+_POINT = (_INTEGER, r"^[0-9]+\.[0-9]+$", r"^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
+_COMMA = (_INTEGER, r"^[0-9]+,[0-9]+$", r"^[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$")
+_FITS = r"^[0-9]{1,10}(\.[0-9]{1,8})?$"
+_FAST = {False: r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$", True: r"^-?[0-9]{1,10}(,[0-9]{1,2})?$"}
+
+
+def _any(text: pa.Array, patterns) -> pa.Array:
+    result = None
+    for pattern in patterns:
+        match = pc.match_substring_regex(text, pattern)
+        result = match if result is None else pc.or_(result, match)
+    return pc.fill_null(result, False)
+
+
+def _shape(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """(number part, negative, reads as decimal point, reads as decimal comma) per cell."""
+    parts = pc.extract_regex(pc.replace_substring_regex(text, _CURRENCY, ""), _SHAPE)
+    field = {name: pc.struct_field(parts, name) for name in ("open", "sign", "num", "trail", "close")}
+    balanced = pc.fill_null(pc.equal(pc.equal(field["open"], "("), pc.equal(field["close"], ")")), False)
+    negative = pc.or_(pc.equal(field["open"], "("), pc.or_(pc.equal(field["sign"], "-"), pc.equal(field["trail"], "-")))
+    num = field["num"]
+    return num, negative, pc.and_(balanced, _any(num, _POINT)), pc.and_(balanced, _any(num, _COMMA))
+
+
+def separator_votes(text: pa.Array) -> dict[str, int]:
+    """Cells that only a decimal point reads, only a decimal comma reads, and both read differently."""
+    num, _, point, comma = _shape(text)
+    separated = pc.match_substring_regex(pc.fill_null(num, ""), r"[.,]")
+
+    def count(mask) -> int:
+        return pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0
+
+    return {
+        "point": count(pc.and_(point, pc.invert(comma))),
+        "comma": count(pc.and_(comma, pc.invert(point))),
+        "ambiguous": count(pc.and_(separated, pc.and_(point, comma))),
+    }
+
+
+@profile.timed("clean.amount")
+def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
+    """(decimal(12,2) per cell, problem per cell) for trimmed, non-null text. A problem is null, or
+    `amount_format` (only the other convention reads it) or `bad_amount`; empty cells have neither."""
+    fast = pc.match_substring_regex(text, _FAST[decimal_comma])
+    plain = pc.replace_substring(text, ",", ".") if decimal_comma else text
+    value = pc.cast(pc.if_else(fast, plain, pa.scalar(None, pa.string())), AMOUNT_TYPE)
+    problem = pa.nulls(len(text), pa.string())
+    rest = pc.and_(pc.invert(fast), pc.greater(pc.binary_length(text), 0))
+    if pc.any(rest).as_py():
+        some_value, some_problem = _general(pc.filter(text, rest), decimal_comma)
+        value = pc.replace_with_mask(value, rest, some_value)
+        problem = pc.replace_with_mask(problem, rest, some_problem)
+    return value, problem
+
+
+def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
+    num, negative, point, comma = _shape(text)
+    ours, theirs = (comma, point) if decimal_comma else (point, comma)
+    digits = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".") if decimal_comma else num
+    digits = pc.replace_substring(digits, ",", "")
+    ok = pc.and_(ours, pc.fill_null(pc.match_substring_regex(digits, _FITS), False))
+    wide = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), _WIDE)
+    wide = pc.round(wide, 2, round_mode="half_towards_infinity")
+    wide = pc.if_else(pc.fill_null(negative, False), pc.negate(wide), wide)
+    fits = pc.less_equal(pc.abs(wide), pa.scalar(MAX_AMOUNT, _WIDE))
+    value = pc.cast(pc.if_else(fits, wide, pa.scalar(None, _WIDE)), AMOUNT_TYPE)
+    problem = pc.if_else(pc.and_(pc.invert(ours), theirs), "amount_format", "bad_amount")
+    problem = pc.if_else(pc.is_valid(value), pa.scalar(None, pa.string()), problem)
+    # Rare shapes (other digits, `12,-`, more than 8 decimals) get one more try in Python.
+    odd = pc.and_(pc.equal(problem, "bad_amount"), pc.match_substring_regex(text, r"\p{Nd}"))
+    if pc.any(odd).as_py():
+        distinct = pc.unique(pc.filter(text, odd))
+        parsed = pa.array([parse_amount(t, decimal_comma) for t in distinct.to_pylist()], AMOUNT_TYPE)
+        found = pc.take(parsed, pc.index_in(text, value_set=distinct))
+        value = pc.coalesce(value, found)
+        problem = pc.if_else(pc.is_valid(found), pa.scalar(None, pa.string()), problem)
+    return value, problem
+
+
+_PY_CURRENCY = re.compile(r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$|[$€£¥₹₽¢\s'\u00a0\u202f]")
+_PY_SHAPE = re.compile(r"^(\(?)([-+]?)([0-9][0-9.,]*?)(?:[.,]-)?(-?)(\)?)$")
+
+
+def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
+    """One cell, the pure-Python way: any Unicode digits, `12,-` for whole units, any number of
+    decimals. The same rules as `amounts`; None when the cell is not an amount in this convention."""
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
+    m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
+    if not m or (m.group(1) == "(") != (m.group(5) == ")"):
+        return None
+    num = m.group(3)
+    patterns = _COMMA if decimal_comma else _POINT
+    if not any(re.match(p, num) for p in patterns):
+        return None
+    num = num.replace(".", "").replace(",", ".") if decimal_comma else num.replace(",", "")
+    try:
+        value = Decimal(num).quantize(CENTS, ROUND_HALF_UP)
+    except InvalidOperation:
+        return None
+    if m.group(1) == "(" or m.group(2) == "-" or m.group(4) == "-":
+        value = -value
+    return value if abs(value) <= MAX_AMOUNT else None

@@ -1,0 +1,141 @@
+"""One chunk of records in, its typed lines (by dedup bucket), rejects and counts out. Pure.
+
+A row is blank when every cell is empty or whitespace: not an order, not counted. A row without an
+amount but with a usable id and date is held back ("deferred"): in a line-item file it may be a
+continuation line of its order (Shopify-style); the grain step decides, see `grain`.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import profile
+from .amounts import amounts
+from .buckets import split_by_bucket
+from .contract import BY_NAME, MAX_TEXT_LENGTH
+from .dates import dates
+from .reading import Chunk
+from .reasons import ROW_REASONS, WITH_VALUE
+from .values import cleaned_text, integers, statuses
+
+# What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
+LINE_FIELDS = [
+    "order_id", "customer", "amount", "status", "order_date", "product", "category", "region", "country",
+    "channel", "quantity", "line_id",
+]  # fmt: skip
+LINE_SCHEMA = pa.schema([(n, BY_NAME[n].type) for n in LINE_FIELDS] + [("line", pa.int64())])
+_MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
+_NULL_TEXT = pa.scalar(None, pa.string())
+
+
+@dataclass(frozen=True)
+class Formats:
+    """What is decided once per file before any row is cleaned."""
+
+    day_first: bool
+    decimal_comma: bool
+
+
+@dataclass
+class Cleaned:
+    rows_in: int = 0
+    lines: list[tuple[int, pa.RecordBatch]] = field(default_factory=list)  # (bucket, lines)
+    rejected: tuple[pa.Table, np.ndarray, pa.Array, pa.Array] | None = None  # raw, lines, codes, texts
+    deferred: tuple[pa.Table, np.ndarray] | None = None  # raw rows without an amount, and their lines
+    reason_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _mask(array) -> np.ndarray:
+    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+
+
+def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
+    filled = [pc.greater(pc.binary_length(cell), 0) for cell in used.values()]
+    for i, column in enumerate(raw.columns):
+        if i not in mapped:
+            filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
+    nonblank = filled[0]
+    for f in filled[1:]:
+        nonblank = pc.or_(nonblank, f)
+    return nonblank.combine_chunks() if isinstance(nonblank, pa.ChunkedArray) else nonblank
+
+
+def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
+    with profile.stage("clean"):
+        return _clean(chunk, mapping, formats, buckets)
+
+
+def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
+    cleaned = Cleaned()
+    raw, lines = chunk.table, chunk.lines
+    used = {column: cleaned_text(raw.column(i).combine_chunks()) for column, i in mapping.items()}
+    nonblank = _nonblank(raw, used, set(mapping.values()))
+    if not pc.all(nonblank).as_py():
+        raw, lines = raw.filter(nonblank), lines[_mask(nonblank)]
+        used = {column: cell.filter(nonblank) for column, cell in used.items()}
+    n = cleaned.rows_in = raw.num_rows
+    if not n:
+        return cleaned
+    cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
+    empty = {
+        c: pc.fill_null(pc.equal(pc.binary_length(cell[c]), 0), True) for c in ("order_id", "amount", "order_date")
+    }
+    amount, amount_problem = amounts(pc.fill_null(cell["amount"], ""), decimal_comma=formats.decimal_comma)
+    order_date = dates(pc.fill_null(cell["order_date"], ""), day_first=formats.day_first)
+    bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
+    too_long = pa.array(np.zeros(n, dtype=bool))
+    for column, limit in MAX_TEXT_LENGTH.items():
+        if column in used:
+            too_long = pc.or_(too_long, pc.fill_null(pc.greater(pc.utf8_length(used[column]), limit), False))
+    checks = {
+        "value_too_long": too_long,
+        "missing_order_id": empty["order_id"],
+        "mangled_id": pc.fill_null(pc.match_substring_regex(cell["order_id"], _MANGLED_ID), False),
+        "missing_amount": pc.and_(empty["amount"], bad_date),
+        "bad_amount": pc.equal(pc.fill_null(amount_problem, ""), "bad_amount"),
+        "amount_format": pc.equal(pc.fill_null(amount_problem, ""), "amount_format"),
+        "missing_order_date": pc.and_(pc.invert(empty["amount"]), empty["order_date"]),
+        "bad_order_date": bad_date,
+    }
+    rejected = checks["value_too_long"]
+    for mask in list(checks.values())[1:]:
+        rejected = pc.or_(rejected, mask)
+    if pc.any(rejected).as_py():
+        _reject(cleaned, raw, lines, rejected, checks, cell)
+    good = pc.invert(rejected)
+    deferred = pc.and_(good, empty["amount"])
+    if pc.any(deferred).as_py():
+        cleaned.deferred = (raw.filter(deferred), lines[_mask(deferred)])
+    # Columns the file does not have stay null without a pass over them.
+    columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
+    for name in used:
+        if name in columns and name not in ("amount", "order_date", "status", "quantity"):
+            columns[name] = pc.if_else(pc.equal(used[name], ""), _NULL_TEXT, used[name])
+    columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+    if "status" in used:
+        columns["status"] = statuses(used["status"])
+    if "quantity" in used:
+        columns["quantity"] = integers(used["quantity"])
+    typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
+    cleaned.lines = split_by_bucket(typed.filter(good), buckets)
+    return cleaned
+
+
+def _reject(cleaned: Cleaned, raw, lines, rejected, checks: dict, cell: dict) -> None:
+    """The first failing check names the reason; bad values are quoted in the text."""
+    picked = {code: pc.filter(mask, rejected) for code, mask in checks.items()}
+    codes = pc.case_when(pc.make_struct(*picked.values(), field_names=list(picked)), *picked.keys())
+    texts = pc.take(pa.array(list(ROW_REASONS.values())), pc.index_in(codes, value_set=pa.array(list(ROW_REASONS))))
+    value = pc.if_else(pc.is_in(codes, value_set=pa.array(["mangled_id"])), cell["order_id"].filter(rejected), None)
+    value = pc.coalesce(
+        value, pc.if_else(pc.starts_with(codes, "bad_order"), cell["order_date"].filter(rejected), None)
+    )
+    value = pc.coalesce(value, pc.filter(pc.fill_null(cell["amount"], ""), rejected))
+    quoted = pc.is_in(codes, value_set=pa.array(sorted(WITH_VALUE)))
+    detail = pc.binary_join_element_wise(texts, pc.utf8_slice_codeunits(value, 0, 40), ": ")
+    texts = pc.if_else(quoted, detail, texts)
+    counts = pc.value_counts(codes).to_pylist()
+    cleaned.reason_counts = {r["values"]: r["counts"] for r in counts}
+    cleaned.rejected = (raw.filter(rejected), lines[_mask(rejected)], codes, texts)

@@ -1,0 +1,156 @@
+"""The orders contract: every column of the processed orders table, declared once.
+
+The Parquet schema (`SCHEMA`), the header synonyms the cleaner maps (`SYNONYMS`), the upload
+form's mapping choices (`MAPPABLE`, `LABELS`), the text limits (`MAX_TEXT_LENGTH`), the SQL column
+list and the dashboard's filters (`FILTERABLE`, `GROUPABLE`) all derive from `COLUMNS`. Adding a
+column is one entry here plus the report that uses it.
+
+Synonyms are header names normalised by `mapping.normalise_header` (lower case, no spaces,
+underscores, dots, dashes, slashes, brackets or `#`); earlier synonyms win when a file has several
+candidates. They come from real exports (Superstore, Shopify, ERP dumps, course data sets).
+"""
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    label: str
+    synonyms: tuple[str, ...] = ()  # empty: made by the cleaner, never read from a file
+    required: bool = False
+    max_length: int | None = None  # characters; a longer value rejects the row (a runaway quote)
+    filterable: bool = False  # reports may filter on it
+    groupable: bool = False  # reports may group by it
+    stored: bool = True  # False: read for evidence only (the line id that tells line items apart)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "order_id",
+        pa.string(),
+        "Order id",
+        ("orderid", "orderno", "ordernumber", "ordernum", "orderref", "idorders", "idorder", "ordern", "id", "order"),
+        required=True,
+        max_length=200,
+    ),
+    Column(
+        "customer",
+        pa.string(),
+        "Customer",
+        (
+            "customer", "customername", "customerid", "client", "clientname", "clientid", "ordercustomer",
+            "ordercustomerid", "buyer", "customeremail", "email", "billingname",
+        ),
+        max_length=500,
+        filterable=True,
+        groupable=True,
+    ),
+    Column(
+        "amount",
+        pa.decimal128(12, 2),
+        "Amount",
+        (
+            "amount", "orderamount", "totalamount", "total", "ordertotal", "ordervalue", "sales", "revenue",
+            "totalprice", "grandtotal", "totalfororder", "value", "price", "lineitemprice",
+        ),
+        required=True,
+    ),
+    Column(
+        "status", pa.string(), "Status", ("status", "orderstatus", "orderstate", "financialstatus"),
+        max_length=100, filterable=True, groupable=True,
+    ),
+    Column(
+        "order_date",
+        pa.date32(),
+        "Order date",
+        (
+            "orderdate", "dateorder", "dataorder", "orderdatetime", "orderedat", "orderdt", "purchasedate", "createdat",
+            "date", "orderedon", "placedat",
+        ),
+        required=True,
+        filterable=True,
+    ),
+    Column(
+        "product",
+        pa.string(),
+        "Product",
+        ("product", "productname", "lineitemname", "itemname", "item", "productdescription"),
+        max_length=500,
+        groupable=True,
+    ),
+    Column(
+        "category", pa.string(), "Category", ("category", "productcategory", "productline", "producttype"),
+        max_length=200, filterable=True, groupable=True,
+    ),
+    Column(
+        "region", pa.string(), "Region", ("region", "salesregion", "territory"),
+        max_length=200, filterable=True, groupable=True,
+    ),
+    Column(
+        "country",
+        pa.string(),
+        "Country",
+        ("country", "countryregion", "shippingcountry", "shipcountry", "billingcountry", "countrycode"),
+        max_length=200,
+        filterable=True,
+        groupable=True,
+    ),
+    Column(
+        "channel", pa.string(), "Channel",
+        ("channel", "saleschannel", "orderchannel", "ordersource", "source", "marketplace"),
+        max_length=200, filterable=True, groupable=True,
+    ),
+    Column(
+        "quantity",
+        pa.int64(),
+        "Quantity",
+        (
+            "quantity", "qty", "quantityordered", "orderquantity", "lineitemquantity", "itemquantity", "units",
+            "qtyordered",
+        ),
+    ),
+    Column("line_count", pa.int32(), "Lines"),
+    Column("stale", pa.bool_(), "Stale"),
+    Column("source_line", pa.int64(), "Source line"),
+    Column("source_key", pa.string(), "Source file"),
+    Column("ingested_at", pa.timestamp("ms", tz="UTC"), "Ingested at"),
+    Column(
+        "line_id",
+        pa.string(),
+        "Line id (tells line items apart)",
+        (
+            "rowid", "lineid", "lineitemid", "lineno", "linenumber", "lineitemsku", "sku", "productid", "itemid",
+            "productcode", "itemcode", "variantsku", "bookid",
+        ),
+        max_length=500,
+        stored=False,
+    ),
+)  # fmt: skip
+
+BY_NAME = {c.name: c for c in COLUMNS}
+STORED = tuple(c for c in COLUMNS if c.stored)
+SCHEMA = pa.schema([(c.name, c.type) for c in STORED])  # the Parquet files, in this order
+MAPPABLE = tuple(c.name for c in COLUMNS if c.synonyms)  # read from a file's columns
+REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+SYNONYMS = {c.name: list(c.synonyms) for c in COLUMNS if c.synonyms}
+LABELS = {c.name: c.label for c in COLUMNS}
+MAX_TEXT_LENGTH = {c.name: c.max_length for c in COLUMNS if c.max_length}
+TEXT_DIMENSIONS = tuple(c.name for c in COLUMNS if c.synonyms and pa.types.is_string(c.type) and c.stored)
+FILTERABLE = tuple(c.name for c in COLUMNS if c.filterable)
+GROUPABLE = tuple(c.name for c in COLUMNS if c.groupable)
+# Columns that differ between the lines of one order (line items) rather than between its versions.
+LINE_COLUMNS = ("line_id", "product")
+
+# Whole-cell placeholders that mean "no value" in exports (any case, after trimming).
+PLACEHOLDERS = ("null", "n/a", "na", "none", "-", "—", "#n/a", "nan")
+
+# What one row of a file is (see `grain`), with the words the mapping form offers staff.
+GRAINS_OFFERED = (
+    ("order", "one order"),
+    ("line_items", "one line item (summed per order)"),
+    ("history", "one version of an order (the last wins)"),
+)

@@ -1,0 +1,144 @@
+"""Dates: the day/month order is decided once per file, then one parser reads every cell.
+
+Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (also with `/` or
+`.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
+always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
+1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
+(`13/2/2024`) vote for the file's order.
+"""
+
+import re
+import unicodedata
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import profile
+
+_TAIL = r"(?:[ T].*)?$"
+_YMD = r"^(?P<y>[0-9]{4})(?P<s>[-/.])(?P<m>[0-9]{1,2})(?P=s)(?P<d>[0-9]{1,2})" + _TAIL
+_NUMERIC = r"^(?P<a>[0-9]{1,2})(?P<s1>[-/.])(?P<b>[0-9]{1,2})(?P<s2>[-/.])(?P<y>[0-9]{4}|[0-9]{2})" + _TAIL
+_DAY_NAME = r"^(?P<d>[0-9]{1,2})[ \-/]+(?P<n>[A-Za-z]{3,9})\.?[ \-/,]+(?P<y>[0-9]{4}|[0-9]{2})" + _TAIL
+_NAME_DAY = r"^(?P<n>[A-Za-z]{3,9})\.? +(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,? +(?P<y>[0-9]{4})" + _TAIL
+_COMPACT = r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$"
+_MONTHS = [
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+    ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+    ("dec", "december"),
+]  # fmt: skip
+MONTHS = {name: i for i, names in enumerate(_MONTHS, start=1) for name in names}
+YEARS = (1900, 2999)  # an order outside is a typo or a placeholder (0000-00-00), not a date
+_CENTURIES = pa.array(["19", "20", "21", "22", "23", "24", "25", "26", "27", "28", "29"])
+_MONTH_NAMES = pa.array(list(MONTHS))
+_MONTH_NUMBERS = pa.array([f"{n:02d}" for n in MONTHS.values()])
+# RE2 has no backreference: the YMD separator check is done on the two separators instead.
+_YMD_RE2 = r"^(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})" + _TAIL
+
+
+def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
+    """Votes of the distinct numeric dates that read one way only ({'DMY': n, 'MDY': n}), and
+    whether there is any numeric date at all (so that the order matters)."""
+    parts = pc.extract_regex(pc.unique(text), _NUMERIC)
+    same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
+    parts = pc.filter(parts, same)
+    if not len(parts):
+        return {"DMY": 0, "MDY": 0}, False
+    a, b = (pc.cast(pc.struct_field(parts, f), pa.int8()) for f in ("a", "b"))
+    dotted = pc.equal(pc.struct_field(parts, "s1"), ".")
+    dmy = pc.or_(dotted, pc.and_(pc.greater(a, 12), pc.less_equal(b, 12)))
+    mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
+    count = lambda mask: pc.sum(pc.cast(mask, pa.int64())).as_py() or 0  # noqa: E731
+    return {"DMY": count(dmy), "MDY": count(mdy)}, True
+
+
+@profile.timed("clean.date")
+def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
+    """date32 per trimmed cell; null where the cell is empty or not a date. Worked out once per
+    distinct value: orders of a file fall on a few hundred days."""
+    # An ISO date with a time reads as its first ten characters: cut first, so that timestamps
+    # share one distinct value per day.
+    iso_time = pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]")
+    if pc.any(iso_time).as_py():
+        text = pc.if_else(iso_time, pc.utf8_slice_codeunits(text, 0, 10), text)
+    encoded = pc.dictionary_encode(text)
+    return pc.take(_distinct_dates(encoded.dictionary, day_first), encoded.indices)
+
+
+def _year(y: pa.Array) -> pa.Array:
+    short = pc.equal(pc.utf8_length(y), 2)
+    century = pc.if_else(pc.less(pc.cast(pc.if_else(short, y, "99"), pa.int16()), 70), "20", "19")
+    return pc.if_else(short, pc.binary_join_element_wise(century, y, ""), y)
+
+
+def _iso(y, m, d) -> pa.Array:
+    return pc.binary_join_element_wise(_year(y), pc.utf8_lpad(m, 2, "0"), pc.utf8_lpad(d, 2, "0"), "-")
+
+
+def _month(name: pa.Array) -> pa.Array:
+    return pc.take(_MONTH_NUMBERS, pc.index_in(pc.utf8_lower(name), value_set=_MONTH_NAMES))
+
+
+def _candidates(text: pa.Array, day_first: bool) -> pa.Array:
+    """`YYYY-MM-DD` text for every cell of a known shape (null elsewhere); not yet checked as a real day."""
+    iso = pa.nulls(len(text), pa.string())
+    ymd = pc.extract_regex(text, _YMD_RE2)
+    f = lambda parts, name: pc.struct_field(parts, name)  # noqa: E731
+    same = pc.equal(f(ymd, "s1"), f(ymd, "s2"))
+    iso = pc.coalesce(iso, pc.if_else(same, _iso(f(ymd, "y"), f(ymd, "m"), f(ymd, "d")), None))
+    num = pc.extract_regex(text, _NUMERIC)
+    same = pc.equal(f(num, "s1"), f(num, "s2"))
+    d_first = pc.or_(pc.equal(f(num, "s1"), "."), pa.scalar(day_first))
+    month, day = pc.if_else(d_first, f(num, "b"), f(num, "a")), pc.if_else(d_first, f(num, "a"), f(num, "b"))
+    iso = pc.coalesce(iso, pc.if_else(same, _iso(f(num, "y"), month, day), None))
+    for pattern in (_DAY_NAME, _NAME_DAY):
+        named = pc.extract_regex(text, pattern)
+        iso = pc.coalesce(iso, _iso(f(named, "y"), _month(f(named, "n")), f(named, "d")))
+    compact = pc.extract_regex(text, _COMPACT)
+    return pc.coalesce(iso, _iso(f(compact, "y"), f(compact, "m"), f(compact, "d")))
+
+
+def _real_days(iso: pa.Array) -> pa.Array:
+    """date32 of `YYYY-MM-DD` text; null where it names no real day (strptime would roll 02-30 over)."""
+    stamp = pc.strptime(iso, "%Y-%m-%d", "s", error_is_null=True)
+    days = pc.cast(stamp, pa.date32())
+    same = pc.and_(
+        pc.equal(pc.strftime(stamp, "%Y-%m-%d"), iso), pc.is_in(pc.utf8_slice_codeunits(iso, 0, 2), _CENTURIES)
+    )
+    return pc.if_else(pc.fill_null(same, False), days, pa.scalar(None, pa.date32()))
+
+
+def _distinct_dates(text: pa.Array, day_first: bool) -> pa.Array:
+    result = _real_days(_candidates(text, day_first)) if len(text) else pa.array([], pa.date32())
+    odd = pc.and_(pc.is_null(result), pc.match_substring_regex(text, r"\p{Nd}"))
+    if pc.any(odd).as_py():
+        found = pa.array([parse_date(t, day_first) for t in pc.filter(text, odd).to_pylist()], pa.date32())
+        result = pc.replace_with_mask(result, odd, found)
+    return result
+
+
+_PY = [re.compile(p) for p in (_YMD, _NUMERIC, _DAY_NAME, _NAME_DAY, _COMPACT)]
+_WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
+
+
+def parse_date(text: str, day_first: bool = False) -> date | None:
+    """One cell, the pure-Python way, for rare shapes: other digits (`٢٠٢٥-٠٥-٣٠`), a weekday first
+    (`Fri, 30 May 2025`). Same shapes and rules as `dates`."""
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
+    s = _WEEKDAY.sub("", s)
+    for i, pattern in enumerate(_PY):
+        m = pattern.match(s)
+        if not m or (i == 1 and m.group("s1") != m.group("s2")):
+            continue
+        g = m.groupdict()
+        y = int(g["y"]) + (0 if len(g["y"]) == 4 else 2000 if int(g["y"]) < 70 else 1900)
+        if i == 1:
+            d_first = g["s1"] == "." or day_first
+            month, day = (int(g["b"]), int(g["a"])) if d_first else (int(g["a"]), int(g["b"]))
+        else:
+            month, day = MONTHS.get(g["n"].lower(), 0) if "n" in g else int(g["m"]), int(g["d"])
+        try:
+            return date(y, month, day) if YEARS[0] <= y <= YEARS[1] else None
+        except ValueError:
+            return None
+    return None

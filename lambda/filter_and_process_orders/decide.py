@@ -1,0 +1,94 @@
+"""What is decided once per file from evidence before rows are cleaned: the day/month order of
+numeric dates and the decimal separator of amounts.
+
+The first chunks are held back until both have evidence or EVIDENCE_CHUNKS chunks have been seen;
+a file that stays ambiguous uses the settings, and says so (`*_assumed`).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .amounts import separator_votes
+from .chunk import Formats
+from .dates import date_votes
+from .reading import Chunk
+from .values import cleaned_text
+
+EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for evidence
+
+
+@dataclass
+class Decisions:
+    date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY
+    date_order_assumed: bool = False
+    date_order_votes: dict[str, int] = field(default_factory=lambda: {"DMY": 0, "MDY": 0})
+    decimal_separator: str = "."
+    decimal_separator_assumed: bool = False
+    decimal_separator_votes: dict[str, int] = field(default_factory=lambda: {"point": 0, "comma": 0, "ambiguous": 0})
+    numeric_dates: bool = False
+
+    def formats(self, day_first_default: bool) -> Formats:
+        day_first = self.date_order == "DMY" if self.date_order != "ISO" else day_first_default
+        return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
+
+    def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
+        votes, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+        self.date_order_votes = {k: self.date_order_votes[k] + v for k, v in votes.items()}
+        self.numeric_dates = self.numeric_dates or numeric
+        found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+        self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
+
+    @property
+    def has_evidence(self) -> bool:
+        dates = any(self.date_order_votes.values())
+        amounts = self.decimal_separator_votes["point"] or self.decimal_separator_votes["comma"]
+        return bool(dates and amounts)
+
+    def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
+        dmy, mdy = self.date_order_votes["DMY"], self.date_order_votes["MDY"]
+        if dmy != mdy:
+            self.date_order = "DMY" if dmy > mdy else "MDY"
+        elif self.numeric_dates:
+            self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+        point, comma = self.decimal_separator_votes["point"], self.decimal_separator_votes["comma"]
+        if point != comma:
+            self.decimal_separator = "," if comma > point else "."
+        else:
+            self.decimal_separator = "," if decimal_comma_default else "."
+            self.decimal_separator_assumed = bool(self.decimal_separator_votes["ambiguous"] or point)
+
+    def check_late(self, chunk: Chunk, mapping: dict[str, int], day_first_default: bool) -> None:
+        """Numeric dates or ambiguous amounts first showing up after the decision: read with the
+        settings, and say so."""
+        if self.date_order == "ISO":
+            _, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+            if numeric:
+                self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+        votes = self.decimal_separator_votes
+        if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
+            found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+            self.decimal_separator_assumed = bool(found["ambiguous"])
+
+
+def with_formats(
+    chunks: Iterator[Chunk], mapping: dict[str, int], decisions: Decisions, day_first: bool, decimal_comma: bool
+) -> Iterator[tuple[Chunk, Formats]]:
+    """The chunks, each with the formats to clean it with, in file order."""
+    held: list[Chunk] = []
+    decided = None
+    for chunk in chunks:
+        if decided is None:
+            decisions.add(chunk, mapping)
+            held.append(chunk)
+            if decisions.has_evidence or len(held) >= EVIDENCE_CHUNKS:
+                decisions.decide(day_first, decimal_comma)
+                decided = decisions.formats(day_first)
+                yield from ((c, decided) for c in held)
+                held = []
+            continue
+        decisions.check_late(chunk, mapping, day_first)
+        yield chunk, decided
+    if decided is None:
+        decisions.decide(day_first, decimal_comma)
+        decided = decisions.formats(day_first)
+        yield from ((c, decided) for c in held)

@@ -1,0 +1,117 @@
+"""The manifest: one processing outcome per raw object, written to `manifests/<source-id>.json`.
+
+Reasons and warnings carry a stable `code` (see `reasons`) besides their text: the site decides on
+codes and shows texts. Statuses: processing, processed, processed_with_rejects,
+processed_with_warnings, rejected.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from .cleaning import CleanResult
+from .reasons import FILE_REASONS, ROW_REASONS, warnings_for
+
+
+@dataclass
+class Manifest:
+    source_key: str
+    status: str = "processing"
+    source_id: str = ""
+    etag: str = ""
+    version_id: str = ""
+    bytes: int = 0
+    reference_date: str = ""
+    upload_id: str = ""
+    started_at: str = ""
+    ingested_at: str = ""
+    processed_at: str = ""
+    duration_ms: int = 0
+    reason: str = ""  # why the whole file was not used
+    reason_code: str = ""
+    rows_in: int = 0
+    rows_out: int = 0  # orders written that count in reports (not stale)
+    orders: int = 0  # orders written, stale or not
+    rows_stale: int = 0  # orders written with stale=true
+    rows_rejected: int = 0
+    rows_duplicate: int = 0  # exact duplicates
+    rows_superseded: int = 0  # earlier versions of an order (history grain)
+    rows_merged: int = 0  # further lines of an order (line-item grain)
+    amount_total: str = "0"  # every order written: a check total against the source system
+    amount_counted: str = "0"  # the orders that count
+    reasons: list[dict] = field(default_factory=list)  # [{"code", "text", "count"}] of rejected rows
+    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}]
+    grain: str = ""
+    grain_overridden: bool = False
+    grain_evidence: dict = field(default_factory=dict)
+    grain_summary: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    header_line: int = 0
+    skipped_lines: list[dict] = field(default_factory=list)
+    encoding: str = ""
+    delimiter: str = ""
+    date_order: str = ""
+    date_order_assumed: bool = False
+    date_order_votes: dict = field(default_factory=dict)
+    decimal_separator: str = ""
+    decimal_separator_assumed: bool = False
+    decimal_separator_votes: dict = field(default_factory=dict)
+    months: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    rejected_key: str | None = None
+    rejected_sample: list[dict] = field(default_factory=list)
+    stale_key: str | None = None
+    stale_sample: list[dict] = field(default_factory=list)
+    line_numbers: str = "physical line of the file where the record starts"
+    errors: list[str] = field(default_factory=list)
+    last_error: str = ""
+    failed_at: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def reject_file(self, code: str, text: str) -> None:
+        self.status, self.reason_code, self.reason = "rejected", code, text or FILE_REASONS[code]
+
+    def describe(self, result: CleanResult) -> None:
+        """Fill in the outcome of a cleaned file."""
+        self.rows_in, self.rows_out, self.orders, self.rows_stale = (
+            result.rows_in,
+            result.rows_out,
+            result.orders,
+            result.orders_stale,
+        )
+        self.rows_rejected, self.rows_duplicate = result.rows_rejected, result.duplicates
+        self.rows_superseded, self.rows_merged = result.superseded, result.merged
+        self.amount_total, self.amount_counted = str(result.amount_total), str(result.amount_counted)
+        self.reasons = [
+            {"code": code, "text": ROW_REASONS.get(code, code), "count": count}
+            for code, count in result.rejected_reasons.most_common()
+        ]
+        d = result.decisions
+        self.date_order, self.date_order_assumed, self.date_order_votes = (
+            d.date_order,
+            d.date_order_assumed,
+            d.date_order_votes,
+        )
+        self.decimal_separator, self.decimal_separator_assumed = d.decimal_separator, d.decimal_separator_assumed
+        self.decimal_separator_votes = d.decimal_separator_votes
+        self.grain, self.grain_overridden = result.grain, result.grain_overridden
+        self.grain_evidence = asdict(result.evidence)
+        lines = result.rows_in - result.rows_rejected
+        self.grain_summary = f"{result.grain.replace('_', ' ')}: {lines:,} lines → {result.orders:,} orders"
+        self.mapping, self.unmapped, self.header = result.mapping, result.unmapped, result.header
+        self.header_line, self.skipped_lines = result.header_line, result.skipped_lines
+        self.encoding, self.delimiter = result.encoding, result.delimiter
+        self.months = sorted(result.months)
+        self.rejected_sample, self.stale_sample = result.rejected_sample, result.stale_sample
+        self.warnings = warnings_for(result)
+        if result.orders == 0:
+            first = result.rejected_sample[0]
+            self.reject_file(
+                "no_usable_row", f"no row could be used: {first['reason']} (line {first['line']}) and more"
+            )
+        elif self.warnings:
+            self.status = "processed_with_warnings"
+        else:
+            self.status = "processed_with_rejects" if result.rows_rejected else "processed"

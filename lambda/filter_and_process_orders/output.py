@@ -1,0 +1,132 @@
+"""The processed orders as Snappy Parquet, one file per order month, and the stale orders as CSV.
+
+Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
+so row groups stay large whatever the number of buckets.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .contract import SCHEMA
+from .spreadsheet import formula_safe
+
+ROW_GROUP = 128 * 1024
+BUFFERED_ROWS = 256 * 1024  # rows held in memory across all months before writing
+# order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
+DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
+STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "source_key", "ingested_at"]
+STALE_COLUMNS = ["order_id", "customer", "amount", "status", "order_date", "source_line"]
+SAMPLE_SIZE = 20
+
+
+@dataclass
+class Month:
+    path: Path
+    writer: pq.ParquetWriter | None = None
+    buffered: list = field(default_factory=list)
+    buffered_rows: int = 0
+    rows: int = 0
+
+
+class Output:
+    def __init__(self, workdir: Path, *, source_key: str, ingested_at: datetime):
+        self.workdir = workdir
+        self.source_key = pa.scalar(source_key, pa.string())
+        self.ingested_at = pa.scalar(ingested_at, SCHEMA.field("ingested_at").type)
+        self.months: dict[str, Month] = {}
+        self._buffered = 0
+        self.orders = 0
+        self.stale = 0
+        self.amount_total = Decimal(0)  # of every order written
+        self.amount_counted = Decimal(0)  # of the orders that count (not stale)
+        self.stale_path: Path | None = None
+        self._stale_writer = None
+        self.stale_sample: list[dict] = []
+
+    def add(self, orders: pa.Table) -> None:
+        """Orders with the contract's columns less source_key and ingested_at, in any order."""
+        if not orders.num_rows:
+            return
+        n = orders.num_rows
+        orders = orders.append_column("source_key", pa.repeat(self.source_key, n))
+        orders = orders.append_column("ingested_at", pa.repeat(self.ingested_at, n))
+        orders = orders.select(SCHEMA.names).cast(SCHEMA)
+        self.orders += n
+        total = pc.sum(orders.column("amount")).as_py() or Decimal(0)
+        stale = orders.filter(orders.column("stale"))
+        stale_total = pc.sum(stale.column("amount")).as_py() or Decimal(0)
+        self.amount_total += total
+        self.amount_counted += total - stale_total
+        if stale.num_rows:
+            self._add_stale(stale)
+        day = orders.column("order_date")
+        month = pc.add(pc.multiply(pc.year(day), 100), pc.month(day)).to_numpy()  # 202505
+        order = np.argsort(month, kind="stable")
+        orders, month = orders.take(order), month[order]
+        starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
+        for start, end in zip(starts, np.r_[starts[1:], len(month)]):
+            number = int(month[start])
+            self._buffer(f"{number // 100:04d}-{number % 100:02d}", orders.slice(start, end - start))
+        if self._buffered >= BUFFERED_ROWS:
+            for m in self.months.values():
+                self._write(m)
+
+    def _buffer(self, name: str, part: pa.Table) -> None:
+        month = self.months.get(name)
+        if month is None:
+            month = self.months[name] = Month(self.workdir / f"{name}.parquet")
+        month.buffered.append(part)
+        month.buffered_rows += part.num_rows
+        month.rows += part.num_rows
+        self._buffered += part.num_rows
+        if month.buffered_rows >= ROW_GROUP:
+            self._write(month)
+
+    def _write(self, month: Month) -> None:
+        if not month.buffered_rows:
+            return
+        if month.writer is None:
+            month.writer = pq.ParquetWriter(
+                month.path,
+                SCHEMA,
+                compression="snappy",
+                use_dictionary=DICTIONARY_COLUMNS,
+                write_statistics=STATISTICS_COLUMNS,
+            )
+        table = pa.concat_tables(month.buffered)
+        month.writer.write_table(table, row_group_size=max(1, table.num_rows))
+        self._buffered -= month.buffered_rows
+        month.buffered, month.buffered_rows = [], 0
+
+    def _add_stale(self, stale: pa.Table) -> None:
+        rows = stale.select(STALE_COLUMNS)
+        # Opened in a spreadsheet: text cells that would run as formulas are made inert.
+        rows = pa.table([formula_safe(c) if c.type == pa.string() else c for c in rows.columns], names=STALE_COLUMNS)
+        self.stale += rows.num_rows
+        if self._stale_writer is None:
+            self.stale_path = self.workdir / "stale_orders.csv"
+            self._stale_writer = pacsv.CSVWriter(
+                self.stale_path, rows.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
+            )
+        self._stale_writer.write_table(rows)
+        room = SAMPLE_SIZE - len(self.stale_sample)
+        for row in rows.slice(0, max(0, room)).to_pylist():
+            self.stale_sample.append({k: "" if v is None else str(v) for k, v in row.items()})
+
+    def finish(self) -> dict[str, Path]:
+        """Close every file; the month -> Parquet file."""
+        for month in self.months.values():
+            self._write(month)
+            if month.writer is not None:
+                month.writer.close()
+        if self._stale_writer is not None:
+            self._stale_writer.close()
+        return {name: m.path for name, m in sorted(self.months.items()) if m.rows}

@@ -1,0 +1,47 @@
+"""What a run leaves in S3 besides the processed orders' bookkeeping: the uploaded outputs, and
+the manifest of an attempt that failed."""
+
+import logging
+from datetime import UTC, datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import storage
+from .config import Config
+from .events import ObjectEvent
+from .manifest import Manifest
+from .result import CleanResult
+
+logger = logging.getLogger()
+
+
+def manifest_key(config: Config, source: str) -> str:
+    return f"{config.manifest_prefix}{source}.json"
+
+
+def record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Exception) -> None:
+    """Best effort: the file's manifest says what went wrong, so that when its event ends in the
+    dead-letter queue the upload page can say why. A later successful attempt overwrites it."""
+    if not manifest.source_id:
+        return  # no ETag in the event and the object unreadable: its manifest key is unknown
+    manifest.status, manifest.last_error = "processing", f"{type(exc).__name__}: {exc}"[:500]
+    manifest.failed_at = datetime.now(UTC).isoformat()
+    try:
+        storage.write_manifest(obj.bucket, manifest_key(config, manifest.source_id), manifest.to_dict())
+    except (ClientError, BotoCoreError, OSError):
+        logger.warning("could not record the failure of %s in its manifest", obj.key)
+
+
+def publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, manifest: Manifest) -> None:
+    """Upload the local files, remove months a previous run wrote but this one did not."""
+    for month, path in result.months.items():
+        key = f"{config.processed_prefix}order_month={month}/{source}.parquet"
+        storage.upload_file(obj.bucket, key, path, "application/vnd.apache.parquet")
+        manifest.outputs.append(key)
+    storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(manifest.outputs))
+    if result.rejected_path:
+        manifest.rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv"
+        storage.upload_file(obj.bucket, manifest.rejected_key, result.rejected_path, "text/csv")
+    if result.stale_path:
+        manifest.stale_key = f"{config.quarantine_prefix}{source}/stale_orders.csv"
+        storage.upload_file(obj.bucket, manifest.stale_key, result.stale_path, "text/csv")

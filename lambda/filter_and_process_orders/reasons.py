@@ -1,0 +1,68 @@
+"""Why a row or a file was not used, and what staff should know: stable codes with their text.
+
+The site shows the text and decides on the code; it never matches the text.
+"""
+
+ROW_REASONS = {
+    "value_too_long": "value too long",
+    "missing_order_id": "missing order_id",
+    "mangled_id": "order id mangled by a spreadsheet (scientific notation); export the id column as text",
+    "missing_amount": "missing amount",
+    "bad_amount": "unparseable amount",
+    "amount_format": "amount written with the other decimal separator than the rest of the file",
+    "missing_order_date": "missing order_date",
+    "bad_order_date": "unparseable order_date",
+}
+# Codes whose text is followed by the offending value in the quarantine file.
+WITH_VALUE = {"bad_amount", "amount_format", "bad_order_date", "mangled_id"}
+
+FILE_REASONS = {
+    "missing_column": "a required column is missing",
+    "empty": "the file is empty",
+    "no_header": "the file has no header row",
+    "no_rows": "the file has a header row but no order rows",
+    "not_csv": "the file is not a CSV export",
+    "unreadable": "the file cannot be read as CSV",
+    "no_usable_row": "no row could be used",
+    "deleted": "the file was deleted before it could be read",
+}
+
+WARNINGS = {
+    "date_order_assumed": "no date in the file reads only one way; the day/month order is the setting's",
+    "decimal_separator_assumed": "no amount in the file shows its decimal separator; the setting's is used",
+    "line_items_summed": "rows of one order differ by product or line: they are line items, summed per order",
+    "many_duplicates": "over 10 % of the rows are exact duplicates",
+    "many_rejected": "over 20 % of the rows are rejected",
+    "unmapped_columns": "some columns are not part of the orders table",
+}
+
+MANY_REJECTED = 0.20
+MANY_DUPLICATES = 0.10
+
+
+def warnings_for(result) -> list[dict]:
+    """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]."""
+    d = result.decisions
+    found = []
+
+    def add(code: str, detail: str = "") -> None:
+        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else "")})
+
+    if d.date_order_assumed:
+        add("date_order_assumed", f"read as {d.date_order}")
+    if d.decimal_separator_assumed:
+        add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
+    if result.grain == "line_items":
+        total = (
+            "; the amount is the order's total on each line, counted once"
+            if result.evidence.amount_is_order_total
+            else ""
+        )
+        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
+    if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
+        add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
+    if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:
+        add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
+    if result.unmapped:
+        add("unmapped_columns", ", ".join(result.unmapped)[:300])
+    return found

@@ -1,0 +1,62 @@
+"""What a cleaning run is given (`Rules`) and what it gives back (`CleanResult`)."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from .decide import Decisions
+from .grain import Evidence
+
+
+@dataclass(frozen=True)
+class Rules:
+    reference_date: date
+    stale_statuses: frozenset[str]
+    stale_after_days: int
+    day_first_default: bool = False
+    decimal_comma_default: bool = False
+
+
+@dataclass
+class CleanResult:
+    encoding: str
+    delimiter: str
+    header: list[str]
+    header_line: int
+    mapping: dict[str, str]  # contract column -> header name
+    skipped_lines: list[dict] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+    decisions: Decisions = field(default_factory=Decisions)
+    grain: str = "order"
+    grain_overridden: bool = False
+    evidence: Evidence = field(default_factory=Evidence)
+    rows_in: int = 0
+    rows_rejected: int = 0
+    rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
+    duplicates: int = 0
+    superseded: int = 0
+    merged: int = 0
+    orders: int = 0
+    orders_stale: int = 0
+    amount_total: Decimal = Decimal(0)  # every order written, stale or not: a check total
+    amount_counted: Decimal = Decimal(0)  # the orders that count
+    months: dict[str, Path] = field(default_factory=dict)
+    rejected_path: Path | None = None
+    rejected_sample: list[dict] = field(default_factory=list)
+    stale_path: Path | None = None
+    stale_sample: list[dict] = field(default_factory=list)
+
+    @property
+    def rows_out(self) -> int:
+        """Orders written that count in reports (not stale)."""
+        return self.orders - self.orders_stale
+
+
+def missing_columns_reason(header: list[str], missing: list[str]) -> str:
+    names = ", ".join(m.replace("order_", "order ") for m in missing)
+    return (
+        f"no {names} column; headers were: {', '.join(header)[:300]}. "
+        "Rename the column or choose it in the upload form's column mapping"
+    )

@@ -1,0 +1,41 @@
+"""What kind of file this is, and its text encoding, from its first bytes."""
+
+import codecs
+
+
+class UnreadableFile(Exception):
+    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for machines."""
+
+    def __init__(self, text: str, code: str = "unreadable"):
+        super().__init__(text)
+        self.code = code
+
+
+def _binary_kind(sample: bytes) -> str | None:
+    if sample.startswith(b"PK\x03\x04"):
+        return "an Excel workbook or zip archive saved with a .csv name; open it in Excel and use Save As → CSV UTF-8"
+    if sample.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Excel (.xls) workbook saved with a .csv name; open it in Excel and use Save As → CSV UTF-8"
+    if sample.startswith(b"%PDF"):
+        return "a PDF document, not a CSV export"
+    if b"\x00" in sample[:4096]:
+        return "a binary file, not a CSV export"
+    return None
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    kind = _binary_kind(sample)
+    if kind:
+        raise UnreadableFile(f"the file is {kind}", "not_csv")
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the sample's end is still UTF-8.
+        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+        return "cp1252"

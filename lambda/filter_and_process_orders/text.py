@@ -1,0 +1,82 @@
+"""Bytes to text: what kind of file it is, its encoding, and its text as UTF-8 blocks, lazily."""
+
+import codecs
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from . import profile
+from .sniff import UnreadableFile, detect_encoding
+
+__all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "Opened", "UnreadableFile", "as_utf8", "open_text"]
+
+SAMPLE_BYTES = 64 * 1024
+CHUNK_BYTES = 4 << 20  # one parse unit; peak memory is a small multiple of this, whatever the file size
+
+
+@dataclass(frozen=True)
+class Opened:
+    encoding: str
+    sample: str  # the first SAMPLE_BYTES decoded, line ends as in the blocks (a bare CR made LF)
+    blocks: Iterator[bytes]  # the whole text as UTF-8, from the start (no BOM)
+
+
+def open_text(stream: BinaryIO) -> Opened:
+    """Detect the encoding from the first bytes; the text follows as UTF-8 blocks of CHUNK_BYTES."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_RawAdapter(stream), 1 << 20)
+    head = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
+    if not head.strip(b"\r\n\t \xef\xbb\xbf"):
+        raise UnreadableFile("the file is empty", "empty")
+    encoding = detect_encoding(head)
+    sample = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    # Old Mac exports end lines with a bare CR; cutting blocks needs LF.
+    cr_only = "\r" in sample and "\n" not in sample
+    if cr_only:
+        sample = sample.replace("\r", "\n")
+    return Opened(encoding, sample, _utf8_blocks(buffered, encoding, cr_only))
+
+
+def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> Iterator[bytes]:
+    if encoding == "utf-8-sig":
+        buffered.read(len(codecs.BOM_UTF8))
+    decoder = None if encoding.startswith("utf-8") else codecs.getincrementaldecoder(encoding)(errors="replace")
+    first = True
+    while True:
+        raw = buffered.read(CHUNK_BYTES)
+        block = raw if decoder is None else decoder.decode(raw, not raw).encode("utf-8", errors="replace")
+        if first and block.startswith(codecs.BOM_UTF8):
+            block = block[len(codecs.BOM_UTF8) :]  # UTF-16's BOM, decoded
+        first = False
+        if cr_only:
+            block = block.replace(b"\r", b"\n")
+        if block:
+            yield block
+        if not raw:
+            return
+
+
+def as_utf8(data: bytes) -> bytes:
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        # Detected as UTF-8 from the first 64 KB, but a Windows-1252 byte turned up later.
+        return data.decode("cp1252", errors="replace").encode("utf-8")
+
+
+class _RawAdapter(io.RawIOBase):
+    """Lets any object with read(n) (a botocore StreamingBody) sit under a BufferedReader."""
+
+    def __init__(self, source):
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    @profile.timed("read (S3 stream)")
+    def readinto(self, buffer) -> int:
+        data = self._source.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n

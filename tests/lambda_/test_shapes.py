@@ -1,0 +1,187 @@
+"""The export shapes staff really have, each with its right totals worked out by hand (issue 12)."""
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+from filter_and_process_orders.cleaning import Rules, clean_stream
+
+RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
+
+
+def clean(text: str, tmp_path, rules: Rules = RULES, **kwargs):
+    workdir = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+    workdir.mkdir()
+    body = text.encode() if isinstance(text, str) else text
+    result = clean_stream(
+        io.BytesIO(body),
+        rules=rules,
+        workdir=workdir,
+        source_key="raw/t.csv",
+        ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
+        **kwargs,
+    )
+    parts = (result.rows_rejected, result.duplicates, result.superseded, result.merged, result.orders)
+    assert result.rows_in == sum(parts)
+    return result
+
+
+def orders(result) -> dict[str, dict]:
+    rows = [r for month in sorted(result.months) for r in pq.read_table(result.months[month]).to_pylist()]
+    return {r["order_id"]: r for r in rows}
+
+
+def total(result) -> Decimal:
+    return sum((r["amount"] for r in orders(result).values()), Decimal(0))
+
+
+def rejected(result) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(result.rejected_path.read_text())))[1:] if result.rejected_path else []
+
+
+LINE_ITEMS = """Row ID,Order ID,Order Date,Customer Name,Product Name,Sales,Quantity
+1,US-1001,3/14/2025,Ida Lane,Desk lamp,45.50,1
+2,US-1001,3/14/2025,Ida Lane,Paper pack,12.25,5
+3,US-1002,3/15/2025,Omar Vale,Monitor arm,89.99,1
+4,US-1003,3/16/2025,Ida Lane,Chair mat,30.00,2
+5,US-1003,3/16/2025,Ida Lane,Cable ties,4.75,3
+"""
+
+
+def test_a_line_item_export_sums_its_lines_into_three_orders(tmp_path):
+    result = clean(LINE_ITEMS, tmp_path)
+    assert result.grain == "line_items"
+    got = {k: (r["amount"], r["quantity"], r["line_count"], r["source_line"]) for k, r in orders(result).items()}
+    assert got == {
+        "US-1001": (Decimal("57.75"), 6, 2, 2),  # 45.50 + 12.25, 1 + 5
+        "US-1002": (Decimal("89.99"), 1, 1, 4),
+        "US-1003": (Decimal("34.75"), 5, 2, 5),  # 30.00 + 4.75, 2 + 3
+    }
+    assert total(result) == Decimal("182.49") == result.amount_total
+    assert (result.rows_in, result.merged, result.orders) == (5, 2, 3)
+    assert orders(result)["US-1001"]["order_date"] == date(2025, 3, 14)
+    assert result.evidence.orders_with_differing_lines == 2
+
+
+def test_staff_can_override_the_grain_of_a_file(tmp_path):
+    result = clean(LINE_ITEMS, tmp_path, grain="history")
+    assert result.grain == "history" and result.superseded == 2
+    assert orders(result)["US-1001"]["amount"] == Decimal("12.25")  # the last line, as asked
+
+
+def test_an_exact_duplicate_line_counts_once(tmp_path):
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "A-1,Kim,10.00,shipped,2025-02-01\nA-1,Kim,10.00,shipped,2025-02-01\nA-2,Lee,5.00,shipped,2025-02-02\n"
+    result = clean(text, tmp_path)
+    assert (len(orders(result)), total(result), result.duplicates, result.grain) == (2, Decimal("15.00"), 1, "order")
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_thousands_dots_as_thousands(tmp_path):
+    text = "Order No;Client;Total;Status;Date\n"
+    text += "1;Ann;1.250,00;shipped;2025-05-01\n2;Bob;980;shipped;2025-05-02\n"
+    text += "3;Cy;2.005;shipped;2025-05-03\n4;Di;12,40;shipped;2025-05-04\n"
+    result = clean(text, tmp_path)
+    assert result.decisions.decimal_separator == "," and not result.decisions.decimal_separator_assumed
+    assert orders(result)["3"]["amount"] == Decimal("2005.00")  # two thousand and five here
+    assert total(result) == Decimal("4247.40")  # 1250 + 980 + 2005 + 12.40
+
+
+def test_a_thousands_comma_beside_a_decimal_point_is_a_thousand(tmp_path):
+    result = clean('order_id,amount,order_date\nA,"1,250",2025-05-01\nB,12.40,2025-05-01\n', tmp_path)
+    assert total(result) == Decimal("1262.40")
+
+
+def test_a_file_with_only_ambiguous_amounts_uses_the_setting_and_says_so(tmp_path):
+    text = "order_id,amount,order_date\nA,1.234,2025-05-01\nB,959,2025-05-01\n"
+    point = clean(text, tmp_path)
+    assert point.decisions.decimal_separator_assumed and total(point) == Decimal("960.23")  # 1.234 -> 1.23
+    comma = clean(text, tmp_path, Rules(date(2025, 6, 1), frozenset(), 30, decimal_comma_default=True))
+    assert comma.decisions.decimal_separator_assumed and total(comma) == Decimal("2193.00")  # 1234 + 959
+
+
+def test_cells_that_contradict_the_files_decimal_separator_are_rejected_not_reread(tmp_path):
+    text = 'order_id,amount,order_date\nA,"3610,848",2025-05-01\nB,"959,984",2025-05-01\nC,"4626,15",2025-05-01\n'
+    text += "D,12.5,2025-05-01\n"
+    result = clean(text, tmp_path)
+    assert result.decisions.decimal_separator == ","
+    assert total(result) == Decimal("9196.98")  # 3610.85 + 959.98 + 4626.15, cents rounded half away from zero
+    assert [r[:3] for r in rejected(result)] == [
+        ["5", "amount_format", "amount written with the other decimal separator than the rest of the file: 12.5"]
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_title_and_a_blank_line_before_the_header_are_skipped_and_line_numbers_stay(tmp_path, newline):
+    text = newline.join(
+        [
+            "Orders export — generated 2025-03-05 10:00",
+            "",
+            "order_id,customer,amount,order_date",
+            "A1,Ann,10.00,2025-03-01",
+            "A2,Bob,oops,2025-03-02",
+            "A3,Cy,2.50,2025-03-03",
+            "",
+        ]
+    )
+    result = clean(text, tmp_path)
+    assert (result.header_line, [s["line"] for s in result.skipped_lines]) == (3, [1, 2])
+    assert {k: r["source_line"] for k, r in orders(result).items()} == {"A1": 4, "A3": 6}
+    assert [r[:2] for r in rejected(result)] == [["5", "bad_amount"]]
+    assert total(result) == Decimal("12.50")
+
+
+def test_an_excel_sep_hint_fixes_the_delimiter_and_is_skipped(tmp_path):
+    text = "sep=|\norder_id|amount|order_date|note\nA1|1,5|2025-03-01|a;b\nA2|2|2025-03-02|c,d\n"
+    result = clean(text, tmp_path)
+    assert (result.delimiter, result.header_line, result.unmapped) == ("|", 2, ["note"])
+    assert total(result) == Decimal("3.50")
+
+
+def test_placeholders_are_empty_and_a_placeholder_amount_is_a_missing_amount(tmp_path):
+    text = "order_id,customer,amount,status,order_date\nA1,#N/A,10.00,None,2025-05-01\nA2,NULL,-,shipped,2025-05-01\n"
+    result = clean(text, tmp_path)
+    assert {k: (r["customer"], r["status"]) for k, r in orders(result).items()} == {"A1": (None, None)}
+    assert [r[:3] for r in rejected(result)] == [["3", "missing_amount", "missing amount"]]
+
+
+def test_ids_mangled_by_a_spreadsheet_are_rejected_and_never_deduplicated(tmp_path):
+    text = "order_id,customer,amount,order_date\n4.40213E+11,Ann,1.00,2025-05-01\n4.40213E+11,Bob,2.00,2025-05-01\n"
+    text += "440213000001,Cy,3.00,2025-05-01\n"
+    result = clean(text, tmp_path)
+    assert list(orders(result)) == ["440213000001"]
+    assert [r[:2] for r in rejected(result)] == [["2", "mangled_id"], ["3", "mangled_id"]]
+    assert (result.duplicates, result.superseded) == (0, 0)
+
+
+def test_shopify_continuation_lines_without_an_amount_belong_to_their_order(tmp_path):
+    text = "Name,Email,Financial Status,Total,Created at,Lineitem quantity,Lineitem name\n"
+    text += "#1001,a@x.io,paid,30.00,2025-05-01 10:00:00 +0200,1,Mug\n"
+    text += "#1001,a@x.io,,,2025-05-01 10:00:00 +0200,2,Tea\n"
+    text += "#1002,b@x.io,paid,12.00,2025-05-02 11:00:00 +0200,1,Mug\n"
+    text += "#1003,c@x.io,paid,,2025-05-03 11:00:00 +0200,1,Mug\n"
+    mapping = {"order_id": "Name", "amount": "Total", "order_date": "Created at"}
+    result = clean(text, tmp_path, explicit_mapping=mapping)
+    assert result.grain == "line_items"
+    got = {k: (r["amount"], r["quantity"], r["line_count"], r["status"]) for k, r in orders(result).items()}
+    assert got == {"#1001": (Decimal("30.00"), 3, 2, "paid"), "#1002": (Decimal("12.00"), 1, 1, "paid")}
+    assert [r[:2] for r in rejected(result)] == [["5", "missing_amount"]]  # no line of #1003 has an amount
+
+
+def test_an_orders_history_keeps_its_last_row_so_a_later_cancellation_wins(tmp_path):
+    text = "order_id,amount,status,order_date\nA1,10.00,shipped,2025-01-10\nA2,4.00,shipped,2025-01-11\n"
+    text += "A1,10.00,cancelled,2025-01-20\n"
+    result = clean(text, tmp_path)
+    got = {k: (r["status"], r["stale"], r["source_line"]) for k, r in orders(result).items()}
+    assert result.grain == "history" and result.superseded == 1
+    # The cancellation supersedes first, then the stale rule flags it (it is not dropped).
+    assert got == {"A1": ("cancelled", True, 2), "A2": ("shipped", False, 3)}
+    assert (result.rows_out, result.orders_stale, result.amount_counted) == (1, 1, Decimal("4.00"))
+
+
+def test_optional_dimensions_are_kept_when_an_export_has_them(tmp_path):
+    text = "Order ID,Order Date,Sales,Category,Region,Country,Channel\nX1,2025-05-01,5,Office,West,US,web\n"
+    row = orders(clean(text, tmp_path))["X1"]
+    assert (row["category"], row["region"], row["country"], row["channel"]) == ("Office", "West", "US", "web")

@@ -1,0 +1,54 @@
+"""What the cleaner decided about a file, on its page: grain, warnings, stale orders, the grain override."""
+
+import html
+import json
+import urllib.request
+
+from django.conf import settings
+from django.urls import reverse
+
+from ordersite.aws import aws_client
+from pipeline_admin.models import Upload
+from tests.pipeline_admin.test_upload_status import processed_upload
+
+# Line items (two orders of two lines) with an unmapped column; US-9 is pending and old: stale.
+LINE_ITEMS = (
+    b"Row ID,Order ID,Order Date,Customer Name,Product Name,Sales,Status,Note\n"
+    b"1,US-1,2025-05-20,Ida,Lamp,45.50,shipped,a\n2,US-1,2025-05-20,Ida,Paper,12.25,shipped,b\n"
+    b"3,US-9,2025-01-02,Omar,Arm,89.99,pending,c\n4,US-9,2025-01-02,Omar,Mat,10.01,pending,d\n"
+)
+
+
+def test_the_page_says_the_grain_the_warnings_and_shows_the_stale_orders(client, twin, pipeline_admin):
+    upload = processed_upload(client, pipeline_admin, body=LINE_ITEMS, name="lines.csv")
+    assert upload.status == Upload.Status.PROCESSED_WITH_WARNINGS
+    assert (upload.rows_in, upload.rows_out) == (4, 1)  # 4 lines -> 2 orders, 1 of them stale
+    codes = [w["code"] for w in upload.manifest["warnings"]]
+    assert codes == ["line_items_summed", "unmapped_columns"]
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert "line items: 4 lines → 2 orders" in page
+    for warning in upload.manifest["warnings"]:
+        assert f'data-code="{warning["code"]}">{html.escape(warning["text"])}</li>' in page
+    assert "Not used: Note" in page
+    assert '<td class="num">4</td><td>US-9</td><td>Omar</td><td class="num">100.00</td>' in page  # 89.99 + 10.01
+    link = html.unescape(page.split('id="stale-download" href="')[1].split('"')[0])
+    with urllib.request.urlopen(link, timeout=10) as response:
+        assert response.read().decode().splitlines()[1].startswith('"US-9","Omar",100.00,"pending",2025-01-02,4')
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    assert html.escape(upload.manifest["warnings"][0]["text"])[:60] in listing
+
+
+def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(client, twin, pipeline_admin):
+    upload = processed_upload(client, pipeline_admin, body=LINE_ITEMS, name="lines.csv")
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert 'name="grain"' in page
+    mapping = {"order_id": "Order ID", "order_date": "Order Date", "amount": "Sales", "grain": "history"}
+    client.post(reverse("pipeline_admin:upload_remap", args=[upload.pk]), mapping)
+    head = aws_client("s3").head_object(Bucket=settings.PIPELINE_BUCKET, Key=upload.key)
+    assert json.loads(head["Metadata"]["mapping"])["grain"] == "history"
+    from tests.pipeline_admin.test_upload_status import settle
+
+    settle()
+    upload.refresh_from_db()
+    assert (upload.manifest["grain"], upload.manifest["grain_overridden"]) == ("history", True)
+    assert upload.manifest["amount_total"] == "22.26"  # the last line of each order: 12.25 + 10.01
