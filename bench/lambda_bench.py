@@ -197,7 +197,7 @@ def report(rows: int, generator: str, path: Path, rounds: list[dict]) -> None:
     print(f"\n{generator} generator, {rows:,} rows, {size_mb:.0f} MB, {len(rounds)} rounds (wall s min/median/max)")
     print(
         f"{'impl':<11}{'runs':>5}{'min':>8}{'median':>8}{'max':>8}{'rows/s':>12}{'MB/s':>8}{'CPU s':>8}"
-        f"{'peak MB':>9}{'orders':>11}{'stale':>10}{'amount cents':>17}{'ours is':>9}"
+        f"{'peak MB':>9}{'orders':>11}{'stale':>10}{'amount cents':>19}{'ours is':>9}"
     )
     for n, s in stats.items():
         if "error" in s:
@@ -207,7 +207,7 @@ def report(rows: int, generator: str, path: Path, rounds: list[dict]) -> None:
         print(
             f"{n:<11}{s['runs']:>5}{s['min']:>8.2f}{s['median']:>8.2f}{s['max']:>8.2f}{rows / s['median']:>12,.0f}"
             f"{size_mb / s['median']:>8.1f}{s['cpu']:>8.2f}{s['rss_mb']:>9.0f}{s['orders'] or 0:>11,}"
-            f"{s['stale'] if s['stale'] is not None else '-':>10}{s['cents']:>17,}"
+            f"{s['stale'] if s['stale'] is not None else '-':>10}{s['cents']:>19,}"
             f"{f'{ratio:.2f}x' if ratio else '':>9}"
         )
     agreeing = {(s["orders"], s["cents"]) for s in stats.values() if "error" not in s}
@@ -265,7 +265,12 @@ def bench_file(stack, generator: str, rows: int, args, tmp: Path) -> None:
             if name in ONE_ROUND and number and rows > 2_000_000:
                 continue
             results[name] = measure(name, path, key, stack, env)
-            print(f"  round {number + 1}: {name} {results[name].get('wall', 0):.2f} s", flush=True)
+            r = results[name]
+            print(
+                f"  round {number + 1}: {name} {r.get('wall', 0):.2f} s, {r.get('cpu', 0):.2f} CPU s, "
+                f"{r.get('rss_mb', 0):.0f} MB {r.get('error', '')}",
+                flush=True,
+            )
         rounds.append(results)
     if args.profile and "ours" in names:
         for r in rounds:

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
+
 AMOUNT_TYPE = pa.decimal128(12, 2)
 MAX_AMOUNT = Decimal("9999999999.99")
 CENTS = Decimal("0.01")
@@ -63,6 +65,7 @@ def separator_votes(text: pa.Array) -> dict[str, int]:
     }
 
 
+@profile.timed("clean.amount")
 def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
     """(decimal(12,2) per cell, problem per cell) for trimmed, non-null text. A problem is null, or
     `amount_format` (only the other convention reads it) or `bad_amount`; empty cells have neither."""

@@ -14,6 +14,8 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
+
 _TAIL = r"(?:[ T].*)?$"
 _YMD = r"^(?P<y>[0-9]{4})(?P<s>[-/.])(?P<m>[0-9]{1,2})(?P=s)(?P<d>[0-9]{1,2})" + _TAIL
 _NUMERIC = r"^(?P<a>[0-9]{1,2})(?P<s1>[-/.])(?P<b>[0-9]{1,2})(?P<s2>[-/.])(?P<y>[0-9]{4}|[0-9]{2})" + _TAIL
@@ -50,6 +52,7 @@ def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
     return {"DMY": count(dmy), "MDY": count(mdy)}, True
 
 
+@profile.timed("clean.date")
 def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
     """date32 per trimmed cell; null where the cell is empty or not a date. Worked out once per
     distinct value: orders of a file fall on a few hundred days."""

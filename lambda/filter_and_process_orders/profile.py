@@ -3,6 +3,9 @@
     with profile.stage("clean.amount"):
         ...
 
+    @profile.timed("parse")
+    def parse_chunk(...): ...
+
 Stages nest by name only (`clean` and `clean.amount` are separate totals). Cleaning runs on worker
 threads, so totals are summed over threads under a lock: a stage's seconds can exceed the run's
 wall time. Each stage records calls, wall seconds (time.perf_counter) and the calling thread's CPU
@@ -10,6 +13,7 @@ seconds (time.thread_time). When the variable is unset, `stage` returns one shar
 manager and costs a dictionary lookup per call. `make bench-lambda ARGS=--profile` prints them.
 """
 
+import functools
 import os
 import sys
 import threading
@@ -29,6 +33,20 @@ def enabled() -> bool:
 def stage(name: str):
     """A context manager that adds the time spent inside it to the stage `name` (a no-op unless enabled)."""
     return _timed(name) if enabled() else _NOTHING
+
+
+def timed(name: str):
+    """Decorator: every call of the function is timed as the stage `name` (a no-op unless enabled)."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with stage(name):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 @contextmanager
@@ -62,10 +80,10 @@ def reset() -> None:
 
 def report(wall: float | None = None) -> str:
     """The totals as a table; with the run's `wall` seconds, each stage's share of it."""
-    lines = [f"{'stage':<28}{'calls':>8}{'seconds':>10}{'CPU s':>9}{'of wall':>9}"]
+    lines = [f"{'stage':<32}{'calls':>8}{'seconds':>10}{'CPU s':>9}{'of wall':>9}"]
     for name, t in totals().items():
         share = f"{t['seconds'] / wall:>8.0%}" if wall else ""
-        lines.append(f"{name:<28}{t['calls']:>8}{t['seconds']:>10.3f}{t['cpu_seconds']:>9.3f} {share}")
+        lines.append(f"{name:<32}{t['calls']:>8}{t['seconds']:>10.3f}{t['cpu_seconds']:>9.3f} {share}")
     return "\n".join(lines)
 
 

@@ -165,6 +165,7 @@ def _last_row_has_line_break(table: pa.Table) -> bool:
     return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in last.columns)
 
 
+@profile.timed("parse.csv module fallback")
 def _python_parse(data: bytes, final: bool, names: list[str], delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
     lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)

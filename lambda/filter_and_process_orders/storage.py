@@ -8,6 +8,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from . import profile
 from .contract import SCHEMA as ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
 
 # What S3 answers when the key, or the version the event names, no longer exists.
@@ -33,6 +34,7 @@ def source_id(key: str, etag: str, version_id: str) -> str:
     return hashlib.sha256(f"{key}\n{version_id or etag}".encode()).hexdigest()[:24]
 
 
+@profile.timed("read.open object")
 def open_object(bucket: str, key: str, version_id: str = ""):
     """The raw object's stream, metadata, size, ETag and when it landed in raw/ (LastModified): the
     version the event names when it names one. Raises ObjectGone when that version or the key is gone."""
@@ -53,11 +55,13 @@ def open_object(bucket: str, key: str, version_id: str = ""):
     )
 
 
+@profile.timed("write.upload")
 def upload_file(bucket: str, key: str, path: Path, content_type: str) -> None:
     """Multipart above 8 MB (s3transfer's default), so an output of any size streams from local disk."""
     s3_client().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
 
 
+@profile.timed("write.manifest")
 def write_manifest(bucket: str, key: str, manifest: dict) -> None:
     body = json.dumps(manifest, indent=1, default=str).encode()
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")

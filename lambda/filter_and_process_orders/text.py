@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from . import profile
 from .sniff import UnreadableFile, detect_encoding
 
 __all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "Opened", "UnreadableFile", "as_utf8", "open_text"]
@@ -73,6 +74,7 @@ class _RawAdapter(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    @profile.timed("read (S3 stream)")
     def readinto(self, buffer) -> int:
         data = self._source.read(len(buffer))
         n = len(data)

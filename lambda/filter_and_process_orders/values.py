@@ -6,6 +6,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
 from .amounts import parse_amount  # noqa: F401
 from .contract import PLACEHOLDERS
 from .dates import parse_date  # noqa: F401
@@ -22,6 +23,7 @@ def _case_variants(word: str) -> set[str]:
 _PLACEHOLDER_SET = pa.array(sorted(set().union(*(_case_variants(p) for p in PLACEHOLDERS))), pa.string())
 
 
+@profile.timed("clean.trim and placeholders")
 def cleaned_text(column: pa.Array) -> pa.Array:
     """Trimmed text; a placeholder (`NULL`, `N/A`, `-`, …, whole cell, any case) becomes empty."""
     text = pc.utf8_trim_whitespace(column)
@@ -59,6 +61,7 @@ def canonical_status(text: str) -> str:
     return STATUS_SYNONYMS.get(s, s)
 
 
+@profile.timed("clean.status")
 def statuses(text: pa.Array) -> pa.Array:
     """Lower-case canonical words per cleaned cell; null for an empty one. Worked out once per distinct value."""
     encoded = pc.dictionary_encode(text)
@@ -68,6 +71,7 @@ def statuses(text: pa.Array) -> pa.Array:
     return pc.take(canonical, encoded.indices)
 
 
+@profile.timed("clean.quantity")
 def integers(text: pa.Array) -> pa.Array:
     """int64 per cleaned cell (`3`, `3.0`, `1,200`); null where empty or not a whole number."""
     digits = pc.replace_substring_regex(text, r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", r"\1")

@@ -64,3 +64,15 @@ def test_the_report_lists_stages_in_first_seen_order_with_their_share_of_wall(mo
     lines = out.getvalue().splitlines()
     assert [line.split()[0] for line in lines[1:]] == ["read", "parse"]
     assert lines[1].split()[-1] == "25%" and lines[2].split()[-1] == "75%"
+
+
+def test_a_timed_function_counts_each_call_and_returns_its_result(monkeypatch):
+    monkeypatch.setenv(profile.ENV, "1")
+
+    @profile.timed("grain")
+    def double(x):
+        return 2 * x
+
+    assert [double(1), double(2)] == [2, 4]
+    assert double.__name__ == "double"
+    assert profile.totals()["grain"]["calls"] == 2
