@@ -38,14 +38,20 @@ def kpis(client) -> tuple[int, dict]:
 
 
 def measure(label: str, path: Path, client, *, timeout: float = 180.0) -> float:
+    from pipeline_admin.models import Upload
     from pipeline_admin.services import upload_create
 
+    Upload.objects.all().delete()  # the status column then speaks of this upload only
     _, before = kpis(client)
     started = time.monotonic()
     with path.open("rb") as fileobj:
         upload_create(user=None, fileobj=fileobj, name=path.name, as_of=date(2025, 6, 1), allow_duplicate=True)
     stored = time.monotonic() - started
+    processed_after = None
     while time.monotonic() - started < timeout:
+        done = Upload.objects.filter(status__in=["processed", "processed_with_rejects"]).exists()
+        if processed_after is None and done:
+            processed_after = time.monotonic() - started
         status, now = kpis(client)
         if status == 200 and now["fresh"] and now.get("orders") != before.get("orders"):
             elapsed = time.monotonic() - started
@@ -53,7 +59,8 @@ def measure(label: str, path: Path, client, *, timeout: float = 180.0) -> float:
             verdict = "met" if elapsed <= target else "MISSED"
             print(
                 f"  {label:<7} {path.stat().st_size / 1e6:8.1f} MB  stored in {stored:5.1f} s, new numbers after "
-                f"{elapsed:5.1f} s (orders {before.get('orders')} -> {now['orders']})"
+                f"{elapsed:5.1f} s (status processed after {processed_after or elapsed:5.1f} s;"
+                f" orders {before.get('orders')} -> {now['orders']})"
                 f"   target <= {target:g} s: {verdict}"
             )
             return elapsed

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from filter_and_process_orders.contract import FILTERABLE
 from filter_and_process_orders.values import STATUS_SYNONYMS, canonical_status
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
@@ -23,9 +24,9 @@ STATUS_WORD = re.compile(r"[a-z][a-z_]{0,29}")
 TEXT_VALUE = re.compile(r"[\w .,'&@+\-/()]*")
 # The words the status filter offers; the Lambda writes these canonical forms.
 KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()))
-# Order columns a report can be filtered on besides customer, status and date (the orders
-# contract's filterable dimensions).
-DIMENSIONS = ("category", "region", "country", "channel")
+# Order columns a report can be filtered on besides customer, status and date: the orders
+# contract's filterable dimensions.
+DIMENSIONS = tuple(name for name in FILTERABLE if name not in ("customer", "status", "order_date"))
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
 
 

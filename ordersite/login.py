@@ -17,7 +17,6 @@ import ipaddress
 import unicodedata
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_username
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
@@ -81,6 +80,6 @@ class LoginAttemptHandler(AxesDatabaseHandler):
 def lockout_response(request, original_response=None, credentials: dict | None = None):
     """The login page again, with the reason, as 429 Too Many Requests."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = AuthenticationForm(request, initial={"username": get_client_username(request, credentials)})
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "lockout": LOCKED_OUT.format(minutes=minutes)}
     return render(request, "registration/login.html", context, status=429)

@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = [
     ("twin", "pipeline_admin/twin.py", ""),
     ("twin", "pipeline_admin/crawler.py", "LocalCrawler._settle"),
+    # the twin's stand-in for partition projection, which Athena does itself in AWS
+    ("twin", "pipeline_admin/crawler.py", "LocalCrawler.partitions_register"),
     ("twin", "ordersite/aws/glue.py", "crawls_list"),
     ("twin", "ordersite/aws/glue.py", "crawler_stop"),
     ("crawler", "pipeline_admin/crawler.py", "local_crawl"),

@@ -99,4 +99,6 @@ def test_pipeline_status_json_lists_the_upload(course_pipeline):
     status = json.loads(run("pipeline_status", "--json"))
     assert status["uploads"]["processed"] == 1
     assert status["last_crawl"]["state"] == "succeeded"
-    assert status["last_crawl"]["partitions_added"] == 4
+    # The status sync registers the file's four months as it is processed, so the crawl finds
+    # them in the catalog already: it adds none and counts four in all.
+    assert status["last_crawl"]["partitions_total"] == 4

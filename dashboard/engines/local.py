@@ -9,8 +9,10 @@ import time
 import uuid
 
 import duckdb
+import pyarrow as pa
 import s3fs
 from django.conf import settings
+from filter_and_process_orders.contract import SCHEMA as ORDERS_SCHEMA
 from filter_and_process_orders.spreadsheet import formula_safe
 
 from ordersite.aws import glue, s3
@@ -53,27 +55,18 @@ class _CountingS3FileSystem(s3fs.S3FileSystem):
         return handle
 
 
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_decimal(arrow_type):
+        return f"DECIMAL({arrow_type.precision},{arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    return {pa.string(): "VARCHAR", pa.date32(): "DATE", pa.bool_(): "BOOLEAN", pa.int64(): "BIGINT",
+            pa.int32(): "INTEGER"}[arrow_type]  # fmt: skip
+
+
 # The orders contract's columns with their DuckDB types: a column no file has yet reads as NULL,
 # as Athena reads a table column that a Parquet file lacks.
-ORDER_COLUMNS = {
-    "order_id": "VARCHAR",
-    "customer": "VARCHAR",
-    "amount": "DECIMAL(12,2)",
-    "status": "VARCHAR",
-    "order_date": "DATE",
-    "product": "VARCHAR",
-    "category": "VARCHAR",
-    "region": "VARCHAR",
-    "country": "VARCHAR",
-    "channel": "VARCHAR",
-    "quantity": "BIGINT",
-    "line_count": "INTEGER",
-    "stale": "BOOLEAN",
-    "source_line": "BIGINT",
-    "source_key": "VARCHAR",
-    "ingested_at": "TIMESTAMPTZ",
-    "order_month": "VARCHAR",
-}
+ORDER_COLUMNS = {field.name: _duckdb_type(field.type) for field in ORDERS_SCHEMA} | {"order_month": "VARCHAR"}
 
 
 def transpile(sql: str) -> str:
