@@ -265,7 +265,12 @@ def bench_file(stack, generator: str, rows: int, args, tmp: Path) -> None:
             if name in ONE_ROUND and number and rows > 2_000_000:
                 continue
             results[name] = measure(name, path, key, stack, env)
-            print(f"  round {number + 1}: {name} {results[name].get('wall', 0):.2f} s", flush=True)
+            r = results[name]
+            print(
+                f"  round {number + 1}: {name} {r.get('wall', 0):.2f} s, {r.get('cpu', 0):.2f} CPU s, "
+                f"{r.get('rss_mb', 0):.0f} MB {r.get('error', '')}",
+                flush=True,
+            )
         rounds.append(results)
     if args.profile and "ours" in names:
         for r in rounds:

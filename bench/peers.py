@@ -21,7 +21,18 @@ from bench.rules import (
     layout,
 )
 
-KEY = ("order_id", "customer", "amount_text", "status", "date_text", "product", "category", "country", "channel")
+KEY = (
+    "order_id",
+    "line_id",
+    "customer",
+    "amount_text",
+    "status",
+    "date_text",
+    "product",
+    "category",
+    "country",
+    "channel",
+)
 
 
 def run_polars(path: Path, out: Path) -> dict:
@@ -37,7 +48,7 @@ def run_polars(path: Path, out: Path) -> dict:
         text = pl.col(name).fill_null("").str.strip_chars()
         return pl.when(text.str.to_lowercase().is_in(PLACEHOLDERS)).then(pl.lit("")).otherwise(text)
 
-    names = ("order_id", "customer", "status", "product", "category", "country", "channel", "quantity")
+    names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     df = raw.select(
         *(cell(c).alias(c) for c in names),
         cell("amount").str.replace_all(CURRENCY, "").alias("amount_text"),
@@ -81,7 +92,7 @@ def run_polars(path: Path, out: Path) -> dict:
         df.group_by("order_id").agg(pl.col("product").n_unique() > 1)["product"].any()
     )
     if line_items:
-        df = df.unique(subset=[*KEY, "quantity"], keep="first", maintain_order=True)
+        df = df.unique(subset=[*KEY, "quantity"], keep="last", maintain_order=True)
         df = df.group_by("order_id", maintain_order=True).agg(
             pl.col("customer").filter(pl.col("customer") != "").last(),
             pl.col("amount").sum(),
@@ -116,7 +127,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
         text = f"trim(coalesce(\"{name}\", ''))"
         return f"CASE WHEN lower({text}) IN ({placeholders}) THEN '' ELSE {text} END"
 
-    names = ("order_id", "customer", "status", "product", "category", "country", "channel", "quantity")
+    names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     con.execute(f"""
         CREATE TABLE cells AS SELECT row_number() OVER () AS line, {", ".join(f"{cell(c)} AS {c}" for c in names)},
             regexp_replace({cell("amount")}, '{CURRENCY}', '', 'g') AS amount_text, {cell("order_date")} AS date_text
@@ -135,7 +146,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
     numeric = "%d/%m/%Y" if day_first else "%m/%d/%Y"
     con.execute(f"""
         CREATE TABLE rows AS SELECT * FROM (
-            SELECT line, order_id, customer, product, category, country, channel, amount_text, date_text,
+            SELECT line, order_id, line_id, customer, product, category, country, channel, amount_text, date_text,
                    TRY_CAST(quantity AS BIGINT) AS quantity,
                    CASE WHEN lower(status) = 'canceled' THEN 'cancelled' ELSE lower(status) END AS status,
                    CASE WHEN regexp_matches(amount_text, '{COMMA_AMOUNT if decimal_comma else POINT_AMOUNT}')
@@ -159,7 +170,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
     if line_items:
         key = ", ".join([*KEY, "quantity"])
         orders = f"""
-            WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line) = 1)
+            WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1)
             SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
                    sum(amount) AS amount, arg_max(status, line) FILTER (WHERE status <> '') AS status,
                    arg_max(order_date, line) AS order_date,
@@ -196,7 +207,7 @@ def run_pandas(path: Path, out: Path) -> dict:
         text = raw[name].fillna("").str.strip()
         return text.mask(text.str.lower().isin(PLACEHOLDERS), "")
 
-    names = ("order_id", "customer", "status", "product", "category", "country", "channel", "quantity")
+    names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     df = pd.DataFrame({c: cell(c) for c in names})
     df["amount_text"] = cell("amount").str.replace(CURRENCY, "", regex=True)
     df["date_text"] = cell("order_date")
@@ -227,7 +238,7 @@ def run_pandas(path: Path, out: Path) -> dict:
     ]
     line_items = shape.name("product") is not None and (df.groupby("order_id")["product"].nunique() > 1).any()
     if line_items:
-        df = df.drop_duplicates(subset=[*KEY, "quantity"], keep="first")
+        df = df.drop_duplicates(subset=[*KEY, "quantity"], keep="last")
         df["cents"] = (df["amount"] * 100).round().astype("int64")
         g = df.replace({"customer": {"": None}, "status": {"": None}}).groupby("order_id", sort=False)
         df = g.agg(

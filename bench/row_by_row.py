@@ -28,7 +28,18 @@ from bench.rules import (
     layout,
 )
 
-MAPPED = ("order_id", "customer", "amount", "status", "order_date", "product", "category", "country", "channel")
+MAPPED = (
+    "order_id",
+    "line_id",
+    "customer",
+    "amount",
+    "status",
+    "order_date",
+    "product",
+    "category",
+    "country",
+    "channel",
+)
 
 
 @dataclass
@@ -130,7 +141,7 @@ def clean_file(path: Path) -> Outcome:
     out = Outcome()
     out.comma, out.day_first, out.line_items = decide(path, shape)
     m = shape.mapping
-    seen: set[int] = set()
+    seen: dict[str, set[int]] = {}
     for record in _records(path, shape):
         cells = {c: _cell(record, m.get(c)) for c in MAPPED}
         order_id = cells["order_id"]
@@ -144,18 +155,19 @@ def clean_file(path: Path) -> Outcome:
         status = status_of(cells["status"])
         if out.line_items:
             key = hash((tuple(cells.values()), quantity))
-            if key in seen:
-                out.duplicates += 1
-                continue
-            seen.add(key)
             before = out.orders.get(order_id)
-            if before:
-                before.amount += amount
-                before.quantity = (before.quantity or 0) + (quantity or 0) if quantity or before.quantity else None
-                before.line_count += 1
+            if before:  # a further line, or a repeat of one counted once where it last appears
+                repeat = key in seen[order_id]
+                if not repeat:
+                    before.amount += amount
+                    before.quantity = (before.quantity or 0) + (quantity or 0) if quantity or before.quantity else None
+                    before.line_count += 1
+                out.duplicates += repeat
+                seen[order_id].add(key)
                 before.order_date = when  # the last line wins; an empty cell is no conflict
                 before.customer, before.status = cells["customer"] or before.customer, status or before.status
                 continue
+            seen[order_id] = {key}
         elif order_id in out.orders:
             out.duplicates += 1
             del out.orders[order_id]  # the last row wins, in the position of its last row

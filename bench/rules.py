@@ -16,9 +16,9 @@ Every peer applies the same rules to the same bytes (DESIGN.md "The orders contr
   a tie is month first); impossible dates reject the row.
 - status lower-cased, `canceled` -> `cancelled`; quantity an integer or empty.
 - grain: with a product column and an order whose rows name different products, line items:
-  rows identical in every mapped column count once, amounts and quantities are summed, the
-  last line gives the date, the last non-empty customer and status. Otherwise the last row of an
-  order id wins.
+  rows identical in every mapped column (a line id such as `Row ID` included) count once, at the
+  place of the last of them; amounts and quantities are summed, the last line gives the date, the
+  last non-empty customer and status. Otherwise the last row of an order id wins.
 - stale: status `pending` or `cancelled` and the date 30 or more days before the reference
   date (2025-06-01 here, given to the Lambda as the `as-of` metadata); stale orders are kept.
 """
@@ -38,6 +38,7 @@ SYNONYMS = {
     "amount": ("amount", "total", "ordertotal", "totalamount", "sales"),
     "status": ("status", "orderstatus"),
     "order_date": ("orderdate", "createdat", "date"),
+    "line_id": ("rowid", "lineid", "lineitemid", "lineno"),
     "product": ("product", "productname", "sku"),
     "category": ("category",),
     "country": ("country",),

@@ -18,6 +18,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def csp_allow_connect(response, origin: str | None):
+    """The policy with one more origin the page's scripts may send to (the upload page: S3)."""
+    if origin:
+        policy = CONTENT_SECURITY_POLICY.replace("connect-src 'self'", f"connect-src 'self' {origin}")
+        response.headers["Content-Security-Policy"] = policy
+    return response
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

@@ -240,6 +240,19 @@ UPLOAD_MAX_FILES = env_int("UPLOAD_MAX_FILES", 100)
 # straight to S3 and the CLI has no web server in the way; both take UPLOAD_MAX_BYTES per file.
 UPLOAD_FORM_MAX_BYTES = env_int("UPLOAD_FORM_MAX_BYTES", 100 * 1024**2)
 UPLOAD_STALLED_MINUTES = env_int("UPLOAD_STALLED_MINUTES", 15)
+# The upload page sends files straight to S3: into INCOMING_PREFIX as a presigned multipart upload
+# of UPLOAD_PART_BYTES parts; the server checks the object there and moves it to raw/. An upload
+# still under way after UPLOAD_RECEIVING_HOURS is aborted (a closed tab).
+INCOMING_PREFIX = env_str("INCOMING_PREFIX", "incoming/")
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024**2)
+UPLOAD_RECEIVING_HOURS = env_int("UPLOAD_RECEIVING_HOURS", 24)
+# The site's own origins, the only ones the bucket's CORS rule lets PUT parts (set on the twin at
+# bootstrap; in AWS the template sets the same rule from SiteHostName / SiteAddress).
+UPLOAD_CORS_ORIGINS = env_list(
+    "UPLOAD_CORS_ORIGINS",
+    ",".join(CSRF_TRUSTED_ORIGINS)
+    or f"http://127.0.0.1:{env_int('WEB_PORT', 8000)},http://localhost:{env_int('WEB_PORT', 8000)}",
+)
 FILE_UPLOAD_HANDLERS = [
     "pipeline_admin.upload_handlers.SizeLimitUploadHandler",  # first: it sees every byte before it is kept
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

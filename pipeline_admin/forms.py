@@ -35,7 +35,8 @@ def mapping_clean(value: dict) -> dict[str, str]:
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField()
+    # Named like the page's file input; the stubs see it shadow BaseForm.files (the bound data).
+    files = MultipleFileField()  # type: ignore[assignment]
     as_of = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -49,6 +50,38 @@ class UploadForm(forms.Form):
 
     def clean_mapping(self) -> dict[str, str]:
         return mapping_clean(self.cleaned_data.get("mapping") or {})
+
+
+class DirectUploadForm(forms.Form):
+    """What the page declares about one file before it sends it straight to S3."""
+
+    name = forms.CharField(max_length=255, strip=False)
+    size = forms.IntegerField(min_value=0)
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", error_messages={"invalid": "sha256 is 64 hex digits"})
+    as_of = forms.DateField(required=False)
+    mapping = forms.JSONField(required=False)
+    allow_duplicate = forms.BooleanField(required=False)
+
+    def clean_mapping(self) -> dict[str, str]:
+        return mapping_clean(self.cleaned_data.get("mapping") or {})
+
+    def options(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "size": data["size"],
+            "sha256": data["sha256"],
+            "as_of": data["as_of"],
+            "column_mapping": data["mapping"],
+            "allow_duplicate": data["allow_duplicate"],
+        }
+
+
+class PartsForm(forms.Form):
+    numbers = forms.RegexField(regex=r"^\d{1,5}(,\d{1,5}){0,99}$")
+
+    def numbers_list(self) -> list[int]:
+        return [int(n) for n in self.cleaned_data["numbers"].split(",")]
 
 
 class MappingForm(forms.Form):

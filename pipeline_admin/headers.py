@@ -6,7 +6,7 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 
 from dataclasses import dataclass, field
 
-from filter_and_process_orders.contract import MAPPABLE, REQUIRED
+from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
 from filter_and_process_orders.header import inspect
 from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
@@ -43,3 +43,33 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
         line=found.line,
         skipped=found.skipped,
     )
+
+
+@dataclass(frozen=True)
+class RecognisedColumn:
+    column: str
+    label: str
+    required: bool
+    names: tuple[str, ...]  # header names the Lambda maps onto it, compared without case or separators
+
+
+def recognised_columns() -> list[RecognisedColumn]:
+    """The contract's columns a file can hold and the header names recognised for each, required first."""
+    ordered = (*REQUIRED_COLUMNS, *(c for c in COLUMNS if c not in REQUIRED_COLUMNS))
+    return [RecognisedColumn(c, BY_NAME[c].label, c in REQUIRED_COLUMNS, BY_NAME[c].synonyms) for c in ordered]
+
+
+TEMPLATE_EXAMPLE = {
+    "order_id": "A-1001",
+    "order_date": "2025-05-01",
+    "amount": "129.90",
+    "customer": "Acme Ltd",
+    "status": "shipped",
+    "quantity": "1",
+}
+
+
+def template_csv() -> str:
+    """A file the Lambda recognises as it is: every column under its contract name, and one example order."""
+    columns = [c.column for c in recognised_columns()]
+    return ",".join(columns) + "\r\n" + ",".join(TEMPLATE_EXAMPLE.get(c, "") for c in columns) + "\r\n"

@@ -6,6 +6,7 @@ from datetime import date
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 
 from ordersite.aws import AwsError, s3, sqs
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
@@ -77,7 +78,7 @@ def stale_orders_url(*, upload: Upload) -> str:
 
 def upload_header(*, upload: Upload) -> HeaderCheck:
     """The header row of a stored file and what the Lambda's mapping makes of it."""
-    return header_inspect(sample=s3.object_head_bytes(key=upload.key, size=HEADER_SAMPLE_BYTES))
+    return header_inspect(sample=s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES))
 
 
 def dlq_depth() -> int:
@@ -188,3 +189,29 @@ def catalog_page() -> CatalogPage:
     except (AwsError, CrawlerError) as exc:
         return CatalogPage(settings.GLUE_DATABASE, [], None, str(exc))
     return CatalogPage(settings.GLUE_DATABASE, tables, status)
+
+
+def upload_statuses(*, user, ids: list[int]) -> list[dict]:
+    """The status of these uploads (those the user may see), as the upload page shows them."""
+    return [
+        {
+            "id": u.pk,
+            "name": u.original_name,
+            "status": u.status,
+            "label": u.get_status_display(),
+            "reason": u.status_reason,
+            "final": u.status in Upload.FINAL,
+            "rows_in": u.rows_in,
+            "rows_out": u.rows_out,
+            "url": reverse("pipeline_admin:upload_detail", args=[u.pk]),
+        }
+        for u in upload_list(user=user).filter(pk__in=ids)
+    ]
+
+
+def upload_origin_or_none() -> str | None:
+    """Where the upload page's script sends parts (None when S3 cannot sign: the form still works)."""
+    try:
+        return s3.upload_origin()
+    except AwsError:
+        return None

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import CrawlerRun
-from .services import crawls, uploads
+from .services import crawls, direct, uploads
 
 # A crawl gives up at CRAWLER_TIMEOUT_SECONDS by itself; the hard limit is only a backstop.
 CRAWL_LIMITS = {
@@ -19,6 +19,7 @@ CRAWL_LIMITS = {
 
 @shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
 def uploads_sync() -> int:
+    direct.direct_expire()  # browser uploads abandoned mid-way (a closed tab)
     return uploads.uploads_sync()
 
 

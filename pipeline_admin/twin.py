@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 
 from ordersite.aws import AwsError, aws_client
+from ordersite.aws import s3 as s3_objects
 
 IDENTITY_PATH = "/ordersite-twin"
 IDENTITY_SERVICE = "ordersite-twin"
@@ -87,6 +88,9 @@ def twin_bootstrap() -> None:
             ]
         },
     )
+    # Browsers PUT upload parts straight to the bucket: only the site's origins may (moto honours a
+    # bucket's CORS rule once its global allow-all is off: MOTO_DISABLE_GLOBAL_CORS, set by `twin serve`).
+    s3_objects.bucket_cors_set(origins=settings.UPLOAD_CORS_ORIGINS)
     try:
         glue.create_database(DatabaseInput={"Name": settings.GLUE_DATABASE})
     except glue.exceptions.AlreadyExistsException:

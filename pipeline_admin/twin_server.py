@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
@@ -28,6 +29,9 @@ SAVE_EVERY_SECONDS = 5.0
 
 class _App:
     def __init__(self, state_dir: Path | None):
+        # moto answers every cross-origin request unless told not to (MOTO_DISABLE_GLOBAL_CORS, read
+        # when moto is imported); the twin lets the bucket's CORS rule answer browsers, as S3 does.
+        werkzeug_app.DISABLE_GLOBAL_CORS = True
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.identity = json.dumps(
             {"service": IDENTITY_SERVICE, "state_dir": str(state_dir or ""), "pid": os.getpid()}

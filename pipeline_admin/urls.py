@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import direct_views, views
 
 app_name = "pipeline_admin"
 urlpatterns = [
@@ -9,6 +9,12 @@ urlpatterns = [
     path("files/refresh/", views.uploads_refresh, name="uploads_refresh"),
     path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
     path("upload/inspect/", views.upload_inspect, name="upload_inspect"),
+    path("upload/template.csv", views.upload_template, name="upload_template"),
+    path("upload/direct/", direct_views.direct_begin, name="upload_direct_begin"),
+    path("upload/direct/<int:pk>/parts/", direct_views.direct_parts, name="upload_direct_parts"),
+    path("upload/direct/<int:pk>/complete/", direct_views.direct_complete, name="upload_direct_complete"),
+    path("upload/direct/<int:pk>/abort/", direct_views.direct_abort, name="upload_direct_abort"),
+    path("files/status/", direct_views.uploads_status, name="uploads_status"),
     path("files/<int:pk>/mapping/", views.upload_remap, name="upload_remap"),
     path("files/<int:pk>/reprocess/", views.upload_reprocess, name="upload_reprocess"),
     path("files/<int:pk>/delete-output/", views.upload_output_delete, name="upload_output_delete"),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 
 from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
+from ordersite.security import csp_allow_connect
 
 from . import actions, selectors, services, tasks
+from .checks import head_problem
 from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
-from .headers import HEADER_SAMPLE_BYTES, header_inspect
+from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
 from .models import CrawlerRun, Upload
 from .upload_handlers import upload_refusals
 
@@ -29,7 +31,8 @@ def _wants_json(request) -> bool:
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method != "POST":
-        return render(request, "pipeline_admin/upload.html", _upload_context(form))
+        response = render(request, "pipeline_admin/upload.html", _upload_context(form))
+        return csp_allow_connect(response, selectors.upload_origin_or_none())
     refused = services.refusals_record(user=request.user, refusals=upload_refusals(request))
     if any(r.whole_request for r in upload_refusals(request)):
         return _upload_answer(request, form, refused, status=413)
@@ -55,6 +58,7 @@ def _upload_answer(request, form, outcomes, status: int = 200):
 def _upload_context(form, outcomes=()) -> dict:
     return {
         "form": form,
+        "columns": recognised_columns(),
         "outcomes": outcomes,
         "max_files": settings.UPLOAD_MAX_FILES,
         "form_max_bytes": settings.UPLOAD_FORM_MAX_BYTES,
@@ -85,13 +89,24 @@ def _outcome_json(outcome) -> dict:
 
 
 @role_required(UPLOADERS)
+def upload_template(request):
+    response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="orders-template.csv"'
+    return response
+
+
+@role_required(UPLOADERS)
 @require_POST
 def upload_inspect(request):
-    """The header of a file the browser has not sent yet (it sends the first KiBs) and its mapping."""
+    """The checks of a file the browser has not sent yet (it sends the first 64 KiB and the size)."""
     sample = request.FILES.get("sample")
     if sample is None:
         return JsonResponse({"problem": "no sample was sent"}, status=400)
-    check = header_inspect(sample=sample.read(HEADER_SAMPLE_BYTES))
+    head, size = sample.read(HEADER_SAMPLE_BYTES), request.POST.get("size", "")
+    problem = head_problem(sample.name, head, size=int(size) if size.isdigit() else len(head))
+    if problem:
+        return JsonResponse({"problem": problem, "recognised": False})
+    check = header_inspect(sample=head)
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
@@ -121,7 +136,7 @@ def uploads(request):
 @role_required(UPLOADERS)
 def upload_detail(request, pk: int):
     item = _upload_or_404(request, pk)
-    context = {"upload": item}
+    context: dict[str, object] = {"upload": item}
     try:
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
         context["stale_url"] = selectors.stale_orders_url(upload=item)
@@ -155,7 +170,7 @@ def _remap(request, item: Upload) -> None:
     check = selectors.upload_header(upload=item)
     form = MappingForm(request.POST, header=check.header, initial_mapping=check.mapping)
     if not form.is_valid():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         raise actions.ActionError(f"column mapping not saved: {errors}")
     actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping())
 

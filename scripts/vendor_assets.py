@@ -20,6 +20,8 @@ VENDOR_DIR = Path(__file__).resolve().parent.parent / "ordersite" / "static" / "
 LIBRARIES = [
     ("chart.js", "4.6.1", "package/dist/chart.umd.min.js", "chart-4.6.1.umd.min.js"),
     ("htmx.org", "2.0.11", "package/dist/htmx.min.js", "htmx-2.0.11.min.js"),
+    # The upload page hashes files of up to 1 GiB in slices; WebCrypto's digest takes only a whole buffer.
+    ("js-sha256", "1.0.0", "package/build/sha256.min.js", "sha256-1.0.0.min.js"),
 ]
 SOURCE_MAP_COMMENT = re.compile(rb"\n?//[#@] sourceMappingURL=[^\n]*\s*\Z")
 

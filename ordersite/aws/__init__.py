@@ -25,5 +25,21 @@ def aws_client(service: str):
     return _client(service, settings.AWS_REGION, settings.AWS_ENDPOINT_URL)
 
 
+@cache
+def _presigner(service: str, region: str, endpoint: str):
+    # Signature V4 always (S3 accepts no other presigned URL in newer regions); virtual-hosted
+    # addresses in AWS, so the URL's origin is the bucket's own (what the bucket CORS and the
+    # page's connect-src name); path style on the twin, which serves every bucket on one port.
+    addressing = "path" if endpoint else "virtual"
+    config = Config(signature_version="s3v4", s3={"addressing_style": addressing})
+    return boto3.client(service, region_name=region, endpoint_url=endpoint or None, config=config)
+
+
+def aws_presigner(service: str):
+    """A client that only signs URLs for browsers (see ordersite.aws.s3 `part_urls`)."""
+    return _presigner(service, settings.AWS_REGION, settings.AWS_ENDPOINT_URL)
+
+
 def aws_clients_clear() -> None:
     _client.cache_clear()
+    _presigner.cache_clear()

@@ -11,9 +11,21 @@ from .crawls import (
     crawl_scheduled,
     new_data_pending_since,
 )
+from .direct import (
+    DirectRefused,
+    DirectUpload,
+    direct_abort,
+    direct_begin,
+    direct_complete,
+    direct_expire,
+    direct_part_urls,
+    direct_refused_upload,
+    staging_key,
+)
 from .receiving import (
     DuplicateUpload,
     FileOutcome,
+    duplicate_outcome,
     mapping_metadata,
     refusals_record,
     safe_name,
@@ -26,6 +38,15 @@ from .reconcile import uploads_reconcile
 from .uploads import MANIFEST_STATUS, SYNC_LOCK, dlq_keys, message_keys, uploads_sync
 
 __all__ = [
+    "DirectRefused",
+    "DirectUpload",
+    "direct_abort",
+    "direct_begin",
+    "direct_complete",
+    "direct_expire",
+    "direct_part_urls",
+    "direct_refused_upload",
+    "staging_key",
     "MANIFEST_STATUS",
     "NEW_DATA_STATUSES",
     "SYNC_LOCK",
@@ -39,6 +60,7 @@ __all__ = [
     "crawl_scheduled",
     "new_data_pending_since",
     "dlq_keys",
+    "duplicate_outcome",
     "mapping_metadata",
     "message_keys",
     "refusals_record",

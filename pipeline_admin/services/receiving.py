@@ -61,7 +61,7 @@ class DuplicateUpload(Exception):
     """
 
     def __init__(self, name: str, existing: Upload, viewer=None):
-        self.existing = existing
+        self.name, self.existing = name, existing
         self.revealed = duplicate_visible_to(existing, viewer)
         if self.revealed:
             who = existing.uploaded_by.get_username() if existing.uploaded_by else "the command line"
@@ -108,7 +108,7 @@ def mapping_metadata(column_mapping: dict[str, str]) -> str:
 def upload_metadata(upload: Upload) -> dict[str, str]:
     """The raw object's metadata, which the Lambda reads (as-of, mapping) and people audit."""
     metadata = {
-        "upload-id": upload.key.rsplit("/", 1)[-1].split("__", 1)[0],
+        "upload-id": upload.raw_key.rsplit("/", 1)[-1].split("__", 1)[0],
         "uploader": (upload.uploaded_by.get_username() if upload.uploaded_by else "cli")[:100],
         "original-name": safe_name(upload.original_name),
         "sha256": upload.sha256,
@@ -195,7 +195,7 @@ def upload_create(
         allow_duplicate=allow_duplicate,
     )
     try:
-        s3.raw_object_put(fileobj=fileobj, key=upload.key, metadata=upload_metadata(upload))
+        s3.raw_object_put(fileobj=fileobj, key=upload.raw_key, metadata=upload_metadata(upload))
     except s3.S3Error:
         upload.delete()
         raise
@@ -226,7 +226,7 @@ def refusals_record(*, user, refusals) -> list[FileOutcome]:
 
 def duplicate_outcome(exc: DuplicateUpload) -> FileOutcome:
     # The earlier upload's id is a link only for those who may open it.
-    return FileOutcome(exc.existing.original_name, "duplicate", str(exc), exc.existing.pk if exc.revealed else None)
+    return FileOutcome(exc.name, "duplicate", str(exc), exc.existing.pk if exc.revealed else None)
 
 
 def uploads_receive(
@@ -254,7 +254,7 @@ def uploads_receive(
                 allow_duplicate=allow_duplicate,
             )
         except DuplicateUpload as exc:
-            outcomes.append(FileOutcome(fileobj.name, "duplicate", str(exc), duplicate_outcome(exc).upload_id))
+            outcomes.append(duplicate_outcome(exc))
         except s3.S3Unreachable as exc:
             unreachable = "S3 could not be reached; nothing was saved, please retry"
             outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))

@@ -44,7 +44,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, request):
+def page(browser, live_server, request, settings):
+    # The page sends upload parts straight to the twin's bucket, whose CORS rule allows only the
+    # site's origin: here the live server's (the twin fixture's bootstrap sets the rule).
+    settings.UPLOAD_CORS_ORIGINS = [live_server.url]
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     tab = context.new_page()

@@ -24,7 +24,7 @@ from .template import (
 
 BASE_DIR = Path(settings.BASE_DIR)
 CHECKOV = BASE_DIR / ".venv-checkov" / "bin" / "checkov"
-BUCKET_PREFIXES = {"raw", "processed", "quarantine", "manifests", "enriched", "artifacts"}
+BUCKET_PREFIXES = {"raw", "incoming", "processed", "quarantine", "manifests", "enriched", "artifacts"}
 LISTINGS = {"s3:ListBucket", "s3:ListBucketMultipartUploads"}
 BUCKET_LEVEL_ACTIONS = LISTINGS | {"s3:GetBucketLocation", "s3:GetBucketAcl"}
 
@@ -118,9 +118,10 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
         "s3:GetBucketAcl": {"<bucket>"},
     }
     web = s3_grants("WebServerRole")
-    assert web["s3:PutObject"] == {"raw", "enriched"}
-    assert web["s3:GetObject"] == {"raw", "processed", "quarantine", "manifests", "enriched", "artifacts"}
-    assert web["s3:DeleteObject"] == {"processed", "quarantine", "manifests"}, "raw/ is never deleted"
+    assert web["s3:PutObject"] == {"raw", "incoming", "enriched"}
+    assert web["s3:GetObject"] == {"raw", "incoming", "processed", "quarantine", "manifests", "enriched", "artifacts"}
+    # raw/ is never deleted; incoming/ holds browser uploads the site checked (moved) or refused.
+    assert web["s3:DeleteObject"] == {"incoming", "processed", "quarantine", "manifests"}
     assert set(web) <= {
         "s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"
     } | BUCKET_LEVEL_ACTIONS  # fmt: skip
@@ -208,6 +209,19 @@ def test_lifecycle_rules_cover_raw_quarantine_enriched_old_versions_and_stuck_up
     whole_bucket = [r for r in rules if "Prefix" not in r]
     assert any(r.get("AbortIncompleteMultipartUpload", {}).get("DaysAfterInitiation") for r in whole_bucket)
     assert any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in whole_bucket)
+
+
+def test_browsers_may_only_put_upload_parts_and_only_from_the_sites_own_address():
+    [rule] = resources()["PipelineBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["PUT"] and rule["ExposedHeaders"] == ["ETag"]
+    condition, with_name, without_name = rule["AllowedOrigins"]["Fn::If"]
+    assert condition == "HasSiteHostName"
+    assert [o["Fn::Sub"] for o in with_name] == ["https://${SiteHostName}", "https://${SiteAddress}"]
+    assert [o["Fn::Sub"] for o in without_name] == ["https://${SiteAddress}"]
+    rules = resources()["PipelineBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    incoming = next(r for r in rules if r.get("Prefix") == settings.INCOMING_PREFIX)
+    assert incoming["ExpirationInDays"] <= 2 and incoming["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 1
+    assert "--timeout 60" in user_data_script() and "proxy_request_buffering off" not in user_data_script()
 
 
 def test_the_bucket_denies_every_request_that_is_not_tls():

@@ -57,6 +57,14 @@ TABLE = [
         get=(L, 403, 403, 200),
         post=(L, 403, 403, 302),
     ),
+    Row("pipeline_admin:upload_template", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
+    Row("pipeline_admin:upload_direct_begin", get=(L, 405, 403, 405), post=(L, 400, 403, 400)),
+    # Only the uploader's own file while it is being received: a stored one is 404, anyone else's too.
+    Row("pipeline_admin:upload_direct_parts", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 404, 403, 404)),
+    Row("pipeline_admin:upload_direct_abort", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 404, 403, 404)),
+    # Completing a file already stored answers its outcome again (the page may retry after a drop).
+    Row("pipeline_admin:upload_direct_complete", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 200, 403, 404)),
+    Row("pipeline_admin:uploads_status", get=(L, 200, 403, 200), post=(L, 405, 403, 405)),
     Row("pipeline_admin:dlq_replay", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:uploads_reconcile", get=(L, 403, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:bucket", get=(L, 403, 403, 200), post=(L, 403, 403, 200)),

@@ -3,12 +3,17 @@
 import codecs
 import gzip
 import io
+import os
 import random
 import re
+import sqlite3
 import struct
+import subprocess
+import sys
 import threading
 import zipfile
 import zlib
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,6 +25,7 @@ from django.urls import reverse
 
 from ordersite.roles import UPLOADERS
 from pipeline_admin.models import Upload
+from tests.services import _wait_port, free_port
 
 from .test_uploads import HEADER, ROW, bucket_keys, post_json
 
@@ -147,20 +153,67 @@ def test_the_form_refuses_more_files_than_allowed_with_the_form_and_the_limit_na
     assert Upload.objects.count() == 0 and bucket_keys() == []
 
 
-@pytest.mark.django_db(transaction=True)
-def test_four_identical_uploads_sent_at_the_same_instant_store_one_object(live_server, twin, uploader, client):
-    client.force_login(uploader)
-    cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": "c" * 32}
+@pytest.fixture
+def site_processes(tmp_path, twin):
+    """The site under gunicorn with 4 worker processes over its own SQLite file, as in production:
+    every request has its own database connection (the test server's threads would share one)."""
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "ordersite.settings",
+    }
+    base = Path(settings.BASE_DIR)
+
+    def manage(*args: str) -> None:
+        subprocess.run([sys.executable, "manage.py", *args], cwd=base, env=env, check=True, capture_output=True)
+
+    manage("migrate", "--noinput")
+    manage("shell", "-c", CREATE_RACER)
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "ordersite.wsgi", "-b", f"127.0.0.1:{port}", "-w", "4", "--timeout", "60"],
+        cwd=base,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_port(port)
+        yield f"http://127.0.0.1:{port}", tmp_path / "site.sqlite3"
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+CREATE_RACER = (
+    "from django.contrib.auth.models import Group, User; from ordersite.roles import UPLOADERS, roles_ensure; "
+    "roles_ensure(); racer = User.objects.create_user('racer', password='pw-racer-2025'); "
+    "racer.groups.add(Group.objects.get(name=UPLOADERS))"
+)
+
+
+def logged_in(site: str) -> requests.Session:
+    session = requests.Session()
+    session.get(f"{site}/accounts/login/", timeout=30)
+    token = session.cookies["csrftoken"]
+    form = {"username": "racer", "password": "pw-racer-2025", "csrfmiddlewaretoken": token}
+    assert session.post(f"{site}/accounts/login/", data=form, timeout=30).url.rstrip("/") != f"{site}/accounts/login"
+    return session
+
+
+def test_four_identical_uploads_sent_at_the_same_instant_store_one_object(site_processes):
+    site, database = site_processes
+    sessions = [logged_in(site) for _ in range(4)]
     start = threading.Barrier(4)
     answers = []
 
     def send(i: int) -> None:
+        session = sessions[i]
         start.wait()
-        response = requests.post(
-            live_server.url + reverse("pipeline_admin:upload"),
+        response = session.post(
+            f"{site}/pipeline/upload/",
             files={"files": (f"copy-{i}.csv", HEADER + ROW, "text/csv")},
-            data={"csrfmiddlewaretoken": "c" * 32},
-            cookies=cookies,
+            data={"csrfmiddlewaretoken": session.cookies["csrftoken"]},
             headers={"Accept": "application/json"},
             timeout=60,
         )
@@ -173,7 +226,8 @@ def test_four_identical_uploads_sent_at_the_same_instant_store_one_object(live_s
         thread.join(60)
     assert sorted(answers) == ["duplicate", "duplicate", "duplicate", "stored"]
     assert len(bucket_keys(settings.RAW_PREFIX)) == 1
-    assert Upload.objects.exclude(key=None).count() == 1
+    with sqlite3.connect(database) as db:
+        assert db.execute("select count(*) from pipeline_admin_upload where key is not null").fetchone() == (1,)
 
 
 def test_the_duplicate_warning_hides_another_uploaders_file_name_and_time(client, twin, uploader, pipeline_admin):
