@@ -57,9 +57,11 @@ lock: $(STAMP)
 		$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --no-strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements-prod.txt requirements-prod.in
 
+# ruff on everything; mypy with django-stubs on the Django code (ordersite, pipeline_admin, dashboard).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -59,18 +59,19 @@ def generate_month(rows: int) -> bytes:
     ids += ids[: rows // 100]  # overlapping export: the later ingest must win
     count = len(ids)
     ingested = [datetime(2025, 1, 2, tzinfo=UTC)] * rows + [datetime(2025, 1, 3, tzinfo=UTC)] * (count - rows)
-    table = pa.Table.from_pydict(
-        {
-            "order_id": ids,
-            "customer": [customers[rng.randrange(200)] for _ in range(count)],
-            "amount": [Decimal(rng.randrange(100, 100_000)) / 100 for _ in range(count)],
-            "status": [statuses[rng.randrange(4)] for _ in range(count)],
-            "order_date": [first + timedelta(days=rng.randrange(31)) for _ in range(count)],
-            "source_key": ["raw/2025/01/02/bench__generated.csv"] * count,
-            "ingested_at": ingested,
-        },
-        schema=ORDERS_SCHEMA,
-    )
+    data = {
+        "order_id": ids,
+        "customer": [customers[rng.randrange(200)] for _ in range(count)],
+        "amount": [Decimal(rng.randrange(100, 100_000)) / 100 for _ in range(count)],
+        "status": [statuses[rng.randrange(4)] for _ in range(count)],
+        "order_date": [first + timedelta(days=rng.randrange(31)) for _ in range(count)],
+        "source_key": ["raw/2025/01/02/bench__generated.csv"] * count,
+        "ingested_at": ingested,
+        "stale": [False] * count,
+        "source_line": list(range(2, count + 2)),
+    }
+    # The contract's other columns are absent, as in an export without them (they read as NULL).
+    table = pa.Table.from_pydict(data, schema=pa.schema([ORDERS_SCHEMA.field(name) for name in data]))
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="snappy")
     return buffer.getvalue()

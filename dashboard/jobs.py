@@ -38,7 +38,7 @@ def report_refresh_request(*, query: ReportQuery, user=None, force: bool = False
     # computes the days this request meant.
     slug, params = query.report, query.as_params()
     user_id = user.pk if user is not None and user.is_authenticated else None
-    failed = []
+    failed: list[Exception] = []
     transaction.on_commit(lambda: _enqueue(failed, slug, params, flight_key, user_id, force))
     if failed:  # outside a transaction the job is sent at once, so a broker outage shows here
         raise ComputeUnavailable(UNAVAILABLE)

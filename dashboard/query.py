@@ -49,7 +49,7 @@ class ReportQuery:
 
     def as_params(self) -> dict:
         """The query as request parameters (JSON-safe): what a URL, a job or a stored result carries."""
-        params = {
+        params: dict[str, str | int] = {
             "start_date": self.start_date.isoformat(),
             "end_date": self.end_date.isoformat(),
             "statuses": ",".join(self.statuses),
@@ -202,7 +202,7 @@ class ReportQueryForm(forms.Form):
         """The first problem, naming its parameter: what the API and the page show."""
         for name, errors in self.errors.items():
             if name == "__all__":
-                return errors[0]
-            message = errors[0]
+                return str(errors[0])
+            message = str(errors[0])
             return message if message.startswith(name) else f"{name} {message}"
         return ""

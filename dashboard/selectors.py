@@ -83,10 +83,15 @@ def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
 
 
 def report_csv(*, view: ReportView) -> str:
-    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`)."""
+    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`).
+
+    The caller has checked that `view.result` exists (the export answers 409 otherwise)."""
+    result = view.result
+    if result is None:
+        raise ValueError(f"{view} has no result to export")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = [formula_safe(column).to_pylist() for column in zip(view.result.columns, *view.result.rows)]
+    columns = [formula_safe(column).to_pylist() for column in zip(result.columns, *result.rows)]
     writer.writerows(zip(*columns))
     return out.getvalue()
 

@@ -3,6 +3,7 @@ scan budget, and the data version that makes cached results stale when processed
 The jobs that compute reports (one per cache key) are started in `jobs`."""
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, time
 
 from django.conf import settings
@@ -36,7 +37,7 @@ def athena_cost_usd(bytes_scanned: int) -> float:
     return round(max(bytes_scanned, ATHENA_MIN_BYTES) * ATHENA_USD_PER_BYTE, 6) if bytes_scanned else 0.0
 
 
-def data_version_bump(*, reason: str, source_keys: list[str] = (), changed_at: datetime | None = None) -> int:
+def data_version_bump(*, reason: str, source_keys: Sequence[str] = (), changed_at: datetime | None = None) -> int:
     """Processed data changed: record a new data version, so every cached report is now stale."""
     change = DataChange.objects.create(
         reason=reason, source_keys=list(source_keys), changed_at=changed_at or timezone.now()

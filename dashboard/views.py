@@ -49,9 +49,10 @@ def _page_queries(filters: dict) -> list[ReportQuery]:
 def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
     """Every card of the page, one data version, read together; jobs for the newest version are
     started for the cards that lack it. Whatever goes wrong with one card stays on it."""
+    views: list[ReportView | None]
     try:
         page = dashboard_page(queries=queries)
-        views = page.cards
+        views = list(page.cards)
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
         page, views = DashboardPage([], 0, 0), [None] * len(queries)
@@ -190,7 +191,7 @@ def report_api(request, slug: str):
             "fresh": view.fresh,
             "status": _status(view),
             "computed_at": result.computed_at.isoformat() if result else None,
-            "age_seconds": round(view.age_seconds) if result else None,
+            "age_seconds": round(view.age_seconds) if result and view.age_seconds is not None else None,
             "error": result.error if result else "",
             "notice": view.notice or view.outage_notice,
             "cache_ok": view.cache_ok,

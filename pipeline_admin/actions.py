@@ -53,9 +53,11 @@ def _data_changed(reason: str, keys: list[str]) -> None:
     processed_data_changed.send(sender=Upload, reason=reason, source_keys=keys, changed_at=timezone.now())
 
 
-def _stored(upload: Upload) -> None:
+def _stored(upload: Upload) -> str:
+    """The upload's raw key; ActionError for a file refused before it reached S3."""
     if not upload.key:
         raise ActionError(f"{upload.original_name} was refused before it reached S3; upload it again instead")
+    return upload.key
 
 
 def _s3_event(key: str) -> str:
@@ -78,9 +80,9 @@ def _s3_event(key: str) -> str:
 
 def upload_reprocess(*, upload: Upload, user) -> None:
     """Send the file's S3 event again. Its previous output goes first, so rows are never doubled."""
-    _stored(upload)
+    key = _stored(upload)
     try:
-        event = _s3_event(upload.key)
+        event = _s3_event(key)
     except s3.S3Error as exc:
         raise ActionError(
             f"the raw file of {upload.original_name} is no longer in the bucket ({exc}); upload the file again"
@@ -89,26 +91,26 @@ def upload_reprocess(*, upload: Upload, user) -> None:
     sqs.message_send(queue=sqs.orders_queue(), body=event)
     with transaction.atomic():
         _requeued(upload, user=user, note="reprocess requested: previous output deleted, S3 event sent again")
-        _data_changed("reprocessed", [upload.key])
+        _data_changed("reprocessed", [key])
 
 
 def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> None:
     """Give the raw object a column mapping; S3's copy event makes the Lambda process it again."""
-    _stored(upload)
-    metadata = s3.object_head(key=upload.key).get("Metadata", {})
+    key = _stored(upload)
+    metadata = s3.object_head(key=key).get("Metadata", {})
     metadata["mapping"] = mapping_metadata(column_mapping)
     s3.objects_delete(keys=outputs_of(upload))
-    s3.object_metadata_replace(key=upload.key, metadata=metadata)
+    s3.object_metadata_replace(key=key, metadata=metadata)
     with transaction.atomic():
         upload.column_mapping = column_mapping
         mapped = ", ".join(f"{column} ← {header}" for column, header in column_mapping.items() if header)
         _requeued(upload, user=user, note=f"column mapping set ({mapped}); processing again")
-        _data_changed("reprocessed", [upload.key])
+        _data_changed("reprocessed", [key])
 
 
 def upload_output_delete(*, upload: Upload, user) -> int:
     """Delete the Parquet, rejected rows and manifest of an upload; the raw file stays."""
-    _stored(upload)
+    key = _stored(upload)
     keys = outputs_of(upload)
     deleted = s3.objects_delete(keys=keys)
     with transaction.atomic():
@@ -119,8 +121,8 @@ def upload_output_delete(*, upload: Upload, user) -> int:
         UploadEvent.objects.create(
             upload=upload, status=upload.status, actor=user, note=f"deleted {deleted} output object(s); raw kept"
         )
-        _data_changed("output_deleted", [upload.key])
-    logger.info("%s: output deleted by %s", upload.key, user)
+        _data_changed("output_deleted", [key])
+    logger.info("%s: output deleted by %s", key, user)
     return deleted
 
 

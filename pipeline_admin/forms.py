@@ -35,7 +35,8 @@ def mapping_clean(value: dict) -> dict[str, str]:
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField()
+    # Named like the page's file input; the stubs see it shadow BaseForm.files (the bound data).
+    files = MultipleFileField()  # type: ignore[assignment]
     as_of = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -69,10 +69,11 @@ def invoke(
     child = _CONTEXT.Process(target=_child, args=(event, environment, sender), daemon=True)
     child.start()
     sender.close()
+    pid = child.pid or 0
     peak, error = 0, ""
     try:
         while not receiver.poll(0.2):
-            peak = max(peak, _rss_mb(child.pid))
+            peak = max(peak, _rss_mb(pid))
             if peak > memory_mb:
                 error = f"memory limit exceeded: {peak} MB used, {memory_mb} MB allowed"
             elif stop():

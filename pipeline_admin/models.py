@@ -60,6 +60,13 @@ class Upload(models.Model):
         return bool(self.key) and self.status != self.Status.RECEIVING
 
     @property
+    def raw_key(self) -> str:
+        """The raw object's key; ValueError for a file refused before it reached S3 (it has none)."""
+        if not self.key:
+            raise ValueError(f"{self.original_name} was never stored")
+        return self.key
+
+    @property
     def in_flight(self) -> bool:
         return self.stored and self.status in self.IN_FLIGHT
 

@@ -78,7 +78,7 @@ def stale_orders_url(*, upload: Upload) -> str:
 
 def upload_header(*, upload: Upload) -> HeaderCheck:
     """The header row of a stored file and what the Lambda's mapping makes of it."""
-    return header_inspect(sample=s3.object_head_bytes(key=upload.key, size=HEADER_SAMPLE_BYTES))
+    return header_inspect(sample=s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES))
 
 
 def dlq_depth() -> int:

@@ -56,7 +56,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
             self._stop(Refusal(file_name, 0, reason, whole_request=True))
 
     def _stop(self, refusal: Refusal):
-        self.request._upload_refusals.append(refusal)
+        upload_refusals(self.request).append(refusal)
         # The rest of the body is not read: an oversize request costs no more disk or time.
         raise StopUpload(connection_reset=True)
 

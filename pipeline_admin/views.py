@@ -136,7 +136,7 @@ def uploads(request):
 @role_required(UPLOADERS)
 def upload_detail(request, pk: int):
     item = _upload_or_404(request, pk)
-    context = {"upload": item}
+    context: dict[str, object] = {"upload": item}
     try:
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
         context["stale_url"] = selectors.stale_orders_url(upload=item)
@@ -170,7 +170,7 @@ def _remap(request, item: Upload) -> None:
     check = selectors.upload_header(upload=item)
     form = MappingForm(request.POST, header=check.header, initial_mapping=check.mapping)
     if not form.is_valid():
-        errors = " ".join(e for errs in form.errors.values() for e in errs)
+        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         raise actions.ActionError(f"column mapping not saved: {errors}")
     actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping())
 

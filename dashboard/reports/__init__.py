@@ -79,6 +79,8 @@ def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, lis
     text = _templated(query.report)
     text = text.replace(":fingerprint", f"{query.fingerprint}-v{int(data_version)}")
     if ":limit" in text:
+        if query.limit is None:
+            raise ParamError(f"{query.report} needs a limit")
         text = re.sub(r":limit\b", str(int(query.limit)), text)
     values = {
         "start_date": query.start_date,

@@ -19,7 +19,7 @@ from .contract import SCHEMA
 from .spreadsheet import formula_safe
 
 ROW_GROUP = 128 * 1024
-BUFFERED_ROWS = 256 * 1024  # rows held in memory across all months before writing
+BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
 DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
 STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "source_key", "ingested_at"]

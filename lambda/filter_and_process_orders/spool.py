@@ -15,7 +15,7 @@ from .chunk import LINE_SCHEMA, Cleaned
 from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
-BYTES_PER_BUCKET = 32 << 20  # raw bytes whose lines one dedup bucket holds; two are worked on at once
+BYTES_PER_BUCKET = 16 << 20  # raw bytes whose lines one dedup bucket holds; two are worked on at once
 
 
 def buckets_for(size: int) -> int:

@@ -82,7 +82,7 @@ def _cursor(deadline: float):
     ).cursor()
 
 
-def _cancellation(exc: BaseException) -> BaseException | None:
+def _cancellation(exc: BaseException | None) -> BaseException | None:
     """The task's cancellation, when botocore wrapped it because it arrived mid-request."""
     seen = set()
     while exc is not None and id(exc) not in seen:

@@ -36,7 +36,8 @@ def table_put(*, table_input: dict, exists: bool) -> None:
 
 
 def partitions_list(*, table: str | None = None) -> list[dict]:
-    partitions, token = [], None
+    partitions: list[dict] = []
+    token = None
     while True:
         kwargs = {"DatabaseName": settings.GLUE_DATABASE, "TableName": table or settings.GLUE_TABLE}
         if token:

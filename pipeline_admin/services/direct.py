@@ -49,7 +49,7 @@ class DirectUpload:
 
 
 def staging_key(upload: Upload) -> str:
-    return settings.INCOMING_PREFIX + upload.key.removeprefix(settings.RAW_PREFIX)
+    return settings.INCOMING_PREFIX + upload.raw_key.removeprefix(settings.RAW_PREFIX)
 
 
 def part_bytes_for(size: int) -> int:
@@ -139,7 +139,7 @@ def direct_complete(*, upload: Upload, user) -> FileOutcome:
     problem = head_problem(name, s3.object_head_bytes(key=key, size=SNIFF_BYTES), size=stored_size)
     if problem:
         return _refuse_stored(upload, user, f"{problem}; the stored object was deleted")
-    s3.object_move(source=key, key=upload.key)
+    s3.object_move(source=key, key=upload.raw_key)
     upload_accept(upload=upload, user=user, note=f"sent by the browser straight to S3, checked, stored as {upload.key}")
     return FileOutcome(name, "stored", f"{name}: stored; processing has started", upload.pk)
 

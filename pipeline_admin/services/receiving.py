@@ -108,7 +108,7 @@ def mapping_metadata(column_mapping: dict[str, str]) -> str:
 def upload_metadata(upload: Upload) -> dict[str, str]:
     """The raw object's metadata, which the Lambda reads (as-of, mapping) and people audit."""
     metadata = {
-        "upload-id": upload.key.rsplit("/", 1)[-1].split("__", 1)[0],
+        "upload-id": upload.raw_key.rsplit("/", 1)[-1].split("__", 1)[0],
         "uploader": (upload.uploaded_by.get_username() if upload.uploaded_by else "cli")[:100],
         "original-name": safe_name(upload.original_name),
         "sha256": upload.sha256,
@@ -195,7 +195,7 @@ def upload_create(
         allow_duplicate=allow_duplicate,
     )
     try:
-        s3.raw_object_put(fileobj=fileobj, key=upload.key, metadata=upload_metadata(upload))
+        s3.raw_object_put(fileobj=fileobj, key=upload.raw_key, metadata=upload_metadata(upload))
     except s3.S3Error:
         upload.delete()
         raise

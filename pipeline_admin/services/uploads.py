@@ -63,7 +63,8 @@ def _manifest_apply(upload: Upload, manifest: dict) -> None:
     # A processed file with warnings says them where a rejected one says why (list and detail page).
     warnings = "; ".join(w.get("text", "") for w in manifest.get("warnings") or [])
     upload.status_reason = manifest.get("reason") or warnings
-    _status_set(upload, MANIFEST_STATUS.get(manifest.get("status"), Upload.Status.FAILED), upload.status_reason)
+    status = MANIFEST_STATUS.get(manifest.get("status") or "", Upload.Status.FAILED)
+    _status_set(upload, status, upload.status_reason)
 
 
 SYNC_LOCK = "pipeline_admin:uploads_sync"

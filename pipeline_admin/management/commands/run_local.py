@@ -92,8 +92,8 @@ class Command(BaseCommand):
 
     def _redis_claim(self) -> None:
         """Refuse a Redis that another checkout's running `make run` uses (its Celery would take our jobs)."""
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        owner = (client.get(OWNER_KEY) or b"").decode()
+        client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        owner = str(client.get(OWNER_KEY) or "")
         directory, _, pid = owner.rpartition(":")
         if directory and directory != str(self.var) and pid.isdigit():
             try:
@@ -108,8 +108,8 @@ class Command(BaseCommand):
 
     def _release_redis(self) -> None:
         try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5)
-            if (client.get(OWNER_KEY) or b"").decode() == f"{self.var}:{os.getpid()}":
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=0.5, decode_responses=True)
+            if client.get(OWNER_KEY) == f"{self.var}:{os.getpid()}":
                 client.delete(OWNER_KEY)
         except redis.RedisError:
             pass
@@ -148,7 +148,7 @@ class Command(BaseCommand):
             self.supervisor.start()
         except SupervisionError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(f"  supervisord started (pid {self.supervisor.process.pid}); children log to var/log/")
+        self.stdout.write(f"  supervisord started; children log to {self.var / 'log'}/")
         if start_redis:
             self._wait_for("Redis", self._redis_ok)
             self._redis_claim()
