@@ -1,7 +1,9 @@
 -- Every report reads `orders` through these two views, in the order the numbers mean
 -- (DESIGN.md, "One truth across uploads"):
--- 1. each order's latest version over ALL uploads and months: by ingested_at, then the line
---    in its file, then the raw key. Only the narrow key columns of every month are read;
+-- 1. each order's latest version over ALL uploads and months: by ingested_at (S3's
+--    LastModified, whole seconds), then the raw key (upload ids are time-ordered, so of two
+--    uploads landing in one second the later wins), then the line in its file.
+--    Only the narrow key columns of every month are read;
 -- 2. an order whose latest version is stale is left out;
 -- 3. only then the filters. The wide columns are read for the range's months alone: the month
 --    of each order's latest version is already known, so this pruning cannot change the answer.
@@ -12,7 +14,7 @@ latest_versions AS (
             order_id, source_key, ingested_at, order_month, stale,
             row_number() OVER (
                 PARTITION BY order_id
-                ORDER BY ingested_at DESC, source_line DESC NULLS LAST, source_key DESC
+                ORDER BY ingested_at DESC, source_key DESC, source_line DESC NULLS LAST
             ) AS version_rank
         FROM orders
     )

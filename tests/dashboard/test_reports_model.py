@@ -95,7 +95,7 @@ def oracle_orders(processed: list[Upload], query: ReportQuery) -> list[dict]:
     latest: dict[str, dict] = {}
     for upload in processed:
         for row in versions(upload):
-            rank = (row["ingested_at"], row["source_line"], row["source_key"])
+            rank = (row["ingested_at"], row["source_key"], row["source_line"])
             if row["order_id"] not in latest or rank > latest[row["order_id"]]["rank"]:
                 latest[row["order_id"]] = {**row, "rank": rank}
     return [
