@@ -1,8 +1,10 @@
 """What is decided once per file from evidence before rows are cleaned: the day/month order of
 numeric dates and the decimal separator of amounts.
 
-The first chunks are held back until both have evidence or EVIDENCE_CHUNKS chunks have been seen;
-a file that stays ambiguous uses the settings, and says so (`*_assumed`).
+The sample is the first EVIDENCE_CHUNKS chunks (or the whole file, if shorter), held back and
+then cleaned: a fixed prefix of the file, so the decision and its votes depend on the file's
+content alone, never on where a chunk happened to end. A file that stays ambiguous uses the
+settings, and says so (`*_assumed`).
 """
 
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from .dates import date_votes
 from .reading import Chunk
 from .values import cleaned_text
 
-EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) while looking for evidence
+EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
 
 
 @dataclass
@@ -37,12 +39,6 @@ class Decisions:
         self.numeric_dates = self.numeric_dates or numeric
         found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
-
-    @property
-    def has_evidence(self) -> bool:
-        dates = any(self.date_order_votes.values())
-        amounts = self.decimal_separator_votes["point"] or self.decimal_separator_votes["comma"]
-        return bool(dates and amounts)
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         dmy, mdy = self.date_order_votes["DMY"], self.date_order_votes["MDY"]
@@ -80,7 +76,7 @@ def with_formats(
         if decided is None:
             decisions.add(chunk, mapping)
             held.append(chunk)
-            if decisions.has_evidence or len(held) >= EVIDENCE_CHUNKS:
+            if len(held) >= EVIDENCE_CHUNKS:
                 decisions.decide(day_first, decimal_comma)
                 decided = decisions.formats(day_first)
                 yield from ((c, decided) for c in held)

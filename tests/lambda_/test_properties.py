@@ -15,7 +15,7 @@ from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.dates import dates
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import parse_amount, parse_date
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
@@ -116,6 +116,9 @@ def outcome(body: bytes):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows, st.integers(min_value=8, max_value=300), st.sampled_from(["\n", "\r\n"]))
+# Found by CI: the evidence sample once ended at the first chunk with votes, so one tiny chunk
+# counted one decimal-point cell where the whole file counted two.
+@example(data=[["0", "0", "0.0", "", "0/20/00", "0"], ["0", "0", "0.0"]], chunk_bytes=8, newline="\n")
 def test_chunk_boundaries_never_change_the_outcome(data, chunk_bytes, newline):
     text = io.StringIO()
     writer = csv.writer(text, lineterminator=newline)
