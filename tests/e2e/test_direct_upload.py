@@ -2,9 +2,6 @@
 progress, survive a dropped connection, are pre-checked as soon as they are chosen, and their
 status follows on the page until it is final."""
 
-import io
-import zipfile
-
 import pytest
 from django.conf import settings
 from filter_and_process_orders.contract import MAPPABLE
@@ -12,6 +9,7 @@ from playwright.sync_api import expect
 
 from ordersite.aws import aws_client
 from pipeline_admin.models import Upload
+from tests.sample_files import xlsx_bytes
 
 from .conftest import login, screenshot
 
@@ -29,14 +27,6 @@ def orders_csv(min_bytes: int) -> bytes:
         rows += [f"A-{i + j},2025-05-{1 + j % 28:02d},{10 + j % 90}.50,c-{j % 97},shipped\n" for j in range(5000)]
         i += 5000
     return "".join(rows).encode()
-
-
-def xlsx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
-        book.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
 
 
 # Every value the page gives a progress bar, in order (the script sets `value` as parts advance).
@@ -132,7 +122,7 @@ def test_each_chosen_file_shows_its_precheck_at_once_and_can_be_removed_before_u
         [
             {"name": "good.csv", "mimeType": "text/csv", "buffer": GOOD},
             {"name": "export.csv", "mimeType": "text/csv", "buffer": UNKNOWN_HEADER},
-            {"name": "book.csv", "mimeType": "text/csv", "buffer": xlsx()},
+            {"name": "book.csv", "mimeType": "text/csv", "buffer": xlsx_bytes()},
             {"name": "huge.csv", "mimeType": "text/csv", "buffer": orders_csv(2 * PART + 1)},
         ],
     )

@@ -4,9 +4,7 @@ The parts are PUT over HTTP to the twin with the site's Origin, as the page's sc
 """
 
 import hashlib
-import io
 import json
-import zipfile
 from datetime import timedelta
 
 import pytest
@@ -20,6 +18,7 @@ from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import uploads_sync
 from pipeline_admin.tasks import uploads_sync as beat_sync
+from tests.sample_files import xlsx_bytes
 
 SITE = settings.UPLOAD_CORS_ORIGINS[0]  # the site's own origin, which the twin's bootstrap allows
 PART = 5 * 1024 * 1024
@@ -90,16 +89,8 @@ def test_a_file_sent_in_parts_straight_to_s3_is_checked_then_moved_to_raw_with_i
     assert upload.status == Upload.Status.PROCESSED and upload.rows_in == body.count(b"\n") - 1
 
 
-def xlsx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as book:
-        book.writestr("[Content_Types].xml", "<Types/>")
-        book.writestr("xl/workbook.xml", "<workbook/>")
-    return buffer.getvalue()
-
-
 def test_a_workbook_sent_straight_to_s3_is_refused_deleted_and_never_reaches_raw(client, twin, uploader):
-    body = xlsx()
+    body = xlsx_bytes()
     client.force_login(uploader)
     plan = begin(client, "orders.csv", body).json()
     put_parts(client, plan, body)

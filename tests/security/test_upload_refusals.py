@@ -2,7 +2,6 @@
 
 import codecs
 import gzip
-import io
 import os
 import random
 import re
@@ -11,7 +10,6 @@ import struct
 import subprocess
 import sys
 import threading
-import zipfile
 import zlib
 from pathlib import Path
 
@@ -25,19 +23,10 @@ from django.urls import reverse
 
 from ordersite.roles import UPLOADERS
 from pipeline_admin.models import Upload
+from tests.sample_files import xlsx_bytes
 from tests.services import _wait_port, free_port
 
 from .test_uploads import HEADER, ROW, bucket_keys, post_json
-
-
-def xlsx_bytes() -> bytes:
-    """A workbook as Excel writes one: a zip whose first part is [Content_Types].xml."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book:
-        book.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        book.writestr("xl/workbook.xml", "<workbook><sheets><sheet name='Orders'/></sheets></workbook>")
-        book.writestr("xl/worksheets/sheet1.xml", "<worksheet>" + "<row><c>1</c></row>" * 50 + "</worksheet>")
-    return buffer.getvalue()
 
 
 def gzip_without_nul() -> bytes:
