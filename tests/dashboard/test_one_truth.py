@@ -14,26 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from filter_and_process_orders.contract import SCHEMA  # the Parquet the Lambda writes
 
 from dashboard.reports import report_query
 from dashboard.services import report_compute
 from ordersite.aws import s3
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
-
-COLUMNS = pa.schema(
-    [
-        ("order_id", pa.string()),
-        ("customer", pa.string()),
-        ("amount", pa.decimal128(12, 2)),
-        ("status", pa.string()),
-        ("order_date", pa.date32()),
-        ("stale", pa.bool_()),
-        ("source_line", pa.int64()),
-        ("source_key", pa.string()),
-        ("ingested_at", pa.timestamp("ms", tz="UTC")),
-    ]
-)
 
 
 def processed(name: str, ingested: datetime, rows: list[tuple]) -> None:
@@ -56,7 +43,7 @@ def processed(name: str, ingested: datetime, rows: list[tuple]) -> None:
         )
     for month, records in by_month.items():
         out = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(records, schema=COLUMNS), out)
+        pq.write_table(pa.Table.from_pylist(records, schema=SCHEMA), out)
         key = f"{settings.PROCESSED_PREFIX}order_month={month}/{name}.parquet"
         s3.object_put_bytes(key=key, body=out.getvalue(), content_type="application/octet-stream")
 

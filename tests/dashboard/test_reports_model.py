@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filter_and_process_orders.contract import SCHEMA  # the Parquet the Lambda writes
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
@@ -34,20 +35,6 @@ CUSTOMERS = ["Ann", "Ben", "Cy"]
 STATUSES = ["shipped", "delivered", "confirmed", "pending", "cancelled"]
 STALE_STATUSES, STALE_DAYS = {"pending", "cancelled"}, 30
 DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(0, 150, 7)]  # Jan..May, month moves included
-SCHEMA = pa.schema(
-    [
-        ("order_id", pa.string()),
-        ("customer", pa.string()),
-        ("amount", pa.decimal128(12, 2)),
-        ("status", pa.string()),
-        ("order_date", pa.date32()),
-        ("line_count", pa.int32()),
-        ("stale", pa.bool_()),
-        ("source_line", pa.int64()),
-        ("source_key", pa.string()),
-        ("ingested_at", pa.timestamp("ms", tz="UTC")),
-    ]
-)
 
 
 @dataclass(frozen=True)
