@@ -23,7 +23,9 @@ latest_versions AS (
       AND order_month BETWEEN :start_month AND :end_month
 ),
 filtered_orders AS (
-    SELECT o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month
+    SELECT
+        o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month,
+        o.product, o.category, o.region, o.country, o.channel
     FROM orders AS o
     JOIN latest_versions AS v
       ON o.order_id = v.order_id
@@ -32,7 +34,8 @@ filtered_orders AS (
      AND o.order_month = v.order_month
     WHERE o.order_month BETWEEN :start_month AND :end_month
       AND o.order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
-      AND (:statuses = '' OR contains(split(:statuses, ','), o.status))
+      -- an order without a status is `unknown`, as the status mix shows it
+      AND (:statuses = '' OR contains(split(:statuses, ','), coalesce(o.status, 'unknown')))
       AND (:customer = '' OR o.customer = :customer)
       AND (:category = '' OR o.category = :category)
       AND (:region = '' OR o.region = :region)
