@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from dashboard.drill import MAX_PAGE, PAGE_SIZE, orders_query
+from dashboard.drill import MAX_PAGE, PAGE_SIZE, orders_query, orders_statement
+from dashboard.engines import statement_check
+from dashboard.history import history_statement
 from dashboard.query import ParamError
 from tests.oracle.course import counted, course_orders
 
@@ -65,6 +67,17 @@ def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(clien
         assert response.status_code == 400 and message in response.json()["error"]
     last = client.get(reverse("orders_api"), {"page": MAX_PAGE}).json()  # past the end: empty, totals kept
     assert last["rows"] == [] and last["total_orders"] == len(ids)
+
+
+def test_drill_statements_are_one_select_with_every_value_bound():
+    query = orders_query({"customer": "O'Brien", "month": "2025-02", "sort": "-order_date", "page": "3"})
+    sql, params = orders_statement(query, data_version=7)
+    statement_check(sql)
+    assert "O'Brien" in params and "O'Brien" not in sql and len(params) == sql.count("?")
+    assert "OFFSET 100 LIMIT 50" in sql and "ORDER BY order_date DESC, order_id" in sql and "-v7'" in sql
+    sql, params = history_statement("A'1", data_version=7)
+    statement_check(sql)
+    assert params == ["A'1"] and "A'1" not in sql and sql.count("?") == 1
 
 
 def test_the_list_takes_exactly_the_dashboards_parameters():

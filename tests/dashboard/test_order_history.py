@@ -21,16 +21,23 @@ EXPORT_1 += 'C-12,=HYPERLINK("http://x"),5.00,shipped,2025-01-16\nC-13,Pat,oops,
 EXPORT_2 = "C-10,Pat,300.00,cancelled,2025-01-15\nC-11,Pat,25.00,shipped,2025-01-16\n"
 
 
+# line items (rows of L-1 differ in product): L-1 is lines 2 and 4, summed to 14.50
+ITEMS = "order_id,customer,amount,status,order_date,product\n"
+ITEMS += "L-1,Lee,10.00,shipped,2025-01-18,Pen\nL-2,Lee,3.00,shipped,2025-01-18,Ink\n"
+ITEMS += "L-1,Lee,4.50,shipped,2025-01-18,Ink\n"
+
+
 def upload(user, text: str, name: str, as_of: str) -> None:
-    upload_create(user=user, fileobj=io.BytesIO((HEADER + text).encode()), name=name, as_of=date.fromisoformat(as_of))
+    upload_create(user=user, fileobj=io.BytesIO(text.encode()), name=name, as_of=date.fromisoformat(as_of))
     runtime_drain()
     uploads_sync()
 
 
 @pytest.fixture
 def two_exports(twin, pipeline_admin):
-    upload(pipeline_admin, EXPORT_1, "export-1.csv", "2025-01-20")
-    upload(pipeline_admin, EXPORT_2, "export-2.csv", "2025-03-10")
+    upload(pipeline_admin, HEADER + EXPORT_1, "export-1.csv", "2025-01-20")
+    upload(pipeline_admin, HEADER + EXPORT_2, "export-2.csv", "2025-03-10")
+    upload(pipeline_admin, ITEMS, "items.csv", "2025-01-20")
     call_command("crawl", "--wait", stdout=io.StringIO())
 
 
@@ -86,6 +93,10 @@ def test_the_drill_export_keeps_formula_like_cells_inert(client, two_exports, an
     body = client.get(reverse("dashboard:orders_export")).content.decode()
     assert "'=HYPERLINK" in body and "\r\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
     listing = client.get(reverse("orders_api")).json()
-    # C-10 is stale now and C-11 counts once, at its later amount: 25.00 + 5.00
-    assert (listing["total_orders"], listing["total_amount"]) == (2, "30.00")
+    # C-10 is stale now, C-11 counts once at its later amount: 25.00 + 5.00 + 14.50 + 3.00
+    assert (listing["total_orders"], listing["total_amount"]) == (4, "47.50")
     assert all(r["upload_url"] == "" for r in listing["rows"])
+    line_items = {r["order_id"]: (r["line_count"], r["source_line"], r["source_lines"]) for r in listing["rows"]}
+    assert line_items["L-1"] == (2, 2, "2,4") and line_items["L-2"] == (1, 3, None)
+    page = client.get(reverse("dashboard:orders"), {"customer": "Lee"}).content.decode()
+    assert "<td>2,4</td>" in page and "items.csv" in page
