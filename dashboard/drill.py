@@ -4,9 +4,10 @@ the file lines each came from.
 The list takes exactly the dashboard's parameters (the same `ReportQueryForm`, with `month` as a
 month segment) plus `sort` and `page`. Its SQL is `_orders.sql` (latest version over all uploads,
 stale dropped, then the filters) followed by `reports/drill_orders.sql`, run by the report
-engine with the same bound parameters; a page is cached in Redis under the data version, like a
-report. Pages are bounded: at most MAX_PAGE pages of PAGE_SIZE, so no request sorts more than
-MAX_ROWS orders; the totals (count and sum) are of every order the figure counts.
+engine with the same bound parameters, by one Celery job per page (`drill_jobs`), and cached in
+Redis under the data version, like a report. Pages are bounded: at most MAX_PAGE pages of
+PAGE_SIZE, so no request sorts more than MAX_ROWS orders; the totals (count and sum) are of
+every order the figure counts.
 """
 
 import hashlib
@@ -28,13 +29,14 @@ from .keys import data_changed_at, data_version_get, jsonable
 from .models import ReportRun
 from .query import DIMENSIONS, EARLIEST, LATEST, ParamError, ReportQuery, ReportQueryForm
 from .reports import report_statement
-from .services import athena_cost_usd, scan_budget_check
+from .services import athena_cost_usd
 
 logger = logging.getLogger(__name__)
 
 REPORT = "drill-orders"
 PAGE_SIZE, MAX_PAGE = 50, 200
 MAX_ROWS = PAGE_SIZE * MAX_PAGE  # also the most rows one CSV export holds
+ERROR_SECONDS = 30  # a failed computation is shown this long before a new one is tried
 # Whitelisted sorts: name -> (column, descending). order_id breaks ties, so pages never overlap.
 SORTS = {
     "amount": ("amount", False),
@@ -77,6 +79,14 @@ class OrdersQuery:
         if self.sort != DEFAULT_SORT:
             params["sort"] = self.sort
         return params
+
+    def as_job(self) -> dict:
+        """JSON-safe, for a Celery job; `from_job` rebuilds it without validating again."""
+        return {"params": self.query.as_params(), "sort": self.sort, "page": self.page, "size": self.size}
+
+    @classmethod
+    def from_job(cls, job: dict) -> "OrdersQuery":
+        return cls(ReportQuery.from_params(REPORT, job["params"]), job["sort"], job["page"], job["size"])
 
     @property
     def fingerprint(self) -> str:
@@ -164,38 +174,49 @@ class OrdersPage:
         }
 
 
-def _key(oq: OrdersQuery, version: int) -> str:
+def page_key(oq: OrdersQuery, version: int) -> str:
+    """The Redis key of one page over one data version."""
     return f"drill:orders:v{version}:{oq.fingerprint}"
 
 
-def orders_page(oq: OrdersQuery, *, user=None) -> OrdersPage:
-    """The page for the current data version: from the cache, else run on the report engine
-    (counted in the user's scan budget, logged as a ReportRun) and cached.
+def orders_cached(oq: OrdersQuery) -> OrdersPage | None:
+    """The page for the current data version if it is computed (None: not yet, or Redis is
+    down). Raises EngineError when its computation failed a moment ago (kept ERROR_SECONDS)."""
+    try:
+        stored = cache.get(page_key(oq, data_version_get()))
+    except Exception:
+        return None
+    if stored is None:
+        return None
+    if "error" in stored:
+        raise EngineError(stored["error"])
+    return OrdersPage(oq, **stored)
 
-    Raises RefreshRefused when the user's scan budget is spent, EngineError (an AwsError) when
-    the engine fails."""
+
+def orders_compute(oq: OrdersQuery, *, user_id: int | None = None) -> OrdersPage:
+    """Run the page on the report engine (logged as a ReportRun, which the user's scan budget
+    counts) and cache it under the current data version. Raises EngineError; the error is
+    cached for ERROR_SECONDS so that a page waiting for this job shows it instead of waiting."""
     version = data_version_get()
-    key = _key(oq, version)
+    key = page_key(oq, version)
     try:
-        stored = cache.get(key)
-    except Exception:  # Redis down: compute, show, keep nothing
-        stored = None
-    if stored is not None:
-        return OrdersPage(oq, **stored)
-    scan_budget_check(user=user)
-    page = _compute(oq, version, user)
+        page = _compute(oq, version, user_id)
+        stored, timeout = {k: getattr(page, k) for k in ("rows", "total_orders", "total_amount", "meta")}, None
+    except EngineError as exc:
+        page, stored, timeout = None, {"error": str(exc)}, ERROR_SECONDS
     try:
-        cache.set(key, {k: getattr(page, k) for k in ("rows", "total_orders", "total_amount", "meta")}, timeout=None)
+        cache.set(key, stored, timeout=timeout)
     except Exception:
         logger.warning("Redis unavailable: drill page %s not cached", key)
+    if page is None:
+        raise EngineError(stored["error"])
     return page
 
 
-def _compute(oq: OrdersQuery, version: int, user) -> OrdersPage:
+def _compute(oq: OrdersQuery, version: int, user_id: int | None) -> OrdersPage:
     sql, params = orders_statement(oq, data_version=version)
     started = timezone.now()
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    run = ReportRun(slug=REPORT, cache_key=_key(oq, version), requested_by_id=user_id, started_at=started)
+    run = ReportRun(slug=REPORT, cache_key=page_key(oq, version), requested_by_id=user_id, started_at=started)
     try:
         result = import_string(settings.REPORT_ENGINE)(sql, params, reuse=True)
     except AwsError as exc:

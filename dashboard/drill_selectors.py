@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from filter_and_process_orders.spreadsheet import formula_safe
 
-from .drill import COLUMNS, OrdersPage, OrdersQuery, file_name, orders_page
+from .drill import COLUMNS, OrdersPage, file_name
 
 
 def sources_get(*, user, source_keys) -> dict[str, dict]:
@@ -55,12 +55,6 @@ class OrdersListing:
     def next_link(self) -> str:
         return self.link(page=self.page.query.page + 1) if self.page.query.page < self.page.pages else ""
 
-    @property
-    def dashboard_link(self) -> str:
-        """The dashboard under the list's filters (the segment and the list's own controls dropped)."""
-        params = {k: v for k, v in self.page.query.as_params().items() if k not in ("month", "sort")}
-        return urlencode(params)
-
     def as_dict(self) -> dict:
         body = self.page.as_dict()
         body["rows"] = [row | {"file": f["name"], "upload_url": f["url"]} for row, f in self.rows]
@@ -68,8 +62,8 @@ class OrdersListing:
         return body
 
 
-def orders_listing(oq: OrdersQuery, *, user) -> OrdersListing:
-    page = orders_page(oq, user=user)
+def orders_listing(page: OrdersPage, *, user) -> OrdersListing:
+    """The page with each row's upload as `user` may see it."""
     sources = sources_get(user=user, source_keys=[row["source_key"] for row in page.rows])
     files = [sources.get(row["source_key"]) or {"name": "", "url": ""} for row in page.rows]
     return OrdersListing(page, [{"name": f["name"], "url": f["url"]} for f in files])

@@ -12,7 +12,9 @@ from django.urls import reverse
 from dashboard.drill import MAX_PAGE, PAGE_SIZE, orders_query, orders_statement
 from dashboard.engines import statement_check
 from dashboard.history import history_statement
+from dashboard.models import ReportRun
 from dashboard.query import ParamError
+from ordersite.signals import processed_data_changed
 from tests.oracle.course import counted, course_orders
 
 AS_OF = date(2025, 6, 1)
@@ -23,15 +25,15 @@ def oracle(keep) -> tuple[set[str], Decimal]:
     return {o["order_id"] for o in orders}, sum((o["amount"] for o in orders), Decimal(0))
 
 
-def every_row(client, **params) -> tuple[dict, list[dict]]:
-    first = client.get(reverse("orders_api"), params).json()
+def every_row(drill, **params) -> tuple[dict, list[dict]]:
+    first = drill(reverse("orders_api"), params).json()
     rows = list(first["rows"])
     for page in range(2, first["pages"] + 1):
-        rows += client.get(reverse("orders_api"), {**params, "page": page}).json()["rows"]
+        rows += drill(reverse("orders_api"), {**params, "page": page}).json()["rows"]
     return first, rows
 
 
-def test_bobs_bar_and_february_list_the_orders_the_oracle_counts(client, crawled, analyst):
+def test_bobs_bar_and_february_list_the_orders_the_oracle_counts(client, drill, crawled, analyst):
     client.force_login(analyst)
     for params, keep, count, total in (
         ({"customer": "Bob"}, lambda o: o["customer"] == "Bob", 30, "9211.69"),
@@ -39,22 +41,22 @@ def test_bobs_bar_and_february_list_the_orders_the_oracle_counts(client, crawled
     ):
         ids, amount = oracle(keep)
         assert (len(ids), amount) == (count, Decimal(total))  # the numbers, from the oracle
-        first, rows = every_row(client, **params)
+        first, rows = every_row(drill, **params)
         assert (first["total_orders"], first["total_amount"]) == (count, total)
         assert {r["order_id"] for r in rows} == ids and len(rows) == count
         assert sum(Decimal(r["amount"]) for r in rows) == amount
         assert all(r["file"] == "orders.csv" and r["source_line"] >= 2 and r["line_count"] == 1 for r in rows)
         assert first["meta"]["engine"] == "duckdb" and first["meta"]["bytes_scanned"] > 0
-    page = client.get(reverse("dashboard:orders"), {"customer": "Bob"}).content.decode()
+    page = drill(reverse("dashboard:orders"), {"customer": "Bob"}).content.decode()
     assert 'id="total-orders" data-value="30"' in page and 'data-value="9211.69"' in page
     assert "scanned" in page and "Athena cost" in page
 
 
-def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(client, crawled, analyst):
+def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(client, drill, crawled, analyst):
     client.force_login(analyst)
     ids, _ = oracle(lambda o: True)
     by_amount = sorted(counted(course_orders(), AS_OF), key=lambda o: (o["amount"], o["order_id"]))
-    first, rows = every_row(client, sort="amount")
+    first, rows = every_row(drill, sort="amount")
     assert first["pages"] == -(-len(ids) // PAGE_SIZE) and len(first["rows"]) == PAGE_SIZE
     assert [r["order_id"] for r in rows] == [o["order_id"] for o in by_amount]
     for params, message in (
@@ -65,7 +67,7 @@ def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(clien
     ):
         response = client.get(reverse("orders_api"), params)
         assert response.status_code == 400 and message in response.json()["error"]
-    last = client.get(reverse("orders_api"), {"page": MAX_PAGE}).json()  # past the end: empty, totals kept
+    last = drill(reverse("orders_api"), {"page": MAX_PAGE}).json()  # past the end: empty, totals kept
     assert last["rows"] == [] and last["total_orders"] == len(ids)
 
 
@@ -95,3 +97,24 @@ def test_the_csv_export_lists_every_order_and_is_formula_safe(client, crawled, a
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     ids, amount = oracle(lambda o: o["customer"] == "Bob")
     assert {r["order_id"] for r in rows} == ids and sum(Decimal(r["amount"]) for r in rows) == amount
+
+
+def test_a_page_is_computed_by_one_job_per_data_version_and_then_read_from_the_cache(
+    client, crawled, analyst, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    url = reverse("orders_api")
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        assert client.get(url, {"customer": "Bob"}).status_code == 202
+        assert client.get(url, {"customer": "Bob"}).status_code == 202  # the same flight: no second job
+    assert len(jobs) == 1
+    runs = ReportRun.objects.filter(slug="drill-orders").count()
+    jobs[0]()
+    body = client.get(url, {"customer": "Bob"}).json()
+    assert (body["total_orders"], body["total_amount"]) == (30, "9211.69")
+    client.get(url, {"customer": "Bob"})
+    assert ReportRun.objects.filter(slug="drill-orders").count() == runs + 1  # served from the cache
+    processed_data_changed.send(sender=None, reason="processed", source_keys=["raw/x.csv"])
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        assert client.get(url, {"customer": "Bob"}).status_code == 202  # a new data version: recomputed
+    assert len(jobs) == 1
