@@ -131,7 +131,7 @@ def _judge(versions: list[dict], sources: dict) -> int | None:
     if last.get("stale"):
         last["why"] = _stale_why(last)
         return None
-    last["counts"], last["why"] = True, "counts: the latest version over all uploads, and not stale"
+    last["counts"], last["why"] = True, "the latest version over all uploads, and not stale"
     return len(versions) - 1
 
 
