@@ -127,4 +127,5 @@ def freshness(page) -> dict:
 
 @register.filter
 def get_item(mapping: dict, key: str):
-    return mapping.get(key, "")
+    """`row|get_item:name`: a dict value by a variable key (the drill list's dimension cells)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
