@@ -46,7 +46,7 @@ class ReportView:
         if result is None or result.error:
             return False
         if self.chart == "kpi":
-            return not result.rows or not result.rows[0][result.columns.index("orders")]
+            return not result.rows or not int(result.rows[0][result.columns.index("orders")] or 0)
         return not result.rows
 
     @property
@@ -129,11 +129,6 @@ class DashboardPage:
     version: int
     current: int
     options: ReportView | None = None  # the filter bar's values (filter-values report)
-
-    @property
-    def empty(self) -> bool:
-        """No order matches the page's filters (the key figures say 0 orders)."""
-        return any(card.chart == "kpi" and card.empty for card in self.cards)
 
     @property
     def updating(self) -> bool:

@@ -100,6 +100,11 @@ def _card_html(card: ReportView) -> str:
     return mark_safe(html)  # our own rendered template, cached verbatim
 
 
+def _freshness_html(page: DashboardPage) -> str:
+    """The page's one "data as of · computed" line, the grid's first item (swapped with the cards)."""
+    return render_to_string("dashboard/_freshness.html", {"page": page})
+
+
 @role_required(ANALYSTS)
 def dashboard(request):
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
@@ -108,7 +113,7 @@ def dashboard(request):
     except ParamError as exc:
         return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
     page = _page_cards(queries, request.user)
-    cards = [_card_html(card) for card in page.cards]
+    cards = [_freshness_html(page), *(_card_html(card) for card in page.cards)]
     context = _page(filters, cards, "", page.options) | {"page": page}
     return render(request, "dashboard/dashboard.html", context)
 
@@ -149,7 +154,7 @@ def page_cards(request):
     since = int(request.GET["since"]) if request.GET.get("since", "").isdigit() else 0
     body = {"version": page.version, "current": page.current, "ready": not page.updating}
     if body["ready"]:
-        body["html"] = "".join(_card_html(card) for card in page.cards)
+        body["html"] = _freshness_html(page) + "".join(_card_html(card) for card in page.cards)
         body["changes"] = data_changes_summary(after=since, up_to=page.version)
     return JsonResponse(body)
 

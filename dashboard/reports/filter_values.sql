@@ -1,5 +1,5 @@
 -- The values the filter bar offers, over all counted orders (no filters): each filterable
--- column's values with their order counts, the most frequent first, at most 2000 per column
+-- column's values (and the products, which the breakdown offers) with their order counts, the most frequent first, at most 2000 per column
 -- (the customer search suggests from these). An order without a status counts as `unknown`.
 , dimension_values AS (
     SELECT 'customer' AS dimension, customer AS value, count(*) AS orders
@@ -13,6 +13,8 @@
     SELECT 'region', region, count(*) FROM filtered_orders WHERE region IS NOT NULL GROUP BY region
     UNION ALL
     SELECT 'country', country, count(*) FROM filtered_orders WHERE country IS NOT NULL GROUP BY country
+    UNION ALL
+    SELECT 'product', product, count(*) FROM filtered_orders WHERE product IS NOT NULL GROUP BY product
     UNION ALL
     SELECT 'channel', channel, count(*) FROM filtered_orders WHERE channel IS NOT NULL GROUP BY channel
 )

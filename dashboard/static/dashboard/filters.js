@@ -26,7 +26,12 @@
   }
 
   customer.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(suggest, 150); });
-  period.addEventListener("change", () => { if (period.value) dates.forEach((input) => { input.value = ""; }); });
+  // A preset replaces the typed dates and a month the page was narrowed to.
+  period.addEventListener("change", () => {
+    if (!period.value) return;
+    dates.forEach((input) => { input.value = ""; });
+    form.querySelectorAll("input[name=month]").forEach((input) => input.remove());
+  });
   dates.forEach((input) => input.addEventListener("change", () => { if (input.value) period.value = ""; }));
   window.addEventListener("pageshow", () => form.querySelectorAll("[disabled]").forEach((field) => { field.disabled = false; }));
   form.addEventListener("submit", () => {
