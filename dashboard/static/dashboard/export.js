@@ -1,0 +1,107 @@
+// Each chart card: an accessible name on the canvas (the chart and the page's filters), a labelled
+// table alternative, and a PNG download named after the card and its filters. The filters are
+// read from the URL (the dashboard keeps every filter there) with the filter form's labels.
+(function () {
+  const skip = new Set(["since", "page"]);
+
+  function text(node) {
+    const copy = node.cloneNode(true);
+    copy.querySelectorAll(".export, .exports, button, input, select, .visually-hidden").forEach((n) => n.remove());
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  // The form's name for a GET parameter: a fieldset's legend, else the field's label.
+  function label(name) {
+    const field = document.querySelector(`form.filters [name="${CSS.escape(name)}"]`);
+    if (!field) return name.replace(/_/g, " ");
+    const legend = field.closest("fieldset")?.querySelector("legend");
+    if (legend) return text(legend);
+    const own = field.labels && field.labels[0];
+    return (own && text(own)) || name.replace(/_/g, " ");
+  }
+
+  // [[label, [values]]] of the active filters, in URL order.
+  function filters() {
+    const groups = new Map();
+    for (const [name, value] of new URLSearchParams(window.location.search)) {
+      if (!value || skip.has(name)) continue;
+      const key = label(name);
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(value);
+    }
+    return [...groups];
+  }
+
+  function filtersText() {
+    const active = filters();
+    return active.length ? `filters: ${active.map(([k, v]) => `${k} ${v.join(", ")}`).join("; ")}` : "all orders, no filters";
+  }
+
+  function slug(value) {
+    return value.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  }
+
+  function fileName(card, title) {
+    const parts = [card.dataset.slug || slug(title)];
+    filters().forEach(([k, v]) => parts.push(slug(`${k} ${v.join(" ")}`)));
+    return `${parts.filter(Boolean).join("_")}.png`;
+  }
+
+  function download(canvas, name) {
+    canvas.toBlob((blob) => {
+      if (!blob) return;
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    }, "image/png");
+  }
+
+  const kinds = { bar: "bar chart", line: "line chart", donut: "doughnut chart" };
+
+  function enhance(card) {
+    const canvas = card.querySelector("canvas[data-chart]");
+    const heading = card.querySelector("h2");
+    if (!heading) return;
+    const title = text(heading);
+    const table = card.querySelector("details > summary");
+    if (table && !table.hasAttribute("aria-label")) {
+      table.setAttribute("aria-label", `${text(table)} of ${title}`);
+    }
+    if (!canvas || canvas.dataset.named) return;
+    canvas.dataset.named = "1";
+    canvas.setAttribute("role", "img");
+    const alternative = table ? " Its numbers are in the table below." : "";
+    canvas.setAttribute("aria-label", `${title}, ${kinds[canvas.dataset.chart] || "chart"}, ${filtersText()}.${alternative}`);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "export png";
+    button.textContent = "PNG";
+    button.setAttribute("aria-label", `Download ${title} as PNG`);
+    button.title = "Download this chart as a PNG image";
+    button.addEventListener("click", () => download(canvas, fileName(card, title)));
+    (card.querySelector(".exports") || heading).appendChild(button);
+  }
+
+  // On paper the filter form is hidden: one line says what the printed numbers are for.
+  function printLine() {
+    const grid = document.getElementById("cards");
+    if (!grid || document.getElementById("print-filters")) return;
+    const line = document.createElement("p");
+    line.id = "print-filters";
+    line.className = "print-only";
+    line.textContent = `Orders ${filtersText()}.`;
+    grid.before(line);
+  }
+
+  function enhanceAll() {
+    document.querySelectorAll("section.card").forEach(enhance);
+    printLine();
+  }
+  document.addEventListener("DOMContentLoaded", enhanceAll);
+  document.addEventListener("htmx:afterSettle", enhanceAll);
+  document.addEventListener("dashboard:cards-replaced", enhanceAll);
+})();
