@@ -4,6 +4,7 @@ state land in test-artifacts/e2e/screens-phone/."""
 
 import re
 import struct
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -130,15 +131,21 @@ def colours(page) -> dict:
 
 
 @pytest.fixture
-def course_data(pipeline_loop, shared_data):
-    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
-    call_command("crawl", "--wait")
+def course_data(twin, shared_data):
+    """The course file uploaded, processed, its status synced and crawled, all before the first
+    page: no background loop changes the data version while the pages load."""
+    from pipeline_admin.services import uploads_sync
+
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", stdout=StringIO())
+    call_command("lambda_runtime", "--drain", stdout=StringIO())
+    uploads_sync()
+    call_command("crawl", "--wait", stdout=StringIO())
 
 
 def charts_drawn(page) -> None:
     """Waits until every card has computed and every chart has drawn."""
-    expect(page.locator("canvas[data-chart][data-drawn='1']").first).to_be_visible(timeout=30_000)
-    expect(page.locator(".card progress")).to_have_count(0, timeout=30_000)
+    expect(page.locator("canvas[data-chart][data-drawn='1']").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".card progress")).to_have_count(0, timeout=60_000)
     expect(page.locator("canvas[data-chart]:not([data-drawn='1'])")).to_have_count(0)
 
 
