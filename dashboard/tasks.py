@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from . import services
+from . import drill, services
 from .query import ReportQuery
 
 
@@ -35,3 +35,23 @@ def report_compute(
 )
 def dashboard_warm_missing() -> None:
     services.dashboard_warm_missing()
+
+
+@shared_task(
+    time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60,
+    soft_time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 30,
+    ignore_result=True,
+)
+def drill_orders_compute(job: dict, flight_key: str = "", user_id: int | None = None) -> None:
+    """One page of the drill list (`OrdersQuery.as_job()`), computed and cached; a failure is
+    cached briefly, so the waiting page shows it."""
+    try:
+        drill.orders_compute(drill.OrdersQuery.from_job(job), user_id=user_id)
+    except drill.EngineError:
+        pass  # cached for the page to show
+    finally:
+        if flight_key:
+            try:
+                cache.delete(flight_key)
+            except Exception:
+                pass

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import drill_views, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -10,4 +10,7 @@ urlpatterns = [
     path("cards/", views.page_cards, name="cards"),
     path("version/", views.data_version, name="version"),
     path("export/<slug:slug>.csv", views.export_csv, name="export"),
+    path("orders/", drill_views.orders, name="orders"),
+    path("orders/export.csv", drill_views.orders_export, name="orders_export"),
+    path("orders/history/", drill_views.order_history, name="order_history"),
 ]

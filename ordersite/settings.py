@@ -223,6 +223,9 @@ REPORT_ENGINE = env_str(
     "REPORT_ENGINE",
     "dashboard.engines.athena.athena_run" if PIPELINE_MODE == "aws" else "dashboard.engines.local.duckdb_run",
 )
+# Who uploaded the file an order came from, and whether a user may open its page: read by the
+# dashboard's drill pages from the app that owns uploads, which it never imports.
+ORDER_SOURCES = "pipeline_admin.selectors.order_sources"
 CRAWLER_BACKEND = env_str(
     "CRAWLER_BACKEND",
     "pipeline_admin.crawler.GlueCrawler" if PIPELINE_MODE == "aws" else "pipeline_admin.crawler.LocalCrawler",

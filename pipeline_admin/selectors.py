@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from ordersite.aws import AwsError, s3, sqs
-from ordersite.roles import PIPELINE_ADMINS, user_has_role
+from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, user_has_role
 
 from .catalog import TableSnapshot, catalog_snapshot
 from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
@@ -37,6 +37,38 @@ def upload_list(
     if date_to:
         uploads = uploads.filter(uploaded_at__date__lte=date_to)
     return uploads
+
+
+def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: int = 200) -> dict[str, dict]:
+    """The uploads behind processed orders, for the dashboard's drill pages, which reach this
+    through the ORDER_SOURCES setting (dashboard never imports pipeline_admin).
+
+    raw key -> {"name": the uploaded file's name, "url": its upload page or "" when `user` (None:
+    nobody) may not open it, "reference_date", "ingested_at", "rejected_key", "mapping" (contract
+    column -> the file's header), "header", all from its manifest}. `with_rejects`: the `limit` most recently
+    uploaded files that have rejected rows, instead of `source_keys`."""
+    uploads = Upload.objects.exclude(key=None)
+    if with_rejects:
+        uploads = uploads.filter(manifest__rejected_key__isnull=False).exclude(manifest__rejected_key=None)
+        uploads = uploads.order_by("-uploaded_at", "-id")[:limit]
+    else:
+        uploads = uploads.filter(key__in=list(source_keys)[:limit])
+    admin = user is not None and user_has_role(user, PIPELINE_ADMINS)
+    uploader = user is not None and user_has_role(user, UPLOADERS)
+    sources = {}
+    for upload in uploads:
+        manifest = upload.manifest or {}
+        allowed = admin or (uploader and upload.uploaded_by_id == user.pk)
+        sources[upload.raw_key] = {
+            "name": upload.original_name,
+            "url": reverse("pipeline_admin:upload_detail", args=[upload.pk]) if allowed else "",
+            "reference_date": manifest.get("reference_date", ""),
+            "ingested_at": manifest.get("ingested_at", ""),
+            "rejected_key": manifest.get("rejected_key") or "",
+            "mapping": manifest.get("mapping") or {},
+            "header": manifest.get("header") or [],
+        }
+    return sources
 
 
 def upload_get(*, user, pk: int) -> Upload:

@@ -23,7 +23,11 @@ latest_versions AS (
       AND order_month BETWEEN :start_month AND :end_month
 ),
 filtered_orders AS (
-    SELECT o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month
+    -- The drill list reads the columns after order_month; the reports do not, and both
+    -- engines prune columns a query does not use, so they cost the reports nothing.
+    SELECT o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month,
+           o.category, o.region, o.country, o.channel, o.quantity, o.line_count,
+           o.source_line, o.source_lines, o.source_key, o.ingested_at
     FROM orders AS o
     JOIN latest_versions AS v
       ON o.order_id = v.order_id

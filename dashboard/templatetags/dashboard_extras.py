@@ -35,3 +35,9 @@ def iso_datetime(text: str):
         return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    """`row|get_item:name`: a dict value by a variable key (the drill list's dimension cells)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None

@@ -116,6 +116,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("line_count", pa.int32(), "Lines"),
     Column("stale", pa.bool_(), "Stale"),
     Column("source_line", pa.int64(), "Source line"),
+    # Line items only: every physical line summed into the order, in file order ("4,7,9"); null
+    # when the order is one line (source_line says which).
+    Column("source_lines", pa.string(), "Source lines"),
     Column("source_key", pa.string(), "Source file"),
     Column("ingested_at", pa.timestamp("ms", tz="UTC"), "Ingested at"),
     Column(

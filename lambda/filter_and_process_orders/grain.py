@@ -137,7 +137,8 @@ def _single(lines: pa.Table) -> Orders:
     lines = lines.filter(priced)
     table = lines.select([c for c in LINE_FIELDS if c != "line_id"])
     table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), lines.num_rows))
-    return Orders(table.append_column("source_line", lines.column("line")), rejected)
+    table = table.append_column("source_line", lines.column("line"))
+    return Orders(table.append_column("source_lines", pa.nulls(lines.num_rows, pa.string())), rejected)
 
 
 def _summed(lines: pa.Table, order_total: bool) -> Orders:
@@ -148,6 +149,7 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
         ("quantity", "sum"),
         ("line", "min"),
         ("line", "count"),
+        ("line", "list"),
     ]
     grouped = lines.group_by("order_id", use_threads=False).aggregate(aggregations + [(c, "last") for c in _LAST])
     priced = pc.greater(grouped.column("amount_count"), 0)
@@ -162,6 +164,7 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
             "quantity": grouped.column("quantity_sum"),
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
             "source_line": grouped.column("line_min"),
+            "source_lines": pc.binary_join(pc.cast(grouped.column("line_list"), pa.list_(pa.string())), ","),
         }
     )
     merged = lines.num_rows - len(rejected) - table.num_rows
@@ -178,4 +181,5 @@ def _last_wins(lines: pa.Table) -> Orders:
     table = winners.select([c for c in LINE_FIELDS if c != "line_id"])
     table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), winners.num_rows))
     table = table.append_column("source_line", pc.take(grouped.column("line_min"), at))
+    table = table.append_column("source_lines", pa.nulls(winners.num_rows, pa.string()))
     return Orders(table, rejected, superseded=lines.num_rows - winners.num_rows)

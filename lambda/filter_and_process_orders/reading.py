@@ -119,15 +119,23 @@ def _parse_block(data: bytes, final: bool, width: int, delimiter: str, line: int
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
     """Parse whole lines of UTF-8 into records: (records, lines consumed, text left for the next chunk).
 
-    pyarrow parses the common case. A chunk with a quoted line break, a row of the wrong width or a
-    record cut at the chunk's end goes through the csv module instead, which knows each record's line.
+    pyarrow parses the common case, quoted line breaks included: a record starts one line after the
+    one before it plus the line breaks inside that one's fields. A chunk with a row of the wrong
+    width, lines that do not add up (a bare CR ending a record) or a last record holding a line
+    break (it may be cut at the chunk's end) goes through the csv module instead, which knows each
+    record's line and where a cut record resumes.
     """
     names = [f"c{i}" for i in range(width)]
     table = _arrow_parse(data, names, delimiter)
     newlines = data.count(b"\n")
     rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
-    if table is not None and table.num_rows == rows and (b'"' not in data or not _last_row_has_line_break(table)):
-        return Chunk(table, np.arange(line, line + rows, dtype=np.int64)), newlines, b""
+    if table is not None:
+        n = table.num_rows
+        inside = _line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
+        if n + int(inside.sum()) == rows and not (n and inside[-1]):
+            starts = np.arange(line, line + n, dtype=np.int64)
+            starts[1:] += np.cumsum(inside[:-1])
+            return Chunk(table, starts), newlines, b""
     return _python_parse(data, final, names, delimiter, line)
 
 
@@ -159,10 +167,13 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     return None if invalid else table
 
 
-def _last_row_has_line_break(table: pa.Table) -> bool:
-    """With as many rows as LFs, a quoted line break can only hide in a last record cut at the chunk's end."""
-    last = table.slice(table.num_rows - 1)
-    return any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in last.columns)
+def _line_breaks(table: pa.Table) -> np.ndarray:
+    """The LFs inside each record's fields (a quoted CRLF counts once, as one physical line)."""
+    inside = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if pc.any(pc.match_substring(column, "\n")).as_py():
+            inside += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    return inside
 
 
 @profile.timed("parse.csv module fallback")

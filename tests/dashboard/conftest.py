@@ -16,3 +16,16 @@ def crawled(twin, shared_data):
 @pytest.fixture
 def expected(shared_data) -> dict:
     return json.loads((shared_data / "orders.expected.json").read_text())
+
+
+@pytest.fixture
+def drill(client, django_capture_on_commit_callbacks):
+    """GET a drill page the way a browser does: the first request starts the page's job (run
+    here, as a worker would), the page asks again and shows the computed result."""
+
+    def get(url: str, params: dict | None = None):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url, params or {})
+        return client.get(url, params or {}) if response.status_code == 202 else response
+
+    return get

@@ -337,7 +337,8 @@ def test_kept_rows_are_snappy_parquet_per_month_with_the_canonical_columns(tmp_p
     assert parquet.schema_arrow == SCHEMA
     assert SCHEMA.names == [
         "order_id", "customer", "amount", "status", "order_date", "product", "category", "region", "country",
-        "channel", "quantity", "line_count", "stale", "source_line", "source_key", "ingested_at",
+        "channel", "quantity", "line_count", "stale", "source_line", "source_lines", "source_key",
+        "ingested_at",
     ]  # fmt: skip
     assert str(parquet.schema_arrow.field("amount").type) == "decimal128(12, 2)"
     assert parquet.metadata.row_group(0).column(0).compression == "SNAPPY"

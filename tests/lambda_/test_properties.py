@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from filter_and_process_orders import decide
+from filter_and_process_orders import decide, reading
 from filter_and_process_orders import text as text_module
 from filter_and_process_orders.amounts import amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
@@ -133,3 +133,27 @@ def test_chunk_boundaries_never_change_the_outcome(data, chunk_bytes, newline):
         assert outcome(body) == whole
     finally:
         text_module.CHUNK_BYTES, decide.EVIDENCE_CHUNKS = saved
+
+
+text_cell = st.lists(st.sampled_from(["a", " ", ",", ";", '"', "\n", "\r\n", "é"]), max_size=6).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(text_cell, min_size=3, max_size=3), min_size=1, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.integers(min_value=0, max_value=400),
+)
+def test_the_arrow_reading_of_records_and_their_lines_agrees_with_the_csv_module(data, newline, cut):
+    text = io.StringIO()
+    csv.writer(text, lineterminator=newline).writerows(data)
+    body = text.getvalue().encode()
+    # A chunk ends after some LF, possibly inside a quoted field (then the csv module's reading
+    # leaves the cut record pending for the next chunk).
+    end = body.rfind(b"\n", 0, cut + 1) + 1 or len(body)
+    chunk, final = body[:end], end == len(body)
+    fast, consumed, pending = reading.parse_chunk(chunk, final, 3, ",", 7)
+    reference, ref_consumed, ref_pending = reading._python_parse(chunk, final, ["c0", "c1", "c2"], ",", 7)
+    assert fast.table.to_pylist() == reference.table.to_pylist()
+    assert fast.lines.tolist() == reference.lines.tolist()
+    assert (consumed, pending) == (ref_consumed, ref_pending)

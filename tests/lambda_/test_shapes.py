@@ -66,6 +66,12 @@ def test_a_line_item_export_sums_its_lines_into_three_orders(tmp_path):
     assert result.evidence.orders_with_differing_lines == 2
 
 
+def test_a_line_item_order_records_every_physical_line_it_summed(tmp_path):
+    lines = {k: r["source_lines"] for k, r in orders(clean(LINE_ITEMS, tmp_path)).items()}
+    # the header is line 1: US-1001 is lines 2-3, US-1003 lines 5-6; a one-line order has none
+    assert lines == {"US-1001": "2,3", "US-1002": None, "US-1003": "5,6"}
+
+
 def test_staff_can_override_the_grain_of_a_file(tmp_path):
     result = clean(LINE_ITEMS, tmp_path, grain="history")
     assert result.grain == "history" and result.superseded == 2

@@ -62,6 +62,7 @@ def test_the_local_crawler_registers_the_table_and_one_partition_per_month_of_la
         "line_count": "int",
         "stale": "boolean",
         "source_line": "bigint",
+        "source_lines": "string",
         "source_key": "string",
         "ingested_at": "timestamp",
     }
@@ -70,7 +71,7 @@ def test_the_local_crawler_registers_the_table_and_one_partition_per_month_of_la
     assert partition["StorageDescriptor"]["Location"].endswith("/processed/orders/order_month=2025-02/")
     assert (run.tables, run.tables_created, run.tables_updated) == ({"created": ["orders"], "updated": []}, 1, 0)
     assert (run.partitions_added, run.partitions_total) == (4, 4)
-    assert run.drift == [] and run.schema_before == [] and len(run.schema_after) == 16
+    assert run.drift == [] and run.schema_before == [] and len(run.schema_after) == 17
     assert run.finished_at >= run.started_at and run.duration_seconds >= 0
 
 

@@ -1,0 +1,102 @@
+"""Order history (issue 18 item 2): every version of an order across uploads, which one counts
+and why the others do not, rejected rows with their lines. Expected values are worked out by
+hand from the two small exports below, which go through the real Lambda on the twin."""
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import upload_create, uploads_sync
+
+HEADER = "order_id,customer,amount,status,order_date\n"
+# line 2: C-10; line 3: C-11; line 4: C-12 (a formula-like customer); line 5: C-13, bad amount
+EXPORT_1 = "C-10,Pat,300.00,shipped,2025-01-15\nC-11,Pat,20.00,shipped,2025-01-16\n"
+EXPORT_1 += 'C-12,=HYPERLINK("http://x"),5.00,shipped,2025-01-16\nC-13,Pat,oops,shipped,2025-01-17\n'
+# as of 2025-03-10: C-10 cancelled 54 days before (stale), C-11 updated to 25.00 on line 3
+EXPORT_2 = "C-10,Pat,300.00,cancelled,2025-01-15\nC-11,Pat,25.00,shipped,2025-01-16\n"
+
+
+# line items (rows of L-1 differ in product): L-1 is lines 2 and 4, summed to 14.50
+ITEMS = "order_id,customer,amount,status,order_date,product\n"
+ITEMS += "L-1,Lee,10.00,shipped,2025-01-18,Pen\nL-2,Lee,3.00,shipped,2025-01-18,Ink\n"
+ITEMS += "L-1,Lee,4.50,shipped,2025-01-18,Ink\n"
+
+
+def upload(user, text: str, name: str, as_of: str) -> None:
+    upload_create(user=user, fileobj=io.BytesIO(text.encode()), name=name, as_of=date.fromisoformat(as_of))
+    runtime_drain()
+    uploads_sync()
+
+
+@pytest.fixture
+def two_exports(twin, pipeline_admin):
+    upload(pipeline_admin, HEADER + EXPORT_1, "export-1.csv", "2025-01-20")
+    upload(pipeline_admin, HEADER + EXPORT_2, "export-2.csv", "2025-03-10")
+    upload(pipeline_admin, ITEMS, "items.csv", "2025-01-20")
+    call_command("crawl", "--wait", stdout=io.StringIO())
+
+
+def history(client, order_id: str) -> dict:
+    response = client.get(reverse("dashboard:order_history"), {"order_id": order_id, "format": "json"})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_updated_order_shows_both_versions_and_the_later_one_counts(client, two_exports, analyst):
+    client.force_login(analyst)
+    found = history(client, "C-11")
+    versions = [(v["file"], v["source_line"], v["amount"], v["counts"]) for v in found["versions"]]
+    assert versions == [("export-1.csv", 3, "20.00", False), ("export-2.csv", 3, "25.00", True)]
+    assert found["versions"][0]["why"].startswith("superseded by a later upload: export-2.csv")
+    assert found["verdict"] == "Counts: 25.00 from export-2.csv, line 3."
+    assert found["meta"]["bytes_scanned"] > 0
+    assert all(v["upload_url"] == "" for v in found["versions"])  # analysts see names, not staff pages
+
+
+def test_a_stale_orders_history_names_the_rule_and_the_reference_date(client, two_exports, analyst):
+    client.force_login(analyst)
+    found = history(client, "C-10")
+    assert [v["counts"] for v in found["versions"]] == [False, False] and found["counting"] is None
+    why = found["versions"][1]["why"]
+    assert "stale rule" in why and "reference date 2025-03-10" in why and "54 days" in why
+    assert found["verdict"] == "Does not count: its latest version is stale."
+
+
+def test_a_rejected_row_appears_in_its_orders_history_with_its_line(client, two_exports, pipeline_admin):
+    client.force_login(pipeline_admin)
+    found = history(client, "C-13")
+    assert found["versions"] == []
+    ((row),) = found["rejected"]
+    assert (row["file"], row["line"], row["code"]) == ("export-1.csv", 5, "bad_amount")
+    assert row["upload_url"].startswith("/")  # an admin may open the upload's page
+    page = client.get(reverse("dashboard:order_history"), {"order_id": "C-13"}).content.decode()
+    assert 'href="/' in page and ">5<" in page
+
+
+def test_the_order_command_prints_the_history_as_json(two_exports):
+    out = io.StringIO()
+    call_command("order", "C-11", "--json", stdout=out)
+    found = json.loads(out.getvalue())
+    assert [v["amount"] for v in found["versions"]] == ["20.00", "25.00"] and found["counting"] == 1
+    text = io.StringIO()
+    call_command("order", "C-11", stdout=text)
+    assert "* " in text.getvalue() and "superseded" in text.getvalue()
+
+
+def test_the_drill_export_keeps_formula_like_cells_inert(client, drill, two_exports, analyst):
+    client.force_login(analyst)
+    body = client.get(reverse("dashboard:orders_export")).content.decode()
+    assert "'=HYPERLINK" in body and "\r\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
+    listing = drill(reverse("orders_api")).json()
+    # C-10 is stale now, C-11 counts once at its later amount: 25.00 + 5.00 + 14.50 + 3.00
+    assert (listing["total_orders"], listing["total_amount"]) == (4, "47.50")
+    assert all(r["upload_url"] == "" for r in listing["rows"])
+    line_items = {r["order_id"]: (r["line_count"], r["source_line"], r["source_lines"]) for r in listing["rows"]}
+    assert line_items["L-1"] == (2, 2, "2,4") and line_items["L-2"] == (1, 3, None)
+    page = drill(reverse("dashboard:orders"), {"customer": "Lee"}).content.decode()
+    assert "<td>2,4</td>" in page and "items.csv" in page

@@ -1,0 +1,46 @@
+"""Drill to orders in a real browser: from a KPI tile to the orders it counts, and from an
+order to its history. Expected numbers come from the course oracle (csv module and Decimal)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.oracle.course import counted, course_orders
+
+from .conftest import login, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_analyst_drills_from_the_kpi_tile_to_the_orders_and_one_orders_history(
+    page, analyst, pipeline_loop, shared_data
+):
+    from django.core.management import call_command
+
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
+    call_command("crawl", "--wait")
+    kept = counted(course_orders(), date(2025, 6, 1))
+    login(page, "analyst")
+    page.goto("/dashboard/")
+    expect(page.locator('[data-kpi="orders"]')).to_have_text(str(len(kept)), timeout=30_000)
+    page.locator("#card-kpis .drill-link a").click()
+    expect(page.locator("#total-orders")).to_have_attribute("data-value", str(len(kept)))
+    expect(page.locator("#total-amount")).to_have_attribute("data-value", str(sum(o["amount"] for o in kept)))
+    top = max(kept, key=lambda o: (o["amount"], o["order_id"]))  # the default sort: amount, largest first
+    first_row = page.locator("#drill-orders tbody tr").first
+    expect(first_row.locator("td").first).to_have_text(top["order_id"])
+    expect(page.locator("#drill-orders tbody tr")).to_have_count(50)
+    expect(first_row).to_contain_text("orders.csv")
+    expect(first_row.locator("a[href^='/pipeline/']")).to_have_count(0)  # analysts get no staff links
+    screenshot(page, "1-orders-behind-the-kpis")
+    first_row.locator("td a").first.click()
+    expect(page.locator("#verdict")).to_have_text(
+        f"Counts: {top['amount']:.2f} from orders.csv, line {2 + course_orders().index(top)}."
+    )
+    screenshot(page, "2-order-history")
+    page.fill("input[name=order_id]", "no-such-order")
+    page.click(".order-search button")
+    expect(page.locator("#verdict")).to_have_text("No version of this order was found in any upload.")
+    assert Decimal(page.locator("#history-versions").count()) == 0
