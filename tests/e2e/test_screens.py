@@ -112,7 +112,10 @@ def accessible_controls(page) -> list[dict]:
 def check_names(page, where: str) -> list[str]:
     """Problems with accessible names: a nameless canvas, link or button; one name for two targets."""
     problems, seen = [], {}
-    for control in accessible_controls(page):
+    page.evaluate("document.querySelector('.nav-panel')?.classList.add('open')")  # the folded menu's links count
+    controls = accessible_controls(page)
+    page.evaluate("document.querySelector('.nav-panel')?.classList.remove('open')")
+    for control in controls:
         if not control["name"]:
             problems.append(f"{where}: a {control['role']} ({control['tag']}) has no accessible name")
             continue
@@ -168,6 +171,8 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
         "crawl": f"/pipeline/crawler/runs/{CrawlerRun.objects.latest('pk').pk}/",
         "catalog": "/pipeline/crawler/catalog/",
         "bucket": "/pipeline/bucket/?area=processed",
+        "orders": "/dashboard/orders/?customer=Bob",
+        "order-history": "/dashboard/orders/history/?order_id=O0001",
         "not-found": "/no/such/page/",
     }
     problems: list[str] = []
@@ -179,6 +184,8 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
                 page.fill("#id_username", "padmin")
                 page.fill("#id_password", "pw-padmin")
                 screenshot(page, "login")
+            if name == "orders":
+                expect(page.locator("#drill-orders")).to_be_visible(timeout=60_000)
             if name == "dashboard":
                 charts_drawn(page)
                 keyboard_reaches_the_skip_link_and_the_folded_menu(page)
