@@ -10,7 +10,8 @@ counts now and why each other one does not.
 - Rejected rows never reach the table: they are read from the quarantine CSVs the Lambda writes
   (`quarantine/<source>/rejected_rows.csv`: line, code, reason, then the file's own columns),
   matched on the file's order-id column. Bounded: the REJECT_FILES most recent files with
-  rejects, the first REJECT_BYTES of each; the result says when the search was cut short.
+  rejects, the first REJECT_BYTES of each and REJECT_BUDGET in all (newest first); the result
+  says when the search was cut short.
 The whole history (without per-user links) is cached under the data version.
 """
 
@@ -35,7 +36,7 @@ from .reports import HERE
 from .services import athena_cost_usd, scan_budget_check
 
 logger = logging.getLogger(__name__)
-REJECT_FILES, REJECT_BYTES = 100, 8 * 1024 * 1024
+REJECT_FILES, REJECT_BYTES, REJECT_BUDGET = 100, 8 * 1024 * 1024, 32 * 1024 * 1024
 FORMULA_LEADS = "=+-@\t\r"
 
 
@@ -164,22 +165,27 @@ def _verdict(versions: list[dict], counting: int | None, rejected: list[dict]) -
 
 def _rejected_rows(order_id: str) -> tuple[list[dict], dict]:
     sources = import_string(settings.ORDER_SOURCES)(user=None, with_rejects=True, limit=REJECT_FILES)
-    found, cut_short = [], False
-    for source_key, source in sources.items():
+    found, cut_short, budget, searched = [], False, REJECT_BUDGET, 0
+    for source_key, source in sources.items():  # newest upload first
         id_column = (source.get("mapping") or {}).get("order_id")
         if not source.get("rejected_key") or not id_column:
             continue
+        if budget <= 0:
+            cut_short = True
+            break
+        size = min(REJECT_BYTES, budget)
         try:
-            data = s3.object_head_bytes(key=source["rejected_key"], size=REJECT_BYTES)
+            data = s3.object_head_bytes(key=source["rejected_key"], size=size)
         except AwsError:
             logger.warning("rejected rows of %s could not be read", source_key)
             continue
-        if len(data) >= REJECT_BYTES:
+        budget, searched = budget - len(data), searched + 1
+        if len(data) >= size:
             data, cut_short = data[: data.rfind(b"\n") + 1], True
         for row in _matches(data.decode("utf-8", "replace"), id_column, order_id):
             found.append({"source_key": source_key, "ingested_at": source.get("ingested_at", ""), **row})
     found.sort(key=lambda r: (r["ingested_at"], r["source_key"], r["line"]))
-    return found, {"files": len(sources), "cut_short": cut_short}
+    return found, {"files": searched, "cut_short": cut_short}
 
 
 def _matches(text: str, id_column: str, order_id: str):

@@ -22,6 +22,7 @@ from . import grain as grains
 from . import profile
 from .chunk import clean_chunk
 from .decide import with_formats
+from .evidence import Evidence, evidence
 from .header import find_header
 from .mapping import missing_required, unmapped
 from .output import Output
@@ -112,9 +113,17 @@ def _finish(
     spool: Spool, output: Output, rules: Rules, grain: str | None, line_column: bool, pool: Executor, result
 ) -> None:
     held = spool.close_buckets()
-    with profile.stage("dedup.evidence"):
-        for found in pool.map(lambda b: grains.evidence(spool.bucket(b)), held):
-            result.evidence.add(found)
+
+    def bucket_evidence(b: int) -> Evidence:
+        with profile.stage("dedup.evidence"):
+            found, distinct = evidence(spool.bucket(b))
+            if distinct is not None:
+                spool.replace(b, distinct)  # the grain step reads the bucket without exact duplicates
+        return found
+
+    for found in pool.map(bucket_evidence, held):
+        result.evidence.add(found)
+    result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
 
@@ -130,7 +139,6 @@ def _finish(
         with profile.stage("write"):
             output.add(made.table)
         rejected.append(made.rejected_lines)
-        result.duplicates += made.duplicates
         result.superseded += made.superseded
         result.merged += made.merged
 

@@ -8,8 +8,8 @@
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
 Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept.
-Evidence is counted on the rows whose order id repeats; a majority decides between line items and
-history. Staff can override the decision (the upload's `grain` metadata).
+Evidence (`evidence`) is counted on the rows whose order id repeats; a majority decides between
+line items and history. Staff can override the decision (the upload's `grain` metadata).
 """
 
 from dataclasses import dataclass, field
@@ -20,36 +20,10 @@ import pyarrow.compute as pc
 
 from .amounts import AMOUNT_TYPE
 from .chunk import LINE_FIELDS
+from .evidence import of, repeated_ids
 
 GRAINS = ("order", "line_items", "history")
 _LAST = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
-
-
-@dataclass
-class Evidence:
-    lines: int = 0
-    orders: int = 0
-    repeated_orders: int = 0
-    orders_with_differing_lines: int = 0
-    orders_with_one_amount: int = 0  # of those, orders whose lines all carry the same amount
-    exact_duplicates: int = 0
-
-    def add(self, other: "Evidence") -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def grain(self, has_line_column: bool) -> str:
-        if not self.repeated_orders:
-            return "order"
-        if has_line_column and self.orders_with_differing_lines * 2 >= self.repeated_orders:
-            return "line_items"
-        return "history"
-
-    @property
-    def amount_is_order_total(self) -> bool:
-        """Every order of several lines carries one amount on all of them (at least two such
-        orders): the amount column is the order's total repeated per line (WooCommerce), counted once."""
-        return self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
 
 
 @dataclass
@@ -58,65 +32,17 @@ class Orders:
 
     table: pa.Table  # LINE_FIELDS less line_id, plus line_count and source_line
     rejected_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no amount at all
-    duplicates: int = 0
     superseded: int = 0
     merged: int = 0
 
 
-def _many(lines: pa.Table) -> tuple[pa.Array, int]:
-    """The order ids that come on more than one line, and how many ids there are."""
-    counts = lines.group_by("order_id").aggregate([("line", "count")])
-    return pc.filter(counts.column("order_id"), pc.greater(counts.column("line_count"), 1)), counts.num_rows
-
-
-def _of(lines: pa.Table, ids: pa.Array) -> pa.Array:
-    return pc.is_in(lines.column("order_id"), value_set=ids)
-
-
-def without_exact_duplicates(lines: pa.Table, repeated: pa.Array) -> tuple[pa.Table, int]:
-    """The lines less rows identical to a later one in every mapped column; how many those were.
-    Only lines of repeated ids (`repeated`, a mask) can be duplicates."""
-    subset = lines.filter(repeated)
-    # The last copy stays: where it stands decides which version of an order is the latest.
-    last = subset.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
-    duplicate = pc.and_(repeated, pc.invert(pc.is_in(lines.column("line"), value_set=last)))
-    count = pc.sum(pc.cast(duplicate, pa.int64())).as_py() or 0
-    return (lines.filter(pc.invert(duplicate)), count) if count else (lines, 0)
-
-
-def line_key(lines: pa.Table) -> pa.Array:
-    return pc.coalesce(lines.column("line_id"), lines.column("product"))
-
-
-def evidence(lines: pa.Table) -> Evidence:
-    many, ids = _many(lines)
-    found = Evidence(lines=lines.num_rows, orders=ids)
-    if not len(many):
-        return found
-    distinct, found.exact_duplicates = without_exact_duplicates(lines, _of(lines, many))
-    distinct = distinct.filter(_of(distinct, many))
-    keyed = pa.table(
-        {"order_id": distinct.column("order_id"), "key": line_key(distinct), "amount": distinct.column("amount")}
-    )
-    groups = keyed.group_by("order_id").aggregate(
-        [("key", "count_distinct"), ([], "count_all"), ("amount", "count_distinct")]
-    )
-    found.repeated_orders = pc.sum(pc.cast(pc.greater(groups.column("count_all"), 1), pa.int64())).as_py() or 0
-    differing = pc.greater(groups.column("key_count_distinct"), 1)
-    found.orders_with_differing_lines = pc.sum(pc.cast(differing, pa.int64())).as_py() or 0
-    one_amount = pc.and_(differing, pc.less_equal(groups.column("amount_count_distinct"), 1))
-    found.orders_with_one_amount = pc.sum(pc.cast(one_amount, pa.int64())).as_py() or 0
-    return found
-
-
 def orders(lines: pa.Table, grain: str, order_total: bool = False) -> Orders:
-    """The bucket's lines (in file order) as one row per order under `grain`. Lines of ids that
-    come once are orders as they are; only repeated ids are grouped."""
-    many, _ = _many(lines)
-    duplicates = 0
+    """The bucket's lines (in file order, exact duplicates already dropped: see `evidence`) as one
+    row per order under `grain`. Lines of ids that come once are orders as they are; only repeated
+    ids are grouped."""
+    many, _ = repeated_ids(lines)
     if len(many):
-        lines, duplicates = without_exact_duplicates(lines, _of(lines, many))
-        repeated = _of(lines, many)
+        repeated = of(lines, many)
         single, multi = lines.filter(pc.invert(repeated)), lines.filter(repeated)
     else:
         single, multi = lines, None
@@ -126,7 +52,6 @@ def orders(lines: pa.Table, grain: str, order_total: bool = False) -> Orders:
         result.table = pa.concat_tables([result.table, grouped.table.select(result.table.column_names)])
         result.rejected_lines = np.concatenate([result.rejected_lines, grouped.rejected_lines])
         result.superseded, result.merged = grouped.superseded, grouped.merged
-    result.duplicates = duplicates
     return result
 
 
@@ -175,7 +100,7 @@ def _last_wins(lines: pa.Table) -> Orders:
     priced = pc.is_valid(lines.column("amount"))
     rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
     lines = lines.filter(priced)
-    grouped = lines.group_by("order_id").aggregate([("line", "max"), ("line", "min")])
+    grouped = lines.group_by("order_id", use_threads=False).aggregate([("line", "max"), ("line", "min")])
     winners = lines.filter(pc.is_in(lines.column("line"), value_set=grouped.column("line_max")))
     at = pc.index_in(winners.column("order_id"), value_set=grouped.column("order_id"))
     table = winners.select([c for c in LINE_FIELDS if c != "line_id"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .decide import Decisions
-from .grain import Evidence
+from .evidence import Evidence
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ class Spool:
             path.unlink()
         return table.combine_chunks()
 
+    def replace(self, b: int, lines: pa.Table) -> None:
+        """Bucket b's lines from now on (after close_buckets)."""
+        with ipc.new_stream(self.workdir / f"lines-{b}.arrow", LINE_SCHEMA) as writer:
+            writer.write_table(lines)
+
     def reject_deferred(self, lines: np.ndarray, code: str, text: str) -> None:
         """The held-back raw rows at `lines` (sorted) go to the rejects after all."""
         if self._deferred is None or not len(lines):

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from dashboard import history as history_module
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
 
@@ -76,6 +77,14 @@ def test_a_rejected_row_appears_in_its_orders_history_with_its_line(client, two_
     assert row["upload_url"].startswith("/")  # an admin may open the upload's page
     page = client.get(reverse("dashboard:order_history"), {"order_id": "C-13"}).content.decode()
     assert 'href="/' in page and ">5<" in page
+
+
+def test_the_search_of_rejected_rows_is_bounded_and_says_so(client, two_exports, analyst, monkeypatch):
+    client.force_login(analyst)
+    monkeypatch.setattr(history_module, "REJECT_BUDGET", 40)  # bytes: less than the quarantine file
+    found = history(client, "C-13")
+    assert found["rejects_searched"] == {"files": 1, "cut_short": True} and found["rejected"] == []
+    assert "cut short" in client.get(reverse("dashboard:order_history"), {"order_id": "C-13"}).content.decode()
 
 
 def test_the_order_command_prints_the_history_as_json(two_exports):
