@@ -1,5 +1,6 @@
 // Each chart card: an accessible name on the canvas (the chart and the page's filters), a labelled
-// table alternative, and a PNG download named after the card and its filters. The filters are
+// table alternative, and a PNG download (the chart under its title and filters) named after the
+// card and its filters. The filters are
 // read from the URL (the dashboard keeps every filter there) with the filter form's labels.
 (function () {
   const skip = new Set(["since", "page"]);
@@ -47,6 +48,34 @@
     return `${parts.filter(Boolean).join("_")}.png`;
   }
 
+  // The chart as drawn under a two-line header (the card's title and the filters), on the card's
+  // background, at the canvas's pixel density: the image says what it shows without the page.
+  function picture(canvas, title) {
+    const theme = window.ordersiteChartTheme ? window.ordersiteChartTheme() : { ink: "#1d2733", muted: "#5d6778", surface: "#fff" };
+    const scale = canvas.width / (canvas.clientWidth || canvas.width);
+    const px = (n) => Math.round(n * scale);
+    const out = document.createElement("canvas");
+    out.width = canvas.width + 2 * px(12);
+    out.height = canvas.height + px(12 + 16 + 6 + 12 + 12) + px(12);
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = theme.surface;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.textBaseline = "top";
+    const line = (text, y, font, colour) => {
+      ctx.font = font;
+      ctx.fillStyle = colour;
+      let shown = text;
+      while (shown.length > 1 && ctx.measureText(shown).width > canvas.width) shown = shown.slice(0, -2) + "…";
+      ctx.fillText(shown, px(12), y);
+    };
+    const family = getComputedStyle(document.body).fontFamily;
+    line(title, px(12), `600 ${px(16)}px ${family}`, theme.ink);
+    const what = filtersText();
+    line(what.charAt(0).toUpperCase() + what.slice(1), px(12 + 16 + 6), `${px(12)}px ${family}`, theme.muted);
+    ctx.drawImage(canvas, px(12), px(12 + 16 + 6 + 12 + 12));
+    return out;
+  }
+
   function download(canvas, name) {
     canvas.toBlob((blob) => {
       if (!blob) return;
@@ -82,7 +111,7 @@
     button.textContent = "PNG";
     button.setAttribute("aria-label", `Download ${title} as PNG`);
     button.title = "Download this chart as a PNG image";
-    button.addEventListener("click", () => download(canvas, fileName(card, title)));
+    button.addEventListener("click", () => download(picture(canvas, title), fileName(card, title)));
     (card.querySelector(".exports") || heading).appendChild(button);
   }
 

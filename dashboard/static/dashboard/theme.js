@@ -46,11 +46,17 @@
   apply();
   window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", apply);
 
-  // Paper gets the light colours (site.css: html.printing) and each chart its printed width.
+  // Paper gets the light colours (site.css: html.printing). During beforeprint the layout is still
+  // the screen's, so each chart is redrawn at most as wide as a portrait page's text (680 CSS px)
+  // and the stylesheet scales the canvas like an image from there; afterprint restores it.
+  const PAPER_WIDTH = 680;
   function printing(on) {
     root.classList.toggle("printing", on);
     apply();
-    Object.values(Chart.instances).forEach((chart) => chart.resize());
+    Object.values(Chart.instances).forEach((chart) => {
+      if (on) chart.resize(Math.min(chart.canvas.parentNode.clientWidth, PAPER_WIDTH), chart.canvas.parentNode.clientHeight);
+      else chart.resize();
+    });
   }
   window.addEventListener("beforeprint", () => printing(true));
   window.addEventListener("afterprint", () => printing(false));
