@@ -5,6 +5,7 @@ state land in test-artifacts/e2e/screens-phone/."""
 import re
 import struct
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,6 +16,14 @@ from .conftest import ARTIFACTS, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+# axe-core (scripts/vendor_assets.py vendors it for the tests only), injected before each page's own scripts.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                                          resultTypes: ["violations"]});
+  const where = (v) => v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ");
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${where(v)}`);
+}"""
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Elements that stick out past the right edge of the viewport, outside any box that scrolls or
@@ -159,6 +168,7 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
 
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, device_scale_factor=1)
     context.set_default_timeout(20_000)
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.shot_dir = _shots("phone")
     screens = {
@@ -197,6 +207,7 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
             light = colours(page)
             low = [c for c in page.evaluate(CONTRASTS) if c[0] < 4.5]
             problems += [f"{name} (light): contrast {c[0]} for {c[1]} '{c[2]}'" for c in low]
+            problems += [f"{name} (light): axe {v}" for v in page.evaluate(AXE_RUN)]
             screenshot(page, f"{name}-light")
 
             page.emulate_media(color_scheme="dark")
@@ -205,6 +216,7 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
                 problems.append(f"{name}: dark mode has the light colours {dark}")
             low = [c for c in page.evaluate(CONTRASTS) if c[0] < 4.5]
             problems += [f"{name} (dark): contrast {c[0]} for {c[1]} '{c[2]}'" for c in low]
+            problems += [f"{name} (dark): axe {v}" for v in page.evaluate(AXE_RUN)]
             if name == "dashboard":
                 problems += charts_follow_the_scheme(page)
             screenshot(page, f"{name}-dark")
