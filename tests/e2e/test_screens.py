@@ -288,6 +288,15 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
     expect(card.locator("details > summary")).to_have_accessible_name(f"Table of {title}")
     expect(card.get_by_role("link", name=f"Download {title} as CSV")).to_have_text("CSV")
 
+    canvas.focus()
+    page.keyboard.press("ArrowRight")
+    labels = page.evaluate("(c) => Chart.getChart(c).data.labels", canvas.element_handle())
+    expect(page.locator("#chart-focus-note")).to_contain_text(f"{labels[0]}: ")
+    page.keyboard.press("End")
+    expect(page.locator("#chart-focus-note")).to_contain_text(f"{labels[-1]}: ")
+    expect(page.locator("#chart-focus-note")).to_contain_text(f"({len(labels)} of {len(labels)})")
+    assert page.evaluate("(c) => Chart.getChart(c).getActiveElements().length", canvas.element_handle()) > 0
+
     button = card.get_by_role("button", name=f"Download {title} as PNG")
     expect(button).to_have_text("PNG")
     with page.expect_download() as download:

@@ -103,7 +103,7 @@
     if (!canvas || canvas.dataset.named) return;
     canvas.dataset.named = "1";
     canvas.setAttribute("role", "img");
-    const alternative = table ? " Its numbers are in the table below." : "";
+    const alternative = `${table ? " Its numbers are in the table below." : ""} Arrow keys step through its values.`;
     canvas.setAttribute("aria-label", `${title}, ${kinds[canvas.dataset.chart] || "chart"}, ${filtersText()}.${alternative}`);
     const button = document.createElement("button");
     button.type = "button";
