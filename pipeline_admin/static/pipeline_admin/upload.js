@@ -1,5 +1,5 @@
 // The upload page. Each chosen file is pre-checked at once (size, type, header: recognised
-// columns or the mapping step) and can be removed before Upload. Upload sends each file straight
+// columns or the mapping step) and can be removed before "Upload the files", which sends each file straight
 // to S3 as a presigned multipart upload (4 parts at a time, progress per file, parts retried and
 // resumed after a network drop; choosing the same file again later resumes it), then the server
 // checks the stored object and the page follows the file's status until it is final.
