@@ -13,8 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline_admin.stack import local_programs  # noqa: E402 - needs ROOT on the path
-from pipeline_admin.supervision import Program, Supervisor  # noqa: E402
+from django import setup as django_setup  # noqa: E402
+
+from pipeline_admin.stack import celery_workers, local_programs  # noqa: E402 - needs ROOT on the path
+from pipeline_admin.supervision import Supervisor  # noqa: E402
 
 
 def free_port() -> int:
@@ -86,11 +88,11 @@ class Stack:
         """Redis and the twin under the same supervisor as `make run` (pipeline_admin.supervision)."""
         if not shutil.which("redis-server"):
             raise SystemExit("redis-server is missing: run `make install`")
-        worker = Program(
-            "celery-worker",
-            (sys.executable, "-m", "celery", "-A", "ordersite", "worker", "-P", "prefork", "-c", "2", "-l", "WARNING"),
-        )
-        programs = local_programs(python=sys.executable, redis_url=self.env["REDIS_URL"], app=False) + [worker]
+        # The worker programs name their queues from the settings (under the stack's environment).
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordersite.settings")
+        django_setup()
+        workers = celery_workers(sys.executable, log_level="WARNING")
+        programs = local_programs(python=sys.executable, redis_url=self.env["REDIS_URL"], app=False) + workers
         self.supervisor = Supervisor(directory=self.tmp, programs=programs, env=self.env).start()
         wait_port(self.redis_port)
         wait_port(self.twin_port, 60)
@@ -99,7 +101,8 @@ class Stack:
         return self
 
     def start_worker(self) -> None:
-        self.supervisor.start_program("celery-worker")
+        self.supervisor.start_program("celery-worker")  # report jobs
+        self.supervisor.start_program("celery-pipeline")  # the status sync and crawls
 
     def load_course_data(self, csv_path: Path) -> None:
         self.manage("upload", str(csv_path), "--as-of", "2025-06-01")

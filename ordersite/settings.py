@@ -178,10 +178,23 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues, each served by its own worker (`make run`'s celery-worker and celery-pipeline, the
+# template's ordersite-worker and ordersite-pipeline): report jobs (up to minutes each) on the
+# default queue, the pipeline's tasks (status sync, crawls) on their own, so a burst of report
+# jobs never holds back the sync that moves files along and bumps the data version.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+PIPELINE_QUEUE = "pipeline"
+CELERY_TASK_ROUTES = {"pipeline_admin.tasks.*": {"queue": PIPELINE_QUEUE}}
 UPLOAD_SYNC_SECONDS = env_int("UPLOAD_SYNC_SECONDS", 2)
 CELERY_BEAT_SCHEDULE = {
     # Every few seconds: a processed file's numbers reach the dashboard right after this sync.
-    "sync-upload-status": {"task": "pipeline_admin.tasks.uploads_sync", "schedule": float(UPLOAD_SYNC_SECONDS)},
+    # A sync not started within its interval is dropped (the next one does the same work), so
+    # a worker that was down never replays a pile of them.
+    "sync-upload-status": {
+        "task": "pipeline_admin.tasks.uploads_sync",
+        "schedule": float(UPLOAD_SYNC_SECONDS),
+        "options": {"expires": float(UPLOAD_SYNC_SECONDS)},
+    },
 }
 
 # --- AWS and the pipeline ----------------------------------------------------------------
@@ -274,7 +287,11 @@ DASHBOARD_DAILY_SCAN_BYTES_PER_USER = env_int("DASHBOARD_DAILY_SCAN_BYTES_PER_US
 DASHBOARD_CURRENCY = os.environ.get("DASHBOARD_CURRENCY", "USD")
 DASHBOARD_WARM_ON_NEW_DATA = env_bool("DASHBOARD_WARM_ON_NEW_DATA", True)
 if DASHBOARD_WARM_ON_NEW_DATA:  # catches up on data changes whose warm-up could not be queued
-    CELERY_BEAT_SCHEDULE["dashboard-warm-missing"] = {"task": "dashboard.tasks.dashboard_warm_missing", "schedule": 60}
+    CELERY_BEAT_SCHEDULE["dashboard-warm-missing"] = {
+        "task": "dashboard.tasks.dashboard_warm_missing",
+        "schedule": 60,
+        "options": {"expires": 60},
+    }
 
 # --- Crawler control -----------------------------------------------------------------------
 CRAWLER_POLL_SECONDS = env_int("CRAWLER_POLL_SECONDS", 10)
@@ -286,7 +303,11 @@ CRAWLER_AUTO = env_bool("CRAWLER_AUTO", True)
 CRAWLER_AUTO_DEBOUNCE_SECONDS = env_int("CRAWLER_AUTO_DEBOUNCE_SECONDS", 60)
 CRAWLER_SCHEDULE = env_str("CRAWLER_SCHEDULE", "")  # cron "minute hour day month weekday"; empty = off
 if CRAWLER_AUTO:
-    CELERY_BEAT_SCHEDULE["crawl-after-new-data"] = {"task": "pipeline_admin.tasks.crawler_auto_check", "schedule": 15.0}
+    CELERY_BEAT_SCHEDULE["crawl-after-new-data"] = {
+        "task": "pipeline_admin.tasks.crawler_auto_check",
+        "schedule": 15.0,
+        "options": {"expires": 15.0},  # as the sync: a late check is dropped, the next one comes
+    }
 if CRAWLER_SCHEDULE:
     from celery.schedules import crontab
 

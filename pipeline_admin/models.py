@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import models
@@ -81,6 +82,25 @@ class Upload(models.Model):
     def can_remap(self) -> bool:
         """Staff may choose the columns and the grain again for a file that has an outcome."""
         return self.needs_mapping or (self.stored and self.status in self.PROCESSED_ANY)
+
+    @property
+    def amounts(self) -> dict[str, Decimal] | None:
+        """The manifest's money totals in cents, None before the Lambda wrote them: {"counted": the
+        orders that count (what reports add up), "written": every order written, stale included
+        (a check total against the source system), "stale": written - counted}."""
+        manifest = self.manifest or {}
+        if "amount_counted" not in manifest or "amount_total" not in manifest:
+            return None
+        try:
+            counted, written = Decimal(manifest["amount_counted"]), Decimal(manifest["amount_total"])
+        except (InvalidOperation, TypeError):
+            return None
+        cent = Decimal("0.01")
+        return {
+            "counted": counted.quantize(cent),
+            "written": written.quantize(cent),
+            "stale": (written - counted).quantize(cent),
+        }
 
     @property
     def warnings(self) -> list[dict]:

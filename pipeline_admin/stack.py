@@ -35,7 +35,8 @@ def local_programs(
     *, python: str = sys.executable, redis_url: str | None, web_port: int | None = None, app: bool = True
 ) -> list[Program]:
     """Redis (when `redis_url` is given: a private one on its loopback port), the twin, and with
-    `app` the Celery worker and beat, the Lambda runtime and the web server on `web_port`."""
+    `app` the Celery workers (`celery_workers`) and beat, the Lambda runtime and the web server on
+    `web_port`."""
     from django.conf import settings
 
     programs = []
@@ -53,7 +54,7 @@ def local_programs(
     if not app:
         return programs
     programs += [
-        Program("celery-worker", (python, "-m", "celery", "-A", "ordersite", "worker", "-c", "2", "-l", "INFO")),
+        *celery_workers(python),
         Program(
             "celery-beat",
             (
@@ -66,6 +67,23 @@ def local_programs(
         Program("web", (python, "manage.py", "runserver", f"127.0.0.1:{web_port or settings.WEB_PORT}", "--noreload")),
     ]
     return programs
+
+
+def celery_workers(python: str = sys.executable, log_level: str = "INFO") -> list[Program]:
+    """The two Celery workers: `celery-worker` for report jobs (the default queue) and
+    `celery-pipeline` for the pipeline's tasks (settings.PIPELINE_QUEUE), so the status sync
+    never waits behind report jobs. Each takes two jobs at a time; a crawl holds at most one of
+    the pipeline worker's two (one crawl runs at a time)."""
+    from django.conf import settings
+
+    def worker(name: str, queue: str, node: str) -> Program:
+        argv = ("-m", "celery", "-A", "ordersite", "worker", "-Q", queue, "-n", f"{node}@%h", "-c", "2")
+        return Program(name, (python, *argv, "-l", log_level))
+
+    return [
+        worker("celery-worker", settings.CELERY_TASK_DEFAULT_QUEUE, "reports"),
+        worker("celery-pipeline", settings.PIPELINE_QUEUE, "pipeline"),
+    ]
 
 
 def run_env_write(path: Path) -> None:

@@ -3,7 +3,7 @@
     python scripts/vendor_assets.py          # needs `npm` on PATH (it only runs `npm pack`)
 
 Each library is copied into ordersite/static/ordersite/vendor/ with its version in the file name
-(the site works with no internet). A trailing `//# sourceMappingURL=...` comment is removed: the
+(the site works with no internet); libraries only the browser tests use go to tests/e2e/vendor/. A trailing `//# sourceMappingURL=...` comment is removed: the
 source map is not vendored, and WhiteNoise's manifest storage (DEBUG=0) rewrites every reference
 in a static file and refuses to run `collectstatic` when one points at a missing file.
 """
@@ -23,6 +23,12 @@ LIBRARIES = [
     # The upload page hashes files of up to 1 GiB in slices; WebCrypto's digest takes only a whole buffer.
     ("js-sha256", "1.0.0", "package/build/sha256.min.js", "sha256-1.0.0.min.js"),
 ]
+# Libraries the browser tests inject into pages; never served by the site.
+TEST_VENDOR_DIR = Path(__file__).resolve().parent.parent / "tests" / "e2e" / "vendor"
+TEST_LIBRARIES = [
+    # The accessibility rules engine (WCAG 2.1 A/AA checks) that tests/e2e/test_screens.py runs on every page.
+    ("axe-core", "4.14.1", "package/axe.min.js", "axe-4.14.1.min.js"),
+]
 SOURCE_MAP_COMMENT = re.compile(rb"\n?//[#@] sourceMappingURL=[^\n]*\s*\Z")
 
 
@@ -31,14 +37,14 @@ def strip_source_map(data: bytes) -> bytes:
     return SOURCE_MAP_COMMENT.sub(b"\n", data)
 
 
-def vendor(package: str, version: str, member: str, name: str) -> Path:
+def vendor(package: str, version: str, member: str, name: str, into: Path = VENDOR_DIR) -> Path:
     with tempfile.TemporaryDirectory() as folder:
         packed = subprocess.run(
             ["npm", "pack", f"{package}@{version}", "--silent"], cwd=folder, capture_output=True, text=True, check=True
         ).stdout.split()[-1]
         with tarfile.open(Path(folder) / packed) as archive:
             data = archive.extractfile(member).read()
-    target = VENDOR_DIR / name
+    target = into / name
     target.write_bytes(strip_source_map(data))
     return target
 
@@ -46,6 +52,9 @@ def vendor(package: str, version: str, member: str, name: str) -> Path:
 def main() -> int:
     for library in LIBRARIES:
         print(vendor(*library))
+    TEST_VENDOR_DIR.mkdir(exist_ok=True)
+    for library in TEST_LIBRARIES:
+        print(vendor(*library, into=TEST_VENDOR_DIR))
     return 0
 
 

