@@ -202,6 +202,8 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
                 expect(page.locator("#drill-orders")).to_be_visible(timeout=60_000)
             if name == "dashboard":
                 charts_drawn(page)
+                tile = page.locator('[data-kpi="customers"]').bounding_box()  # the tile the issue found cut off
+                assert tile and tile["x"] >= 0 and tile["x"] + tile["width"] <= PHONE["width"], tile
                 keyboard_reaches_the_skip_link_and_the_folded_menu(page)
                 charts_export_as_png_and_print_without_controls(page)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
