@@ -65,7 +65,8 @@ def guarded(argv: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def _program_section(program: Program, log_dir: Path) -> str:
-    command = " ".join(shlex.quote(part) for part in guarded(program.argv))
+    # supervisord expands %(name)s in its config: a literal % (celery's `-n name@%h`) is doubled.
+    command = " ".join(shlex.quote(part) for part in guarded(program.argv)).replace("%", "%%")
     return f"""
 [program:{program.name}]
 command={command}
