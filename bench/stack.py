@@ -13,6 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from django import setup as django_setup  # noqa: E402
+
 from pipeline_admin.stack import celery_workers, local_programs  # noqa: E402 - needs ROOT on the path
 from pipeline_admin.supervision import Supervisor  # noqa: E402
 
@@ -86,6 +88,9 @@ class Stack:
         """Redis and the twin under the same supervisor as `make run` (pipeline_admin.supervision)."""
         if not shutil.which("redis-server"):
             raise SystemExit("redis-server is missing: run `make install`")
+        # The worker programs name their queues from the settings (under the stack's environment).
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordersite.settings")
+        django_setup()
         workers = celery_workers(sys.executable, log_level="WARNING")
         programs = local_programs(python=sys.executable, redis_url=self.env["REDIS_URL"], app=False) + workers
         self.supervisor = Supervisor(directory=self.tmp, programs=programs, env=self.env).start()

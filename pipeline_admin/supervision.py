@@ -65,7 +65,7 @@ def guarded(argv: list[str] | tuple[str, ...]) -> list[str]:
 
 
 def _program_section(program: Program, log_dir: Path) -> str:
-    # supervisord expands %(name)s in its config: a literal % (celery's `-n name@%h`) is doubled.
+    # supervisord expands %(name)s in a command: a literal % (celery's `-n name@%h`) is doubled.
     command = " ".join(shlex.quote(part) for part in guarded(program.argv)).replace("%", "%%")
     return f"""
 [program:{program.name}]

@@ -14,6 +14,7 @@ from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
 from .manifest import Manifest
+from .memory import use_jemalloc
 from .publish import manifest_key, publish, record_failure
 from .reasons import FILE_REASONS
 from .spool import buckets_for
@@ -38,6 +39,7 @@ def lambda_handler(event: dict, context=None) -> dict:
     instead of being cut off by the timeout. A plain S3 event (no SQS message) re-raises.
     """
     config = config_from_env()
+    use_jemalloc()
     failures = []
     longest_ms = 0.0
     records = event.get("Records", [])
