@@ -90,16 +90,17 @@ def transpile(sql: str) -> str:
 LISTING_SECONDS = 24 * 3600  # a data version's object list, kept for this long in the cache
 
 
-def _table_objects() -> list[dict]:
+def _table_objects(*, reuse: bool = True) -> list[dict]:
     """The table's Parquet objects, as s3fs listing entries (`name` bucket/key, `size` bytes),
     listed once per data version and kept in the cache: a data change or a crawl makes a new
     data version, so a list is never older than the results it computes.
 
     The objects are those under the catalog's partitions (what Athena reads), found in one
-    ListObjectsV2 pass under their common prefix. Raises EngineError before the first crawl."""
+    ListObjectsV2 pass under their common prefix. `reuse=False` (the Refresh button) lists
+    again. Raises EngineError when the catalog has no orders table."""
     key = f"local-engine:objects:{settings.PIPELINE_BUCKET}:v{data_version_get()}"
     try:
-        objects = cache.get(key)
+        objects = cache.get(key) if reuse else None
     except Exception:  # Redis down: list every time, as before the cache
         objects = None
     if objects is None:
@@ -183,10 +184,11 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
 def duckdb_run(sql: str, params: list, *, reuse: bool = True, timeout_seconds: float | None = None) -> QueryResult:
     """Like Athena: a query still running after REPORT_QUERY_TIMEOUT_SECONDS is stopped.
 
-    `reuse` is accepted for the engine interface; DuckDB keeps no result cache to reuse."""
+    DuckDB keeps no result cache; `reuse=False` lists the table's objects again instead of taking
+    this data version's list from the cache."""
     duck_sql = transpile(sql)
     timeout = timeout_seconds if timeout_seconds is not None else settings.REPORT_QUERY_TIMEOUT_SECONDS
-    objects = _table_objects()
+    objects = _table_objects(reuse=reuse)
     files = [f"s3://{entry['name']}" for entry in objects]
     started = time.monotonic()
     fs = _filesystem(objects)

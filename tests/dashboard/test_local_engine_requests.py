@@ -139,3 +139,7 @@ def test_the_engine_lists_the_objects_once_per_data_version_and_sends_no_head_re
     first, same_version, next_version = (kinds for kinds, _ in runs)
     assert (first["list"], same_version["list"], next_version["list"]) == (1, 0, 1)
     assert same_version["catalog"] == 0 and first["catalog"] > 0
+
+    proxy.seen.clear()
+    duckdb_run(TOTALS, [], reuse=False)  # the Refresh button: list again at the same version
+    assert _kinds(proxy.seen)["list"] == 1
