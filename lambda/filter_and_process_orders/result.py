@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .decide import Decisions
+from .doubts import Doubts
 from .evidence import Evidence
 
 
@@ -36,6 +37,7 @@ class CleanResult:
     rows_rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
     duplicates: int = 0
+    doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
     superseded: int = 0
     merged: int = 0
     orders: int = 0
