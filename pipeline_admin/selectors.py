@@ -1,7 +1,9 @@
 """Reads of the pipeline admin."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -73,6 +75,20 @@ def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: in
 
 def upload_get(*, user, pk: int) -> Upload:
     return upload_list(user=user).prefetch_related("events__actor").get(pk=pk)
+
+
+def content_holder(*, sha256: str) -> Upload | None:
+    """The upload holding these bytes' content claim (the first stored copy not given up), or None."""
+    return Upload.objects.filter(content_claim=sha256).first()
+
+
+def file_sha256(path: Path) -> str:
+    """The hex SHA-256 of a file on disk, read in 1 MiB chunks (as uploads are hashed)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fileobj:
+        for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def upload_remap_allowed(*, user, upload: Upload) -> bool:

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
-from .amounts import amounts
+from .amounts import LINE_AMOUNT_TYPE, amounts
 from .buckets import split_by_bucket
 from .contract import BY_NAME, MAX_TEXT_LENGTH
 from .dates import dates
@@ -25,7 +25,9 @@ LINE_FIELDS = [
     "order_id", "customer", "amount", "status", "order_date", "product", "category", "region", "country",
     "channel", "quantity", "line_id",
 ]  # fmt: skip
-LINE_SCHEMA = pa.schema([(n, BY_NAME[n].type) for n in LINE_FIELDS] + [("line", pa.int64())])
+# Amounts stay exact here (LINE_AMOUNT_TYPE): an order's amount is rounded to cents once, in `grain`.
+_TYPES = {n: LINE_AMOUNT_TYPE if n == "amount" else BY_NAME[n].type for n in LINE_FIELDS}
+LINE_SCHEMA = pa.schema(list(_TYPES.items()) + [("line", pa.int64())])
 _MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
 _NULL_TEXT = pa.scalar(None, pa.string())
 

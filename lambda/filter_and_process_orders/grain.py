@@ -8,6 +8,7 @@
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
 Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept.
+Lines carry exact amounts; an order's amount is rounded to cents once, here (`amounts.to_cents`).
 Evidence (`evidence`) is counted on the rows whose order id repeats; a majority decides between
 line items and history. Staff can override the decision (the upload's `grain` metadata).
 """
@@ -18,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .amounts import AMOUNT_TYPE
+from .amounts import to_cents
 from .chunk import LINE_FIELDS
 from .evidence import of, repeated_ids
 
@@ -60,7 +61,7 @@ def _single(lines: pa.Table) -> Orders:
     priced = pc.is_valid(lines.column("amount"))
     rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
     lines = lines.filter(priced)
-    table = lines.select([c for c in LINE_FIELDS if c != "line_id"])
+    table = _with_cents(lines.select([c for c in LINE_FIELDS if c != "line_id"]))
     table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), lines.num_rows))
     table = table.append_column("source_line", lines.column("line"))
     return Orders(table.append_column("source_lines", pa.nulls(lines.num_rows, pa.string())), rejected)
@@ -85,7 +86,7 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
         {
             "order_id": grouped.column("order_id"),
             **{c: grouped.column(f"{c}_last") for c in _LAST},
-            "amount": pc.cast(grouped.column("amount_max" if order_total else "amount_sum"), AMOUNT_TYPE),
+            "amount": to_cents(grouped.column("amount_max" if order_total else "amount_sum")),
             "quantity": grouped.column("quantity_sum"),
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
             "source_line": grouped.column("line_min"),
@@ -103,8 +104,13 @@ def _last_wins(lines: pa.Table) -> Orders:
     grouped = lines.group_by("order_id", use_threads=False).aggregate([("line", "max"), ("line", "min")])
     winners = lines.filter(pc.is_in(lines.column("line"), value_set=grouped.column("line_max")))
     at = pc.index_in(winners.column("order_id"), value_set=grouped.column("order_id"))
-    table = winners.select([c for c in LINE_FIELDS if c != "line_id"])
+    table = _with_cents(winners.select([c for c in LINE_FIELDS if c != "line_id"]))
     table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), winners.num_rows))
     table = table.append_column("source_line", pc.take(grouped.column("line_min"), at))
     table = table.append_column("source_lines", pa.nulls(winners.num_rows, pa.string()))
     return Orders(table, rejected, superseded=lines.num_rows - winners.num_rows)
+
+
+def _with_cents(table: pa.Table) -> pa.Table:
+    """The table with its exact `amount` rounded to cents (one line is the whole order)."""
+    return table.set_column(table.schema.get_field_index("amount"), "amount", to_cents(table.column("amount")))

@@ -18,7 +18,7 @@ REQUIRED = frozenset({
     "coalesce", "count_substring", "dictionary_encode", "equal", "extract_regex", "fill_null", "filter",
     "greater", "if_else", "index_in", "invert", "is_in", "is_null", "is_valid", "less", "less_equal", "make_struct",
     "match_substring", "match_substring_regex", "month", "multiply", "negate", "or_", "replace_substring",
-    "replace_substring_regex", "replace_with_mask", "round", "starts_with", "strftime", "strptime",
+    "replace_substring_regex", "replace_with_mask", "starts_with", "strftime", "strptime",
     "struct_field", "sum", "take", "unique", "utf8_is_space", "utf8_length", "utf8_lower", "utf8_lpad",
     "utf8_slice_codeunits", "utf8_trim_whitespace", "value_counts", "year",
 })  # fmt: skip

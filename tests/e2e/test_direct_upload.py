@@ -80,6 +80,7 @@ def test_a_file_goes_straight_to_s3_in_parallel_parts_with_progress_and_its_stat
     expect(upload_page.locator("li.file .check")).to_contain_text("Recognised columns: Order id ← order_id")
     upload_page.click("#upload-button")
     expect(upload_page.locator("li.file")).to_have_attribute("data-status", "processed", timeout=60_000)
+    expect(upload_page.locator("li.file button.remove")).to_be_hidden()  # no "Cancel" beside a finished file
     screenshot(upload_page, "processed")
     upload = Upload.objects.get()
     assert upload.rows_in == body.count(b"\n") - 1

@@ -32,11 +32,20 @@ def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_befo
     )
     upload_page.wait_for_selector("select[name=map-order_date]")
     assert upload_page.locator("select[name=map-customer]").input_value() == ""  # "Who" is no synonym the Lambda knows
+    export_row = upload_page.locator("li.file", has_text="export.csv")
+    expect(export_row).to_have_attribute("data-status", "needs_mapping")  # not "ready" with required columns unmapped
+    upload_page.click("#upload-button")  # good.csv goes; export.csv is held back at the mapping step
+    upload_page.wait_for_selector("text=good.csv: stored")
+    expect(export_row.locator(".note")).to_have_text(
+        "export.csv: not uploaded: choose the file's column for Order id, Order date"
+        " (required: without it the Lambda rejects the file)."
+    )
+    assert list(Upload.objects.values_list("original_name", flat=True)) == ["good.csv"]
     upload_page.select_option("select[name=map-order_id]", "Ref")
     upload_page.select_option("select[name=map-order_date]", "When")
     upload_page.select_option("select[name=map-amount]", "Total")
+    expect(export_row).to_have_attribute("data-status", "ready")
     upload_page.click("#upload-button")
-    upload_page.wait_for_selector("text=good.csv: stored")
     upload_page.wait_for_selector("text=export.csv: stored")
     assert upload_page.eval_on_selector_all("#file-list progress", "bars => bars.map(b => b.value)") == [100, 100]
     export = Upload.objects.get(original_name="export.csv")

@@ -66,6 +66,16 @@ def test_a_line_item_export_sums_its_lines_into_three_orders(tmp_path):
     assert result.evidence.orders_with_differing_lines == 2
 
 
+def test_an_orders_amount_is_the_exact_sum_of_its_lines_rounded_once(tmp_path):
+    text = "Order ID,Product,Sales,Order Date\n"
+    text += "E-1,Pen,10.005,2025-03-01\nE-1,Ink,20.005,2025-03-01\nE-1,Pad,0.004,2025-03-01\n"  # 30.014
+    text += "E-2,Pen,1.005,2025-03-02\n"  # one cell, rounded once: half away from zero
+    text += "E-3,Pen,-2.0049,2025-03-03\nE-3,Ink,-0.0001,2025-03-03\n"  # -2.005
+    got = {k: r["amount"] for k, r in orders(clean(text, tmp_path)).items()}
+    # Line by line it would be 10.01 + 20.01 + 0.00 = 30.02, and -2.00 + -0.00 = -2.00.
+    assert got == {"E-1": Decimal("30.01"), "E-2": Decimal("1.01"), "E-3": Decimal("-2.01")}
+
+
 def test_a_line_item_order_records_every_physical_line_it_summed(tmp_path):
     lines = {k: r["source_lines"] for k, r in orders(clean(LINE_ITEMS, tmp_path)).items()}
     # the header is line 1: US-1001 is lines 2-3, US-1003 lines 5-6; a one-line order has none

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from filter_and_process_orders.amounts import amounts, separator_votes
+from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amounts, separator_votes, to_cents
 from filter_and_process_orders.dates import date_votes, dates
 from filter_and_process_orders.values import canonical_status, cleaned_text, integers, parse_amount, parse_date
 
@@ -26,16 +26,18 @@ def read(texts: list[str], decimal_comma: bool) -> list:
         ("  € 99 ", "99.00", "99.00"),
         ("-50", "-50.00", "-50.00"),
         ("1,000", "1000.00", "1.00"),
-        ("2.005", "2.01", "2005.00"),  # cents rounded half away from zero
-        ("959,984", "959984.00", "959.98"),
-        ("3610,848", "amount_format", "3610.85"),
+        ("2.005", "2.005", "2005.00"),  # a cell is read exactly: rounded once per order (to_cents)
+        ("959,984", "959984.00", "959.984"),
+        ("3610,848", "amount_format", "3610.848"),
         ("1.234.567", "amount_format", "1234567.00"),
         ("1,234,567", "1234567.00", "amount_format"),
         ("USD 10", "10.00", "10.00"),
         ("12,50 €", "amount_format", "12.50"),
         ("1'234.50", "1234.50", "amount_format"),
         ("12.5-", "-12.50", "amount_format"),
-        ("-0.005", "-0.01", "amount_format"),
+        ("-0.005", "-0.005", "amount_format"),
+        ("9999999999.994", "9999999999.994", "amount_format"),  # its cents still fit decimal(12,2)
+        ("9999999999.995", "bad_amount", "amount_format"),  # its cents would not
         ("abc", "bad_amount", "bad_amount"),
         ("12-3", "bad_amount", "bad_amount"),
         ("99999999999", "bad_amount", "bad_amount"),
@@ -54,7 +56,18 @@ def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_n
 def test_the_python_fallback_reads_rare_shapes_the_kernels_leave():
     assert read(["١٢٣.٥"], False) == [Decimal("123.50")]
     assert read(["12,-", "1.250,-"], True) == [Decimal("12.00"), Decimal("1250.00")]
-    assert read(["0.123456789"], False) == [Decimal("0.12")]
+    assert read(["0.123456789"], False) == [Decimal("0.12345679")]  # to LINE_SCALE places
+
+
+def test_an_orders_exact_amount_is_rounded_to_cents_once_half_away_from_zero():
+    exact = ["2.005", "-2.005", "2.00499999", "-0.004", "1211.5749", "9999999999.99", None, "0"]
+    values = pa.array([None if e is None else Decimal(e) for e in exact], LINE_AMOUNT_TYPE)
+    cents = ["2.01", "-2.01", "2.00", "0.00", "1211.57", "9999999999.99", None, "0.00"]
+    assert to_cents(values.slice(0)).to_pylist() == [None if c is None else Decimal(c) for c in cents]
+    assert to_cents(values.slice(4, 2)).to_pylist() == [Decimal("1211.57"), Decimal("9999999999.99")]
+    summed = pa.array([Decimal("9999999999.99") * 2], pa.decimal128(38, 8))  # a sum of lines past the contract
+    with pytest.raises(OverflowError):
+        to_cents(summed)
 
 
 @pytest.mark.parametrize(

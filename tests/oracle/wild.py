@@ -177,8 +177,7 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
             duplicates += 1
             continue
         seen.add(key)
-        cents = amount.quantize(CENTS, ROUND_HALF_UP)
-        lines.append(value | {"line": line, "amount": cents, "exact": amount, "order_date": day})
+        lines.append(value | {"line": line, "exact": amount, "order_date": day})
     orders = _grain(lines, spec)
     reference = date.fromisoformat(REFERENCE_DATE)
     for order in orders:
@@ -207,7 +206,8 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
 
 
 def _grain(lines: list[dict], spec: dict) -> list[dict]:
-    """One dict per order: amount (sum of the lines' cents), exact, line_count, order_date, status."""
+    """One dict per order: exact (the exact sum of its lines), amount (that sum rounded once to cents,
+    half away from zero: standard money practice, never line by line), line_count, order_date, status."""
     by_id: dict[str, list[dict]] = {}
     for line in lines:
         by_id.setdefault(line["order_id"], []).append(line)
@@ -229,16 +229,17 @@ def _grain(lines: list[dict], spec: dict) -> list[dict]:
         if spec.get("amount_level") == "order":  # the order's total repeated on each of its lines
             if len({line["exact"] for line in order_lines}) > 1:
                 raise SpecMismatch(f"order {order_lines[0]['order_id']} has lines with different totals")
-            order_lines = [order_lines[0]] + [line | {"amount": 0, "exact": 0} for line in order_lines[1:]]
+            order_lines = [order_lines[0]] + [line | {"exact": 0} for line in order_lines[1:]]
 
         def last(column: str, lines: list[dict] = order_lines):
             """The order's value: its last line's, where that line has one (continuation lines have none)."""
             return next((line[column] for line in reversed(lines) if line.get(column)), None)
 
+        exact = sum(line["exact"] for line in order_lines)
         orders.append(
             {
-                "amount": sum(line["amount"] for line in order_lines),
-                "exact": sum(line["exact"] for line in order_lines),
+                "amount": exact.quantize(CENTS, ROUND_HALF_UP),
+                "exact": exact,
                 "line_count": len(order_lines),
                 "order_date": last("order_date"),
                 "status": (last("status") or "").lower(),

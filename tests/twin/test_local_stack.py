@@ -114,6 +114,8 @@ def test_a_stopped_and_started_stack_shows_the_same_files_and_numbers(stack, tmp
     started = stack.start()
 
     assert "demo data already loaded" in started
+    with pytest.raises(AssertionError, match="orders.csv: the same content was already uploaded"):
+        stack.manage("upload", "demo/orders.csv")  # the demo holds its content claim like any upload
     assert [(u["name"], u["status"], u["rows_out"]) for u in stack.status()["recent"]] == files_before
     assert kpis(stack) == kpis_before
     objects_after = sorted(o["Key"] for o in stack.s3().list_objects_v2(Bucket="ordersite-local")["Contents"])

@@ -42,8 +42,8 @@
     return value.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   }
 
-  function fileName(card, title) {
-    const parts = [card.dataset.slug || slug(title)];
+  function fileName(card, series) {
+    const parts = [card.dataset.slug || slug(text(card.querySelector("h2"))), slug(series)];
     filters().forEach(([k, v]) => parts.push(slug(`${k} ${v.join(" ")}`)));
     return `${parts.filter(Boolean).join("_")}.png`;
   }
@@ -92,7 +92,6 @@
   const kinds = { bar: "bar chart", line: "line chart", donut: "doughnut chart" };
 
   function enhance(card) {
-    const canvas = card.querySelector("canvas[data-chart]");
     const heading = card.querySelector("h2");
     if (!heading) return;
     const title = text(heading);
@@ -100,19 +99,27 @@
     if (table && !table.hasAttribute("aria-label")) {
       table.setAttribute("aria-label", `${text(table)} of ${title}`);
     }
-    if (!canvas || canvas.dataset.named) return;
-    canvas.dataset.named = "1";
-    canvas.setAttribute("role", "img");
-    const alternative = `${table ? " Its numbers are in the table below." : ""} Arrow keys step through its values.`;
-    canvas.setAttribute("aria-label", `${title}, ${kinds[canvas.dataset.chart] || "chart"}, ${filtersText()}.${alternative}`);
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "export png";
-    button.textContent = "PNG";
-    button.setAttribute("aria-label", `Download ${title} as PNG`);
-    button.title = "Download this chart as a PNG image";
-    button.addEventListener("click", () => download(picture(canvas, title), fileName(card, title)));
-    (card.querySelector(".exports") || heading).appendChild(button);
+    const canvases = [...card.querySelectorAll("canvas[data-chart]")];
+    canvases.forEach((canvas) => {
+      if (canvas.dataset.named) return;
+      canvas.dataset.named = "1";
+      // A card with several charts names each after its series ("Breakdown by customer: average order value").
+      const series = (canvas.dataset.series || "").split(",").filter(Boolean).map((c) => c.replace(/_/g, " ")).join(", ");
+      const several = canvases.length > 1 && series;
+      const name = several ? `${title}: ${series}` : title;
+      canvas.setAttribute("role", "img");
+      const alternative = `${table ? " Its numbers are in the table below." : ""} Arrow keys step through its values.`;
+      canvas.setAttribute("aria-label", `${name}, ${kinds[canvas.dataset.chart] || "chart"}, ${filtersText()}.${alternative}`);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "export png";
+      // The visible text stays inside the accessible name (WCAG 2.5.3, label in name).
+      button.textContent = several ? `PNG (${series})` : "PNG";
+      button.setAttribute("aria-label", `Download ${title} as ${button.textContent}`);
+      button.title = "Download this chart as a PNG image";
+      button.addEventListener("click", () => download(picture(canvas, name), fileName(card, several ? series : "")));
+      (card.querySelector(".exports") || heading).appendChild(button);
+    });
   }
 
   // On paper the filter form is hidden: one line says what the printed numbers are for.

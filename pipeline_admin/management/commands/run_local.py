@@ -160,21 +160,19 @@ class Command(BaseCommand):
         self._wait_for("the web server", lambda: not port_free(settings.WEB_PORT), 90)
 
     def _load_demo(self) -> None:
-        from pipeline_admin.models import Upload
+        """Upload demo/orders.csv like any file, so it holds its content claim (a later copy through
+        the form or the CLI is a duplicate); "already loaded" means an upload holds these bytes'
+        claim, whatever its name or uploader. A lost demo upload gave its claim up (reconciliation)
+        and is stored again."""
+        from pipeline_admin import selectors
 
-        if Upload.objects.filter(original_name=DEMO_FILE.name, status=Upload.Status.PROCESSED).exists():
-            self.stdout.write("demo data already loaded")
+        holder = selectors.content_holder(sha256=selectors.file_sha256(DEMO_FILE))
+        if holder is not None:
+            self.stdout.write(
+                f"demo data already loaded: {DEMO_FILE.name}'s content is upload {holder.pk}"
+                f" ({holder.original_name}, {holder.get_status_display()})"
+            )
             return
-        call_command(
-            "upload",
-            str(DEMO_FILE),
-            "--as-of",
-            DEMO_AS_OF,
-            "--wait",
-            "--timeout",
-            "120",
-            "--allow-duplicate",  # a lost demo upload is stored again
-            stdout=self.stdout,
-        )
+        call_command("upload", str(DEMO_FILE), "--as-of", DEMO_AS_OF, "--wait", "--timeout", "120", stdout=self.stdout)
         call_command("crawl", "--wait", stdout=self.stdout)
         call_command("dashboard_warm", stdout=self.stdout)

@@ -1,5 +1,5 @@
 // The upload page. Each chosen file is pre-checked at once (size, type, header: recognised
-// columns or the mapping step) and can be removed before "Upload the files", which sends each file straight
+// columns or the mapping step, which holds the file back until every required column is chosen) and can be removed before "Upload the files", which sends each file straight
 // to S3 as a presigned multipart upload (4 parts at a time, progress per file, parts retried and
 // resumed after a network drop; choosing the same file again later resumes it), then the server
 // checks the stored object and the page follows the file's status until it is final.
@@ -109,20 +109,37 @@
         }
         entry.check.textContent = "Header not recognised: choose the columns below (required: order id, order date, amount).";
         entry.check.className = "check warn";
+        entry.missing = check.missing;
+        entry.labels = check.labels;
         const box = el("div", { class: "mapping" });
         Object.entries(check.labels).forEach(([column, label]) => {
           const select = el("select", { name: "map-" + column });
           select.append(el("option", { value: "" }, "— not in this file —"));
           check.header.forEach((h) => select.append(el("option", { value: h }, h)));
           select.value = check.mapping[column] || "";
+          select.addEventListener("change", () => mappingState(entry));
           const wrap = el("label", {}, label + (check.missing.includes(column) ? " *" : ""));
           wrap.append(select);
           box.append(wrap);
           entry.selects[column] = select;
         });
         entry.check.append(box);
+        mappingState(entry);
       })
       .catch(() => badge(entry, "ready", "ready")); // the server checks the stored file again
+  }
+
+  // Required columns the Lambda did not recognise and nobody has chosen yet: such a file is not
+  // sent (the Lambda would reject it for the missing column).
+  function unmapped(entry) {
+    return (entry.missing || []).filter((column) => !(entry.selects[column] && entry.selects[column].value));
+  }
+
+  function mappingState(entry) {
+    const left = unmapped(entry);
+    if (left.length) badge(entry, "needs_mapping", "choose columns");
+    else badge(entry, "ready", "ready");
+    return left;
   }
 
   function mappingOf(entry) {
@@ -212,7 +229,7 @@
     note(entry, result.message + " ", kinds[result.outcome]);
     if (result.url) entry.note.append(el("a", { href: result.url }, result.outcome === "duplicate" ? "earlier upload" : "details"));
     if (result.outcome === "stored") { entry.id = result.id; badge(entry, "uploaded", "uploaded"); follow(); }
-    else if (result.outcome === "refused") badge(entry, "rejected", "refused");
+    else if (result.outcome === "refused") { badge(entry, "rejected", "refused"); entry.remove.remove(); }
     else if (result.outcome === "duplicate") {
       badge(entry, "duplicate", "duplicate");
       const again = el("button", { type: "button" }, "Store it again");
@@ -268,6 +285,7 @@
           badge(entry, f.status, f.label);
           entry.final = f.final;
           if (f.final) {
+            entry.remove.remove(); // nothing left to cancel
             const rows = f.rows_in !== null ? " (" + f.rows_in + " rows in, " + f.rows_out + " kept)" : "";
             note(entry, entry.file.name + ": " + f.label + rows + (f.reason ? ": " + f.reason : "") + " ", f.status.startsWith("processed") ? "ok" : "error");
             entry.note.append(el("a", { href: f.url }, "details"));
@@ -285,8 +303,20 @@
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const pending = live().filter((entry) => !entry.sent && !entry.blocked);
-    if (!pending.length) { pageNote.textContent = "Choose or drop at least one file that passed its check."; pageNote.className = "note error"; return; }
+    const chosen = live().filter((entry) => !entry.sent && !entry.blocked);
+    chosen.forEach((entry) => {
+      const left = mappingState(entry);
+      if (left.length) {
+        note(entry, entry.file.name + ": not uploaded: choose the file's column for " + left.map((c) => entry.labels[c]).join(", ") +
+          " (required: without it the Lambda rejects the file).", "error");
+      }
+    });
+    const pending = chosen.filter((entry) => !unmapped(entry).length);
+    if (!pending.length) {
+      pageNote.textContent = chosen.length ? "No file is ready: choose the required columns of each file first." : "Choose or drop at least one file that passed its check.";
+      pageNote.className = "note error";
+      return;
+    }
     pending.forEach((entry) => { entry.sent = true; entry.remove.textContent = "Cancel"; });
     for (const entry of pending) if (!entry.removed) await upload(entry, false);
   });
