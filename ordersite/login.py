@@ -19,8 +19,10 @@ import unicodedata
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.db.models import Sum
-from django.shortcuts import render
+from django.http import JsonResponse
+from django.shortcuts import render, resolve_url
 
 LOCKED_OUT = "Too many failed attempts: wait {minutes} minutes and try again, or ask an admin to clear the lockout."
 
@@ -83,3 +85,16 @@ def lockout_response(request, original_response=None, credentials: dict | None =
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
     context = {"form": form, "lockout": LOCKED_OUT.format(minutes=minutes)}
     return render(request, "registration/login.html", context, status=429)
+
+
+class LoginRequiredMiddleware(_LoginRequired):
+    """Django's LoginRequiredMiddleware, except that a logged-out call to the JSON API (`/api/...`)
+    or any request asking for JSON gets 401 with a JSON body instead of a redirect to the HTML
+    login page, which a script cannot follow."""
+
+    def handle_no_permission(self, request, view_func):
+        accept = request.headers.get("Accept", "")
+        if request.path.startswith("/api/") or ("application/json" in accept and "text/html" not in accept):
+            body = {"error": "authentication required: log in first", "login_url": resolve_url(settings.LOGIN_URL)}
+            return JsonResponse(body, status=401, headers={"WWW-Authenticate": 'Session realm="ordersite"'})
+        return super().handle_no_permission(request, view_func)

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ordersite.login.LoginRequiredMiddleware",  # Django's, answering 401 JSON to API calls
     "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its response
 ]
 
@@ -334,5 +334,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+    # Libraries that say routine things at INFO on every start or call (Axes' banner, the AWS SDKs'
+    # "Found credentials"): only their warnings reach the console and the logs.
+    "loggers": {name: {"level": "WARNING"} for name in ("botocore", "boto3", "aiobotocore", "s3fs", "urllib3", "axes")},
 }

@@ -103,6 +103,13 @@ class Upload(models.Model):
         }
 
     @property
+    def not_read_note(self) -> str:
+        """What the file's page says where the Lambda's findings (format, mapping) are missing."""
+        if not self.stored:
+            return "not read: the file was refused" if self.status == self.Status.REJECTED else "not read yet"
+        return "not recorded" if self.status in self.FINAL else "not known yet"
+
+    @property
     def warnings(self) -> list[dict]:
         """The Lambda's warnings about this file: [{"code", "text"}]."""
         return list((self.manifest or {}).get("warnings") or [])

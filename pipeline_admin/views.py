@@ -60,6 +60,7 @@ def _upload_context(form, outcomes=()) -> dict:
         "form": form,
         "columns": recognised_columns(),
         "outcomes": outcomes,
+        "has_duplicates": any(o.outcome == "duplicate" for o in outcomes),
         "max_files": settings.UPLOAD_MAX_FILES,
         "form_max_bytes": settings.UPLOAD_FORM_MAX_BYTES,
         "max_bytes": settings.UPLOAD_MAX_BYTES,

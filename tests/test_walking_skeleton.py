@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from pipeline_admin.models import Upload
 
@@ -86,6 +87,24 @@ def test_kpis_equal_the_expected_values(course_pipeline):
         kpis["average_order_value"],
         kpis["customers"],
     )
+
+
+def test_kpis_of_no_orders_print_zero_revenue_and_a_dash_for_the_average(course_pipeline):
+    # As of 2025-06-01 every pending order of the course data is 30 or more days old: none counts.
+    (header, row) = run("report", "kpis", "--param", "statuses=pending").splitlines()
+    assert header.split() == ["revenue", "orders", "average_order_value", "customers"]
+    assert row.split() == ["0.00", "0", "–", "0"]
+
+
+def test_pipeline_status_prints_no_row_counts_for_a_refused_file(course_pipeline, tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(CommandError, match="1 file"):
+        run("upload", str(tmp_path / "empty.csv"))
+    lines = run("pipeline_status").splitlines()
+    refused = next(line for line in lines if "empty.csv" in line)
+    assert "rows –" in refused and "None" not in refused
+    assert "rows 200→109" in next(line for line in lines if " orders.csv " in line)
+    assert lines[0] == "uploads: processed 1, rejected 1"
 
 
 def test_report_json_carries_engine_metadata(course_pipeline):

@@ -1,6 +1,8 @@
 """Local files written as the chunks go by: the typed lines by dedup bucket (Arrow IPC), the
-rejected rows (CSV, with line, reason code and reason), and the raw rows held back for want of an
-amount. Memory stays bounded whatever the file size: a bucket is read back whole only at the end.
+rejected rows (Arrow IPC, with line, reason code and reason), and the raw rows held back for want of
+an amount. Memory stays bounded whatever the file size: a bucket is read back whole only at the end.
+`close` writes rejected_rows.csv in physical line order: the chunks' rejects merged with the
+held-back rows rejected at the end (continuation lines whose order never had an amount).
 """
 
 import csv
@@ -33,8 +35,8 @@ class Spool:
         self._writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
         self._deferred: ipc.RecordBatchStreamWriter | None = None
         self.rejected_path: Path | None = None
-        self._rejected_file = None
-        self._rejected_writer = None
+        self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
+        self._late: pa.Table | None = None  # held-back rows rejected at the end, in line order
         self.rejected_rows = 0
         self.rejected_sample: list[dict] = []
 
@@ -87,40 +89,69 @@ class Spool:
         table = table.filter(pa.array(np.isin(table.column("line").to_numpy(), lines)))
         n = table.num_rows
         codes, texts = pa.array([code] * n, pa.string()), pa.array([text] * n, pa.string())
-        self.reject(table.drop_columns(["line"]), table.column("line").to_numpy(), codes, texts)
+        late = self._rows(table.drop_columns(["line"]), table.column("line").to_numpy(), codes, texts)
+        self._late = late if self._late is None else pa.concat_tables([self._late, late]).sort_by("line")
 
     def reject(self, raw: pa.Table, lines: np.ndarray, codes: pa.Array, texts: pa.Array) -> None:
-        """Raw values as read (c0..c{n-1}), the line each record starts on, and why it was rejected."""
+        """Raw values as read (c0..c{n-1}), the line each record starts on, and why it was rejected.
+        Comes chunk by chunk, in file order."""
         if not raw.num_rows:
             return
-        if self._rejected_writer is None:
-            self.rejected_path = self.workdir / "rejected_rows.csv"
-            self._rejected_file = open(self.rejected_path, "w", encoding="utf-8", newline="")
-            header = formula_safe(["line", "code", "reason", *self.header]).to_pylist()
-            csv.writer(self._rejected_file, lineterminator="\n").writerow(header)
-            self._rejected_file.flush()
+        safe = self._rows(raw, lines, codes, texts)
+        if self._rejects is None:
+            self._rejects = ipc.new_stream(self.workdir / "rejected.arrow", safe.schema)
+        self._rejects.write_table(safe)
+
+    def _rows(self, raw: pa.Table, lines: np.ndarray, codes: pa.Array, texts: pa.Array) -> pa.Table:
+        """The rejected rows as written (line, code, reason, c0..), counted and sampled."""
         names = ["line", "code", "reason", *raw.column_names]
-        table = pa.table([pa.array(lines), codes, texts, *raw.columns], names=names)
-        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
-        safe = pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=table.column_names)
-        if self._rejected_writer is None:
-            self._rejected_writer = pacsv.CSVWriter(
-                self._rejected_file.buffer,
-                safe.schema,
-                write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
-            )
-        self._rejected_writer.write_table(safe)
+        table = pa.table([pa.array(lines, pa.int64()), codes, texts, *raw.columns], names=names)
         self.rejected_rows += raw.num_rows
         # The sample is the first rejected lines of the file (held-back rows are rejected last).
         for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
             self.rejected_sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
         self.rejected_sample = sorted(self.rejected_sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
+        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
+        return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
+
+    def _write_rejected(self) -> None:
+        """rejected_rows.csv: the chunks' rejects batch by batch, each held-back row merged in before
+        the first batch that ends after its line."""
+        self.rejected_path = self.workdir / "rejected_rows.csv"
+        with open(self.rejected_path, "w", encoding="utf-8", newline="") as file:
+            header = formula_safe(["line", "code", "reason", *self.header]).to_pylist()
+            csv.writer(file, lineterminator="\n").writerow(header)
+            file.flush()
+            options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+            writer, late = None, self._late
+            for batch in self._reject_batches():
+                if late is not None and late.num_rows:
+                    cut = int(np.searchsorted(late.column("line").to_numpy(), batch.column(0)[-1].as_py(), "right"))
+                    if cut:
+                        merged = pa.concat_tables([pa.Table.from_batches([batch]), late.slice(0, cut)])
+                        batch, late = merged.sort_by("line"), late.slice(cut)
+                writer = writer or pacsv.CSVWriter(file.buffer, batch.schema, write_options=options)
+                writer.write(batch)
+            if late is not None and late.num_rows:
+                writer = writer or pacsv.CSVWriter(file.buffer, late.schema, write_options=options)
+                writer.write(late)
+            if writer is not None:
+                writer.close()
+
+    def _reject_batches(self):
+        if self._rejects is None:
+            return
+        self._rejects.close()
+        self._rejects = None
+        path = self.workdir / "rejected.arrow"
+        with ipc.open_stream(path) as reader:
+            yield from reader
+        path.unlink()
 
     def close(self) -> None:
-        if self._rejected_writer is not None:
-            self._rejected_writer.close()
-            self._rejected_file.close()
-            self._rejected_writer = None
+        if self._rejects is not None or self._late is not None:
+            self._write_rejected()
+            self._late = None
         if self._deferred is not None:
             self._deferred.close()
             self._deferred = None

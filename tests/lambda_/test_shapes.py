@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
+from filter_and_process_orders import text as text_module
 from filter_and_process_orders.cleaning import Rules, clean_stream
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
@@ -184,6 +185,25 @@ def test_shopify_continuation_lines_without_an_amount_belong_to_their_order(tmp_
     got = {k: (r["amount"], r["quantity"], r["line_count"], r["status"]) for k, r in orders(result).items()}
     assert got == {"#1001": (Decimal("30.00"), 3, 2, "paid"), "#1002": (Decimal("12.00"), 1, 1, "paid")}
     assert [r[:2] for r in rejected(result)] == [["5", "missing_amount"]]  # no line of #1003 has an amount
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 90])
+def test_rejected_rows_are_written_in_physical_line_order(tmp_path, monkeypatch, chunk_bytes):
+    if chunk_bytes:  # several chunks: a continuation line rejected at the end lands between them
+        monkeypatch.setattr(text_module, "CHUNK_BYTES", chunk_bytes)
+    text = "Order ID,Total,Order Date,Product\n"
+    text += "#1,10.00,2025-05-01,Mug\n#1,,2025-05-01,Tea\n"  # lines 2-3: one order
+    text += "#2,,2025-05-02,Mug\n"  # line 4: no line of #2 has an amount, known only at the end
+    text += "#3,abc,2025-05-03,Mug\n#4,5.00,2025-05-04,Mug\n#4,6.00,2025-05-04,Tea\n"  # line 5: bad amount
+    text += "#5,,2025-05-05,Mug\n#6,1.00,,Mug\n"  # line 8 held back, line 9 without a date
+    result = clean(text, tmp_path)
+    assert [r[:2] for r in rejected(result)] == [
+        ["4", "missing_amount"],
+        ["5", "bad_amount"],
+        ["8", "missing_amount"],
+        ["9", "missing_order_date"],
+    ]
+    assert [r["line"] for r in result.rejected_sample] == [4, 5, 8, 9]
 
 
 def test_an_orders_history_keeps_its_last_row_so_a_later_cancellation_wins(tmp_path):

@@ -100,6 +100,10 @@ def test_one_bad_file_is_refused_by_name_while_the_others_are_stored(client, twi
     stored = Upload.objects.exclude(key=None)
     assert [u.original_name for u in stored] == ["good.csv"]
     assert s3_keys("raw/") == [stored.get().key]
+    assert "To store a duplicate anyway" not in text  # no duplicate among them: no hint about one
+    refused = Upload.objects.get(original_name="nul.csv")
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[refused.pk])).content.decode()
+    assert page.count("not read: the file was refused") == 2 and "not known yet" not in page
 
 
 def test_the_page_script_gets_one_json_outcome_per_file(client, twin, uploader):
@@ -117,6 +121,7 @@ def test_the_same_content_again_asks_before_it_is_stored(client, twin, uploader)
     again = post_files(client, csv("orders-copy.csv", ORDERS)).content.decode()
     assert "orders-copy.csv: the same content was already uploaded as orders.csv by uploader" in again
     assert "confirm to store it again" in again
+    assert "To store a duplicate anyway, tick" in again
     assert Upload.objects.count() == 1 and len(s3_keys("raw/")) == 1
     post_files(client, csv("orders-copy.csv", ORDERS), allow_duplicate="on")
     assert Upload.objects.count() == 2 and len(s3_keys("raw/")) == 2
@@ -264,6 +269,8 @@ def test_deleting_processed_output_asks_first_then_keeps_only_the_raw_file(clien
     assert s3_keys("raw/") == [upload.key]
     upload.refresh_from_db()
     assert upload.status == Upload.Status.WITHDRAWN and upload.events.last().actor == pipeline_admin
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert "Delete processed output" not in page and "Reprocess" in page  # nothing left to delete
 
 
 def test_uploaders_cannot_run_admin_actions_nor_see_other_peoples_files(client, twin, uploader, pipeline_admin):

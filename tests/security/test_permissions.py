@@ -29,7 +29,7 @@ TABLE = [
     Row("home", get=(L, 302, 302, 302), post=(L, 302, 302, 302)),
     Row("login", get=(200, 200, 200, 200), post=(200, 200, 200, 200)),
     Row("logout", get=(L, 405, 405, 405), post=(L, 302, 302, 302)),
-    Row("report_api", kwargs="report", get=(L, 403, 202, 202), post=(L, 403, 202, 202)),
+    Row("report_api", kwargs="report", get=(401, 403, 202, 202), post=(401, 403, 202, 202)),  # API: 401 JSON
     Row("dashboard:home", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
     Row("dashboard:refresh", get=(L, 403, 405, 405), post=(L, 403, 302, 302)),
     Row("dashboard:card", kwargs="report", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),

@@ -28,9 +28,11 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps(status))
             return
-        self.stdout.write("uploads: " + ", ".join(f"{k} {v}" for k, v in status["uploads"].items() if v) or "none")
+        self.stdout.write("uploads: " + (", ".join(f"{k} {v}" for k, v in status["uploads"].items() if v) or "none"))
         for u in status["recent"]:
-            self.stdout.write(f"  {u['status']:<24} {u['name']}  rows {u['rows_in']}→{u['rows_out']}  {u['reason']}")
+            # A file refused before storage or not read yet has no row counts.
+            rows = f"rows {u['rows_in']}→{u['rows_out']}" if u["rows_in"] is not None else "rows –"
+            self.stdout.write(f"  {u['status']:<24} {u['name']}  {rows}  {u['reason']}".rstrip())
         crawl = status["last_crawl"]
         self.stdout.write(f"last crawl: {crawl['state']} at {crawl['started_at']}" if crawl else "last crawl: never")
 
