@@ -15,8 +15,11 @@ class TableSnapshot:
     partition_keys: list[dict]
     location: str
     classification: str
-    updated_at: datetime | None
+    updated_at: datetime | None  # the table definition's last change (the crawler writes it)
     partitions: list[str] = field(default_factory=list)  # partition values joined with "/", sorted
+    # When the newest partition was registered: the status sync adds a month's partition as soon as
+    # a file is processed, so this is often later than `updated_at`.
+    partition_added_at: datetime | None = None
 
     @property
     def partition_count(self) -> int:
@@ -30,7 +33,9 @@ class TableSnapshot:
 def _snapshot(table: dict) -> TableSnapshot:
     descriptor = table.get("StorageDescriptor", {})
     keys = table.get("PartitionKeys", [])
-    values = ["/".join(p["Values"]) for p in glue.partitions_list(table=table["Name"])] if keys else []
+    listed = glue.partitions_list(table=table["Name"]) if keys else []
+    values = ["/".join(p["Values"]) for p in listed]
+    added = [p["CreationTime"] for p in listed if p.get("CreationTime")]
     return TableSnapshot(
         name=table["Name"],
         columns=[{"Name": c["Name"], "Type": c["Type"]} for c in descriptor.get("Columns", [])],
@@ -39,6 +44,7 @@ def _snapshot(table: dict) -> TableSnapshot:
         classification=table.get("Parameters", {}).get("classification", ""),
         updated_at=table.get("UpdateTime") or table.get("CreateTime"),
         partitions=sorted(values),
+        partition_added_at=max(added, default=None),
     )
 
 

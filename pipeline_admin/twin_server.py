@@ -18,12 +18,13 @@ from pathlib import Path
 
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .twin import IDENTITY_PATH, IDENTITY_SERVICE
 from .twin_state import state_load, state_save
 
 logger = logging.getLogger(__name__)
+_requests = logging.getLogger("werkzeug")  # where werkzeug logs requests (plain text here, no colours)
 SAVE_EVERY_SECONDS = 5.0
 
 
@@ -47,6 +48,19 @@ class _App:
         return self.moto(environ, start_response)
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging a request at INFO only when the twin failed it (5xx).
+
+    Every page view and Lambda run makes dozens of S3/SQS/Glue calls (a 404 for a missing key is
+    routine, as on AWS): one INFO line each filled the 10 MB twin.log in minutes, rotating away
+    what happened before. The rest go to DEBUG (LOG_LEVEL=DEBUG shows them)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        status = getattr(code, "value", code)
+        failed = str(status).isdigit() and int(status) >= 500
+        _requests.log(logging.INFO if failed else logging.DEBUG, '"%s" %s %s', self.requestline, status, size)
+
+
 def twin_serve(*, port: int, state_dir: Path | None, host: str = "127.0.0.1") -> None:
     """Serve until SIGTERM or SIGINT; blocks. Raises OSError when the port is taken."""
     if state_dir:
@@ -55,7 +69,7 @@ def twin_serve(*, port: int, state_dir: Path | None, host: str = "127.0.0.1") ->
         if state_load(state_dir):
             logger.warning("twin: state restored from %s in %.1f s", state_dir, time.monotonic() - started)
     app = _App(state_dir)
-    server = make_server(host, port, app, threaded=True)
+    server = make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -2,8 +2,11 @@
 their drift; the catalog."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import dateformat, timezone
 
+from ordersite.aws import aws_client
 from pipeline_admin import services
 from pipeline_admin.models import CrawlerRun
 
@@ -113,6 +116,28 @@ def test_the_catalog_page_shows_columns_partitions_and_location(client, course_p
     assert "<td><code>amount</code></td><td>decimal(12,2)</td>" in page
     assert "<td><code>order_month</code></td><td>string (partition key)</td>" in page
     assert 'data-crawler-state="READY"' in page
+
+
+def test_the_catalog_page_shows_when_the_table_changed_and_when_the_newest_partition_came_apart(
+    client, course_processed, processed, pipeline_admin
+):
+    services.crawl_execute(run_id=services.crawl_request()[0].pk)
+    processed("O9001,Zoe,10.00,shipped,2025-05-20\n", name="may.csv")  # a new month, no crawl after it
+    services.uploads_sync()  # registers the 2025-05 partition
+    glue = aws_client("glue")
+    table = glue.get_table(DatabaseName=settings.GLUE_DATABASE, Name="orders")["Table"]
+    partitions = glue.get_partitions(DatabaseName=settings.GLUE_DATABASE, TableName="orders")["Partitions"]
+    newest = max(p["CreationTime"] for p in partitions)
+    assert len(partitions) == 5 and newest > table.get("UpdateTime", table["CreateTime"])
+
+    def shown(moment) -> str:
+        return dateformat.format(timezone.localtime(moment), "Y-m-d H:i:s")
+
+    client.force_login(pipeline_admin)
+    page = client.get(reverse("pipeline_admin:catalog")).content.decode()
+    changed = shown(table.get("UpdateTime", table["CreateTime"]))
+    assert f'Table definition last changed</dt><dd id="table-updated-orders">{changed}</dd>' in page
+    assert f'Newest partition registered</dt><dd id="partition-added-orders">{shown(newest)}</dd>' in page
 
 
 def test_the_catalog_page_says_so_when_the_catalog_cannot_be_read(client, twin, pipeline_admin, settings):
