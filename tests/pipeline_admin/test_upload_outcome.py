@@ -27,6 +27,7 @@ def test_the_page_says_the_grain_the_warnings_and_shows_the_stale_orders(client,
     assert codes == ["line_items_summed", "unmapped_columns"]
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     assert "line items: 4 lines → 2 orders" in page
+    assert "dates year-month-day · decimal" in page  # the shape read, not the date-order code
     for warning in upload.manifest["warnings"]:
         assert f'data-code="{warning["code"]}">{html.escape(warning["text"])}</li>' in page
     assert "Not used: Note" in page
