@@ -9,7 +9,7 @@ from django.db import transaction
 
 from .keys import cache_key, data_version_get
 from .query import ReportQuery
-from .reports import DASHBOARD, report_query
+from .reports import PAGE, report_query
 from .services import RefreshRefused, scan_budget_check
 from .tasks import report_compute as report_compute_task
 
@@ -82,4 +82,4 @@ def dashboard_warm() -> list[str]:
 
 
 def _warm() -> list[str]:
-    return [slug for slug in DASHBOARD if report_refresh_request(query=report_query(slug, {}))]
+    return [slug for slug in PAGE if report_refresh_request(query=report_query(slug, {}))]

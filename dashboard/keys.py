@@ -36,3 +36,10 @@ def data_version_get() -> int:
 def data_changed_at() -> datetime | None:
     """When the processed data last changed (None before any data)."""
     return DataChange.objects.order_by("-id").values_list("changed_at", flat=True).first()
+
+
+def data_processed_at() -> datetime | None:
+    """When the newest processed file arrived: the last data change that is not a crawl (a crawl
+    only registers partitions); the last change of any kind when there is no other yet."""
+    newest = DataChange.objects.exclude(reason="crawled").order_by("-id").values_list("changed_at", flat=True).first()
+    return newest or data_changed_at()

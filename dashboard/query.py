@@ -10,24 +10,41 @@ below the form parses a parameter again.
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
-from filter_and_process_orders.contract import FILTERABLE
+from filter_and_process_orders.contract import FILTERABLE, GROUPABLE
 from filter_and_process_orders.values import STATUS_SYNONYMS, canonical_status
 
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 RELATIVE_DATE = re.compile(r"today(?:([+-])(\d{1,5})d?)?")
 STATUS_WORD = re.compile(r"[a-z][a-z_]{0,29}")
 TEXT_VALUE = re.compile(r"[\w .,'&@+\-/()]*")
-# The words the status filter offers; the Lambda writes these canonical forms.
-KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()))
+# The words the status filter offers; the Lambda writes these canonical forms. An order without a
+# status (NULL in the table) is `unknown`: the reports group it under that word and the status
+# filter matches it by that word (`coalesce(status, 'unknown')` in _orders.sql).
+UNKNOWN_STATUS = "unknown"
+KNOWN_STATUSES = sorted(set(STATUS_SYNONYMS.values()) | {UNKNOWN_STATUS})
 # Order columns a report can be filtered on besides customer, status and date: the orders
 # contract's filterable dimensions.
 DIMENSIONS = tuple(name for name in FILTERABLE if name not in ("customer", "status", "order_date"))
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
+# Time grains of the time charts, and the columns a breakdown may group by (the contract's GROUPABLE).
+GRAINS = ("day", "week", "month")
+GROUPS = GROUPABLE
+# Date presets: name -> label. Resolved to absolute dates by `period_range` (UTC days).
+PERIODS = {
+    "last_7_days": "Last 7 days",
+    "last_30_days": "Last 30 days",
+    "last_90_days": "Last 90 days",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "year_to_date": "Year to date",
+    "all_time": "All time",
+}
 
 
 class ParamError(ValueError):
@@ -36,8 +53,10 @@ class ParamError(ValueError):
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """One report over one set of filters. Dates are inclusive; `statuses` empty = every status;
-    `dimensions` are (column, value) pairs sorted by column; `limit` only for reports that rank."""
+    """One report over one set of filters. Dates are inclusive; `statuses` empty = every status
+    (`unknown` = orders without one); `customer` an exact name; `dimensions` are (column, value)
+    pairs sorted by column; `limit` only for reports that rank; `grain` (day/week/month) only for
+    time charts; `group_by` (a GROUPABLE column) only for the breakdown."""
 
     report: str
     start_date: date = EARLIEST
@@ -46,6 +65,8 @@ class ReportQuery:
     customer: str = ""
     dimensions: tuple[tuple[str, str], ...] = ()
     limit: int | None = None
+    grain: str = ""
+    group_by: str = ""
 
     def as_params(self) -> dict:
         """The query as request parameters (JSON-safe): what a URL, a job or a stored result carries."""
@@ -58,6 +79,10 @@ class ReportQuery:
         }
         if self.limit is not None:
             params["limit"] = self.limit
+        if self.grain:
+            params["grain"] = self.grain
+        if self.group_by:
+            params["group_by"] = self.group_by
         return params
 
     @classmethod
@@ -71,6 +96,23 @@ class ReportQuery:
             customer=params.get("customer", ""),
             dimensions=tuple((d, params[d]) for d in DIMENSIONS if params.get(d)),
             limit=params.get("limit"),
+            grain=params.get("grain", ""),
+            group_by=params.get("group_by", ""),
+        )
+
+    @property
+    def bounded(self) -> bool:
+        """Both ends of the range were given (a preset, dates or a month), not the open defaults."""
+        return self.start_date != EARLIEST and self.end_date != LATEST
+
+    def previous(self) -> "ReportQuery":
+        """The same query over the period of the same length just before this one (for the
+        change on the KPI tiles). Only for a bounded range; raises ParamError otherwise."""
+        if not self.bounded:
+            raise ParamError("an open date range has no previous period")
+        days = (self.end_date - self.start_date).days + 1
+        return replace(
+            self, start_date=self.start_date - timedelta(days=days), end_date=self.start_date - timedelta(days=1)
         )
 
     @property
@@ -91,6 +133,26 @@ def parse_date(text: str) -> date:
         except OverflowError:
             raise ValueError from None
     return date.fromisoformat(text)
+
+
+def period_range(name: str, today: date) -> tuple[date, date]:
+    """A preset's first and last day (inclusive), `today` included: `last_7_days` is today and
+    the six days before; `this_quarter` starts on the quarter's first day; `all_time` is open."""
+    if name == "all_time":
+        return EARLIEST, LATEST
+    if name.startswith("last_") and name.endswith("_days"):
+        return today - timedelta(days=int(name.split("_")[1]) - 1), today
+    month_start = today.replace(day=1)
+    if name == "this_month":
+        return month_start, today
+    if name == "last_month":
+        end = month_start - timedelta(days=1)
+        return end.replace(day=1), end
+    if name == "this_quarter":
+        return month_start.replace(month=(today.month - 1) // 3 * 3 + 1), today
+    if name == "year_to_date":
+        return today.replace(month=1, day=1), today
+    raise ValueError(f"unknown period {name!r}")
 
 
 def parse_statuses(raw) -> tuple[str, ...]:
@@ -135,27 +197,42 @@ class _TextField(forms.CharField):
 class ReportQueryForm(forms.Form):
     """Parameters of one report -> `ReportQuery` (as `cleaned_data["query"]`).
 
-    `takes_limit` / `takes_month`: whether this report ranks rows / offers a month filter;
-    other reports refuse those parameters, as they refuse unknown ones."""
+    `period` (a preset of PERIODS), `start_date`/`end_date` and `month` all narrow the range
+    (their intersection). `takes_limit` / `takes_grain` / `takes_group`: whether this report
+    ranks rows / draws over time / breaks down by a column; other reports refuse those
+    parameters, as they refuse unknown ones. `takes_month` is kept for callers that pass it:
+    every report takes a month."""
 
     start_date = _DateField(required=False)
     end_date = _DateField(required=False)
     statuses = forms.CharField(required=False)
     customer = _TextField()
+    period = forms.ChoiceField(choices=[("", "")] + list(PERIODS.items()), required=False)
     month = forms.RegexField(
         r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "must be a month like 2025-02"}
     )
     limit = forms.CharField(required=False)
+    grain = forms.ChoiceField(choices=[(g, g) for g in GRAINS], required=False)
+    group_by = forms.ChoiceField(choices=[(g, g) for g in GROUPS], required=False)
 
-    def __init__(self, *args, report: str, takes_limit: bool = False, takes_month: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        report: str,
+        takes_limit: bool = False,
+        takes_month: bool = True,
+        takes_grain: bool = False,
+        takes_group: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.report = report
+        self.takes_grain, self.takes_group = takes_grain, takes_group
         for name in DIMENSIONS:
             self.fields[name] = _TextField()
-        if not takes_limit:
-            del self.fields["limit"]
-        if not takes_month:
-            del self.fields["month"]
+        for name, wanted in (("limit", takes_limit), ("grain", takes_grain), ("group_by", takes_group)):
+            if not wanted:
+                del self.fields[name]
 
     def clean_statuses(self):
         return parse_statuses(self.data.get("statuses", ""))
@@ -180,6 +257,9 @@ class ReportQueryForm(forms.Form):
         if self.errors:
             return data
         start, end = data.get("start_date") or EARLIEST, data.get("end_date") or LATEST
+        if period := data.get("period"):
+            first, last = period_range(period, timezone.localdate())
+            start, end = max(start, first), min(end, last)
         if month := data.get("month"):
             year, number = map(int, month.split("-"))
             start = max(start, date(year, number, 1))
@@ -195,6 +275,8 @@ class ReportQueryForm(forms.Form):
             customer=data["customer"],
             dimensions=tuple((name, data[name]) for name in DIMENSIONS if data.get(name)),
             limit=data.get("limit"),
+            grain=(data.get("grain") or "month") if self.takes_grain else "",
+            group_by=(data.get("group_by") or "status") if self.takes_group else "",
         )
         return data
 

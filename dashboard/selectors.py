@@ -26,6 +26,28 @@ class ReportView:
     notice: str = ""  # why no new computation was started (budget, rate limit)
     outage: bool = False  # no job could be started: the cache or the queue is down (it retries)
     self_refresh: bool = True  # a lone card polls for its newer result; a page's cards are swapped together
+    previous: "ReportView | None" = None  # the key figures of the previous period (page's KPI card only)
+
+    @property
+    def series(self) -> tuple[tuple[str, ...], ...]:
+        """The charts this card draws, each a tuple of result columns."""
+        return report_get(self.slug).series
+
+    @property
+    def drills(self) -> str:
+        """The page parameter a chart element narrows to: a column, `statuses` or `period`."""
+        drills = report_get(self.slug).drills
+        return (self.query.group_by if self.query else "") if drills == "group" else drills
+
+    @property
+    def empty(self) -> bool:
+        """A computed result in which no order matched the filters."""
+        result = self.result
+        if result is None or result.error:
+            return False
+        if self.chart == "kpi":
+            return not result.rows or not int(result.rows[0][result.columns.index("orders")] or 0)
+        return not result.rows
 
     @property
     def outage_notice(self) -> str:
@@ -106,6 +128,7 @@ class DashboardPage:
     cards: list[ReportView]
     version: int
     current: int
+    options: ReportView | None = None  # the filter bar's values (filter-values report)
 
     @property
     def updating(self) -> bool:

@@ -15,10 +15,10 @@ from django.utils import timezone
 from ordersite.aws import AwsError
 
 from .engines import engine_run
-from .keys import cache_key, data_changed_at, data_version_get, jsonable
+from .keys import cache_key, data_processed_at, data_version_get, jsonable
 from .models import DataChange, ReportResult, ReportRun
 from .query import ReportQuery
-from .reports import DASHBOARD, report_get, report_query
+from .reports import PAGE, report_get, report_query
 
 __all__ = ["cache_key", "data_version_get", "jsonable"]  # re-exported: callers know them from here
 
@@ -64,7 +64,7 @@ def report_compute(*, query: ReportQuery, user_id: int | None = None, force: boo
         existing = ReportResult.objects.filter(cache_key=key).first()
         if existing is not None:
             return existing
-    data_as_of = data_changed_at()
+    data_as_of = data_processed_at()
     started = timezone.now()
     try:
         result = engine_run(query, data_version=version, reuse=not force)
@@ -98,7 +98,7 @@ def report_compute(*, query: ReportQuery, user_id: int | None = None, force: boo
         "data_as_of": jsonable(data_as_of),
         **result.extra,
     }
-    rows = [[jsonable(v) for v in row] for row in report.round_cents(result.columns, result.rows)]
+    rows = [[jsonable(v) for v in row] for row in report.finish(query, result.columns, result.rows)]
     record = _result_save(key, query, version, columns=result.columns, rows=rows, meta=meta)
     try:
         cache.set(key, record.pk, timeout=None)
@@ -160,6 +160,6 @@ def dashboard_warm_missing() -> list[str]:
     version = data_version_get()
     if not version:
         return []
-    queries = {cache_key(query, version): query for query in (report_query(slug, {}) for slug in DASHBOARD)}
+    queries = {cache_key(query, version): query for query in (report_query(slug, {}) for slug in PAGE)}
     stored = set(ReportResult.objects.filter(cache_key__in=list(queries)).values_list("cache_key", flat=True))
     return [report_compute(query=query).slug for key, query in queries.items() if key not in stored]

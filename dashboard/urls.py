@@ -8,6 +8,7 @@ urlpatterns = [
     path("refresh/", views.refresh, name="refresh"),
     path("cards/<slug:slug>/", views.card, name="card"),
     path("cards/", views.page_cards, name="cards"),
+    path("customers/", views.customers, name="customers"),
     path("version/", views.data_version, name="version"),
     path("export/<slug:slug>.csv", views.export_csv, name="export"),
     path("orders/", drill_views.orders, name="orders"),

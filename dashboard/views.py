@@ -1,25 +1,26 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from ordersite.roles import ANALYSTS, role_required
 
+from .filter_bar import FILTER_PARAMS, VIEW_PARAMS, customer_suggestions, filter_bar, home_url
 from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
 from .keys import data_version_get
-from .query import DIMENSIONS, KNOWN_STATUSES, ReportQuery
-from .reports import DASHBOARD, REPORTS, ParamError, report_query
+from .query import ReportQuery
+from .reports import DASHBOARD, OPTIONS, REPORTS, ParamError, report_query
 from .selectors import DashboardPage, ReportView, dashboard_page, data_changes_summary, report_csv, report_view
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
-FILTERS = ("start_date", "end_date", "statuses", "customer", *DIMENSIONS)
+FILTERS = (*FILTER_PARAMS, *VIEW_PARAMS)
 CARD_HTML_SECONDS = 15
 
 
@@ -42,8 +43,11 @@ def _card(query: ReportQuery, user, view: ReportView | None = None) -> ReportVie
 
 
 def _page_queries(filters: dict) -> list[ReportQuery]:
-    """One query per card: the page's filters that each report takes. Raises ParamError."""
-    return [report_query(slug, dashboard_params(slug, filters)) for slug in DASHBOARD]
+    """One query per card (the page's filters that each report takes), then the filter bar's
+    values and, for a bounded range, the key figures of the previous period. Raises ParamError."""
+    cards = [report_query(slug, dashboard_params(slug, filters)) for slug in DASHBOARD]
+    kpis = cards[DASHBOARD.index("kpis")]
+    return [*cards, report_query(OPTIONS, {}), *([kpis.previous()] if kpis.bounded else [])]
 
 
 def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
@@ -69,7 +73,10 @@ def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
             )
     for card in cards:
         card.self_refresh = False  # the page swaps all its cards at once (live.js)
-    page.cards = cards
+    page.cards, page.options = cards[: len(DASHBOARD)], cards[len(DASHBOARD)]
+    page.cards[DASHBOARD.index("kpis")].previous = (
+        cards[len(DASHBOARD) + 1] if len(cards) > len(DASHBOARD) + 1 else None
+    )
     return page
 
 
@@ -78,7 +85,8 @@ def _card_html(card: ReportView) -> str:
     for a few seconds (its "computed X ago" has minute precision)."""
     if not (card.fresh and card.cache_ok and card.result and not card.notice):
         return render_to_string("dashboard/_card.html", {"card": card})
-    key = f"card-html:{card.result.pk}:{card.result.computed_at.timestamp()}"
+    previous = card.previous.result.pk if card.previous and card.previous.result else ""
+    key = f"card-html:{card.result.pk}:{card.result.computed_at.timestamp()}:{previous}"
     try:
         html = cache.get(key)
     except Exception:
@@ -92,6 +100,11 @@ def _card_html(card: ReportView) -> str:
     return mark_safe(html)  # our own rendered template, cached verbatim
 
 
+def _freshness_html(page: DashboardPage) -> str:
+    """The page's one "data as of · computed" line, the grid's first item (swapped with the cards)."""
+    return render_to_string("dashboard/_freshness.html", {"page": page})
+
+
 @role_required(ANALYSTS)
 def dashboard(request):
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
@@ -100,14 +113,25 @@ def dashboard(request):
     except ParamError as exc:
         return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
     page = _page_cards(queries, request.user)
-    cards = [_card_html(card) for card in page.cards]
-    return render(request, "dashboard/dashboard.html", _page(filters, cards, "") | {"page": page})
+    cards = [_freshness_html(page), *(_card_html(card) for card in page.cards)]
+    context = _page(filters, cards, "", page.options) | {"page": page}
+    return render(request, "dashboard/dashboard.html", context)
 
 
-def _page(filters: dict, cards: list, error: str) -> dict:
-    chosen = set(filters.get("statuses", "").split(","))
-    statuses = [(s, s in chosen) for s in KNOWN_STATUSES]
-    return {"cards": cards, "filters": filters, "statuses": statuses, "error": error}
+def _page(filters: dict, cards: list, error: str, options: ReportView | None = None) -> dict:
+    rows = options.result.rows if options and options.result and not options.result.error else None
+    context = {"cards": cards, "filters": filters, "error": error, "currency": settings.DASHBOARD_CURRENCY}
+    return context | filter_bar(filters, rows)
+
+
+@role_required(ANALYSTS)
+@require_GET
+def customers(request):
+    """Customer suggestions for the filter bar: names containing `q` (any case), from the
+    filter-values report of the current data version (no engine query per keystroke)."""
+    view = _card(report_query(OPTIONS, {}), request.user)
+    rows = view.result.rows if view.result and not view.result.error else None
+    return JsonResponse({"customers": customer_suggestions(rows, request.GET.get("q", "")[:100])})
 
 
 @role_required(ANALYSTS)
@@ -130,7 +154,7 @@ def page_cards(request):
     since = int(request.GET["since"]) if request.GET.get("since", "").isdigit() else 0
     body = {"version": page.version, "current": page.current, "ready": not page.updating}
     if body["ready"]:
-        body["html"] = "".join(_card_html(card) for card in page.cards)
+        body["html"] = _freshness_html(page) + "".join(_card_html(card) for card in page.cards)
         body["changes"] = data_changes_summary(after=since, up_to=page.version)
     return JsonResponse(body)
 
@@ -144,14 +168,7 @@ def refresh(request):
         messages.success(request, f"Refreshing {count} report(s); cards update as results arrive.")
     except (RefreshRefused, ParamError) as exc:
         messages.warning(request, str(exc))
-    return redirect(_home_url(filters))
-
-
-def _home_url(filters: dict) -> str:
-    query = QueryDict(mutable=True)
-    for name, value in filters.items():
-        query.setlist(name, value.split(",") if name == "statuses" else [value])
-    return f"{reverse('dashboard:home')}?{query.urlencode()}"
+    return redirect(home_url(filters))
 
 
 @role_required(ANALYSTS)

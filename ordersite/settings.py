@@ -283,6 +283,8 @@ REPORT_QUERY_TIMEOUT_SECONDS = env_int("REPORT_QUERY_TIMEOUT_SECONDS", 120)
 ATHENA_POLL_SECONDS = float(env_str("ATHENA_POLL_SECONDS", "1") or 1)
 DASHBOARD_REFRESH_INTERVAL_SECONDS = env_int("DASHBOARD_REFRESH_INTERVAL_SECONDS", 60)
 DASHBOARD_DAILY_SCAN_BYTES_PER_USER = env_int("DASHBOARD_DAILY_SCAN_BYTES_PER_USER", 50 * 1024**3)
+# ISO 4217 code of the orders' amounts: the dashboard shows money with its symbol.
+DASHBOARD_CURRENCY = os.environ.get("DASHBOARD_CURRENCY", "USD")
 DASHBOARD_WARM_ON_NEW_DATA = env_bool("DASHBOARD_WARM_ON_NEW_DATA", True)
 if DASHBOARD_WARM_ON_NEW_DATA:  # catches up on data changes whose warm-up could not be queued
     CELERY_BEAT_SCHEDULE["dashboard-warm-missing"] = {

@@ -2,8 +2,9 @@
 `ReportQuery` becomes.
 
 Filter values are bound as execution parameters (`?`) and never enter the SQL text. Two things
-are written into the text on purpose: the LIMIT, from the form's validated integer (Athena takes
-`?` parameters in WHERE only), and the query's fingerprint with the data version, so Athena's
+are written into the text on purpose: the LIMIT, the time grain and the breakdown's column, from
+the form's validated integer and choices (Athena takes `?` parameters in WHERE only, and a column
+cannot be a parameter), and the query's fingerprint with the data version, so Athena's
 result reuse (which matches on the query text) can never serve a result of other filters or of
 older data. Every report selects from `filtered_orders`, defined once in `_orders.sql`.
 """
@@ -14,32 +15,57 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from pathlib import Path
 
-from ..query import DIMENSIONS, ParamError, ReportQuery, ReportQueryForm
+from ..query import DIMENSIONS, GRAINS, GROUPS, ParamError, ReportQuery, ReportQueryForm
+from .periods import periods_fill
 
 HERE = Path(__file__).resolve().parent
 PLACEHOLDER = re.compile(r":([a-z_]+)\b")
+WRITTEN_IN = ("limit", "fingerprint", "grain", "group_column")
 
-__all__ = ["DASHBOARD", "REPORTS", "ParamError", "Report", "placeholders", "report_get", "report_query"]
+__all__ = [
+    "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "placeholders", "report_get", "report_query",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Report:
     slug: str
     title: str
-    chart: str  # kpi | line | bar | donut | table
+    chart: str  # kpi | line | bar | donut | table | options (not drawn)
     takes_limit: bool = False
-    takes_month: bool = False
+    takes_grain: bool = False
+    takes_group: bool = False
+    # The charts a card draws: one tuple of result columns per chart (empty: none).
+    series: tuple[tuple[str, ...], ...] = ()
+    # The page parameter a chart element narrows to ("customer", "statuses", "month"/dates for a
+    # period, the breakdown's column); empty: its elements offer no drill-down.
+    drills: str = ""
     # Averages leave the engine exact (Trino keeps decimals, DuckDB gives a double) and are
     # rounded here, half-even, so both engines show the same cents.
     cents: tuple[str, ...] = ()
 
     @property
     def param_names(self) -> set[str]:
-        names = {"start_date", "end_date", "statuses", "customer", *DIMENSIONS}
-        return names | ({"limit"} if self.takes_limit else set()) | ({"month"} if self.takes_month else set())
+        if self.chart == "options":
+            return set()
+        names = {"start_date", "end_date", "period", "month", "statuses", "customer", *DIMENSIONS}
+        flags = (("limit", self.takes_limit), ("grain", self.takes_grain), ("group_by", self.takes_group))
+        return names | {name for name, wanted in flags if wanted}
 
     def form(self, raw: dict) -> ReportQueryForm:
-        return ReportQueryForm(raw, report=self.slug, takes_limit=self.takes_limit, takes_month=self.takes_month)
+        return ReportQueryForm(
+            raw,
+            report=self.slug,
+            takes_limit=self.takes_limit,
+            takes_grain=self.takes_grain,
+            takes_group=self.takes_group,
+        )
+
+    def finish(self, query: ReportQuery, columns: list[str], rows: list[list]) -> list[list]:
+        """The engine's rows as the report shows them: averages rounded to cents, and for a time
+        chart every period of the range, those without orders with zeros."""
+        rows = self.round_cents(columns, rows)
+        return periods_fill(query, rows) if self.takes_grain else rows
 
     def round_cents(self, columns: list[str], rows: list[list]) -> list[list]:
         indexes = [i for i, c in enumerate(columns) if c in self.cents]
@@ -68,7 +94,7 @@ def _templated(slug: str) -> str:
 
 def placeholders(slug: str) -> list[str]:
     """The bound parameters of a report's SQL, in order (`:limit` and `:fingerprint` are written in)."""
-    return [name for name in PLACEHOLDER.findall(_templated(slug)) if name not in ("limit", "fingerprint")]
+    return [name for name in PLACEHOLDER.findall(_templated(slug)) if name not in WRITTEN_IN]
 
 
 def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, list]:
@@ -82,6 +108,15 @@ def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, lis
         if query.limit is None:
             raise ParamError(f"{query.report} needs a limit")
         text = re.sub(r":limit\b", str(int(query.limit)), text)
+    if ":grain" in text:
+        if query.grain not in GRAINS:
+            raise ParamError(f"{query.report} needs a grain: one of {', '.join(GRAINS)}")
+        text = text.replace(":grain", query.grain)
+    if ":group_column" in text:
+        if query.group_by not in GROUPS:
+            raise ParamError(f"{query.report} needs group_by: one of {', '.join(GROUPS)}")
+        column = "coalesce(status, 'unknown')" if query.group_by == "status" else query.group_by
+        text = text.replace(":group_column", column)
     values = {
         "start_date": query.start_date,
         "end_date": query.end_date,
@@ -99,18 +134,38 @@ REPORTS = {
     r.slug: r
     for r in [
         Report("kpis", "Key figures", "kpi", cents=("average_order_value",)),
-        Report("revenue-by-month", "Orders and revenue by month", "line"),
-        Report("sales-by-customer", "Sales by customer", "bar", takes_limit=True, cents=("average_order_value",)),
-        Report("status-summary", "Status mix", "donut"),
-        Report("aov-by-customer", "Average order value per customer", "bar", cents=("average_order_value",)),
-        Report("top-orders", "Top orders", "table", takes_limit=True, takes_month=True),
-        Report("daily-orders", "Daily orders", "line"),
+        Report(
+            "orders-over-time", "Orders and revenue over time", "line", takes_grain=True,
+            series=(("revenue", "orders"),), drills="period",
+        ),
+        Report(
+            "sales-by-customer", "Sales by customer", "bar", takes_limit=True, cents=("average_order_value",),
+            series=(("revenue", "orders"),), drills="customer",
+        ),
+        Report("status-summary", "Status mix", "donut", series=(("orders",),), drills="statuses"),
+        Report(
+            "breakdown", "Breakdown", "bar", takes_limit=True, takes_group=True, cents=("average_order_value",),
+            series=(("revenue", "orders"), ("average_order_value",)), drills="group",
+        ),
+        Report("top-orders", "Top orders", "table", takes_limit=True),
+        Report("revenue-by-month", "Orders and revenue by month", "line", series=(("orders", "revenue"),)),
+        Report(
+            "aov-by-customer", "Average order value per customer", "bar", cents=("average_order_value",),
+            series=(("average_order_value",),),
+        ),
+        Report("daily-orders", "Daily orders", "line", series=(("orders", "revenue"),)),
+        Report("filter-values", "Filter values", "options"),
     ]
-}
+}  # fmt: skip
 # The dashboard page, in order; these are also the default views warmed after new data.
-# Average order value per customer is a series of sales-by-customer there, so its own report
-# (API and CLI) costs no extra query per page.
-DASHBOARD = ["kpis", "revenue-by-month", "sales-by-customer", "status-summary", "top-orders", "daily-orders"]
+# Revenue by month and daily orders are the time chart at a month or day grain there, so their
+# own reports (API and CLI) cost no extra query per page.
+DASHBOARD = ["kpis", "orders-over-time", "sales-by-customer", "status-summary", "breakdown", "top-orders"]
+# What the filter bar offers (one query per data version, not per filter set): warmed with the page.
+OPTIONS = "filter-values"
+# What one dashboard page reads (besides the previous period's key figures for a bounded range),
+# and the default views warmed after new data.
+PAGE = [*DASHBOARD, OPTIONS]
 
 
 def report_get(slug: str) -> Report:

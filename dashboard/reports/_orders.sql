@@ -23,10 +23,10 @@ latest_versions AS (
       AND order_month BETWEEN :start_month AND :end_month
 ),
 filtered_orders AS (
-    -- The drill list reads the columns after order_month; the reports do not, and both
-    -- engines prune columns a query does not use, so they cost the reports nothing.
+    -- The drill list and the breakdown read the columns after order_month; the other reports
+    -- do not, and both engines prune columns a query does not use, so they cost them nothing.
     SELECT o.order_id, o.customer, o.amount, o.status, o.order_date, o.order_month,
-           o.category, o.region, o.country, o.channel, o.quantity, o.line_count,
+           o.product, o.category, o.region, o.country, o.channel, o.quantity, o.line_count,
            o.source_line, o.source_lines, o.source_key, o.ingested_at
     FROM orders AS o
     JOIN latest_versions AS v
@@ -36,7 +36,8 @@ filtered_orders AS (
      AND o.order_month = v.order_month
     WHERE o.order_month BETWEEN :start_month AND :end_month
       AND o.order_date BETWEEN CAST(:start_date AS DATE) AND CAST(:end_date AS DATE)
-      AND (:statuses = '' OR contains(split(:statuses, ','), o.status))
+      -- an order without a status is `unknown`, as the status mix shows it
+      AND (:statuses = '' OR contains(split(:statuses, ','), coalesce(o.status, 'unknown')))
       AND (:customer = '' OR o.customer = :customer)
       AND (:category = '' OR o.category = :category)
       AND (:region = '' OR o.region = :region)

@@ -1,7 +1,11 @@
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import template
+from django.conf import settings
+from django.utils.formats import number_format
 
 register = template.Library()
 
@@ -35,6 +39,90 @@ def iso_datetime(text: str):
         return datetime.fromisoformat(text)
     except (TypeError, ValueError):
         return None
+
+
+# Key figures that are amounts of money (shown with the currency), the others are counts.
+MONEY = ("revenue", "average_order_value", "amount")
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "INR": "₹"}
+
+
+@register.filter
+def money(value) -> str:
+    """An amount with the DASHBOARD_CURRENCY's symbol (or code), two decimals and the thousands
+    separator of the active locale (Django's l10n formats): `$30,205.10`. Empty for no value."""
+    if value in (None, ""):
+        return "–"
+    amount = Decimal(str(value))
+    code = settings.DASHBOARD_CURRENCY
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{SYMBOLS.get(code, code + ' ')}{number_format(abs(amount), 2, force_grouping=True)}"
+
+
+@register.filter
+def count(value) -> str:
+    """A whole number with the locale's thousands separator: `1,234`."""
+    return "–" if value in (None, "") else number_format(int(value), 0, force_grouping=True)
+
+
+@dataclass(frozen=True)
+class Tile:
+    column: str
+    value: object  # as stored: a decimal string, an int or None
+    shown: str
+    change: str = ""  # "+1,234.56 (+12.3%)" against the previous period; empty without one
+    direction: str = ""  # up | down | flat
+
+
+def _change(column: str, now, before) -> tuple[str, str]:
+    current, previous = Decimal(str(now or 0)), Decimal(str(before or 0))
+    delta = current - previous
+    shown = money(delta) if column in MONEY else count(delta)
+    shown = shown if delta < 0 else "+" + shown
+    percent = f"{delta / previous * 100:+.1f}%" if previous else "new" if current else "±0%"
+    return f"{shown} ({percent})", "up" if delta > 0 else "down" if delta < 0 else "flat"
+
+
+@register.filter
+def kpi_tiles(card) -> list[Tile]:
+    """The key figures of a KPI card, formatted, each with its change against the previous
+    period of the same length when the page has one (`card.previous`, a bounded range)."""
+    result = card.result
+    if not result or not result.rows:
+        return []
+    before = None
+    if card.previous and card.previous.result and not card.previous.result.error and card.previous.result.rows:
+        before = dict(zip(card.previous.result.columns, card.previous.result.rows[0]))
+    tiles = []
+    for column, value in zip(result.columns, result.rows[0]):
+        shown = money(value) if column in MONEY else count(value)
+        change, direction = _change(column, value, before.get(column)) if before is not None else ("", "")
+        tiles.append(Tile(column, value, shown, change, direction))
+    return tiles
+
+
+@register.simple_tag
+def previous_range(card) -> str:
+    """`2025-01-04 – 2025-01-31`: the period the tiles compare with."""
+    query = card.previous.query if card.previous else None
+    return f"{query.start_date.isoformat()} – {query.end_date.isoformat()}" if query else ""
+
+
+@register.filter
+def chart_series(card) -> tuple[tuple[str, ...], ...]:
+    """The charts of a card, each a tuple of the result columns it draws."""
+    return card.series
+
+
+@register.filter
+def freshness(page) -> dict:
+    """The page's one freshness line: `data_as_of` (the newest processed data the cards read,
+    an ISO time) and `computed_at` (when the oldest card was computed)."""
+    results = [card.result for card in page.cards if card.result and not card.result.error]
+    as_of = [r.meta.get("data_as_of") for r in results if r.meta.get("data_as_of")]
+    return {
+        "data_as_of": iso_datetime(max(as_of)) if as_of else None,
+        "computed_at": min((r.computed_at for r in results), default=None),
+    }
 
 
 @register.filter

@@ -4,7 +4,8 @@ Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (
 `.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
 1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
-(`13/2/2024`) vote for the file's order.
+(`13/2/2024`) vote for the file's order. `date_shapes` counts which shapes a file's dates have,
+so that the detected format names what was read (e.g. "day month-name year").
 """
 
 import re
@@ -50,6 +51,29 @@ def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
     count = lambda mask: pc.sum(pc.cast(mask, pa.int64())).as_py() or 0  # noqa: E731
     return {"DMY": count(dmy), "MDY": count(mdy)}, True
+
+
+# The shapes the kernels read, in the order they are tried, with their names for staff.
+SHAPES = {
+    "ymd": (_YMD_RE2, "year-month-day"),
+    "numeric": (_NUMERIC, "day/month/year or month/day/year"),
+    "day_name": (_DAY_NAME, "day month-name year"),
+    "name_day": (_NAME_DAY, "month-name day year"),
+    "compact": (_COMPACT, "yyyymmdd"),
+}
+
+
+def date_shapes(text: pa.Array) -> dict[str, int]:
+    """How many distinct cells have each shape of SHAPES (the first that matches), e.g.
+    {"ymd": 0, "numeric": 0, "day_name": 143, "name_day": 0, "compact": 0}. Empty cells have none."""
+    distinct = pc.unique(text)
+    left = pc.fill_null(pc.greater(pc.utf8_length(distinct), 0), False)
+    counts = {}
+    for name, (pattern, _) in SHAPES.items():
+        match = pc.and_(left, pc.fill_null(pc.match_substring_regex(distinct, pattern), False))
+        counts[name] = pc.sum(pc.cast(match, pa.int64())).as_py() or 0
+        left = pc.and_(left, pc.invert(match))
+    return counts
 
 
 @profile.timed("clean.date")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .amounts import separator_votes
 from .chunk import Formats
-from .dates import date_votes
+from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
 from .values import cleaned_text
 
@@ -28,13 +28,24 @@ class Decisions:
     decimal_separator_assumed: bool = False
     decimal_separator_votes: dict[str, int] = field(default_factory=lambda: {"point": 0, "comma": 0, "ambiguous": 0})
     numeric_dates: bool = False
+    date_shapes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHAPES, 0))  # distinct cells per shape
+
+    @property
+    def date_format(self) -> str:
+        """The shapes the dates were read in, most common first: "day month-name year",
+        "year-month-day, day/month/year"; empty when no cell had a known shape."""
+        numeric = {"DMY": "day/month/year", "MDY": "month/day/year"}.get(self.date_order, SHAPES["numeric"][1])
+        found = sorted((n for n, count in self.date_shapes.items() if count), key=lambda n: -self.date_shapes[n])
+        return ", ".join(numeric if n == "numeric" else SHAPES[n][1] for n in found)
 
     def formats(self, day_first_default: bool) -> Formats:
         day_first = self.date_order == "DMY" if self.date_order != "ISO" else day_first_default
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        votes, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+        text = cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())
+        votes, numeric = date_votes(text)
+        self.date_shapes = {k: v + self.date_shapes[k] for k, v in date_shapes(text).items()}
         self.date_order_votes = {k: self.date_order_votes[k] + v for k, v in votes.items()}
         self.numeric_dates = self.numeric_dates or numeric
         found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
@@ -60,6 +71,7 @@ class Decisions:
             _, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
             if numeric:
                 self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+                self.date_shapes["numeric"] += 1
         votes = self.decimal_separator_votes
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
             found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))

@@ -38,7 +38,7 @@ class Manifest:
     amount_total: str = "0"  # every order written: a check total against the source system
     amount_counted: str = "0"  # the orders that count
     reasons: list[dict] = field(default_factory=list)  # [{"code", "text", "count"}] of rejected rows
-    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}]
+    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}], doubts with count, lines/words
     grain: str = ""
     grain_overridden: bool = False
     grain_evidence: dict = field(default_factory=dict)
@@ -50,7 +50,8 @@ class Manifest:
     skipped_lines: list[dict] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
-    date_order: str = ""
+    date_order: str = ""  # ISO (no numeric dates), DMY or MDY: how numeric dates are read
+    date_format: str = ""  # the shapes the dates had, for staff: "day month-name year"
     date_order_assumed: bool = False
     date_order_votes: dict = field(default_factory=dict)
     decimal_separator: str = ""
@@ -94,6 +95,7 @@ class Manifest:
             d.date_order_assumed,
             d.date_order_votes,
         )
+        self.date_format = d.date_format
         self.decimal_separator, self.decimal_separator_assumed = d.decimal_separator, d.decimal_separator_assumed
         self.decimal_separator_votes = d.decimal_separator_votes
         self.grain, self.grain_overridden = result.grain, result.grain_overridden

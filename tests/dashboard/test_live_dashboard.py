@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import ReportResult
-from dashboard.reports import DASHBOARD
+from dashboard.reports import PAGE
 from ordersite.signals import processed_data_changed
 
 
@@ -41,7 +41,7 @@ def test_while_a_new_version_computes_the_page_keeps_its_complete_set_marked_upd
     processed_data_changed.send(sender=None, reason="processed", source_keys=["raw/new.csv"])
     with django_capture_on_commit_callbacks(execute=False) as jobs:
         updating = page.get(reverse("dashboard:home")).content.decode()
-    assert len(jobs) == len(DASHBOARD)
+    assert len(jobs) == len(PAGE)
     assert shown_versions(updating) == {old} and 'class="grid updating"' in updating
     assert "hx-trigger" not in updating  # the page swaps its cards together, no card polls alone
     jobs[0]()  # one card of the new version is ready: the page still shows the old set

@@ -47,8 +47,8 @@ def test_bad_parameters_are_refused_with_a_message_naming_them(params, message):
         report_query("top-orders", params)
 
 
-def test_a_report_that_ranks_nothing_refuses_a_limit_and_a_month():
-    for name, value in (("limit", "5"), ("month", "2025-02")):
+def test_a_report_that_ranks_nothing_and_draws_no_time_refuses_a_limit_a_grain_and_a_group():
+    for name, value in (("limit", "5"), ("grain", "week"), ("group_by", "customer")):
         with pytest.raises(ParamError, match=f"unknown parameter '{name}' for report kpis"):
             report_query("kpis", {name: value})
 

@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -217,23 +218,39 @@ def test_date_shapes_parse_in_a_whole_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("dates", "day_first_default", "order", "assumed", "first"),
+    ("dates", "day_first_default", "order", "assumed", "first", "label"),
     [
-        (["1/2/2025", "13/2/2025"], False, "DMY", False, date(2025, 2, 1)),
-        (["1/2/2025", "2/13/2025"], True, "MDY", False, date(2025, 1, 2)),
-        (["1/2/2025", "3/4/2025"], False, "MDY", True, date(2025, 1, 2)),
-        (["1/2/2025", "3/4/2025"], True, "DMY", True, date(2025, 2, 1)),
-        (["2025-01-02"], True, "ISO", False, date(2025, 1, 2)),
+        (["1/2/2025", "13/2/2025"], False, "DMY", False, date(2025, 2, 1), "day/month/year"),
+        (["1/2/2025", "2/13/2025"], True, "MDY", False, date(2025, 1, 2), "month/day/year"),
+        (["1/2/2025", "3/4/2025"], False, "MDY", True, date(2025, 1, 2), "month/day/year"),
+        (["1/2/2025", "3/4/2025"], True, "DMY", True, date(2025, 2, 1), "day/month/year"),
+        (["2025-01-02"], True, "ISO", False, date(2025, 1, 2), "year-month-day"),
+        (["26 May 2023", "2 Jun 2023"], False, "ISO", False, date(2023, 5, 26), "day month-name year"),
+        (["May 26 2023", "2025-01-02", "2025-01-03"], False, "ISO", False, date(2023, 5, 26), None),
+        (["20230526", "13/2/2025", "14/2/2025"], False, "DMY", False, date(2023, 5, 26), None),
     ],
 )
 def test_day_or_month_first_is_decided_once_per_file_from_evidence(
-    tmp_path, dates, day_first_default, order, assumed, first
+    tmp_path, dates, day_first_default, order, assumed, first, label
 ):
     rules = Rules(date(2025, 6, 1), frozenset(), 30, day_first_default)
     body = "order_id,amount,order_date\n" + "".join(f"A{i},1,{d}\n" for i, d in enumerate(dates))
     result = clean(body.encode(), tmp_path, rules)
     assert (result.decisions.date_order, result.decisions.date_order_assumed) == (order, assumed)
     assert kept_rows(result)[0]["order_date"] == first
+    # The detected format names the shapes read, most common first.
+    expected = {
+        "May 26 2023": "year-month-day, month-name day year",
+        "20230526": "day/month/year, yyyymmdd",
+    }.get(dates[0], label)
+    assert result.decisions.date_format == expected
+
+
+def test_the_detected_date_format_of_a_real_export_names_its_day_month_name_year_shape(tmp_path):
+    wild = Path(__file__).resolve().parents[1] / "data" / "wild" / "AjayyMohite__Online_Book_Store-SQL__Orders.csv"
+    result = clean(wild.read_bytes(), tmp_path)  # dates such as `26 May 2023`, `23 January 2023`
+    assert result.decisions.date_format == "day month-name year"
+    assert result.decisions.date_shapes["day_name"] > 0 and result.rows_rejected == 0
 
 
 def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkeypatch):

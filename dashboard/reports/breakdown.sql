@@ -1,0 +1,21 @@
+-- Revenue, orders and average order value per value of one groupable column (:group_column is
+-- written in from the contract's GROUPABLE), the top :limit by revenue and the rest folded into
+-- one row with other = 1. average_order_value is exact here; the report rounds it to cents.
+, grouped AS (
+    SELECT :group_column AS value, count(*) AS orders, sum(amount) AS revenue
+    FROM filtered_orders
+    GROUP BY :group_column
+),
+ranked AS (
+    SELECT value, orders, revenue, row_number() OVER (ORDER BY revenue DESC, value) AS position
+    FROM grouped
+)
+SELECT
+    CASE WHEN position <= :limit THEN value END AS value,
+    CASE WHEN position <= :limit THEN 0 ELSE 1 END AS other,
+    sum(orders) AS orders,
+    sum(revenue) AS revenue,
+    CAST(sum(revenue) AS DECIMAL(38, 6)) / sum(orders) AS average_order_value
+FROM ranked
+GROUP BY CASE WHEN position <= :limit THEN value END, CASE WHEN position <= :limit THEN 0 ELSE 1 END
+ORDER BY other, revenue DESC, value
