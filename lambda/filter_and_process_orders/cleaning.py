@@ -7,27 +7,25 @@ rows_in == rows_rejected + rows_duplicate + rows_superseded + rows_merged + orde
 written with `stale` set by the stale rule; rows_out counts those that are not stale.
 """
 
+import functools
 import os
 from collections import deque
-from concurrent.futures import Executor, ThreadPoolExecutor
-from datetime import datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import grain as grains
 from . import profile
 from .chunk import clean_chunk
 from .decide import with_formats
-from .evidence import Evidence, evidence
+from .finish import finish_buckets
 from .header import find_header
 from .mapping import missing_required, unmapped
 from .output import Output
 from .reading import read_chunks, skip_lines
-from .reasons import ROW_REASONS
 from .result import CleanResult, Rules, missing_columns_reason
 from .spool import Spool
 from .text import UnreadableFile, open_text
@@ -52,7 +50,8 @@ def clean_stream(
     header = find_header(opened.sample, explicit_mapping)
     missing = missing_required(header.mapping)
     if missing:
-        raise UnreadableFile(missing_columns_reason(header.names, missing), "missing_column")
+        reason = missing_columns_reason(header.names, missing)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header))
     result = CleanResult(
         encoding=opened.encoding,
         delimiter=header.delimiter,
@@ -79,9 +78,9 @@ def clean_stream(
         while in_flight:
             _add(in_flight.popleft().result(), spool, result)
         if result.rows_in == 0:
-            raise UnreadableFile("the file has a header row but no order rows", "no_rows")
+            raise UnreadableFile("the file has a header row but no order rows", "no_rows", rows_in=0)
         line_column = "line_id" in header.mapping or "product" in header.mapping
-        _finish(
+        finish_buckets(
             spool,
             Output(workdir, source_key=source_key, ingested_at=ingested_at),
             rules,
@@ -93,74 +92,23 @@ def clean_stream(
     return result
 
 
+def _data_rows(opened, header) -> int | None:
+    """The non-blank records after the header of a file rejected as a whole (it is read to the end
+    for this only); None when its records cannot be read."""
+    rows = 0
+    try:
+        blocks = skip_lines(opened.blocks, header.line - 1)
+        for chunk in read_chunks(blocks, len(header.names), header.delimiter, header.line):
+            blank = [pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)) for c in chunk.table.columns]
+            rows += chunk.table.num_rows - (pc.sum(pc.cast(functools.reduce(pc.and_, blank), pa.int64())).as_py() or 0)
+    except UnreadableFile:
+        return None
+    return rows
+
+
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:
     result.rows_in += cleaned.rows_in
     result.rejected_reasons.update(cleaned.reason_counts)
+    result.doubts.add(cleaned.doubts)
     with profile.stage("spool"):
         spool.add(cleaned)
-
-
-def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
-    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date."""
-    before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
-    in_status = pc.is_in(orders.column("status"), value_set=pa.array(sorted(rules.stale_statuses), pa.string()))
-    return pc.and_(
-        pc.fill_null(in_status, False), pc.fill_null(pc.less_equal(orders.column("order_date"), before), False)
-    )
-
-
-def _finish(
-    spool: Spool, output: Output, rules: Rules, grain: str | None, line_column: bool, pool: Executor, result
-) -> None:
-    held = spool.close_buckets()
-
-    def bucket_evidence(b: int) -> Evidence:
-        with profile.stage("dedup.evidence"):
-            found, distinct = evidence(spool.bucket(b))
-            if distinct is not None:
-                spool.replace(b, distinct)  # the grain step reads the bucket without exact duplicates
-        return found
-
-    for found in pool.map(bucket_evidence, held):
-        result.evidence.add(found)
-    result.duplicates = result.evidence.exact_duplicates
-    result.grain_overridden = grain in grains.GRAINS
-    result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-
-    def bucket_orders(b: int) -> grains.Orders:
-        with profile.stage("grain"):
-            made = grains.orders(spool.bucket(b, last_read=True), result.grain, result.evidence.amount_is_order_total)
-        made.table = made.table.append_column("stale", stale_mask(made.table, rules))
-        return made
-
-    rejected, in_flight = [], deque()
-
-    def take(made: grains.Orders) -> None:
-        with profile.stage("write"):
-            output.add(made.table)
-        rejected.append(made.rejected_lines)
-        result.superseded += made.superseded
-        result.merged += made.merged
-
-    # Two buckets at a time: one being worked on while the other's orders are written.
-    for b in held:
-        in_flight.append(pool.submit(bucket_orders, b))
-        if len(in_flight) > 1:
-            take(in_flight.popleft().result())
-    while in_flight:
-        take(in_flight.popleft().result())
-    lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
-    if len(lines):
-        spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
-        result.rejected_reasons["missing_amount"] += len(lines)
-    spool.close()
-    with profile.stage("write"):
-        result.months = output.finish()
-    result.orders, result.orders_stale = output.orders, output.stale
-    result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
-    result.rows_rejected, result.rejected_path, result.rejected_sample = (
-        spool.rejected_rows,
-        spool.rejected_path,
-        spool.rejected_sample,
-    )
-    result.stale_path, result.stale_sample = output.stale_path, output.stale_sample

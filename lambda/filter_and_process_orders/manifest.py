@@ -27,7 +27,7 @@ class Manifest:
     duration_ms: int = 0
     reason: str = ""  # why the whole file was not used
     reason_code: str = ""
-    rows_in: int = 0
+    rows_in: int | None = 0  # non-blank data rows; None when a rejected file's rows were not counted
     rows_out: int = 0  # orders written that count in reports (not stale)
     orders: int = 0  # orders written, stale or not
     rows_stale: int = 0  # orders written with stale=true
@@ -38,7 +38,7 @@ class Manifest:
     amount_total: str = "0"  # every order written: a check total against the source system
     amount_counted: str = "0"  # the orders that count
     reasons: list[dict] = field(default_factory=list)  # [{"code", "text", "count"}] of rejected rows
-    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}]
+    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}], doubts with count, lines/words
     grain: str = ""
     grain_overridden: bool = False
     grain_evidence: dict = field(default_factory=dict)

@@ -2,11 +2,15 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .decide import Decisions
+from .doubts import Doubts
 from .evidence import Evidence
 
 
@@ -17,6 +21,15 @@ class Rules:
     stale_after_days: int
     day_first_default: bool = False
     decimal_comma_default: bool = False
+
+
+def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
+    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date."""
+    before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
+    in_status = pc.is_in(orders.column("status"), value_set=pa.array(sorted(rules.stale_statuses), pa.string()))
+    return pc.and_(
+        pc.fill_null(in_status, False), pc.fill_null(pc.less_equal(orders.column("order_date"), before), False)
+    )
 
 
 @dataclass
@@ -36,6 +49,7 @@ class CleanResult:
     rows_rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
     duplicates: int = 0
+    doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
     superseded: int = 0
     merged: int = 0
     orders: int = 0

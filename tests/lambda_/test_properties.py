@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from filter_and_process_orders import decide, reading
+from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
 from filter_and_process_orders.amounts import amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import dates
+from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
@@ -160,8 +162,8 @@ def test_the_arrow_reading_of_records_and_their_lines_agrees_with_the_csv_module
     # leaves the cut record pending for the next chunk).
     end = body.rfind(b"\n", 0, cut + 1) + 1 or len(body)
     chunk, final = body[:end], end == len(body)
-    fast, consumed, pending = reading.parse_chunk(chunk, final, 3, ",", 7)
-    reference, ref_consumed, ref_pending = reading._python_parse(chunk, final, ["c0", "c1", "c2"], ",", 7)
-    assert fast.table.to_pylist() == reference.table.to_pylist()
-    assert fast.lines.tolist() == reference.lines.tolist()
+    fast, consumed, pending = parse_chunk(chunk, final, 3, ",", 7)
+    table, lines, ref_consumed, ref_pending = csv_module_parse(chunk, final, ["c0", "c1", "c2"], ",", 7)
+    assert fast.table.to_pylist() == table.to_pylist()
+    assert fast.lines.tolist() == lines.tolist()
     assert (consumed, pending) == (ref_consumed, ref_pending)

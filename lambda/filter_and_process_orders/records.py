@@ -1,0 +1,79 @@
+"""Whole lines of UTF-8 to records and the physical line where each starts (Arrow's CSV reader)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .csv_records import csv_module_parse
+
+
+@dataclass
+class Chunk:
+    """Whole records as string columns c0..c{n-1}, and the physical line where each record starts."""
+
+    table: pa.Table
+    lines: np.ndarray
+
+
+def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
+    """Parse whole lines of UTF-8 into records: (records, lines consumed, text left for the next chunk).
+
+    pyarrow parses the common case, quoted line breaks included: a record starts one line after the
+    one before it plus the line breaks inside that one's fields. A chunk with a row of the wrong
+    width, lines that do not add up (a bare CR ending a record) or a last record holding a line
+    break (it may be cut at the chunk's end) goes through the csv module instead, which knows each
+    record's line and where a cut record resumes.
+    """
+    names = [f"c{i}" for i in range(width)]
+    table = _arrow_parse(data, names, delimiter)
+    newlines = data.count(b"\n")
+    rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
+    if table is not None:
+        n = table.num_rows
+        inside = _line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
+        if n + int(inside.sum()) == rows and not (n and inside[-1]):
+            starts = np.arange(line, line + n, dtype=np.int64)
+            starts[1:] += np.cumsum(inside[:-1])
+            return Chunk(table, starts), newlines, b""
+    table, starts, consumed, pending = csv_module_parse(data, final, names, delimiter, line)
+    return Chunk(table, starts), consumed, pending
+
+
+def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | None:
+    invalid = []
+
+    def on_invalid(row) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),  # the cleaning threads are busy
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=b'"' in data,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    return None if invalid else table
+
+
+def _line_breaks(table: pa.Table) -> np.ndarray:
+    """The LFs inside each record's fields (a quoted CRLF counts once, as one physical line)."""
+    inside = np.zeros(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        if pc.any(pc.match_substring(column, "\n")).as_py():
+            inside += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+    return inside
