@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from ordersite.aws import AwsError
 from ordersite.roles import ANALYSTS, role_required
@@ -34,6 +35,7 @@ def _listing(request, *, size: int = PAGE_SIZE, wait: bool = False) -> tuple[Ord
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders(request):
     try:
         listing, back = _listing(request)
@@ -44,6 +46,7 @@ def orders(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders_api(request):
     try:
         listing, _ = _listing(request)
@@ -55,6 +58,7 @@ def orders_api(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders_export(request):
     """Every order of the list (up to MAX_ROWS) as formula-safe CSV, in the list's sort."""
     try:
@@ -71,6 +75,7 @@ def orders_export(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def order_history(request):
     raw = request.GET.get("order_id", "")
     context: dict[str, object] = {"order_id": raw}
