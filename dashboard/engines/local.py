@@ -4,6 +4,7 @@ as CSV, the way Athena writes them."""
 
 import csv
 import io
+import os
 import threading
 import time
 import uuid
@@ -12,18 +13,29 @@ import duckdb
 import pyarrow as pa
 import s3fs
 from django.conf import settings
+from django.core.cache import cache
 from filter_and_process_orders.contract import SCHEMA as ORDERS_SCHEMA
 from filter_and_process_orders.spreadsheet import formula_safe
 
 from ordersite.aws import glue, s3
 
+from ..keys import data_version_get
 from . import EngineError, QueryResult, statement_check
+
+SMALL_RANGE_BYTES = 1024**2  # ranges up to this size are kept for the query (footers, small files)
 
 
 class _CountingFile(s3fs.core.S3File):
     def _fetch_range(self, start, end):
+        # DuckDB opens each file several times per query (DESCRIBE, bind, each thread) and reads
+        # its footer each time: one GET per small range and query is enough.
+        kept = self.fs.small_ranges.get((self.path, start, end))
+        if kept is not None:
+            return kept
         data = super()._fetch_range(start, end)
         self.fs.ranges.setdefault(self.path, []).append((start, start + len(data)))
+        if end - start <= SMALL_RANGE_BYTES:
+            self.fs.small_ranges[(self.path, start, end)] = data
         return data
 
 
@@ -36,6 +48,7 @@ class _CountingS3FileSystem(s3fs.S3FileSystem):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ranges: dict[str, list[tuple[int, int]]] = {}
+        self.small_ranges: dict[tuple[str, int, int], bytes] = {}
 
     @property
     def bytes_read(self) -> int:
@@ -74,30 +87,71 @@ def transpile(sql: str) -> str:
     return statement_check(sql).sql(dialect="duckdb")
 
 
-def _table_files() -> list[str]:
+LISTING_SECONDS = 24 * 3600  # a data version's object list, kept for this long in the cache
+
+
+def _table_objects(*, reuse: bool = True) -> list[dict]:
+    """The table's Parquet objects, as s3fs listing entries (`name` bucket/key, `size` bytes),
+    listed once per data version and kept in the cache: a data change or a crawl makes a new
+    data version, so a list is never older than the results it computes.
+
+    The objects are those under the catalog's partitions (what Athena reads), found in one
+    ListObjectsV2 pass under their common prefix. `reuse=False` (the Refresh button) lists
+    again. Raises EngineError when the catalog has no orders table."""
+    key = f"local-engine:objects:{settings.PIPELINE_BUCKET}:v{data_version_get()}"
+    try:
+        objects = cache.get(key) if reuse else None
+    except Exception:  # Redis down: list every time, as before the cache
+        objects = None
+    if objects is None:
+        objects = _objects_list()
+        try:
+            cache.set(key, objects, timeout=LISTING_SECONDS)
+        except Exception:
+            pass
+    return objects
+
+
+def _objects_list() -> list[dict]:
     table = glue.table_get()
     if table is None:
         raise EngineError("the orders table is not in the catalog yet: upload data and run the crawler")
-    objects = []
-    for partition in glue.partitions_list():
-        prefix = partition["StorageDescriptor"]["Location"].split(f"s3://{settings.PIPELINE_BUCKET}/", 1)[-1]
-        objects += [o for o in s3.objects_iter(prefix=prefix) if o.key.endswith(".parquet")]
+    root = f"s3://{settings.PIPELINE_BUCKET}/"
+    prefixes = tuple(
+        p["StorageDescriptor"]["Location"].split(root, 1)[-1].rstrip("/") + "/" for p in glue.partitions_list()
+    )
+    if not prefixes:
+        return []
+    common = os.path.commonprefix(prefixes)
+    common = common[: common.rfind("/") + 1]
+    objects = [o for o in s3.objects_iter(prefix=common) if o.key.endswith(".parquet") and o.key.startswith(prefixes)]
     # DuckDB binds the view's schema from the footer of the first file, before partitions are
     # pruned: the smallest file first keeps that read (counted as scanned) as small as it gets.
     objects.sort(key=lambda o: (o.size, o.key))
-    return [f"s3://{settings.PIPELINE_BUCKET}/{o.key}" for o in objects]
+    bucket = settings.PIPELINE_BUCKET
+    return [
+        {"name": f"{bucket}/{o.key}", "Key": o.key, "type": "file", "size": o.size, "LastModified": o.last_modified}
+        for o in objects
+    ]
 
 
-def _filesystem() -> _CountingS3FileSystem:
-    return _CountingS3FileSystem(
+def _filesystem(objects: list[dict] | None = None) -> _CountingS3FileSystem:
+    """A filesystem for one query that knows the table's objects: DuckDB's fsspec bridge asks for
+    a file's info (size, existence) many times per file and thread; the listing answers those,
+    where s3fs would send a HEAD request each time (29 per file per query, measured)."""
+    fs = _CountingS3FileSystem(
         endpoint_url=settings.AWS_ENDPOINT_URL or None,
         client_kwargs={"region_name": settings.AWS_REGION},
-        use_listings_cache=False,
+        use_listings_cache=True,
+        listings_expiry_time=None,
         skip_instance_cache=True,
         # No read-ahead: count only the byte ranges DuckDB asks for (the footer and the column
         # chunks it needs), as Athena counts them, not 50 MB blocks of whole files.
         default_cache_type="none",
     )
+    for entry in objects or []:
+        fs.dircache.setdefault(entry["name"].rsplit("/", 1)[0], []).append(entry)
+    return fs
 
 
 def _csv_bytes(columns: list[str], rows: list[list]) -> bytes:
@@ -130,12 +184,14 @@ def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
 def duckdb_run(sql: str, params: list, *, reuse: bool = True, timeout_seconds: float | None = None) -> QueryResult:
     """Like Athena: a query still running after REPORT_QUERY_TIMEOUT_SECONDS is stopped.
 
-    `reuse` is accepted for the engine interface; DuckDB keeps no result cache to reuse."""
+    DuckDB keeps no result cache; `reuse=False` lists the table's objects again instead of taking
+    this data version's list from the cache."""
     duck_sql = transpile(sql)
     timeout = timeout_seconds if timeout_seconds is not None else settings.REPORT_QUERY_TIMEOUT_SECONDS
-    files = _table_files()
+    objects = _table_objects(reuse=reuse)
+    files = [f"s3://{entry['name']}" for entry in objects]
     started = time.monotonic()
-    fs = _filesystem()
+    fs = _filesystem(objects)
     # Without DuckDB's external file cache, a read fetches only the ranges it needs (footer,
     # column chunks) instead of whole files, so bytes scanned compare with Athena's.
     con = duckdb.connect(config={"threads": 2, "enable_external_access": True, "enable_external_file_cache": False})

@@ -16,9 +16,10 @@ from .amounts import LINE_AMOUNT_TYPE, amounts
 from .buckets import split_by_bucket
 from .contract import BY_NAME, MAX_TEXT_LENGTH
 from .dates import dates
+from .doubts import Doubts, doubts
 from .reading import Chunk
 from .reasons import ROW_REASONS, WITH_VALUE
-from .values import cleaned_text, integers, statuses
+from .values import cleaned_text, integers, status_words
 
 # What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
 LINE_FIELDS = [
@@ -47,6 +48,7 @@ class Cleaned:
     rejected: tuple[pa.Table, np.ndarray, pa.Array, pa.Array] | None = None  # raw, lines, codes, texts
     deferred: tuple[pa.Table, np.ndarray] | None = None  # raw rows without an amount, and their lines
     reason_counts: dict[str, int] = field(default_factory=dict)
+    doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
 
 
 def _mask(array) -> np.ndarray:
@@ -116,8 +118,9 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         if name in columns and name not in ("amount", "order_date", "status", "quantity"):
             columns[name] = pc.if_else(pc.equal(used[name], ""), _NULL_TEXT, used[name])
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+    cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
-        columns["status"] = statuses(used["status"])
+        columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"])
     typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)

@@ -90,5 +90,6 @@ def clean_stream(
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:
     result.rows_in += cleaned.rows_in
     result.rejected_reasons.update(cleaned.reason_counts)
+    result.doubts.add(cleaned.doubts)
     with profile.stage("spool"):
         spool.add(cleaned)

@@ -38,7 +38,7 @@ class Manifest:
     amount_total: str = "0"  # every order written: a check total against the source system
     amount_counted: str = "0"  # the orders that count
     reasons: list[dict] = field(default_factory=list)  # [{"code", "text", "count"}] of rejected rows
-    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}]
+    warnings: list[dict] = field(default_factory=list)  # [{"code", "text"}], doubts with count, lines/words
     grain: str = ""
     grain_overridden: bool = False
     grain_evidence: dict = field(default_factory=dict)

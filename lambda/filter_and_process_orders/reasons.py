@@ -34,6 +34,9 @@ WARNINGS = {
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
+    "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
+    "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1.0); kept as written",
+    "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
 }
 
 MANY_REJECTED = 0.20
@@ -41,12 +44,13 @@ MANY_DUPLICATES = 0.10
 
 
 def warnings_for(result) -> list[dict]:
-    """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]."""
+    """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]; the
+    doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows})."""
     d = result.decisions
     found = []
 
-    def add(code: str, detail: str = "") -> None:
-        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else "")})
+    def add(code: str, detail: str = "", **facts) -> None:
+        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else ""), **facts})
 
     if d.date_order_assumed:
         add("date_order_assumed", f"read as {d.date_order}")
@@ -65,4 +69,22 @@ def warnings_for(result) -> list[dict]:
         add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
     if result.unmapped:
         add("unmapped_columns", ", ".join(result.unmapped)[:300])
+    doubts = result.doubts
+    for code in ("negative_amounts", "float_like_ids"):
+        count, lines = doubts.rows[code], doubts.lines.get(code, [])
+        if count:
+            add(
+                code,
+                f"{_rows(count)}, e.g. line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}",
+                count=count,
+                lines=lines,
+            )
+    if doubts.statuses:
+        words = dict(doubts.statuses.most_common(10))
+        text = ", ".join(f"{w} ({_rows(n)})" for w, n in words.items())[:300]
+        add("unknown_statuses", text, count=doubts.statuses.total(), words=words)
     return found
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' * (n != 1)}"

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .decide import Decisions
+from .doubts import Doubts
 from .evidence import Evidence
 
 
@@ -48,6 +49,7 @@ class CleanResult:
     rows_rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
     duplicates: int = 0
+    doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
     superseded: int = 0
     merged: int = 0
     orders: int = 0

@@ -54,6 +54,20 @@ STATUS_SYNONYMS = {
 }
 _STATUS_KEYS = pa.array(list(STATUS_SYNONYMS))
 _STATUS_VALUES = pa.array(list(STATUS_SYNONYMS.values()))
+# Order-lifecycle words of common exports (canonical form): Shopify (financial and fulfillment
+# statuses), WooCommerce, Magento (states and statuses), Amazon, and generic shop systems. A status
+# outside them is kept as written and warned about (`doubts`): often a wrong column or a test value.
+KNOWN_STATUSES = frozenset(STATUS_SYNONYMS.values()) | {
+    "new", "open", "placed", "created", "received", "accepted", "processing", "in_progress", "on_hold", "holded",
+    "paid", "unpaid", "authorized", "partially_paid", "partially_refunded", "voided", "void", "expired",
+    "pending_payment", "awaiting_payment", "payment_review", "awaiting_shipment", "awaiting_fulfillment",
+    "fulfilled", "unfulfilled", "partially_fulfilled", "partial", "unshipped", "partially_shipped", "ready",
+    "dispatched", "in_transit", "out_for_delivery", "picked_up", "backordered", "scheduled", "restocked",
+    "closed", "failed", "declined", "draft", "checkout_draft", "suspected_fraud", "fraud", "disputed",
+    "chargeback", "return_requested", "exchanged", "lost", "archived", "unfulfillable", "invoice_unconfirmed",
+    "pending_availability", "approved", "rejected", "abandoned", "active", "inactive",
+}  # fmt: skip
+_KNOWN = pa.array(sorted(KNOWN_STATUSES), pa.string())
 
 
 def canonical_status(text: str) -> str:
@@ -61,14 +75,27 @@ def canonical_status(text: str) -> str:
     return STATUS_SYNONYMS.get(s, s)
 
 
-@profile.timed("clean.status")
 def statuses(text: pa.Array) -> pa.Array:
     """Lower-case canonical words per cleaned cell; null for an empty one. Worked out once per distinct value."""
+    return status_words(text)[0]
+
+
+@profile.timed("clean.status")
+def status_words(text: pa.Array, rows: pa.Array | None = None) -> tuple[pa.Array, dict[str, int]]:
+    """(canonical word per cleaned cell, {word outside KNOWN_STATUSES: how many of `rows` have it}).
+    `rows` is a mask of the rows to count (default: all)."""
     encoded = pc.dictionary_encode(text)
     words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
-    return pc.take(canonical, encoded.indices)
+    unknown = pc.and_(pc.is_valid(canonical), pc.invert(pc.is_in(canonical, value_set=_KNOWN)))
+    result, counts = pc.take(canonical, encoded.indices), {}
+    if pc.any(unknown).as_py():  # rare: only then a pass over the rows
+        indices = encoded.indices if rows is None else pc.filter(encoded.indices, rows)
+        picked = pc.filter(indices, pc.is_in(indices, value_set=pc.indices_nonzero(unknown)))
+        for row in pc.value_counts(pc.take(canonical, picked)).to_pylist():
+            counts[row["values"]] = row["counts"]
+    return result, counts
 
 
 @profile.timed("clean.quantity")

@@ -4,11 +4,13 @@ import csv
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from filter_and_process_orders import text as text_module
 from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.reasons import warnings_for
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
 
@@ -204,6 +206,21 @@ def test_rejected_rows_are_written_in_physical_line_order(tmp_path, monkeypatch,
         ["9", "missing_order_date"],
     ]
     assert [r["line"] for r in result.rejected_sample] == [4, 5, 8, 9]
+
+
+def test_doubtful_values_are_kept_and_warned_about_with_counts_and_lines(tmp_path):
+    wild = Path(__file__).resolve().parents[1] / "data" / "wild" / "9124205067-cmyk__dbt-dq-monitor__data_orders.csv"
+    # Ids 1.0-8.0 on lines 2-9, -50 on line 4, status INVALID on line 6; line 10 has no id (rejected).
+    extra = b"9.0,Judy,10,BOGUS,\n10.0,Ken,20,Invalid,2024-01-10\n"  # line 11 rejected (no date): not counted
+    result = clean(wild.read_bytes() + extra, tmp_path)
+    assert (result.orders, result.amount_total) == (9, Decimal("3270.00"))  # 3250 by hand (-50 counted), + 20
+    warnings = {w["code"]: w for w in warnings_for(result)}
+    assert {k: (w["count"], w["lines"]) for k, w in warnings.items() if "lines" in w} == {
+        "negative_amounts": (1, [4]),
+        "float_like_ids": (9, [2, 3, 4, 5, 6]),
+    }
+    assert warnings["unknown_statuses"]["words"] == {"invalid": 2}  # INVALID and Invalid; BOGUS was rejected
+    assert warnings["unknown_statuses"]["text"].endswith("kept as written: invalid (2 rows)")
 
 
 def test_an_orders_history_keeps_its_last_row_so_a_later_cancellation_wins(tmp_path):

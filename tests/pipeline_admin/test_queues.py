@@ -75,3 +75,17 @@ def test_the_template_runs_one_worker_unit_per_queue_and_starts_both():
     for unit in units:
         assert re.search(rf"systemctl enable [^\n]*ordersite-{unit}\b", script), unit
         assert re.search(rf"systemctl restart [^\n]*ordersite-{unit}\b", script), unit
+
+
+def test_the_workers_node_names_reach_celery_unexpanded_by_supervisord(tmp_path):
+    from supervisor.options import ServerOptions
+
+    from pipeline_admin.supervision import Supervisor
+
+    supervisor = Supervisor(directory=tmp_path, programs=local_programs(redis_url=None), env={})
+    (tmp_path / "log").mkdir()
+    (tmp_path / "supervisord.conf").write_text(supervisor._config())
+    options = ServerOptions()
+    options.realize(["-c", str(tmp_path / "supervisord.conf")])
+    commands = {p.name: p.command for group in options.process_group_configs for p in group.process_configs}
+    assert "-n reports@%h" in commands["celery-worker"] and "-n pipeline@%h" in commands["celery-pipeline"]

@@ -39,6 +39,18 @@ def test_the_page_says_the_grain_the_warnings_and_shows_the_stale_orders(client,
     assert html.escape(upload.manifest["warnings"][0]["text"])[:60] in listing
 
 
+def test_doubts_about_kept_values_are_shown_as_warnings_by_code(client, twin, pipeline_admin):
+    body = b"order_id,customer,amount,status,order_date\n1.0,Ann,100,completed,2024-01-01\n"
+    body += b"2.0,Bob,-50,INVALID,2024-01-02\n"
+    upload = processed_upload(client, pipeline_admin, body=body, name="doubts.csv")
+    assert upload.status == Upload.Status.PROCESSED_WITH_WARNINGS and upload.manifest["amount_total"] == "50.00"
+    codes = [w["code"] for w in upload.manifest["warnings"]]
+    assert codes == ["negative_amounts", "float_like_ids", "unknown_statuses"]
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    for warning in upload.manifest["warnings"]:
+        assert f'data-code="{warning["code"]}">{html.escape(warning["text"])}</li>' in page
+
+
 def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(client, twin, pipeline_admin):
     upload = processed_upload(client, pipeline_admin, body=LINE_ITEMS, name="lines.csv")
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
