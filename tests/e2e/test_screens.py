@@ -16,6 +16,9 @@ from .conftest import ARTIFACTS, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+# Three months of Bob's orders: the KPI tiles also show the change against the three months before.
+DASHBOARD_FILTERS = "start_date=2025-02-01&end_date=2025-04-30&customer=Bob"
+FILTERS_TEXT = "filters: From 2025-02-01; To 2025-04-30; Customer Bob"
 # axe-core (scripts/vendor_assets.py vendors it for the tests only), injected before each page's own scripts.
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-4.14.1.min.js"
 AXE_RUN = """async () => {
@@ -177,7 +180,7 @@ def test_on_a_phone_every_screen_fits_reads_in_dark_mode_works_by_keyboard_and_c
     page.shot_dir = _shots("phone")
     screens = {
         "login": "/accounts/login/?next=/pipeline/upload/",
-        "dashboard": "/dashboard/?customer=Bob",
+        "dashboard": f"/dashboard/?{DASHBOARD_FILTERS}",
         "upload": "/pipeline/upload/",
         "files": "/pipeline/files/",
         "file-detail": f"/pipeline/files/{Upload.objects.get().pk}/",
@@ -268,12 +271,16 @@ def charts_follow_the_scheme(page) -> list[str]:
       const canvas = document.querySelector("canvas[data-chart]");
       const pixel = canvas.getContext("2d").getImageData(1, 1, 1, 1).data;
       return {defaults: Chart.defaults.color, muted: style.getPropertyValue("--muted").trim(),
+              series: Object.values(Chart.instances).flatMap((c) => c.data.datasets.map((d) => d.borderColor)),
+              palette: [1, 2, 3, 4, 5, 6, 7, 8].map((n) => style.getPropertyValue(`--chart-${n}`).trim()),
               surface: getComputedStyle(canvas.closest(".card")).backgroundColor, pixel: [...pixel].slice(0, 3)};
     }"""
     )
     problems = []
     if found["defaults"] != found["muted"]:
         problems.append(f"dashboard (dark): Chart.js text {found['defaults']} is not the muted ink {found['muted']}")
+    if not set(found["series"]) <= set(found["palette"]):
+        problems.append(f"dashboard (dark): series drawn {found['series']}, not in the dark palette {found['palette']}")
     surface = [int(v) for v in found["surface"][found["surface"].index("(") + 1 : -1].split(",")[:3]]
     if any(abs(a - b) > 2 for a, b in zip(found["pixel"], surface)):
         problems.append(f"dashboard (dark): the chart background {found['pixel']} is not the card's {surface}")
@@ -289,7 +296,7 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
     expect(canvas).to_have_attribute("role", "img")
     title = card.locator("h2").inner_text().strip()
     expect(canvas).to_have_accessible_name(
-        re.compile(rf"^{re.escape(title)}, (bar|line) chart, filters: Customer Bob\. Its numbers are in the table")
+        re.compile(rf"^{re.escape(title)}, (bar|line) chart, {FILTERS_TEXT}\. Its numbers are in the table")
     )
     expect(card.locator("details > summary")).to_have_accessible_name(f"Table of {title}")
     expect(card.get_by_role("link", name=f"Download {title} as CSV")).to_have_text("CSV")
@@ -302,6 +309,18 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
     expect(page.locator("#chart-focus-note")).to_contain_text(f"{labels[-1]}: ")
     expect(page.locator("#chart-focus-note")).to_contain_text(f"({len(labels)} of {len(labels)})")
     assert page.evaluate("(c) => Chart.getChart(c).getActiveElements().length", canvas.element_handle()) > 0
+    page.keyboard.press("Enter")  # the last element's click menu, at the right edge of the phone
+    menu = page.locator(".chart-menu")
+    expect(menu.get_by_role("menuitem").first).to_be_focused()
+    expect(menu.get_by_role("menuitem").first).to_have_text(f"Filter to {labels[-1]}")
+    box = menu.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem").nth(1)).to_be_focused()
+    screenshot(page, "dashboard-chart-menu")
+    page.keyboard.press("Escape")
+    expect(menu).to_have_count(0)
+    expect(canvas).to_be_focused()
 
     button = card.get_by_role("button", name=f"Download {title} as PNG")
     expect(button).to_have_text("PNG")
@@ -312,7 +331,8 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
     width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
     drawn = page.evaluate("(c) => [c.width, c.height]", canvas.element_handle())
     assert width > drawn[0] and height > drawn[1]  # the whole chart, under its title and filters
-    assert download.value.suggested_filename == f"{card.get_attribute('data-slug')}_customer-bob.png"
+    slug = card.get_attribute("data-slug")
+    assert download.value.suggested_filename == f"{slug}_from-2025-02-01_to-2025-04-30_customer-bob.png"
     (page.shot_dir / download.value.suggested_filename).write_bytes(data)
 
     page.emulate_media(media="print")
@@ -320,7 +340,7 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
         shown = "(s) => [...document.querySelectorAll(s)].some((el) => el.offsetParent && el.offsetHeight > 0)"
         hidden = not page.evaluate(shown, selector)
         assert hidden, f"{selector} shows on paper"
-    expect(page.locator("#print-filters")).to_have_text("Orders filters: Customer Bob.")
+    expect(page.locator("#print-filters")).to_have_text(f"Orders {FILTERS_TEXT}.")
     for chart in page.locator("canvas[data-chart]").all():
         size = chart.bounding_box()
         assert size and size["width"] > 100 and size["height"] > 100

@@ -3,7 +3,9 @@
 // element: "Filter to <value>" (the page narrowed to it) and "Show the N orders" (the orders list
 // under the page's filters plus that segment).
 (function () {
-  const palette = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
+  // Series colours from the site's CSS (theme.js: the light or dark scheme), else the light set.
+  const themed = window.ordersiteChartTheme && window.ordersiteChartTheme().palette;
+  const palette = themed && themed.every(Boolean) ? themed : ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d"];
   const MONEY = ["revenue", "average_order_value", "amount"];
   const VIEW_ONLY = ["grain", "group_by"]; // how the page draws, not which orders
   const locale = document.documentElement.lang || undefined;
@@ -80,6 +82,9 @@
     menu.style.left = `${event.native.pageX}px`;
     menu.style.top = `${event.native.pageY}px`;
     document.body.appendChild(menu);
+    // Kept inside the screen: a menu opened near the right edge of a phone would widen the page.
+    const overflow = menu.getBoundingClientRect().right - document.documentElement.clientWidth + 8;
+    if (overflow > 0) menu.style.left = `${Math.max(window.scrollX + 8, event.native.pageX - overflow)}px`;
     menu.querySelector("a").focus();
   }
 

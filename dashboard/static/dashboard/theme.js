@@ -21,8 +21,21 @@
     };
   }
 
+  // Series colours drawn from the previous palette take the same place in the new one.
+  function recolour(chart, from, to) {
+    const swap = (colour) => (from.indexOf(colour) >= 0 ? to[from.indexOf(colour)] : colour);
+    chart.data.datasets.forEach((set) => {
+      ["backgroundColor", "borderColor"].forEach((key) => {
+        if (Array.isArray(set[key])) set[key] = set[key].map(swap);
+        else if (typeof set[key] === "string") set[key] = swap(set[key]);
+      });
+    });
+  }
+
   function apply() {
+    const previous = theme;
     theme = read();
+    if (previous) Object.values(Chart.instances).forEach((chart) => recolour(chart, previous.palette, theme.palette));
     Chart.defaults.color = theme.muted; // ticks, legend and title text
     Chart.defaults.borderColor = theme.line; // grid lines and axis borders
     Chart.defaults.scale.grid.color = theme.line;
