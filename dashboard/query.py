@@ -155,6 +155,15 @@ def period_range(name: str, today: date) -> tuple[date, date]:
     raise ValueError(f"unknown period {name!r}")
 
 
+def default_grain(start: date, end: date) -> str:
+    """The time grain when none is chosen: days for a range of up to 62 days (a month drawn as
+    one point says nothing), weeks up to 190 days, months otherwise (and for an open range)."""
+    if start == EARLIEST or end == LATEST:
+        return "month"
+    days = (end - start).days + 1
+    return "day" if days <= 62 else "week" if days <= 190 else "month"
+
+
 def parse_statuses(raw) -> tuple[str, ...]:
     """Several statuses, as a list or comma-separated; canonical words, sorted, deduplicated."""
     items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
@@ -275,7 +284,7 @@ class ReportQueryForm(forms.Form):
             customer=data["customer"],
             dimensions=tuple((name, data[name]) for name in DIMENSIONS if data.get(name)),
             limit=data.get("limit"),
-            grain=(data.get("grain") or "month") if self.takes_grain else "",
+            grain=(data.get("grain") or default_grain(start, end)) if self.takes_grain else "",
             group_by=(data.get("group_by") or "status") if self.takes_group else "",
         )
         return data

@@ -3,9 +3,10 @@
     python scripts/vendor_assets.py          # needs `npm` on PATH (it only runs `npm pack`)
 
 Each library is copied into ordersite/static/ordersite/vendor/ with its version in the file name
-(the site works with no internet); libraries only the browser tests use go to tests/e2e/vendor/. A trailing `//# sourceMappingURL=...` comment is removed: the
-source map is not vendored, and WhiteNoise's manifest storage (DEBUG=0) rewrites every reference
-in a static file and refuses to run `collectstatic` when one points at a missing file.
+(the site works with no internet); libraries only the browser tests use go to tests/e2e/vendor/.
+A trailing `//# sourceMappingURL=...` comment is removed: the source map is not vendored, and
+WhiteNoise's manifest storage (DEBUG=0) rewrites every reference in a static file and refuses to
+run `collectstatic` when one points at a missing file.
 """
 
 import re

@@ -129,3 +129,25 @@ def freshness(page) -> dict:
 def get_item(mapping: dict, key: str):
     """`row|get_item:name`: a dict value by a variable key (the drill list's dimension cells)."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
+def page_grain(page) -> str:
+    """The grain the page's time chart is drawn at (chosen, or the default for its range)."""
+    cards = getattr(page, "cards", [])  # no page: the parameters were refused
+    return next((card.query.grain for card in cards if card.query and card.query.grain), "month")
+
+
+@register.filter
+def table_rows(card) -> tuple[list[str], list[list]]:
+    """The card's table alternative: the result, with a breakdown's folded row named "Other"
+    (its `other` flag column left out) and an empty value named "(none)"."""
+    result = card.result
+    if "other" not in result.columns:
+        return result.columns, result.rows
+    flag = result.columns.index("other")
+    rows = [
+        [("Other" if int(row[flag] or 0) else "(none)") if i == 0 and row[0] is None else v for i, v in enumerate(row)]
+        for row in result.rows
+    ]
+    return [c for c in result.columns if c != "other"], [[v for i, v in enumerate(r) if i != flag] for r in rows]

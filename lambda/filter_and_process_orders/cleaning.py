@@ -7,12 +7,16 @@ rows_in == rows_rejected + rows_duplicate + rows_superseded + rows_merged + orde
 written with `stale` set by the stale rule; rows_out counts those that are not stale.
 """
 
+import functools
 import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import profile
 from .chunk import clean_chunk
@@ -46,7 +50,8 @@ def clean_stream(
     header = find_header(opened.sample, explicit_mapping)
     missing = missing_required(header.mapping)
     if missing:
-        raise UnreadableFile(missing_columns_reason(header.names, missing), "missing_column")
+        reason = missing_columns_reason(header.names, missing)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header))
     result = CleanResult(
         encoding=opened.encoding,
         delimiter=header.delimiter,
@@ -73,7 +78,7 @@ def clean_stream(
         while in_flight:
             _add(in_flight.popleft().result(), spool, result)
         if result.rows_in == 0:
-            raise UnreadableFile("the file has a header row but no order rows", "no_rows")
+            raise UnreadableFile("the file has a header row but no order rows", "no_rows", rows_in=0)
         line_column = "line_id" in header.mapping or "product" in header.mapping
         finish_buckets(
             spool,
@@ -85,6 +90,20 @@ def clean_stream(
             result,
         )
     return result
+
+
+def _data_rows(opened, header) -> int | None:
+    """The non-blank records after the header of a file rejected as a whole (it is read to the end
+    for this only); None when its records cannot be read."""
+    rows = 0
+    try:
+        blocks = skip_lines(opened.blocks, header.line - 1)
+        for chunk in read_chunks(blocks, len(header.names), header.delimiter, header.line):
+            blank = [pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)) for c in chunk.table.columns]
+            rows += chunk.table.num_rows - (pc.sum(pc.cast(functools.reduce(pc.and_, blank), pa.int64())).as_py() or 0)
+    except UnreadableFile:
+        return None
+    return rows
 
 
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:

@@ -137,6 +137,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
             )
         except UnreadableFile as exc:
             manifest.reject_file(exc.code, str(exc))
+            manifest.rows_in = exc.rows_in  # None: not counted (the site shows "–", not 0)
         else:
             manifest.describe(result)
             publish(result, obj, source, config, manifest)

@@ -27,7 +27,7 @@ class Manifest:
     duration_ms: int = 0
     reason: str = ""  # why the whole file was not used
     reason_code: str = ""
-    rows_in: int = 0
+    rows_in: int | None = 0  # non-blank data rows; None when a rejected file's rows were not counted
     rows_out: int = 0  # orders written that count in reports (not stale)
     orders: int = 0  # orders written, stale or not
     rows_stale: int = 0  # orders written with stale=true

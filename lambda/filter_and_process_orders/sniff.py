@@ -4,11 +4,12 @@ import codecs
 
 
 class UnreadableFile(Exception):
-    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for machines."""
+    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for
+    machines; `rows_in` is how many data rows it has, None when they were not counted."""
 
-    def __init__(self, text: str, code: str = "unreadable"):
+    def __init__(self, text: str, code: str = "unreadable", rows_in: int | None = None):
         super().__init__(text)
-        self.code = code
+        self.code, self.rows_in = code, rows_in
 
 
 def _binary_kind(sample: bytes) -> str | None:

@@ -27,7 +27,7 @@ def open_text(stream: BinaryIO) -> Opened:
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_RawAdapter(stream), 1 << 20)
     head = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     if not head.strip(b"\r\n\t \xef\xbb\xbf"):
-        raise UnreadableFile("the file is empty", "empty")
+        raise UnreadableFile("the file is empty", "empty", rows_in=0)
     encoding = detect_encoding(head)
     sample = head.decode(encoding, errors="ignore").lstrip("\ufeff")
     # Old Mac exports end lines with a bare CR; cutting blocks needs LF.

@@ -65,6 +65,10 @@ def test_a_preset_is_resolved_to_dates_in_the_query_and_narrows_with_a_month():
     query = report_query("kpis", {"period": "all_time", "month": "2025-02"})
     assert (query.start_date, query.end_date) == (date(2025, 2, 1), date(2025, 2, 28))
     assert query.previous().start_date == date(2025, 1, 4) and query.previous().end_date == date(2025, 1, 31)
+    # a chart over one month is drawn by day unless a grain is chosen; an open range by month
+    assert report_query("orders-over-time", {"month": "2025-02"}).grain == "day"
+    assert report_query("orders-over-time", {"month": "2025-02", "grain": "week"}).grain == "week"
+    assert report_query("orders-over-time", {}).grain == "month"
 
 
 def test_monthly_and_weekly_series_fill_periods_without_orders_with_zeros(crawled, oracle):

@@ -118,3 +118,12 @@ def test_a_page_is_computed_by_one_job_per_data_version_and_then_read_from_the_c
     with django_capture_on_commit_callbacks(execute=False) as jobs:
         assert client.get(url, {"customer": "Bob"}).status_code == 202  # a new data version: recomputed
     assert len(jobs) == 1
+
+
+def test_a_top_orders_row_links_to_that_orders_history(client, crawled, analyst, django_capture_on_commit_callbacks):
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("dashboard:home"))
+    page = client.get(reverse("dashboard:home")).content.decode()
+    top = max(counted(course_orders(), AS_OF), key=lambda o: (o["amount"], o["order_id"]))
+    assert f'href="{reverse("dashboard:order_history")}?order_id={top["order_id"]}"' in page

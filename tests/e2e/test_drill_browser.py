@@ -44,3 +44,49 @@ def test_an_analyst_drills_from_the_kpi_tile_to_the_orders_and_one_orders_histor
     page.click(".order-search button")
     expect(page.locator("#verdict")).to_have_text("No version of this order was found in any upload.")
     assert Decimal(page.locator("#history-versions").count()) == 0
+
+
+def click_chart_value(page, card: str, value: str) -> None:
+    """Click, where a person would, the chart element (bar or point) of the card's row whose first
+    cell is `value` (a customer) or starts with `value-` (a period: `2025-02` for 2025-02-01)."""
+    point = page.evaluate(
+        """([card, value]) => {
+          const canvas = document.querySelector(`#card-${card} canvas[data-chart]`);
+          canvas.scrollIntoView({ block: "center" });
+          const rows = JSON.parse(document.getElementById(card).textContent).rows;
+          const index = rows.findIndex((r) => String(r[0]) === value || String(r[0]).startsWith(value + "-"));
+          if (index < 0) return null;
+          const at = Chart.getChart(canvas).getDatasetMeta(0).data[index].getCenterPoint();
+          const box = canvas.getBoundingClientRect();
+          return { x: box.left + at.x, y: box.top + at.y };
+        }""",
+        [card, value],
+    )
+    assert point, f"{value} is not on the {card} chart"
+    page.mouse.click(point["x"], point["y"])
+
+
+def test_an_analyst_clicks_a_bar_and_a_month_and_lands_on_the_orders_they_count(
+    page, analyst, pipeline_loop, shared_data
+):
+    from django.core.management import call_command
+
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
+    call_command("crawl", "--wait")
+    kept = counted(course_orders(), date(2025, 6, 1))
+    login(page, "analyst")
+    for card, value, keep in (
+        ("sales-by-customer", "Bob", lambda o: o["customer"] == "Bob"),
+        ("orders-over-time", "2025-02", lambda o: o["order_date"].strftime("%Y-%m") == "2025-02"),
+    ):
+        orders = [o for o in kept if keep(o)]
+        page.goto("/dashboard/")
+        expect(page.locator(f"#card-{card} canvas[data-drawn='1']").first).to_be_visible(timeout=30_000)
+        click_chart_value(page, card, value)
+        menu_item = page.locator(".chart-menu [data-action=orders]")
+        expect(menu_item).to_have_text(f"Show the {len(orders)} orders")
+        screenshot(page, f"menu-{card}")
+        menu_item.click()
+        expect(page.locator("#total-orders")).to_have_attribute("data-value", str(len(orders)))
+        expect(page.locator("#total-amount")).to_have_attribute("data-value", str(sum(o["amount"] for o in orders)))
+        screenshot(page, f"orders-{card}")

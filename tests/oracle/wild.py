@@ -9,7 +9,8 @@ applies the contract's rules (placeholders, spreadsheet ids, grain, stale rule).
     python -m tests.oracle.wild --write    # regenerate tests/data/wild.expected.json and shapes.expected.json
 
 Outcome per file (amounts are strings of exact decimals with two places):
-`status` processed|rejected; for rejected `reason_code` (+ `column`); for processed `header_line`,
+`status` processed|rejected; for rejected `reason_code` (+ `column` and `lines`, the non-blank data
+rows under the header, when the file is a CSV); for processed `header_line`,
 `grain` (order|line_items|history), `decimal_separator` with its `separator_votes`, `lines`
 (non-blank data rows), `rows_rejected` {code: n}, `duplicates` (exact duplicate rows counted
 once), `grain`, `orders` and `amount_total` (every order written, stale or not), `line_count`
@@ -158,6 +159,7 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
             "status": "rejected",
             "reason_code": spec["rejected"]["code"],
             "column": spec["rejected"]["column"],
+            "lines": len(rows),
         }
     index = {column: header.index(cell) for column, cell in spec["columns"].items()}
     separator = _check_separator([r[index["amount"]].strip() for _, r in rows], spec)

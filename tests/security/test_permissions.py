@@ -33,9 +33,10 @@ TABLE = [
     Row("dashboard:home", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
     Row("dashboard:refresh", get=(L, 403, 405, 405), post=(L, 403, 302, 302)),
     Row("dashboard:card", kwargs="report", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
-    Row("dashboard:export", kwargs="report", get=(L, 403, 409, 409), post=(L, 403, 409, 409)),
+    Row("dashboard:export", kwargs="report", get=(L, 403, 202, 202), post=(L, 403, 202, 202)),  # computing: 202
     Row("dashboard:cards", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("dashboard:version", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
+    Row("dashboard:customers", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("pipeline_admin:upload", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
     Row("pipeline_admin:upload_inspect", get=(L, 405, 403, 405), post=(L, 400, 403, 400)),
     Row("pipeline_admin:uploads", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),

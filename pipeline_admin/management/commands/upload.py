@@ -62,9 +62,8 @@ class Command(BaseCommand):
             services.uploads_sync()
             for u in Upload.objects.filter(pk__in=pending, status__in=Upload.FINAL):
                 pending.discard(u.pk)
-                self.stdout.write(
-                    f"{u.original_name}: {u.status} ({u.rows_in} rows in, {u.rows_out} out) {u.status_reason}"
-                )
+                rows = "rows not counted" if u.rows_in is None else f"{u.rows_in} rows in, {u.rows_out or 0} out"
+                self.stdout.write(f"{u.original_name}: {u.status} ({rows}) {u.status_reason}")
             if pending:
                 time.sleep(1)
         if pending:
