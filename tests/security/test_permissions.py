@@ -33,7 +33,7 @@ TABLE = [
     Row("dashboard:home", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
     Row("dashboard:refresh", get=(L, 403, 405, 405), post=(L, 403, 302, 302)),
     Row("dashboard:card", kwargs="report", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
-    Row("dashboard:export", kwargs="report", get=(L, 403, 409, 409), post=(L, 403, 409, 409)),
+    Row("dashboard:export", kwargs="report", get=(L, 403, 202, 202), post=(L, 403, 202, 202)),  # computing: 202
     Row("dashboard:cards", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("dashboard:version", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("dashboard:customers", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
