@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from ordersite.aws import AwsError
 from ordersite.roles import ANALYSTS, role_required
@@ -34,6 +35,7 @@ def _listing(request, *, size: int = PAGE_SIZE, wait: bool = False) -> tuple[Ord
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders(request):
     try:
         listing, back = _listing(request)
@@ -44,6 +46,7 @@ def orders(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders_api(request):
     try:
         listing, _ = _listing(request)
@@ -55,6 +58,7 @@ def orders_api(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def orders_export(request):
     """Every order of the list (up to MAX_ROWS) as formula-safe CSV, in the list's sort."""
     try:
@@ -71,9 +75,12 @@ def orders_export(request):
 
 
 @role_required(ANALYSTS)
+@require_GET
 def order_history(request):
     raw = request.GET.get("order_id", "")
     context: dict[str, object] = {"order_id": raw}
+    if not raw.strip():  # the search box, nothing searched yet
+        return render(request, "dashboard/order_history.html", context)
     try:
         history = order_history_get(raw, user=request.user)
     except ValueError as exc:  # ParamError too
