@@ -79,6 +79,8 @@ def orders_export(request):
 def order_history(request):
     raw = request.GET.get("order_id", "")
     context: dict[str, object] = {"order_id": raw}
+    if not raw.strip():  # the search box, nothing searched yet
+        return render(request, "dashboard/order_history.html", context)
     try:
         history = order_history_get(raw, user=request.user)
     except ValueError as exc:  # ParamError too

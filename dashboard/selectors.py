@@ -107,7 +107,7 @@ def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
 def report_csv(*, view: ReportView) -> str:
     """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`).
 
-    The caller has checked that `view.result` exists (the export answers 409 otherwise)."""
+    The caller has checked that `view.result` exists (the export otherwise starts its job and waits)."""
     result = view.result
     if result is None:
         raise ValueError(f"{view} has no result to export")

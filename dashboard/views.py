@@ -22,6 +22,7 @@ from .services import RefreshRefused, dashboard_params
 logger = logging.getLogger(__name__)
 FILTERS = (*FILTER_PARAMS, *VIEW_PARAMS)
 CARD_HTML_SECONDS = 15
+EXPORT_RETRY_SECONDS = 3  # how often the page of a CSV still computing asks again
 
 
 def _query(query: QueryDict) -> dict:
@@ -164,11 +165,21 @@ def page_cards(request):
 def refresh(request):
     filters = {k: v for k, v in _query(request.POST).items() if k in FILTERS and v}
     try:
-        count = dashboard_refresh(user=request.user, queries=_page_queries(filters))
-        messages.success(request, f"Refreshing {count} report(s); cards update as results arrive.")
+        queries = _page_queries(filters)
+        messages.success(request, _refresh_text(dashboard_refresh(user=request.user, queries=queries), len(queries)))
     except (RefreshRefused, ParamError) as exc:
         messages.warning(request, str(exc))
     return redirect(home_url(filters))
+
+
+def _refresh_text(started: int, reports: int) -> str:
+    """What Refresh did: a report whose job is already queued or running is not started twice."""
+    if started == 0:
+        return "Every report of this page is already being recomputed; nothing new to start. Cards update when done."
+    if started < reports:
+        busy = f"{reports - started} already being recomputed"
+        return f"Refreshing {started} of {reports} reports ({busy}); cards update as results arrive."
+    return f"Refreshing all {reports} reports; cards update as results arrive."
 
 
 @role_required(ANALYSTS)
@@ -183,13 +194,31 @@ def card(request, slug: str):
 @role_required(ANALYSTS)
 def export_csv(request, slug: str):
     try:
-        view = report_view(query=report_query(slug, _query(request.GET)))
+        query = report_query(slug, _query(request.GET))
     except ParamError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
+    view = report_view(query=query)
     if view.result is None or view.result.error:
-        return HttpResponse("This report has no result yet; open the dashboard first.", status=409)
+        return _export_wait(request, query, view)
     response = HttpResponse(report_csv(view=view), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
+    return response
+
+
+def _export_wait(request, query: ReportQuery, view: ReportView) -> HttpResponse:
+    """No result to export: start its job (the card's, single flight) and answer 202 with a page
+    that asks again every EXPORT_RETRY_SECONDS until the CSV downloads; 409 when the newest run
+    failed, 429/503 when no job may or can start."""
+    if view.fresh and view.result is not None:  # this data version was computed and failed
+        return HttpResponse(f"This report failed: {view.result.error}", status=409, content_type="text/plain")
+    view = _card(query, request.user, view)
+    if view.outage or view.notice:
+        text, status = (view.outage_notice, 503) if view.outage else (view.notice, 429)
+        response = HttpResponse(text, status=status, content_type="text/plain")
+    else:
+        context = {"title": view.title, "seconds": EXPORT_RETRY_SECONDS}
+        response = render(request, "dashboard/export_wait.html", context, status=202)
+    response["Retry-After"] = str(EXPORT_RETRY_SECONDS)
     return response
 
 

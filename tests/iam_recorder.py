@@ -12,7 +12,7 @@ then acts with the signer's permissions). The component is read from the call st
 - twin / test: the twin's bootstrap and bookkeeping, and calls a test makes itself (not checked).
 
 A call made on a thread with no project frame (s3transfer's multipart workers) takes the component
-of the thread waiting for that transfer, else of the code that created the client.
+of the thread that submitted that transfer, else of the code that created the client.
 tests/infra/test_iam_from_code.py checks the calls against the template's roles; it is moved to the
 end of the run so that it sees the whole suite.
 """
@@ -20,10 +20,12 @@ end of the run so that it sees the whole suite.
 import os
 import sys
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import botocore.session
+import s3transfer.manager
 
 ROOT = Path(__file__).resolve().parent.parent
 # (component, path under the checkout, function qualname or "") in priority order: the first rule
@@ -88,18 +90,35 @@ def _component(frames: list[tuple[str, str]]) -> str:
     return "test" if frames else ""
 
 
+# s3transfer's transfer coordinator -> the component of the thread that submitted the transfer.
+# Recorded on the submitting thread; read on the worker thread from its own stack. (Walking other
+# threads' frames through sys._current_frames() while they run crashed CPython 3.11 in CI.)
+_SUBMITTERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_get_future_with_components = s3transfer.manager.TransferManager._get_future_with_components
+
+
+def _recording_get_future_with_components(self, call_args):
+    future, components = _get_future_with_components(self, call_args)
+    component = _component(_project_frames())
+    if component:
+        with _lock:
+            _SUBMITTERS[components["coordinator"]] = component
+    return future, components
+
+
+s3transfer.manager.TransferManager._get_future_with_components = _recording_get_future_with_components
+
+
 def _transfer_submitter() -> str:
-    """On one of s3transfer's worker threads: the component of the thread waiting for the transfer."""
-    me = threading.get_ident()
-    for ident, frame in sys._current_frames().items():
-        if ident == me:
-            continue
-        inner, waiting = frame, False
-        while inner is not None:
-            waiting = waiting or "/s3transfer/" in inner.f_code.co_filename
-            inner = inner.f_back
-        if waiting and (component := _component(_project_frames(frame))):
-            return component
+    """On one of s3transfer's worker threads: the component that submitted the transfer it runs."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if "/s3transfer/" in frame.f_code.co_filename:
+            coordinator = getattr(frame.f_locals.get("self"), "_transfer_coordinator", None)
+            if coordinator is not None:
+                with _lock:
+                    return _SUBMITTERS.get(coordinator, "")
+        frame = frame.f_back
     return ""
 
 

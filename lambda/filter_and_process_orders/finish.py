@@ -69,8 +69,8 @@ def finish_buckets(
     spool.close()
     with profile.stage("write"):
         result.months = output.finish()
-    result.orders, result.orders_stale = output.orders, output.stale
+    result.orders, result.orders_stale = output.orders, output.stale.count
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
-    result.stale_path, result.stale_sample = output.stale_path, output.stale_sample
+    result.stale_path, result.stale_sample = output.stale.path, output.stale.sample

@@ -1,4 +1,4 @@
-"""The processed orders as Snappy Parquet, one file per order month, and the stale orders as CSV.
+"""The processed orders as Snappy Parquet, one file per order month (the stale ones also in `stale`).
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
 so row groups stay large whatever the number of buckets.
@@ -12,19 +12,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .contract import SCHEMA
-from .spreadsheet import formula_safe
+from .stale import StaleOrders
 
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
 DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
 STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "source_key", "ingested_at"]
-STALE_COLUMNS = ["order_id", "customer", "amount", "status", "order_date", "source_line"]
-SAMPLE_SIZE = 20
 
 
 @dataclass
@@ -44,12 +41,9 @@ class Output:
         self.months: dict[str, Month] = {}
         self._buffered = 0
         self.orders = 0
-        self.stale = 0
+        self.stale = StaleOrders(workdir)
         self.amount_total = Decimal(0)  # of every order written
         self.amount_counted = Decimal(0)  # of the orders that count (not stale)
-        self.stale_path: Path | None = None
-        self._stale_writer = None
-        self.stale_sample: list[dict] = []
 
     def add(self, orders: pa.Table) -> None:
         """Orders with the contract's columns less source_key and ingested_at, in any order."""
@@ -66,7 +60,7 @@ class Output:
         self.amount_total += total
         self.amount_counted += total - stale_total
         if stale.num_rows:
-            self._add_stale(stale)
+            self.stale.add(stale)
         day = orders.column("order_date")
         month = pc.add(pc.multiply(pc.year(day), 100), pc.month(day)).to_numpy()  # 202505
         order = np.argsort(month, kind="stable")
@@ -106,27 +100,11 @@ class Output:
         self._buffered -= month.buffered_rows
         month.buffered, month.buffered_rows = [], 0
 
-    def _add_stale(self, stale: pa.Table) -> None:
-        rows = stale.select(STALE_COLUMNS)
-        # Opened in a spreadsheet: text cells that would run as formulas are made inert.
-        rows = pa.table([formula_safe(c) if c.type == pa.string() else c for c in rows.columns], names=STALE_COLUMNS)
-        self.stale += rows.num_rows
-        if self._stale_writer is None:
-            self.stale_path = self.workdir / "stale_orders.csv"
-            self._stale_writer = pacsv.CSVWriter(
-                self.stale_path, rows.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-            )
-        self._stale_writer.write_table(rows)
-        room = SAMPLE_SIZE - len(self.stale_sample)
-        for row in rows.slice(0, max(0, room)).to_pylist():
-            self.stale_sample.append({k: "" if v is None else str(v) for k, v in row.items()})
-
     def finish(self) -> dict[str, Path]:
         """Close every file; the month -> Parquet file."""
         for month in self.months.values():
             self._write(month)
             if month.writer is not None:
                 month.writer.close()
-        if self._stale_writer is not None:
-            self._stale_writer.close()
+        self.stale.close()
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}

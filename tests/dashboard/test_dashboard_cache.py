@@ -232,12 +232,25 @@ def test_the_refresh_button_recomputes_every_card_but_only_once_per_interval(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         first = analyst_client.post(reverse("dashboard:refresh"), {"customer": "Bob"}, follow=True)
-    assert f"Refreshing {len(PAGE)} report(s)" in first.content.decode()
+    assert f"Refreshing all {len(PAGE)} reports; cards update as results arrive." in first.content.decode()
     assert ReportRun.objects.count() == len(PAGE)
     with django_capture_on_commit_callbacks(execute=True):
         second = analyst_client.post(reverse("dashboard:refresh"), {"customer": "Bob"}, follow=True)
     assert "Refresh is limited to once every" in second.content.decode()
     assert ReportRun.objects.count() == len(PAGE)
+
+
+def test_refresh_while_every_card_is_being_computed_says_nothing_new_was_started(
+    analyst_client, crawled, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as opened:
+        analyst_client.get(reverse("dashboard:home"), {"customer": "Bob"})
+    assert opened, "opening the page started the cards' jobs"
+    with django_capture_on_commit_callbacks(execute=False) as refreshed:
+        page = analyst_client.post(reverse("dashboard:refresh"), {"customer": "Bob"}, follow=True).content.decode()
+    assert refreshed == []
+    assert "Every report of this page is already being recomputed; nothing new to start." in page
+    assert "Refreshing 0" not in page
 
 
 @override_settings(DASHBOARD_DAILY_SCAN_BYTES_PER_USER=1)
@@ -266,6 +279,24 @@ def test_a_report_exports_as_csv_with_the_same_rows(
     lines = response.content.decode().splitlines()
     assert lines[0] == "customer,orders,revenue,average_order_value"
     assert lines[1:] == [",".join(str(v) for v in c.values()) for c in expected["sales_by_customer"]]
+
+
+def test_exporting_a_report_nobody_computed_starts_its_job_once_and_downloads_once_it_is_ready(
+    analyst_client, crawled, expected, django_capture_on_commit_callbacks
+):
+    url = reverse("dashboard:export", args=["top-orders"])
+    february = {"start_date": "2025-02-01", "end_date": "2025-02-28", "limit": "3"}
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        first = analyst_client.get(url, february)
+        second = analyst_client.get(url, february)
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert first["Retry-After"].isdigit() and '<meta http-equiv="refresh"' in first.content.decode()
+    assert len(jobs) == 1, "both requests wait for the same job (single flight)"
+    jobs[0]()  # the worker runs it
+    ready = analyst_client.get(url, february)
+    assert ready.status_code == 200 and ready["Content-Type"].startswith("text/csv")
+    ids = [line.split(",")[0] for line in ready.content.decode().splitlines()[1:]]
+    assert ids == [order["order_id"] for order in expected["top_orders_2025_02"][:3]]
 
 
 def test_csv_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(analyst_client, twin):

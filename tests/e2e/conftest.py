@@ -61,8 +61,10 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(page.shot_dir / f"{name}.png"), full_page=True)
 
 
-def login(page, username: str) -> None:
-    page.goto("/accounts/login/")
+def login(page, username: str, next_path: str = "") -> None:
+    """Sign in through the form; `next_path` sends the browser to a page other than the role's home
+    (the dashboard computes its cards, which a test about something else need not wait for)."""
+    page.goto("/accounts/login/" + (f"?next={next_path}" if next_path else ""))
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-" + username)
     page.click("button[type=submit]")

@@ -62,7 +62,8 @@ def test_an_analyst_sees_the_expected_kpis_and_charts(page, analyst, pipeline_lo
 
 
 def test_an_analyst_cannot_open_the_upload_or_crawler_pages(page, analyst):
-    login(page, "analyst")
+    login(page, "analyst", next_path="/dashboard/orders/history/")
+    page.wait_for_url("**/dashboard/orders/history/")
     for path in ("/pipeline/upload/", "/pipeline/crawler/"):
         response = page.goto(path)
         assert response.status == 403, path

@@ -313,8 +313,9 @@ def charts_export_as_png_and_print_without_controls(page) -> None:
     menu = page.locator(".chart-menu")
     expect(menu.get_by_role("menuitem").first).to_be_focused()
     expect(menu.get_by_role("menuitem").first).to_have_text(f"Filter to {labels[-1]}")
-    box = menu.bounding_box()
+    box, chart = menu.bounding_box(), canvas.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert chart["y"] <= box["y"] <= chart["y"] + chart["height"], (box, chart)  # by the element, not elsewhere
     page.keyboard.press("ArrowDown")
     expect(menu.get_by_role("menuitem").nth(1)).to_be_focused()
     screenshot(page, "dashboard-chart-menu")

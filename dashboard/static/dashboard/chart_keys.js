@@ -45,7 +45,24 @@
     const point = element.getCenterPoint();
     const box = chart.canvas.getBoundingClientRect();
     const scale = box.width / chart.width; // CSS px per chart px (1 unless the page is zoomed or printed)
-    chart.canvas.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: box.left + point.x * scale, clientY: box.top + point.y * scale }));
+    const x = box.left + point.x * scale;
+    const y = box.top + point.y * scale;
+    const page = { x: window.scrollX + x, y: window.scrollY + y }; // before the menu's focus scrolls
+    // Chart.js handles the click in the next animation frame; a constructed event has no page
+    // coordinates of its own, so once the menu appears it is moved to the element, inside the screen.
+    const observer = new MutationObserver(() => {
+      const menu = document.querySelector(".chart-menu");
+      if (!menu) return;
+      observer.disconnect();
+      const width = document.documentElement.clientWidth;
+      menu.style.left = `${Math.max(8, Math.min(page.x, window.scrollX + width - menu.offsetWidth - 8))}px`;
+      menu.style.top = `${page.y}px`;
+      const first = menu.querySelector("[role=menuitem]");
+      if (first) first.focus();
+    });
+    observer.observe(document.body, { childList: true });
+    setTimeout(() => observer.disconnect(), 2000);
+    chart.canvas.dispatchEvent(new MouseEvent("click", { bubbles: true, clientX: x, clientY: y }));
   }
 
   const steps = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
