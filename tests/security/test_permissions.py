@@ -35,6 +35,12 @@ TABLE = [
     Row("dashboard:card", kwargs="report", get=(L, 403, 200, 200), post=(L, 403, 200, 200)),
     Row("dashboard:export", kwargs="report", get=(L, 403, 202, 202), post=(L, 403, 202, 202)),  # computing: 202
     Row("dashboard:cards", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
+    # The drill (issue 18): analysts and admins; a page not yet computed answers 202 while its
+    # job runs; the export computes at once (502: this twin has no orders table); no order id: 400.
+    Row("orders_api", get=(401, 403, 202, 202), post=(401, 403, 405, 405)),
+    Row("dashboard:orders", get=(L, 403, 202, 202), post=(L, 403, 405, 405)),
+    Row("dashboard:orders_export", get=(L, 403, 502, 502), post=(L, 403, 405, 405)),
+    Row("dashboard:order_history", get=(L, 403, 400, 400), post=(L, 403, 405, 405)),
     Row("dashboard:version", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     Row("dashboard:customers", get=(L, 403, 200, 200), post=(L, 403, 405, 405)),
     # The drill pages read only (GET). With no processed orders yet the list's job is started (202)
