@@ -20,13 +20,13 @@ import pyarrow.compute as pc
 
 from . import profile
 from .chunk import clean_chunk
-from .decide import with_formats
 from .finish import finish_buckets
 from .header import find_header
 from .mapping import missing_required, unmapped
 from .output import Output
 from .reading import read_chunks, skip_lines
 from .result import CleanResult, Rules, missing_columns_reason
+from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
 

@@ -7,7 +7,6 @@ content alone, never on where a chunk happened to end. A file that stays ambiguo
 settings, and says so (`*_assumed`).
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .amounts import separator_votes
@@ -76,27 +75,3 @@ class Decisions:
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
             found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
             self.decimal_separator_assumed = bool(found["ambiguous"])
-
-
-def with_formats(
-    chunks: Iterator[Chunk], mapping: dict[str, int], decisions: Decisions, day_first: bool, decimal_comma: bool
-) -> Iterator[tuple[Chunk, Formats]]:
-    """The chunks, each with the formats to clean it with, in file order."""
-    held: list[Chunk] = []
-    decided = None
-    for chunk in chunks:
-        if decided is None:
-            decisions.add(chunk, mapping)
-            held.append(chunk)
-            if len(held) >= EVIDENCE_CHUNKS:
-                decisions.decide(day_first, decimal_comma)
-                decided = decisions.formats(day_first)
-                yield from ((c, decided) for c in held)
-                held = []
-            continue
-        decisions.check_late(chunk, mapping, day_first)
-        yield chunk, decided
-    if decided is None:
-        decisions.decide(day_first, decimal_comma)
-        decided = decisions.formats(day_first)
-        yield from ((c, decided) for c in held)
