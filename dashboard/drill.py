@@ -17,19 +17,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.module_loading import import_string
-
-from ordersite.aws import AwsError
 
 from .engines import EngineError
 from .keys import data_changed_at, data_version_get, jsonable
-from .models import ReportRun
 from .query import DIMENSIONS, EARLIEST, LATEST, ParamError, ReportQuery, ReportQueryForm
 from .reports import report_statement
-from .services import athena_cost_usd
+from .services import athena_cost_usd, statement_run
 
 logger = logging.getLogger(__name__)
 
@@ -215,17 +210,7 @@ def orders_compute(oq: OrdersQuery, *, user_id: int | None = None) -> OrdersPage
 
 def _compute(oq: OrdersQuery, version: int, user_id: int | None) -> OrdersPage:
     sql, params = orders_statement(oq, data_version=version)
-    started = timezone.now()
-    run = ReportRun(slug=REPORT, cache_key=page_key(oq, version), requested_by_id=user_id, started_at=started)
-    try:
-        result = import_string(settings.REPORT_ENGINE)(sql, params, reuse=True)
-    except AwsError as exc:
-        run.error = str(exc)[:2000]
-        run.save()
-        raise EngineError(str(exc)) from None
-    run.engine, run.query_id = result.engine, result.query_id
-    run.bytes_scanned, run.engine_ms = result.bytes_scanned, result.engine_ms
-    run.save()
+    result = statement_run(slug=REPORT, cache_key=page_key(oq, version), sql=sql, params=params, user_id=user_id)
     records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
     first = records[0] if records else {}
     rows = [{c: _text(r.get(c)) for c in COLUMNS} for r in records if r.get("order_id") is not None]

@@ -23,17 +23,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from ordersite.aws import AwsError, s3
 
 from .drill import file_name
-from .engines import EngineError
 from .keys import data_version_get, jsonable
-from .models import ReportRun
 from .reports import HERE
-from .services import athena_cost_usd, scan_budget_check
+from .services import athena_cost_usd, scan_budget_check, statement_run
 
 logger = logging.getLogger(__name__)
 REJECT_FILES, REJECT_BYTES, REJECT_BUDGET = 100, 8 * 1024 * 1024, 32 * 1024 * 1024
@@ -83,18 +80,10 @@ def order_history(order_id: str, *, user=None) -> dict:
 
 def _compute(order_id: str, version: int, user) -> dict:
     sql, params = history_statement(order_id, data_version=version)
-    run = ReportRun(slug="order-history", cache_key=f"history:v{version}", started_at=timezone.now())
-    run.requested_by_id = user.pk if user is not None and user.is_authenticated else None
-    try:
-        result = import_string(settings.REPORT_ENGINE)(sql, params, reuse=True)
-    except AwsError as exc:
-        run.error = str(exc)[:2000]
-        run.save()
-        raise EngineError(str(exc)) from None
-    run.engine, run.query_id, run.bytes_scanned, run.engine_ms = (
-        result.engine, result.query_id, result.bytes_scanned, result.engine_ms,
-    )  # fmt: skip
-    run.save()
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    result = statement_run(
+        slug="order-history", cache_key=f"history:v{version}", sql=sql, params=params, user_id=user_id
+    )
     versions = [{c: jsonable(v) for c, v in zip(result.columns, row, strict=True)} for row in result.rows]
     sources = import_string(settings.ORDER_SOURCES)(user=None, source_keys=[v["source_key"] for v in versions])
     counting = _judge(versions, sources)

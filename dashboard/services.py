@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from ordersite.aws import AwsError
 
-from .engines import engine_run
+from .engines import EngineError, engine_run
 from .keys import cache_key, data_processed_at, data_version_get, jsonable
 from .models import DataChange, ReportResult, ReportRun
 from .query import ReportQuery
@@ -105,6 +106,24 @@ def report_compute(*, query: ReportQuery, user_id: int | None = None, force: boo
     except Exception:
         logger.warning("Redis unavailable: result %s stored in the database only", key)
     return record
+
+
+def statement_run(*, slug: str, cache_key: str, sql: str, params: list, user_id: int | None = None):
+    """Run one statement (`sql` with its bound `params`) on the configured engine and log it as a
+    ReportRun: engine, query id, bytes scanned and milliseconds, or the error. Used by the drill
+    pages, whose statements are not reports. Returns the engine's result (columns, rows,
+    bytes_scanned, engine_ms, ...); raises EngineError with the engine's message."""
+    run = ReportRun(slug=slug, cache_key=cache_key, requested_by_id=user_id, started_at=timezone.now())
+    try:
+        result = import_string(settings.REPORT_ENGINE)(sql, params, reuse=True)
+    except AwsError as exc:
+        run.error = str(exc)[:2000]
+        run.save()
+        raise EngineError(str(exc)) from None
+    run.engine, run.query_id = result.engine, result.query_id
+    run.bytes_scanned, run.engine_ms = result.bytes_scanned, result.engine_ms
+    run.save()
+    return result
 
 
 def _result_save(
