@@ -90,3 +90,12 @@ def test_an_analyst_clicks_a_bar_and_a_month_and_lands_on_the_orders_they_count(
         expect(page.locator("#total-orders")).to_have_attribute("data-value", str(len(orders)))
         expect(page.locator("#total-amount")).to_have_attribute("data-value", str(sum(o["amount"] for o in orders)))
         screenshot(page, f"orders-{card}")
+    # The table alternative of a chart is a figure too: Bob's row links to the same orders.
+    bob = [o for o in kept if o["customer"] == "Bob"]
+    page.goto("/dashboard/")
+    page.locator("#card-sales-by-customer details summary").click()
+    row_link = page.locator("#card-sales-by-customer details tbody tr", has_text="Bob").locator("[data-action=orders]")
+    expect(row_link).to_have_attribute("aria-label", "Show the orders of Bob")
+    row_link.click()
+    expect(page.locator("#total-orders")).to_have_attribute("data-value", str(len(bob)))
+    expect(page.locator("#total-amount")).to_have_attribute("data-value", str(sum(o["amount"] for o in bob)))

@@ -129,7 +129,41 @@
     canvas.dataset.drawn = "1";
   }
 
-  function drawAll() { document.querySelectorAll("canvas[data-chart]").forEach(draw); }
+  // A chart card's table alternative is a figure too: each row whose value can be a filter gets a
+  // link to the orders it counts (the same segment the chart's menu opens).
+  function linkTable(canvas) {
+    const card = canvas.closest(".card");
+    const orders = grid() && grid().dataset.ordersUrl;
+    if (!card || !orders || card.dataset.tableLinked || !canvas.dataset.drills) return;
+    const source = document.getElementById(canvas.dataset.source.replace(/^data-/, ""));
+    if (!source) return;
+    const data = JSON.parse(source.textContent);
+    const ordersColumn = data.columns.indexOf("orders");
+    const head = card.querySelector("details table thead tr");
+    const rows = card.querySelectorAll("details table tbody tr");
+    if (!head || rows.length !== data.rows.length) return;
+    head.appendChild(Object.assign(document.createElement("th"), { textContent: "Orders" }));
+    rows.forEach((tr, i) => {
+      const row = data.rows[i];
+      const changes = narrowing(canvas.dataset.drills, row, data.columns, card.dataset.grain);
+      const cell = document.createElement("td");
+      if (changes) {
+        const label = card.dataset.grain ? periodLabel(String(row[0]), card.dataset.grain) : valueLabel(row, data.columns);
+        const count = ordersColumn >= 0 ? numbers("orders").format(Number(row[ordersColumn])) : "";
+        const link = Object.assign(document.createElement("a"), { href: url(orders, changes, false), textContent: count ? `Show ${count}` : "Show" });
+        link.setAttribute("aria-label", `Show the orders of ${label}`);
+        link.dataset.action = "orders";
+        cell.appendChild(link);
+      }
+      tr.appendChild(cell);
+    });
+    card.dataset.tableLinked = "1";
+  }
+
+  function drawAll() {
+    document.querySelectorAll("canvas[data-chart]").forEach(draw);
+    document.querySelectorAll("canvas[data-chart][data-drills]").forEach(linkTable);
+  }
   document.addEventListener("DOMContentLoaded", drawAll);
   document.addEventListener("htmx:afterSettle", drawAll);
   document.addEventListener("dashboard:cards-replaced", drawAll);
