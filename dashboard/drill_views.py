@@ -27,7 +27,7 @@ def _listing(request, *, size: int = PAGE_SIZE, wait: bool = False) -> tuple[Ord
     back (the request's filters less the list's own controls). Raises ParamError, RefreshRefused,
     AwsError."""
     raw = _query(request.GET)
-    back = urlencode({k: v for k, v in raw.items() if v and k not in ("month", "sort", "page")})
+    back = urlencode({k: v for k, v in raw.items() if v and k not in ("sort", "page")})
     if size != PAGE_SIZE:
         raw.pop("page", None)
     page = orders_page(orders_query(raw, size=size), user=request.user, wait=wait)

@@ -50,6 +50,11 @@ def test_bobs_bar_and_february_list_the_orders_the_oracle_counts(client, drill, 
     page = drill(reverse("dashboard:orders"), {"customer": "Bob"}).content.decode()
     assert 'id="total-orders" data-value="30"' in page and 'data-value="9211.69"' in page
     assert "scanned" in page and "Athena cost" in page
+    # The way back keeps the segment's filters (a month too), less the list's own sort and page.
+    page = drill(
+        reverse("dashboard:orders"), {"customer": "Bob", "month": "2025-02", "sort": "amount"}
+    ).content.decode()
+    assert 'href="/dashboard/?customer=Bob&amp;month=2025-02">Back to the dashboard' in page
 
 
 def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(client, drill, crawled, analyst):

@@ -7,7 +7,7 @@ import json
 from datetime import date
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from dashboard import history as history_module
@@ -92,9 +92,14 @@ def test_the_order_command_prints_the_history_as_json(two_exports):
     call_command("order", "C-11", "--json", stdout=out)
     found = json.loads(out.getvalue())
     assert [v["amount"] for v in found["versions"]] == ["20.00", "25.00"] and found["counting"] == 1
+    # As the page's JSON: the uploaded file's name, and no staff link from the command line.
+    assert [(v["file"], v["upload_url"]) for v in found["versions"]] == [("export-1.csv", ""), ("export-2.csv", "")]
     text = io.StringIO()
     call_command("order", "C-11", stdout=text)
-    assert "* " in text.getvalue() and "superseded" in text.getvalue()
+    assert "* " in text.getvalue() and "superseded" in text.getvalue() and "export-2.csv" in text.getvalue()
+    for flags in ((), ("--json",)):
+        with pytest.raises(CommandError, match="(?i)no version"):
+            call_command("order", "NO-SUCH", *flags, stdout=io.StringIO())
 
 
 def test_the_drill_export_keeps_formula_like_cells_inert(client, drill, two_exports, analyst):
