@@ -275,6 +275,10 @@ class ReportQueryForm(forms.Form):
             next_month = date(year + number // 12, number % 12 + 1, 1)
             end = min(end, next_month - timedelta(days=1))
         if start > end:
+            given = (data.get("start_date") or EARLIEST) <= (data.get("end_date") or LATEST)
+            narrowed = [f"{name} {data[name]}" for name in ("period", "month") if data.get(name)]
+            if given and narrowed:  # the dates alone were fine: they miss the period or month
+                raise forms.ValidationError(f"the dates given and {' and '.join(narrowed)} do not overlap")
             raise forms.ValidationError("start_date must not be after end_date")
         data["query"] = ReportQuery(
             report=self.report,

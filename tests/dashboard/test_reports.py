@@ -32,6 +32,7 @@ def test_defaults_fill_every_parameter():
         ({"start_date": "2025-13-01"}, "start_date must be a date"),
         ({"end_date": "yesterday-ish"}, "end_date must be a date"),
         ({"start_date": "2025-03-01", "end_date": "2025-02-01"}, "start_date must not be after end_date"),
+        ({"start_date": "2025-03-01", "month": "2025-02"}, "the dates given and month 2025-02 do not overlap"),
         ({"limit": "0"}, "limit must be between 1 and 1000"),
         ({"limit": "ten"}, "limit must be a whole number"),
         ({"month": "2025-2"}, "month must be a month"),
