@@ -203,6 +203,12 @@ class _TextField(forms.CharField):
         return text
 
 
+def _choice_error(choices) -> dict:
+    """A choice field's refusal that names the value and lists the ones allowed."""
+    allowed = ", ".join(c for c in choices if c)
+    return {"invalid_choice": f"must be one of {allowed}, got %(value)s"}
+
+
 class ReportQueryForm(forms.Form):
     """Parameters of one report -> `ReportQuery` (as `cleaned_data["query"]`).
 
@@ -216,13 +222,15 @@ class ReportQueryForm(forms.Form):
     end_date = _DateField(required=False)
     statuses = forms.CharField(required=False)
     customer = _TextField()
-    period = forms.ChoiceField(choices=[("", "")] + list(PERIODS.items()), required=False)
+    period = forms.ChoiceField(
+        choices=[("", "")] + list(PERIODS.items()), required=False, error_messages=_choice_error(PERIODS)
+    )
     month = forms.RegexField(
         r"^\d{4}-(0[1-9]|1[0-2])$", required=False, error_messages={"invalid": "must be a month like 2025-02"}
     )
     limit = forms.CharField(required=False)
-    grain = forms.ChoiceField(choices=[(g, g) for g in GRAINS], required=False)
-    group_by = forms.ChoiceField(choices=[(g, g) for g in GROUPS], required=False)
+    grain = forms.ChoiceField(choices=[(g, g) for g in GRAINS], required=False, error_messages=_choice_error(GRAINS))
+    group_by = forms.ChoiceField(choices=[(g, g) for g in GROUPS], required=False, error_messages=_choice_error(GROUPS))
 
     def __init__(
         self,

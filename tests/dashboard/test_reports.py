@@ -130,3 +130,13 @@ def test_different_parameters_give_different_cache_keys():
 def test_only_a_single_select_or_with_statement_may_run(sql):
     with pytest.raises(EngineError, match="single SELECT"):
         statement_check(sql)
+
+
+def test_a_choice_outside_the_list_is_refused_with_the_values_allowed():
+    for slug, name, value, allowed in (
+        ("orders-over-time", "grain", "year", "day, week, month"),
+        ("breakdown", "group_by", "amount", "customer, status"),
+        ("kpis", "period", "last_1000_days", "last_7_days, last_30_days"),
+    ):
+        with pytest.raises(ParamError, match=f"{name} must be one of {allowed}.*, got {value}$"):
+            report_query(slug, {name: value})
