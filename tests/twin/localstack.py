@@ -72,9 +72,15 @@ class LocalStack:
 
         return eventually(ready, seconds=seconds, what="run_local's start")
 
-    def stop(self) -> int:
+    def stop(self, twice: bool = False) -> int:
+        """SIGTERM, as `kill` or a process manager sends it; `twice`: a second one while it stops (a
+        signal to the whole process group, or an impatient second Ctrl-C)."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+            if twice:
+                time.sleep(0.5)
+                if self.process.poll() is None:
+                    self.process.send_signal(signal.SIGTERM)
             return self.process.wait(60)
         return 0
 

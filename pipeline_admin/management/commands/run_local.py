@@ -60,6 +60,10 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\nstopping…")
         finally:
+            # A second Ctrl-C or SIGTERM (a terminal's, or one sent to the whole process group)
+            # must not cut the shutdown short: the children are being stopped already.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             if self.supervisor:
                 self.supervisor.stop()
             self._release_redis()
