@@ -48,7 +48,7 @@ def test_bobs_bar_and_february_list_the_orders_the_oracle_counts(client, drill, 
         assert all(r["file"] == "orders.csv" and r["source_line"] >= 2 and r["line_count"] == 1 for r in rows)
         assert first["meta"]["engine"] == "duckdb" and first["meta"]["bytes_scanned"] > 0
     page = drill(reverse("dashboard:orders"), {"customer": "Bob"}).content.decode()
-    assert 'id="total-orders" data-value="30"' in page and 'data-value="9211.69"' in page
+    assert 'id="total-orders" data-value="30"' in page and 'data-value="9211.69">$9,211.69<' in page
     assert "scanned" in page and "Athena cost" in page
     # The way back keeps the segment's filters (a month too), less the list's own sort and page.
     page = drill(
