@@ -28,28 +28,35 @@ def report_refresh_request(*, query: ReportQuery, user=None, force: bool = False
     RefreshRefused) when the cache or the queue cannot be reached."""
     scan_budget_check(user=user)
     flight_key = "flight:" + cache_key(query, data_version_get())
+    # The job gets the query with its dates resolved, so a job that starts after midnight still
+    # computes the days this request meant.
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return flight_enqueue(flight_key, report_compute_task, query.report, query.as_params(), flight_key, user_id, force)
+
+
+def flight_enqueue(flight_key: str, task, *args) -> bool:
+    """Send `task.delay(*args)` once per `flight_key` (single flight: the task deletes the key when
+    it ends; the key expires after the query timeout anyway). True when this call sent it, False
+    when a job for the key is already on its way. Raises ComputeUnavailable when the cache or
+    the queue (Celery's broker) cannot be reached."""
     try:
         if not cache.add(flight_key, 1, timeout=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60):
             return False
     except Exception:
-        logger.warning("Redis unavailable: cannot enqueue %s", query.report)
+        logger.warning("Redis unavailable: cannot enqueue %s", task.name)
         raise ComputeUnavailable(UNAVAILABLE) from None
-    # The job gets the query with its dates resolved, so a job that starts after midnight still
-    # computes the days this request meant.
-    slug, params = query.report, query.as_params()
-    user_id = user.pk if user is not None and user.is_authenticated else None
     failed: list[Exception] = []
-    transaction.on_commit(lambda: _enqueue(failed, slug, params, flight_key, user_id, force))
+    transaction.on_commit(lambda: _enqueue(failed, flight_key, task, args))
     if failed:  # outside a transaction the job is sent at once, so a broker outage shows here
         raise ComputeUnavailable(UNAVAILABLE)
     return True
 
 
-def _enqueue(failed: list, slug: str, params: dict, flight_key: str, user_id, force: bool) -> None:
+def _enqueue(failed: list, flight_key: str, task, args: tuple) -> None:
     try:
-        report_compute_task.delay(slug, params, flight_key, user_id, force)
+        task.delay(*args)
     except Exception as exc:  # the broker is unreachable: let the next request try again
-        logger.warning("queue unavailable: cannot enqueue %s (%s)", slug, exc)
+        logger.warning("queue unavailable: cannot enqueue %s (%s)", task.name, exc)
         failed.append(exc)
         try:
             cache.delete(flight_key)

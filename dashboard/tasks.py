@@ -20,11 +20,7 @@ def report_compute(
         query = ReportQuery.from_params(slug, params)
         services.report_compute(query=query, user_id=user_id, force=force)
     finally:
-        if flight_key:
-            try:
-                cache.delete(flight_key)
-            except Exception:  # Redis down: the flight key expires by itself
-                pass
+        _flight_end(flight_key)
 
 
 # Up to one engine query per default view, each stopped after REPORT_QUERY_TIMEOUT_SECONDS.
@@ -50,8 +46,13 @@ def drill_orders_compute(job: dict, flight_key: str = "", user_id: int | None = 
     except drill.EngineError:
         pass  # cached for the page to show
     finally:
-        if flight_key:
-            try:
-                cache.delete(flight_key)
-            except Exception:
-                pass
+        _flight_end(flight_key)
+
+
+def _flight_end(flight_key: str) -> None:
+    """Let the next request for this key start a job (jobs.flight_enqueue took the key)."""
+    if flight_key:
+        try:
+            cache.delete(flight_key)
+        except Exception:  # Redis down: the flight key expires by itself
+            pass
