@@ -14,14 +14,17 @@ from .conftest import login, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_analyst_drills_from_the_kpi_tile_to_the_orders_and_one_orders_history(
-    page, analyst, pipeline_loop, shared_data
-):
+@pytest.fixture
+def kept(pipeline_loop, shared_data) -> list[dict]:
+    """The course file uploaded (as of 2025-06-01) and crawled; the orders the oracle counts."""
     from django.core.management import call_command
 
     call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
     call_command("crawl", "--wait")
-    kept = counted(course_orders(), date(2025, 6, 1))
+    return counted(course_orders(), date(2025, 6, 1))
+
+
+def test_an_analyst_drills_from_the_kpi_tile_to_the_orders_and_one_orders_history(page, analyst, kept):
     login(page, "analyst")
     page.goto("/dashboard/")
     expect(page.locator('[data-kpi="orders"]')).to_have_text(str(len(kept)), timeout=30_000)
@@ -66,14 +69,7 @@ def click_chart_value(page, card: str, value: str) -> None:
     page.mouse.click(point["x"], point["y"])
 
 
-def test_an_analyst_clicks_a_bar_and_a_month_and_lands_on_the_orders_they_count(
-    page, analyst, pipeline_loop, shared_data
-):
-    from django.core.management import call_command
-
-    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
-    call_command("crawl", "--wait")
-    kept = counted(course_orders(), date(2025, 6, 1))
+def test_an_analyst_clicks_a_bar_and_a_month_and_lands_on_the_orders_they_count(page, analyst, kept):
     login(page, "analyst")
     for card, value, keep in (
         ("sales-by-customer", "Bob", lambda o: o["customer"] == "Bob"),
