@@ -24,10 +24,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from stack import Stack
+from stack import Stack, course_load
 
 ROOT = Path(__file__).resolve().parent.parent
-COURSE_FILE = ROOT / "tests" / "data" / "orders.csv"
 ROWS = int(os.environ.get("BENCH_ROWS", 1_000_000))
 COLD_ROUNDS = int(os.environ.get("BENCH_COLD_ROUNDS", 5))
 WARM_REQUESTS = int(os.environ.get("BENCH_WARM_REQUESTS", 200))
@@ -83,11 +82,8 @@ def load_data() -> None:
 
     from ordersite.aws import s3
 
+    course_load()
     quiet = io.StringIO()
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("twin", "bootstrap", stdout=quiet)
-    call_command("upload", str(COURSE_FILE), "--as-of", "2025-06-01", stdout=quiet)
-    call_command("lambda_runtime", "--drain", stdout=quiet)
     started = time.monotonic()
     body = generate_month(ROWS)
     key = f"{settings.PROCESSED_PREFIX}order_month={GENERATED_MONTH}/bench-generated.parquet"

@@ -21,10 +21,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from stack import Stack
+from stack import Stack, course_load
 
 ROOT = Path(__file__).resolve().parent.parent
-COURSE_FILE = ROOT / "tests" / "data" / "orders.csv"
 OBJECTS = int(os.environ.get("BENCH_OBJECTS", 110))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 
@@ -55,11 +54,8 @@ def load_data() -> None:
 
     from ordersite.aws import s3
 
+    course_load()
     quiet = io.StringIO()
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("twin", "bootstrap", stdout=quiet)
-    call_command("upload", str(COURSE_FILE), "--as-of", "2025-06-01", stdout=quiet)
-    call_command("lambda_runtime", "--drain", stdout=quiet)
     call_command("pipeline_status", stdout=quiet)
     for i in range(OBJECTS):
         month, body = small_object(i)

@@ -157,3 +157,20 @@ class Stack:
         if self.supervisor:
             self.supervisor.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+COURSE_FILE = ROOT / "tests" / "data" / "orders.csv"
+
+
+def course_load() -> None:
+    """On the running stack (Django configured): the schema, the twin's bucket, queue and catalog,
+    and the course file uploaded as of 2025-06-01 and processed by the Lambda."""
+    import io
+
+    from django.core.management import call_command
+
+    quiet = io.StringIO()
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("twin", "bootstrap", stdout=quiet)
+    call_command("upload", str(COURSE_FILE), "--as-of", "2025-06-01", stdout=quiet)
+    call_command("lambda_runtime", "--drain", stdout=quiet)
