@@ -57,6 +57,7 @@ def test_other_code_in_that_process_still_imports_pandas_and_pyarrow_then_uses_i
         "from filter_and_process_orders.dates import dates\n"
         "print('pandas' in sys.modules)\n"
         "import pandas\n"
-        "print(pa.Table.from_pandas(pandas.DataFrame({'a': [1, 2]})).num_rows, pa.array(pandas.Series([3])).to_pylist())\n"
+        "frame, series = pandas.DataFrame({'a': [1, 2]}), pandas.Series([3])\n"
+        "print(pa.Table.from_pandas(frame).num_rows, pa.array(series).to_pylist())\n"
     )
     assert out.split() == ["False", "2", "[3]"]
