@@ -8,14 +8,14 @@ _MIX = np.uint64(0xFF51AFD7ED558CCD)
 
 
 def bucket_numbers(order_id: pa.Array, buckets: int) -> np.ndarray:
-    """Which of `buckets` each id (a string array without nulls) goes to, as uint8 when there are at
-    most 256 buckets: one id always to the same one. From the id's last 8 bytes (ids differ most at
+    """Which of `buckets` each id (a string array; a null gets any) goes to, as uint8 when there are
+    at most 256 buckets: one id always to the same one. From the id's last 8 bytes (ids differ most at
     their end), read as one little-endian word ending where the id ends, straight from the buffers."""
     n = len(order_id)
     offsets = np.frombuffer(order_id.buffers()[1], np.int32, n + 1, 4 * order_id.offset)
     data = order_id.buffers()[2]
     # Eight zero bytes first, so that a word ending in the first 8 bytes starts inside the array.
-    padded = np.concatenate([np.zeros(8, np.uint8), np.frombuffer(data, np.uint8) if data else []])
+    padded = np.concatenate([np.zeros(8, np.uint8), np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)])
     words = np.ndarray((len(padded) - 7,), "<u8", padded, strides=(1,))  # the word starting at each byte
     tail = words[offsets[1:]]  # padded[end : end + 8] holds the id's bytes [end - 8, end)
     length = offsets[1:] - offsets[:-1]
@@ -29,15 +29,18 @@ def bucket_numbers(order_id: pa.Array, buckets: int) -> np.ndarray:
     return numbers.astype(np.uint8 if buckets <= 256 else np.int64)
 
 
-def split_by_bucket(typed: pa.Table, buckets: int) -> list[tuple[int, pa.RecordBatch]]:
-    if not typed.num_rows:
+def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None) -> list[tuple[int, pa.RecordBatch]]:
+    """The rows of `typed` that `keep` (a boolean mask; default all) selects, by bucket, each in row order."""
+    rows = np.arange(typed.num_rows) if keep is None else np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+    if not len(rows):
         return []
-    typed = typed.combine_chunks()
     if buckets == 1:
-        return [(0, batch) for batch in typed.to_batches()]
-    number = bucket_numbers(typed.column("order_id").chunk(0), buckets)
-    order = np.argsort(number, kind="stable")  # a radix sort on uint8
-    taken = typed.take(pa.array(order)).combine_chunks()
+        whole = typed if len(rows) == typed.num_rows else typed.take(pa.array(rows))
+        return [(0, batch) for batch in whole.combine_chunks().to_batches()]
+    ids = typed.column("order_id").combine_chunks()
+    number = bucket_numbers(ids, buckets)[rows]
+    order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
+    taken = typed.take(pa.array(rows[order])).combine_chunks()
     counts = np.bincount(number, minlength=buckets)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(b, taken.slice(int(starts[b]), int(counts[b])).to_batches()[0]) for b in range(buckets) if counts[b]]
