@@ -36,7 +36,18 @@ _INTEGER = r"^[0-9]+$"
 _POINT = (_INTEGER, r"^[0-9]+\.[0-9]+$", r"^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
 _COMMA = (_INTEGER, r"^[0-9]+,[0-9]+$", r"^[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$")
 _FITS = r"^[0-9]{1,10}(\.[0-9]{1,8})?$"
-_FAST = {False: r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$", True: r"^-?[0-9]{1,10}(,[0-9]{1,2})?$"}
+# Fast paths, each a subset of what the general path reads to the same value (a property test holds
+# them to `parse_amount`): at most 10 integer digits, and at most 2 decimals with 10 of them, so that
+# every match fits decimal(18,8) below _TOO_BIG. `_PLAIN` is cast as it is (`1234.5`, `-12,50`);
+# `_TIDY` after the currency is stripped and the thousands groups removed (`$1,234.50`, `1.234,56`).
+_PLAIN_NUMBER = r"[0-9]{1,9}(?:{d}[0-9]{1,8})?|[0-9]{10}(?:{d}[0-9]{1,2})?"
+_GROUPED_NUMBER = r"[1-9][0-9]{0,2}(?:{g}[0-9]{3}){1,2}(?:{d}[0-9]{1,8})?"
+_SEPARATORS = {False: (r"\.", ","), True: (",", r"\.")}  # (decimal, thousands) per convention
+_PLAIN = {c: "^-?(?:" + _PLAIN_NUMBER.replace("{d}", d) + ")$" for c, (d, _) in _SEPARATORS.items()}
+_TIDY = {
+    c: "^-?(?:" + _PLAIN_NUMBER.replace("{d}", d) + "|" + _GROUPED_NUMBER.replace("{d}", d).replace("{g}", g) + ")$"
+    for c, (d, g) in _SEPARATORS.items()
+}
 
 
 def _any(text: pa.Array, patterns) -> pa.Array:
@@ -74,18 +85,39 @@ def separator_votes(text: pa.Array) -> dict[str, int]:
 
 @profile.timed("clean.amount")
 def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
-    """(LINE_AMOUNT_TYPE per cell, exact, problem per cell) for trimmed, non-null text. A problem is null, or
-    `amount_format` (only the other convention reads it) or `bad_amount`; empty cells have neither."""
-    fast = pc.match_substring_regex(text, _FAST[decimal_comma])
-    plain = pc.replace_substring(text, ",", ".") if decimal_comma else text
-    value = pc.cast(pc.if_else(fast, plain, pa.scalar(None, pa.string())), LINE_AMOUNT_TYPE)
+    """(LINE_AMOUNT_TYPE per cell, exact, problem per cell) for trimmed text. A problem is null, or
+    `amount_format` (only the other convention reads it) or `bad_amount`; empty or null cells have neither."""
+    plain = pc.match_substring_regex(text, _PLAIN[decimal_comma])
+    value = _decimal(pc.if_else(plain, text, pa.scalar(None, pa.string())), decimal_comma, grouped=False)
     problem = pa.nulls(len(text), pa.string())
-    rest = pc.and_(pc.invert(fast), pc.greater(pc.binary_length(text), 0))
-    if pc.any(rest).as_py():
-        some_value, some_problem = _general(pc.filter(text, rest), decimal_comma)
-        value = pc.replace_with_mask(value, rest, some_value)
-        problem = pc.replace_with_mask(problem, rest, some_problem)
-    return value, problem
+    rest = pc.fill_null(pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), False)
+    return _patch(value, problem, rest, lambda some: _tidy(some, decimal_comma), text)
+
+
+def _patch(value: pa.Array, problem: pa.Array, mask: pa.Array, read, text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """`value` and `problem` with the cells of `mask` replaced by what `read` gives for their text."""
+    if not pc.any(mask).as_py():
+        return value, problem
+    some_value, some_problem = read(pc.filter(text, mask))
+    return pc.replace_with_mask(value, mask, some_value), pc.replace_with_mask(problem, mask, some_problem)
+
+
+def _decimal(number: pa.Array, decimal_comma: bool, *, grouped: bool) -> pa.Array:
+    """A fast path's matches (null elsewhere) as LINE_AMOUNT_TYPE: thousands groups out, a point for the decimal."""
+    if decimal_comma:
+        number = pc.replace_substring(pc.replace_substring(number, ".", "") if grouped else number, ",", ".")
+    elif grouped:
+        number = pc.replace_substring(number, ",", "")
+    return pc.cast(number, LINE_AMOUNT_TYPE)
+
+
+def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
+    """Cells with a currency or thousands groups (`$1,234.50`, `1.234,56 €`) the fast way, the rest `_general`."""
+    stripped = pc.replace_substring_regex(text, _CURRENCY, "")
+    tidy = pc.match_substring_regex(stripped, _TIDY[decimal_comma])
+    value = _decimal(pc.if_else(tidy, stripped, pa.scalar(None, pa.string())), decimal_comma, grouped=True)
+    problem = pa.nulls(len(text), pa.string())
+    return _patch(value, problem, pc.invert(tidy), lambda some: _general(some, decimal_comma), text)
 
 
 def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:

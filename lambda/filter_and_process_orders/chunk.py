@@ -30,7 +30,6 @@ LINE_FIELDS = [
 _TYPES = {n: LINE_AMOUNT_TYPE if n == "amount" else BY_NAME[n].type for n in LINE_FIELDS}
 LINE_SCHEMA = pa.schema(list(_TYPES.items()) + [("line", pa.int64())])
 _MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
-_NULL_TEXT = pa.scalar(None, pa.string())
 
 
 @dataclass(frozen=True)
@@ -55,8 +54,16 @@ def _mask(array) -> np.ndarray:
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
 
 
+def _longer(text: pa.Array, limit: int) -> pa.Array:
+    """Cells of more than `limit` characters; counted only where the bytes are more (UTF-8: bytes >= characters)."""
+    many_bytes = pc.fill_null(pc.greater(pc.binary_length(text), limit), False)
+    if not pc.any(many_bytes).as_py():
+        return many_bytes
+    return pc.and_(many_bytes, pc.fill_null(pc.greater(pc.utf8_length(text), limit), False))
+
+
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
-    filled = [pc.greater(pc.binary_length(cell), 0) for cell in used.values()]
+    filled = [pc.is_valid(cell) for cell in used.values()]  # cleaned text is null where empty
     for i, column in enumerate(raw.columns):
         if i not in mapped:
             filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
@@ -83,16 +90,14 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     if not n:
         return cleaned
     cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
-    empty = {
-        c: pc.fill_null(pc.equal(pc.binary_length(cell[c]), 0), True) for c in ("order_id", "amount", "order_date")
-    }
-    amount, amount_problem = amounts(pc.fill_null(cell["amount"], ""), decimal_comma=formats.decimal_comma)
-    order_date = dates(pc.fill_null(cell["order_date"], ""), day_first=formats.day_first)
+    empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
+    amount, amount_problem = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
+    order_date = dates(cell["order_date"], day_first=formats.day_first)
     bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
     too_long = pa.array(np.zeros(n, dtype=bool))
     for column, limit in MAX_TEXT_LENGTH.items():
         if column in used:
-            too_long = pc.or_(too_long, pc.fill_null(pc.greater(pc.utf8_length(used[column]), limit), False))
+            too_long = pc.or_(too_long, _longer(used[column], limit))
     checks = {
         "value_too_long": too_long,
         "missing_order_id": empty["order_id"],
@@ -116,7 +121,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
     for name in used:
         if name in columns and name not in ("amount", "order_date", "status", "quantity"):
-            columns[name] = pc.if_else(pc.equal(used[name], ""), _NULL_TEXT, used[name])
+            columns[name] = used[name]
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:

@@ -1,15 +1,24 @@
-"""Grain evidence, counted per dedup bucket on the rows whose order id repeats (see `grain`).
+"""Grain evidence and exact duplicates, per dedup bucket (see `grain`).
 
-Exact duplicates (rows identical in every mapped column) are found here, once per bucket: the
-bucket's lines without them are what `grain.orders` later turns into orders.
+A bucket's lines are sifted once: exact duplicates (rows identical in every mapped column) are
+dropped, keeping the last copy; the lines whose order id then comes once are orders whatever the
+grain; the lines of ids that still repeat are what the file's grain decides about, so they alone are
+kept for `grain.orders` (with their id's number in the bucket, GROUP) and counted as evidence.
 """
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .chunk import LINE_FIELDS
+
+GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
+# Odd 64-bit multipliers (from xxHash) that spread the fields' integers over a row's hash.
+_MIX = np.array(
+    [0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63], np.uint64
+)
 
 
 @dataclass
@@ -39,52 +48,92 @@ class Evidence:
         return self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
 
 
-def repeated_ids(lines: pa.Table) -> tuple[pa.Array, int]:
-    """The order ids that come on more than one line, and how many ids there are."""
-    counts = lines.group_by("order_id", use_threads=False).aggregate([("line", "count")])
-    return pc.filter(counts.column("order_id"), pc.greater(counts.column("line_count"), 1)), counts.num_rows
+@dataclass
+class Sifted:
+    evidence: Evidence
+    single: pa.Table  # lines of ids that come once, in file order
+    repeated: pa.Table | None  # lines of ids that come more than once, in file order, plus GROUP (int32)
 
 
-def of(lines: pa.Table, ids: pa.Array) -> pa.Array:
-    """Mask: the lines whose order id is in `ids`."""
-    return pc.is_in(lines.column("order_id"), value_set=ids)
+def sift(lines: pa.Table) -> Sifted:
+    """One bucket's lines (LINE_SCHEMA, in file order) sifted; see the module's docstring."""
+    found = Evidence(lines=lines.num_rows)
+    group = pc.dictionary_encode(lines.column("order_id")).chunk(0).indices.to_numpy()
+    counts = np.bincount(group)
+    found.orders = len(counts)
+    candidates = np.flatnonzero(counts[group] > 1)
+    if not len(candidates):
+        return Sifted(found, lines, None)
+    duplicates = _exact_duplicates(lines, candidates, group[candidates])
+    found.exact_duplicates = len(duplicates)
+    counts -= np.bincount(group[duplicates], minlength=len(counts))
+    kept = np.ones(lines.num_rows, bool)
+    kept[duplicates] = False
+    many = (counts[group] > 1) & kept
+    single = lines.filter(kept & (counts[group] == 1)) if len(duplicates) or many.any() else lines
+    if not many.any():
+        return Sifted(found, single, None)
+    repeated = lines.filter(many).append_column(GROUP, pa.array(group[many]))
+    _count(found, repeated)
+    return Sifted(found, single, repeated)
 
 
-def without_exact_duplicates(lines: pa.Table, repeated: pa.Array) -> tuple[pa.Table, int]:
-    """The lines less rows identical to a later one in every mapped column; how many those were.
-    Only lines of repeated ids (`repeated`, a mask) can be duplicates."""
-    subset = lines.filter(repeated)
-    # The last copy stays: where it stands decides which version of an order is the latest.
-    last = subset.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
-    duplicate = pc.and_(repeated, pc.invert(pc.is_in(lines.column("line"), value_set=last)))
-    count = pc.sum(pc.cast(duplicate, pa.int64())).as_py() or 0
-    return (lines.filter(pc.invert(duplicate)), count) if count else (lines, 0)
+def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Positions (among `at`, lines of repeated ids, whose id numbers are `group`) of rows identical
+    to a later row in every mapped column. The last copy stays: where it stands decides which
+    version of an order is the latest. Only rows that also share a hash of their number fields can
+    be identical, and are compared field by field."""
+    picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
+    low, high = _words(picked.column("amount"))
+    fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
+    hashed = np.zeros(len(at), np.uint64)
+    for values, mix in zip(fields, _MIX):
+        hashed ^= values.astype(np.uint64) * mix
+    _, inverse, counts = np.unique(hashed, return_inverse=True, return_counts=True)
+    alike = at[counts[inverse] > 1]
+    if not len(alike):
+        return alike
+    rows = lines.take(pa.array(alike))
+    last = rows.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
+    copy = np.isin(rows.column("line").to_numpy(), last.to_numpy(), invert=True)
+    return alike[copy]
 
 
-def line_key(lines: pa.Table) -> pa.Array:
-    return pc.coalesce(lines.column("line_id"), lines.column("product"))
+def _count(found: Evidence, repeated: pa.Table) -> None:
+    """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
+    column (line id, else product), and of those how many carry one amount on every line."""
+    key = pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks()
+    keyed = pa.table(
+        {
+            GROUP: repeated.column(GROUP),
+            "key": pc.dictionary_encode(key).indices,
+            "amount": repeated.column("amount"),
+        }
+    )
+    groups = keyed.group_by(GROUP, use_threads=False).aggregate([("key", "min_max"), ("amount", "count_distinct")])
+    key_range = groups.column("key_min_max").combine_chunks()
+    differing = pc.fill_null(pc.less(key_range.field("min"), key_range.field("max")), False)
+    found.repeated_orders = groups.num_rows
+    found.orders_with_differing_lines = _true(differing)
+    found.orders_with_one_amount = _true(pc.and_(differing, pc.less_equal(groups.column("amount_count_distinct"), 1)))
 
 
-def _count(mask: pa.Array) -> int:
+def _true(mask) -> int:
     return pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
 
 
-def evidence(lines: pa.Table) -> tuple[Evidence, pa.Table | None]:
-    """One bucket's evidence, and its lines less exact duplicates (None when it has none)."""
-    many, ids = repeated_ids(lines)
-    found = Evidence(lines=lines.num_rows, orders=ids)
-    if not len(many):
-        return found, None
-    distinct, found.exact_duplicates = without_exact_duplicates(lines, of(lines, many))
-    repeated = distinct.filter(of(distinct, many))
-    keyed = pa.table(
-        {"order_id": repeated.column("order_id"), "key": line_key(repeated), "amount": repeated.column("amount")}
-    )
-    groups = keyed.group_by("order_id", use_threads=False).aggregate(
-        [("key", "count_distinct"), ([], "count_all"), ("amount", "count_distinct")]
-    )
-    found.repeated_orders = _count(pc.greater(groups.column("count_all"), 1))
-    differing = pc.greater(groups.column("key_count_distinct"), 1)
-    found.orders_with_differing_lines = _count(differing)
-    found.orders_with_one_amount = _count(pc.and_(differing, pc.less_equal(groups.column("amount_count_distinct"), 1)))
-    return found, distinct if found.exact_duplicates else None
+def _words(decimals: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A decimal128 column's two 64-bit words per value, 0 where null."""
+    values = decimals.combine_chunks()
+    n = len(values)
+    words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
+    if values.null_count:
+        words = words * pc.is_valid(values).to_numpy(zero_copy_only=False)[:, None]
+    return words[:, 0], words[:, 1]
+
+
+def _integers(column: pa.ChunkedArray) -> np.ndarray:
+    """An integer or date column's values as int64, 0 where null."""
+    values = column.combine_chunks()
+    numbers = values.view(pa.int32() if values.type == pa.date32() else values.type)
+    return pc.fill_null(numbers, 0).to_numpy().astype(np.int64) if len(values) else np.empty(0, np.int64)

@@ -1,5 +1,6 @@
-"""After the last chunk, bucket by bucket: the grain evidence (and exact duplicates), the file's
-grain, the orders with their stale flag written per month, the rows rejected for want of an amount."""
+"""After the last chunk, bucket by bucket: the grain evidence (and exact duplicates) with the orders
+of ids that come once, then the file's grain, then the orders of repeated ids; all with their stale
+flag, written per month; the rows rejected for want of an amount."""
 
 from collections import deque
 from concurrent.futures import Executor
@@ -8,7 +9,7 @@ import numpy as np
 
 from . import grain as grains
 from . import profile
-from .evidence import Evidence, evidence
+from .evidence import Evidence, sift
 from .output import Output
 from .reasons import ROW_REASONS
 from .result import CleanResult, Rules, stale_mask
@@ -26,27 +27,7 @@ def finish_buckets(
 ) -> None:
     """Fills `result` from the spooled buckets; `grain` (one of grain.GRAINS) overrides the evidence's."""
     held = spool.close_buckets()
-
-    def bucket_evidence(b: int) -> Evidence:
-        with profile.stage("dedup.evidence"):
-            found, distinct = evidence(spool.bucket(b))
-            if distinct is not None:
-                spool.replace(b, distinct)  # the grain step reads the bucket without exact duplicates
-        return found
-
-    for found in pool.map(bucket_evidence, held):
-        result.evidence.add(found)
-    result.duplicates = result.evidence.exact_duplicates
-    result.grain_overridden = grain in grains.GRAINS
-    result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-
-    def bucket_orders(b: int) -> grains.Orders:
-        with profile.stage("grain"):
-            made = grains.orders(spool.bucket(b, last_read=True), result.grain, result.evidence.amount_is_order_total)
-        made.table = made.table.append_column("stale", stale_mask(made.table, rules))
-        return made
-
-    rejected, in_flight = [], deque()
+    rejected: list[np.ndarray] = []
 
     def take(made: grains.Orders) -> None:
         with profile.stage("write"):
@@ -55,13 +36,33 @@ def finish_buckets(
         result.superseded += made.superseded
         result.merged += made.merged
 
-    # Two buckets at a time: one being worked on while the other's orders are written.
-    for b in held:
-        in_flight.append(pool.submit(bucket_orders, b))
-        if len(in_flight) > 1:
-            take(in_flight.popleft().result())
-    while in_flight:
-        take(in_flight.popleft().result())
+    def bucket_sifted(b: int) -> tuple[Evidence, grains.Orders, bool]:
+        with profile.stage("dedup.evidence"):
+            sifted = sift(spool.bucket(b, last_read=True))
+            if sifted.repeated is not None:
+                spool.replace(b, sifted.repeated)  # the grain step reads only the lines of repeated ids
+        with profile.stage("grain"):
+            made = _stale(grains.single_orders(sifted.single), rules)
+        return sifted.evidence, made, sifted.repeated is not None
+
+    repeated = []
+    for b, (found, made, more) in zip(held, _two_at_a_time(pool, bucket_sifted, held)):
+        result.evidence.add(found)
+        take(made)
+        if more:
+            repeated.append(b)
+    result.duplicates = result.evidence.exact_duplicates
+    result.grain_overridden = grain in grains.GRAINS
+    result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
+    order_total = result.evidence.amount_is_order_total
+
+    def bucket_orders(b: int) -> grains.Orders:
+        with profile.stage("grain"):
+            made = grains.orders(spool.bucket(b, last_read=True), result.grain, order_total)
+        return _stale(made, rules)
+
+    for made in _two_at_a_time(pool, bucket_orders, repeated):
+        take(made)
     lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
     if len(lines):
         spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
@@ -74,3 +75,20 @@ def finish_buckets(
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
     result.stale_path, result.stale_sample = output.stale.path, output.stale.sample
+
+
+def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:
+    made.table = made.table.append_column("stale", stale_mask(made.table, rules))
+    return made
+
+
+def _two_at_a_time(pool: Executor, work, buckets: list[int]):
+    """work(b) for each bucket, in order, with at most two running: one being worked on while the
+    caller writes the other's orders."""
+    in_flight: deque = deque()
+    for b in buckets:
+        in_flight.append(pool.submit(work, b))
+        if len(in_flight) > 1:
+            yield in_flight.popleft().result()
+    while in_flight:
+        yield in_flight.popleft().result()

@@ -21,96 +21,120 @@ import pyarrow.compute as pc
 
 from .amounts import to_cents
 from .chunk import LINE_FIELDS
-from .evidence import of, repeated_ids
+from .evidence import GROUP
 
 GRAINS = ("order", "line_items", "history")
 _LAST = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
+_ORDER_FIELDS = [c for c in LINE_FIELDS if c != "line_id"]
 
 
 @dataclass
 class Orders:
     """One bucket's outcome: one row per order, and what became of the other lines."""
 
-    table: pa.Table  # LINE_FIELDS less line_id, plus line_count and source_line
+    table: pa.Table  # LINE_FIELDS less line_id, plus line_count, source_line and source_lines
     rejected_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no amount at all
     superseded: int = 0
     merged: int = 0
 
 
-def orders(lines: pa.Table, grain: str, order_total: bool = False) -> Orders:
-    """The bucket's lines (in file order, exact duplicates already dropped: see `evidence`) as one
-    row per order under `grain`. Lines of ids that come once are orders as they are; only repeated
-    ids are grouped."""
-    many, _ = repeated_ids(lines)
-    if len(many):
-        repeated = of(lines, many)
-        single, multi = lines.filter(pc.invert(repeated)), lines.filter(repeated)
-    else:
-        single, multi = lines, None
-    result = _single(single)
-    if multi is not None and multi.num_rows:
-        grouped = _summed(multi, order_total) if grain == "line_items" else _last_wins(multi)
-        result.table = pa.concat_tables([result.table, grouped.table.select(result.table.column_names)])
-        result.rejected_lines = np.concatenate([result.rejected_lines, grouped.rejected_lines])
-        result.superseded, result.merged = grouped.superseded, grouped.merged
-    return result
-
-
-def _single(lines: pa.Table) -> Orders:
-    """Lines whose order id comes once: each is its order (one without an amount is rejected)."""
+def single_orders(lines: pa.Table) -> Orders:
+    """Lines whose order id comes once (see `evidence.sift`): each is its order, in any grain (one
+    without an amount is rejected)."""
     priced = pc.is_valid(lines.column("amount"))
-    rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
-    lines = lines.filter(priced)
-    table = _with_cents(lines.select([c for c in LINE_FIELDS if c != "line_id"]))
-    table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), lines.num_rows))
-    table = table.append_column("source_line", lines.column("line"))
-    return Orders(table.append_column("source_lines", pa.nulls(lines.num_rows, pa.string())), rejected)
+    if lines.column("amount").null_count:
+        rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
+        lines = lines.filter(priced)
+    else:
+        rejected = np.empty(0, np.int64)
+    return Orders(_one_line_each(lines, lines.column("line")), rejected)
+
+
+def orders(repeated: pa.Table, grain: str, order_total: bool = False) -> Orders:
+    """Lines of ids that come more than once in the bucket (in file order, exact duplicates dropped,
+    with their GROUP: see `evidence.sift`) as one row per order under `grain`."""
+    return _summed(repeated, order_total) if grain == "line_items" else _last_wins(repeated)
 
 
 def _summed(lines: pa.Table, order_total: bool) -> Orders:
-    """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line)."""
+    """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line).
+    Each dimension comes from the order's last line that has it: the largest position of a valid value."""
+    n = lines.num_rows
+    position = pa.array(np.arange(n))
+    at = {c: _where_valid(position, lines.column(c)) for c in _LAST if lines.column(c).null_count < n}
+    keyed = pa.table(
+        {
+            GROUP: lines.column(GROUP),
+            "position": position,
+            **{c: lines.column(c) for c in ("amount", "quantity", "line")},
+            **{f"at_{c}": a for c, a in at.items()},
+        }
+    )
     aggregations = [
         ("amount", "max" if order_total else "sum"),
         ("amount", "count"),
         ("quantity", "sum"),
-        ("line", "min"),
+        ("position", "min"),
         ("line", "count"),
         ("line", "list"),
+        *((f"at_{c}", "max") for c in at),
     ]
-    grouped = lines.group_by("order_id", use_threads=False).aggregate(aggregations + [(c, "last") for c in _LAST])
+    grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
     priced = pc.greater(grouped.column("amount_count"), 0)
-    unpriced_ids = pc.filter(grouped.column("order_id"), pc.invert(priced))
-    rejected = lines.filter(pc.is_in(lines.column("order_id"), value_set=unpriced_ids)).column("line")
-    grouped = grouped.filter(priced)
+    rejected = np.empty(0, np.int64)
+    if not pc.all(priced).as_py():
+        unpriced = pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), pc.invert(priced)))
+        rejected = lines.column("line").filter(unpriced).to_numpy()
+        grouped = grouped.filter(priced)
+    first = grouped.column("position_min")
+    dimensions = {
+        c: lines.column(c).take(grouped.column(f"at_{c}_max")) if c in at else pa.nulls(len(first), _type(lines, c))
+        for c in _LAST
+    }
     table = pa.table(
         {
-            "order_id": grouped.column("order_id"),
-            **{c: grouped.column(f"{c}_last") for c in _LAST},
+            "order_id": lines.column("order_id").take(first),
+            **dimensions,
             "amount": to_cents(grouped.column("amount_max" if order_total else "amount_sum")),
             "quantity": grouped.column("quantity_sum"),
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
-            "source_line": grouped.column("line_min"),
+            "source_line": lines.column("line").take(first),  # lines come in file order
             "source_lines": pc.binary_join(pc.cast(grouped.column("line_list"), pa.list_(pa.string())), ","),
         }
     )
-    merged = lines.num_rows - len(rejected) - table.num_rows
-    return Orders(table, rejected.to_numpy(), merged=merged)
+    return Orders(table, rejected, merged=n - len(rejected) - table.num_rows)
 
 
 def _last_wins(lines: pa.Table) -> Orders:
-    priced = pc.is_valid(lines.column("amount"))
-    rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
-    lines = lines.filter(priced)
-    grouped = lines.group_by("order_id", use_threads=False).aggregate([("line", "max"), ("line", "min")])
-    winners = lines.filter(pc.is_in(lines.column("line"), value_set=grouped.column("line_max")))
-    at = pc.index_in(winners.column("order_id"), value_set=grouped.column("order_id"))
-    table = _with_cents(winners.select([c for c in LINE_FIELDS if c != "line_id"]))
-    table = table.append_column("line_count", pa.repeat(pa.scalar(1, pa.int32()), winners.num_rows))
-    table = table.append_column("source_line", pc.take(grouped.column("line_min"), at))
-    table = table.append_column("source_lines", pa.nulls(winners.num_rows, pa.string()))
+    """The last priced line of each order; its source_line is the order's first priced line."""
+    amount = lines.column("amount")
+    rejected = np.empty(0, np.int64)
+    if amount.null_count:
+        priced = pc.is_valid(amount)
+        rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
+        lines = lines.filter(priced)
+    keyed = pa.table({GROUP: lines.column(GROUP), "position": pa.array(np.arange(lines.num_rows))})
+    grouped = keyed.group_by(GROUP, use_threads=False).aggregate([("position", "min_max")])
+    positions = grouped.column("position_min_max").combine_chunks()
+    last = np.sort(positions.field("max").to_numpy())  # the winners in file order, as the lines come
+    first = positions.field("min").to_numpy()[np.argsort(positions.field("max").to_numpy())]
+    winners = lines.take(pa.array(last))
+    table = _one_line_each(winners, lines.column("line").take(pa.array(first)))
     return Orders(table, rejected, superseded=lines.num_rows - winners.num_rows)
 
 
-def _with_cents(table: pa.Table) -> pa.Table:
-    """The table with its exact `amount` rounded to cents (one line is the whole order)."""
-    return table.set_column(table.schema.get_field_index("amount"), "amount", to_cents(table.column("amount")))
+def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
+    """Orders made of one line each (`lines`), first seen on `source_line`."""
+    n = lines.num_rows
+    columns = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
+    columns += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
+    return pa.table(columns, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
+
+
+def _where_valid(position: pa.Array, column: pa.ChunkedArray) -> pa.Array:
+    """The positions, null where `column` is null."""
+    return pc.if_else(pc.is_valid(column), position, None).combine_chunks() if column.null_count else position
+
+
+def _type(lines: pa.Table, column: str) -> pa.DataType:
+    return lines.schema.field(column).type

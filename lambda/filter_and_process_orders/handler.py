@@ -9,7 +9,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import storage
+# `startup` first: it keeps pandas out of the process before any module below builds an Arrow array.
+from . import startup, storage  # noqa: F401
 from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events

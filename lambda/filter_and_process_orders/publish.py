@@ -13,6 +13,7 @@ from .manifest import Manifest
 from .result import CleanResult
 
 logger = logging.getLogger()
+PARQUET = "application/vnd.apache.parquet"
 
 
 def manifest_key(config: Config, source: str) -> str:
@@ -33,15 +34,17 @@ def record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Ex
 
 
 def publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, manifest: Manifest) -> None:
-    """Upload the local files, remove months a previous run wrote but this one did not."""
-    for month, path in result.months.items():
-        key = f"{config.processed_prefix}order_month={month}/{source}.parquet"
-        storage.upload_file(obj.bucket, key, path, "application/vnd.apache.parquet")
-        manifest.outputs.append(key)
+    """Upload the local files (all at once), remove months a previous run wrote but this one did not.
+    The manifest names the outputs once they are uploaded."""
+    outputs = [f"{config.processed_prefix}order_month={month}/{source}.parquet" for month in result.months]
+    files = [(key, path, PARQUET) for key, path in zip(outputs, result.months.values())]
+    rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv" if result.rejected_path else None
+    stale_key = f"{config.quarantine_prefix}{source}/stale_orders.csv" if result.stale_path else None
+    if rejected_key:
+        files.append((rejected_key, result.rejected_path, "text/csv"))
+    if stale_key:
+        files.append((stale_key, result.stale_path, "text/csv"))
+    storage.upload_files(obj.bucket, files)
+    manifest.outputs += outputs
+    manifest.rejected_key, manifest.stale_key = rejected_key, stale_key
     storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(manifest.outputs))
-    if result.rejected_path:
-        manifest.rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv"
-        storage.upload_file(obj.bucket, manifest.rejected_key, result.rejected_path, "text/csv")
-    if result.stale_path:
-        manifest.stale_key = f"{config.quarantine_prefix}{source}/stale_orders.csv"
-        storage.upload_file(obj.bucket, manifest.stale_key, result.stale_path, "text/csv")

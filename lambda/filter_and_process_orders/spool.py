@@ -73,8 +73,8 @@ class Spool:
         return table.combine_chunks()
 
     def replace(self, b: int, lines: pa.Table) -> None:
-        """Bucket b's lines from now on (after close_buckets)."""
-        with ipc.new_stream(self.workdir / f"lines-{b}.arrow", LINE_SCHEMA) as writer:
+        """Bucket b's lines from now on (after close_buckets), with any columns."""
+        with ipc.new_stream(self.workdir / f"lines-{b}.arrow", lines.schema) as writer:
             writer.write_table(lines)
 
     def reject_deferred(self, lines: np.ndarray, code: str, text: str) -> None:

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import boto3
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
@@ -56,9 +57,17 @@ def open_object(bucket: str, key: str, version_id: str = ""):
 
 
 @profile.timed("write.upload")
-def upload_file(bucket: str, key: str, path: Path, content_type: str) -> None:
-    """Multipart above 8 MB (s3transfer's default), so an output of any size streams from local disk."""
-    s3_client().upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
+def upload_files(bucket: str, files: list[tuple[str, Path, str]]) -> None:
+    """Uploads local files, given as (key, path, content type), at once: one managed transfer (boto3's
+    s3transfer) with its default 10 threads, multipart above 8 MB so an output of any size streams
+    from local disk. Waits for every file; raises the first failure (the others are cancelled)."""
+    with create_transfer_manager(s3_client(), TransferConfig()) as transfer:
+        uploads = [
+            transfer.upload(str(path), bucket, key, extra_args={"ContentType": content_type})
+            for key, path, content_type in files
+        ]
+        for upload in uploads:
+            upload.result()
 
 
 @profile.timed("write.manifest")
@@ -67,6 +76,7 @@ def write_manifest(bucket: str, key: str, manifest: dict) -> None:
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
+@profile.timed("write.delete old outputs")
 def delete_stale_outputs(bucket: str, prefix: str, source: str, keep: set[str]) -> None:
     """A reprocessed file whose months changed must not leave old month files behind."""
     paginator = s3_client().get_paginator("list_objects_v2")

@@ -3,6 +3,7 @@
 
 import re
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,17 +22,28 @@ def _case_variants(word: str) -> set[str]:
 
 # Every upper/lower-case spelling, so a cell is checked with one hash lookup and no lower-casing.
 _PLACEHOLDER_SET = pa.array(sorted(set().union(*(_case_variants(p) for p in PLACEHOLDERS))), pa.string())
+_LONGEST_PLACEHOLDER = max(len(p.encode()) for p in PLACEHOLDERS)
 
 
 @profile.timed("clean.trim and placeholders")
 def cleaned_text(column: pa.Array) -> pa.Array:
-    """Trimmed text; a placeholder (`NULL`, `N/A`, `-`, …, whole cell, any case) becomes empty."""
+    """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
+    any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
     text = pc.utf8_trim_whitespace(column)
-    short = pc.less_equal(pc.binary_length(text), 4)
-    if not pc.any(short).as_py():
+    length = pc.binary_length(text)
+    short = pc.indices_nonzero(pc.less_equal(length, _LONGEST_PLACEHOLDER))  # few cells in most columns
+    if not len(short):
         return text
-    placeholder = pc.and_(short, pc.is_in(text, value_set=_PLACEHOLDER_SET))
-    return pc.if_else(placeholder, "", text) if pc.any(placeholder).as_py() else text
+    blank = pc.or_(pc.equal(pc.take(length, short), 0), pc.is_in(pc.take(text, short), value_set=_PLACEHOLDER_SET))
+    missing = pc.filter(short, blank).to_numpy()
+    if not len(missing):
+        return text
+    valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do
+    if text.null_count:
+        valid[text.offset :] = pc.is_valid(text).to_numpy(zero_copy_only=False)
+    valid[text.offset + missing] = False
+    bitmap = pa.array(valid).buffers()[1]
+    return pa.Array.from_buffers(pa.string(), len(text), [bitmap, *text.buffers()[1:]], offset=text.offset)
 
 
 def is_placeholder(text: str) -> bool:
@@ -101,7 +113,20 @@ def status_words(text: pa.Array, rows: pa.Array | None = None) -> tuple[pa.Array
 @profile.timed("clean.quantity")
 def integers(text: pa.Array) -> pa.Array:
     """int64 per cleaned cell (`3`, `3.0`, `1,200`); null where empty or not a whole number."""
-    digits = pc.replace_substring_regex(text, r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", r"\1")
-    digits = pc.replace_substring(digits, ",", "")
-    whole = pc.match_substring_regex(digits, r"^-?[0-9]{1,15}$")
+    plain = pc.match_substring_regex(text, _PLAIN_INTEGER)  # most cells: cast as they are
+    result = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.int64())
+    rest = pc.fill_null(pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), False)
+    if not pc.any(rest).as_py():
+        return result
+    return pc.replace_with_mask(result, rest, _written_integers(pc.filter(text, rest)))
+
+
+_PLAIN_INTEGER = r"^-?[0-9]{1,15}$"
+_WRITTEN_INTEGER = r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$"  # `1,200`, `3.00`
+
+
+def _written_integers(text: pa.Array) -> pa.Array:
+    written = pc.match_substring_regex(text, _WRITTEN_INTEGER)  # not `1,2`: its comma is no thousands group
+    digits = pc.replace_substring(pc.replace_substring_regex(text, _WRITTEN_INTEGER, r"\1"), ",", "")
+    whole = pc.and_(written, pc.match_substring_regex(digits, _PLAIN_INTEGER))
     return pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())

@@ -35,7 +35,7 @@ def test_every_amount_cell_reads_the_same_in_the_column_parser_the_cell_parser_a
     text = cleaned_text(pa.array(cells))
     values, _ = amounts(text, decimal_comma=comma)
     fast = dict(zip(cells, values.to_pylist()))
-    single = {c: parse_amount(t, comma) for c, t in zip(cells, text.to_pylist())}
+    single = {c: parse_amount(t or "", comma) for c, t in zip(cells, text.to_pylist())}
     model = {c: row_by_row.parse_amount(blank(c), comma) for c in cells}
     assert len(set(cells)) > 1000  # many shapes, not a few values
     assert {c: (fast[c], single[c]) for c in fast if fast[c] != single[c]} == {}
@@ -48,7 +48,7 @@ def test_every_date_cell_reads_the_same_in_the_column_parser_the_cell_parser_and
     day_first = dialect == "eu"
     text = cleaned_text(pa.array(cells))
     fast = dict(zip(cells, dates(text, day_first=day_first).to_pylist()))
-    single = {c: parse_date(t, day_first) for c, t in zip(cells, text.to_pylist())}
+    single = {c: parse_date(t or "", day_first) for c, t in zip(cells, text.to_pylist())}
     model = {c: row_by_row.parse_date(blank(c), day_first) for c in cells}
     assert {c: (fast[c], single[c]) for c in fast if fast[c] != single[c]} == {}
     assert {c: (fast[c], model[c]) for c in fast if fast[c] != model[c]} == {}

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import dates
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.text import UnreadableFile
-from filter_and_process_orders.values import parse_amount, parse_date
+from filter_and_process_orders.values import integers, parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -92,15 +93,39 @@ def test_arbitrary_rows_account_for_every_row(data, delimiter, newline):
         assert result.rows_in == len(non_blank)
 
 
+# The fast paths' edges: currencies and thousands groups of either convention, 9 to 11 integer digits.
+fast_path_amounts = st.one_of(
+    st.from_regex(r"\A-?[$€]?-?[0-9]{1,3}([.,][0-9]{3}){1,4}([.,][0-9]{1,9})?( ?(USD|EUR|€))?\Z"),
+    st.from_regex(r"\A-?[0-9]{9,11}([.,][0-9]{1,9})?\Z"),
+)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.one_of(amount_text, st.from_regex(r"\A-?\$?[0-9.,]{0,15}\Z")), min_size=1, max_size=20),
+    st.lists(
+        st.one_of(amount_text, fast_path_amounts, st.from_regex(r"\A-?\$?[0-9.,]{0,15}\Z")), min_size=1, max_size=20
+    ),
     st.booleans(),
 )
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
     trimmed = [t.strip() for t in texts]
     values, _ = amounts(pa.array(trimmed, pa.string()), decimal_comma=decimal_comma)
     assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
+
+
+def whole_number(text: str) -> int | None:
+    """The quantity rule, one cell: `3`, `-3`, `3.00`, `1,200`; at most 15 digits."""
+    m = re.fullmatch(r"(-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15}))(?:\.0+)?", text)
+    digits = m.group(1).replace(",", "") if m else ""
+    return int(digits) if m and len(digits.lstrip("-")) <= 15 else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.from_regex(r"\A-?[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20))
+def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts):
+    trimmed = [t.strip() for t in texts]
+    expected = [whole_number(t) if t else None for t in trimmed]
+    assert integers(pa.array(trimmed, pa.string())).to_pylist() == expected
 
 
 @settings(max_examples=300, deadline=None)

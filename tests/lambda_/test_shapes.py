@@ -98,6 +98,27 @@ def test_an_exact_duplicate_line_counts_once(tmp_path):
     assert (len(orders(result)), total(result), result.duplicates, result.grain) == (2, Decimal("15.00"), 1, "order")
 
 
+def test_rows_alike_in_every_number_but_not_in_their_text_are_not_exact_duplicates(tmp_path):
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "A-1,Kim,10.00,pending,2025-02-01\nA-1,Kim,10.00,shipped,2025-02-01\nA-1,Kim,10.00,pending,2025-02-01\n"
+    text += "B-1,Lee,5.00,shipped,2025-02-02\nB-1,Lea,5.00,shipped,2025-02-02\n"
+    result = clean(text, tmp_path)
+    # A-1's first line is a copy of its last; B-1's lines differ in the customer only: history, last wins.
+    assert (result.grain, result.duplicates, result.superseded, result.orders) == ("history", 1, 2, 2)
+    got = {k: (r["customer"], r["status"], r["source_line"]) for k, r in orders(result).items()}
+    assert got == {"A-1": ("Kim", "pending", 3), "B-1": ("Lea", "shipped", 5)}
+    assert total(result) == Decimal("15.00")
+
+
+def test_a_continuation_line_exported_twice_counts_once(tmp_path):
+    text = "Order ID,Product,Sales,Order Date\n"
+    text += "E-1,Pen,10.00,2025-03-01\nE-1,Ink,,2025-03-01\nE-1,Ink,,2025-03-01\nE-2,Pen,1.00,2025-03-02\n"
+    result = clean(text, tmp_path)
+    assert (result.grain, result.duplicates, result.merged, result.orders) == ("line_items", 1, 1, 2)
+    got = {k: (r["amount"], r["line_count"], r["source_lines"]) for k, r in orders(result).items()}
+    assert got == {"E-1": (Decimal("10.00"), 2, "2,4"), "E-2": (Decimal("1.00"), 1, None)}
+
+
 def test_a_semicolon_file_with_decimal_commas_reads_thousands_dots_as_thousands(tmp_path):
     text = "Order No;Client;Total;Status;Date\n"
     text += "1;Ann;1.250,00;shipped;2025-05-01\n2;Bob;980;shipped;2025-05-02\n"

@@ -119,7 +119,7 @@ def test_numeric_dates_that_read_one_way_vote_for_the_files_order():
 
 @pytest.mark.parametrize("text", ["NULL", "null", "N/A", "n/a", "NA", "None", "-", "—", "#N/A", " nUlL ", "#n/a"])
 def test_placeholders_are_empty_whole_cell_in_any_case(text):
-    assert cleaned_text(pa.array([text, "Nadia", "N/A shop"])).to_pylist() == ["", "Nadia", "N/A shop"]
+    assert cleaned_text(pa.array([text, "Nadia", "N/A shop", " "])).to_pylist() == [None, "Nadia", "N/A shop", None]
 
 
 def test_quantities_are_whole_numbers():

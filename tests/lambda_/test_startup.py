@@ -1,0 +1,63 @@
+"""The Lambda's process start-up: the handler runs without pandas (the layer ships it; pyarrow would
+import it for its type probes)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+
+from ordersite.aws import aws_client
+
+LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
+BUCKET = "ordersite-test"
+
+
+def run_python(code: str, env: dict | None = None) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**(env or {"PATH": os.environ.get("PATH", "")}), "PYTHONPATH": str(LAMBDA_DIR)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_process_that_runs_the_handler_never_imports_pandas(twin, shared_data, monkeypatch):
+    key = "raw/2025/06/01/startup__orders.csv"
+    aws_client("s3").put_object(Bucket=BUCKET, Key=key, Body=(shared_data / "orders.csv").read_bytes())
+    etag = aws_client("s3").head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "eventTime": "2025-06-01T00:00:00Z"}
+    record["s3"] = {"bucket": {"name": BUCKET}, "object": {"key": key, "eTag": etag, "size": 1}}
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+    out = run_python(
+        "import json, sys\n"
+        "from filter_and_process_orders.handler import lambda_handler\n"
+        f"print(json.dumps(lambda_handler({{'Records': [{record!r}]}})))\n"
+        "print('pandas' in sys.modules)\n",
+        env=dict(os.environ),
+    )
+    response, pandas_imported = out.strip().splitlines()[-2:]
+    assert json.loads(response) == {"batchItemFailures": []}
+    assert pandas_imported == "False"
+    manifests = aws_client("s3").list_objects_v2(Bucket=BUCKET, Prefix=settings.MANIFEST_PREFIX)["Contents"]
+    manifest = json.loads(aws_client("s3").get_object(Bucket=BUCKET, Key=manifests[0]["Key"])["Body"].read())
+    assert (manifest["source_key"], manifest["rows_in"], manifest["rows_out"]) == (key, 200, 109)
+
+
+def test_other_code_in_that_process_still_imports_pandas_and_pyarrow_then_uses_it():
+    out = run_python(
+        "import sys\n"
+        "import filter_and_process_orders.handler\n"
+        "import pyarrow as pa\n"
+        "from filter_and_process_orders.dates import dates\n"
+        "print('pandas' in sys.modules)\n"
+        "import pandas\n"
+        "frame, series = pandas.DataFrame({'a': [1, 2]}), pandas.Series([3])\n"
+        "print(pa.Table.from_pandas(frame).num_rows, pa.array(series).to_pylist())\n"
+    )
+    assert out.split() == ["False", "2", "[3]"]
