@@ -4,31 +4,29 @@ on alone (see `spool` and `grain`)."""
 import numpy as np
 import pyarrow as pa
 
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+
 
 def bucket_numbers(order_id: pa.Array, buckets: int) -> np.ndarray:
-    """Which of `buckets` each id (a string array) goes to: one id always to the same one. From the
-    id's last eight bytes (ids differ most at their end), read from Arrow's buffers without a copy."""
+    """Which of `buckets` each id (a string array; a null gets any) goes to, as uint8 when there are
+    at most 256 buckets: one id always to the same one. From the id's last 8 bytes (ids differ most at
+    their end), read as one little-endian word ending where the id ends, straight from the buffers."""
     n = len(order_id)
-    offsets = np.frombuffer(order_id.buffers()[1], np.int32, n + 1, order_id.offset * 4)
+    offsets = np.frombuffer(order_id.buffers()[1], np.int32, n + 1, 4 * order_id.offset)
     data = order_id.buffers()[2]
-    text = np.frombuffer(data, np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    words = [np.zeros(n, np.uint32), np.zeros(n, np.uint32)]
-    for back in range(8):
-        at = ends - 1 - back
-        inside = at >= starts
-        byte = np.where(inside, text[np.where(inside, at, 0)], 0).astype(np.uint32)
-        words[back // 4] |= byte << np.uint32(8 * (back % 4))
-    return _mixed(_mixed(words[0]) ^ words[1]) % np.uint32(buckets)
-
-
-def _mixed(key: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser: every bit of the key moves every bit of the hash."""
-    key = key ^ (key >> np.uint32(16))
-    key = key * np.uint32(0x85EBCA6B)
-    key = key ^ (key >> np.uint32(13))
-    key = key * np.uint32(0xC2B2AE35)
-    return key ^ (key >> np.uint32(16))
+    # Eight zero bytes first, so that a word ending in the first 8 bytes starts inside the array.
+    padded = np.concatenate([np.zeros(8, np.uint8), np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)])
+    words = np.ndarray((len(padded) - 7,), "<u8", padded, strides=(1,))  # the word starting at each byte
+    tail = words[offsets[1:]]  # padded[end : end + 8] holds the id's bytes [end - 8, end)
+    length = offsets[1:] - offsets[:-1]
+    if length.min(initial=8) < 8:  # a shorter id's word begins with the bytes before it: shifted out
+        short = np.minimum(length, 8).astype(np.uint64)
+        tail = np.where(short > 0, tail >> (np.uint64(64) - 8 * short) % np.uint64(64), np.uint64(0))
+    # murmur3's finaliser: every bit of the tail moves the high bits
+    tail = (tail ^ (tail >> np.uint64(33))) * _MIX
+    tail ^= tail >> np.uint64(33)
+    numbers = (tail >> np.uint64(32)) % np.uint64(buckets)
+    return numbers.astype(np.uint8 if buckets <= 256 else np.int64)
 
 
 def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None) -> list[tuple[int, pa.RecordBatch]]:
@@ -40,8 +38,8 @@ def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None)
         whole = typed if len(rows) == typed.num_rows else typed.take(pa.array(rows))
         return [(0, batch) for batch in whole.combine_chunks().to_batches()]
     ids = typed.column("order_id").combine_chunks()
-    number = bucket_numbers(ids, buckets)[rows].astype(np.uint16)  # 16 bits: numpy sorts them by radix
-    order = np.argsort(number, kind="stable")
+    number = bucket_numbers(ids, buckets)[rows]
+    order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
     taken = typed.take(pa.array(rows[order])).combine_chunks()
     counts = np.bincount(number, minlength=buckets)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
