@@ -129,7 +129,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"])
     typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
-    cleaned.lines = split_by_bucket(typed.filter(good), buckets)
+    cleaned.lines = split_by_bucket(typed, buckets, good)
     return cleaned
 
 

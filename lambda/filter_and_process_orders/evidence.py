@@ -84,7 +84,7 @@ def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.
     version of an order is the latest. Only rows that also share a hash of their number fields can
     be identical, and are compared field by field."""
     picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
-    low, high = _words(picked.column("amount"))
+    low, high = _words(picked.column("amount").combine_chunks())
     fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
     hashed = np.zeros(len(at), np.uint64)
     for values, mix in zip(fields, _MIX):
@@ -101,30 +101,35 @@ def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.
 
 def _count(found: Evidence, repeated: pa.Table) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
-    column (line id, else product), and of those how many carry one amount on every line."""
-    key = pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks()
-    keyed = pa.table(
-        {
-            GROUP: repeated.column(GROUP),
-            "key": pc.dictionary_encode(key).indices,
-            "amount": repeated.column("amount"),
-        }
-    )
-    groups = keyed.group_by(GROUP, use_threads=False).aggregate([("key", "min_max"), ("amount", "count_distinct")])
-    key_range = groups.column("key_min_max").combine_chunks()
-    differing = pc.fill_null(pc.less(key_range.field("min"), key_range.field("max")), False)
-    found.repeated_orders = groups.num_rows
-    found.orders_with_differing_lines = _true(differing)
-    found.orders_with_one_amount = _true(pc.and_(differing, pc.less_equal(groups.column("amount_count_distinct"), 1)))
+    column (line id, else product), and of those how many carry one amount on every line. A column
+    holds one value in an order when its smallest and largest (as numbers) are equal."""
+    group = repeated.column(GROUP).to_numpy()
+    key = pc.dictionary_encode(pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks())
+    key_spread = _spread(group, pc.fill_null(key.indices, -1).to_numpy())
+    amount = repeated.column("amount").combine_chunks()
+    amount_spread = _spread(group, _words(amount)[0], pc.is_valid(amount).to_numpy(zero_copy_only=False))
+    ids = np.unique(group)
+    differing = key_spread[ids]
+    found.repeated_orders = len(ids)
+    found.orders_with_differing_lines = int(differing.sum())
+    found.orders_with_one_amount = int((differing & ~amount_spread[ids]).sum())
 
 
-def _true(mask) -> int:
-    return pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
+def _spread(group: np.ndarray, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """Per group number: whether its valid values (codes >= 0, or where `valid`) are not all equal."""
+    size = int(group.max()) + 1
+    if valid is None:
+        valid = values >= 0
+    group, values = group[valid], values[valid].astype(np.int64)
+    low, high = np.full(size, np.iinfo(np.int64).max), np.full(size, np.iinfo(np.int64).min)
+    np.minimum.at(low, group, values)
+    np.maximum.at(high, group, values)
+    return low < high
 
 
-def _words(decimals: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """A decimal128 column's two 64-bit words per value, 0 where null."""
-    values = decimals.combine_chunks()
+def _words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A decimal128 array's two 64-bit words per value, 0 where null."""
+    values = decimals
     n = len(values)
     words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
     if values.null_count:

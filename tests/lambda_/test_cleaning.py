@@ -3,13 +3,16 @@
 import codecs
 import csv
 import io
+from collections import Counter
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from filter_and_process_orders import decide, header, reading, text
+from filter_and_process_orders.buckets import bucket_numbers
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import SCHEMA
 from filter_and_process_orders.mapping import map_headers
@@ -320,6 +323,18 @@ def test_a_repeated_order_id_without_line_columns_is_history_and_the_last_row_wi
     assert (result.grain, result.rows_out, result.superseded, result.duplicates) == ("history", 3, 2, 0)
     assert rows["A1"]["source_line"] == 2 and rows["A1"]["line_count"] == 1
     assert sorted(result.months) == ["2025-04", "2025-05"]  # the superseded March row leaves no file behind
+
+
+def test_an_order_id_goes_to_one_bucket_wherever_it_sits_and_ids_spread_over_every_bucket():
+    ids = [f"SO-{i:08d}" for i in range(0, 40_000, 7)] + ["", "x", "ab", "Zoë-1", "ORD-000000042"]
+    whole = bucket_numbers(pa.array(ids), 9)
+    assert list(bucket_numbers(pa.array(ids[1000:] + ids[:1000])[len(ids) - 1000 :], 9)) == list(whole[:1000])
+    by_id = {}
+    for chunk in (pa.array(ids[:3000]), pa.array(["pad"] + ids)[1:]):
+        for i, b in zip(chunk.to_pylist(), bucket_numbers(chunk, 9)):
+            assert by_id.setdefault(i, b) == b
+    counts = sorted(Counter(whole.tolist()).values())
+    assert len(counts) == 9 and counts[0] > 0.8 * counts[-1]
 
 
 def test_the_stale_rule_flags_old_pending_and_cancelled_orders_and_keeps_them(tmp_path):

@@ -1,0 +1,66 @@
+"""The Parquet files per order month and the stale orders CSV, written from orders in any order."""
+
+import csv
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from filter_and_process_orders.contract import SCHEMA
+from filter_and_process_orders.output import BODY, Output
+
+INGESTED = datetime(2025, 6, 1, 12, tzinfo=UTC)
+
+
+def orders(rows: list[dict]) -> pa.Table:
+    """Orders as the grain step hands them over: the contract's columns less source_key and ingested_at."""
+    defaults = {"customer": "Kim", "status": "shipped", "quantity": 1, "line_count": 1, "stale": False}
+    full = [{f.name: {**defaults, **r}.get(f.name) for f in BODY} for r in rows]
+    return pa.Table.from_pylist(full, schema=BODY)
+
+
+def test_orders_land_in_their_month_in_arrival_order_even_centuries_apart(tmp_path):
+    rng = random.Random(5)
+    days = [date(1, 1, 1), date(1999, 12, 31), date(2025, 6, 15), date(2025, 6, 1), date(9999, 12, 31)]
+    days += [date(2024, 1, 1) + timedelta(days=rng.randrange(700)) for _ in range(400)]
+    rows = [
+        {"order_id": f"A-{i}", "amount": Decimal(rng.randrange(1, 99999)) / 100, "order_date": d, "source_line": i + 2}
+        for i, d in enumerate(days)
+    ]
+    for i in range(len(rows)):
+        rows[i]["stale"] = i % 3 == 0
+    output = Output(tmp_path, source_key="raw/a.csv", ingested_at=INGESTED)
+    for start in range(0, len(rows), 97):  # buckets of any size, months mixed in each
+        output.add(orders(rows[start : start + 97]))
+    files = output.finish()
+
+    expected: dict[str, list[str]] = {}
+    for r in rows:
+        expected.setdefault(f"{r['order_date']:%Y-%m}".zfill(7), []).append(r["order_id"])
+    assert sorted(files) == sorted(expected) and "0001-01" in files and "9999-12" in files
+    for month, path in files.items():
+        table = pq.read_table(path)
+        assert table.schema.equals(SCHEMA)
+        assert table.column("order_id").to_pylist() == expected[month]  # file order within a month
+        assert set(table.column("source_key").to_pylist()) == {"raw/a.csv"}
+        assert set(table.column("ingested_at").to_pylist()) == {INGESTED}
+    assert output.orders == len(rows)
+    assert output.amount_total == sum(r["amount"] for r in rows)
+    assert output.amount_counted == sum(r["amount"] for r in rows if not r["stale"])
+
+    with open(output.stale.path, newline="", encoding="utf-8") as file:
+        written = list(csv.DictReader(file))
+    flagged = [r for r in rows if r["stale"]]
+    assert [w["order_id"] for w in written] == [r["order_id"] for r in flagged]
+    assert [Decimal(w["amount"]) for w in written] == [r["amount"] for r in flagged]
+    assert output.stale.count == len(flagged) and len(output.stale.sample) == 20
+
+
+def test_a_file_without_stale_orders_writes_no_stale_csv_and_counts_every_order(tmp_path):
+    output = Output(tmp_path, source_key="raw/b.csv", ingested_at=INGESTED)
+    output.add(orders([{"order_id": "B-1", "amount": Decimal("10.50"), "order_date": date(2025, 2, 1)}]))
+    output.add(orders([{"order_id": "B-2", "amount": Decimal("4.25"), "order_date": date(2025, 3, 9)}]))
+    assert sorted(output.finish()) == ["2025-02", "2025-03"]
+    assert (output.amount_total, output.amount_counted) == (Decimal("14.75"), Decimal("14.75"))
+    assert output.stale.path is None and output.stale.count == 0
