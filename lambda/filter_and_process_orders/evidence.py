@@ -51,7 +51,8 @@ class Evidence:
 @dataclass
 class Sifted:
     evidence: Evidence
-    single: pa.Table  # lines of ids that come once, in file order
+    lines: pa.Table  # the bucket's lines
+    single: np.ndarray | None  # mask of `lines`: the lines of ids that come once (None: every line)
     repeated: pa.Table | None  # lines of ids that come more than once, in file order, plus GROUP (int32)
 
 
@@ -63,19 +64,19 @@ def sift(lines: pa.Table) -> Sifted:
     found.orders = len(counts)
     candidates = np.flatnonzero(counts[group] > 1)
     if not len(candidates):
-        return Sifted(found, lines, None)
+        return Sifted(found, lines, None, None)
     duplicates = _exact_duplicates(lines, candidates, group[candidates])
     found.exact_duplicates = len(duplicates)
     counts -= np.bincount(group[duplicates], minlength=len(counts))
     kept = np.ones(lines.num_rows, bool)
     kept[duplicates] = False
     many = (counts[group] > 1) & kept
-    single = lines.filter(kept & (counts[group] == 1)) if len(duplicates) or many.any() else lines
+    single = kept & (counts[group] == 1)
     if not many.any():
-        return Sifted(found, single, None)
+        return Sifted(found, lines, single, None)
     repeated = lines.filter(many).append_column(GROUP, pa.array(group[many]))
     _count(found, repeated)
-    return Sifted(found, single, repeated)
+    return Sifted(found, lines, single, repeated)
 
 
 def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.ndarray:
