@@ -68,18 +68,41 @@ def _shape(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     return num, negative, pc.and_(balanced, _any(num, _POINT)), pc.and_(balanced, _any(num, _COMMA))
 
 
+# Cells whose vote shows in their shape alone (a property test holds them to `_shape`): one group of
+# 1-2 or 4+ decimals, or thousands groups and decimals; a currency sign and a minus may come first.
+_VOTE_PREFIX = "^(?:-?[$€£]?|[$€£]-)"
+_ONE_WAY = {
+    "point": _VOTE_PREFIX + r"(?:[0-9]+\.(?:[0-9]{1,2}|[0-9]{4,})|[1-9][0-9]{0,2}(?:,[0-9]{3})+\.[0-9]+)$",
+    "comma": _VOTE_PREFIX + r"(?:[0-9]+,(?:[0-9]{1,2}|[0-9]{4,})|[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+)$",
+    "ambiguous": _VOTE_PREFIX + r"[1-9][0-9]{0,2}[.,][0-9]{3}$",
+}
+
+
 def separator_votes(text: pa.Array) -> dict[str, int]:
-    """Cells that only a decimal point reads, only a decimal comma reads, and both read differently."""
+    """Cells that only a decimal point reads, only a decimal comma reads, and both read differently.
+    Only cells with a `.` or `,` can vote; most show it in their shape, the rest go through `_shape`."""
+    left = pc.fill_null(pc.match_substring_regex(text, "[.,]"), False)
+    votes = {}
+    for vote, pattern in _ONE_WAY.items():
+        found = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        votes[vote] = _count(found)
+        left = pc.and_(left, pc.invert(found))
+    if pc.any(left).as_py():
+        votes = {vote: count + _shape_votes(pc.filter(text, left))[vote] for vote, count in votes.items()}
+    return votes
+
+
+def _count(mask: pa.Array) -> int:
+    return pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0
+
+
+def _shape_votes(text: pa.Array) -> dict[str, int]:
     num, _, point, comma = _shape(text)
     separated = pc.match_substring_regex(pc.fill_null(num, ""), r"[.,]")
-
-    def count(mask) -> int:
-        return pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0
-
     return {
-        "point": count(pc.and_(point, pc.invert(comma))),
-        "comma": count(pc.and_(comma, pc.invert(point))),
-        "ambiguous": count(pc.and_(separated, pc.and_(point, comma))),
+        "point": _count(pc.and_(point, pc.invert(comma))),
+        "comma": _count(pc.and_(comma, pc.invert(point))),
+        "ambiguous": _count(pc.and_(separated, pc.and_(point, comma))),
     }
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
-from filter_and_process_orders.amounts import amounts
+from filter_and_process_orders.amounts import _shape_votes, amounts, separator_votes
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import dates
@@ -111,6 +111,23 @@ def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal
     trimmed = [t.strip() for t in texts]
     values, _ = amounts(pa.array(trimmed, pa.string()), decimal_comma=decimal_comma)
     assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            amount_text,
+            fast_path_amounts,
+            st.from_regex(r"\A[-$€£]{0,2}[0-9]{0,4}([.,][0-9]{0,5}){0,3}-?\Z"),
+            st.sampled_from(["", "—", "(1.234)", "1.234,", "0,500", "0.234", "$ 1,234.50", "1,234.50 USD"]),
+        ),
+        max_size=20,
+    )
+)
+def test_decimal_separator_votes_read_from_shapes_agree_with_the_general_parse(texts):
+    column = pa.array([t.strip() for t in texts] + [None], pa.string())
+    assert separator_votes(column) == _shape_votes(column)
 
 
 def whole_number(text: str) -> int | None:
