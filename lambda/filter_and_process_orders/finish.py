@@ -42,7 +42,7 @@ def finish_buckets(
             if sifted.repeated is not None:
                 spool.replace(b, sifted.repeated)  # the grain step reads only the lines of repeated ids
         with profile.stage("grain"):
-            made = _stale(grains.single_orders(sifted.single), rules)
+            made = _stale(grains.single_orders(sifted.lines, sifted.single), rules)
         return sifted.evidence, made, sifted.repeated is not None
 
     repeated = []

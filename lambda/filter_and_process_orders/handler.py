@@ -4,6 +4,7 @@ import json
 import logging
 import tempfile
 import time
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -124,7 +125,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         config.ambiguous_decimal_comma,
     )
     explicit = _explicit_mapping(metadata) or {}
-    with tempfile.TemporaryDirectory(prefix="orders-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="orders-") as workdir, closing(body):  # closing: its read-ahead thread
         try:
             result = clean_stream(
                 body,

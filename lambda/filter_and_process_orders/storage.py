@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from . import profile
 from .contract import SCHEMA as ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
+from .read_ahead import ReadAhead
 
 # What S3 answers when the key, or the version the event names, no longer exists.
 GONE = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
@@ -37,8 +38,9 @@ def source_id(key: str, etag: str, version_id: str) -> str:
 
 @profile.timed("read.open object")
 def open_object(bucket: str, key: str, version_id: str = ""):
-    """The raw object's stream, metadata, size, ETag and when it landed in raw/ (LastModified): the
-    version the event names when it names one. Raises ObjectGone when that version or the key is gone."""
+    """The raw object's stream (read ahead by a thread: close it when done), metadata, size, ETag and
+    when it landed in raw/ (LastModified): the version the event names when it names one. Raises
+    ObjectGone when that version or the key is gone."""
     args = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
     try:
         response = s3_client().get_object(**args)
@@ -48,7 +50,7 @@ def open_object(bucket: str, key: str, version_id: str = ""):
             raise ObjectGone(f"{key} ({version_id or 'latest'}): {code}") from None
         raise
     return (
-        response["Body"],
+        ReadAhead(response["Body"]),
         response.get("Metadata", {}),
         response["ContentLength"],
         response.get("ETag", "").strip('"'),
