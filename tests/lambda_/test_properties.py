@@ -14,7 +14,7 @@ from filter_and_process_orders import text as text_module
 from filter_and_process_orders.amounts import _shape_votes, amounts, separator_votes
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.csv_records import csv_module_parse
-from filter_and_process_orders.dates import dates
+from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import integers, parse_amount, parse_date
@@ -151,6 +151,17 @@ def test_the_kernel_date_parser_agrees_with_the_pure_python_one(texts, day_first
     trimmed = [t.strip() for t in texts]
     expected = [parse_date(t, day_first) if t else None for t in trimmed]
     assert dates(pa.array(trimmed, pa.string()), day_first=day_first).to_pylist() == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(date_text, max_size=12), min_size=1, max_size=4), st.booleans())
+def test_dates_a_file_has_read_before_read_the_same_again(chunks, day_first):
+    memo = DateMemo()
+    for texts in chunks + chunks[::-1]:
+        column = pa.array([t.strip() or None for t in texts], pa.string())
+        assert (
+            dates(column, day_first=day_first, memo=memo).to_pylist() == dates(column, day_first=day_first).to_pylist()
+        )
 
 
 def outcome(body: bytes):
