@@ -98,7 +98,8 @@ def file_name(source_key: str) -> str:
 def orders_query(raw: dict, *, size: int = PAGE_SIZE) -> OrdersQuery:
     """Request parameters -> OrdersQuery. Raises ParamError naming the parameter.
 
-    `sort`: a key of SORTS; `page`: 1..MAX_PAGE (pages past the last order are empty)."""
+    `sort`: a key of SORTS; `page`: 1..MAX_PAGE (whether it is past the last page is known once
+    the page is computed: `OrdersPage.past_last`)."""
     raw = {k: v for k, v in raw.items() if v not in (None, "", [])}
     sort = str(raw.pop("sort", DEFAULT_SORT))
     page_text = str(raw.pop("page", "1"))
@@ -144,6 +145,12 @@ class OrdersPage:
     @property
     def pages(self) -> int:
         return min(MAX_PAGE, max(1, -(-self.total_orders // self.query.size)))
+
+    @property
+    def past_last(self) -> bool:
+        """A page after the last one (the list has fewer orders than the page starts at, or
+        none): there is nothing to show, as Django's paginator says of such a page."""
+        return self.query.page > self.pages
 
     @property
     def truncated(self) -> bool:

@@ -2,8 +2,9 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from ordersite.aws import AwsError
@@ -41,8 +42,21 @@ def orders(request):
         listing, back = _listing(request)
     except (ParamError, RefreshRefused, AwsError) as exc:
         return render(request, "dashboard/orders.html", {"error": str(exc)}, status=_status(exc))
+    if listing and listing.page.past_last:
+        return _last_page(request, listing)
     context = {"listing": listing, "back": back, "computing": listing is None}
     return render(request, "dashboard/orders.html", context, status=200 if listing else 202)
+
+
+def _last_page(request, listing: OrdersListing) -> HttpResponse:
+    """To the list's last page, saying so, for a request of a page after it (an old link, a list
+    that shrank). The computing page's poll (htmx) is told to navigate: a redirect it followed
+    itself would show the last page under the old page's address."""
+    last = listing.page.pages
+    messages.info(request, f"There is no page {listing.page.query.page} of these orders: this is the last, {last}.")
+    link = listing.link(page=last)
+    url = f"{request.path}?{link}" if link else request.path
+    return HttpResponse(headers={"HX-Redirect": url}) if request.headers.get("HX-Request") else redirect(url)
 
 
 @role_required(ANALYSTS)
@@ -54,6 +68,9 @@ def orders_api(request):
         return JsonResponse({"error": str(exc)}, status=_status(exc))
     if listing is None:
         return JsonResponse({"status": "computing"}, status=202, headers={"Retry-After": "2"})
+    if listing.page.past_last:  # as Django's paginator and REST framework answer a page that does not exist
+        error = f"page {listing.page.query.page} is past the last page, {listing.page.pages}"
+        return JsonResponse({"error": error, "pages": listing.page.pages}, status=404)
     return JsonResponse(listing.as_dict())
 
 

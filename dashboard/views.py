@@ -1,4 +1,5 @@
 import logging
+from difflib import get_close_matches
 
 from django.conf import settings
 from django.contrib import messages
@@ -106,16 +107,24 @@ def _freshness_html(page: DashboardPage) -> str:
     return render_to_string("dashboard/_freshness.html", {"page": page})
 
 
+def _ignored(query: QueryDict) -> list[tuple[str, str]]:
+    """The request's parameters that are no filter of the page, each with the filter its name
+    resembles ("" when none): the page says it ignored them rather than look filtered."""
+    unknown = sorted(set(query) - set(FILTERS))
+    return [(name, next(iter(get_close_matches(name, FILTERS, n=1, cutoff=0.8)), "")) for name in unknown]
+
+
 @role_required(ANALYSTS)
 def dashboard(request):
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
+    ignored = {"ignored": _ignored(request.GET)}
     try:
         queries = _page_queries(filters)
     except ParamError as exc:
-        return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)), status=400)
+        return render(request, "dashboard/dashboard.html", _page(filters, [], str(exc)) | ignored, status=400)
     page = _page_cards(queries, request.user)
     cards = [_freshness_html(page), *(_card_html(card) for card in page.cards)]
-    context = _page(filters, cards, "", page.options) | {"page": page}
+    context = _page(filters, cards, "", page.options) | {"page": page} | ignored
     return render(request, "dashboard/dashboard.html", context)
 
 

@@ -115,6 +115,22 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several processes and threads write at once (web server, Celery workers, the tests' live
+    # server and pipeline loop): a writer waits up to `timeout` seconds for the other instead of
+    # failing with "database is locked". Write-ahead logging lets readers go on while one writes;
+    # IMMEDIATE takes the write lock when a transaction begins, so a reading transaction never
+    # has to upgrade (an upgrade that collides fails at once, whatever the timeout). See Django's
+    # SQLite notes ("Database is locked errors", `transaction_mode`, `init_command`).
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    } | DATABASES["default"].get("OPTIONS", {})
+    # The test database is a file too: an in-memory one is shared between threads through SQLite's
+    # shared cache, whose table locks fail at once ("database table is locked"), timeout or not.
+    database_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(database_file.with_name(f"test-{database_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEST_RUNNER = "ordersite.test_runner.PytestRunner"
 

@@ -35,3 +35,16 @@ def test_bad_report_parameters_are_refused_with_a_message(client, twin, analyst)
     assert "start_date must be a date" in response.json()["error"]
     response = client.get(reverse("report_api", args=["kpis"]), {"customer": "x' OR 1=1 --;"})
     assert response.status_code == 400
+
+
+def test_parameters_that_are_no_filter_of_the_page_are_named_as_ignored_with_the_filter_they_resemble(
+    client, twin, analyst
+):
+    client.force_login(analyst)
+    response = client.get(reverse("dashboard:home"), {"custmer": "Bob", "month": "2025-02", "colour": "red"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    notice = page[page.index('id="ignored-params"') : page.index("</p>", page.index('id="ignored-params"'))]
+    assert "<code>colour</code>, <code>custmer</code> (did you mean <code>customer</code>?)." in notice
+    assert "Month: 2025-02" in page and "Customer: Bob" not in page  # the filter it knows applies, no other
+    assert 'id="ignored-params"' not in client.get(reverse("dashboard:home"), {"month": "2025-02"}).content.decode()

@@ -72,8 +72,22 @@ def test_pages_are_bounded_sorted_on_whitelisted_columns_and_never_overlap(clien
     ):
         response = client.get(reverse("orders_api"), params)
         assert response.status_code == 400 and message in response.json()["error"]
-    last = drill(reverse("orders_api"), {"page": MAX_PAGE}).json()  # past the end: empty, totals kept
-    assert last["rows"] == [] and last["total_orders"] == len(ids)
+    # Past the last page: the API answers 404 naming the last page, the page goes to the last page and says so.
+    past = drill(reverse("orders_api"), {"page": MAX_PAGE, "sort": "amount"})
+    last = first["pages"]
+    assert past.status_code == 404 and past.json() == {
+        "error": f"page {MAX_PAGE} is past the last page, {last}",
+        "pages": last,
+    }
+    past = drill(reverse("dashboard:orders"), {"page": MAX_PAGE, "sort": "amount"})
+    assert past.status_code == 302 and past.url == f"{reverse('dashboard:orders')}?sort=amount&page={last}"
+    polled = client.get(
+        reverse("dashboard:orders"), {"page": MAX_PAGE, "sort": "amount"}, headers={"HX-Request": "true"}
+    )
+    assert polled.status_code == 200 and polled.headers["HX-Redirect"] == past.url  # the computing page's poll
+    page = drill(past.url).content.decode()
+    assert f"There is no page {MAX_PAGE} of these orders: this is the last, {last}." in page
+    assert f"page {last} of {last}" in page and by_amount[-1]["order_id"] in page
 
 
 def test_drill_statements_are_one_select_with_every_value_bound():

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,7 +86,7 @@ def gunicorn_site(tmp_path_factory):
                     log.seek(0)
                     pytest.fail("gunicorn did not start:\n" + log.read()[-3000:])
                 time.sleep(0.2)
-        yield {"port": port, "static_root": Path(env["STATIC_ROOT"])}
+        yield {"port": port, "static_root": Path(env["STATIC_ROOT"]), "database": tmp_path / "site.sqlite3"}
     finally:
         server.terminate()
         server.wait(10)
@@ -124,3 +125,10 @@ def test_every_vendored_script_gunicorn_serves_references_only_files_that_exist(
         assert status == 200, name
         for reference in re.findall(rb"sourceMappingURL=(\S+)", content):
             assert _get(port, f"/static/ordersite/vendor/{reference.decode()}")[0] == 200, (name, reference)
+
+
+def test_the_production_sqlite_database_is_in_write_ahead_log_mode(gunicorn_site):
+    # The web server and the Celery workers write at once: with WAL readers go on while one writes
+    # (settings' SQLite OPTIONS; the mode is kept in the file).
+    with sqlite3.connect(gunicorn_site["database"]) as database:
+        assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

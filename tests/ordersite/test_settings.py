@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -33,3 +34,16 @@ def test_without_debug_a_missing_bucket_stops_start_up_with_one_line():
 
 def test_models_and_migrations_agree(db):
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+def test_sqlite_options_are_given_to_sqlite_only():
+    # A DATABASE_URL naming another server gets none of SQLite's connection options.
+    code = "import json; from ordersite import settings; print(json.dumps(settings.DATABASES['default']))"
+    env = os.environ | {"DATABASE_URL": "postgres://site:pw@db.example.com:5432/ordersite"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    database = json.loads(result.stdout)
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert not database.get("OPTIONS") and not database.get("TEST")
