@@ -10,7 +10,7 @@ import re
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .sniffing import SNIFF_BYTES, bom_split, content_problem
+from .sniffing import SNIFF_BYTES, content_problem, head_encoding
 
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 # An order row is a few hundred bytes. A far longer line is a broken export or not a CSV at all,
@@ -42,8 +42,7 @@ def head_problem(name: str, head: bytes, *, size: int) -> str | None:
     problem = content_problem(head, truncated=size > len(head))
     if problem:
         return f"{name}: {problem}"
-    body, encoding = bom_split(head[:HEADER_BYTES])
-    text = body.decode(encoding or "utf-8", errors="ignore")
+    text = head[:HEADER_BYTES].decode(head_encoding(head), errors="ignore").removeprefix("\ufeff")
     lines = text.splitlines()
     first_line = lines[0] if lines else ""
     if not first_line.strip() or (len(first_line) == len(text) and size > HEADER_BYTES):

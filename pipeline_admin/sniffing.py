@@ -3,24 +3,23 @@
 Recognising archives, PDFs, workbooks, images and executables by their signatures is the
 `filetype` library's job; it looks at the first bytes and again right after a byte-order mark
 (a UTF-16 mark followed by zip bytes is still a zip). What remains is our own question, a strict
-text check of the first block: it must decode in the encoding the Lambda would choose
-(UTF-8, UTF-16 by its mark, else cp1252) and hold no control characters but tab, CR and LF.
+text check of the first block: it must decode in the encoding the Lambda will choose (its own
+`detect_encoding`: UTF-8, UTF-16 by its mark, else cp1252) and hold no control characters but
+tab, CR and LF.
 """
 
 import codecs
 import unicodedata
 
 import filetype
+from filter_and_process_orders.sniff import UnreadableFile, detect_encoding
+from filter_and_process_orders.text import SAMPLE_BYTES
 
 # The first block the checks read: what the browser sends to inspect and the ranged read of a
 # stored object; the Lambda decides the encoding from the same amount.
-SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = SAMPLE_BYTES
 
-BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # where filetype looks a second time
 WORKBOOKS = {"xlsx", "xls", "ods", "xlsb"}
 DOCUMENTS = {"pdf", "doc", "docx", "odt", "ppt", "pptx", "odp", "rtf", "ps", "epub"}
 ARCHIVES = {"zip", "tar", "rar", "gz", "bz2", "7z", "xz", "Z", "lzo", "lz", "lz4", "zst", "br", "cab", "ar"}
@@ -41,25 +40,22 @@ def _kind_message(extension: str) -> str:
     return f"this is a binary file (.{extension}), not a CSV export"
 
 
-def bom_split(head: bytes) -> tuple[bytes, str | None]:
-    """The bytes after a byte-order mark and the encoding the mark names (None without one)."""
-    for bom, encoding in BOMS:
-        if head.startswith(bom):
-            return head[len(bom) :], encoding
-    return head, None
+def head_encoding(head: bytes) -> str:
+    """The encoding the Lambda will read a file with these first bytes in (a Python codec name)."""
+    try:
+        return detect_encoding(head)
+    except UnreadableFile:  # binary by the cleaner's own signs (a NUL byte, an OLE signature):
+        return "utf-8"  # the strict text check names the byte or says it is not text
 
 
-def _decode(body: bytes, encoding: str | None, truncated: bool) -> str | None:
-    """The block as text, or None when it is not text in the encoding the Lambda would use."""
-    candidates = [encoding] if encoding else ["utf-8", "cp1252"]
-    for candidate in candidates:
-        decoder = codecs.getincrementaldecoder(candidate)(errors="strict")
-        try:
-            # final=False: a character cut at the end of a block that was cut is not an error.
-            return decoder.decode(body, final=not truncated)
-        except UnicodeDecodeError:
-            continue
-    return None
+def _decoded(head: bytes, encoding: str, truncated: bool) -> str | None:
+    """The block as text in `encoding` (its byte-order mark dropped), or None when it is not."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        # final=False: a character cut at the end of a block that was cut is not an error.
+        return decoder.decode(head, final=not truncated).removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return None
 
 
 def content_problem(head: bytes, *, truncated: bool) -> str | None:
@@ -68,16 +64,18 @@ def content_problem(head: bytes, *, truncated: bool) -> str | None:
     head: the file's first bytes (SNIFF_BYTES, or the whole file when shorter); truncated: True
     when the file goes on after `head`. The message completes "name: ...".
     """
-    body, encoding = bom_split(head)
+    body = next((head[len(bom) :] for bom in BOMS if head.startswith(bom)), head)
     for data in (head, body):
         kind = filetype.guess(data) if data else None
         if kind is not None:
             return _kind_message(kind.extension)
     if not body.strip(b"\x00"):
         return "the file is empty"
-    text = _decode(body, encoding, truncated)
+    encoding = head_encoding(head)
+    text = _decoded(head, encoding, truncated)
     if text is None:
-        named = f"{encoding.upper()} (as its byte-order mark says)" if encoding else "UTF-8 or Windows-1252"
+        marked = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}.get(encoding)
+        named = f"{marked} (as its byte-order mark says)" if marked else "UTF-8 or Windows-1252"
         return f"this is a binary file, not a CSV export: its first block is not valid {named} text"
     for ch in text:
         if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in {"Cc", "Cs", "Co"}:

@@ -69,35 +69,57 @@ class Tile:
     column: str
     value: object  # as stored: a decimal string, an int or None
     shown: str
-    change: str = ""  # "+1,234.56 (+12.3%)" against the previous period; empty without one
+    change: str = ""  # "+1,234.56 (+12.3%)" against the previous period; "n/a" when it has no orders; empty without one
     direction: str = ""  # up | down | flat
 
 
 def _change(column: str, now, before) -> tuple[str, str]:
+    """The change of one figure; a percentage of nothing is "n/a" (as Metabase shows it): a
+    previous value of 0 keeps the absolute change."""
     current, previous = Decimal(str(now or 0)), Decimal(str(before or 0))
     delta = current - previous
     shown = money(delta) if column in MONEY else count(delta)
     shown = shown if delta < 0 else "+" + shown
-    percent = f"{delta / previous * 100:+.1f}%" if previous else "new" if current else "±0%"
+    percent = f"{delta / previous * 100:+.1f}%" if previous else "n/a" if delta else "±0%"
     return f"{shown} ({percent})", "up" if delta > 0 else "down" if delta < 0 else "flat"
+
+
+def _previous_figures(card) -> dict | None:
+    """The previous period's key figures by column, once computed (None before, or without one)."""
+    previous = card.previous.result if card.previous else None
+    if previous is None or previous.error or not previous.rows:
+        return None
+    return dict(zip(previous.columns, previous.rows[0]))
 
 
 @register.filter
 def kpi_tiles(card) -> list[Tile]:
     """The key figures of a KPI card, formatted, each with its change against the previous
-    period of the same length when the page has one (`card.previous`, a bounded range)."""
+    period of the same length when the page has one (`card.previous`, a bounded range) and it is
+    computed. A previous period without orders has nothing to compare with: every tile says
+    "n/a" (its average order value does not exist, and 0 -> x is no percentage)."""
     result = card.result
     if not result or not result.rows:
         return []
-    before = None
-    if card.previous and card.previous.result and not card.previous.result.error and card.previous.result.rows:
-        before = dict(zip(card.previous.result.columns, card.previous.result.rows[0]))
+    before = _previous_figures(card)
     tiles = []
     for column, value in zip(result.columns, result.rows[0]):
         shown = money(value) if column in MONEY else count(value)
-        change, direction = _change(column, value, before.get(column)) if before is not None else ("", "")
+        if before is None:
+            change, direction = "", ""
+        elif not before.get("orders"):
+            change, direction = "n/a", "flat"
+        else:
+            change, direction = _change(column, value, before.get(column))
         tiles.append(Tile(column, value, shown, change, direction))
     return tiles
+
+
+@register.filter
+def previous_empty(card) -> bool:
+    """The previous period is computed and has no orders."""
+    before = _previous_figures(card)
+    return before is not None and not before.get("orders")
 
 
 @register.simple_tag

@@ -9,6 +9,9 @@ settings, and says so (`*_assumed`).
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from .amounts import separator_votes
 from .chunk import Formats
 from .dates import SHAPES, date_shapes, date_votes
@@ -28,6 +31,9 @@ class Decisions:
     decimal_separator_votes: dict[str, int] = field(default_factory=lambda: {"point": 0, "comma": 0, "ambiguous": 0})
     numeric_dates: bool = False
     date_shapes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHAPES, 0))  # distinct cells per shape
+    # The sample's distinct date cells, chunk by chunk: votes and shapes count distinct cells of the
+    # whole sample, however it was cut into chunks.
+    _dates: list[pa.Array] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def date_format(self) -> str:
@@ -42,15 +48,16 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        text = cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())
-        votes, numeric = date_votes(text)
-        self.date_shapes = {k: v + self.date_shapes[k] for k, v in date_shapes(text).items()}
-        self.date_order_votes = {k: self.date_order_votes[k] + v for k, v in votes.items()}
-        self.numeric_dates = self.numeric_dates or numeric
+        self._dates.append(pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())))
         found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
+        if self._dates:
+            distinct = pc.unique(pa.concat_arrays(self._dates))
+            self._dates = []
+            self.date_order_votes, self.numeric_dates = date_votes(distinct)
+            self.date_shapes = date_shapes(distinct)
         dmy, mdy = self.date_order_votes["DMY"], self.date_order_votes["MDY"]
         if dmy != mdy:
             self.date_order = "DMY" if dmy > mdy else "MDY"

@@ -51,7 +51,8 @@ class Evidence:
 @dataclass
 class Sifted:
     evidence: Evidence
-    single: pa.Table  # lines of ids that come once, in file order
+    lines: pa.Table  # the bucket's lines
+    single: np.ndarray | None  # mask of `lines`: the lines of ids that come once (None: every line)
     repeated: pa.Table | None  # lines of ids that come more than once, in file order, plus GROUP (int32)
 
 
@@ -63,19 +64,19 @@ def sift(lines: pa.Table) -> Sifted:
     found.orders = len(counts)
     candidates = np.flatnonzero(counts[group] > 1)
     if not len(candidates):
-        return Sifted(found, lines, None)
+        return Sifted(found, lines, None, None)
     duplicates = _exact_duplicates(lines, candidates, group[candidates])
     found.exact_duplicates = len(duplicates)
     counts -= np.bincount(group[duplicates], minlength=len(counts))
     kept = np.ones(lines.num_rows, bool)
     kept[duplicates] = False
     many = (counts[group] > 1) & kept
-    single = lines.filter(kept & (counts[group] == 1)) if len(duplicates) or many.any() else lines
+    single = kept & (counts[group] == 1)
     if not many.any():
-        return Sifted(found, single, None)
+        return Sifted(found, lines, single, None)
     repeated = lines.filter(many).append_column(GROUP, pa.array(group[many]))
-    _count(found, repeated)
-    return Sifted(found, single, repeated)
+    _count(found, repeated, counts > 1)
+    return Sifted(found, lines, single, repeated)
 
 
 def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -99,25 +100,24 @@ def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.
     return alike[copy]
 
 
-def _count(found: Evidence, repeated: pa.Table) -> None:
+def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
-    column (line id, else product), and of those how many carry one amount on every line. A column
-    holds one value in an order when its smallest and largest (as numbers) are equal."""
+    column (line id, else product), and of those how many carry one amount on every line (`many`:
+    by id number, whether it repeats). A column holds one value in an order when its smallest and
+    largest (as numbers: the key's code, the amount's integer) are equal."""
     group = repeated.column(GROUP).to_numpy()
     key = pc.dictionary_encode(pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks())
-    key_spread = _spread(group, pc.fill_null(key.indices, -1).to_numpy())
+    differing = _spread(group, len(many), pc.fill_null(key.indices, -1).to_numpy())
     amount = repeated.column("amount").combine_chunks()
-    amount_spread = _spread(group, _words(amount)[0], pc.is_valid(amount).to_numpy(zero_copy_only=False))
-    ids = np.unique(group)
-    differing = key_spread[ids]
-    found.repeated_orders = len(ids)
+    amounts = _spread(group, len(many), _words(amount)[0], pc.is_valid(amount).to_numpy(zero_copy_only=False))
+    found.repeated_orders = int(many.sum())
     found.orders_with_differing_lines = int(differing.sum())
-    found.orders_with_one_amount = int((differing & ~amount_spread[ids]).sum())
+    found.orders_with_one_amount = int((differing & ~amounts).sum())
 
 
-def _spread(group: np.ndarray, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """Per group number: whether its valid values (codes >= 0, or where `valid`) are not all equal."""
-    size = int(group.max()) + 1
+def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """Per group number (0 to size - 1): whether its valid values (codes >= 0, or where `valid`)
+    are not all equal."""
     if valid is None:
         valid = values >= 0
     group, values = group[valid], values[valid].astype(np.int64)

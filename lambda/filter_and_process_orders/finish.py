@@ -28,28 +28,35 @@ def finish_buckets(
     """Fills `result` from the spooled buckets; `grain` (one of grain.GRAINS) overrides the evidence's."""
     held = spool.close_buckets()
     rejected: list[np.ndarray] = []
+    # The last line wins in every grain but line items: without a line column (or with staff's
+    # choice) that is known before the evidence, and repeated ids are done in the first pass.
+    last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
 
-    def take(made: grains.Orders) -> None:
-        with profile.stage("write"):
-            output.add(made.table)
-        rejected.append(made.rejected_lines)
-        result.superseded += made.superseded
-        result.merged += made.merged
+    def take(*made: grains.Orders) -> None:
+        for m in made:
+            with profile.stage("write"):
+                output.add(m.table)
+            rejected.append(m.rejected_lines)
+            result.superseded += m.superseded
+            result.merged += m.merged
 
-    def bucket_sifted(b: int) -> tuple[Evidence, grains.Orders, bool]:
+    def bucket_sifted(b: int) -> tuple[Evidence, list[grains.Orders], bool]:
         with profile.stage("dedup.evidence"):
             sifted = sift(spool.bucket(b, last_read=True))
-            if sifted.repeated is not None:
+            later = sifted.repeated is not None and not last_wins
+            if later:
                 spool.replace(b, sifted.repeated)  # the grain step reads only the lines of repeated ids
         with profile.stage("grain"):
-            made = _stale(grains.single_orders(sifted.single), rules)
-        return sifted.evidence, made, sifted.repeated is not None
+            made = [grains.single_orders(sifted.lines, sifted.single)]
+            if sifted.repeated is not None and last_wins:
+                made.append(grains.orders(sifted.repeated, "history"))
+        return sifted.evidence, [_stale(m, rules) for m in made], later
 
     repeated = []
-    for b, (found, made, more) in zip(held, _two_at_a_time(pool, bucket_sifted, held)):
+    for b, (found, made, later) in zip(held, _two_at_a_time(pool, bucket_sifted, held)):
         result.evidence.add(found)
-        take(made)
-        if more:
+        take(*made)
+        if later:
             repeated.append(b)
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS

@@ -38,15 +38,18 @@ class Orders:
     merged: int = 0
 
 
-def single_orders(lines: pa.Table) -> Orders:
-    """Lines whose order id comes once (see `evidence.sift`): each is its order, in any grain (one
-    without an amount is rejected)."""
-    priced = pc.is_valid(lines.column("amount"))
-    if lines.column("amount").null_count:
-        rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
-        lines = lines.filter(priced)
-    else:
-        rejected = np.empty(0, np.int64)
+def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
+    """The lines (where `single`, a mask; default all) whose order id comes once (see
+    `evidence.sift`): each is its order, in any grain (one without an amount is rejected)."""
+    amount = lines.column("amount")
+    rejected = np.empty(0, np.int64)
+    if amount.null_count:
+        priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)
+        unpriced = ~priced if single is None else single & ~priced
+        rejected = lines.column("line").to_numpy()[unpriced]
+        single = priced if single is None else single & priced
+    if single is not None and not single.all():
+        lines = lines.filter(single)
     return Orders(_one_line_each(lines, lines.column("line")), rejected)
 
 

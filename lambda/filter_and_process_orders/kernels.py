@@ -17,7 +17,7 @@ REQUIRED = frozenset({
     "abs", "add", "all", "and_", "any", "binary_join", "binary_join_element_wise", "binary_length", "case_when", "cast",
     "coalesce", "count_substring", "dictionary_encode", "ends_with", "equal", "extract_regex", "fill_null", "filter",
     "greater", "if_else", "index_in", "indices_nonzero", "invert", "is_in", "is_null", "is_valid", "less", "less_equal",
-    "make_struct", "match_substring", "match_substring_regex", "month", "multiply", "negate", "or_",
+    "make_struct", "match_substring_regex", "month", "multiply", "negate", "or_",
     "replace_substring",
     "replace_substring_regex", "replace_with_mask", "starts_with", "strftime", "strptime",
     "struct_field", "sum", "take", "unique", "utf8_is_space", "utf8_length", "utf8_lower", "utf8_lpad",

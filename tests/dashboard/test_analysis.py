@@ -165,3 +165,34 @@ def test_filters_that_match_nothing_show_the_empty_state_with_a_clear_link(
         "No orders match these filters." in page and f'<a href="{reverse("dashboard:home")}">Clear filters</a>' in page
     )
     assert "Customer: Nobody" in page  # the trail names the filter that matched nothing
+
+
+def test_the_change_shows_with_its_figures_only_and_reads_n_a_against_a_period_without_orders(client, analyst, crawled):
+    """The page renders what is stored (no job runs in this test): a tile's change, and the line
+    explaining it, appear once the previous period is computed too."""
+    client.force_login(analyst)
+
+    def page(month: str, *, previous: bool) -> str:
+        kpis = report_query("kpis", {"month": month})
+        report_compute(query=kpis)
+        if previous:
+            report_compute(query=kpis.previous())
+        return client.get(reverse("dashboard:home"), {"month": month}).content.decode()
+
+    cold = page("2025-02", previous=False)  # the figures are there, the previous period's not yet
+    assert 'data-kpi="orders" data-value="41">' in cold
+    assert "data-change=" not in cold and "Change against the previous period" not in cold
+
+    # January's previous period, the 31 days before it, has no orders: the oracle's first order is in January.
+    first = min(o["order_date"] for o in counted(course_orders(), AS_OF))
+    assert first.strftime("%Y-%m") == "2025-01"
+    january = page("2025-01", previous=True)
+    for column in ("revenue", "orders", "average_order_value", "customers"):
+        assert (
+            f'<div class="change flat" data-change="{column}" title="against 2024-12-01 – 2024-12-31">n/a</div>'
+            in january
+        )
+    assert (
+        "Change against the previous period of the same length, 2024-12-01 – 2024-12-31, which has no orders."
+        in january
+    )
