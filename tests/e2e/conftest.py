@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "e2e"
 CHROMIUM_ARGS = [
@@ -79,10 +80,13 @@ def pipeline_loop(twin):
     stop = threading.Event()
 
     def loop():
-        while not stop.is_set():
-            runtime_poll_once(wait_seconds=0)
-            uploads_sync()
-            stop.wait(0.5)
+        try:
+            while not stop.is_set():
+                runtime_poll_once(wait_seconds=0)
+                uploads_sync()
+                stop.wait(0.5)
+        finally:
+            connections.close_all()  # this thread's own connection to the test database (a file)
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
