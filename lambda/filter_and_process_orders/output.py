@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import profile
 from .contract import SCHEMA
 from .stale import STALE_COLUMNS, StaleOrders
 
@@ -112,6 +113,7 @@ class Output:
             failed, self._failed = self._failed, None
             raise failed
 
+    @profile.timed("write.thread (Parquet+stale)")
     def _write(self, batch: list[tuple[Month, pa.Table]], stale: list[pa.Table]) -> None:
         try:
             for flagged in stale:
