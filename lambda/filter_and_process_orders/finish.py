@@ -15,6 +15,10 @@ from .reasons import ROW_REASONS
 from .result import CleanResult, Rules, stale_mask
 from .spool import Spool
 
+# Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
+# vCPUs busy while the writing thread waits on Parquet encoding (one left a vCPU idle).
+AHEAD = 2
+
 
 def finish_buckets(
     spool: Spool,
@@ -53,7 +57,7 @@ def finish_buckets(
         return sifted.evidence, [_stale(m, rules) for m in made], later
 
     repeated = []
-    for b, (found, made, later) in zip(held, _two_at_a_time(pool, bucket_sifted, held)):
+    for b, (found, made, later) in zip(held, _ahead(pool, bucket_sifted, held)):
         result.evidence.add(found)
         take(*made)
         if later:
@@ -68,7 +72,7 @@ def finish_buckets(
             made = grains.orders(spool.bucket(b, last_read=True), result.grain, order_total)
         return _stale(made, rules)
 
-    for made in _two_at_a_time(pool, bucket_orders, repeated):
+    for made in _ahead(pool, bucket_orders, repeated):
         take(made)
     lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
     if len(lines):
@@ -89,13 +93,13 @@ def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:
     return made
 
 
-def _two_at_a_time(pool: Executor, work, buckets: list[int]):
-    """work(b) for each bucket, in order, with at most two running: one being worked on while the
-    caller writes the other's orders."""
+def _ahead(pool: Executor, work, buckets: list[int]):
+    """work(b) for each bucket, in order, with up to AHEAD buckets worked on (on the pool's threads)
+    while the caller writes the orders of the one before them."""
     in_flight: deque = deque()
     for b in buckets:
         in_flight.append(pool.submit(work, b))
-        if len(in_flight) > 1:
+        if len(in_flight) > AHEAD:
             yield in_flight.popleft().result()
     while in_flight:
         yield in_flight.popleft().result()

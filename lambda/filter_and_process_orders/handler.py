@@ -11,7 +11,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 # `startup` first: it keeps pandas out of the process before any module below builds an Arrow array.
-from . import startup, storage  # noqa: F401
+from . import startup, storage
 from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
@@ -42,6 +42,7 @@ def lambda_handler(event: dict, context=None) -> dict:
     """
     config = config_from_env()
     use_jemalloc()
+    startup.settle(storage.s3_client)  # the first time: the S3 client made, the imports frozen
     failures = []
     longest_ms = 0.0
     records = event.get("Records", [])

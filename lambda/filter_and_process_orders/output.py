@@ -1,9 +1,12 @@
 """The processed orders as Snappy Parquet, one file per order month (the stale ones also in `stale`).
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
-so row groups stay large whatever the number of buckets.
+so row groups stay large whatever the number of buckets. Row groups (and the stale orders' CSV
+rows) are written by a thread of their own (pyarrow releases the GIL), one batch at a time, while
+the caller goes on with the next bucket: the bucket phase's main thread no longer waits for them.
 """
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import profile
 from .contract import SCHEMA
 from .stale import STALE_COLUMNS, StaleOrders
 
@@ -41,6 +45,9 @@ class Output:
         self.ingested_at = pa.scalar(ingested_at, SCHEMA.field("ingested_at").type)
         self.months: dict[str, Month] = {}
         self._buffered = 0
+        self._writing: threading.Thread | None = None  # the batch of row groups being written
+        self._failed: BaseException | None = None
+        self._stale: list[pa.Table] = []  # stale orders not yet in the CSV
         self.orders = 0
         self.stale = StaleOrders(workdir)
         self.amount_total = Decimal(0)  # of every order written
@@ -58,7 +65,7 @@ class Output:
         if pc.any(stale).as_py():
             flagged = orders.select(STALE_COLUMNS).filter(stale)
             self.amount_counted += total - pc.sum(flagged.column("amount")).as_py()
-            self.stale.add(flagged)
+            self._stale.append(flagged)  # written to the CSV with the next batch of row groups
         else:
             self.amount_counted += total
         day = orders.column("order_date")
@@ -73,8 +80,7 @@ class Output:
             number = int(month[start])  # 665 = 2025-06
             self._buffer(f"{1970 + number // 12:04d}-{number % 12 + 1:02d}", orders.slice(start, end - start))
         if self._buffered >= BUFFERED_ROWS:
-            for m in self.months.values():
-                self._write(m)
+            self._flush(list(self.months.values()))
 
     def _buffer(self, name: str, part: pa.Table) -> None:
         month = self.months.get(name)
@@ -85,31 +91,54 @@ class Output:
         month.rows += part.num_rows
         self._buffered += part.num_rows
         if month.buffered_rows >= ROW_GROUP:
-            self._write(month)
+            self._flush([month])
 
-    def _write(self, month: Month) -> None:
-        if not month.buffered_rows:
-            return
-        if month.writer is None:
-            month.writer = pq.ParquetWriter(
-                month.path,
-                SCHEMA,
-                compression="snappy",
-                use_dictionary=DICTIONARY_COLUMNS,
-                write_statistics=STATISTICS_COLUMNS,
-            )
-        table = pa.concat_tables(month.buffered)
-        n = table.num_rows
-        table = table.append_column("source_key", pa.repeat(self.source_key, n))
-        table = table.append_column("ingested_at", pa.repeat(self.ingested_at, n)).select(SCHEMA.names)
-        month.writer.write_table(table, row_group_size=max(1, n))
-        self._buffered -= month.buffered_rows
-        month.buffered, month.buffered_rows = [], 0
+    def _flush(self, months: list[Month]) -> None:
+        """Writes the months' buffered rows as one row group each, on a thread, once the previous
+        batch is written (so row groups keep their order and at most one batch waits in memory)."""
+        self._wait()
+        batch = [(m, pa.concat_tables(m.buffered)) for m in months if m.buffered_rows]
+        for month in months:
+            self._buffered -= month.buffered_rows
+            month.buffered, month.buffered_rows = [], 0
+        stale, self._stale = self._stale, []
+        self._writing = threading.Thread(target=self._write, args=(batch, stale), name="output-writer")
+        self._writing.start()
+
+    def _wait(self) -> None:
+        if self._writing is not None:
+            self._writing.join()
+            self._writing = None
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
+
+    @profile.timed("write.thread (Parquet+stale)")
+    def _write(self, batch: list[tuple[Month, pa.Table]], stale: list[pa.Table]) -> None:
+        try:
+            for flagged in stale:
+                self.stale.add(flagged)
+            for month, table in batch:
+                if month.writer is None:
+                    month.writer = pq.ParquetWriter(
+                        month.path,
+                        SCHEMA,
+                        compression="snappy",
+                        use_dictionary=DICTIONARY_COLUMNS,
+                        write_statistics=STATISTICS_COLUMNS,
+                    )
+                n = table.num_rows
+                table = table.append_column("source_key", pa.repeat(self.source_key, n))
+                table = table.append_column("ingested_at", pa.repeat(self.ingested_at, n)).select(SCHEMA.names)
+                month.writer.write_table(table, row_group_size=max(1, n))
+        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by _wait
+            self._failed = exc
 
     def finish(self) -> dict[str, Path]:
         """Close every file; the month -> Parquet file."""
+        self._flush(list(self.months.values()))
+        self._wait()
         for month in self.months.values():
-            self._write(month)
             if month.writer is not None:
                 month.writer.close()
         self.stale.close()

@@ -1,4 +1,4 @@
-"""Start-up of the Lambda's process: pyarrow without pandas.
+"""Start-up of the Lambda's process: pyarrow without pandas, and long-lived objects frozen.
 
 The AWS SDK for pandas layer ships pandas beside pyarrow. Whenever pyarrow infers a type from
 Python objects (`pa.array(["a"])`, `pa.scalar(1)`, `pc.equal(array, 1)`) it imports pandas to
@@ -8,9 +8,20 @@ the handler never uses. `keep_pandas_out` installs an import finder that refuses
 probes, i.e. to imports made from pyarrow's or this package's code; pyarrow then carries on as
 without pandas (same arrays: this package never hands it pandas objects). Any other code that
 imports pandas gets it, and once pandas is imported the finder is no longer asked.
+
+`settle` runs once per process, at the first invocation: it makes what lives as long as the
+process (the S3 client with its service model, created then as AWS advises for the init phase)
+and hands every object alive to `gc.freeze`, so the garbage collector no longer walks the ~100k
+objects of the imports in each full collection, nor at the process's exit (0.1-0.25 s -> 0.03 s
+measured after a 1M-row file). Objects frozen are never collected: only what exists before any
+file is processed, i.e. imports and clients.
 """
 
+import gc
 import sys
+from collections.abc import Callable
+
+from . import profile
 
 PROBED_BY = ("pyarrow", __package__ or "filter_and_process_orders")
 
@@ -38,6 +49,23 @@ class _PandasKeptOut:
         if caller.startswith(PROBED_BY):
             raise ModuleNotFoundError(f"pandas is kept out of the Lambda's process (asked by {caller})", name=name)
         return None
+
+
+_settled = False
+
+
+@profile.timed("start-up.S3 client, gc.freeze")
+def settle(*make: Callable[[], object]) -> bool:
+    """At the first call in a process: calls each of `make` (kept alive by its owner) and then
+    gc.freeze(); True then, False on later calls."""
+    global _settled
+    if _settled:
+        return False
+    for function in make:
+        function()
+    gc.freeze()
+    _settled = True
+    return True
 
 
 keep_pandas_out()

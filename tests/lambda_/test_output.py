@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from filter_and_process_orders.contract import SCHEMA
 from filter_and_process_orders.output import BODY, Output
 
@@ -64,3 +65,10 @@ def test_a_file_without_stale_orders_writes_no_stale_csv_and_counts_every_order(
     assert sorted(output.finish()) == ["2025-02", "2025-03"]
     assert (output.amount_total, output.amount_counted) == (Decimal("14.75"), Decimal("14.75"))
     assert output.stale.path is None and output.stale.count == 0
+
+
+def test_a_parquet_file_that_cannot_be_written_fails_the_caller_not_only_the_writer_thread(tmp_path):
+    output = Output(tmp_path / "gone", source_key="raw/c.csv", ingested_at=INGESTED)  # no such directory
+    output.add(orders([{"order_id": "C-1", "amount": Decimal("1.00"), "order_date": date(2025, 2, 1)}]))
+    with pytest.raises(OSError):
+        output.finish()

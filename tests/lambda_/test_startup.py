@@ -61,3 +61,20 @@ def test_other_code_in_that_process_still_imports_pandas_and_pyarrow_then_uses_i
         "print(pa.Table.from_pandas(frame).num_rows, pa.array(series).to_pylist())\n"
     )
     assert out.split() == ["False", "2", "[3]"]
+
+
+def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_holds_once():
+    event = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}, "object": {"key": "x.txt"}}}]}
+    out = run_python(
+        "import gc\n"
+        "from filter_and_process_orders import storage\n"
+        "from filter_and_process_orders.handler import lambda_handler\n"
+        "print(gc.get_freeze_count(), storage._s3 is None)\n"
+        f"print(lambda_handler({event!r}))\n"
+        "frozen = gc.get_freeze_count()\n"
+        "print(frozen > 10_000, storage._s3 is not None)\n"
+        f"lambda_handler({event!r})\n"
+        "print(gc.get_freeze_count() == frozen)\n",
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+    )
+    assert out.split("\n")[:4] == ["0 True", "{'batchItemFailures': []}", "True True", "True"]
