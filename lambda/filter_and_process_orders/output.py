@@ -1,9 +1,9 @@
 """The processed orders as Snappy Parquet, one file per order month (the stale ones also in `stale`).
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
-so row groups stay large whatever the number of buckets. Row groups are written by a thread of
-their own (pyarrow releases the GIL), one batch of them at a time, while the caller goes on with
-the next bucket: the bucket phase's main thread no longer waits for Parquet.
+so row groups stay large whatever the number of buckets. Row groups (and the stale orders' CSV
+rows) are written by a thread of their own (pyarrow releases the GIL), one batch at a time, while
+the caller goes on with the next bucket: the bucket phase's main thread no longer waits for them.
 """
 
 import threading
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from . import profile
 from .contract import SCHEMA
 from .stale import STALE_COLUMNS, StaleOrders
 
@@ -46,6 +47,7 @@ class Output:
         self._buffered = 0
         self._writing: threading.Thread | None = None  # the batch of row groups being written
         self._failed: BaseException | None = None
+        self._stale: list[pa.Table] = []  # stale orders not yet in the CSV
         self.orders = 0
         self.stale = StaleOrders(workdir)
         self.amount_total = Decimal(0)  # of every order written
@@ -63,7 +65,7 @@ class Output:
         if pc.any(stale).as_py():
             flagged = orders.select(STALE_COLUMNS).filter(stale)
             self.amount_counted += total - pc.sum(flagged.column("amount")).as_py()
-            self.stale.add(flagged)
+            self._stale.append(flagged)  # written to the CSV with the next batch of row groups
         else:
             self.amount_counted += total
         day = orders.column("order_date")
@@ -99,7 +101,8 @@ class Output:
         for month in months:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
-        self._writing = threading.Thread(target=self._write, args=(batch,), name="parquet-writer")
+        stale, self._stale = self._stale, []
+        self._writing = threading.Thread(target=self._write, args=(batch, stale), name="output-writer")
         self._writing.start()
 
     def _wait(self) -> None:
@@ -110,8 +113,11 @@ class Output:
             failed, self._failed = self._failed, None
             raise failed
 
-    def _write(self, batch: list[tuple[Month, pa.Table]]) -> None:
+    @profile.timed("write.thread (Parquet+stale)")
+    def _write(self, batch: list[tuple[Month, pa.Table]], stale: list[pa.Table]) -> None:
         try:
+            for flagged in stale:
+                self.stale.add(flagged)
             for month, table in batch:
                 if month.writer is None:
                     month.writer = pq.ParquetWriter(

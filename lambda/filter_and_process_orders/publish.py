@@ -2,6 +2,7 @@
 the manifest of an attempt that failed."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,8 +35,8 @@ def record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Ex
 
 
 def publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, manifest: Manifest) -> None:
-    """Upload the local files (all at once), remove months a previous run wrote but this one did not.
-    The manifest names the outputs once they are uploaded."""
+    """Upload the local files (all at once) and remove months a previous run wrote but this one did
+    not. The manifest names the outputs once they are uploaded."""
     outputs = [f"{config.processed_prefix}order_month={month}/{source}.parquet" for month in result.months]
     files = [(key, path, PARQUET) for key, path in zip(outputs, result.months.values())]
     rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv" if result.rejected_path else None
@@ -44,7 +45,10 @@ def publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, 
         files.append((rejected_key, result.rejected_path, "text/csv"))
     if stale_key:
         files.append((stale_key, result.stale_path, "text/csv"))
-    storage.upload_files(obj.bucket, files)
+    with ThreadPoolExecutor(1) as beside:  # the listing of old months runs while the files go up
+        prefix = config.processed_prefix
+        old_months = beside.submit(storage.delete_stale_outputs, obj.bucket, prefix, source, set(outputs))
+        storage.upload_files(obj.bucket, files)
+        old_months.result()
     manifest.outputs += outputs
     manifest.rejected_key, manifest.stale_key = rejected_key, stale_key
-    storage.delete_stale_outputs(obj.bucket, config.processed_prefix, source, set(manifest.outputs))
