@@ -15,7 +15,7 @@ from . import profile
 from .amounts import LINE_AMOUNT_TYPE, amounts
 from .buckets import split_by_bucket
 from .contract import BY_NAME, MAX_TEXT_LENGTH
-from .dates import dates
+from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
 from .reading import Chunk
 from .reasons import ROW_REASONS, WITH_VALUE
@@ -38,6 +38,7 @@ class Formats:
 
     day_first: bool
     decimal_comma: bool
+    dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)  # the file's dates read so far
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
     empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
     amount, amount_problem = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
-    order_date = dates(cell["order_date"], day_first=formats.day_first)
+    order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
     too_long = pa.array(np.zeros(n, dtype=bool))
     for column, limit in MAX_TEXT_LENGTH.items():

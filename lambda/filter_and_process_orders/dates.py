@@ -9,6 +9,7 @@ so that the detected format names what was read (e.g. "day month-name year").
 """
 
 import re
+import threading
 import unicodedata
 from datetime import date
 
@@ -77,16 +78,50 @@ def date_shapes(text: pa.Array) -> dict[str, int]:
 
 
 @profile.timed("clean.date")
-def dates(text: pa.Array, *, day_first: bool) -> pa.Array:
+def dates(text: pa.Array, *, day_first: bool, memo: "DateMemo | None" = None) -> pa.Array:
     """date32 per trimmed cell; null where the cell is empty or not a date. Worked out once per
-    distinct value: orders of a file fall on a few hundred days."""
-    # An ISO date with a time reads as its first ten characters: cut first, so that timestamps
-    # share one distinct value per day.
-    iso_time = pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]")
-    if pc.any(iso_time).as_py():
-        text = pc.if_else(iso_time, pc.utf8_slice_codeunits(text, 0, 10), text)
+    distinct value (orders of a file fall on a few hundred days), and with a `memo` once per file."""
     encoded = pc.dictionary_encode(text)
-    return pc.take(_distinct_dates(encoded.dictionary, day_first), encoded.indices)
+    distinct = encoded.dictionary
+    # An ISO date with a time reads as its first ten characters: timestamps of one day share one reading.
+    iso_time = pc.match_substring_regex(distinct, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]")
+    if pc.any(iso_time).as_py():
+        cut = pc.dictionary_encode(pc.if_else(iso_time, pc.utf8_slice_codeunits(distinct, 0, 10), distinct))
+        days = pc.take(_read(cut.dictionary, day_first, memo), cut.indices)
+    else:
+        days = _read(distinct, day_first, memo)
+    return pc.take(days, encoded.indices)
+
+
+def _read(distinct: pa.Array, day_first: bool, memo: "DateMemo | None") -> pa.Array:
+    return memo.read(distinct, day_first) if memo is not None else _distinct_dates(distinct, day_first)
+
+
+class DateMemo:
+    """The dates one file's chunks have read so far (distinct text -> date32), shared by the threads
+    that clean them; at most LIMIT texts (files of timestamps read the rest chunk by chunk)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._text, self._days = pa.array([], pa.string()), pa.array([], pa.date32())
+
+    def read(self, distinct: pa.Array, day_first: bool) -> pa.Array:
+        """date32 per distinct text (as `_distinct_dates`); one memo serves one `day_first` only."""
+        text, days = self._text, self._days
+        at = pc.index_in(distinct, value_set=text)
+        new = pc.is_null(at)
+        if not pc.any(new).as_py():
+            return pc.take(days, at)
+        unread = pc.filter(distinct, new)
+        read = _distinct_dates(unread, day_first)
+        with self._lock:
+            if len(self._text) < self.LIMIT:
+                fresh = pc.invert(pc.is_in(unread, value_set=self._text))  # another thread may have read some
+                self._text = pa.concat_arrays([self._text, pc.filter(unread, fresh)])
+                self._days = pa.concat_arrays([self._days, pc.filter(read, fresh)])
+        return pc.replace_with_mask(pc.take(days, at), new, read)
 
 
 def _year(y: pa.Array) -> pa.Array:

@@ -23,7 +23,7 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
 
     pyarrow parses the common case, quoted line breaks included: a record starts one line after the
     one before it plus the line breaks inside that one's fields. A chunk with a row of the wrong
-    width, lines that do not add up (a bare CR ending a record) or a last record holding a line
+    width, lines that do not add up (a bare CR ending a record or inside a field) or a last record holding a line
     break (it may be cut at the chunk's end) goes through the csv module instead, which knows each
     record's line and where a cut record resumes.
     """
@@ -34,7 +34,7 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
     if table is not None:
         n = table.num_rows
         inside = _line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
-        if n + int(inside.sum()) == rows and not (n and inside[-1]):
+        if inside is not None and n + int(inside.sum()) == rows and not (n and inside[-1]):
             starts = np.arange(line, line + n, dtype=np.int64)
             starts[1:] += np.cumsum(inside[:-1])
             return Chunk(table, starts), newlines, b""
@@ -70,15 +70,19 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     return None if invalid else table
 
 
-def _line_breaks(table: pa.Table) -> np.ndarray:
-    """The LFs inside each record's fields (a quoted CRLF counts once, as one physical line). Only
-    the columns whose text holds an LF at all (one scan of their bytes) are counted cell by cell."""
+def _line_breaks(table: pa.Table) -> np.ndarray | None:
+    """The LFs inside each record's fields (a quoted CRLF counts once, as one physical line); None
+    when a field holds a bare CR, which the csv module counts as a line of its own. Only the columns
+    whose bytes hold an LF or a CR at all (one scan of each) are counted cell by cell."""
     inside = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        if any(_has_lf(chunk.buffers()[2]) for chunk in column.chunks):
+        text = b"".join(chunk.buffers()[2] or b"" for chunk in column.chunks)  # a copy, but fast to search
+        if b"\r" in text and _count(column, "\r") != _count(column, "\r\n"):
+            return None
+        if b"\n" in text:
             inside += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
     return inside
 
 
-def _has_lf(data: pa.Buffer | None) -> bool:
-    return data is not None and bool(np.any(np.frombuffer(data, np.uint8) == 10))
+def _count(column: pa.ChunkedArray, text: str) -> int:
+    return pc.sum(pc.count_substring(column, text)).as_py() or 0
