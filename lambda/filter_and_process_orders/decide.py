@@ -21,6 +21,12 @@ from .values import cleaned_text
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
 
 
+def evidence(chunk: Chunk, mapping: dict[str, int]) -> tuple[pa.Array, dict[str, int]]:
+    """A sample chunk's distinct date cells and decimal separator votes (pure: any thread may work it out)."""
+    dates = pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+    return dates, separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+
+
 @dataclass
 class Decisions:
     date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY
@@ -48,9 +54,12 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self._dates.append(pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())))
-        found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
-        self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
+        self.add_evidence(*evidence(chunk, mapping))
+
+    def add_evidence(self, distinct_dates: pa.Array, votes: dict[str, int]) -> None:
+        """A sample chunk's `evidence`; chunks come in file order."""
+        self._dates.append(distinct_dates)
+        self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in votes.items()}
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         if self._dates:
