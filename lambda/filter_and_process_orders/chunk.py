@@ -63,6 +63,15 @@ def _longer(text: pa.Array, limit: int) -> pa.Array:
     return pc.and_(many_bytes, pc.fill_null(pc.greater(pc.utf8_length(text), limit), False))
 
 
+def _mangled(order_id: pa.Array) -> pa.Array:
+    """Ids a spreadsheet wrote in scientific notation; the regex runs only when some id holds an e or E."""
+    text = order_id.buffers()[2]
+    raw = text.to_pybytes() if text is not None else b""
+    if b"e" not in raw and b"E" not in raw:
+        return pa.array(np.zeros(len(order_id), dtype=bool))
+    return pc.fill_null(pc.match_substring_regex(order_id, _MANGLED_ID), False)
+
+
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
     filled = [pc.is_valid(cell) for cell in used.values()]  # cleaned text is null where empty
     for i, column in enumerate(raw.columns):
@@ -102,7 +111,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     checks = {
         "value_too_long": too_long,
         "missing_order_id": empty["order_id"],
-        "mangled_id": pc.fill_null(pc.match_substring_regex(cell["order_id"], _MANGLED_ID), False),
+        "mangled_id": _mangled(cell["order_id"]),
         "missing_amount": pc.and_(empty["amount"], bad_date),
         "bad_amount": pc.equal(pc.fill_null(amount_problem, ""), "bad_amount"),
         "amount_format": pc.equal(pc.fill_null(amount_problem, ""), "amount_format"),
