@@ -1,7 +1,14 @@
 """Chunks paired with the formats to clean them with: the first EVIDENCE_CHUNKS chunks (the sample,
-see `decide`) are held back until the file's formats are decided from them."""
+see `decide`) are held back until the file's formats are decided from them; while the votes leave
+a question open, the chunks after the sample are held back too, on disk (Arrow IPC in `workdir`),
+so memory stays bounded however far into the file the deciding cell is."""
 
+import itertools
 from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
 
 from . import decide
 from .chunk import Formats
@@ -10,19 +17,28 @@ from .reading import Chunk
 
 
 def with_formats(
-    chunks: Iterator[Chunk], mapping: dict[str, int], decisions: Decisions, day_first: bool, decimal_comma: bool
+    chunks: Iterator[Chunk],
+    mapping: dict[str, int],
+    decisions: Decisions,
+    day_first: bool,
+    decimal_comma: bool,
+    workdir: Path,
 ) -> Iterator[tuple[Chunk, Formats]]:
     """The chunks, each with the formats to clean it with, in file order."""
     held: list[Chunk] = []
+    spilled = _Spilled(workdir / "undecided.arrow")
     decided = None
     for chunk in chunks:
         if decided is None:
             decisions.add(chunk, mapping)
-            held.append(chunk)
-            if len(held) >= decide.EVIDENCE_CHUNKS:  # read here: tests change it
+            if len(held) < decide.EVIDENCE_CHUNKS:  # read here: tests change it
+                held.append(chunk)
+            else:
+                spilled.add(chunk)
+            if len(held) >= decide.EVIDENCE_CHUNKS and not decisions.open_question():
                 decisions.decide(day_first, decimal_comma)
                 decided = decisions.formats(day_first)
-                yield from ((c, decided) for c in held)
+                yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
                 held = []
             continue
         decisions.check_late(chunk, mapping, day_first)
@@ -30,4 +46,29 @@ def with_formats(
     if decided is None:
         decisions.decide(day_first, decimal_comma)
         decided = decisions.formats(day_first)
-        yield from ((c, decided) for c in held)
+        yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
+
+
+class _Spilled:
+    """Chunks written to one Arrow IPC file in order (their lines as a last column), read back once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+
+    def add(self, chunk: Chunk) -> None:
+        table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
+        if self._writer is None:
+            self._writer = ipc.new_stream(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def chunks(self) -> Iterator[Chunk]:
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._writer = None
+        with ipc.open_stream(self.path) as reader:
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                yield Chunk(table.drop_columns(["line"]), table.column("line").to_numpy())
+        self.path.unlink()
