@@ -109,7 +109,9 @@ def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     key = pc.dictionary_encode(pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks())
     differing = _spread(group, len(many), pc.fill_null(key.indices, -1).to_numpy())
     amount = repeated.column("amount").combine_chunks()
-    amounts = _spread(group, len(many), _words(amount)[0], pc.is_valid(amount).to_numpy(zero_copy_only=False))
+    valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
+    low, high = _words(amount)
+    amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
     found.repeated_orders = int(many.sum())
     found.orders_with_differing_lines = int(differing.sum())
     found.orders_with_one_amount = int((differing & ~amounts).sum())
@@ -130,6 +132,7 @@ def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray 
 def _words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A decimal128 array's two 64-bit words per value, 0 where null."""
     values = decimals
+    assert pa.types.is_decimal128(values.type), values.type  # LINE_SCHEMA's amount
     n = len(values)
     words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
     if values.null_count:
