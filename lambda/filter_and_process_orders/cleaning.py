@@ -68,7 +68,12 @@ def clean_stream(
         blocks = skip_lines(opened.blocks, header.line - 1)
         chunks = read_chunks(blocks, len(header.names), header.delimiter, header.line, pool, WORKERS)
         formats = with_formats(
-            chunks, header.mapping, result.decisions, rules.day_first_default, rules.decimal_comma_default, pool
+            chunks,
+            header.mapping,
+            result.decisions,
+            rules.day_first_default,
+            rules.decimal_comma_default,
+            workdir,
         )
         in_flight: deque = deque()
         for chunk, chunk_formats in formats:

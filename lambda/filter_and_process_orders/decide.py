@@ -3,7 +3,10 @@ numeric dates and the decimal separator of amounts.
 
 The sample is the first EVIDENCE_CHUNKS chunks (or the whole file, if shorter), held back and
 then cleaned: a fixed prefix of the file, so the decision and its votes depend on the file's
-content alone, never on where a chunk happened to end. A file that stays ambiguous uses the
+content alone, never on where a chunk happened to end. When the sample leaves a question open (no
+cell decides the separator, or its numeric dates all read both ways), the file's later chunks are
+held back too (on disk, see `sample`) until one decides it or the file ends: a deciding cell after
+the first 16 MB still decides (issue 12, item 3). A file that stays ambiguous to its end uses the
 settings, and says so (`*_assumed`).
 """
 
@@ -19,12 +22,6 @@ from .reading import Chunk
 from .values import cleaned_text
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
-
-
-def evidence(chunk: Chunk, mapping: dict[str, int]) -> tuple[pa.Array, dict[str, int]]:
-    """A sample chunk's distinct date cells and decimal separator votes (pure: any thread may work it out)."""
-    dates = pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
-    return dates, separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
 
 
 @dataclass
@@ -54,12 +51,18 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self.add_evidence(*evidence(chunk, mapping))
+        self._dates.append(pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())))
+        found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+        self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
-    def add_evidence(self, distinct_dates: pa.Array, votes: dict[str, int]) -> None:
-        """A sample chunk's `evidence`; chunks come in file order."""
-        self._dates.append(distinct_dates)
-        self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in votes.items()}
+    def open_question(self) -> bool:
+        """Whether the votes so far leave the date order or the decimal separator undecided."""
+        if self._dates:
+            self._dates = [pc.unique(pa.concat_arrays(self._dates))]
+            votes, numeric = date_votes(self._dates[0])
+            if numeric and votes["DMY"] == votes["MDY"]:
+                return True
+        return self.decimal_separator_votes["point"] == self.decimal_separator_votes["comma"]
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         if self._dates:

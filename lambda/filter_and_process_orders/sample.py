@@ -1,12 +1,18 @@
 """Chunks paired with the formats to clean them with: the first EVIDENCE_CHUNKS chunks (the sample,
-see `decide`) are held back until the file's formats are decided from them."""
+see `decide`) are held back until the file's formats are decided from them; while the votes leave
+a question open, the chunks after the sample are held back too, on disk (Arrow IPC in `workdir`),
+so memory stays bounded however far into the file the deciding cell is."""
 
+import itertools
 from collections.abc import Iterator
-from concurrent.futures import Executor, Future
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
 
 from . import decide
 from .chunk import Formats
-from .decide import Decisions, evidence
+from .decide import Decisions
 from .reading import Chunk
 
 
@@ -16,29 +22,53 @@ def with_formats(
     decisions: Decisions,
     day_first: bool,
     decimal_comma: bool,
-    pool: Executor | None = None,
+    workdir: Path,
 ) -> Iterator[tuple[Chunk, Formats]]:
-    """The chunks, each with the formats to clean it with, in file order. With a pool, the sample
-    chunks' evidence is worked out on its threads while the next chunks are read."""
-    held: list[tuple[Chunk, Future | tuple]] = []
+    """The chunks, each with the formats to clean it with, in file order."""
+    held: list[Chunk] = []
+    spilled = _Spilled(workdir / "undecided.arrow")
     decided = None
     for chunk in chunks:
         if decided is None:
-            held.append((chunk, pool.submit(evidence, chunk, mapping) if pool else evidence(chunk, mapping)))
-            if len(held) >= decide.EVIDENCE_CHUNKS:  # read here: tests change it
-                decided = _decide(held, decisions, day_first, decimal_comma)
-                yield from ((c, decided) for c, _ in held)
+            decisions.add(chunk, mapping)
+            if len(held) < decide.EVIDENCE_CHUNKS:  # read here: tests change it
+                held.append(chunk)
+            else:
+                spilled.add(chunk)
+            if len(held) >= decide.EVIDENCE_CHUNKS and not decisions.open_question():
+                decisions.decide(day_first, decimal_comma)
+                decided = decisions.formats(day_first)
+                yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
                 held = []
             continue
         decisions.check_late(chunk, mapping, day_first)
         yield chunk, decided
     if decided is None:
-        decided = _decide(held, decisions, day_first, decimal_comma)
-        yield from ((c, decided) for c, _ in held)
+        decisions.decide(day_first, decimal_comma)
+        decided = decisions.formats(day_first)
+        yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
 
 
-def _decide(held: list, decisions: Decisions, day_first: bool, decimal_comma: bool) -> Formats:
-    for _, found in held:
-        decisions.add_evidence(*(found.result() if isinstance(found, Future) else found))
-    decisions.decide(day_first, decimal_comma)
-    return decisions.formats(day_first)
+class _Spilled:
+    """Chunks written to one Arrow IPC file in order (their lines as a last column), read back once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+
+    def add(self, chunk: Chunk) -> None:
+        table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
+        if self._writer is None:
+            self._writer = ipc.new_stream(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def chunks(self) -> Iterator[Chunk]:
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._writer = None
+        with ipc.open_stream(self.path) as reader:
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                yield Chunk(table.drop_columns(["line"]), table.column("line").to_numpy())
+        self.path.unlink()

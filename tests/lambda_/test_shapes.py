@@ -153,6 +153,29 @@ def test_cells_that_contradict_the_files_decimal_separator_are_rejected_not_rere
     ]
 
 
+def test_a_deciding_amount_after_the_sample_still_decides_the_files_separator(tmp_path, monkeypatch):
+    monkeypatch.setattr(text_module, "CHUNK_BYTES", 90)  # the sample (4 chunks) ends near line 12
+    text = "Order ID;Customer;Status;Order Date;Total\n"
+    text += "".join(f"N{i};Kim;shipped;2025-01-02;{i + 1}.{i:03d}\n" for i in range(12))  # 1.000 .. 12.011
+    text += "L1;Kim;shipped;2025-01-02;12,50\nL2;Kim;shipped;2025-01-02;7,25\n"  # lines 14-15 decide
+    result = clean(text, tmp_path)
+    assert result.decisions.decimal_separator == "," and not result.decisions.decimal_separator_assumed
+    # By hand: sum(i + 1 for i < 12) * 1000 + sum(i) = 78000 + 66 thousands-dotted, + 12.50 + 7.25.
+    assert (result.orders, total(result), rejected(result)) == (14, Decimal("78085.75"), [])
+
+
+def test_a_deciding_date_after_the_sample_still_decides_the_files_date_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(text_module, "CHUNK_BYTES", 90)
+    text = "Order ID,Customer,Status,Order Date,Total\n"
+    text += "".join(f"N{i},Kim,shipped,{i + 1:02d}/02/2025,1.00\n" for i in range(12))  # both readings valid
+    text += "L1,Kim,shipped,25/03/2025,1.00\n"  # line 14: day first only
+    result = clean(text, tmp_path)
+    assert result.decisions.date_order == "DMY" and not result.decisions.date_order_assumed
+    found = orders(result)
+    assert (found["N0"]["order_date"], found["N11"]["order_date"]) == (date(2025, 2, 1), date(2025, 2, 12))
+    assert found["L1"]["order_date"] == date(2025, 3, 25) and rejected(result) == []
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_a_title_and_a_blank_line_before_the_header_are_skipped_and_line_numbers_stay(tmp_path, newline):
     text = newline.join(
