@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .csv_records import csv_module_parse
+from .line_breaks import line_breaks
 
 
 @dataclass
@@ -33,7 +33,7 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
     rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
     if table is not None:
         n = table.num_rows
-        inside = _line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
+        inside = line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
         if inside is not None and n + int(inside.sum()) == rows and not (n and inside[-1]):
             starts = np.arange(line, line + n, dtype=np.int64)
             starts[1:] += np.cumsum(inside[:-1])
@@ -68,21 +68,3 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     except (pa.ArrowException, ValueError):
         return None
     return None if invalid else table
-
-
-def _line_breaks(table: pa.Table) -> np.ndarray | None:
-    """The LFs inside each record's fields (a quoted CRLF counts once, as one physical line); None
-    when a field holds a bare CR, which the csv module counts as a line of its own. Only the columns
-    whose bytes hold an LF or a CR at all (one scan of each) are counted cell by cell."""
-    inside = np.zeros(table.num_rows, dtype=np.int64)
-    for column in table.columns:
-        text = b"".join(chunk.buffers()[2] or b"" for chunk in column.chunks)  # a copy, but fast to search
-        if b"\r" in text and _count(column, "\r") != _count(column, "\r\n"):
-            return None
-        if b"\n" in text:
-            inside += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-    return inside
-
-
-def _count(column: pa.ChunkedArray, text: str) -> int:
-    return pc.sum(pc.count_substring(column, text)).as_py() or 0

@@ -45,9 +45,7 @@ def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> I
     while True:
         raw = buffered.read(CHUNK_BYTES)
         block = raw if decoder is None else decoder.decode(raw, not raw).encode("utf-8", errors="replace")
-        if first and block.startswith(codecs.BOM_UTF8):
-            block = block[len(codecs.BOM_UTF8) :]  # UTF-16's BOM, decoded
-        first = False
+        block, first = (block.removeprefix(codecs.BOM_UTF8) if first else block), False  # UTF-16's BOM, decoded
         if cr_only:
             block = block.replace(b"\r", b"\n")
         if block:
@@ -77,6 +75,5 @@ class _RawAdapter(io.RawIOBase):
     @profile.timed("read (S3 stream)")
     def readinto(self, buffer) -> int:
         data = self._source.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        return n
+        buffer[: len(data)] = data
+        return len(data)
