@@ -60,7 +60,7 @@ def warnings_for(result) -> list[dict]:
     if result.grain == "line_items":
         total = (
             "; the amount is the order's total on each line, counted once"
-            if result.evidence.amount_is_order_total
+            if result.order_totals
             else ""
         )
         add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
