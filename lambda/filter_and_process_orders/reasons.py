@@ -12,6 +12,7 @@ ROW_REASONS = {
     "amount_format": "amount written with the other decimal separator than the rest of the file",
     "missing_order_date": "missing order_date",
     "bad_order_date": "unparseable order_date",
+    "amount_too_large": "the order's lines sum past 9,999,999,999.99, the most an amount holds",
 }
 # Codes whose text is followed by the offending value in the quarantine file.
 WITH_VALUE = {"bad_amount", "amount_format", "bad_order_date", "mangled_id"}
@@ -57,11 +58,7 @@ def warnings_for(result) -> list[dict]:
     if d.decimal_separator_assumed:
         add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
     if result.grain == "line_items":
-        total = (
-            "; the amount is the order's total on each line, counted once"
-            if result.evidence.amount_is_order_total
-            else ""
-        )
+        total = "; the amount is the order's total on each line, counted once" if result.order_totals else ""
         add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
     if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
         add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
