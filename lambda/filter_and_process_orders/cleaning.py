@@ -61,7 +61,7 @@ def clean_stream(
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
     )
-    spool = Spool(workdir, header=header.names, buckets=buckets)
+    spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:

@@ -6,6 +6,7 @@ from collections import deque
 from concurrent.futures import Executor
 
 import numpy as np
+import pyarrow as pa
 
 from . import grain as grains
 from . import profile
@@ -32,6 +33,7 @@ def finish_buckets(
     """Fills `result` from the spooled buckets; `grain` (one of grain.GRAINS) overrides the evidence's."""
     held = spool.close_buckets()
     rejected: list[np.ndarray] = []
+    too_large: list = []
     # The last line wins in every grain but line items: without a line column (or with staff's
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
     last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
@@ -41,6 +43,8 @@ def finish_buckets(
             with profile.stage("write"):
                 output.add(m.table)
             rejected.append(m.rejected_lines)
+            if m.too_large is not None:
+                too_large.append(m.too_large)
             result.superseded += m.superseded
             result.merged += m.merged
 
@@ -78,6 +82,11 @@ def finish_buckets(
     if len(lines):
         spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
         result.rejected_reasons["missing_amount"] += len(lines)
+    if too_large:
+        spool.reject_lines(
+            pa.concat_tables(too_large).sort_by("line"), "amount_too_large", ROW_REASONS["amount_too_large"]
+        )
+        result.rejected_reasons["amount_too_large"] += sum(t.num_rows for t in too_large)
     spool.close()
     with profile.stage("write"):
         result.months = output.finish()

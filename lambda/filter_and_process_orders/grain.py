@@ -4,7 +4,8 @@
 - `line_items`: rows of one order differ in a line column (line id, SKU, product): they are summed
   into the order (amount and quantity; customer, status, date and the other dimensions from the
   lines, the last non-empty one winning); rows without an amount are continuation lines of their
-  order (Shopify-style). `line_count` says how many lines made the order.
+  order (Shopify-style). `line_count` says how many lines made the order. An order whose lines sum
+  past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large`.
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
 Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept.
@@ -14,12 +15,13 @@ line items and history. Staff can override the decision (the upload's `grain` me
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .amounts import to_cents
+from .amounts import MAX_AMOUNT, to_cents
 from .chunk import LINE_FIELDS
 from .evidence import GROUP
 
@@ -36,6 +38,7 @@ class Orders:
     rejected_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no amount at all
     superseded: int = 0
     merged: int = 0
+    too_large: pa.Table | None = None  # lines (LINE_FIELDS and line) of orders summing past MAX_AMOUNT
 
 
 def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
@@ -89,6 +92,14 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
         unpriced = pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), pc.invert(priced)))
         rejected = lines.column("line").filter(unpriced).to_numpy()
         grouped = grouped.filter(priced)
+    total = grouped.column("amount_max" if order_total else "amount_sum")
+    # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
+    fits = pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type))
+    too_large = None
+    if not pc.all(fits).as_py():
+        over = pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), pc.invert(fits)))
+        too_large = lines.filter(over).select([*LINE_FIELDS, "line"])
+        grouped = grouped.filter(fits)
     first = grouped.column("position_min")
     dimensions = {
         c: lines.column(c).take(grouped.column(f"at_{c}_max")) if c in at else pa.nulls(len(first), _type(lines, c))
@@ -105,7 +116,8 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
             "source_lines": pc.binary_join(pc.cast(grouped.column("line_list"), pa.list_(pa.string())), ","),
         }
     )
-    return Orders(table, rejected, merged=n - len(rejected) - table.num_rows)
+    kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
+    return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
 
 
 def _last_wins(lines: pa.Table) -> Orders:

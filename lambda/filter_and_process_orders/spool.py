@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
@@ -33,9 +34,10 @@ def buckets_for(size: int) -> int:
 
 
 class Spool:
-    def __init__(self, workdir: Path, *, header: list[str], buckets: int = 1):
+    def __init__(self, workdir: Path, *, header: list[str], buckets: int = 1, mapping: dict[str, int] | None = None):
         self.workdir = workdir
         self.header = header
+        self.mapping = mapping or {}  # contract column -> header index (for lines rejected after typing)
         self.buckets = max(1, buckets)
         self._writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
         self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
@@ -95,9 +97,29 @@ class Spool:
         with ipc.open_stream(path) as reader:
             table = reader.read_all()
         table = table.filter(pa.array(np.isin(table.column("line").to_numpy(), lines)))
-        n = table.num_rows
+        self._reject_late(table.drop_columns(["line"]), table.column("line").to_numpy(), code, text)
+
+    def reject_lines(self, lines: pa.Table, code: str, text: str) -> None:
+        """Typed lines (LINE_SCHEMA's columns) rejected after their chunk was cleaned: their raw text is
+        gone, so each mapped column shows the value as read (amounts with 8 decimals)."""
+        n = lines.num_rows
+        if not n:
+            return
+        column_at = {i: name for name, i in self.mapping.items() if name in lines.column_names}
+        raw = pa.table(
+            {
+                f"c{i}": pc.cast(lines.column(column_at[i]), pa.string())
+                if i in column_at
+                else pa.nulls(n, pa.string())
+                for i in range(len(self.header))
+            }
+        )
+        self._reject_late(raw, lines.column("line").to_numpy(), code, text)
+
+    def _reject_late(self, raw: pa.Table, lines: np.ndarray, code: str, text: str) -> None:
+        n = raw.num_rows
         codes, texts = pa.array([code] * n, pa.string()), pa.array([text] * n, pa.string())
-        late = self._rows(table.drop_columns(["line"]), table.column("line").to_numpy(), codes, texts)
+        late = self._rows(raw, lines, codes, texts)
         self._late = late if self._late is None else pa.concat_tables([self._late, late]).sort_by("line")
 
     def reject(self, raw: pa.Table, lines: np.ndarray, codes: pa.Array, texts: pa.Array) -> None:

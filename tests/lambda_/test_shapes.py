@@ -282,3 +282,28 @@ def test_optional_dimensions_are_kept_when_an_export_has_them(tmp_path):
     text = "Order ID,Order Date,Sales,Category,Region,Country,Channel\nX1,2025-05-01,5,Office,West,US,web\n"
     row = orders(clean(text, tmp_path))["X1"]
     assert (row["category"], row["region"], row["country"], row["channel"]) == ("Office", "West", "US", "web")
+
+
+def test_an_order_whose_lines_sum_past_the_largest_amount_is_rejected_and_the_file_goes_on(tmp_path):
+    text = "Order ID,Customer,Status,Order Date,Product,Total\n"
+    text += "O1,x,shipped,2025-01-02,p1,9999999999.99\nO1,x,shipped,2025-01-02,p2,1.00\n"  # lines 2-3: 1e10 + 0.99
+    text += "O2,x,shipped,2025-01-02,p1,5.00\nO2,x,shipped,2025-01-02,p2,2.50\n"
+    result = clean(text, tmp_path)
+    assert {k: v["amount"] for k, v in orders(result).items()} == {"O2": Decimal("7.50")}
+    assert [r[:3] + r[3:4] + r[-1:] for r in rejected(result)] == [
+        [
+            "2",
+            "amount_too_large",
+            "the order's lines sum past 9,999,999,999.99, the most an amount holds",
+            "O1",
+            "9999999999.99000000",
+        ],
+        [
+            "3",
+            "amount_too_large",
+            "the order's lines sum past 9,999,999,999.99, the most an amount holds",
+            "O1",
+            "1.00000000",
+        ],
+    ]
+    assert result.rejected_reasons["amount_too_large"] == 2 and (result.orders, result.merged) == (1, 1)
