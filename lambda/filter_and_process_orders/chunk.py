@@ -1,8 +1,9 @@
 """One chunk of records in, its typed lines (by dedup bucket), rejects and counts out. Pure.
 
 A row is blank when every cell is empty or whitespace: not an order, not counted. A row without an
-amount but with a usable id and date is held back ("deferred"): in a line-item file it may be a
-continuation line of its order (Shopify-style); the grain step decides, see `grain`.
+amount but with a usable id (and a date that is empty or readable) is held back ("deferred"): in a
+line-item file it may be a continuation line of its order, and Shopify writes an order's amount,
+date, status and customer on its first line only; the grain step decides, see `grain`.
 """
 
 from dataclasses import dataclass, field

@@ -69,7 +69,7 @@ def finish_buckets(
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    order_total = result.evidence.amount_is_order_total
+    order_total = result.order_totals
 
     def bucket_orders(b: int) -> grains.Orders:
         with profile.stage("grain"):

@@ -58,11 +58,7 @@ def warnings_for(result) -> list[dict]:
     if d.decimal_separator_assumed:
         add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
     if result.grain == "line_items":
-        total = (
-            "; the amount is the order's total on each line, counted once"
-            if result.evidence.amount_is_order_total
-            else ""
-        )
+        total = "; the amount is the order's total on each line, counted once" if result.order_totals else ""
         add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
     if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
         add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")

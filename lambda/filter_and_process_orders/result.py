@@ -63,6 +63,13 @@ class CleanResult:
     stale_sample: list[dict] = field(default_factory=list)
 
     @property
+    def order_totals(self) -> bool:
+        """Line items whose amount column is the order's total on each line (the evidence's guess,
+        see `evidence.Evidence.amount_is_order_total`), counted once per order. Never when staff chose
+        the grain: their `line_items` means lines whose amounts are summed."""
+        return self.evidence.amount_is_order_total and not self.grain_overridden
+
+    @property
     def rows_out(self) -> int:
         """Orders written that count in reports (not stale)."""
         return self.orders - self.orders_stale
