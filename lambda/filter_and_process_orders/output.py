@@ -2,8 +2,9 @@
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
 so row groups stay large whatever the number of buckets. Row groups (and the stale orders' CSV
-rows) are written by a thread of their own (pyarrow releases the GIL), one batch at a time, while
-the caller goes on with the next bucket: the bucket phase's main thread no longer waits for them.
+rows) are written by two threads of their own, each with half of the months (pyarrow releases the
+GIL), one batch at a time, while the caller goes on with the next bucket (`write.wait` is what the
+caller still waits: 0.13-0.41 s with two threads, 0.28-0.71 with one, `us` 1M rows).
 """
 
 import threading
@@ -45,7 +46,7 @@ class Output:
         self.ingested_at = pa.scalar(ingested_at, SCHEMA.field("ingested_at").type)
         self.months: dict[str, Month] = {}
         self._buffered = 0
-        self._writing: threading.Thread | None = None  # the batch of row groups being written
+        self._writing: list[threading.Thread] = []  # writing the batch of row groups
         self._failed: BaseException | None = None
         self._stale: list[pa.Table] = []  # stale orders not yet in the CSV
         self.orders = 0
@@ -94,7 +95,7 @@ class Output:
             self._flush([month])
 
     def _flush(self, months: list[Month]) -> None:
-        """Writes the months' buffered rows as one row group each, on a thread, once the previous
+        """Writes the months' buffered rows as one row group each, on two threads, once the previous
         batch is written (so row groups keep their order and at most one batch waits in memory)."""
         self._wait()
         batch = [(m, pa.concat_tables(m.buffered)) for m in months if m.buffered_rows]
@@ -102,13 +103,17 @@ class Output:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
         stale, self._stale = self._stale, []
-        self._writing = threading.Thread(target=self._write, args=(batch, stale), name="output-writer")
-        self._writing.start()
+        # Two threads, each with its own months (the first also with the stale CSV's rows).
+        halves = [(batch[0::2], stale), (batch[1::2], [])]
+        self._writing = [threading.Thread(target=self._write, args=half, name="output-writer") for half in halves]
+        for thread in self._writing:
+            thread.start()
 
     def _wait(self) -> None:
-        if self._writing is not None:
-            self._writing.join()
-            self._writing = None
+        with profile.stage("write.wait"):
+            for thread in self._writing:
+                thread.join()
+        self._writing = []
         if self._failed is not None:
             failed, self._failed = self._failed, None
             raise failed
