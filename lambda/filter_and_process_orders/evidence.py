@@ -12,13 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .chunk import LINE_FIELDS
+from .duplicates import decimal_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
-# Odd 64-bit multipliers (from xxHash) that spread the fields' integers over a row's hash.
-_MIX = np.array(
-    [0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63], np.uint64
-)
 
 
 @dataclass
@@ -65,7 +61,7 @@ def sift(lines: pa.Table) -> Sifted:
     candidates = np.flatnonzero(counts[group] > 1)
     if not len(candidates):
         return Sifted(found, lines, None, None)
-    duplicates = _exact_duplicates(lines, candidates, group[candidates])
+    duplicates = exact_duplicates(lines, candidates, group[candidates])
     found.exact_duplicates = len(duplicates)
     counts -= np.bincount(group[duplicates], minlength=len(counts))
     kept = np.ones(lines.num_rows, bool)
@@ -79,27 +75,6 @@ def sift(lines: pa.Table) -> Sifted:
     return Sifted(found, lines, single, repeated)
 
 
-def _exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Positions (among `at`, lines of repeated ids, whose id numbers are `group`) of rows identical
-    to a later row in every mapped column. The last copy stays: where it stands decides which
-    version of an order is the latest. Only rows that also share a hash of their number fields can
-    be identical, and are compared field by field."""
-    picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
-    low, high = _words(picked.column("amount").combine_chunks())
-    fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
-    hashed = np.zeros(len(at), np.uint64)
-    for values, mix in zip(fields, _MIX):
-        hashed ^= values.astype(np.uint64) * mix
-    _, inverse, counts = np.unique(hashed, return_inverse=True, return_counts=True)
-    alike = at[counts[inverse] > 1]
-    if not len(alike):
-        return alike
-    rows = lines.take(pa.array(alike))
-    last = rows.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
-    copy = np.isin(rows.column("line").to_numpy(), last.to_numpy(), invert=True)
-    return alike[copy]
-
-
 def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
     column (line id, else product), and of those how many carry one amount on every line (`many`:
@@ -110,7 +85,7 @@ def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     differing = _spread(group, len(many), pc.fill_null(key.indices, -1).to_numpy())
     amount = repeated.column("amount").combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
-    low, high = _words(amount)
+    low, high = decimal_words(amount)
     amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
     found.repeated_orders = int(many.sum())
     found.orders_with_differing_lines = int(differing.sum())
@@ -127,21 +102,3 @@ def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray 
     np.minimum.at(low, group, values)
     np.maximum.at(high, group, values)
     return low < high
-
-
-def _words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A decimal128 array's two 64-bit words per value, 0 where null."""
-    values = decimals
-    assert pa.types.is_decimal128(values.type), values.type  # LINE_SCHEMA's amount
-    n = len(values)
-    words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
-    if values.null_count:
-        words = words * pc.is_valid(values).to_numpy(zero_copy_only=False)[:, None]
-    return words[:, 0], words[:, 1]
-
-
-def _integers(column: pa.ChunkedArray) -> np.ndarray:
-    """An integer or date column's values as int64, 0 where null."""
-    values = column.combine_chunks()
-    numbers = values.view(pa.int32() if values.type == pa.date32() else values.type)
-    return pc.fill_null(numbers, 0).to_numpy().astype(np.int64) if len(values) else np.empty(0, np.int64)

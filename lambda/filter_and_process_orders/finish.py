@@ -4,16 +4,18 @@ flag, written per month; the rows rejected for want of an amount."""
 
 from collections import deque
 from concurrent.futures import Executor
+from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import grain as grains
 from . import profile
 from .evidence import Evidence, sift
 from .output import Output
 from .reasons import ROW_REASONS
-from .result import CleanResult, Rules, stale_mask
+from .result import CleanResult, Rules
 from .spool import Spool
 
 # Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
@@ -95,6 +97,15 @@ def finish_buckets(
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
     result.stale_path, result.stale_sample = output.stale.path, output.stale.sample
+
+
+def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
+    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date."""
+    before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
+    in_status = pc.is_in(orders.column("status"), value_set=pa.array(sorted(rules.stale_statuses), pa.string()))
+    return pc.and_(
+        pc.fill_null(in_status, False), pc.fill_null(pc.less_equal(orders.column("order_date"), before), False)
+    )
 
 
 def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:

@@ -2,12 +2,9 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from .decide import Decisions
 from .doubts import Doubts
@@ -21,15 +18,6 @@ class Rules:
     stale_after_days: int
     day_first_default: bool = False
     decimal_comma_default: bool = False
-
-
-def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
-    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date."""
-    before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
-    in_status = pc.is_in(orders.column("status"), value_set=pa.array(sorted(rules.stale_statuses), pa.string()))
-    return pc.and_(
-        pc.fill_null(in_status, False), pc.fill_null(pc.less_equal(orders.column("order_date"), before), False)
-    )
 
 
 @dataclass
