@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from .mapping import map_headers, missing_required
+from .sniff import detect_delimiter
 from .text import UnreadableFile, open_text
 
 HEADER_SEARCH_LINES = 20
-DELIMITERS = [",", ";", "\t", "|"]
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
 
 
@@ -27,22 +27,6 @@ class Header:
     names: list[str]
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
-
-
-def count_outside_quotes(line: str, delimiter: str) -> int:
-    count, in_quotes = 0, False
-    for ch in line:
-        if ch == '"':
-            in_quotes = not in_quotes
-        elif ch == delimiter and not in_quotes:
-            count += 1
-    return count
-
-
-def detect_delimiter(line: str) -> str:
-    counts = {d: count_outside_quotes(line, d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def _fields(line: str, delimiter: str) -> list[str]:

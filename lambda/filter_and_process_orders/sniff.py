@@ -1,4 +1,4 @@
-"""What kind of file this is, and its text encoding, from its first bytes."""
+"""What kind of file this is, its text encoding and its delimiter, from its first bytes."""
 
 import codecs
 
@@ -40,3 +40,22 @@ def detect_encoding(sample: bytes) -> str:
         if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
         return "cp1252"
+
+
+DELIMITERS = [",", ";", "\t", "|"]
+
+
+def count_outside_quotes(line: str, delimiter: str) -> int:
+    count, in_quotes = 0, False
+    for ch in line:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif ch == delimiter and not in_quotes:
+            count += 1
+    return count
+
+
+def detect_delimiter(line: str) -> str:
+    counts = {d: count_outside_quotes(line, d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
