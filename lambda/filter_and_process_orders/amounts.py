@@ -5,15 +5,16 @@ A cell is unambiguous when only one convention reads it: `1.234,56`, `12,50`, `3
 `1.234` and `959,984` read both ways (a thousands group or three decimals). The file's unambiguous
 cells decide (`separator_votes`); a file with only ambiguous cells uses the setting and says so.
 Cells that only the other convention reads are rejected (`amount_format`), never reinterpreted.
-A cell is read exactly, to LINE_SCALE decimal places (the pure-Python fallback rounds longer ones
-there); an order's amount is the exact sum of its lines rounded once to cents, half away from zero
+A cell is read exactly, to LINE_SCALE decimal places (the pure-Python fallback cuts longer ones
+there, toward zero: a cut never crosses a half cent, so a one-line order is still rounded once from
+the cell's exact value); an order's amount is the exact sum of its lines rounded once to cents, half away from zero
 (`to_cents`), as in bookkeeping: never line by line. A cell whose cents would not fit decimal(12,2)
 is a `bad_amount`.
 """
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 import numpy as np
 import pyarrow as pa
@@ -172,7 +173,8 @@ _PY_SHAPE = re.compile(r"^(\(?)([-+]?)([0-9][0-9.,]*?)(?:[.,]-)?(-?)(\)?)$")
 
 def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
     """One cell, the pure-Python way: any Unicode digits, `12,-` for whole units, any number of
-    decimals (rounded half away from zero to LINE_SCALE places). The same rules and value as
+    decimals (cut toward zero to LINE_SCALE places: the half-cent boundaries have 3 decimals, so the
+    cut never moves a value across one and the order's single rounding stays exact). The same rules and value as
     `amounts`; None when the cell is not an amount in this convention."""
     s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
     m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
@@ -184,7 +186,7 @@ def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
         return None
     num = num.replace(".", "").replace(",", ".") if decimal_comma else num.replace(",", "")
     try:
-        value = Decimal(num).quantize(_LINE_UNIT, ROUND_HALF_UP)
+        value = Decimal(num).quantize(_LINE_UNIT, ROUND_DOWN)
     except InvalidOperation:
         return None
     if m.group(1) == "(" or m.group(2) == "-" or m.group(4) == "-":

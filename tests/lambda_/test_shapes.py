@@ -319,3 +319,11 @@ def test_staff_who_choose_line_items_get_the_lines_summed_even_where_the_amounts
     chosen = clean(text, tmp_path, grain="line_items")
     assert total(chosen) == Decimal("36.98")  # 9.99 * 2 + 5.00 * 2 + 7.00, by hand
     assert "counted once" not in {w["code"]: w["text"] for w in warnings_for(chosen)}["line_items_summed"]
+
+
+def test_a_cell_with_more_than_eight_decimals_is_rounded_to_cents_once(tmp_path):
+    text = "order_id,customer,status,order_date,amount\nA,x,shipped,2025-01-02,1.004999999\n"
+    text += "B,x,shipped,2025-01-02,0.0049999999\nC,x,shipped,2025-01-02,2.0050000001\n"
+    found = {k: v["amount"] for k, v in orders(clean(text, tmp_path)).items()}
+    # Decimal(cell).quantize(0.01, ROUND_HALF_UP) of each exact value, by hand: below, below, above a half cent.
+    assert found == {"A": Decimal("1.00"), "B": Decimal("0.00"), "C": Decimal("2.01")}

@@ -56,7 +56,7 @@ def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_n
 def test_the_python_fallback_reads_rare_shapes_the_kernels_leave():
     assert read(["١٢٣.٥"], False) == [Decimal("123.50")]
     assert read(["12,-", "1.250,-"], True) == [Decimal("12.00"), Decimal("1250.00")]
-    assert read(["0.123456789"], False) == [Decimal("0.12345679")]  # to LINE_SCALE places
+    assert read(["0.123456789"], False) == [Decimal("0.12345678")]  # cut to LINE_SCALE places
 
 
 def test_an_orders_exact_amount_is_rounded_to_cents_once_half_away_from_zero():
