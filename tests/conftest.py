@@ -1,6 +1,8 @@
+import os
 import urllib.request
 from pathlib import Path
 
+import hypothesis
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -10,6 +12,13 @@ from ordersite.aws import aws_clients_clear
 from ordersite.roles import ANALYSTS, PIPELINE_ADMINS, UPLOADERS, roles_ensure
 
 REFERENCE_DATA = Path(__file__).resolve().parent / "data"
+
+# Property tests run the same examples on every run by default, so a landing is never refused for
+# an example one run happened to draw (Hypothesis' advice for CI). `HYPOTHESIS_PROFILE=explore make
+# test` searches new examples; a failure it finds becomes an @example of its test.
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+hypothesis.settings.register_profile("explore")
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
