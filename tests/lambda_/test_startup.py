@@ -69,12 +69,13 @@ def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_h
         "import gc\n"
         "from filter_and_process_orders import storage\n"
         "from filter_and_process_orders.handler import lambda_handler\n"
-        "print(gc.get_freeze_count(), storage._s3 is None)\n"
+        "before = gc.get_freeze_count()\n"  # Python 3.12 starts with a few hundred frozen, 3.11 with none
+        "print(before < 1_000, storage._s3 is None)\n"
         f"print(lambda_handler({event!r}))\n"
         "frozen = gc.get_freeze_count()\n"
-        "print(frozen > 10_000, storage._s3 is not None)\n"
+        "print(frozen - before > 10_000, storage._s3 is not None)\n"
         f"lambda_handler({event!r})\n"
         "print(gc.get_freeze_count() == frozen)\n",
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
     )
-    assert out.split("\n")[:4] == ["0 True", "{'batchItemFailures': []}", "True True", "True"]
+    assert out.split("\n")[:4] == ["True True", "{'batchItemFailures': []}", "True True", "True"]
