@@ -89,17 +89,15 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
     priced = pc.greater(grouped.column("amount_count"), 0)
     rejected = np.empty(0, np.int64)
     if not pc.all(priced).as_py():
-        unpriced = pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), pc.invert(priced)))
-        rejected = lines.column("line").filter(unpriced).to_numpy()
+        rejected = lines.column("line").filter(_lines_of_groups(lines, grouped, pc.invert(priced))).to_numpy()
         grouped = grouped.filter(priced)
-    total = grouped.column("amount_max" if order_total else "amount_sum")
+    total = grouped.column("amount_max" if order_total else "amount_sum").combine_chunks()
     # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
     fits = pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type))
     too_large = None
     if not pc.all(fits).as_py():
-        over = pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), pc.invert(fits)))
-        too_large = lines.filter(over).select([*LINE_FIELDS, "line"])
-        grouped = grouped.filter(fits)
+        too_large = lines.filter(_lines_of_groups(lines, grouped, pc.invert(fits))).select([*LINE_FIELDS, "line"])
+        grouped, total = grouped.filter(fits), total.filter(fits)
     first = grouped.column("position_min")
     dimensions = {
         c: lines.column(c).take(grouped.column(f"at_{c}_max")) if c in at else pa.nulls(len(first), _type(lines, c))
@@ -109,7 +107,7 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
         {
             "order_id": lines.column("order_id").take(first),
             **dimensions,
-            "amount": to_cents(grouped.column("amount_max" if order_total else "amount_sum")),
+            "amount": to_cents(total),
             "quantity": grouped.column("quantity_sum"),
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
             "source_line": lines.column("line").take(first),  # lines come in file order
@@ -118,6 +116,11 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
     )
     kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
     return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
+
+
+def _lines_of_groups(lines: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa.Array:
+    """Mask of `lines`: those whose GROUP is one of `grouped`'s rows where `picked`."""
+    return pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), picked))
 
 
 def _last_wins(lines: pa.Table) -> Orders:
