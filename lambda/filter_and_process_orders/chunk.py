@@ -93,54 +93,62 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {column: cleaned_text(raw.column(i).combine_chunks()) for column, i in mapping.items()}
-    nonblank = _nonblank(raw, used, set(mapping.values()))
-    if not pc.all(nonblank).as_py():
-        raw, lines = raw.filter(nonblank), lines[_mask(nonblank)]
-        used = {column: cell.filter(nonblank) for column, cell in used.items()}
+    with profile.stage("clean.blank rows"):
+        nonblank = _nonblank(raw, used, set(mapping.values()))
+        if not pc.all(nonblank).as_py():
+            raw, lines = raw.filter(nonblank), lines[_mask(nonblank)]
+            used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
     if not n:
         return cleaned
-    cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
-    empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
+    with profile.stage("clean.cells"):
+        cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
+        empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
     amount, amount_problem = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
-    bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
-    too_long = pa.array(np.zeros(n, dtype=bool))
-    for column, limit in MAX_TEXT_LENGTH.items():
-        if column in used:
-            too_long = pc.or_(too_long, _longer(used[column], limit))
-    checks = {
-        "value_too_long": too_long,
-        "missing_order_id": empty["order_id"],
-        "mangled_id": _mangled(cell["order_id"]),
-        "missing_amount": pc.and_(empty["amount"], bad_date),
-        "bad_amount": pc.equal(pc.fill_null(amount_problem, ""), "bad_amount"),
-        "amount_format": pc.equal(pc.fill_null(amount_problem, ""), "amount_format"),
-        "missing_order_date": pc.and_(pc.invert(empty["amount"]), empty["order_date"]),
-        "bad_order_date": bad_date,
-    }
-    rejected = checks["value_too_long"]
-    for mask in list(checks.values())[1:]:
-        rejected = pc.or_(rejected, mask)
-    if pc.any(rejected).as_py():
-        _reject(cleaned, raw, lines, rejected, checks, cell)
-    good = pc.invert(rejected)
-    deferred = pc.and_(good, empty["amount"])
-    if pc.any(deferred).as_py():
-        cleaned.deferred = (raw.filter(deferred), lines[_mask(deferred)])
-    # Columns the file does not have stay null without a pass over them.
-    columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
-    for name in used:
-        if name in columns and name not in ("amount", "order_date", "status", "quantity"):
-            columns[name] = used[name]
-    columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
-    cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
+    with profile.stage("clean.checks"):
+        bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
+        too_long = pa.array(np.zeros(n, dtype=bool))
+        for column, limit in MAX_TEXT_LENGTH.items():
+            if column in used:
+                too_long = pc.or_(too_long, _longer(used[column], limit))
+        checks = {
+            "value_too_long": too_long,
+            "missing_order_id": empty["order_id"],
+            "mangled_id": _mangled(cell["order_id"]),
+            "missing_amount": pc.and_(empty["amount"], bad_date),
+            "bad_amount": pc.equal(pc.fill_null(amount_problem, ""), "bad_amount"),
+            "amount_format": pc.equal(pc.fill_null(amount_problem, ""), "amount_format"),
+            "missing_order_date": pc.and_(pc.invert(empty["amount"]), empty["order_date"]),
+            "bad_order_date": bad_date,
+        }
+        rejected = checks["value_too_long"]
+        for mask in list(checks.values())[1:]:
+            rejected = pc.or_(rejected, mask)
+    with profile.stage("clean.reject"):
+        if pc.any(rejected).as_py():
+            _reject(cleaned, raw, lines, rejected, checks, cell)
+    with profile.stage("clean.deferred"):
+        good = pc.invert(rejected)
+        deferred = pc.and_(good, empty["amount"])
+        if pc.any(deferred).as_py():
+            cleaned.deferred = (raw.filter(deferred), lines[_mask(deferred)])
+    with profile.stage("clean.columns"):
+        # Columns the file does not have stay null without a pass over them.
+        columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
+        for name in used:
+            if name in columns and name not in ("amount", "order_date", "status", "quantity"):
+                columns[name] = used[name]
+        columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+    with profile.stage("clean.doubts"):
+        cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"])
-    typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
-    cleaned.lines = split_by_bucket(typed, buckets, good)
+    with profile.stage("clean.typed and buckets"):
+        typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
+        cleaned.lines = split_by_bucket(typed, buckets, good)
     return cleaned
 
 

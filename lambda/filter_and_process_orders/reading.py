@@ -52,27 +52,24 @@ def read_chunks(
     as if it started on a record boundary, which it does unless the block before it ended inside a
     quoted field (then that block leaves text pending); a block parsed ahead is used only when nothing
     was pending, otherwise it is parsed again here, after the pending text, as a reading from start
-    to end would. Line numbers are shifted to where the block starts."""
+    to end would. Blocks are parsed ahead with lines counted from 0, then shifted to where they start
+    (so the planning does not count a block's lines before it is parsed)."""
     chunks = _cut(blocks)
-    ahead: deque[tuple[Future | None, bytes, bool, int]] = deque()
-    next_line = first_line  # where the next block starts when every block before it ended on a record boundary
+    ahead: deque[tuple[Future | None, bytes, bool]] = deque()
 
     def plan(data: bytes, final: bool) -> None:
-        nonlocal next_line
-        future = pool.submit(_parse_block, data, final, width, delimiter, next_line) if pool else None
-        ahead.append((future, data, final, next_line))
-        next_line += data.count(b"\n")
+        future = pool.submit(_parse_block, data, final, width, delimiter) if pool else None
+        ahead.append((future, data, final))
 
     plan(*next(chunks))
     line, pending, skip_header = first_line, b"", True
     while ahead:
         while pool and not ahead[-1][2] and len(ahead) <= max(1, lookahead):
             plan(*next(chunks))
-        future, data, final, planned_line = ahead.popleft()
+        future, data, final = ahead.popleft()
         if future is not None and not pending:
             chunk, consumed, pending = future.result()
-            if line != planned_line:
-                chunk = Chunk(chunk.table, chunk.lines + (line - planned_line))
+            chunk = Chunk(chunk.table, chunk.lines + line)  # parsed as if it started on line 0
         else:
             data = pending + as_utf8(data)
             if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
@@ -94,6 +91,7 @@ def read_chunks(
             plan(*next(chunks))
 
 
-def _parse_block(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
+def _parse_block(data: bytes, final: bool, width: int, delimiter: str) -> tuple[Chunk, int, bytes]:
+    """A block parsed ahead, its lines counted from 0 (where it starts is known when it is used)."""
     with profile.stage("parse"):
-        return parse_chunk(as_utf8(data), final, width, delimiter, line)
+        return parse_chunk(as_utf8(data), final, width, delimiter, 0)

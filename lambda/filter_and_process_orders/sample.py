@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from . import decide
+from . import decide, profile
 from .chunk import Formats
 from .decide import Decisions
 from .reading import Chunk
@@ -30,18 +30,22 @@ def with_formats(
     decided = None
     for chunk in chunks:
         if decided is None:
-            decisions.add(chunk, mapping)
+            with profile.stage("decide"):
+                decisions.add(chunk, mapping)
             if len(held) < decide.EVIDENCE_CHUNKS:  # read here: tests change it
                 held.append(chunk)
             else:
                 spilled.add(chunk)
-            if len(held) >= decide.EVIDENCE_CHUNKS and not decisions.open_question():
+            with profile.stage("decide"):
+                deciding = len(held) >= decide.EVIDENCE_CHUNKS and not decisions.open_question()
+            if deciding:
                 decisions.decide(day_first, decimal_comma)
                 decided = decisions.formats(day_first)
                 yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
                 held = []
             continue
-        decisions.check_late(chunk, mapping, day_first)
+        with profile.stage("decide"):
+            decisions.check_late(chunk, mapping, day_first)
         yield chunk, decided
     if decided is None:
         decisions.decide(day_first, decimal_comma)

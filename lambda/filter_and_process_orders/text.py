@@ -2,9 +2,12 @@
 
 import codecs
 import io
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+
+import pyarrow as pa
 
 from . import profile
 from .sniff import UnreadableFile, detect_encoding
@@ -55,10 +58,14 @@ def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> I
 
 
 def as_utf8(data: bytes) -> bytes:
+    """`data` itself when it is valid UTF-8, else its text read as Windows-1252, as UTF-8. Arrow checks
+    the bytes where they are (a cast of one binary cell to text), about twice as fast as decoding
+    them to a str; Arrow's CSV reader can then skip its own check (`records`)."""
+    offsets = pa.py_buffer(struct.pack("<qq", 0, len(data)))
     try:
-        data.decode("utf-8")
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(pa.large_string())
         return data
-    except UnicodeDecodeError:
+    except pa.ArrowInvalid:
         # Detected as UTF-8 from the first 64 KB, but a Windows-1252 byte turned up later.
         return data.decode("cp1252", errors="replace").encode("utf-8")
 
