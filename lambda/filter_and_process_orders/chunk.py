@@ -73,6 +73,12 @@ def _mangled(order_id: pa.Array) -> pa.Array:
     return pc.fill_null(pc.match_substring_regex(order_id, _MANGLED_ID), False)
 
 
+def _unread(empty: pa.Array, value: pa.Array, wrong_convention: pa.Array | None) -> pa.Array:
+    """Cells with text that is no amount in either convention."""
+    unread = pc.and_(pc.invert(empty), pc.is_null(value))
+    return unread if wrong_convention is None else pc.and_(unread, pc.invert(wrong_convention))
+
+
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
     filled = [pc.is_valid(cell) for cell in used.values()]  # cleaned text is null where empty
     for i, column in enumerate(raw.columns):
@@ -104,11 +110,11 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     with profile.stage("clean.cells"):
         cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
         empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
-    amount, amount_problem = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
+    amount, wrong_convention = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
         bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
-        too_long = pa.array(np.zeros(n, dtype=bool))
+        no = too_long = pa.array(np.zeros(n, dtype=bool))
         for column, limit in MAX_TEXT_LENGTH.items():
             if column in used:
                 too_long = pc.or_(too_long, _longer(used[column], limit))
@@ -117,8 +123,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
             "missing_order_id": empty["order_id"],
             "mangled_id": _mangled(cell["order_id"]),
             "missing_amount": pc.and_(empty["amount"], bad_date),
-            "bad_amount": pc.equal(pc.fill_null(amount_problem, ""), "bad_amount"),
-            "amount_format": pc.equal(pc.fill_null(amount_problem, ""), "amount_format"),
+            "bad_amount": _unread(empty["amount"], amount, wrong_convention),
+            "amount_format": no if wrong_convention is None else wrong_convention,
             "missing_order_date": pc.and_(pc.invert(empty["amount"]), empty["order_date"]),
             "bad_order_date": bad_date,
         }

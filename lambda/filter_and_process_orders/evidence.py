@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .buckets import id_numbers
 from .duplicates import decimal_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
@@ -55,7 +56,7 @@ class Sifted:
 def sift(lines: pa.Table) -> Sifted:
     """One bucket's lines (LINE_SCHEMA, in file order) sifted; see the module's docstring."""
     found = Evidence(lines=lines.num_rows)
-    group = pc.dictionary_encode(lines.column("order_id")).chunk(0).indices.to_numpy()
+    group = id_numbers(lines.column("order_id").combine_chunks())
     counts = np.bincount(group)
     found.orders = len(counts)
     candidates = np.flatnonzero(counts[group] > 1)

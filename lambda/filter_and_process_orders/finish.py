@@ -23,6 +23,7 @@ from .spool import Spool
 AHEAD = 2
 
 
+@profile.timed("finish (phase 2)")
 def finish_buckets(
     spool: Spool,
     output: Output,
@@ -43,7 +44,7 @@ def finish_buckets(
     def take(*made: grains.Orders) -> None:
         for m in made:
             with profile.stage("write"):
-                output.add(m.table)
+                output.add(m.table, m.rows)
             rejected.append(m.rejected_lines)
             if m.too_large is not None:
                 too_large.append(m.too_large)

@@ -39,11 +39,14 @@ class Orders:
     superseded: int = 0
     merged: int = 0
     too_large: pa.Table | None = None  # lines (LINE_FIELDS and line) of orders summing past MAX_AMOUNT
+    rows: np.ndarray | None = None  # positions of `table` that are orders, ascending (None: every row)
 
 
 def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
-    `evidence.sift`): each is its order, in any grain (one without an amount is rejected)."""
+    `evidence.sift`): each is its order, in any grain (one without an amount is rejected). The
+    table is every line as an order, `rows` says which are: the writer takes them once, in the
+    order it writes them, instead of a copy here and another there."""
     amount = lines.column("amount")
     rejected = np.empty(0, np.int64)
     if amount.null_count:
@@ -51,9 +54,8 @@ def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
         unpriced = ~priced if single is None else single & ~priced
         rejected = lines.column("line").to_numpy()[unpriced]
         single = priced if single is None else single & priced
-    if single is not None and not single.all():
-        lines = lines.filter(single)
-    return Orders(_one_line_each(lines, lines.column("line")), rejected)
+    rows = None if single is None or single.all() else np.flatnonzero(single)
+    return Orders(_one_line_each(lines, lines.column("line")), rejected, rows=rows)
 
 
 def orders(repeated: pa.Table, grain: str, order_total: bool = False) -> Orders:

@@ -21,7 +21,7 @@ REQUIRED = frozenset({
     "replace_substring",
     "replace_substring_regex", "replace_with_mask", "starts_with", "strftime", "strptime",
     "struct_field", "sum", "take", "unique", "utf8_is_space", "utf8_length", "utf8_lower", "utf8_lpad",
-    "utf8_slice_codeunits", "utf8_trim_whitespace", "value_counts", "year",
+    "utf8_ltrim", "utf8_slice_codeunits", "utf8_trim_whitespace", "value_counts", "year",
 })  # fmt: skip
 # pyarrow.compute exposes these under a Python name that differs from the registry's kernel.
 REGISTRY_NAMES = {"and_": "and", "or_": "or", "fill_null": "coalesce"}

@@ -66,32 +66,38 @@ class Output:
         self.amount_total = Decimal(0)  # of every order written
         self.amount_counted = Decimal(0)  # of the orders that count (not stale)
 
-    def add(self, orders: pa.Table) -> None:
-        """Orders with the contract's columns less source_key and ingested_at, in any order."""
-        if not orders.num_rows:
+    def add(self, orders: pa.Table, rows: np.ndarray | None = None) -> None:
+        """Orders with the contract's columns less source_key and ingested_at, in any order; with
+        `rows` (ascending positions), only those rows are orders. Each is copied once, by month."""
+        if not (orders.num_rows if rows is None else len(rows)):
             return
         orders = orders.select(BODY.names).cast(BODY)  # the constant columns join when a row group is written
-        self.orders += orders.num_rows
-        amount, stale = orders.column("amount"), orders.column("stale")
-        total = pc.sum(amount).as_py() or Decimal(0)
-        self.amount_total += total
-        if pc.any(stale).as_py():
-            flagged = orders.select(STALE_COLUMNS).filter(stale)
-            self.amount_counted += total - pc.sum(flagged.column("amount")).as_py()
-            self._stale.append(flagged)  # written to the CSV with the next batch of row groups
-        else:
-            self.amount_counted += total
         day = orders.column("order_date")
         month = pc.add(pc.multiply(pc.year(day), 12), pc.month(day)).to_numpy() - (1970 * 12 + 1)  # since 1970-01
+        flagged = orders.column("stale").to_numpy(zero_copy_only=False)
+        if rows is not None:
+            month, flagged = month[rows], flagged[rows]
         first = month.min()
         # numpy's stable sort of 16-bit integers is a radix sort: 5x faster than of 64-bit ones.
         key = (month - first).astype(np.int16) if month.max() - first <= np.iinfo(np.int16).max else month
         order = np.argsort(key, kind="stable")
-        orders, month = orders.take(order), month[order]
+        month, flagged = month[order], np.flatnonzero(flagged)  # the stale ones in the order they came
+        if rows is not None:
+            order, flagged = rows[order], rows[flagged]
+        by_month = orders.take(order)
+        self.orders += by_month.num_rows
+        total = pc.sum(by_month.column("amount")).as_py() or Decimal(0)
+        self.amount_total += total
+        if len(flagged):
+            stale = orders.select(STALE_COLUMNS).take(flagged)
+            self.amount_counted += total - pc.sum(stale.column("amount")).as_py()
+            self._stale.append(stale)  # written to the CSV with the next batch of row groups
+        else:
+            self.amount_counted += total
         starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
         for start, end in zip(starts, np.r_[starts[1:], len(month)]):
             number = int(month[start])  # 665 = 2025-06
-            self._buffer(f"{1970 + number // 12:04d}-{number % 12 + 1:02d}", orders.slice(start, end - start))
+            self._buffer(f"{1970 + number // 12:04d}-{number % 12 + 1:02d}", by_month.slice(start, end - start))
         if self._buffered >= BUFFERED_ROWS:
             self._flush(list(self.months.values()))
 
@@ -117,7 +123,9 @@ class Output:
         stale, self._stale = self._stale, []
         # Two threads, each with its own months (the first also with the stale CSV's rows).
         halves = [(batch[0::2], stale), (batch[1::2], [])]
-        self._writing = [threading.Thread(target=self._write, args=half, name="output-writer") for half in halves]
+        self._writing = [
+            threading.Thread(target=self._write, args=half, name=f"output-writer-{i}") for i, half in enumerate(halves)
+        ]
         for thread in self._writing:
             thread.start()
 

@@ -61,13 +61,16 @@ class Spool:
 
     def add(self, cleaned: Cleaned) -> None:
         """A chunk's outcome; chunks come in file order."""
-        for b, batch in cleaned.lines:
-            if self._writers[b] is None:
-                file = pa.BufferedOutputStream(pa.OSFile(str(self.workdir / f"lines-{b}.arrow"), "wb"), SPOOL_BUFFER)
-                self._files[b], self._writers[b] = file, ipc.new_stream(file, LINE_SCHEMA)
-            self._writers[b].write_batch(batch)
+        with profile.stage("spool.lines"):
+            for b, batch in cleaned.lines:
+                if self._writers[b] is None:
+                    path = str(self.workdir / f"lines-{b}.arrow")
+                    file = pa.BufferedOutputStream(pa.OSFile(path, "wb"), SPOOL_BUFFER)
+                    self._files[b], self._writers[b] = file, ipc.new_stream(file, LINE_SCHEMA)
+                self._writers[b].write_batch(batch)
         if cleaned.rejected:
-            self.reject(*cleaned.rejected)
+            with profile.stage("spool.rejects"):
+                self.reject(*cleaned.rejected)
         if cleaned.deferred:
             raw, lines = cleaned.deferred
             table = raw.append_column("line", pa.array(lines))

@@ -5,6 +5,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -72,3 +73,33 @@ def test_a_parquet_file_that_cannot_be_written_fails_the_caller_not_only_the_wri
     output.add(orders([{"order_id": "C-1", "amount": Decimal("1.00"), "order_date": date(2025, 2, 1)}]))
     with pytest.raises(OSError):
         output.finish()
+
+
+def test_only_the_rows_named_are_written_and_counted_when_a_table_holds_other_lines_too(tmp_path):
+    rng = random.Random(9)
+    rows = [
+        {
+            "order_id": f"R-{i}",
+            "amount": Decimal(rng.randrange(1, 99999)) / 100,
+            "order_date": date(2025, 1, 1) + timedelta(days=rng.randrange(120)),
+            "source_line": i + 2,
+            "stale": i % 4 == 0,
+        }
+        for i in range(300)
+    ]
+    picked = sorted(rng.sample(range(300), 170))
+    output = Output(tmp_path, source_key="raw/r.csv", ingested_at=INGESTED)
+    output.add(orders(rows), np.array(picked))
+    output.add(orders(rows[:5]), np.array([], np.int64))  # nothing named: nothing written
+    files = output.finish()
+
+    kept = [rows[i] for i in picked]
+    written = {month: pq.read_table(path).column("order_id").to_pylist() for month, path in files.items()}
+    expected: dict[str, list[str]] = {}
+    for r in kept:
+        expected.setdefault(f"{r['order_date']:%Y-%m}", []).append(r["order_id"])
+    assert written == expected
+    assert (output.orders, output.amount_total) == (170, sum(r["amount"] for r in kept))
+    assert output.amount_counted == sum(r["amount"] for r in kept if not r["stale"])
+    with open(output.stale.path, newline="", encoding="utf-8") as file:
+        assert [w["order_id"] for w in csv.DictReader(file)] == [r["order_id"] for r in kept if r["stale"]]

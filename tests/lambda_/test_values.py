@@ -11,8 +11,13 @@ from filter_and_process_orders.values import canonical_status, cleaned_text, int
 
 
 def read(texts: list[str], decimal_comma: bool) -> list:
-    values, problems = amounts(pa.array(texts), decimal_comma=decimal_comma)
-    return [p if p else v for v, p in zip(values.to_pylist(), problems.to_pylist())]
+    """Per cell: its value, `amount_format` (only the other convention reads it) or `bad_amount`."""
+    values, wrong = amounts(pa.array(texts), decimal_comma=decimal_comma)
+    wrong_list = wrong.to_pylist() if wrong is not None else [False] * len(texts)
+    return [
+        "amount_format" if w else (v if v is not None or not t else "bad_amount")
+        for t, v, w in zip(texts, values.to_pylist(), wrong_list)
+    ]
 
 
 @pytest.mark.parametrize(
