@@ -5,11 +5,13 @@ so row groups stay large whatever the number of buckets. Row groups (and the sta
 rows) are written by two threads of their own, which share the months and the CSV, largest piece
 first (pyarrow releases the GIL), one batch at a time, while the caller goes on with the next
 bucket (`write.wait` is what the caller still waits: 0.13-0.41 s with two threads, 0.28-0.71 with
-one, `us` 1M rows).
+one, `us` 1M rows). Files only grow; `on_write` hears of each append and close, so they go up to
+S3 as they grow (`multipart`).
 """
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -43,8 +45,18 @@ class Month:
 
 
 class Output:
-    def __init__(self, workdir: Path, *, source_key: str, ingested_at: datetime):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        source_key: str,
+        ingested_at: datetime,
+        on_write: Callable[[Path, bool], None] | None = None,
+    ):
+        """`on_write(path, closed)` is told of each append to a file (from the writer threads) and of
+        its close: the outputs go up to S3 as they grow (`publish.Publication.grew`)."""
         self.workdir = workdir
+        self.on_write = on_write
         self.source_key = pa.scalar(source_key, pa.string())
         self.ingested_at = pa.scalar(ingested_at, SCHEMA.field("ingested_at").type)
         self.months: dict[str, Month] = {}
@@ -53,7 +65,7 @@ class Output:
         self._failed: BaseException | None = None
         self._stale: list[pa.Table] = []  # stale orders not yet in the CSV
         self.orders = 0
-        self.stale = StaleOrders(workdir)
+        self.stale = StaleOrders(workdir, on_write)
         self.amount_total = Decimal(0)  # of every order written
         self.amount_counted = Decimal(0)  # of the orders that count (not stale)
 
@@ -157,6 +169,8 @@ class Output:
                 table = table.append_column("source_key", pa.repeat(self.source_key, n))
                 table = table.append_column("ingested_at", pa.repeat(self.ingested_at, n)).select(SCHEMA.names)
                 month.writer.write_table(table, row_group_size=max(1, n))
+                if self.on_write:
+                    self.on_write(month.path, False)
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by _wait
             self._failed = exc
 
@@ -167,5 +181,7 @@ class Output:
         for month in self.months.values():
             if month.writer is not None:
                 month.writer.close()
+                if self.on_write:
+                    self.on_write(month.path, True)
         self.stale.close()
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}

@@ -6,6 +6,7 @@ held-back rows rejected at the end (continuation lines whose order never had an 
 """
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,17 @@ def buckets_for(size: int) -> int:
 
 
 class Spool:
-    def __init__(self, workdir: Path, *, header: list[str], buckets: int = 1, mapping: dict[str, int] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        header: list[str],
+        buckets: int = 1,
+        mapping: dict[str, int] | None = None,
+        on_write: Callable[[Path, bool], None] | None = None,
+    ):
         self.workdir = workdir
+        self.on_write = on_write  # (path, closed): rejected_rows.csv grew, or is complete
         self.header = header
         self.mapping = mapping or {}  # contract column -> header index (for lines rejected after typing)
         self.buckets = max(1, buckets)
@@ -161,6 +171,7 @@ class Spool:
         # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
         return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
 
+    @profile.timed("write.rejected rows")
     def _write_rejected(self) -> None:
         """rejected_rows.csv: the chunks' rejects batch by batch, each held-back row merged in before
         the first batch that ends after its line."""
@@ -179,11 +190,15 @@ class Spool:
                         batch, late = merged.sort_by("line"), late.slice(cut)
                 writer = writer or pacsv.CSVWriter(file.buffer, batch.schema, write_options=options)
                 writer.write(batch)
+                if self.on_write:
+                    self.on_write(self.rejected_path, False)
             if late is not None and late.num_rows:
                 writer = writer or pacsv.CSVWriter(file.buffer, late.schema, write_options=options)
                 writer.write(late)
             if writer is not None:
                 writer.close()
+        if self.on_write:
+            self.on_write(self.rejected_path, True)
 
     def _reject_batches(self):
         if self._rejects is None:
