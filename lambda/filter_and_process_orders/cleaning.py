@@ -10,6 +10,7 @@ written with `stale` set by the stale rule; rows_out counts those that are not s
 import functools
 import os
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -43,9 +44,11 @@ def clean_stream(
     explicit_mapping: dict[str, str] | None = None,
     buckets: int = 1,
     grain: str | None = None,
+    on_write: Callable[[Path, bool], None] | None = None,
 ) -> CleanResult:
     """Raises UnreadableFile when the file as a whole cannot be used; data problems never raise.
-    `grain` (one of grain.GRAINS) overrides the grain the evidence would choose."""
+    `grain` (one of grain.GRAINS) overrides the grain the evidence would choose. `on_write(path,
+    closed)` is told of each append to an output file and of its close (see `output.Output`)."""
     opened = open_text(stream)
     header = find_header(opened.sample, explicit_mapping)
     missing = missing_required(header.mapping)
@@ -61,7 +64,7 @@ def clean_stream(
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
     )
-    spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping)
+    spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -87,7 +90,7 @@ def clean_stream(
         line_column = "line_id" in header.mapping or "product" in header.mapping
         finish_buckets(
             spool,
-            Output(workdir, source_key=source_key, ingested_at=ingested_at),
+            Output(workdir, source_key=source_key, ingested_at=ingested_at, on_write=on_write),
             rules,
             grain,
             line_column,

@@ -17,7 +17,7 @@ from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
 from .manifest import Manifest
 from .memory import use_jemalloc
-from .publish import manifest_key, publish, record_failure
+from .publish import Publication, manifest_key, record_failure
 from .reasons import FILE_REASONS
 from .spool import buckets_for
 from .text import UnreadableFile
@@ -126,7 +126,12 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         config.ambiguous_decimal_comma,
     )
     explicit = _explicit_mapping(metadata) or {}
-    with tempfile.TemporaryDirectory(prefix="orders-") as workdir, closing(body):  # closing: its read-ahead thread
+    # Closed in reverse: the uploads (aborted unless published) before the files they read are removed.
+    with (
+        tempfile.TemporaryDirectory(prefix="orders-") as workdir,
+        closing(body),  # its read-ahead thread
+        Publication(obj, source, config) as outputs,  # outputs go up to S3 while they are written
+    ):
         try:
             result = clean_stream(
                 body,
@@ -137,13 +142,14 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
                 explicit_mapping=explicit,
                 buckets=buckets_for(size),
                 grain=str(explicit.get("grain") or "").strip() or None,  # staff's choice on the mapping step
+                on_write=outputs.grew,
             )
         except UnreadableFile as exc:
             manifest.reject_file(exc.code, str(exc))
             manifest.rows_in = exc.rows_in  # None: not counted (the site shows "–", not 0)
         else:
             manifest.describe(result)
-            publish(result, obj, source, config, manifest)
+            outputs.publish(result, manifest)
     manifest.processed_at = datetime.now(UTC).isoformat()
     manifest.duration_ms = int((time.monotonic() - started) * 1000)
     storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())

@@ -4,13 +4,15 @@ the manifest of an attempt that failed."""
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import storage
+from . import profile, storage
 from .config import Config
 from .events import ObjectEvent
 from .manifest import Manifest
+from .multipart import MultipartUploads
 from .result import CleanResult
 
 logger = logging.getLogger()
@@ -34,21 +36,55 @@ def record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Ex
         logger.warning("could not record the failure of %s in its manifest", obj.key)
 
 
-def publish(result: CleanResult, obj: ObjectEvent, source: str, config: Config, manifest: Manifest) -> None:
-    """Upload the local files (all at once) and remove months a previous run wrote but this one did
-    not. The manifest names the outputs once they are uploaded."""
-    outputs = [f"{config.processed_prefix}order_month={month}/{source}.parquet" for month in result.months]
-    files = [(key, path, PARQUET) for key, path in zip(outputs, result.months.values())]
-    rejected_key = f"{config.quarantine_prefix}{source}/rejected_rows.csv" if result.rejected_path else None
-    stale_key = f"{config.quarantine_prefix}{source}/stale_orders.csv" if result.stale_path else None
-    if rejected_key:
-        files.append((rejected_key, result.rejected_path, "text/csv"))
-    if stale_key:
-        files.append((stale_key, result.stale_path, "text/csv"))
-    with ThreadPoolExecutor(1) as beside:  # the listing of old months runs while the files go up
-        prefix = config.processed_prefix
-        old_months = beside.submit(storage.delete_stale_outputs, obj.bucket, prefix, source, set(outputs))
-        storage.upload_files(obj.bucket, files)
-        old_months.result()
-    manifest.outputs += outputs
-    manifest.rejected_key, manifest.stale_key = rejected_key, stale_key
+class Publication:
+    """The outputs of one run over `source`, uploaded while they are written: a file that grows past a
+    part streams as a multipart upload (`multipart`), the listing of the months an earlier run wrote
+    starts at once, and `publish` is left with the files' last parts, the files under one part (one
+    managed transfer), the completions and the removal of old months. Used as a context manager: on
+    an exception, or when `publish` never ran (a file rejected as a whole), every upload begun is
+    aborted and no output becomes visible."""
+
+    def __init__(self, obj: ObjectEvent, source: str, config: Config):
+        self.bucket, self.source, self.config = obj.bucket, source, config
+        self.uploads = MultipartUploads(obj.bucket, self.key_of)
+        self._beside = ThreadPoolExecutor(1, thread_name_prefix="old-outputs")
+        self._old = self._beside.submit(storage.list_outputs, obj.bucket, config.processed_prefix, source)
+        self._published = False
+
+    def __enter__(self) -> "Publication":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self._published:
+            self.uploads.abort()
+        self._beside.shutdown(cancel_futures=True)
+
+    def key_of(self, path: Path) -> tuple[str, str]:
+        """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`, `stale_orders.csv`."""
+        if path.suffix == ".parquet":
+            return f"{self.config.processed_prefix}order_month={path.stem}/{self.source}.parquet", PARQUET
+        return f"{self.config.quarantine_prefix}{self.source}/{path.name}", "text/csv"
+
+    def grew(self, path: Path, closed: bool = False) -> None:
+        """Called by the writers after each append to an output file (from any thread)."""
+        self.uploads.grew(path, closed)
+
+    def publish(self, result: CleanResult, manifest: Manifest) -> None:
+        """Waits until every output is in S3, removes months a previous run wrote but this one did not,
+        and names the outputs in the manifest. Raises the first failure (then nothing is completed)."""
+        paths = [*result.months.values(), *(p for p in (result.rejected_path, result.stale_path) if p)]
+        files = [(*self.key_of(path), path) for path in paths]
+        with profile.stage("write.upload"):
+            for _, _, path in files:
+                self.uploads.grew(path, closed=True)
+            whole = [(key, path, kind) for key, kind, path in files if not self.uploads.started(path)]
+            outputs = {self.key_of(path)[0] for path in result.months.values()}
+            old = [key for key in self._old.result() if key not in outputs]
+            removing = self._beside.submit(storage.delete_objects, self.bucket, old)
+            storage.upload_files(self.bucket, whole)
+            self.uploads.complete()
+            removing.result()
+        self._published = True
+        manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
+        manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
+        manifest.stale_key = self.key_of(result.stale_path)[0] if result.stale_path else None

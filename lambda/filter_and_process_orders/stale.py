@@ -1,6 +1,7 @@
 """The orders the stale rule flagged, as a CSV beside the Parquet (for the file's page and its
 download) and a sample of the first SAMPLE_SIZE."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,8 +14,9 @@ SAMPLE_SIZE = 20
 
 
 class StaleOrders:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, on_write: Callable[[Path, bool], None] | None = None):
         self.workdir = workdir
+        self.on_write = on_write  # (path, closed) after each batch written and at the close
         self.count = 0
         self.path: Path | None = None  # written once there is a stale order
         self.sample: list[dict] = []
@@ -32,6 +34,8 @@ class StaleOrders:
                 self.path, rows.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
             )
         self._writer.write_table(rows)
+        if self.on_write:
+            self.on_write(self.path, False)
         room = SAMPLE_SIZE - len(self.sample)
         for row in rows.slice(0, max(0, room)).to_pylist():
             self.sample.append({k: "" if v is None else str(v) for k, v in row.items()})
@@ -40,3 +44,5 @@ class StaleOrders:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+            if self.on_write and self.path:
+                self.on_write(self.path, True)

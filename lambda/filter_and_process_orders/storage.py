@@ -28,7 +28,9 @@ def s3_client():
     # boto3 reads AWS_ENDPOINT_URL itself, so the local twin needs no code path of its own.
     global _s3
     if _s3 is None:
-        _s3 = boto3.client("s3", config=BotoConfig(retries={"max_attempts": 5, "mode": "standard"}))
+        # Connections: the managed transfer's 10 threads and the multipart parts' (multipart.THREADS).
+        config = BotoConfig(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=16)
+        _s3 = boto3.client("s3", config=config)
     return _s3
 
 
@@ -58,10 +60,10 @@ def open_object(bucket: str, key: str, version_id: str = ""):
     )
 
 
-@profile.timed("write.upload")
+@profile.timed("write.upload.whole files")
 def upload_files(bucket: str, files: list[tuple[str, Path, str]]) -> None:
     """Uploads local files, given as (key, path, content type), at once: one managed transfer (boto3's
-    s3transfer) with its default 10 threads, multipart above 8 MB so an output of any size streams
+    s3transfer) with its default 10 threads, multipart above 8 MB so a file of any size streams
     from local disk. Waits for every file; raises the first failure (the others are cancelled)."""
     with create_transfer_manager(s3_client(), TransferConfig()) as transfer:
         uploads = [
@@ -78,11 +80,20 @@ def write_manifest(bucket: str, key: str, manifest: dict) -> None:
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
-@profile.timed("write.delete old outputs")
-def delete_stale_outputs(bucket: str, prefix: str, source: str, keep: set[str]) -> None:
-    """A reprocessed file whose months changed must not leave old month files behind."""
+@profile.timed("write.list old outputs")
+def list_outputs(bucket: str, prefix: str, source: str) -> list[str]:
+    """The Parquet keys under `prefix` that a run over `source` wrote (any month)."""
     paginator = s3_client().get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            if obj["Key"].endswith(f"/{source}.parquet") and obj["Key"] not in keep:
-                s3_client().delete_object(Bucket=bucket, Key=obj["Key"])
+    return [
+        obj["Key"]
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+        for obj in page.get("Contents", [])
+        if obj["Key"].endswith(f"/{source}.parquet")
+    ]
+
+
+@profile.timed("write.delete old outputs")
+def delete_objects(bucket: str, keys: list[str]) -> None:
+    """A reprocessed file whose months changed must not leave old month files behind."""
+    for key in keys:
+        s3_client().delete_object(Bucket=bucket, Key=key)

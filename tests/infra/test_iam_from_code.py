@@ -33,7 +33,6 @@ USED_OUTSIDE_THE_CODE = {
             "ssmmessages:OpenDataChannel",
         )
     },  # fmt: skip
-    ("FilterAndProcessOrdersRole", "AbortFailedUploads", "s3:AbortMultipartUpload"): ABORT,
     ("WebServerRole", "UploadRaw", "s3:AbortMultipartUpload"): ABORT,
     ("FilterAndProcessOrdersRole", "WriteOwnLogs", "logs:CreateLogStream"): "the Lambda service writes the logs",
     ("FilterAndProcessOrdersRole", "WriteOwnLogs", "logs:PutLogEvents"): "the Lambda service writes the logs",

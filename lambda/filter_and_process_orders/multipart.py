@@ -1,0 +1,153 @@
+"""Output files that go up to S3 while they are written: each file that grows past a part becomes one
+S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
+exist, so at the end of a run only each file's last part and the CompleteMultipartUpload are left.
+
+The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
+write, from any thread; the bytes a file has on disk then never change, so a part can be read from
+it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from disk as it is sent,
+never held in memory). A key becomes visible only when its upload is completed (`complete`); on
+any failure `abort` cancels the parts not sent and aborts every upload begun (best effort: the
+bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
+(`storage.s3_client`: standard mode, 5 attempts). Parts carry a CRC32 checksum, as s3transfer's own
+multipart uploads do.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from s3transfer.utils import ReadFileChunk
+
+from . import profile, storage
+
+logger = logging.getLogger()
+# Bytes of a part: S3's minimum for every part but the last. With s3transfer's 8 MiB no Parquet month
+# file would stream (about 6.5 MB each at 10M rows, 0.7 MB at 1M: those go up whole at the end).
+PART_SIZE = 5 << 20
+THREADS = 4  # part uploads at once; they wait on the network (and, on the twin, on moto's CPU)
+CHECKSUM = "CRC32"
+
+
+@dataclass
+class _File:
+    key: str
+    content_type: str
+    upload: Future | None = None  # -> the upload id
+    sent: int = 0  # bytes handed to part uploads
+    parts: list[Future] = field(default_factory=list)  # -> {"PartNumber", "ETag", "ChecksumCRC32"}
+    closed: bool = False
+
+
+class MultipartUploads:
+    """The growing output files of one run, each sent to `key_of(path)` -> (key, content type)."""
+
+    def __init__(self, bucket: str, key_of: Callable[[Path], tuple[str, str]], part_size: int | None = None):
+        self.bucket, self.key_of, self.part_size = bucket, key_of, part_size or PART_SIZE
+        self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3-parts")
+        self._files: dict[Path, _File] = {}
+        self._lock = threading.Lock()
+        self._failed: BaseException | None = None  # the first part that failed: the writers stop on it
+
+    def grew(self, path: Path, closed: bool = False) -> None:
+        """`path` holds more bytes (or is `closed`: it holds all of them). Every whole part not yet sent
+        is queued; a closed file already being uploaded also queues its last part. A file that stays
+        under one part is left to the caller (one PutObject at the end costs fewer requests). Raises
+        the failure of any part sent so far, so that the writer stops instead of writing in vain."""
+        with self._lock:
+            if self._failed is not None:
+                raise self._failed
+            file = self._files.get(path)
+            if file is None:
+                file = self._files[path] = _File(*self.key_of(path))
+            if file.closed:
+                return
+            size = path.stat().st_size
+            while size - file.sent >= self.part_size or (closed and file.upload and size > file.sent):
+                if file.upload is None:
+                    file.upload = self.pool.submit(self._create, file)
+                left = size - file.sent
+                # A closed file's last part takes what is left of it (up to two parts' worth).
+                length = left if closed and left < 2 * self.part_size else self.part_size
+                number = len(file.parts) + 1
+                part = self.pool.submit(self._send_part, file, path, number, file.sent, length)
+                part.add_done_callback(self._note_failure)
+                file.parts.append(part)
+                file.sent += length
+            file.closed = closed
+
+    def _note_failure(self, part: Future) -> None:
+        if not part.cancelled() and part.exception() is not None and self._failed is None:
+            self._failed = part.exception()
+
+    def started(self, path: Path) -> bool:
+        """Whether `path` goes up as a multipart upload (then `complete` makes it visible)."""
+        with self._lock:
+            file = self._files.get(path)
+            return file is not None and file.upload is not None
+
+    def complete(self) -> list[str]:
+        """Waits for every part, then completes every upload (the keys become visible); the keys.
+        Every file must have been reported `closed`. Raises the first failure."""
+        with self._lock:
+            files = [f for f in self._files.values() if f.upload is not None]
+        if any(not f.closed for f in files):
+            raise RuntimeError("a multipart output was completed before its file was closed")
+        for file in files:
+            for part in file.parts:
+                part.result()
+        for done in [self.pool.submit(self._complete, file) for file in files]:
+            done.result()
+        self.pool.shutdown()
+        return [f.key for f in files]
+
+    def abort(self) -> None:
+        """Best effort: parts not yet sent are dropped, the ones being sent finish, then every upload
+        begun is aborted (its parts deleted; the key never appears)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            files = [f for f in self._files.values() if f.upload is not None]
+        for file in files:
+            if file.upload.cancelled() or file.upload.exception() is not None:
+                continue
+            try:
+                storage.s3_client().abort_multipart_upload(
+                    Bucket=self.bucket, Key=file.key, UploadId=file.upload.result()
+                )
+            except (ClientError, BotoCoreError):
+                logger.warning("could not abort the multipart upload of %s", file.key, exc_info=True)
+
+    def _create(self, file: _File) -> str:
+        response = storage.s3_client().create_multipart_upload(
+            Bucket=self.bucket, Key=file.key, ContentType=file.content_type, ChecksumAlgorithm=CHECKSUM
+        )
+        return response["UploadId"]
+
+    @profile.timed("write.upload part (background)")
+    def _send_part(self, file: _File, path: Path, number: int, start: int, length: int) -> dict:
+        upload_id = file.upload.result()  # queued before this part: already taken by a thread
+        with ReadFileChunk.from_filename(str(path), start, length) as body:
+            response = storage.s3_client().upload_part(
+                Bucket=self.bucket,
+                Key=file.key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=body,
+                ChecksumAlgorithm=CHECKSUM,
+            )
+        part = {"PartNumber": number, "ETag": response["ETag"]}
+        if f"Checksum{CHECKSUM}" in response:
+            part[f"Checksum{CHECKSUM}"] = response[f"Checksum{CHECKSUM}"]
+        return part
+
+    @profile.timed("write.upload.complete")
+    def _complete(self, file: _File) -> None:
+        storage.s3_client().complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=file.key,
+            UploadId=file.upload.result(),
+            MultipartUpload={"Parts": [part.result() for part in file.parts]},
+        )

@@ -1,0 +1,141 @@
+"""Outputs go up to the twin's S3 (moto server) while they are written: a file past one part as a
+multipart upload, visible only once complete, aborted when the run fails."""
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from botocore.exceptions import ClientError
+from django.conf import settings
+from filter_and_process_orders import multipart, storage
+from filter_and_process_orders.cleaning import clean_stream
+from filter_and_process_orders.config import Config
+from filter_and_process_orders.events import ObjectEvent
+from filter_and_process_orders.handler import lambda_handler
+from filter_and_process_orders.manifest import Manifest
+from filter_and_process_orders.publish import Publication
+from filter_and_process_orders.result import Rules
+
+from ordersite.aws import aws_client
+
+from .test_handler import BUCKET, keys, manifest_for, put_raw, s3_event
+
+PART = 5 << 20  # S3's smallest part but the last
+PADDING = "x" * 150  # long customer names: the stale and rejected CSVs pass one part with few rows
+KEPT, STALE, BAD = 3_000, 40_000, 36_000
+
+
+@pytest.fixture(autouse=True)
+def lambda_env(twin, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+    monkeypatch.setattr(multipart, "PART_SIZE", PART)
+
+
+def export() -> tuple[bytes, dict]:
+    """A raw export whose stale orders and rejected rows each fill more than one part, and what an
+    independent reading of it expects (Decimal sums of the rows as generated)."""
+    lines, kept_total, stale_total = ["order_id,customer,amount,status,order_date"], Decimal(0), Decimal(0)
+    for i in range(KEPT):  # counted: shipped in May or June 2025
+        amount = Decimal(i % 9_000 + 100) / 100
+        lines.append(f"K-{i},Kim {i},{amount},shipped,2025-0{5 + i % 2}-1{i % 10}")
+        kept_total += amount
+    for i in range(STALE):  # stale: pending for more than 30 days before 2025-06-01
+        amount = Decimal(i % 5_000 + 1) / 100
+        lines.append(f"S-{i},{PADDING} {i},{amount},pending,2024-0{1 + i % 9}-15")
+        stale_total += amount
+    for i in range(BAD):  # rejected: no amount can be read
+        lines.append(f"B-{i},{PADDING} {i},n/a?,shipped,2025-05-01")
+    expected = {
+        "orders": KEPT + STALE,
+        "counted": kept_total,
+        "total": kept_total + stale_total,
+        "stale": STALE,
+        "rejected": BAD,
+        "months": sorted({"2025-05", "2025-06"} | {f"2024-0{m}" for m in range(1, 10)}),
+    }
+    return ("\n".join(lines) + "\n").encode(), expected
+
+
+def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_went_up_in_parts(tmp_path):
+    body, expected = export()
+    key, config = "raw/2025/06/01/big__orders.csv", Config()
+    event = ObjectEvent(None, BUCKET, key, "etag", "", datetime(2025, 6, 1, tzinfo=UTC))
+    source = storage.source_id(key, "etag", "")
+    manifest = Manifest(source_key=key)
+    with Publication(event, source, config) as outputs:
+        result = clean_stream(
+            io.BytesIO(body),
+            rules=Rules(date(2025, 6, 1), config.stale_statuses, config.stale_after_days),
+            workdir=tmp_path,
+            source_key=key,
+            ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
+            on_write=outputs.grew,
+        )
+        outputs.publish(result, manifest)
+
+    s3 = aws_client("s3")
+    local = dict(zip(manifest.outputs, result.months.values()))
+    local[manifest.rejected_key], local[manifest.stale_key] = result.rejected_path, result.stale_path
+    assert sorted(local) == keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)  # all, and only
+    for output, path in local.items():
+        assert s3_bytes(output) == Path(path).read_bytes(), output
+    for big in (manifest.rejected_key, manifest.stale_key):
+        assert Path(local[big]).stat().st_size > PART
+        etag = s3.head_object(Bucket=BUCKET, Key=big)["ETag"].strip('"')
+        assert etag.endswith(("-2", "-3")), etag  # a multipart upload's ETag counts its parts
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+    # The numbers, read back from S3, against the export as generated.
+    orders = [row for k in manifest.outputs for row in pq.read_table(io.BytesIO(s3_bytes(k))).to_pylist()]
+    assert len(orders) == expected["orders"]
+    assert sum(r["amount"] for r in orders) == expected["total"]
+    assert sum(r["amount"] for r in orders if not r["stale"]) == expected["counted"]
+    assert sorted(k.split("order_month=")[1][:7] for k in manifest.outputs) == expected["months"]
+    rejected = list(csv.DictReader(io.StringIO(s3_bytes(manifest.rejected_key).decode())))
+    assert len(rejected) == expected["rejected"] and {r["order_id"][:2] for r in rejected} == {"B-"}
+    stale = list(csv.DictReader(io.StringIO(s3_bytes(manifest.stale_key).decode())))
+    assert len(stale) == expected["stale"] and {r["order_id"][:2] for r in stale} == {"S-"}
+
+
+def s3_bytes(key: str) -> bytes:
+    return aws_client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def deny_writing(prefix: str) -> None:
+    """A real refusal by the object store (a bucket policy), as a permission mistake would give."""
+    statement = {
+        "Sid": "fault-under-test",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/{prefix}*",
+    }
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    aws_client("s3").put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+
+
+def test_a_run_that_fails_after_its_parts_went_up_leaves_no_output_and_no_upload_behind():
+    body, _ = export()
+    key = "raw/2025/06/01/fail__orders.csv"
+    etag = put_raw(key, body)
+    begun = []
+    storage.s3_client().meta.events.register(
+        "after-call.s3.CreateMultipartUpload", lambda parsed, **_: begun.append(parsed.get("Key"))
+    )
+    deny_writing(settings.PROCESSED_PREFIX)  # the Parquet files (under one part each) go up last and fail
+
+    with pytest.raises(ClientError, match="PutObject"):  # moto answers 403 Forbidden
+        lambda_handler(s3_event(key, etag))
+
+    s3 = aws_client("s3")
+    assert len(begun) == 2 and all(k.startswith(settings.QUARANTINE_PREFIX) for k in begun)  # stale and rejected
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []  # aborted: no parts kept
+    manifest = manifest_for(key)
+    assert manifest["status"] == "processing" and "PutObject" in manifest["last_error"]
+    assert (manifest["outputs"], manifest["rejected_key"], manifest["stale_key"]) == ([], None, None)
