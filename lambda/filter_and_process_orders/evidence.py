@@ -79,11 +79,12 @@ def sift(lines: pa.Table) -> Sifted:
 def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
     column (line id, else product), and of those how many carry one amount on every line (`many`:
-    by id number, whether it repeats). A column holds one value in an order when its smallest and
-    largest (as numbers: the key's code, the amount's integer) are equal."""
+    by id number, whether it repeats). An amount holds one value in an order when its smallest and
+    largest (the decimal's integer) are equal; a line key when each line's equals one line's of its
+    order (compared as text: no hash of every key)."""
     group = repeated.column(GROUP).to_numpy()
-    key = pc.dictionary_encode(pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks())
-    differing = _spread(group, len(many), pc.fill_null(key.indices, -1).to_numpy())
+    key = pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks()
+    differing = _texts_differ(group, len(many), key)
     amount = repeated.column("amount").combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = decimal_words(amount)
@@ -93,11 +94,21 @@ def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     found.orders_with_one_amount = int((differing & ~amounts).sum())
 
 
-def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """Per group number (0 to size - 1): whether its valid values (codes >= 0, or where `valid`)
-    are not all equal."""
-    if valid is None:
-        valid = values >= 0
+def _texts_differ(group: np.ndarray, size: int, texts: pa.Array) -> np.ndarray:
+    """Per group number (0 to size - 1): whether its non-null texts are not all the same."""
+    if texts.null_count == len(texts):
+        return np.zeros(size, bool)
+    at = np.flatnonzero(pc.is_valid(texts).to_numpy(zero_copy_only=False)) if texts.null_count else None
+    rows = np.arange(len(texts)) if at is None else at
+    one = np.zeros(size, np.int64)
+    one[group[rows]] = rows  # a row with a text in each group (the one a scatter leaves)
+    mine = texts if at is None else texts.take(pa.array(at))
+    same = pc.equal(mine, texts.take(pa.array(one[group[rows]]))).to_numpy(zero_copy_only=False)
+    return np.bincount(group[rows[~same]], minlength=size) > 0
+
+
+def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per group number (0 to size - 1): whether its valid values (where `valid`) are not all equal."""
     group, values = group[valid], values[valid].astype(np.int64)
     low, high = np.full(size, np.iinfo(np.int64).max), np.full(size, np.iinfo(np.int64).min)
     np.minimum.at(low, group, values)
