@@ -75,18 +75,19 @@ def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None)
     if not len(rows):
         return []
     if buckets == 1:
-        whole = typed if len(rows) == typed.num_rows else _take(typed, pa.array(rows))
+        whole = typed if len(rows) == typed.num_rows else take_rows(typed, pa.array(rows))
         return [(0, batch) for batch in whole.combine_chunks().to_batches()]
     ids = typed.column("order_id").combine_chunks()
     number = bucket_numbers(ids, buckets)[rows]
     order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
-    taken = _take(typed, pa.array(rows[order]))
+    taken = take_rows(typed, pa.array(rows[order]))
     counts = np.bincount(number, minlength=buckets)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(b, taken.slice(int(starts[b]), int(counts[b])).to_batches()[0]) for b in range(buckets) if counts[b]]
 
 
-def _take(table: pa.Table, rows: pa.Array) -> pa.Table:
-    """table.take(rows), without a pass over the columns that are all null (those the file lacks)."""
+def take_rows(table: pa.Table, rows: pa.Array) -> pa.Table:
+    """table.take(rows), without a pass over the columns that are all null (those the file lacks:
+    a take of one costs as much as of a filled one, about 4 ms per 100k rows)."""
     columns = [pa.nulls(len(rows), c.type) if c.null_count == len(c) else c.take(rows) for c in table.columns]
     return pa.table(columns, schema=table.schema).combine_chunks()

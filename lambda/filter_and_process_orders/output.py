@@ -2,13 +2,15 @@
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
 so row groups stay large whatever the number of buckets. Row groups (and the stale orders' CSV
-rows) are written by two threads of their own, each with half of the months (pyarrow releases the
-GIL), one batch at a time, while the caller goes on with the next bucket (`write.wait` is what the
-caller still waits: 0.13-0.41 s with two threads, 0.28-0.71 with one, `us` 1M rows). Files only
-grow; `on_write` hears of each append and close, so they go up to S3 as they grow (`multipart`).
+rows) are written by two threads of their own, which share the months and the CSV, largest piece
+first (pyarrow releases the GIL), one batch at a time, while the caller goes on with the next
+bucket (`write.wait` is what the caller still waits: 0.13-0.41 s with two threads, 0.28-0.71 with
+one, `us` 1M rows). Files only grow; `on_write` hears of each append and close, so they go up to
+S3 as they grow (`multipart`).
 """
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import profile
+from .buckets import take_rows
 from .contract import SCHEMA
 from .stale import STALE_COLUMNS, StaleOrders
 
@@ -84,7 +87,7 @@ class Output:
         month, flagged = month[order], np.flatnonzero(flagged)  # the stale ones in the order they came
         if rows is not None:
             order, flagged = rows[order], rows[flagged]
-        by_month = orders.take(order)
+        by_month = take_rows(orders, pa.array(order))
         self.orders += by_month.num_rows
         total = pc.sum(by_month.column("amount")).as_py() or Decimal(0)
         self.amount_total += total
@@ -121,11 +124,14 @@ class Output:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
         stale, self._stale = self._stale, []
-        # Two threads, each with its own months (the first also with the stale CSV's rows).
-        halves = [(batch[0::2], stale), (batch[1::2], [])]
-        self._writing = [
-            threading.Thread(target=self._write, args=half, name=f"output-writer-{i}") for i, half in enumerate(halves)
-        ]
+        # Two threads share the work, the largest first (the stale CSV's rows are one piece: they
+        # keep their order): each takes the next piece when done, so neither idles while the other
+        # still has months to write (with fixed halves, the one with the CSV ran alone at the end).
+        pieces = [(t.num_rows, m, t) for m, t in batch]
+        if stale:
+            pieces.append((sum(t.num_rows for t in stale), None, stale))
+        work = deque(sorted(pieces, key=lambda piece: -piece[0]))
+        self._writing = [threading.Thread(target=self._write, args=(work,), name=f"output-writer-{i}") for i in (0, 1)]
         for thread in self._writing:
             thread.start()
 
@@ -139,11 +145,18 @@ class Output:
             raise failed
 
     @profile.timed("write.thread (Parquet+stale)")
-    def _write(self, batch: list[tuple[Month, pa.Table]], stale: list[pa.Table]) -> None:
+    def _write(self, work: deque) -> None:
+        """Writes pieces of `work` (rows, month, its row group; or rows, None, stale orders) until none is left."""
         try:
-            for flagged in stale:
-                self.stale.add(flagged)
-            for month, table in batch:
+            while self._failed is None:
+                try:
+                    _, month, table = work.popleft()  # atomic: each piece goes to one thread
+                except IndexError:
+                    return
+                if month is None:
+                    for flagged in table:
+                        self.stale.add(flagged)
+                    continue
                 if month.writer is None:
                     month.writer = pq.ParquetWriter(
                         month.path,

@@ -20,6 +20,7 @@ from .chunk import LINE_SCHEMA, Cleaned
 from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
+_ALWAYS = ("order_id", "amount", "order_date", "line")  # in every bucket file: required, and the line
 # Raw bytes whose lines one dedup bucket holds; two are worked on at once while the orders of a
 # third are written (finish.AHEAD). 8 MB rather than 16 MB: on 1M-row exports the handler peaked
 # at 366-376 MB instead of 484-526 MB, for no more CPU (eu 10M rows: 377 MB).
@@ -50,6 +51,11 @@ class Spool:
         self.header = header
         self.mapping = mapping or {}  # contract column -> header index (for lines rejected after typing)
         self.buckets = max(1, buckets)
+        # The bucket files hold the columns the file can fill (a column it lacks is null in every
+        # line: written and read back, its offsets or values cost as much as a filled one's).
+        spooled = [f for f in LINE_SCHEMA if mapping is None or f.name in mapping or f.name in _ALWAYS]
+        self._schema = pa.schema(spooled)
+        self._dropped = set(LINE_SCHEMA.names) - set(self._schema.names)
         self._writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
         self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
         self._deferred: ipc.RecordBatchStreamWriter | None = None
@@ -66,8 +72,8 @@ class Spool:
                 if self._writers[b] is None:
                     path = str(self.workdir / f"lines-{b}.arrow")
                     file = pa.BufferedOutputStream(pa.OSFile(path, "wb"), SPOOL_BUFFER)
-                    self._files[b], self._writers[b] = file, ipc.new_stream(file, LINE_SCHEMA)
-                self._writers[b].write_batch(batch)
+                    self._files[b], self._writers[b] = file, ipc.new_stream(file, self._schema)
+                self._writers[b].write_batch(batch.select(self._schema.names))
         if cleaned.rejected:
             with profile.stage("spool.rejects"):
                 self.reject(*cleaned.rejected)
@@ -94,10 +100,17 @@ class Spool:
             table = reader.read_all()
         if last_read:
             path.unlink()
-        return table.combine_chunks()
+        n = table.num_rows
+        missing = {f.name: pa.nulls(n, f.type) for f in LINE_SCHEMA if f.name not in table.column_names}
+        if not missing:
+            return table.combine_chunks()
+        extra = [name for name in table.column_names if name not in LINE_SCHEMA.names]
+        columns = [missing[name] if name in missing else table.column(name) for name in [*LINE_SCHEMA.names, *extra]]
+        return pa.table(columns, names=[*LINE_SCHEMA.names, *extra]).combine_chunks()
 
     def replace(self, b: int, lines: pa.Table) -> None:
-        """Bucket b's lines from now on (after close_buckets), with any columns."""
+        """Bucket b's lines from now on (after close_buckets): LINE_SCHEMA's columns and any others."""
+        lines = lines.select([name for name in lines.column_names if name not in self._dropped])
         with ipc.new_stream(self.workdir / f"lines-{b}.arrow", lines.schema) as writer:
             writer.write_table(lines)
 

@@ -1,4 +1,8 @@
-"""Order ids as numbers: `id_numbers` groups ids exactly as equal strings do, whatever their bytes."""
+"""Order ids as numbers: `id_numbers` groups ids exactly as equal strings do, whatever their bytes;
+and the bucket files give back the lines they were given."""
+
+from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -49,3 +53,30 @@ def test_many_ids_past_sixteen_bytes_or_with_nulls_group_as_text():
     with_null = pa.array(["A-1", None, "A-1"])
     numbers = id_numbers(with_null)
     assert numbers[0] == numbers[2] and len(set(numbers.tolist())) == 2
+
+
+def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not_spooled(tmp_path):
+    from filter_and_process_orders.chunk import LINE_SCHEMA, Cleaned
+    from filter_and_process_orders.spool import Spool
+
+    n = 5
+    values = {
+        "order_id": pa.array([f"A-{i % 3}" for i in range(n)]),
+        "amount": pa.array([Decimal(i) for i in range(n)], LINE_SCHEMA.field("amount").type),
+        "order_date": pa.array([date(2025, 1, 1 + i) for i in range(n)]),
+        "customer": pa.array(["Kim", None, "Lee", "Kim", "Ann"]),
+        "line": pa.array(range(2, 2 + n), pa.int64()),
+    }
+    lines = pa.table([values.get(f.name, pa.nulls(n, f.type)) for f in LINE_SCHEMA], schema=LINE_SCHEMA)
+    spool = Spool(
+        tmp_path,
+        header=["id", "who", "total", "date"],
+        mapping={"order_id": 0, "customer": 1, "amount": 2, "order_date": 3},
+    )
+    for batch in lines.to_batches(max_chunksize=2):
+        spool.add(Cleaned(rows_in=batch.num_rows, lines=[(0, batch)]))
+    assert spool.close_buckets() == [0]
+    assert spool.bucket(0).equals(lines)
+    spool.replace(0, lines.slice(1, 3).append_column("group", pa.array([0, 1, 0], pa.int32())))
+    back = spool.bucket(0, last_read=True)
+    assert back.column_names == [*LINE_SCHEMA.names, "group"] and back.drop_columns(["group"]).equals(lines.slice(1, 3))
