@@ -15,11 +15,11 @@ import pyarrow.compute as pc
 from . import profile
 from .amounts import LINE_AMOUNT_TYPE, amounts
 from .buckets import split_by_bucket
-from .contract import BY_NAME, MAX_TEXT_LENGTH
+from .contract import BY_NAME
 from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
 from .reading import Chunk
-from .reasons import ROW_REASONS, WITH_VALUE
+from .rejects import reason_numbers, rejected
 from .values import cleaned_text, integers, status_words
 
 # What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
@@ -30,7 +30,6 @@ LINE_FIELDS = [
 # Amounts stay exact here (LINE_AMOUNT_TYPE): an order's amount is rounded to cents once, in `grain`.
 _TYPES = {n: LINE_AMOUNT_TYPE if n == "amount" else BY_NAME[n].type for n in LINE_FIELDS}
 LINE_SCHEMA = pa.schema(list(_TYPES.items()) + [("line", pa.int64())])
-_MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
 
 
 @dataclass(frozen=True)
@@ -54,29 +53,6 @@ class Cleaned:
 
 def _mask(array) -> np.ndarray:
     return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-
-
-def _longer(text: pa.Array, limit: int) -> pa.Array:
-    """Cells of more than `limit` characters; counted only where the bytes are more (UTF-8: bytes >= characters)."""
-    many_bytes = pc.fill_null(pc.greater(pc.binary_length(text), limit), False)
-    if not pc.any(many_bytes).as_py():
-        return many_bytes
-    return pc.and_(many_bytes, pc.fill_null(pc.greater(pc.utf8_length(text), limit), False))
-
-
-def _mangled(order_id: pa.Array) -> pa.Array:
-    """Ids a spreadsheet wrote in scientific notation; the regex runs only when some id holds an e or E."""
-    text = order_id.buffers()[2]
-    raw = text.to_pybytes() if text is not None else b""
-    if b"e" not in raw and b"E" not in raw:
-        return pa.array(np.zeros(len(order_id), dtype=bool))
-    return pc.fill_null(pc.match_substring_regex(order_id, _MANGLED_ID), False)
-
-
-def _unread(empty: pa.Array, value: pa.Array, wrong_convention: pa.Array | None) -> pa.Array:
-    """Cells with text that is no amount in either convention."""
-    unread = pc.and_(pc.invert(empty), pc.is_null(value))
-    return unread if wrong_convention is None else pc.and_(unread, pc.invert(wrong_convention))
 
 
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
@@ -107,70 +83,34 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     n = cleaned.rows_in = raw.num_rows
     if not n:
         return cleaned
-    with profile.stage("clean.cells"):
-        cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
-        empty = {c: pc.is_null(cell[c]) for c in ("order_id", "amount", "order_date")}
+    cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
     amount, wrong_convention = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        bad_date = pc.and_(pc.invert(empty["order_date"]), pc.is_null(order_date))
-        no = too_long = pa.array(np.zeros(n, dtype=bool))
-        for column, limit in MAX_TEXT_LENGTH.items():
-            if column in used:
-                too_long = pc.or_(too_long, _longer(used[column], limit))
-        checks = {
-            "value_too_long": too_long,
-            "missing_order_id": empty["order_id"],
-            "mangled_id": _mangled(cell["order_id"]),
-            "missing_amount": pc.and_(empty["amount"], bad_date),
-            "bad_amount": _unread(empty["amount"], amount, wrong_convention),
-            "amount_format": no if wrong_convention is None else wrong_convention,
-            "missing_order_date": pc.and_(pc.invert(empty["amount"]), empty["order_date"]),
-            "bad_order_date": bad_date,
-        }
-        rejected = checks["value_too_long"]
-        for mask in list(checks.values())[1:]:
-            rejected = pc.or_(rejected, mask)
-    with profile.stage("clean.reject"):
-        if pc.any(rejected).as_py():
-            _reject(cleaned, raw, lines, rejected, checks, cell)
+        number = reason_numbers(used, cell, amount, wrong_convention, order_date)
+        good = number == 0
+    if not good.all():
+        with profile.stage("clean.reject"):
+            cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell)
     with profile.stage("clean.deferred"):
-        good = pc.invert(rejected)
-        deferred = pc.and_(good, empty["amount"])
-        if pc.any(deferred).as_py():
-            cleaned.deferred = (raw.filter(deferred), lines[_mask(deferred)])
-    with profile.stage("clean.columns"):
-        # Columns the file does not have stay null without a pass over them.
-        columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
-        for name in used:
-            if name in columns and name not in ("amount", "order_date", "status", "quantity"):
-                columns[name] = used[name]
-        columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+        deferred = good & cell["amount"].is_null().to_numpy(zero_copy_only=False)
+        if deferred.any():
+            rows = np.flatnonzero(deferred)
+            cleaned.deferred = (raw.take(pa.array(rows)), lines[rows])
+    # Columns the file does not have stay null without a pass over them.
+    columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
+    for name in used:
+        if name in columns and name not in ("amount", "order_date", "status", "quantity"):
+            columns[name] = used[name]
+    columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
+    keep = pa.array(good)
     with profile.stage("clean.doubts"):
-        cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
+        cleaned.doubts = doubts(cell["order_id"], amount, keep, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"])
     with profile.stage("clean.typed and buckets"):
         typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
-        cleaned.lines = split_by_bucket(typed, buckets, good)
+        cleaned.lines = split_by_bucket(typed, buckets, keep)
     return cleaned
-
-
-def _reject(cleaned: Cleaned, raw, lines, rejected, checks: dict, cell: dict) -> None:
-    """The first failing check names the reason; bad values are quoted in the text."""
-    picked = {code: pc.filter(mask, rejected) for code, mask in checks.items()}
-    codes = pc.case_when(pc.make_struct(*picked.values(), field_names=list(picked)), *picked.keys())
-    texts = pc.take(pa.array(list(ROW_REASONS.values())), pc.index_in(codes, value_set=pa.array(list(ROW_REASONS))))
-    value = pc.if_else(pc.is_in(codes, value_set=pa.array(["mangled_id"])), cell["order_id"].filter(rejected), None)
-    value = pc.coalesce(
-        value, pc.if_else(pc.starts_with(codes, "bad_order"), cell["order_date"].filter(rejected), None)
-    )
-    value = pc.coalesce(value, pc.filter(pc.fill_null(cell["amount"], ""), rejected))
-    quoted = pc.is_in(codes, value_set=pa.array(sorted(WITH_VALUE)))
-    detail = pc.binary_join_element_wise(texts, pc.utf8_slice_codeunits(value, 0, 40), ": ")
-    texts = pc.if_else(quoted, detail, texts)
-    counts = pc.value_counts(codes).to_pylist()
-    cleaned.reason_counts = {r["values"]: r["counts"] for r in counts}
-    cleaned.rejected = (raw.filter(rejected), lines[_mask(rejected)], codes, texts)

@@ -94,9 +94,10 @@ def finish_buckets(
             pa.concat_tables(too_large).sort_by("line"), "amount_too_large", ROW_REASONS["amount_too_large"]
         )
         result.rejected_reasons["amount_too_large"] += sum(t.num_rows for t in too_large)
-    spool.close()
+    closing = pool.submit(spool.close)  # rejected_rows.csv is written while the last row groups are
     with profile.stage("write"):
         result.months = output.finish()
+    closing.result()
     result.orders, result.orders_stale = output.orders, output.stale.count
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path

@@ -30,12 +30,13 @@ def cleaned_text(column: pa.Array) -> pa.Array:
     """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
     any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
     text = pc.utf8_trim_whitespace(column)
-    length = pc.binary_length(text)
-    short = pc.indices_nonzero(pc.less_equal(length, _LONGEST_PLACEHOLDER))  # few cells in most columns
+    offsets = np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
+    length = np.diff(offsets)  # bytes per cell, read from the offsets
+    short = np.flatnonzero(length <= _LONGEST_PLACEHOLDER)  # few cells in most columns
     if not len(short):
         return text
-    blank = pc.or_(pc.equal(pc.take(length, short), 0), pc.is_in(pc.take(text, short), value_set=_PLACEHOLDER_SET))
-    missing = pc.filter(short, blank).to_numpy()
+    placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
+    missing = short[(length[short] == 0) | pc.fill_null(placeholder, False).to_numpy(zero_copy_only=False)]
     if not len(missing):
         return text
     valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do
@@ -93,20 +94,24 @@ def statuses(text: pa.Array) -> pa.Array:
 
 
 @profile.timed("clean.status")
-def status_words(text: pa.Array, rows: pa.Array | None = None) -> tuple[pa.Array, dict[str, int]]:
-    """(canonical word per cleaned cell, {word outside KNOWN_STATUSES: how many of `rows` have it}).
-    `rows` is a mask of the rows to count (default: all)."""
+def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Array, dict[str, int]]:
+    """(canonical word per cleaned cell, {word outside KNOWN_STATUSES: how many of `rows` have it, in
+    order of first appearance}). `rows` is a boolean mask of the rows to count (default: all)."""
     encoded = pc.dictionary_encode(text)
     words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
     unknown = pc.and_(pc.is_valid(canonical), pc.invert(pc.is_in(canonical, value_set=_KNOWN)))
     result, counts = pc.take(canonical, encoded.indices), {}
-    if pc.any(unknown).as_py():  # rare: only then a pass over the rows
-        indices = encoded.indices if rows is None else pc.filter(encoded.indices, rows)
-        picked = pc.filter(indices, pc.is_in(indices, value_set=pc.indices_nonzero(unknown)))
-        for row in pc.value_counts(pc.take(canonical, picked)).to_pylist():
-            counts[row["values"]] = row["counts"]
+    if pc.any(unknown).as_py():  # rare: only then the rows are counted, per distinct cell
+        size = len(encoded.dictionary)
+        indices = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False)  # null cells: `size`
+        indices = indices if rows is None else indices[rows]
+        per_cell = np.bincount(indices, minlength=size + 1)
+        cells = [c for c in np.flatnonzero(pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)) if per_cell[c]]
+        for cell in sorted(cells, key=lambda c: np.argmax(indices == c)):  # a few distinct cells
+            word = canonical[int(cell)].as_py()
+            counts[word] = counts.get(word, 0) + int(per_cell[cell])
     return result, counts
 
 

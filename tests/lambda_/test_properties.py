@@ -16,6 +16,7 @@ from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
+from filter_and_process_orders.rejects import _mangled
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import integers, parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
@@ -235,3 +236,22 @@ def test_the_arrow_reading_of_records_and_their_lines_agrees_with_the_csv_module
     assert fast.table.to_pylist() == table.to_pylist()
     assert fast.lines.tolist() == lines.tolist()
     assert (consumed, pending) == (ref_consumed, ref_pending)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.from_regex(r"\A[+-]?[0-9]{1,3}([.,][0-9]{1,3})?[eE][+-]?[0-9]{1,2}\Z"),
+            st.from_regex(r"\A[0-9+-][0-9a-zA-Z.,+-]{0,6}\Z"),
+            st.text(max_size=6),
+            st.sampled_from(["", "SO-1", "DE-2E3", "4.40213E+11", "-1e5x"]),
+        ),
+        max_size=20,
+    )
+)
+def test_spreadsheet_mangled_ids_are_found_exactly_where_the_pattern_matches(ids):
+    # The regex runs only on ids whose first byte is a digit or a sign; a slice, as chunk columns are.
+    found = _mangled(pa.array(["9E9", *ids], pa.string()).slice(1))
+    expected = [re.fullmatch(r"[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+", i) is not None for i in ids]
+    assert (found.tolist() if found is not None else [False] * len(ids)) == expected

@@ -1,0 +1,117 @@
+"""Which rows of a chunk are rejected and why: the row checks in order, the first that fails naming
+the reason (reasons.ROW_REASONS), and the reason texts with the offending value quoted (WITH_VALUE).
+
+Masks are numpy booleans over the chunk's rows; a check that cannot fail in a chunk is None.
+"""
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .contract import MAX_TEXT_LENGTH
+from .reasons import ROW_REASONS
+
+# The row checks, in the order they are tried.
+CHECKS = [
+    "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
+    "missing_order_date", "bad_order_date",
+]  # fmt: skip
+_CODES = pa.array(CHECKS, pa.string())
+_TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
+_QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "amount_format": "amount", "bad_order_date": "order_date"}
+_MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
+
+
+def _np(mask: pa.Array) -> np.ndarray:
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _offsets(text: pa.Array) -> np.ndarray:
+    return np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
+
+
+def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
+    """Cells of more than `limit` characters; None when no cell has that many bytes (UTF-8: bytes >= characters)."""
+    if len(text) == 0 or np.diff(_offsets(text)).max() <= limit:
+        return None
+    return _np(pc.greater(pc.utf8_length(text), limit))
+
+
+def _mangled(order_id: pa.Array) -> np.ndarray | None:
+    """Ids a spreadsheet wrote in scientific notation (`4.40213E+11`). The regex runs only on the ids
+    whose first byte is a digit or a sign (read from the buffers); None when there is none."""
+    data = order_id.buffers()[2]
+    if data is None or not len(order_id):
+        return None
+    offsets = _offsets(order_id)
+    starts = np.minimum(offsets[:-1], max(data.size - 1, 0))
+    first = np.frombuffer(data, np.uint8)[starts] if data.size else np.zeros(len(order_id), np.uint8)
+    digit_or_sign = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
+    rows = np.flatnonzero(digit_or_sign & (offsets[1:] > offsets[:-1]))
+    if not len(rows):
+        return None
+    found = _np(pc.match_substring_regex(pc.take(order_id, pa.array(rows)), _MANGLED_ID))
+    if not found.any():
+        return None
+    mask = np.zeros(len(order_id), dtype=bool)
+    mask[rows[found]] = True
+    return mask
+
+
+def reason_numbers(
+    used: dict[str, pa.Array], cell: dict[str, pa.Array], amount: pa.Array, wrong: pa.Array | None, day: pa.Array
+) -> np.ndarray:
+    """Per row, 0 when every check passes, else 1 + the position in CHECKS of the first that fails
+    (uint8). `used`: the file's cleaned text columns; `cell`: the same for every line field (null
+    columns for those the file lacks); `amount`, `wrong` as `amounts.amounts` gives them; `day` the
+    order dates read (null where empty or unreadable)."""
+    n = len(amount)
+    empty = {c: _np(pc.is_null(cell[c])) for c in ("order_id", "amount", "order_date")}
+    too_long = None
+    for column, limit in MAX_TEXT_LENGTH.items():
+        longer = _longer(used[column], limit) if column in used else None
+        if longer is not None:
+            too_long = longer if too_long is None else too_long | longer
+    bad_date = ~empty["order_date"] & _np(pc.is_null(day))
+    wrong_np = _np(wrong) if wrong is not None else None
+    unread = ~empty["amount"] & _np(pc.is_null(amount))
+    checks = {
+        "value_too_long": too_long,
+        "missing_order_id": empty["order_id"],
+        "mangled_id": _mangled(cell["order_id"]),
+        "missing_amount": empty["amount"] & bad_date,
+        "bad_amount": unread if wrong_np is None else unread & ~wrong_np,
+        "amount_format": wrong_np,
+        "missing_order_date": ~empty["amount"] & empty["order_date"],
+        "bad_order_date": bad_date,
+    }
+    number = np.zeros(n, np.uint8)
+    for k in reversed(range(len(CHECKS))):  # the first failing check is written last
+        mask = checks[CHECKS[k]]
+        if mask is not None:
+            number[mask] = k + 1
+    return number
+
+
+def rejected(
+    raw: pa.Table, lines: np.ndarray, number: np.ndarray, cell: dict[str, pa.Array]
+) -> tuple[tuple[pa.Table, np.ndarray, pa.Array, pa.Array], dict[str, int]]:
+    """((raw rows, their lines, codes, texts), {code: rows} in order of first appearance) of the rows
+    whose `number` (see reason_numbers) is not 0. Quoted values are cut to 40 characters."""
+    rows = np.flatnonzero(number)
+    k = number[rows].astype(np.int8) - 1
+    index = pa.array(k)
+    codes, texts = pc.take(_CODES, index), pc.take(_TEXTS, index)
+    value = pa.nulls(len(rows), pa.string())
+    for code, column in _QUOTED.items():
+        some = k == CHECKS.index(code)
+        if some.any():
+            value = pc.replace_with_mask(value, pa.array(some), pc.take(cell[column], pa.array(rows[some])))
+    if value.null_count < len(value):
+        detail = pc.binary_join_element_wise(texts, pc.utf8_slice_codeunits(value, 0, 40), ": ")
+        texts = pc.if_else(pc.is_valid(value), detail, texts)
+    present, first = np.unique(k, return_index=True)
+    counts = np.bincount(k, minlength=len(CHECKS))
+    order = present[np.argsort(first)]
+    taken = pa.array(rows)
+    return (raw.take(taken), lines[rows], codes, texts), {CHECKS[c]: int(counts[c]) for c in order}
