@@ -88,15 +88,17 @@ _ONE_WAY = {
 
 def separator_votes(text: pa.Array) -> dict[str, int]:
     """Cells that only a decimal point reads, only a decimal comma reads, and both read differently.
-    Only cells with a `.` or `,` can vote; most show it in their shape, the rest go through `_shape`."""
-    left = pc.fill_null(pc.match_substring_regex(text, "[.,]"), False)
+    Only cells with a `.` or `,` can vote; most show it in their shape, the rest go through `_shape`.
+    A cell has at most one of the shapes, so each pattern runs only on the cells the ones before it left."""
+    rest = pc.drop_null(text)
     votes = {}
     for vote, pattern in _ONE_WAY.items():
-        found = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+        found = pc.match_substring_regex(rest, pattern)
         votes[vote] = _count(found)
-        left = pc.and_(left, pc.invert(found))
-    if pc.any(left).as_py():
-        votes = {vote: count + _shape_votes(pc.filter(text, left))[vote] for vote, count in votes.items()}
+        rest = pc.filter(rest, pc.invert(found))
+    left = pc.filter(rest, pc.match_substring_regex(rest, "[.,]"))
+    if len(left):
+        votes = {vote: count + _shape_votes(left)[vote] for vote, count in votes.items()}
     return votes
 
 

@@ -3,7 +3,7 @@
 A bucket's lines are sifted once: exact duplicates (rows identical in every mapped column) are
 dropped, keeping the last copy; the lines whose order id then comes once are orders whatever the
 grain; the lines of ids that still repeat are what the file's grain decides about, so they alone are
-kept for `grain.orders` (with their id's number in the bucket, GROUP) and counted as evidence.
+named for `grain.orders` (by position, with their id's number in the bucket) and counted as evidence.
 """
 
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .buckets import id_numbers
+from .contract import LINE_COLUMNS
 from .duplicates import decimal_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
@@ -46,11 +47,21 @@ class Evidence:
 
 
 @dataclass
+class Repeated:
+    """The lines of a bucket's ids that come more than once (exact duplicates out), named by position
+    instead of copied: the grain step takes from `lines` only what it keeps."""
+
+    lines: pa.Table  # the bucket's lines (LINE_SCHEMA), in file order
+    rows: np.ndarray  # positions of the repeated ids' lines in `lines`, ascending (int64)
+    group: np.ndarray  # their id's number in the bucket, the same for every line of one id (int32)
+
+
+@dataclass
 class Sifted:
     evidence: Evidence
     lines: pa.Table  # the bucket's lines
     single: np.ndarray | None  # mask of `lines`: the lines of ids that come once (None: every line)
-    repeated: pa.Table | None  # lines of ids that come more than once, in file order, plus GROUP (int32)
+    repeated: Repeated | None  # the lines of ids that come more than once
 
 
 def sift(lines: pa.Table) -> Sifted:
@@ -71,20 +82,23 @@ def sift(lines: pa.Table) -> Sifted:
     single = kept & (counts[group] == 1)
     if not many.any():
         return Sifted(found, lines, single, None)
-    repeated = lines.filter(many).append_column(GROUP, pa.array(group[many]))
+    rows = np.flatnonzero(many)
+    repeated = Repeated(lines, rows, group[rows])
     _count(found, repeated, counts > 1)
     return Sifted(found, lines, single, repeated)
 
 
-def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
+def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
     column (line id, else product), and of those how many carry one amount on every line (`many`:
-    by id number, whether it repeats). A column holds one value in an order when its smallest and
-    largest (as numbers: the key's code, the amount's integer) are equal."""
-    group = repeated.column(GROUP).to_numpy()
-    key = pc.dictionary_encode(pc.coalesce(repeated.column("line_id"), repeated.column("product")).combine_chunks())
-    differing = _spread(group, len(many), pc.fill_null(key.indices, -1).to_numpy())
-    amount = repeated.column("amount").combine_chunks()
+    by id number, whether it repeats). An amount holds one value in an order when its smallest and
+    largest (the decimal's integer) are equal; a line key when each line's equals one line's of its
+    order (compared as text: no hash of every key)."""
+    lines, group, at = repeated.lines, repeated.group, pa.array(repeated.rows)
+    keys = [lines.column(c).take(at) for c in LINE_COLUMNS if lines.column(c).null_count < lines.num_rows]
+    texts = pc.coalesce(*keys) if len(keys) > 1 else keys[0] if keys else pa.nulls(len(at), pa.string())
+    differing = _texts_differ(group, len(many), texts)
+    amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = decimal_words(amount)
     amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
@@ -93,11 +107,23 @@ def _count(found: Evidence, repeated: pa.Table, many: np.ndarray) -> None:
     found.orders_with_one_amount = int((differing & ~amounts).sum())
 
 
-def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """Per group number (0 to size - 1): whether its valid values (codes >= 0, or where `valid`)
-    are not all equal."""
-    if valid is None:
-        valid = values >= 0
+def _texts_differ(group: np.ndarray, size: int, texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per group number (0 to size - 1): whether its non-null texts are not all the same."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if texts.null_count == len(texts):
+        return np.zeros(size, bool)
+    at = np.flatnonzero(pc.is_valid(texts).to_numpy(zero_copy_only=False)) if texts.null_count else None
+    rows = np.arange(len(texts)) if at is None else at
+    one = np.zeros(size, np.int64)
+    one[group[rows]] = rows  # a row with a text in each group (the one a scatter leaves)
+    mine = texts if at is None else texts.take(pa.array(at))
+    same = pc.equal(mine, texts.take(pa.array(one[group[rows]]))).to_numpy(zero_copy_only=False)
+    return np.bincount(group[rows[~same]], minlength=size) > 0
+
+
+def _spread(group: np.ndarray, size: int, values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Per group number (0 to size - 1): whether its valid values (where `valid`) are not all equal."""
     group, values = group[valid], values[valid].astype(np.int64)
     low, high = np.full(size, np.iinfo(np.int64).max), np.full(size, np.iinfo(np.int64).min)
     np.minimum.at(low, group, values)

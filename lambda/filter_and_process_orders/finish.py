@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from . import grain as grains
 from . import profile
-from .evidence import Evidence, sift
+from .evidence import Evidence, Repeated, sift
 from .output import Output
 from .reasons import ROW_REASONS
 from .result import CleanResult, Rules
@@ -53,15 +53,17 @@ def finish_buckets(
 
     def bucket_sifted(b: int) -> tuple[Evidence, list[grains.Orders], bool]:
         with profile.stage("dedup.evidence"):
-            sifted = sift(spool.bucket(b, last_read=True))
+            with profile.stage("dedup.evidence.read"):
+                lines = spool.bucket(b)
+            sifted = sift(lines)
             later = sifted.repeated is not None and not last_wins
-            if later:
-                spool.replace(b, sifted.repeated)  # the grain step reads only the lines of repeated ids
+            if later:  # the grain step reads the bucket again, with the positions of repeated ids' lines
+                spool.keep(b, sifted.repeated.rows, sifted.repeated.group)
+            else:
+                spool.drop(b)
         with profile.stage("grain"):
-            made = [grains.single_orders(sifted.lines, sifted.single)]
-            if sifted.repeated is not None and last_wins:
-                made.append(grains.orders(sifted.repeated, "history"))
-        return sifted.evidence, [_stale(m, rules) for m in made], later
+            made = grains.single_orders(sifted.lines, sifted.single, sifted.repeated if last_wins else None)
+        return sifted.evidence, [_stale(made, rules)], later
 
     repeated = []
     for b, (found, made, later) in zip(held, _ahead(pool, bucket_sifted, held)):
@@ -76,7 +78,9 @@ def finish_buckets(
 
     def bucket_orders(b: int) -> grains.Orders:
         with profile.stage("grain"):
-            made = grains.orders(spool.bucket(b, last_read=True), result.grain, order_total)
+            with profile.stage("grain.read"):
+                kept = Repeated(*spool.kept(b))
+            made = grains.orders(kept, result.grain, order_total)
         return _stale(made, rules)
 
     for made in _ahead(pool, bucket_orders, repeated):

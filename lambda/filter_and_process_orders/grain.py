@@ -22,8 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import MAX_AMOUNT, to_cents
+from .buckets import take_rows
 from .chunk import LINE_FIELDS
-from .evidence import GROUP
+from .evidence import GROUP, Repeated
 
 GRAINS = ("order", "line_items", "history")
 _LAST = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
@@ -42,11 +43,12 @@ class Orders:
     rows: np.ndarray | None = None  # positions of `table` that are orders, ascending (None: every row)
 
 
-def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
+def single_orders(lines: pa.Table, single: np.ndarray | None = None, repeated: Repeated | None = None) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
-    `evidence.sift`): each is its order, in any grain (one without an amount is rejected). The
-    table is every line as an order, `rows` says which are: the writer takes them once, in the
-    order it writes them, instead of a copy here and another there."""
+    `evidence.sift`): each is its order, in any grain (one without an amount is rejected). With
+    `repeated` (history grain known up front), also the last priced line of each repeated id, first
+    seen on its first priced line. The table is every line as an order, `rows` says which are: the
+    writer takes them once, in the order it writes them, instead of a copy here and another there."""
     amount = lines.column("amount")
     rejected = np.empty(0, np.int64)
     if amount.null_count:
@@ -55,26 +57,32 @@ def single_orders(lines: pa.Table, single: np.ndarray | None = None) -> Orders:
         rejected = lines.column("line").to_numpy()[unpriced]
         single = priced if single is None else single & priced
     rows = None if single is None or single.all() else np.flatnonzero(single)
-    return Orders(_one_line_each(lines, lines.column("line")), rejected, rows=rows)
+    if repeated is None:
+        return Orders(_one_line_each(lines, lines.column("line")), rejected, rows=rows)
+    made = _last_wins(repeated)
+    made.rows = np.sort(np.concatenate([np.arange(lines.num_rows)[single] if rows is None else rows, made.rows]))
+    made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
+    return made
 
 
-def orders(repeated: pa.Table, grain: str, order_total: bool = False) -> Orders:
-    """Lines of ids that come more than once in the bucket (in file order, exact duplicates dropped,
-    with their GROUP: see `evidence.sift`) as one row per order under `grain`."""
+def orders(repeated: Repeated, grain: str, order_total: bool = False) -> Orders:
+    """The lines of ids that come more than once in the bucket (by position, in file order, exact
+    duplicates out, with their id numbers: see `evidence.sift`) as one row per order under `grain`."""
     return _summed(repeated, order_total) if grain == "line_items" else _last_wins(repeated)
 
 
-def _summed(lines: pa.Table, order_total: bool) -> Orders:
+def _summed(repeated: Repeated, order_total: bool) -> Orders:
     """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line).
-    Each dimension comes from the order's last line that has it: the largest position of a valid value."""
-    n = lines.num_rows
-    position = pa.array(np.arange(n))
-    at = {c: _where_valid(position, lines.column(c)) for c in _LAST if lines.column(c).null_count < n}
+    Each dimension comes from the order's last line that has it: the largest position of a valid value.
+    Only numbers are gathered per line; the text columns are taken once per order, from the bucket."""
+    lines, n = repeated.lines, len(repeated.rows)
+    position = pa.array(repeated.rows)
+    at = {c: a for c in _LAST if (a := _where_valid(lines.column(c), repeated.rows)) is not None}
     keyed = pa.table(
         {
-            GROUP: lines.column(GROUP),
+            GROUP: pa.array(repeated.group),
             "position": position,
-            **{c: lines.column(c) for c in ("amount", "quantity", "line")},
+            **{c: _at(lines.column(c), position) for c in ("amount", "quantity", "line")},
             **{f"at_{c}": a for c, a in at.items()},
         }
     )
@@ -91,14 +99,15 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
     priced = pc.greater(grouped.column("amount_count"), 0)
     rejected = np.empty(0, np.int64)
     if not pc.all(priced).as_py():
-        rejected = lines.column("line").filter(_lines_of_groups(lines, grouped, pc.invert(priced))).to_numpy()
+        rejected = keyed.column("line").filter(_lines_of_groups(keyed, grouped, pc.invert(priced))).to_numpy()
         grouped = grouped.filter(priced)
     total = grouped.column("amount_max" if order_total else "amount_sum").combine_chunks()
     # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
     fits = pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type))
     too_large = None
     if not pc.all(fits).as_py():
-        too_large = lines.filter(_lines_of_groups(lines, grouped, pc.invert(fits))).select([*LINE_FIELDS, "line"])
+        out = position.filter(_lines_of_groups(keyed, grouped, pc.invert(fits)))
+        too_large = take_rows(lines, out).select([*LINE_FIELDS, "line"])
         grouped, total = grouped.filter(fits), total.filter(fits)
     first = grouped.column("position_min")
     dimensions = {
@@ -120,27 +129,32 @@ def _summed(lines: pa.Table, order_total: bool) -> Orders:
     return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
 
 
-def _lines_of_groups(lines: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa.Array:
-    """Mask of `lines`: those whose GROUP is one of `grouped`'s rows where `picked`."""
-    return pc.is_in(lines.column(GROUP), value_set=pc.filter(grouped.column(GROUP), picked))
+def _lines_of_groups(keyed: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa.Array:
+    """Mask of `keyed`'s lines: those whose GROUP is one of `grouped`'s rows where `picked`."""
+    return pc.is_in(keyed.column(GROUP), value_set=pc.filter(grouped.column(GROUP), picked))
 
 
-def _last_wins(lines: pa.Table) -> Orders:
-    """The last priced line of each order; its source_line is the order's first priced line."""
-    amount = lines.column("amount")
+def _last_wins(repeated: Repeated) -> Orders:
+    """The last priced line of each order; its source_line is the order's first priced line. The
+    winners stay in the bucket's table (`rows`): the writer takes them with the other orders' columns."""
+    lines, rows, group = repeated.lines, repeated.rows, repeated.group
+    line = lines.column("line").to_numpy()
     rejected = np.empty(0, np.int64)
+    amount = lines.column("amount")
     if amount.null_count:
-        priced = pc.is_valid(amount)
-        rejected = lines.filter(pc.invert(priced)).column("line").to_numpy()
-        lines = lines.filter(priced)
-    keyed = pa.table({GROUP: lines.column(GROUP), "position": pa.array(np.arange(lines.num_rows))})
+        priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)[rows]
+        rejected = line[rows[~priced]]
+        rows, group = rows[priced], group[priced]
+    keyed = pa.table({GROUP: pa.array(group), "position": pa.array(rows)})
     grouped = keyed.group_by(GROUP, use_threads=False).aggregate([("position", "min_max")])
     positions = grouped.column("position_min_max").combine_chunks()
-    last = np.sort(positions.field("max").to_numpy())  # the winners in file order, as the lines come
-    first = positions.field("min").to_numpy()[np.argsort(positions.field("max").to_numpy())]
-    winners = lines.take(pa.array(last))
-    table = _one_line_each(winners, lines.column("line").take(pa.array(first)))
-    return Orders(table, rejected, superseded=lines.num_rows - winners.num_rows)
+    last, first = positions.field("max").to_numpy(), positions.field("min").to_numpy()
+    source_line = line.copy()
+    source_line[last] = line[first]
+    winners = np.sort(last)  # in file order, as the lines come
+    return Orders(
+        _one_line_each(lines, pa.array(source_line)), rejected, superseded=len(rows) - len(last), rows=winners
+    )
 
 
 def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
@@ -151,9 +165,17 @@ def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
     return pa.table(columns, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
 
 
-def _where_valid(position: pa.Array, column: pa.ChunkedArray) -> pa.Array:
-    """The positions, null where `column` is null."""
-    return pc.if_else(pc.is_valid(column), position, None).combine_chunks() if column.null_count else position
+def _where_valid(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array | None:
+    """The positions `rows`, null where `column` is null there; None when it is null at every one."""
+    if not column.null_count:
+        return pa.array(rows)
+    valid = pc.is_valid(column).to_numpy(zero_copy_only=False)[rows]
+    return pa.array(rows, mask=~valid) if valid.any() else None
+
+
+def _at(column: pa.ChunkedArray, position: pa.Array) -> pa.Array | pa.ChunkedArray:
+    """column.take(position), without a pass over a column that is all null."""
+    return pa.nulls(len(position), column.type) if column.null_count == len(column) else column.take(position)
 
 
 def _type(lines: pa.Table, column: str) -> pa.DataType:

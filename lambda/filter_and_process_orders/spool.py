@@ -55,7 +55,6 @@ class Spool:
         # line: written and read back, its offsets or values cost as much as a filled one's).
         spooled = [f for f in LINE_SCHEMA if mapping is None or f.name in mapping or f.name in _ALWAYS]
         self._schema = pa.schema(spooled)
-        self._dropped = set(LINE_SCHEMA.names) - set(self._schema.names)
         self._writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
         self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
         self._deferred: ipc.RecordBatchStreamWriter | None = None
@@ -101,18 +100,24 @@ class Spool:
         if last_read:
             path.unlink()
         n = table.num_rows
-        missing = {f.name: pa.nulls(n, f.type) for f in LINE_SCHEMA if f.name not in table.column_names}
-        if not missing:
-            return table.combine_chunks()
-        extra = [name for name in table.column_names if name not in LINE_SCHEMA.names]
-        columns = [missing[name] if name in missing else table.column(name) for name in [*LINE_SCHEMA.names, *extra]]
-        return pa.table(columns, names=[*LINE_SCHEMA.names, *extra]).combine_chunks()
+        columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(n, f.type) for f in LINE_SCHEMA]
+        return pa.table(columns, schema=LINE_SCHEMA).combine_chunks()
 
-    def replace(self, b: int, lines: pa.Table) -> None:
-        """Bucket b's lines from now on (after close_buckets): LINE_SCHEMA's columns and any others."""
-        lines = lines.select([name for name in lines.column_names if name not in self._dropped])
-        with ipc.new_stream(self.workdir / f"lines-{b}.arrow", lines.schema) as writer:
-            writer.write_table(lines)
+    def keep(self, b: int, rows: np.ndarray, group: np.ndarray) -> None:
+        """Bucket b (read once, after close_buckets) stays for a second read, with the positions of
+        the lines the grain step needs and their id numbers (int64, int32: a small file beside it)."""
+        np.save(self.workdir / f"repeated-{b}.npy", np.stack([rows, group.astype(np.int64)]))
+
+    def kept(self, b: int) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+        """Bucket b's lines, positions and id numbers as kept (the last read: the files go)."""
+        path = self.workdir / f"repeated-{b}.npy"
+        rows, group = np.load(path)
+        path.unlink()
+        return self.bucket(b, last_read=True), rows, group.astype(np.int32)
+
+    def drop(self, b: int) -> None:
+        """Bucket b's file goes (its lines were read once and are done with)."""
+        (self.workdir / f"lines-{b}.arrow").unlink()
 
     def reject_deferred(self, lines: np.ndarray, code: str, text: str) -> None:
         """The held-back raw rows at `lines` (sorted) go to the rejects after all."""

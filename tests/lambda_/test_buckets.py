@@ -77,6 +77,25 @@ def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not
         spool.add(Cleaned(rows_in=batch.num_rows, lines=[(0, batch)]))
     assert spool.close_buckets() == [0]
     assert spool.bucket(0).equals(lines)
-    spool.replace(0, lines.slice(1, 3).append_column("group", pa.array([0, 1, 0], pa.int32())))
-    back = spool.bucket(0, last_read=True)
-    assert back.column_names == [*LINE_SCHEMA.names, "group"] and back.drop_columns(["group"]).equals(lines.slice(1, 3))
+    spool.keep(0, np.array([1, 3]), np.array([0, 0], np.int32))  # the second read gets them back
+    back, rows, group = spool.kept(0)
+    assert back.equals(lines) and rows.tolist() == [1, 3] and group.dtype == np.int32 and group.tolist() == [0, 0]
+    assert not list(tmp_path.iterdir())  # the last read takes the files along
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.one_of(st.none(), st.sampled_from(["", "Desk", "desk", "Lamp"]))), max_size=40
+    )
+)
+def test_an_order_differs_in_its_line_key_exactly_when_its_lines_hold_two_texts(lines):
+    from filter_and_process_orders.evidence import _texts_differ
+
+    group = np.array([g for g, _ in lines], np.int32)
+    texts = {}
+    for g, text in lines:
+        if text is not None:
+            texts.setdefault(g, set()).add(text)
+    expected = [len(texts.get(g, ())) > 1 for g in range(7)]
+    assert _texts_differ(group, 7, pa.array([t for _, t in lines], pa.string())).tolist() == expected
