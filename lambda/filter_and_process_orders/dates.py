@@ -41,7 +41,8 @@ _YMD_RE2 = r"^(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0
 def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
     """Votes of the distinct numeric dates that read one way only ({'DMY': n, 'MDY': n}), and
     whether there is any numeric date at all (so that the order matters)."""
-    parts = pc.extract_regex(pc.unique(text), _NUMERIC)
+    distinct = pc.unique(text)
+    parts = pc.extract_regex(pc.filter(distinct, pc.match_substring_regex(distinct, _NUMERIC)), _NUMERIC)
     same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
     parts = pc.filter(parts, same)
     if not len(parts):
@@ -68,12 +69,12 @@ def date_shapes(text: pa.Array) -> dict[str, int]:
     """How many distinct cells have each shape of SHAPES (the first that matches), e.g.
     {"ymd": 0, "numeric": 0, "day_name": 143, "name_day": 0, "compact": 0}. Empty cells have none."""
     distinct = pc.unique(text)
-    left = pc.fill_null(pc.greater(pc.utf8_length(distinct), 0), False)
+    left = pc.filter(distinct, pc.greater(pc.utf8_length(distinct), 0))  # nulls go too
     counts = {}
-    for name, (pattern, _) in SHAPES.items():
-        match = pc.and_(left, pc.fill_null(pc.match_substring_regex(distinct, pattern), False))
+    for name, (pattern, _) in SHAPES.items():  # each on the cells the shapes before it left
+        match = pc.match_substring_regex(left, pattern)
         counts[name] = pc.sum(pc.cast(match, pa.int64())).as_py() or 0
-        left = pc.and_(left, pc.invert(match))
+        left = pc.filter(left, pc.invert(match))
     return counts
 
 
