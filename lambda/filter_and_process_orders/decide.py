@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .amounts import separator_votes
 from .chunk import Formats
 from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
+from .separators import separator_votes
 from .values import cleaned_text
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample

@@ -11,12 +11,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
-from filter_and_process_orders.amounts import _shape_votes, amounts, separator_votes
+from filter_and_process_orders.amounts import amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.rejects import _mangled
+from filter_and_process_orders.separators import _shape_votes, separator_votes
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import integers, parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
@@ -116,6 +117,8 @@ fast_path_amounts = st.one_of(
 )
 @example(["9999999.99999999", "10000000.00000001", "-9999999.99999999", "0.00000001", "-0.00000001"], False)
 @example(["9999999,99999999", "10000000,00000001", "-1.234.567,12345678", "9.999.999,99999999"], True)
+@example(["9999999999.999", "9999999999.99", "00000000000000000012.5", "000000000000000000012.5"], False)
+@example(["12345678901.5", "99999999999999999999", "-0000000009999999.99999999", "10000000"], False)
 @example(["$-12.5", "-$12.5", "¥1,234", "000000000012.5", "12,-", "1\x0b2", "١٢٣", "1.5e3", "12.3.4"], False)
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
     trimmed = [t.strip() for t in texts]

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pyarrow as pa
 import pytest
-from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amounts, separator_votes, to_cents
+from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amounts, to_cents
 from filter_and_process_orders.dates import date_votes, dates
+from filter_and_process_orders.separators import separator_votes
 from filter_and_process_orders.values import canonical_status, cleaned_text, integers, parse_amount, parse_date
 
 
