@@ -62,7 +62,8 @@ def finish_buckets(
             else:
                 spool.drop(b)
         with profile.stage("grain"):
-            made = grains.single_orders(sifted.lines, sifted.single, sifted.repeated if last_wins else None)
+            with profile.stage("grain.single"):
+                made = grains.single_orders(sifted.lines, sifted.single, sifted.repeated if last_wins else None)
         return sifted.evidence, [_stale(made, rules)], later
 
     repeated = []
@@ -80,7 +81,8 @@ def finish_buckets(
         with profile.stage("grain"):
             with profile.stage("grain.read"):
                 kept = Repeated(*spool.kept(b))
-            made = grains.orders(kept, result.grain, order_total)
+            with profile.stage("grain.orders"):
+                made = grains.orders(kept, result.grain, order_total)
         return _stale(made, rules)
 
     for made in _ahead(pool, bucket_orders, repeated):

@@ -58,6 +58,8 @@ def single_orders(lines: pa.Table, single: np.ndarray | None = None, repeated: R
         single = priced if single is None else single & priced
     rows = None if single is None or single.all() else np.flatnonzero(single)
     if repeated is None:
+        if rows is not None and 2 * len(rows) < lines.num_rows:  # few (line items): copied, not passed over whole
+            lines, rows = take_rows(lines, pa.array(rows)), None
         return Orders(_one_line_each(lines, lines.column("line")), rejected, rows=rows)
     made = _last_wins(repeated)
     made.rows = np.sort(np.concatenate([np.arange(lines.num_rows)[single] if rows is None else rows, made.rows]))
