@@ -71,7 +71,8 @@ class Publication:
 
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
         """Waits until every output is in S3, removes months a previous run wrote but this one did not,
-        and names the outputs in the manifest. Raises the first failure (then nothing is completed)."""
+        and names the outputs in the manifest. The multipart uploads are completed last, once every
+        other file is in: on a failure none is (a file under one part may already be in S3)."""
         paths = [*result.months.values(), *(p for p in (result.rejected_path, result.stale_path) if p)]
         files = [(*self.key_of(path), path) for path in paths]
         with profile.stage("write.upload"):

@@ -34,13 +34,25 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
     rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
     if table is not None:
         n = table.num_rows
-        inside = line_breaks(table) if n and b'"' in data else np.zeros(n, dtype=np.int64)
+        inside = np.zeros(n, dtype=np.int64) if _one_line_each(table, data, rows) else line_breaks(table)
         if inside is not None and n + int(inside.sum()) == rows and not (n and inside[-1]):
             starts = np.arange(line, line + n, dtype=np.int64)
             starts[1:] += np.cumsum(inside[:-1])
             return Chunk(table, starts), newlines, b""
     table, starts, consumed, pending = csv_module_parse(data, final, names, delimiter, line)
     return Chunk(table, starts), consumed, pending
+
+
+def _one_line_each(table: pa.Table, data: bytes, rows: int) -> bool:
+    """Whether no field holds a line break, known without a scan of the fields: no quote at all, or as
+    many records as lines, no CR, and no LF in the last record (which a chunk's end may have cut
+    inside a quoted field, its LF then counted as its end)."""
+    n = table.num_rows
+    if not n or b'"' not in data:
+        return True
+    if n != rows or b"\r" in data:
+        return False
+    return not any("\n" in (value or "") for value in table.slice(n - 1).to_pylist()[0].values())
 
 
 def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | None:

@@ -34,6 +34,11 @@ USED_OUTSIDE_THE_CODE = {
         )
     },  # fmt: skip
     ("WebServerRole", "UploadRaw", "s3:AbortMultipartUpload"): ABORT,
+    (
+        "FilterAndProcessOrdersRole",
+        "AbortFailedUploads",
+        "s3:AbortMultipartUpload",
+    ): "only a Parquet file past one part (5 MiB, more than a test file) is aborted under processed/",
     ("FilterAndProcessOrdersRole", "WriteOwnLogs", "logs:CreateLogStream"): "the Lambda service writes the logs",
     ("FilterAndProcessOrdersRole", "WriteOwnLogs", "logs:PutLogEvents"): "the Lambda service writes the logs",
 }

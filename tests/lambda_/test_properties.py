@@ -228,6 +228,8 @@ text_cell = st.lists(st.sampled_from(["a", " ", ",", ";", '"', "\n", "\r\n", "é
     st.sampled_from(["\n", "\r\n"]),
     st.integers(min_value=0, max_value=400),
 )
+@example([["", "", "\n"]], "\n", 3)  # cut inside the last record's quotes: as many records as lines
+@example([["a", "b\nc", "d"], ["e", "f", "g"]], "\n", 400)
 def test_the_arrow_reading_of_records_and_their_lines_agrees_with_the_csv_module(data, newline, cut):
     text = io.StringIO()
     csv.writer(text, lineterminator=newline).writerows(data)
