@@ -51,8 +51,8 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self._dates.append(pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())))
-        found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+        self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
+        found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def open_question(self) -> bool:
@@ -86,11 +86,11 @@ class Decisions:
         """Numeric dates or ambiguous amounts first showing up after the decision: read with the
         settings, and say so."""
         if self.date_order == "ISO":
-            _, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+            _, numeric = date_votes(cleaned_text(chunk.column(mapping["order_date"])))
             if numeric:
                 self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
                 self.date_shapes["numeric"] += 1
         votes = self.decimal_separator_votes
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
-            found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+            found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
             self.decimal_separator_assumed = bool(found["ambiguous"])
