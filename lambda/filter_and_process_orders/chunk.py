@@ -74,7 +74,7 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets
 def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
-    used = {column: cleaned_text(raw.column(i).combine_chunks()) for column, i in mapping.items()}
+    used = {column: cleaned_text(chunk.column(i)) for column, i in mapping.items()}
     with profile.stage("clean.blank rows"):
         nonblank = _nonblank(raw, used, set(mapping.values()))
         if not pc.all(nonblank).as_py():

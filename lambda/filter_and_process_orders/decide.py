@@ -54,10 +54,10 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self._dates.append(pc.unique(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks())))
+        self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
         if self._dates_only:
             return
-        found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+        found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def open_question(self) -> bool:
@@ -101,7 +101,7 @@ class Decisions:
         `decide`s when `open_question` is False or the file ends; the separator stays as decided)."""
         if self.date_order != "ISO":
             return False
-        _, numeric = date_votes(cleaned_text(chunk.table.column(mapping["order_date"]).combine_chunks()))
+        _, numeric = date_votes(cleaned_text(chunk.column(mapping["order_date"])))
         self._dates_only = numeric
         return numeric
 
@@ -109,5 +109,5 @@ class Decisions:
         """Ambiguous amounts first showing up after the decision: read with the settings, and say so."""
         votes = self.decimal_separator_votes
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
-            found = separator_votes(cleaned_text(chunk.table.column(mapping["amount"]).combine_chunks()))
+            found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
             self.decimal_separator_assumed = bool(found["ambiguous"])

@@ -17,6 +17,11 @@ class Chunk:
     table: pa.Table
     lines: np.ndarray
 
+    def column(self, i: int) -> pa.Array:
+        """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
+        column = self.table.column(i)
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
 
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
     """Parse whole lines of UTF-8 into records: (records, lines consumed, text left for the next chunk).
@@ -65,7 +70,9 @@ def _arrow_parse(data: bytes, names: list[str], delimiter: str) -> pa.Table | No
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),  # the cleaning threads are busy
+            # One block for the whole chunk: each column comes as one array (no concatenation
+            # later), and the cleaning threads are busy (no threads here).
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=len(data) + 1),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=b'"' in data,

@@ -149,7 +149,8 @@ def whole_number(text: str, decimal_comma: bool = False) -> int | None:
     """The quantity rule, one cell: `3`, `-3`, `3.00`, `1,200` (decimal comma: `3,00`, `1.200`); at
     most 15 digits."""
     group, point = (".", ",") if decimal_comma else (",", ".")
-    m = re.fullmatch(rf"(-?(?:[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+|[0-9]{{1,15}}))(?:{re.escape(point)}0+)?", text)
+    grouped, fraction = rf"[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+", rf"(?:{re.escape(point)}0+)?"
+    m = re.fullmatch(rf"(-?(?:{grouped}|[0-9]{{1,15}})){fraction}", text)
     digits = m.group(1).replace(group, "") if m else ""
     return int(digits) if m and len(digits.lstrip("-")) <= 15 else None
 

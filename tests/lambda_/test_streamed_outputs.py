@@ -152,10 +152,10 @@ def test_a_run_that_fails_while_its_outputs_go_up_leaves_no_output_and_no_upload
 
 
 SMALL = (
-    "order_id,customer,amount,status,order_date\n"
-    "K-1,Kim,10.00,shipped,2025-05-10\nK-2,Kim,2.50,shipped,2025-06-01\n"
-    "S-1,Sam,4.00,pending,2024-02-15\nB-1,Bo,n/a?,shipped,2025-05-01\n"
-).encode()
+    b"order_id,customer,amount,status,order_date\n"
+    b"K-1,Kim,10.00,shipped,2025-05-10\nK-2,Kim,2.50,shipped,2025-06-01\n"
+    b"S-1,Sam,4.00,pending,2024-02-15\nB-1,Bo,n/a?,shipped,2025-05-01\n"
+)
 
 
 def test_a_small_output_refused_at_the_end_leaves_none_of_the_others_visible():
@@ -176,12 +176,13 @@ def test_outputs_completed_before_another_completion_failed_are_taken_back():
         if params["Key"].endswith("rejected_rows.csv"):
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CompleteMultipartUpload")
 
-    storage.s3_client().meta.events.register("before-parameter-build.s3.CompleteMultipartUpload", refuse_the_rejected_rows)
+    completing = "before-parameter-build.s3.CompleteMultipartUpload"
+    storage.s3_client().meta.events.register(completing, refuse_the_rejected_rows)
     try:
         with pytest.raises(ClientError, match="injected"):
             lambda_handler(s3_event(key, etag))
     finally:
-        storage.s3_client().meta.events.unregister("before-parameter-build.s3.CompleteMultipartUpload", refuse_the_rejected_rows)
+        storage.s3_client().meta.events.unregister(completing, refuse_the_rejected_rows)
     assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
     assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
