@@ -111,7 +111,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:
-        columns["quantity"] = integers(used["quantity"])
+        columns["quantity"] = integers(used["quantity"], formats.decimal_comma)
     with profile.stage("clean.typed and buckets"):
         typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
         cleaned.lines = split_by_bucket(typed, buckets, keep)

@@ -106,11 +106,12 @@ class DateMemo:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._text, self._days = pa.array([], pa.string()), pa.array([], pa.date32())
+        # One tuple, replaced whole: a reader on another thread sees texts and dates of the same state.
+        self._memo = (pa.array([], pa.string()), pa.array([], pa.date32()))
 
     def read(self, distinct: pa.Array, day_first: bool) -> pa.Array:
         """date32 per distinct text (as `_distinct_dates`); one memo serves one `day_first` only."""
-        text, days = self._text, self._days
+        text, days = self._memo
         at = pc.index_in(distinct, value_set=text)
         new = pc.is_null(at)
         if not pc.any(new).as_py():
@@ -118,10 +119,11 @@ class DateMemo:
         unread = pc.filter(distinct, new)
         read = _distinct_dates(unread, day_first)
         with self._lock:
-            if len(self._text) < self.LIMIT:
-                fresh = pc.invert(pc.is_in(unread, value_set=self._text))  # another thread may have read some
-                self._text = pa.concat_arrays([self._text, pc.filter(unread, fresh)])
-                self._days = pa.concat_arrays([self._days, pc.filter(read, fresh)])
+            known, known_days = self._memo
+            if len(known) < self.LIMIT:
+                fresh = pc.invert(pc.is_in(unread, value_set=known))  # another thread may have read some
+                added = pa.concat_arrays([known, pc.filter(unread, fresh)])
+                self._memo = (added, pa.concat_arrays([known_days, pc.filter(read, fresh)]))
         return pc.replace_with_mask(pc.take(days, at), new, read)
 
 

@@ -6,8 +6,10 @@ then cleaned: a fixed prefix of the file, so the decision and its votes depend o
 content alone, never on where a chunk happened to end. When the sample leaves a question open (no
 cell decides the separator, or its numeric dates all read both ways), the file's later chunks are
 held back too (on disk, see `sample`) until one decides it or the file ends: a deciding cell after
-the first 16 MB still decides (issue 12, item 3). A file that stays ambiguous to its end uses the
-settings, and says so (`*_assumed`).
+the first 16 MB still decides (issue 12, item 3). The same holds for numeric dates that first show
+up after a sample without any (`reopen_dates`): from the chunk that has them on, chunks are held back
+until a date decides the order (the chunks before have no numeric date, so the order does not
+matter to them). A file that stays ambiguous to its end uses the settings, and says so (`*_assumed`).
 """
 
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ class Decisions:
     # The sample's distinct date cells, chunk by chunk: votes and shapes count distinct cells of the
     # whole sample, however it was cut into chunks.
     _dates: list[pa.Array] = field(default_factory=list, repr=False, compare=False)
+    _dates_only: bool = field(default=False, repr=False, compare=False)  # reopened: the separator stays
 
     @property
     def date_format(self) -> str:
@@ -52,6 +55,8 @@ class Decisions:
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
         self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
+        if self._dates_only:
+            return
         found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
@@ -62,6 +67,8 @@ class Decisions:
             votes, numeric = date_votes(self._dates[0])
             if numeric and votes["DMY"] == votes["MDY"]:
                 return True
+        if self._dates_only:
+            return False
         return self.decimal_separator_votes["point"] == self.decimal_separator_votes["comma"]
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
@@ -69,12 +76,18 @@ class Decisions:
             distinct = pc.unique(pa.concat_arrays(self._dates))
             self._dates = []
             self.date_order_votes, self.numeric_dates = date_votes(distinct)
-            self.date_shapes = date_shapes(distinct)
+            shapes = date_shapes(distinct)
+            if self._dates_only:  # after a sample without numeric dates: its shapes count too
+                shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}
+            self.date_shapes = shapes
         dmy, mdy = self.date_order_votes["DMY"], self.date_order_votes["MDY"]
         if dmy != mdy:
             self.date_order = "DMY" if dmy > mdy else "MDY"
         elif self.numeric_dates:
             self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+        if self._dates_only:
+            self._dates_only = False
+            return
         point, comma = self.decimal_separator_votes["point"], self.decimal_separator_votes["comma"]
         if point != comma:
             self.decimal_separator = "," if comma > point else "."
@@ -82,14 +95,18 @@ class Decisions:
             self.decimal_separator = "," if decimal_comma_default else "."
             self.decimal_separator_assumed = bool(self.decimal_separator_votes["ambiguous"] or point)
 
-    def check_late(self, chunk: Chunk, mapping: dict[str, int], day_first_default: bool) -> None:
-        """Numeric dates or ambiguous amounts first showing up after the decision: read with the
-        settings, and say so."""
-        if self.date_order == "ISO":
-            _, numeric = date_votes(cleaned_text(chunk.column(mapping["order_date"])))
-            if numeric:
-                self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
-                self.date_shapes["numeric"] += 1
+    def reopen_dates(self, chunk: Chunk, mapping: dict[str, int]) -> bool:
+        """After a decision from a sample without numeric dates: True when `chunk` has one, which
+        reopens the date order (the caller holds chunks back from this one on, `add`s them, and
+        `decide`s when `open_question` is False or the file ends; the separator stays as decided)."""
+        if self.date_order != "ISO":
+            return False
+        _, numeric = date_votes(cleaned_text(chunk.column(mapping["order_date"])))
+        self._dates_only = numeric
+        return numeric
+
+    def check_late(self, chunk: Chunk, mapping: dict[str, int]) -> None:
+        """Ambiguous amounts first showing up after the decision: read with the settings, and say so."""
         votes = self.decimal_separator_votes
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
             found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))

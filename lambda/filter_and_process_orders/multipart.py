@@ -1,6 +1,8 @@
 """Output files that go up to S3 while they are written: each file that grows past a part becomes one
 S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
 exist, so at the end of a run only each file's last part and the CompleteMultipartUpload are left.
+A file that stays under one part goes up at its close as an upload of one part, so that every
+output of a run becomes visible together, in `complete`, or not at all.
 
 The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
 write, from any thread; the bytes a file has on disk then never change, so a part can be read from
@@ -54,9 +56,11 @@ class MultipartUploads:
 
     def grew(self, path: Path, closed: bool = False) -> None:
         """`path` holds more bytes (or is `closed`: it holds all of them). Every whole part not yet sent
-        is queued; a closed file already being uploaded also queues its last part. A file that stays
-        under one part is left to the caller (one PutObject at the end costs fewer requests). Raises
-        the failure of any part sent so far, so that the writer stops instead of writing in vain."""
+        is queued; a closed file also queues its last part, so a file under one part goes up as an
+        upload of one part: every output becomes visible only in `complete`, together (a PutObject
+        would show it at once, and a later failure would leave it behind). An empty file is left to
+        the caller. Raises the failure of any part sent so far, so that the writer stops instead of
+        writing in vain."""
         with self._lock:
             if self._failed is not None:
                 raise self._failed
@@ -66,7 +70,7 @@ class MultipartUploads:
             if file.closed:
                 return
             size = path.stat().st_size
-            while size - file.sent >= self.part_size or (closed and file.upload and size > file.sent):
+            while size - file.sent >= self.part_size or (closed and size > file.sent):
                 if file.upload is None:
                     file.upload = self.pool.submit(self._create, file)
                 left = size - file.sent
@@ -91,7 +95,8 @@ class MultipartUploads:
 
     def complete(self) -> list[str]:
         """Waits for every part, then completes every upload (the keys become visible); the keys.
-        Every file must have been reported `closed`. Raises the first failure."""
+        Every file must have been reported `closed`. Raises the first failure; the keys completed
+        before it failed are deleted again (best effort), so a failed run leaves no output."""
         with self._lock:
             files = [f for f in self._files.values() if f.upload is not None]
         if any(not f.closed for f in files):
@@ -99,10 +104,22 @@ class MultipartUploads:
         for file in files:
             for part in file.parts:
                 part.result()
-        for done in [self.pool.submit(self._complete, file) for file in files]:
-            done.result()
+        completing = [(file.key, self.pool.submit(self._complete, file)) for file in files]
+        completed, failure = [], None
+        for key, done in completing:
+            try:
+                done.result()
+                completed.append(key)
+            except Exception as exc:  # raised below, after the others finished
+                failure = failure or exc
+        if failure is not None:
+            try:
+                storage.delete_objects(self.bucket, completed)
+            except (ClientError, BotoCoreError):
+                logger.warning("could not delete the outputs completed before a failure", exc_info=True)
+            raise failure
         self.pool.shutdown()
-        return [f.key for f in files]
+        return completed
 
     def abort(self) -> None:
         """Best effort: parts not yet sent are dropped, the ones being sent finish, then every upload

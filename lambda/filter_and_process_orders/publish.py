@@ -37,18 +37,18 @@ def record_failure(obj: ObjectEvent, config: Config, manifest: Manifest, exc: Ex
 
 
 class Publication:
-    """The outputs of one run over `source`, uploaded while they are written: a file that grows past a
-    part streams as a multipart upload (`multipart`), the listing of the months an earlier run wrote
-    starts at once, and `publish` is left with the files' last parts, the files under one part (one
-    managed transfer), the completions and the removal of old months. Used as a context manager: on
-    an exception, or when `publish` never ran (a file rejected as a whole), every upload begun is
-    aborted and no output becomes visible."""
+    """The outputs of one run over `source`, uploaded while they are written: every file is a multipart
+    upload (`multipart`) whose parts go up as the file grows past each 5 MiB, the listing of what an
+    earlier run over the source wrote starts at once, and `publish` is left with the files' last
+    parts, the completions and the removal of the earlier run's outputs this run did not write again.
+    Used as a context manager: on an exception, or when `publish` never ran (a file rejected as a
+    whole), every upload begun is aborted and no output becomes visible."""
 
     def __init__(self, obj: ObjectEvent, source: str, config: Config):
         self.bucket, self.source, self.config = obj.bucket, source, config
         self.uploads = MultipartUploads(obj.bucket, self.key_of)
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="old-outputs")
-        self._old = self._beside.submit(storage.list_outputs, obj.bucket, config.processed_prefix, source)
+        self._old = self._beside.submit(self._earlier_outputs)
         self._published = False
 
     def __enter__(self) -> "Publication":
@@ -58,6 +58,11 @@ class Publication:
         if not self._published:
             self.uploads.abort()
         self._beside.shutdown(cancel_futures=True)
+
+    def _earlier_outputs(self) -> list[str]:
+        """The month files and quarantine CSVs a run over this source wrote before (any run)."""
+        months = storage.list_keys(self.bucket, self.config.processed_prefix, suffix=f"/{self.source}.parquet")
+        return months + storage.list_keys(self.bucket, f"{self.config.quarantine_prefix}{self.source}/")
 
     def key_of(self, path: Path) -> tuple[str, str]:
         """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`, `stale_orders.csv`."""
@@ -70,19 +75,19 @@ class Publication:
         self.uploads.grew(path, closed)
 
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
-        """Waits until every output is in S3, removes months a previous run wrote but this one did not,
-        and names the outputs in the manifest. The multipart uploads are completed last, once every
-        other file is in: on a failure none is (a file under one part may already be in S3)."""
+        """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
+        months, a stale_orders.csv when no order is stale now), and names the outputs in the manifest.
+        The uploads are completed last, together: on a failure no output of this run stays visible."""
         paths = [*result.months.values(), *(p for p in (result.rejected_path, result.stale_path) if p)]
         files = [(*self.key_of(path), path) for path in paths]
         with profile.stage("write.upload"):
             for _, _, path in files:
                 self.uploads.grew(path, closed=True)
             whole = [(key, path, kind) for key, kind, path in files if not self.uploads.started(path)]
-            outputs = {self.key_of(path)[0] for path in result.months.values()}
+            outputs = {key for key, _, _ in files}
             old = [key for key in self._old.result() if key not in outputs]
             removing = self._beside.submit(storage.delete_objects, self.bucket, old)
-            storage.upload_files(self.bucket, whole)
+            storage.upload_files(self.bucket, whole)  # empty files only: a part needs a byte
             self.uploads.complete()
             removing.result()
         self._published = True

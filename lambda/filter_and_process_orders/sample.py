@@ -28,25 +28,30 @@ def with_formats(
     held: list[Chunk] = []
     spilled = _Spilled(workdir / "undecided.arrow")
     decided = None
+    sample = decide.EVIDENCE_CHUNKS  # read here: tests change it
     for chunk in chunks:
-        if decided is None:
+        if decided is not None:
             with profile.stage("decide"):
-                decisions.add(chunk, mapping)
-            if len(held) < decide.EVIDENCE_CHUNKS:  # read here: tests change it
-                held.append(chunk)
-            else:
-                spilled.add(chunk)
-            with profile.stage("decide"):
-                deciding = len(held) >= decide.EVIDENCE_CHUNKS and not decisions.open_question()
-            if deciding:
-                decisions.decide(day_first, decimal_comma)
-                decided = decisions.formats(day_first)
-                yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
-                held = []
-            continue
+                reopened = decisions.reopen_dates(chunk, mapping)
+                if not reopened:
+                    decisions.check_late(chunk, mapping)
+            if not reopened:
+                yield chunk, decided
+                continue
+            decided, sample = None, 1  # numeric dates after a sample without any: held until one decides
         with profile.stage("decide"):
-            decisions.check_late(chunk, mapping, day_first)
-        yield chunk, decided
+            decisions.add(chunk, mapping)
+        if len(held) < decide.EVIDENCE_CHUNKS:
+            held.append(chunk)
+        else:
+            spilled.add(chunk)
+        with profile.stage("decide"):
+            deciding = len(held) >= sample and not decisions.open_question()
+        if deciding:
+            decisions.decide(day_first, decimal_comma)
+            decided = decisions.formats(day_first)
+            yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
+            held = []
     if decided is None:
         decisions.decide(day_first, decimal_comma)
         decided = decisions.formats(day_first)

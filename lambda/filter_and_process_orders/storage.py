@@ -81,19 +81,20 @@ def write_manifest(bucket: str, key: str, manifest: dict) -> None:
 
 
 @profile.timed("write.list old outputs")
-def list_outputs(bucket: str, prefix: str, source: str) -> list[str]:
-    """The Parquet keys under `prefix` that a run over `source` wrote (any month)."""
+def list_keys(bucket: str, prefix: str, suffix: str = "") -> list[str]:
+    """The keys under `prefix` that end with `suffix`."""
     paginator = s3_client().get_paginator("list_objects_v2")
     return [
         obj["Key"]
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
         for obj in page.get("Contents", [])
-        if obj["Key"].endswith(f"/{source}.parquet")
+        if obj["Key"].endswith(suffix)
     ]
 
 
 @profile.timed("write.delete old outputs")
 def delete_objects(bucket: str, keys: list[str]) -> None:
-    """A reprocessed file whose months changed must not leave old month files behind."""
+    """Deletes each key: a reprocessed file's outputs that this run did not write again, or a failed
+    run's outputs completed before the failure."""
     for key in keys:
         s3_client().delete_object(Bucket=bucket, Key=key)

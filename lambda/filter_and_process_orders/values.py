@@ -116,30 +116,36 @@ def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Arr
 
 
 @profile.timed("clean.quantity")
-def integers(text: pa.Array) -> pa.Array:
-    """int64 per cleaned cell (`3`, `3.0`, `1,200`); null where empty or not a whole number. A
-    column of few distinct cells (quantities mostly are) is read once per distinct cell."""
+def integers(text: pa.Array, decimal_comma: bool = False) -> pa.Array:
+    """int64 per cleaned cell (`3`, `3.0`, `1,200`; in a file of decimal commas, as its amounts are
+    decided, `3,0`, `1.200`); null where empty or not a whole number. A column of few distinct cells
+    (quantities mostly are) is read once per distinct cell."""
     encoded = pc.dictionary_encode(text)
     if len(encoded.dictionary) * 4 <= len(text):
-        return pc.take(_integers(encoded.dictionary), encoded.indices)
-    return _integers(text)
+        return pc.take(_integers(encoded.dictionary, decimal_comma), encoded.indices)
+    return _integers(text, decimal_comma)
 
 
-def _integers(text: pa.Array) -> pa.Array:
+def _integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
     plain = pc.match_substring_regex(text, _PLAIN_INTEGER)  # most cells: cast as they are
     result = pc.cast(pc.if_else(plain, text, pa.scalar(None, pa.string())), pa.int64())
     rest = pc.fill_null(pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), False)
     if not pc.any(rest).as_py():
         return result
-    return pc.replace_with_mask(result, rest, _written_integers(pc.filter(text, rest)))
+    return pc.replace_with_mask(result, rest, _written_integers(pc.filter(text, rest), decimal_comma))
 
 
 _PLAIN_INTEGER = r"^-?[0-9]{1,15}$"
-_WRITTEN_INTEGER = r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$"  # `1,200`, `3.00`
+# `1,200`, `3.00`; with decimal commas `1.200`, `3,00`
+_WRITTEN_INTEGER = {
+    False: (r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", ","),
+    True: (r"^(-?[0-9]{1,3}(?:\.[0-9]{3})+|-?[0-9]{1,15})(?:,0+)?$", "."),
+}
 
 
-def _written_integers(text: pa.Array) -> pa.Array:
-    written = pc.match_substring_regex(text, _WRITTEN_INTEGER)  # not `1,2`: its comma is no thousands group
-    digits = pc.replace_substring(pc.replace_substring_regex(text, _WRITTEN_INTEGER, r"\1"), ",", "")
+def _written_integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
+    pattern, grouping = _WRITTEN_INTEGER[decimal_comma]
+    written = pc.match_substring_regex(text, pattern)  # not `1,2`: its comma is no thousands group
+    digits = pc.replace_substring(pc.replace_substring_regex(text, pattern, r"\1"), grouping, "")
     whole = pc.and_(written, pc.match_substring_regex(digits, _PLAIN_INTEGER))
     return pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())

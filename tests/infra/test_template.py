@@ -108,7 +108,7 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
         "s3:GetObject": {"raw"},
         "s3:GetObjectVersion": {"raw"},
         "s3:PutObject": {"processed", "quarantine", "manifests"},
-        "s3:DeleteObject": {"processed"},
+        "s3:DeleteObject": {"processed", "quarantine"},
         "s3:AbortMultipartUpload": {"processed", "quarantine"},
         "s3:ListBucket": {"<bucket>"},
     }

@@ -145,21 +145,27 @@ def test_decimal_separator_votes_read_from_shapes_agree_with_the_general_parse(t
     assert separator_votes(column) == _shape_votes(column)
 
 
-def whole_number(text: str) -> int | None:
-    """The quantity rule, one cell: `3`, `-3`, `3.00`, `1,200`; at most 15 digits."""
-    m = re.fullmatch(r"(-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15}))(?:\.0+)?", text)
-    digits = m.group(1).replace(",", "") if m else ""
+def whole_number(text: str, decimal_comma: bool = False) -> int | None:
+    """The quantity rule, one cell: `3`, `-3`, `3.00`, `1,200` (decimal comma: `3,00`, `1.200`); at
+    most 15 digits."""
+    group, point = (".", ",") if decimal_comma else (",", ".")
+    grouped, fraction = rf"[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+", rf"(?:{re.escape(point)}0+)?"
+    m = re.fullmatch(rf"(-?(?:{grouped}|[0-9]{{1,15}})){fraction}", text)
+    digits = m.group(1).replace(group, "") if m else ""
     return int(digits) if m and len(digits.lstrip("-")) <= 15 else None
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.from_regex(r"\A-?[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20))
-def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts):
+@given(
+    st.lists(st.from_regex(r"\A-?[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20),
+    st.booleans(),
+)
+def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts, decimal_comma):
     trimmed = [t.strip() for t in texts]
-    expected = [whole_number(t) if t else None for t in trimmed]
-    assert integers(pa.array(trimmed, pa.string())).to_pylist() == expected
+    expected = [whole_number(t, decimal_comma) if t else None for t in trimmed]
+    assert integers(pa.array(trimmed, pa.string()), decimal_comma).to_pylist() == expected
     # Repeated four times the column has few distinct cells: it is read once per distinct cell.
-    assert integers(pa.array(trimmed * 4, pa.string())).to_pylist() == expected * 4
+    assert integers(pa.array(trimmed * 4, pa.string()), decimal_comma).to_pylist() == expected * 4
 
 
 @settings(max_examples=300, deadline=None)

@@ -176,6 +176,23 @@ def test_a_deciding_date_after_the_sample_still_decides_the_files_date_order(tmp
     assert found["L1"]["order_date"] == date(2025, 3, 25) and rejected(result) == []
 
 
+def test_numeric_dates_that_first_appear_after_an_iso_sample_are_decided_by_their_own_deciding_cell(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(text_module, "CHUNK_BYTES", 90)
+    text = "Order ID,Customer,Status,Order Date,Total\n"
+    text += "".join(f"I{i},Kim,shipped,2025-05-{i + 1:02d},1.00\n" for i in range(14))  # the sample: ISO only
+    text += "A1,Kim,shipped,05/06/2025,1.00\nA2,Kim,shipped,07/04/2025,1.00\n"  # both readings valid
+    text += "".join(f"J{i},Kim,shipped,2025-05-{i + 1:02d},1.00\n" for i in range(6))
+    text += "L1,Kim,shipped,13/05/2025,1.00\n"  # day first only: decides A1, A2 too
+    result = clean(text, tmp_path)
+    assert result.decisions.date_order == "DMY" and not result.decisions.date_order_assumed
+    found = orders(result)
+    assert (found["A1"]["order_date"], found["A2"]["order_date"]) == (date(2025, 6, 5), date(2025, 4, 7))
+    assert (found["L1"]["order_date"], found["I0"]["order_date"]) == (date(2025, 5, 13), date(2025, 5, 1))
+    assert rejected(result) == [] and result.orders == 23
+
+
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_a_title_and_a_blank_line_before_the_header_are_skipped_and_line_numbers_stay(tmp_path, newline):
     text = newline.join(

@@ -122,8 +122,8 @@ def deny_writing(resource: str) -> None:
 @pytest.mark.parametrize(
     ("refused", "begun"),
     [
-        # The rejected rows' upload fails at the end of the bucket phase, while the stale CSV's is under way.
-        (f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv", ["stale_orders.csv"]),
+        # The rejected rows' parts are refused at the end of the bucket phase (its upload begun).
+        (f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv", ["rejected_rows.csv"]),
         # The Parquet files (under one part each) go up last and fail once both CSVs' parts are in.
         (f"{settings.PROCESSED_PREFIX}*", ["rejected_rows.csv", "stale_orders.csv"]),
     ],
@@ -149,3 +149,52 @@ def test_a_run_that_fails_while_its_outputs_go_up_leaves_no_output_and_no_upload
     manifest = manifest_for(key)
     assert manifest["status"] == "processing" and "Forbidden" in manifest["last_error"]
     assert (manifest["outputs"], manifest["rejected_key"], manifest["stale_key"]) == ([], None, None)
+
+
+SMALL = (
+    b"order_id,customer,amount,status,order_date\n"
+    b"K-1,Kim,10.00,shipped,2025-05-10\nK-2,Kim,2.50,shipped,2025-06-01\n"
+    b"S-1,Sam,4.00,pending,2024-02-15\nB-1,Bo,n/a?,shipped,2025-05-01\n"
+)
+
+
+def test_a_small_output_refused_at_the_end_leaves_none_of_the_others_visible():
+    key = "raw/2025/06/01/small__orders.csv"
+    etag = put_raw(key, SMALL)
+    deny_writing(f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv")  # every output is under one part
+    with pytest.raises(ClientError, match="Forbidden"):
+        lambda_handler(s3_event(key, etag))
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+    assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_outputs_completed_before_another_completion_failed_are_taken_back():
+    key = "raw/2025/06/01/complete__orders.csv"
+    etag = put_raw(key, SMALL)
+
+    def refuse_the_rejected_rows(params, **_):
+        if params["Key"].endswith("rejected_rows.csv"):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CompleteMultipartUpload")
+
+    completing = "before-parameter-build.s3.CompleteMultipartUpload"
+    storage.s3_client().meta.events.register(completing, refuse_the_rejected_rows)
+    try:
+        with pytest.raises(ClientError, match="injected"):
+            lambda_handler(s3_event(key, etag))
+    finally:
+        storage.s3_client().meta.events.unregister(completing, refuse_the_rejected_rows)
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+    assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+def test_a_rerun_without_stale_orders_removes_the_earlier_runs_stale_orders_csv(monkeypatch):
+    key = "raw/2025/06/01/rerun__orders.csv"
+    etag = put_raw(key, SMALL)
+    lambda_handler(s3_event(key, etag))
+    first = manifest_for(key)
+    assert first["stale_key"] in keys(settings.QUARANTINE_PREFIX)
+    monkeypatch.setenv("STALE_AFTER_DAYS", "100000")  # S-1 (pending since 2024-02-15) is no longer stale
+    lambda_handler(s3_event(key, etag))
+    again = manifest_for(key)
+    assert again["stale_key"] is None and keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]]
+    assert sorted(again["outputs"]) == keys(settings.PROCESSED_PREFIX)

@@ -132,6 +132,11 @@ def test_quantities_are_whole_numbers():
     assert integers(pa.array(["3", "3.0", "1,200", "", "2.5", "x"])).to_pylist() == [3, 3, 1200, None, None, None]
 
 
+def test_quantities_in_a_file_of_decimal_commas_group_thousands_with_points():
+    cells = pa.array(["1.000", "2.500", "1.200,0", "3,0", "12,5", "3"])
+    assert integers(cells, decimal_comma=True).to_pylist() == [1000, 2500, 1200, 3, None, 3]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [("CANCELLED", "cancelled"), ("canceled", "cancelled"), (" Shipped ", "shipped")]
 )
