@@ -417,3 +417,15 @@ def test_the_header_preview_finds_the_same_header_as_the_lambda():
     found = header.inspect("Orders\r\n\r\nid;amount;date;x\r\n1;2;2025-01-01;3\r\n".encode("utf-16"))
     assert (found.line, found.delimiter, found.names) == (3, ";", ["id", "amount", "date", "x"])
     assert [s["line"] for s in found.skipped] == [1, 2]
+
+
+def test_a_windows_1252_byte_later_in_a_utf8_file_changes_only_itself(tmp_path, monkeypatch):
+    monkeypatch.setattr(text, "CHUNK_BYTES", 16 << 10)
+    rows = [f"é-{i % 10},Zoë,{1 + i % 7}.00,2025-05-01".encode() for i in range(4000)]
+    # é pasted from a Windows-1252 program, past the first 64 KB (the encoding is told from those)
+    rows[3990] = "é-0,Zo".encode() + b"\xe9" + b",1.00,2025-05-01"
+    result = clean(b"order_id,customer,amount,order_date\n" + b"\n".join(rows) + b"\n", tmp_path)
+    assert result.encoding.startswith("utf-8")
+    orders = {row["order_id"]: row for row in kept_rows(result)}
+    assert sorted(orders) == [f"é-{i}" for i in range(10)]  # by hand: ten ids, every one still spelt é-
+    assert orders["é-0"]["customer"] == "Zoé"  # the last row of é-0 has the stray byte
