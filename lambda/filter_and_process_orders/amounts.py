@@ -233,7 +233,8 @@ def to_cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     instead of Arrow's slower decimal rounding). Raises OverflowError when a value has more cents
     than decimal(12,2) holds (an order summing past MAX_AMOUNT)."""
     if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
+        chunks = values.chunks or [pa.array([], values.type)]  # combine_chunks would copy even one chunk
+        values = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
     assert values.type.scale == LINE_SCALE, values.type
     valid = pc.is_valid(values) if values.null_count else None
     if valid is not None:

@@ -63,7 +63,9 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
     nonblank = filled[0]
     for f in filled[1:]:
         nonblank = pc.or_(nonblank, f)
-    return nonblank.combine_chunks() if isinstance(nonblank, pa.ChunkedArray) else nonblank
+    if isinstance(nonblank, pa.ChunkedArray):  # combine_chunks would copy even a single chunk
+        return nonblank.chunk(0) if nonblank.num_chunks == 1 else nonblank.combine_chunks()
+    return nonblank
 
 
 def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
