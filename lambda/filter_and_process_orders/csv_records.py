@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import profile
+from .sniff import UnreadableFile
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -25,6 +26,11 @@ def csv_module_parse(
         starts.append(start)
         start = reader.line_num + 1
     consumed, pending = len(lines), b""
+    if records and final and start - starts[-1] > 1 and _is_cut(lines[starts[-1] - 1 :], delimiter):
+        # The file ends inside a quoted field that took in the lines after its own: an unclosed quote.
+        raise UnreadableFile(
+            f"a quoted field opened at line {starts[-1] + line - 1} never closes; check the quotes on that line"
+        )
     if records and not final and _is_cut(lines[starts[-1] - 1 :], delimiter):
         records.pop()
         consumed = starts.pop() - 1

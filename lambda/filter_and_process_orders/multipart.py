@@ -70,9 +70,9 @@ class MultipartUploads:
             if file.closed:
                 return
             size = path.stat().st_size
+            if file.upload is None and size:  # begun with the file's first bytes: not left for the end
+                file.upload = self.pool.submit(self._create, file)
             while size - file.sent >= self.part_size or (closed and size > file.sent):
-                if file.upload is None:
-                    file.upload = self.pool.submit(self._create, file)
                 left = size - file.sent
                 # A closed file's last part takes what is left of it (up to two parts' worth).
                 length = left if closed and left < 2 * self.part_size else self.part_size
