@@ -24,6 +24,8 @@ ENV = "ORDERS_PROFILE"
 _NOTHING = nullcontext()
 _lock = threading.Lock()
 _totals: dict[str, list[float]] = {}  # name -> [calls, wall seconds, thread CPU seconds], in first-seen order
+_spans: dict[str, list[float]] = {}  # name -> [first start, last end], seconds since this module was imported
+_STARTED = time.perf_counter()
 
 
 def enabled() -> bool:
@@ -55,7 +57,11 @@ def _timed(name: str):
     try:
         yield
     finally:
-        add(name, time.perf_counter() - wall, time.thread_time() - cpu)
+        end = time.perf_counter()
+        add(name, end - wall, time.thread_time() - cpu)
+        with _lock:
+            span = _spans.setdefault(name, [wall - _STARTED, 0.0])
+            span[1] = end - _STARTED
 
 
 def add(name: str, wall: float, cpu: float = 0.0, calls: int = 1) -> None:
@@ -76,14 +82,19 @@ def totals() -> dict[str, dict]:
 def reset() -> None:
     with _lock:
         _totals.clear()
+        _spans.clear()
 
 
 def report(wall: float | None = None) -> str:
-    """The totals as a table; with the run's `wall` seconds, each stage's share of it."""
-    lines = [f"{'stage':<32}{'calls':>8}{'seconds':>10}{'CPU s':>9}{'of wall':>9}"]
+    """The totals as a table; with the run's `wall` seconds, each stage's share of it. `from-to` is
+    when the stage first began and last ended, in seconds since the package was imported: the
+    timeline that shows which stages overlap and which wait for each other."""
+    lines = [f"{'stage':<32}{'calls':>8}{'seconds':>10}{'CPU s':>9}{'of wall':>9}{'from-to':>14}"]
     for name, t in totals().items():
-        share = f"{t['seconds'] / wall:>8.0%}" if wall else ""
-        lines.append(f"{name:<32}{t['calls']:>8}{t['seconds']:>10.3f}{t['cpu_seconds']:>9.3f} {share}")
+        share = f"{t['seconds'] / wall:>8.0%}" if wall else " " * 8
+        span = _spans.get(name)
+        when = f"{span[0]:>7.2f}-{span[1]:<6.2f}" if span else ""
+        lines.append(f"{name:<32}{t['calls']:>8}{t['seconds']:>10.3f}{t['cpu_seconds']:>9.3f} {share}{when}")
     return "\n".join(lines)
 
 

@@ -76,3 +76,18 @@ def test_a_timed_function_counts_each_call_and_returns_its_result(monkeypatch):
     assert [double(1), double(2)] == [2, 4]
     assert double.__name__ == "double"
     assert profile.totals()["grain"]["calls"] == 2
+
+
+def test_the_report_shows_when_each_stage_first_began_and_last_ended(monkeypatch):
+    monkeypatch.setenv(profile.ENV, "1")
+    with profile.stage("parse"):
+        pass
+    began = profile.time.perf_counter() - profile._STARTED
+    with profile.stage("write"):
+        profile.time.sleep(0.05)
+    with profile.stage("write"):
+        pass
+    ended = profile.time.perf_counter() - profile._STARTED
+    row = next(line for line in profile.report().splitlines() if line.startswith("write "))
+    first, last = (float(t) for t in row.split()[-1].split("-"))
+    assert began - 0.01 <= first <= last <= ended + 0.01 and last - first >= 0.03
