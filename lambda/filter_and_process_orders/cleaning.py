@@ -20,12 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
 from .header import find_header
 from .mapping import missing_required, unmapped
 from .output import Output
-from .reading import read_chunks, skip_lines
+from .reading import read_chunks
 from .result import CleanResult, Rules, missing_columns_reason
 from .sample import with_formats
 from .spool import Spool

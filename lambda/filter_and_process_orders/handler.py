@@ -15,9 +15,10 @@ from . import startup, storage
 from .cleaning import Rules, clean_stream
 from .config import Config, config_from_env
 from .events import ObjectEvent, is_processable, object_events
+from .failure import manifest_key, record_failure
 from .manifest import Manifest
 from .memory import use_jemalloc
-from .publish import Publication, manifest_key, record_failure
+from .publish import Publication
 from .reasons import FILE_REASONS
 from .spool import buckets_for
 from .text import UnreadableFile

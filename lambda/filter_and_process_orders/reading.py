@@ -5,37 +5,12 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 
 from . import profile
+from .blocks import cut_at_lines
 from .records import Chunk, parse_chunk
-from .text import UnreadableFile, as_utf8
+from .text import UnreadableFile
+from .utf8 import as_utf8
 
 MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
-
-
-def skip_lines(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
-    """The blocks less their first `count` lines (the preamble before the header)."""
-    for block in blocks:
-        while count and block:
-            end = block.find(b"\n")
-            if end < 0:
-                block = b""
-                break
-            block, count = block[end + 1 :], count - 1
-        if block:
-            yield block
-
-
-def _cut(blocks: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
-    """Blocks re-cut at the last LF, so a chunk never ends inside a line. The bool marks the last chunk."""
-    carry = b""
-    for block in blocks:
-        cut = block.rfind(b"\n") + 1
-        if cut == 0:
-            carry += block
-            continue
-        data = b"".join((carry, memoryview(block)[:cut])) if carry or cut < len(block) else block  # one copy
-        carry = block[cut:]
-        yield data, False
-    yield carry, True
 
 
 def read_chunks(
@@ -54,7 +29,7 @@ def read_chunks(
     was pending, otherwise it is parsed again here, after the pending text, as a reading from start
     to end would. Blocks are parsed ahead with lines counted from 0, then shifted to where they start
     (so the planning does not count a block's lines before it is parsed)."""
-    chunks = _cut(blocks)
+    chunks = cut_at_lines(blocks)
     ahead: deque[tuple[Future | None, bytes, bool]] = deque()
 
     def plan(data: bytes, final: bool) -> None:

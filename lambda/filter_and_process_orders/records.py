@@ -25,7 +25,7 @@ class Chunk:
 
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:
     """Parse whole lines of UTF-8 into records: (records, lines consumed, text left for the next chunk).
-    `data` must be valid UTF-8 (`text.as_utf8`): Arrow's reader does not check it again.
+    `data` must be valid UTF-8 (`utf8.as_utf8`): Arrow's reader does not check it again.
 
     pyarrow parses the common case, quoted line breaks included: a record starts one line after the
     one before it plus the line breaks inside that one's fields. A chunk with a row of the wrong

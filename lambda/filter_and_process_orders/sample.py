@@ -7,13 +7,11 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.ipc as ipc
-
 from . import decide, profile
 from .chunk import Formats
 from .decide import Decisions
 from .reading import Chunk
+from .spill import Spilled
 
 
 def with_formats(
@@ -26,7 +24,7 @@ def with_formats(
 ) -> Iterator[tuple[Chunk, Formats]]:
     """The chunks, each with the formats to clean it with, in file order."""
     held: list[Chunk] = []
-    spilled = _Spilled(workdir / "undecided.arrow")
+    spilled = Spilled(workdir / "undecided.arrow")
     decided = None
     sample = decide.EVIDENCE_CHUNKS  # read here: tests change it
     for chunk in chunks:
@@ -56,28 +54,3 @@ def with_formats(
         decisions.decide(day_first, decimal_comma)
         decided = decisions.formats(day_first)
         yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
-
-
-class _Spilled:
-    """Chunks written to one Arrow IPC file in order (their lines as a last column), read back once."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._writer: ipc.RecordBatchStreamWriter | None = None
-
-    def add(self, chunk: Chunk) -> None:
-        table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
-        if self._writer is None:
-            self._writer = ipc.new_stream(self.path, table.schema)
-        self._writer.write_table(table)
-
-    def chunks(self) -> Iterator[Chunk]:
-        if self._writer is None:
-            return
-        self._writer.close()
-        self._writer = None
-        with ipc.open_stream(self.path) as reader:
-            for batch in reader:
-                table = pa.Table.from_batches([batch])
-                yield Chunk(table.drop_columns(["line"]), table.column("line").to_numpy())
-        self.path.unlink()

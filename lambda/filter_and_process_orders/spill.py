@@ -1,0 +1,35 @@
+"""Chunks held back on disk while the file's formats are undecided (see `sample`): memory stays
+bounded however far into the file the deciding cell is."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from .reading import Chunk
+
+
+class Spilled:
+    """Chunks written to one Arrow IPC file in order (their lines as a last column), read back once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._writer: ipc.RecordBatchStreamWriter | None = None
+
+    def add(self, chunk: Chunk) -> None:
+        table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
+        if self._writer is None:
+            self._writer = ipc.new_stream(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def chunks(self) -> Iterator[Chunk]:
+        if self._writer is None:
+            return
+        self._writer.close()
+        self._writer = None
+        with ipc.open_stream(self.path) as reader:
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                yield Chunk(table.drop_columns(["line"]), table.column("line").to_numpy())
+        self.path.unlink()
