@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .arrow_buffers import bool_mask, decimal_words, one_array
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
 LINE_SCALE = 8
@@ -87,7 +88,7 @@ def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, pa.Array 
     the first of `_PLAIN`, `_TIDY` and `_general` that matches it, into one array of units of 1e-8."""
     plain = pc.match_substring_regex(text, _DIGITS[decimal_comma])  # most cells: read as they are
     units, valid = _units(pc.if_else(plain, text, _NO_TEXT), decimal_comma, grouped=False)
-    rest = ~valid & pc.fill_null(pc.greater(pc.binary_length(text), 0), False).to_numpy(zero_copy_only=False)
+    rest = ~valid & bool_mask(pc.greater(pc.binary_length(text), 0))
     wrong = None
     if rest.any():
         rows = np.flatnonzero(rest)
@@ -116,13 +117,13 @@ def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, 
     others = pc.indices_nonzero(pc.invert(tidy)).to_numpy()
     value, problem = _general(pc.take(text, others), decimal_comma)
     units[others], valid[others] = _low_words(value), value.is_valid().to_numpy(zero_copy_only=False)
-    wrong = pc.fill_null(pc.equal(problem, "amount_format"), False).to_numpy(zero_copy_only=False)
+    wrong = bool_mask(pc.equal(problem, "amount_format"))
     return units, valid, (others[wrong] if wrong.any() else None)
 
 
 def _low_words(decimals: pa.Array) -> np.ndarray:
     """The units of 1e-8 of LINE_AMOUNT_TYPE values (each below 1e18 in size: its low 64-bit word)."""
-    return np.frombuffer(decimals.buffers()[1], np.int64, 2 * len(decimals), 16 * decimals.offset)[::2]
+    return decimal_words(decimals)[:, 0]
 
 
 def _units(number: pa.Array, decimal_comma: bool, *, grouped: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -169,7 +170,7 @@ def _exact(number: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     valid = floats.is_valid().to_numpy(zero_copy_only=False) if floats.null_count else np.ones(n, dtype=bool)
     if len(big):  # cast exactly when they have `_PLAIN`'s shape (it fits decimal(18,8)); the rest are not read here
         some = pc.take(number, pa.array(big))
-        fits = pc.fill_null(pc.match_substring_regex(some, _PLAIN[False]), False).to_numpy(zero_copy_only=False)
+        fits = bool_mask(pc.match_substring_regex(some, _PLAIN[False]))
         if fits.any():
             units[big[fits]] = _low_words(pc.cast(pc.filter(some, pa.array(fits)), LINE_AMOUNT_TYPE))
         valid[big[~fits]] = False
@@ -232,15 +233,13 @@ def to_cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     decimal(12,2), rounded half away from zero once. Works on the decimals' integers (one numpy pass
     instead of Arrow's slower decimal rounding). Raises OverflowError when a value has more cents
     than decimal(12,2) holds (an order summing past MAX_AMOUNT)."""
-    if isinstance(values, pa.ChunkedArray):
-        chunks = values.chunks or [pa.array([], values.type)]  # combine_chunks would copy even one chunk
-        values = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+    values = one_array(values)
     assert values.type.scale == LINE_SCALE, values.type
     valid = pc.is_valid(values) if values.null_count else None
     if valid is not None:
         values = pc.fill_null(values, pa.scalar(Decimal(0), values.type))
     n = len(values)
-    words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
+    words = decimal_words(values)
     units = words[:, 0]
     sign = np.sign(units)
     cents = (np.abs(units) + 5 * 10 ** (LINE_SCALE - 3)) // 10 ** (LINE_SCALE - 2) * sign

@@ -5,6 +5,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_buffers import string_offsets
+
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _HEAD_MIX, _TAIL_MIX = np.uint64(0x9E3779B185EBCA87), np.uint64(0xC2B2AE3D27D4EB4F)  # xxHash's primes
 WORD_IDS = 16  # bytes: ids up to this long are numbered from their words (`id_numbers`)
@@ -69,8 +71,7 @@ def _words(order_id: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     """Each id's start offset and length in bytes, its last 8 bytes as a little-endian word (fewer
     bytes for a shorter id, shifted down: the bytes before it are not in it), and the view of every
     word of the data: words[i] holds the bytes [i - 8, i)."""
-    n = len(order_id)
-    offsets = np.frombuffer(order_id.buffers()[1], np.int32, n + 1, 4 * order_id.offset)
+    offsets = string_offsets(order_id)
     data = order_id.buffers()[2]
     # Eight zero bytes first, so that a word ending in the first 8 bytes starts inside the array.
     raw = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amounts import LINE_AMOUNT_TYPE, amounts
+from .arrow_buffers import bool_mask, one_array
 from .buckets import split_by_bucket
 from .contract import BY_NAME
 from .dates import DateMemo, dates
@@ -51,10 +52,6 @@ class Cleaned:
     doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
 
 
-def _mask(array) -> np.ndarray:
-    return pc.fill_null(array, False).to_numpy(zero_copy_only=False)
-
-
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
     filled = [pc.is_valid(cell) for cell in used.values()]  # cleaned text is null where empty
     for i, column in enumerate(raw.columns):
@@ -63,9 +60,7 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
     nonblank = filled[0]
     for f in filled[1:]:
         nonblank = pc.or_(nonblank, f)
-    if isinstance(nonblank, pa.ChunkedArray):  # combine_chunks would copy even a single chunk
-        return nonblank.chunk(0) if nonblank.num_chunks == 1 else nonblank.combine_chunks()
-    return nonblank
+    return one_array(nonblank)
 
 
 def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
@@ -80,7 +75,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     with profile.stage("clean.blank rows"):
         nonblank = _nonblank(raw, used, set(mapping.values()))
         if not pc.all(nonblank).as_py():
-            raw, lines = raw.filter(nonblank), lines[_mask(nonblank)]
+            raw, lines = raw.filter(nonblank), lines[bool_mask(nonblank)]
             used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
     if not n:

@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_buffers import bool_mask
+
 SAMPLE_LINES = 5
 _FLOAT_ID = r"^[0-9]+\.0+$"
 
@@ -37,7 +39,7 @@ class Doubts:
         count = pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
         if count:
             self.rows[code] += count
-            self.lines[code] = lines[pc.fill_null(mask, False).to_numpy(zero_copy_only=False)][:SAMPLE_LINES].tolist()
+            self.lines[code] = lines[bool_mask(mask)][:SAMPLE_LINES].tolist()
 
 
 def doubts(order_id: pa.Array, amount: pa.Array, good: pa.Array, lines: np.ndarray) -> Doubts:

@@ -5,6 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_buffers import decimal_words
 from .chunk import LINE_FIELDS
 
 # Odd 64-bit multipliers (from xxHash) that spread the fields' integers over a row's hash.
@@ -19,7 +20,7 @@ def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.n
     version of an order is the latest. Only rows that also share a hash of their number fields can
     be identical, and are compared field by field."""
     picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
-    low, high = decimal_words(picked.column("amount").combine_chunks())
+    low, high = amount_words(picked.column("amount").combine_chunks())
     fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
     hashed = np.zeros(len(at), np.uint64)
     for values, mix in zip(fields, _MIX):
@@ -34,12 +35,11 @@ def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.n
     return alike[copy]
 
 
-def decimal_words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def amount_words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """A decimal128 array's two 64-bit words per value, 0 where null."""
     values = decimals
     assert pa.types.is_decimal128(values.type), values.type  # LINE_SCHEMA's amount
-    n = len(values)
-    words = np.frombuffer(values.buffers()[1], np.int64, 2 * n, values.offset * 16).reshape(n, 2)
+    words = decimal_words(values)
     if values.null_count:
         words = words * pc.is_valid(values).to_numpy(zero_copy_only=False)[:, None]
     return words[:, 0], words[:, 1]

@@ -12,9 +12,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_buffers import one_array
 from .buckets import id_numbers
 from .contract import LINE_COLUMNS
-from .duplicates import decimal_words, exact_duplicates
+from .duplicates import amount_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
 
@@ -100,7 +101,7 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     differing = _texts_differ(group, len(many), texts)
     amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
-    low, high = decimal_words(amount)
+    low, high = amount_words(amount)
     amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
     found.repeated_orders = int(many.sum())
     found.orders_with_differing_lines = int(differing.sum())
@@ -109,8 +110,7 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
 
 def _texts_differ(group: np.ndarray, size: int, texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Per group number (0 to size - 1): whether its non-null texts are not all the same."""
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
+    texts = one_array(texts)
     if texts.null_count == len(texts):
         return np.zeros(size, bool)
     at = np.flatnonzero(pc.is_valid(texts).to_numpy(zero_copy_only=False)) if texts.null_count else None

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from .arrow_buffers import one_array
 from .csv_records import csv_module_parse
 from .line_breaks import line_breaks
 
@@ -19,8 +20,7 @@ class Chunk:
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
-        column = self.table.column(i)
-        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        return one_array(self.table.column(i))
 
 
 def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int) -> tuple[Chunk, int, bytes]:

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrow_buffers import bool_mask, string_offsets
 from .contract import MAX_TEXT_LENGTH
 from .reasons import ROW_REASONS
 
@@ -22,19 +23,11 @@ _QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "amount_format": "a
 _MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
 
 
-def _np(mask: pa.Array) -> np.ndarray:
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
-
-
-def _offsets(text: pa.Array) -> np.ndarray:
-    return np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
-
-
 def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
     """Cells of more than `limit` characters; None when no cell has that many bytes (UTF-8: bytes >= characters)."""
-    if len(text) == 0 or np.diff(_offsets(text)).max() <= limit:
+    if len(text) == 0 or np.diff(string_offsets(text)).max() <= limit:
         return None
-    return _np(pc.greater(pc.utf8_length(text), limit))
+    return bool_mask(pc.greater(pc.utf8_length(text), limit))
 
 
 def _mangled(order_id: pa.Array) -> np.ndarray | None:
@@ -43,14 +36,14 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
     data = order_id.buffers()[2]
     if data is None or not len(order_id):
         return None
-    offsets = _offsets(order_id)
+    offsets = string_offsets(order_id)
     starts = np.minimum(offsets[:-1], max(data.size - 1, 0))
     first = np.frombuffer(data, np.uint8)[starts] if data.size else np.zeros(len(order_id), np.uint8)
     digit_or_sign = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
     rows = np.flatnonzero(digit_or_sign & (offsets[1:] > offsets[:-1]))
     if not len(rows):
         return None
-    found = _np(pc.match_substring_regex(pc.take(order_id, pa.array(rows)), _MANGLED_ID))
+    found = bool_mask(pc.match_substring_regex(pc.take(order_id, pa.array(rows)), _MANGLED_ID))
     if not found.any():
         return None
     mask = np.zeros(len(order_id), dtype=bool)
@@ -66,15 +59,15 @@ def reason_numbers(
     columns for those the file lacks); `amount`, `wrong` as `amounts.amounts` gives them; `day` the
     order dates read (null where empty or unreadable)."""
     n = len(amount)
-    empty = {c: _np(pc.is_null(cell[c])) for c in ("order_id", "amount", "order_date")}
+    empty = {c: bool_mask(pc.is_null(cell[c])) for c in ("order_id", "amount", "order_date")}
     too_long = None
     for column, limit in MAX_TEXT_LENGTH.items():
         longer = _longer(used[column], limit) if column in used else None
         if longer is not None:
             too_long = longer if too_long is None else too_long | longer
-    bad_date = ~empty["order_date"] & _np(pc.is_null(day))
-    wrong_np = _np(wrong) if wrong is not None else None
-    unread = ~empty["amount"] & _np(pc.is_null(amount))
+    bad_date = ~empty["order_date"] & bool_mask(pc.is_null(day))
+    wrong_np = bool_mask(wrong) if wrong is not None else None
+    unread = ~empty["amount"] & bool_mask(pc.is_null(amount))
     checks = {
         "value_too_long": too_long,
         "missing_order_id": empty["order_id"],

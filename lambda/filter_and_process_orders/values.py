@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amounts import parse_amount  # noqa: F401
+from .arrow_buffers import bool_mask, string_offsets
 from .contract import PLACEHOLDERS
 from .dates import parse_date  # noqa: F401
 
@@ -30,13 +31,12 @@ def cleaned_text(column: pa.Array) -> pa.Array:
     """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
     any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
     text = pc.utf8_trim_whitespace(column)
-    offsets = np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
-    length = np.diff(offsets)  # bytes per cell, read from the offsets
+    length = np.diff(string_offsets(text))  # bytes per cell, read from the offsets
     short = np.flatnonzero(length <= _LONGEST_PLACEHOLDER)  # few cells in most columns
     if not len(short):
         return text
     placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
-    missing = short[(length[short] == 0) | pc.fill_null(placeholder, False).to_numpy(zero_copy_only=False)]
+    missing = short[(length[short] == 0) | bool_mask(placeholder)]
     if not len(missing):
         return text
     valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do
@@ -108,7 +108,7 @@ def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Arr
         indices = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False)  # null cells: `size`
         indices = indices if rows is None else indices[rows]
         per_cell = np.bincount(indices, minlength=size + 1)
-        cells = [c for c in np.flatnonzero(pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)) if per_cell[c]]
+        cells = [c for c in np.flatnonzero(bool_mask(unknown)) if per_cell[c]]
         for cell in sorted(cells, key=lambda c: np.argmax(indices == c)):  # a few distinct cells
             word = canonical[int(cell)].as_py()
             counts[word] = counts.get(word, 0) + int(per_cell[cell])
