@@ -4,8 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
-import boto3
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
+import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
@@ -25,12 +24,16 @@ _s3 = None
 
 
 def s3_client():
-    # boto3 reads AWS_ENDPOINT_URL itself, so the local twin needs no code path of its own.
+    """The process's S3 client (made at the first call): standard retries, 5 attempts, 16 connections."""
+    # botocore reads AWS_ENDPOINT_URL itself, so the local twin needs no code path of its own. A
+    # botocore session, not boto3's: boto3 would add its resources and s3transfer to every start-up
+    # (16 ms of imports) for nothing the handler calls. A new session each time, so a client made
+    # again (after `_s3 = None`) reads the credentials in the environment then.
     global _s3
     if _s3 is None:
         # Connections: the managed transfer's 10 threads and the multipart parts' (multipart.THREADS).
         config = BotoConfig(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=16)
-        _s3 = boto3.client("s3", config=config)
+        _s3 = botocore.session.get_session().create_client("s3", config=config)
     return _s3
 
 
@@ -62,10 +65,15 @@ def open_object(bucket: str, key: str, version_id: str = ""):
 
 @profile.timed("write.upload.whole files")
 def upload_files(bucket: str, files: list[tuple[str, Path, str]]) -> None:
-    """Uploads local files, given as (key, path, content type), at once: one managed transfer (boto3's
-    s3transfer) with its default 10 threads, multipart above 8 MB so a file of any size streams
-    from local disk. Waits for every file; raises the first failure (the others are cancelled)."""
-    with create_transfer_manager(s3_client(), TransferConfig()) as transfer:
+    """Uploads local files, given as (key, path, content type), at once: one managed transfer
+    (s3transfer, as boto3's upload_file) with its default 10 threads, multipart above 8 MB so a file
+    of any size streams from local disk. Waits for every file; raises the first failure (the others
+    are cancelled)."""
+    # Imported at the first call: few runs upload whole files, and its manager adds 3 ms of imports
+    # (multipart's s3transfer.utils is imported with the handler).
+    from s3transfer.manager import TransferConfig, TransferManager
+
+    with TransferManager(s3_client(), TransferConfig()) as transfer:
         uploads = [
             transfer.upload(str(path), bucket, key, extra_args={"ContentType": content_type})
             for key, path, content_type in files

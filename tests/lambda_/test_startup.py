@@ -1,5 +1,5 @@
 """The Lambda's process start-up: the handler runs without pandas (the layer ships it; pyarrow would
-import it for its type probes)."""
+import it for its type probes) and without boto3 (its S3 client is botocore's)."""
 
 import json
 import os
@@ -27,7 +27,7 @@ def run_python(code: str, env: dict | None = None) -> str:
     return result.stdout
 
 
-def test_a_process_that_runs_the_handler_never_imports_pandas(twin, shared_data, monkeypatch):
+def test_a_process_that_runs_the_handler_never_imports_pandas_nor_boto3(twin, shared_data, monkeypatch):
     key = "raw/2025/06/01/startup__orders.csv"
     aws_client("s3").put_object(Bucket=BUCKET, Key=key, Body=(shared_data / "orders.csv").read_bytes())
     etag = aws_client("s3").head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
@@ -38,12 +38,12 @@ def test_a_process_that_runs_the_handler_never_imports_pandas(twin, shared_data,
         "import json, sys\n"
         "from filter_and_process_orders.handler import lambda_handler\n"
         f"print(json.dumps(lambda_handler({{'Records': [{record!r}]}})))\n"
-        "print('pandas' in sys.modules)\n",
+        "print('pandas' in sys.modules, 'boto3' in sys.modules)\n",
         env=dict(os.environ),
     )
-    response, pandas_imported = out.strip().splitlines()[-2:]
+    response, imported = out.strip().splitlines()[-2:]
     assert json.loads(response) == {"batchItemFailures": []}
-    assert pandas_imported == "False"
+    assert imported == "False False"
     manifests = aws_client("s3").list_objects_v2(Bucket=BUCKET, Prefix=settings.MANIFEST_PREFIX)["Contents"]
     manifest = json.loads(aws_client("s3").get_object(Bucket=BUCKET, Key=manifests[0]["Key"])["Body"].read())
     assert (manifest["source_key"], manifest["rows_in"], manifest["rows_out"]) == (key, 200, 109)
@@ -63,7 +63,7 @@ def test_other_code_in_that_process_still_imports_pandas_and_pyarrow_then_uses_i
     assert out.split() == ["False", "2", "[3]"]
 
 
-def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_holds_once():
+def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_holds_once_leaving_the_collector_on():
     event = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}, "object": {"key": "x.txt"}}}]}
     out = run_python(
         "import gc\n"
@@ -73,9 +73,21 @@ def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_h
         "print(before < 1_000, storage._s3 is None)\n"
         f"print(lambda_handler({event!r}))\n"
         "frozen = gc.get_freeze_count()\n"
-        "print(frozen - before > 10_000, storage._s3 is not None)\n"
+        "print(frozen - before > 10_000, storage._s3 is not None, gc.isenabled())\n"
         f"lambda_handler({event!r})\n"
         "print(gc.get_freeze_count() == frozen)\n",
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
     )
-    assert out.split("\n")[:4] == ["True True", "{'batchItemFailures': []}", "True True", "True"]
+    assert out.split("\n")[:4] == ["True True", "{'batchItemFailures': []}", "True True True", "True"]
+
+
+def test_the_first_settle_makes_its_clients_with_the_collector_paused_and_leaves_it_as_found():
+    code = (
+        "import gc\n"
+        "from filter_and_process_orders import startup\n"
+        "{}"
+        "seen = []\n"
+        "print(startup.settle(lambda: seen.append(gc.isenabled())), seen, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    assert run_python(code.format("")).split("\n")[0] == "True [False] True True"
+    assert run_python(code.format("gc.disable()\n")).split("\n")[0] == "True [False] False True"
