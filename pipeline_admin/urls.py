@@ -8,6 +8,7 @@ urlpatterns = [
     path("files/", views.uploads, name="uploads"),
     path("files/refresh/", views.uploads_refresh, name="uploads_refresh"),
     path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("files/<int:pk>/stale.csv", views.upload_stale_orders, name="upload_stale_orders"),
     path("upload/inspect/", views.upload_inspect, name="upload_inspect"),
     path("upload/template.csv", views.upload_template, name="upload_template"),
     path("upload/direct/", direct_views.direct_begin, name="upload_direct_begin"),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
 from .models import CrawlerRun, Upload
+from .stale_orders import StaleOrdersGone, stale_orders_csv
 from .upload_handlers import upload_refusals
 
 
@@ -149,6 +150,20 @@ def upload_detail(request, pk: int):
     except AwsError as exc:
         messages.error(request, str(exc))
     return render(request, "pipeline_admin/upload_detail.html", context)
+
+
+@role_required(UPLOADERS)
+def upload_stale_orders(request, pk: int):
+    """The file's stale orders as CSV, built from its stored Parquet as it streams (`stale_orders`)."""
+    item = _upload_or_404(request, pk)
+    try:
+        chunks = stale_orders_csv(upload=item)
+    except (AwsError, StaleOrdersGone) as exc:
+        messages.error(request, str(exc))
+        return redirect("pipeline_admin:upload_detail", pk=item.pk)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stale-{item.pk}.csv"'
+    return response
 
 
 def _upload_or_404(request, pk: int) -> Upload:

@@ -61,7 +61,6 @@ class Manifest:
     outputs: list[str] = field(default_factory=list)
     rejected_key: str | None = None
     rejected_sample: list[dict] = field(default_factory=list)
-    stale_key: str | None = None
     stale_sample: list[dict] = field(default_factory=list)
     line_numbers: str = "physical line of the file where the record starts"
     errors: list[str] = field(default_factory=list)

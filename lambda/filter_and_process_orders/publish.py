@@ -42,7 +42,7 @@ class Publication:
         return months + storage.list_keys(self.bucket, f"{self.config.quarantine_prefix}{self.source}/")
 
     def key_of(self, path: Path) -> tuple[str, str]:
-        """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`, `stale_orders.csv`."""
+        """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`."""
         if path.suffix == ".parquet":
             return f"{self.config.processed_prefix}order_month={path.stem}/{self.source}.parquet", PARQUET
         return f"{self.config.quarantine_prefix}{self.source}/{path.name}", "text/csv"
@@ -53,9 +53,10 @@ class Publication:
 
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
         """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
-        months, a stale_orders.csv when no order is stale now), and names the outputs in the manifest.
+        months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
+        names the outputs in the manifest.
         The uploads are completed last, together: on a failure no output of this run stays visible."""
-        paths = [*result.months.values(), *(p for p in (result.rejected_path, result.stale_path) if p)]
+        paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
         files = [(*self.key_of(path), path) for path in paths]
         with profile.stage("write.upload"):
             for _, _, path in files:
@@ -70,4 +71,3 @@ class Publication:
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
-        manifest.stale_key = self.key_of(result.stale_path)[0] if result.stale_path else None

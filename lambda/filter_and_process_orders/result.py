@@ -47,7 +47,6 @@ class CleanResult:
     months: dict[str, Path] = field(default_factory=dict)
     rejected_path: Path | None = None
     rejected_sample: list[dict] = field(default_factory=list)
-    stale_path: Path | None = None
     stale_sample: list[dict] = field(default_factory=list)
 
     @property

@@ -361,14 +361,14 @@ def test_the_stale_rule_flags_old_pending_and_cancelled_orders_and_keeps_them(tm
     assert stale == {"A1": False, "A2": True, "A3": True, "A4": False}  # A2 is exactly 30 days old
     assert (result.orders, result.orders_stale, result.rows_out) == (4, 2, 2)
     assert [r["order_id"] for r in result.stale_sample] == ["A2", "A3"]
-    assert list(csv.reader(io.StringIO(result.stale_path.read_text())))[1] == [
-        "A2",
-        "",
-        "1.00",
-        "pending",
-        "2025-05-02",
-        "3",
-    ]
+    assert result.stale_sample[0] == {
+        "order_id": "A2",
+        "customer": "",
+        "amount": "1.00",
+        "status": "pending",
+        "order_date": "2025-05-02",
+        "source_line": "3",
+    }
     later = clean(body, tmp_path, Rules(date(2025, 6, 2), frozenset({"pending"}), 30))
     assert sorted(k for k, r in kept_by_id(later).items() if not r["stale"]) == ["A3", "A4"]
 
