@@ -320,3 +320,20 @@ def test_a_file_deleted_before_it_was_read_is_rejected_once_without_a_retry(what
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "deleted")
     assert manifest["reason"] == "the file was deleted before it could be read"
     assert keys(settings.PROCESSED_PREFIX) == []
+
+
+def test_windows_1252_bytes_in_a_utf8_file_end_it_processed_with_a_warning_naming_their_line():
+    key = "raw/2025/06/01/s__orders.csv"
+    rows = [f"A{i},Zoë Müller,{i % 9}.50,2025-05-30".encode() for i in range(3000)]
+    rows[2500] = b"A2500,Caf\xe9 \x80 Ltd,1.50,2025-05-30"  # pasted from a Windows-1252 program
+    body = b"order_id,customer,amount,order_date\n" + b"\n".join(rows) + b"\n"
+    assert body.index(b"\xe9") > 64 << 10  # past the head the encoding is detected from
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["encoding"], manifest["orders"]) == ("processed_with_warnings", "utf-8", 3000)
+    (warning,) = manifest["warnings"]
+    line = 2 + 2500  # the header is line 1, row i is line i + 2
+    assert (warning["code"], warning["count"], warning["lines"]) == ("stray_bytes_read_as_cp1252", 2, [line])
+    assert warning["text"].endswith(f"2 bytes on 1 line, first on line {line}")
+    customers = {r["order_id"]: r["customer"] for k in manifest["outputs"] for r in read_parquet(k).to_pylist()}
+    assert customers["A2500"] == "Café € Ltd" and customers["A2499"] == "Zoë Müller"
