@@ -37,9 +37,12 @@ class Publication:
         self._beside.shutdown(cancel_futures=True)
 
     def _earlier_outputs(self) -> list[str]:
-        """The month files and quarantine CSVs a run over this source wrote before (any run)."""
-        months = storage.list_keys(self.bucket, self.config.processed_prefix, suffix=f"/{self.source}.parquet")
-        return months + storage.list_keys(self.bucket, f"{self.config.quarantine_prefix}{self.source}/")
+        return earlier_outputs(self.bucket, self.source, self.config)
+
+    def withdraw(self, manifest: Manifest) -> None:
+        """This run's verdict is that the source has no orders (rejected as a whole): every output an
+        earlier run over it wrote is removed, and the manifest names them (`outputs_removed`)."""
+        manifest.outputs_removed = outputs_withdraw(self.bucket, self.source, self.config, self._old.result())
 
     def key_of(self, path: Path) -> tuple[str, str]:
         """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`."""
@@ -71,3 +74,19 @@ class Publication:
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
+
+
+def earlier_outputs(bucket: str, source: str, config: Config) -> list[str]:
+    """The month files and quarantine CSVs a run over `source` wrote before (any run)."""
+    months = storage.list_keys(bucket, config.processed_prefix, suffix=f"/{source}.parquet")
+    return months + storage.list_keys(bucket, f"{config.quarantine_prefix}{source}/")
+
+
+def outputs_withdraw(bucket: str, source: str, config: Config, keys: list[str] | None = None) -> list[str]:
+    """Removes the outputs earlier runs over `source` wrote (`keys` when already listed), for a verdict
+    that it has no orders: rejected as a whole, or deleted before it could be read (its rows are no
+    longer backed by a raw file). Never on a failure to read or write: that run is retried, and
+    until then the earlier outputs stand. Returns the keys removed."""
+    keys = earlier_outputs(bucket, source, config) if keys is None else keys
+    storage.delete_objects(bucket, keys)
+    return keys

@@ -64,3 +64,24 @@ def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(c
     upload.refresh_from_db()
     assert (upload.manifest["grain"], upload.manifest["grain_overridden"]) == ("history", True)
     assert upload.manifest["amount_total"] == "22.26"  # the last line of each order: 12.25 + 10.01
+
+
+def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client, twin, pipeline_admin):
+    removed = ["processed/orders/order_month=2025-05/x.parquet", "quarantine/x/rejected_rows.csv"]
+    manifest = {
+        "status": "rejected",
+        "reason_code": "missing_column",
+        "reason": "no amount column",
+        "outputs_removed": removed,
+    }
+    upload = Upload.objects.create(
+        key="raw/2025/06/01/x__orders.csv",
+        original_name="x.csv",
+        size=1,
+        sha256="x",
+        status="rejected",
+        manifest=manifest,
+    )
+    client.force_login(pipeline_admin)
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert '<td id="outputs-removed">2 output file(s) an earlier run over this file wrote' in page
