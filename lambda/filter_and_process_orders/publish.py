@@ -74,6 +74,7 @@ class Publication:
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
         manifest.stale_key = self.key_of(result.stale_path)[0] if result.stale_path else None
+        manifest.outputs_removed = old
 
 
 def earlier_outputs(bucket: str, source: str, config: Config) -> list[str]:

@@ -197,4 +197,5 @@ def test_a_rerun_without_stale_orders_removes_the_earlier_runs_stale_orders_csv(
     lambda_handler(s3_event(key, etag))
     again = manifest_for(key)
     assert again["stale_key"] is None and keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]]
+    assert again["outputs_removed"] == [first["stale_key"]]
     assert sorted(again["outputs"]) == keys(settings.PROCESSED_PREFIX)
