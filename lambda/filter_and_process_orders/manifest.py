@@ -62,8 +62,8 @@ class Manifest:
     rejected_key: str | None = None
     rejected_sample: list[dict] = field(default_factory=list)
     stale_sample: list[dict] = field(default_factory=list)
-    # What earlier runs over this source wrote, removed because this run found it has no orders
-    # (rejected as a whole, or deleted before it could be read).
+    # What earlier runs over this source wrote and this run removed: what it did not write again,
+    # or everything when it found the source has no orders (rejected, or deleted before it was read).
     outputs_removed: list[str] = field(default_factory=list)
     line_numbers: str = "physical line of the file where the record starts"
     errors: list[str] = field(default_factory=list)

@@ -74,6 +74,7 @@ class Publication:
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
+        manifest.outputs_removed = old
 
 
 def earlier_outputs(bucket: str, source: str, config: Config) -> list[str]:

@@ -354,20 +354,39 @@ def outputs_of_a_good_run(key: str) -> tuple[str, list[str]]:
     return etag, written
 
 
+def remapped(key: str, metadata: dict) -> str:
+    """The object's metadata replaced by a copy onto itself: the same bytes, so the same ETag and
+    source; its event sent again as the admin's reprocess sends it (key and ETag). Its ETag."""
+    s3 = aws_client("s3")
+    etag = s3.head_object(Bucket=BUCKET, Key=key)["ETag"]
+    source = {"Bucket": BUCKET, "Key": key}
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=metadata, MetadataDirective="REPLACE")
+    assert s3.head_object(Bucket=BUCKET, Key=key)["ETag"] == etag
+    assert lambda_handler(sqs_event(s3_event(key, etag.strip('"')))) == {"batchItemFailures": []}
+    return etag
+
+
 def test_a_rerun_that_rejects_the_file_as_a_whole_removes_what_the_earlier_run_wrote():
     key = "raw/2025/06/01/t__orders.csv"
-    etag, written = outputs_of_a_good_run(key)
-    # The mapping is dropped from the object (a copy onto itself that replaces the metadata): the
-    # same bytes, so the same ETag and source, sent again as the admin's reprocess sends it.
-    s3 = aws_client("s3")
-    s3.copy_object(Bucket=BUCKET, Key=key, CopySource={"Bucket": BUCKET, "Key": key}, MetadataDirective="REPLACE")
-    assert s3.head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"') == etag
-    assert lambda_handler(sqs_event(s3_event(key, etag))) == {"batchItemFailures": []}
+    _, written = outputs_of_a_good_run(key)
+    remapped(key, {})  # the mapping dropped: no column maps the required ones
     manifest = manifest_for(key)
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
     assert sorted(manifest["outputs_removed"]) == sorted(written) and manifest["outputs"] == []
     assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
     assert key in keys("raw/")
+
+
+def test_a_rerun_that_rejects_every_row_keeps_only_the_rejected_rows():
+    key = "raw/2025/06/01/w__orders.csv"
+    _, written = outputs_of_a_good_run(key)
+    # Amount and date swapped: no row has a usable amount or date.
+    remapped(key, {"mapping": json.dumps({"order_id": "col_a", "amount": "col_c", "order_date": "col_b"})})
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"], manifest["rows_rejected"]) == ("rejected", "no_usable_row", 3)
+    months = [k for k in written if k.startswith(settings.PROCESSED_PREFIX)]
+    assert len(months) == 2 and sorted(manifest["outputs_removed"]) == months
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == [manifest["rejected_key"]]
 
 
 def test_a_rerun_of_a_file_deleted_since_removes_what_the_earlier_run_wrote():

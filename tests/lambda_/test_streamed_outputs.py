@@ -198,5 +198,5 @@ def test_a_rerun_removes_the_stale_orders_csv_an_earlier_version_of_the_cleaner_
     aws_client("s3").put_object(Bucket=BUCKET, Key=old, Body=b"order_id\nS-1\n")
     lambda_handler(s3_event(key, etag))
     again = manifest_for(key)
-    assert keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]]
+    assert keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]] and again["outputs_removed"] == [old]
     assert sorted(again["outputs"]) == keys(settings.PROCESSED_PREFIX)

@@ -84,4 +84,8 @@ def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client
     )
     client.force_login(pipeline_admin)
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
-    assert '<td id="outputs-removed">2 output file(s) an earlier run over this file wrote' in page
+    removed_row = page.split('<td id="outputs-removed">')[1].split("</td>")[0]
+    assert (
+        removed_row
+        == "2 output file(s) an earlier run over this file wrote and this one did not (a rejected file has no orders)"
+    )
