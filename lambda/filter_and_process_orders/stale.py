@@ -22,8 +22,9 @@ class StaleOrders:
         lines = orders.column("source_line").take(pa.array(rows)).to_numpy()
         if self._first is not None and len(self._first) == SAMPLE_SIZE:
             if lines.min() > self._first.column("source_line")[SAMPLE_SIZE - 1].as_py():
-                return  # the common case: a later bucket has nothing before the sample's last line
-        lowest = np.argsort(lines, kind="stable")[:SAMPLE_SIZE]
+                return  # nothing before the sample's last line
+        # The lowest lines unordered (linear time; sort_by below orders the few kept).
+        lowest = np.argpartition(lines, SAMPLE_SIZE - 1)[:SAMPLE_SIZE] if len(lines) > SAMPLE_SIZE else slice(None)
         candidates = orders.select(STALE_COLUMNS).take(pa.array(rows[lowest]))
         both = candidates if self._first is None else pa.concat_tables([self._first, candidates])
         self._first = both.sort_by("source_line").slice(0, SAMPLE_SIZE)
