@@ -158,9 +158,17 @@ def measure(name: str, path: Path, key: str, stack, env: dict) -> dict:
         result |= {"orders": manifest.get("orders", manifest.get("rows_out")), "stale": manifest.get("rows_stale")}
         result |= {"cents": int(Decimal(manifest.get("amount_total") or 0) * 100)}
         result["status"] = manifest.get("status")
+        result["written_mb"] = written_bytes(stack, manifest) / 1e6
     else:
         result |= json.loads(lines[-1])
     return result
+
+
+def written_bytes(stack, manifest: dict) -> int:
+    """Bytes of the outputs a run left in S3 (every key its manifest names), what it uploaded."""
+    s3, bucket = stack.s3(), stack.env["PIPELINE_BUCKET"]
+    keys = [*manifest.get("outputs", []), *(manifest.get(k) for k in ("rejected_key", "stale_key"))]
+    return sum(s3.head_object(Bucket=bucket, Key=key)["ContentLength"] for key in keys if key)
 
 
 def summary(runs: list[dict]) -> dict:
@@ -245,6 +253,10 @@ def targets(stats: dict, rounds: list[dict], rows: int) -> None:
         print(f"target {'met   ' if met else 'MISSED'} {text}{'' if applies else ' (set for another size)'}")
 
 
+def written(run: dict) -> str:
+    return f", {run['written_mb']:.1f} MB written" if "written_mb" in run else ""
+
+
 def bench_file(stack, generator: str, rows: int, args, tmp: Path) -> None:
     path = tmp / f"{generator}-{rows}.csv"
     started = time.perf_counter()
@@ -268,7 +280,7 @@ def bench_file(stack, generator: str, rows: int, args, tmp: Path) -> None:
             r = results[name]
             print(
                 f"  round {number + 1}: {name} {r.get('wall', 0):.2f} s, {r.get('cpu', 0):.2f} CPU s, "
-                f"{r.get('rss_mb', 0):.0f} MB {r.get('error', '')}",
+                f"{r.get('rss_mb', 0):.0f} MB{written(r)} {r.get('error', '')}",
                 flush=True,
             )
         rounds.append(results)

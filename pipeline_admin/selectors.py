@@ -117,11 +117,15 @@ def rejected_rows_url(*, upload: Upload) -> str:
 
 
 def stale_orders_url(*, upload: Upload) -> str:
-    """A short-lived link to the CSV of the orders stored flagged stale, or "" when there are none."""
-    key = (upload.manifest or {}).get("stale_key")
-    if not key:
-        return ""
-    return s3.presigned_get(key=key, filename=f"stale-{upload.pk}.csv")
+    """The link to the CSV of the orders stored flagged stale, or "" when there are none: the site's
+    download derived from the Parquet (`stale_orders`); for a file processed before the stale orders
+    were stored only there, a short-lived link to the CSV its run wrote (`stale_key`)."""
+    manifest = upload.manifest or {}
+    if manifest.get("stale_key"):
+        return s3.presigned_get(key=manifest["stale_key"], filename=f"stale-{upload.pk}.csv")
+    if manifest.get("rows_stale") and manifest.get("outputs"):
+        return reverse("pipeline_admin:upload_stale_orders", args=[upload.pk])
+    return ""
 
 
 def upload_header(*, upload: Upload) -> HeaderCheck:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import direct_views, views
+from . import crawler_views, direct_views, views
 
 app_name = "pipeline_admin"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("files/", views.uploads, name="uploads"),
     path("files/refresh/", views.uploads_refresh, name="uploads_refresh"),
     path("files/<int:pk>/", views.upload_detail, name="upload_detail"),
+    path("files/<int:pk>/stale.csv", views.upload_stale_orders, name="upload_stale_orders"),
     path("upload/inspect/", views.upload_inspect, name="upload_inspect"),
     path("upload/template.csv", views.upload_template, name="upload_template"),
     path("upload/direct/", direct_views.direct_begin, name="upload_direct_begin"),
@@ -21,8 +22,8 @@ urlpatterns = [
     path("files/dlq/replay/", views.dlq_replay, name="dlq_replay"),
     path("files/reconcile/", views.uploads_reconcile, name="uploads_reconcile"),
     path("bucket/", views.bucket, name="bucket"),
-    path("crawler/", views.crawler, name="crawler"),
-    path("crawler/start/", views.crawler_start, name="crawler_start"),
-    path("crawler/runs/<int:pk>/", views.crawler_run, name="crawler_run"),
-    path("crawler/catalog/", views.catalog, name="catalog"),
+    path("crawler/", crawler_views.crawler, name="crawler"),
+    path("crawler/start/", crawler_views.crawler_start, name="crawler_start"),
+    path("crawler/runs/<int:pk>/", crawler_views.crawler_run, name="crawler_run"),
+    path("crawler/catalog/", crawler_views.catalog, name="catalog"),
 ]

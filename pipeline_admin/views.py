@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,12 +14,12 @@ from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
 from ordersite.security import csp_allow_connect
 
-from . import actions, selectors, services, tasks
+from . import actions, selectors, services
 from .checks import head_problem
-from .crawler import CrawlerError
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
-from .models import CrawlerRun, Upload
+from .models import Upload
+from .stale_orders import StaleOrdersGone, stale_orders_csv
 from .upload_handlers import upload_refusals
 
 
@@ -111,9 +111,6 @@ def upload_inspect(request):
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
-CRAWL_RUNS_PER_PAGE = 25
-
-
 @role_required(UPLOADERS)
 def uploads(request):
     filters = UploadFilterForm(request.GET)
@@ -149,6 +146,20 @@ def upload_detail(request, pk: int):
     except AwsError as exc:
         messages.error(request, str(exc))
     return render(request, "pipeline_admin/upload_detail.html", context)
+
+
+@role_required(UPLOADERS)
+def upload_stale_orders(request, pk: int):
+    """The file's stale orders as CSV, built from its stored Parquet as it streams (`stale_orders`)."""
+    item = _upload_or_404(request, pk)
+    try:
+        chunks = stale_orders_csv(upload=item)
+    except (AwsError, StaleOrdersGone) as exc:
+        messages.error(request, str(exc))
+        return redirect("pipeline_admin:upload_detail", pk=item.pk)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stale-{item.pk}.csv"'
+    return response
 
 
 def _upload_or_404(request, pk: int) -> Upload:
@@ -273,44 +284,3 @@ def bucket(request):
         "first_page": not request.GET.get("token"),
     }
     return render(request, "pipeline_admin/bucket.html", context)
-
-
-def _partial_or_page(request, partial: str, page: str) -> str:
-    return partial if request.headers.get("HX-Request") else page
-
-
-@role_required(PIPELINE_ADMINS)
-def crawler(request):
-    template = _partial_or_page(request, "pipeline_admin/_crawler_panel.html", "pipeline_admin/crawler.html")
-    page = Paginator(selectors.crawl_runs(), CRAWL_RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, template, {"runs": page, "page": page, "running": selectors.crawl_running()})
-
-
-@role_required(PIPELINE_ADMINS)
-@require_POST
-def crawler_start(request):
-    try:
-        run, created = tasks.crawl_start(user=request.user)
-    except CrawlerError as exc:
-        messages.error(request, str(exc))
-        return redirect("pipeline_admin:crawler")
-    if created:
-        messages.success(request, f"Crawl {run.pk} started.")
-    else:
-        messages.warning(request, f"Crawl {run.pk} is already running; no second crawl was started.")
-    return redirect("pipeline_admin:crawler")
-
-
-@role_required(PIPELINE_ADMINS)
-def crawler_run(request, pk: int):
-    try:
-        run = selectors.crawl_run_get(pk=pk)
-    except CrawlerRun.DoesNotExist:
-        raise Http404 from None
-    template = _partial_or_page(request, "pipeline_admin/_crawler_run.html", "pipeline_admin/crawler_run.html")
-    return render(request, template, {"run": run})
-
-
-@role_required(PIPELINE_ADMINS)
-def catalog(request):
-    return render(request, "pipeline_admin/catalog.html", {"catalog": selectors.catalog_page()})

@@ -70,7 +70,9 @@ def clean_stream(
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         blocks = skip_lines(opened.blocks, header.line - 1)
-        chunks = read_chunks(blocks, len(header.names), header.delimiter, header.line, pool, WORKERS)
+        chunks = read_chunks(
+            blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes
+        )
         formats = with_formats(
             chunks,
             header.mapping,

@@ -145,6 +145,9 @@ MAX_TEXT_LENGTH = {c.name: c.max_length for c in COLUMNS if c.max_length}
 TEXT_DIMENSIONS = tuple(c.name for c in COLUMNS if c.synonyms and pa.types.is_string(c.type) and c.stored)
 FILTERABLE = tuple(c.name for c in COLUMNS if c.filterable)
 GROUPABLE = tuple(c.name for c in COLUMNS if c.groupable)
+# What staff see of a stale order: the file page's sample and its "stale orders" download, which the
+# site derives from the Parquet (rows with `stale` true), in this order.
+STALE_COLUMNS = ("order_id", "customer", "amount", "status", "order_date", "source_line")
 # Columns that differ between the lines of one order (line items) rather than between its versions.
 LINE_COLUMNS = ("line_id", "product")
 

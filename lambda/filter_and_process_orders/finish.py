@@ -104,7 +104,7 @@ def finish_buckets(
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
-    result.stale_path, result.stale_sample = output.stale.path, output.stale.sample
+    result.stale_sample = output.stale.sample
 
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:

@@ -18,7 +18,7 @@ from .events import ObjectEvent, is_processable, object_events
 from .failure import manifest_key, record_failure
 from .manifest import Manifest
 from .memory import use_jemalloc
-from .publish import Publication
+from .publish import Publication, outputs_withdraw
 from .reasons import FILE_REASONS
 from .spool import buckets_for
 from .text import UnreadableFile
@@ -97,6 +97,7 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
         logger.warning("%s was deleted before it could be read", obj.key)
         manifest.source_id = manifest.source_id or storage.source_id(obj.key, obj.etag, obj.version_id)
         manifest.reject_file("deleted", FILE_REASONS["deleted"])
+        manifest.outputs_removed = outputs_withdraw(obj.bucket, manifest.source_id, config)
         manifest.processed_at = datetime.now(UTC).isoformat()
         storage.write_manifest(obj.bucket, manifest_key(config, manifest.source_id), manifest.to_dict())
         return manifest.to_dict()
@@ -148,6 +149,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         except UnreadableFile as exc:
             manifest.reject_file(exc.code, str(exc))
             manifest.rows_in = exc.rows_in  # None: not counted (the site shows "–", not 0)
+            outputs.withdraw(manifest)  # a verdict on the content: an earlier run's orders go too
         else:
             manifest.describe(result)
             outputs.publish(result, manifest)

@@ -61,8 +61,10 @@ class Manifest:
     outputs: list[str] = field(default_factory=list)
     rejected_key: str | None = None
     rejected_sample: list[dict] = field(default_factory=list)
-    stale_key: str | None = None
     stale_sample: list[dict] = field(default_factory=list)
+    # What earlier runs over this source wrote and this run removed: what it did not write again,
+    # or everything when it found the source has no orders (rejected, or deleted before it was read).
+    outputs_removed: list[str] = field(default_factory=list)
     line_numbers: str = "physical line of the file where the record starts"
     errors: list[str] = field(default_factory=list)
     last_error: str = ""

@@ -1,12 +1,12 @@
-"""The processed orders as Snappy Parquet, one file per order month (the stale ones also in `stale`).
+"""The processed orders as Snappy Parquet, one file per order month (the stale ones flagged, counted
+and sampled in `stale`).
 
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
-so row groups stay large whatever the number of buckets. Row groups (and the stale orders' CSV
-rows) are written by two threads of their own, which share the months and the CSV, largest piece
-first (pyarrow releases the GIL), one batch at a time, while the caller goes on with the next
-bucket (`write.wait` is what the caller still waits: 0.13-0.41 s with two threads, 0.28-0.71 with
-one, `us` 1M rows). Files only grow; `on_write` hears of each append and close, so they go up to
-S3 as they grow (`multipart`).
+so row groups stay large whatever the number of buckets. Row groups are written by two threads of
+their own, which share the months, largest first (pyarrow releases the GIL), one batch at a time,
+while the caller goes on with the next bucket (`write.wait` is what the caller still waits). Files
+only grow; `on_write` hears of each append and close, so they go up to S3 as they grow
+(`multipart`).
 """
 
 import threading
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from . import profile
 from .buckets import take_rows
 from .contract import SCHEMA
-from .stale import STALE_COLUMNS, StaleOrders
+from .stale import StaleOrders
 
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
@@ -63,9 +63,8 @@ class Output:
         self._buffered = 0
         self._writing: list[threading.Thread] = []  # writing the batch of row groups
         self._failed: BaseException | None = None
-        self._stale: list[pa.Table] = []  # stale orders not yet in the CSV
         self.orders = 0
-        self.stale = StaleOrders(workdir, on_write)
+        self.stale = StaleOrders()
         self.amount_total = Decimal(0)  # of every order written
         self.amount_counted = Decimal(0)  # of the orders that count (not stale)
 
@@ -92,9 +91,8 @@ class Output:
         total = pc.sum(by_month.column("amount")).as_py() or Decimal(0)
         self.amount_total += total
         if len(flagged):
-            stale = orders.select(STALE_COLUMNS).take(flagged)
-            self.amount_counted += total - pc.sum(stale.column("amount")).as_py()
-            self._stale.append(stale)  # written to the CSV with the next batch of row groups
+            self.amount_counted += total - pc.sum(orders.column("amount").take(pa.array(flagged))).as_py()
+            self.stale.add(orders, flagged)
         else:
             self.amount_counted += total
         starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
@@ -123,14 +121,9 @@ class Output:
         for month in months:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
-        stale, self._stale = self._stale, []
-        # Two threads share the work, the largest first (the stale CSV's rows are one piece: they
-        # keep their order): each takes the next piece when done, so neither idles while the other
-        # still has months to write (with fixed halves, the one with the CSV ran alone at the end).
-        pieces = [(t.num_rows, m, t) for m, t in batch]
-        if stale:
-            pieces.append((sum(t.num_rows for t in stale), None, stale))
-        work = deque(sorted(pieces, key=lambda piece: -piece[0]))
+        # Two threads share the work, the largest first: each takes the next month when done, so
+        # neither idles while the other still has months to write.
+        work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows))
         self._writing = [threading.Thread(target=self._write, args=(work,), name=f"output-writer-{i}") for i in (0, 1)]
         for thread in self._writing:
             thread.start()
@@ -144,19 +137,15 @@ class Output:
             failed, self._failed = self._failed, None
             raise failed
 
-    @profile.timed("write.thread (Parquet+stale)")
+    @profile.timed("write.thread (Parquet)")
     def _write(self, work: deque) -> None:
-        """Writes pieces of `work` (rows, month, its row group; or rows, None, stale orders) until none is left."""
+        """Writes pieces of `work` (month, its row group) until none is left."""
         try:
             while self._failed is None:
                 try:
-                    _, month, table = work.popleft()  # atomic: each piece goes to one thread
+                    month, table = work.popleft()  # atomic: each piece goes to one thread
                 except IndexError:
                     return
-                if month is None:
-                    for flagged in table:
-                        self.stale.add(flagged)
-                    continue
                 if month.writer is None:
                     month.writer = pq.ParquetWriter(
                         month.path,
@@ -183,5 +172,4 @@ class Output:
                 month.writer.close()
                 if self.on_write:
                     self.on_write(month.path, True)
-        self.stale.close()
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}

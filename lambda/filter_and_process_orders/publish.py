@@ -37,12 +37,15 @@ class Publication:
         self._beside.shutdown(cancel_futures=True)
 
     def _earlier_outputs(self) -> list[str]:
-        """The month files and quarantine CSVs a run over this source wrote before (any run)."""
-        months = storage.list_keys(self.bucket, self.config.processed_prefix, suffix=f"/{self.source}.parquet")
-        return months + storage.list_keys(self.bucket, f"{self.config.quarantine_prefix}{self.source}/")
+        return earlier_outputs(self.bucket, self.source, self.config)
+
+    def withdraw(self, manifest: Manifest) -> None:
+        """This run's verdict is that the source has no orders (rejected as a whole): every output an
+        earlier run over it wrote is removed, and the manifest names them (`outputs_removed`)."""
+        manifest.outputs_removed = outputs_withdraw(self.bucket, self.source, self.config, self._old.result())
 
     def key_of(self, path: Path) -> tuple[str, str]:
-        """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`, `stale_orders.csv`."""
+        """A local output file's key and content type: `<month>.parquet`, `rejected_rows.csv`."""
         if path.suffix == ".parquet":
             return f"{self.config.processed_prefix}order_month={path.stem}/{self.source}.parquet", PARQUET
         return f"{self.config.quarantine_prefix}{self.source}/{path.name}", "text/csv"
@@ -53,9 +56,10 @@ class Publication:
 
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
         """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
-        months, a stale_orders.csv when no order is stale now), and names the outputs in the manifest.
+        months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
+        names the outputs in the manifest.
         The uploads are completed last, together: on a failure no output of this run stays visible."""
-        paths = [*result.months.values(), *(p for p in (result.rejected_path, result.stale_path) if p)]
+        paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
         files = [(*self.key_of(path), path) for path in paths]
         with profile.stage("write.upload"):
             for _, _, path in files:
@@ -70,4 +74,20 @@ class Publication:
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
-        manifest.stale_key = self.key_of(result.stale_path)[0] if result.stale_path else None
+        manifest.outputs_removed = old
+
+
+def earlier_outputs(bucket: str, source: str, config: Config) -> list[str]:
+    """The month files and quarantine CSVs a run over `source` wrote before (any run)."""
+    months = storage.list_keys(bucket, config.processed_prefix, suffix=f"/{source}.parquet")
+    return months + storage.list_keys(bucket, f"{config.quarantine_prefix}{source}/")
+
+
+def outputs_withdraw(bucket: str, source: str, config: Config, keys: list[str] | None = None) -> list[str]:
+    """Removes the outputs earlier runs over `source` wrote (`keys` when already listed), for a verdict
+    that it has no orders: rejected as a whole, or deleted before it could be read (its rows are no
+    longer backed by a raw file). Never on a failure to read or write: that run is retried, and
+    until then the earlier outputs stand. Returns the keys removed."""
+    keys = earlier_outputs(bucket, source, config) if keys is None else keys
+    storage.delete_objects(bucket, keys)
+    return keys

@@ -8,7 +8,7 @@ from . import profile
 from .blocks import cut_at_lines
 from .records import Chunk, parse_chunk
 from .text import UnreadableFile
-from .utf8 import as_utf8
+from .utf8 import StrayBytes, as_utf8
 
 MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
 
@@ -20,6 +20,7 @@ def read_chunks(
     first_line: int,
     pool: Executor | None = None,
     lookahead: int = 2,
+    stray: StrayBytes | None = None,
 ) -> Iterator[Chunk]:
     """The records after the header (which starts the blocks, on physical line `first_line`), in chunks.
 
@@ -28,7 +29,8 @@ def read_chunks(
     quoted field (then that block leaves text pending); a block parsed ahead is used only when nothing
     was pending, otherwise it is parsed again here, after the pending text, as a reading from start
     to end would. Blocks are parsed ahead with lines counted from 0, then shifted to where they start
-    (so the planning does not count a block's lines before it is parsed)."""
+    (so the planning does not count a block's lines before it is parsed). Bytes that are not UTF-8
+    (read as Windows-1252, `utf8.as_utf8`) are added to `stray`, once, from the parse that is used."""
     chunks = cut_at_lines(blocks)
     ahead: deque[tuple[Future | None, bytes, bool]] = deque()
 
@@ -43,10 +45,15 @@ def read_chunks(
             plan(*next(chunks))
         future, data, final = ahead.popleft()
         if future is not None and not pending:
-            chunk, consumed, pending = future.result()
+            chunk, consumed, pending, found = future.result()
             chunk = Chunk(chunk.table, chunk.lines + line)  # parsed as if it started on line 0
+            if found and stray is not None:
+                stray.add(found, line)
         else:
-            data = pending + as_utf8(data)
+            text, found = as_utf8(data)
+            if found and stray is not None:
+                stray.add(found, line + pending.count(b"\n"))  # `pending` is whole lines
+            data = pending + text
             if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
                 raise UnreadableFile(
                     f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export"
@@ -66,7 +73,8 @@ def read_chunks(
             plan(*next(chunks))
 
 
-def _parse_block(data: bytes, final: bool, width: int, delimiter: str) -> tuple[Chunk, int, bytes]:
+def _parse_block(data: bytes, final: bool, width: int, delimiter: str) -> tuple[Chunk, int, bytes, StrayBytes | None]:
     """A block parsed ahead, its lines counted from 0 (where it starts is known when it is used)."""
     with profile.stage("parse"):
-        return parse_chunk(as_utf8(data), final, width, delimiter, 0)
+        text, found = as_utf8(data)
+        return *parse_chunk(text, final, width, delimiter, 0), found

@@ -38,6 +38,7 @@ WARNINGS = {
     "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
     "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1.0); kept as written",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
+    "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
 
 MANY_REJECTED = 0.20
@@ -46,7 +47,9 @@ MANY_DUPLICATES = 0.10
 
 def warnings_for(result) -> list[dict]:
     """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]; the
-    doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows})."""
+    doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows});
+    `stray_bytes_read_as_cp1252` adds `count` (bytes), `lines` (the first lines holding one) and
+    `line_count` (lines holding one)."""
     d = result.decisions
     found = []
 
@@ -76,6 +79,10 @@ def warnings_for(result) -> list[dict]:
                 count=count,
                 lines=lines,
             )
+    stray = result.stray_bytes
+    if stray.count:
+        detail = f"{_many(stray.count, 'byte')} on {_many(stray.lines, 'line')}, first on line {stray.first_lines[0]}"
+        add("stray_bytes_read_as_cp1252", detail, count=stray.count, lines=stray.first_lines, line_count=stray.lines)
     if doubts.statuses:
         words = dict(doubts.statuses.most_common(10))
         text = ", ".join(f"{w} ({_rows(n)})" for w, n in words.items())[:300]
@@ -84,4 +91,8 @@ def warnings_for(result) -> list[dict]:
 
 
 def _rows(n: int) -> str:
-    return f"{n:,} row{'s' * (n != 1)}"
+    return _many(n, "row")
+
+
+def _many(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'s' * (n != 1)}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from .decide import Decisions
 from .doubts import Doubts
 from .evidence import Evidence
+from .utf8 import StrayBytes
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CleanResult:
     rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
     duplicates: int = 0
     doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
+    stray_bytes: StrayBytes = field(default_factory=StrayBytes)  # not UTF-8, read as Windows-1252
     superseded: int = 0
     merged: int = 0
     orders: int = 0
@@ -47,7 +49,6 @@ class CleanResult:
     months: dict[str, Path] = field(default_factory=dict)
     rejected_path: Path | None = None
     rejected_sample: list[dict] = field(default_factory=list)
-    stale_path: Path | None = None
     stale_sample: list[dict] = field(default_factory=list)
 
     @property

@@ -1,48 +1,41 @@
-"""The orders the stale rule flagged, as a CSV beside the Parquet (for the file's page and its
-download) and a sample of the first SAMPLE_SIZE."""
+"""The orders the stale rule flagged: how many, and the first SAMPLE_SIZE of the file by line for
+its page. The orders themselves are stored once, in the Parquet with `stale` true; the site's
+"stale orders" download is derived from there (pipeline_admin.stale_orders)."""
 
-from collections.abc import Callable
-from pathlib import Path
-
+import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from .contract import STALE_COLUMNS
 from .spreadsheet import formula_safe
 
-STALE_COLUMNS = ["order_id", "customer", "amount", "status", "order_date", "source_line"]
 SAMPLE_SIZE = 20
 
 
 class StaleOrders:
-    def __init__(self, workdir: Path, on_write: Callable[[Path, bool], None] | None = None):
-        self.workdir = workdir
-        self.on_write = on_write  # (path, closed) after each batch written and at the close
+    def __init__(self) -> None:
         self.count = 0
-        self.path: Path | None = None  # written once there is a stale order
-        self.sample: list[dict] = []
-        self._writer: pacsv.CSVWriter | None = None
+        self._first: pa.Table | None = None  # the SAMPLE_SIZE stale orders of lowest source_line so far
 
-    def add(self, stale: pa.Table) -> None:
-        """Stale orders with at least STALE_COLUMNS."""
-        rows = stale.select(STALE_COLUMNS)
-        # Opened in a spreadsheet: text cells that would run as formulas are made inert.
-        rows = pa.table([formula_safe(c) if c.type == pa.string() else c for c in rows.columns], names=STALE_COLUMNS)
-        self.count += rows.num_rows
-        if self._writer is None:
-            self.path = self.workdir / "stale_orders.csv"
-            self._writer = pacsv.CSVWriter(
-                self.path, rows.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-            )
-        self._writer.write_table(rows)
-        if self.on_write:
-            self.on_write(self.path, False)
-        room = SAMPLE_SIZE - len(self.sample)
-        for row in rows.slice(0, max(0, room)).to_pylist():
-            self.sample.append({k: "" if v is None else str(v) for k, v in row.items()})
+    def add(self, orders: pa.Table, rows: np.ndarray) -> None:
+        """The stale ones among `orders` (at least STALE_COLUMNS): their positions `rows`, any order."""
+        self.count += len(rows)
+        lines = orders.column("source_line").take(pa.array(rows)).to_numpy()
+        if self._first is not None and len(self._first) == SAMPLE_SIZE:
+            if lines.min() > self._first.column("source_line")[SAMPLE_SIZE - 1].as_py():
+                return  # nothing before the sample's last line
+        # The lowest lines unordered (linear time; sort_by below orders the few kept).
+        lowest = np.argpartition(lines, SAMPLE_SIZE - 1)[:SAMPLE_SIZE] if len(lines) > SAMPLE_SIZE else slice(None)
+        candidates = orders.select(STALE_COLUMNS).take(pa.array(rows[lowest]))
+        both = candidates if self._first is None else pa.concat_tables([self._first, candidates])
+        self._first = both.sort_by("source_line").slice(0, SAMPLE_SIZE)
 
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-            if self.on_write and self.path:
-                self.on_write(self.path, True)
+    @property
+    def sample(self) -> list[dict]:
+        """The first stale orders by line, as text (the cells formula-safe, as every CSV cell is)."""
+        if self._first is None:
+            return []
+        rows = [formula_safe(c) if c.type == pa.string() else c for c in self._first.columns]
+        return [
+            {k: "" if v is None else str(v) for k, v in row.items()}
+            for row in pa.table(rows, names=list(STALE_COLUMNS)).to_pylist()
+        ]

@@ -1,31 +1,52 @@
 """Blocks of text checked as UTF-8 before Arrow's CSV reader takes them (it then skips its own check)."""
 
-import codecs
+import re
 import struct
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+SAMPLE_LINES = 5
+_STRAY = re.compile("[\udc80-\udcff]+")  # bytes UTF-8 could not decode, as `surrogateescape` keeps them
 
-def as_utf8(data: bytes) -> bytes:
-    """`data` itself when it is valid UTF-8; else the same text with only the bytes that are not UTF-8
-    read as Windows-1252 (a file detected as UTF-8 from its first 64 KB into which a Windows-1252
-    byte was pasted later: the rest of its block stays as written, so `é-5` stays `é-5`). Arrow
-    checks the bytes where they are (a cast of one binary cell to text), about twice as fast as
-    decoding them to a str; Arrow's CSV reader can then skip its own check (`records`). `data` ends
-    at a line end, so no character is cut in two."""
+
+@dataclass
+class StrayBytes:
+    """Bytes that are not UTF-8 in a text read as UTF-8, each read as Windows-1252 (`as_utf8`).
+
+    `first_lines` are the first SAMPLE_LINES lines holding one: counted from 0 at the start of one
+    block (`as_utf8`), physical lines of the file once added up (`add`)."""
+
+    count: int = 0  # bytes
+    lines: int = 0  # lines holding at least one
+    first_lines: list[int] = field(default_factory=list)
+
+    def add(self, block: "StrayBytes", line: int) -> None:
+        """A block's stray bytes, the block starting on physical line `line` (blocks in file order)."""
+        self.count += block.count
+        self.lines += block.lines
+        self.first_lines = (self.first_lines + [line + n for n in block.first_lines])[:SAMPLE_LINES]
+
+
+def as_utf8(data: bytes) -> tuple[bytes, StrayBytes | None]:
+    """(`data` itself, None) when it is valid UTF-8; else the same text with only the bytes that are
+    not UTF-8 read as Windows-1252, and what they were (a file detected as UTF-8 from its first
+    64 KB into which a Windows-1252 byte was pasted later: the rest of its block stays as written,
+    so `é-5` stays `é-5`). Arrow checks the bytes where they are (a cast of one binary cell to
+    text), about twice as fast as decoding them to a str; Arrow's CSV reader can then skip its own
+    check (`records`). Only a block that fails the check is decoded and counted. `data` ends at a
+    line end, so no character is cut in two."""
     offsets = pa.py_buffer(struct.pack("<qq", 0, len(data)))
     try:
         pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)]).cast(pa.large_string())
-        return data
+        return data, None
     except pa.ArrowInvalid:
-        return data.decode("utf-8", errors=_CP1252_BYTES).encode("utf-8")
+        text = data.decode("utf-8", errors="surrogateescape")
+        lines = [i for i, line in enumerate(text.split("\n")) if _STRAY.search(line)]
+        stray = StrayBytes(sum(len(run) for run in _STRAY.findall(text)), len(lines), lines[:SAMPLE_LINES])
+        return _STRAY.sub(_as_cp1252, text).encode("utf-8"), stray
 
 
-def _cp1252_bytes(error: UnicodeError) -> tuple[str, int]:
-    """A codecs error handler: the bytes UTF-8 could not decode, read as Windows-1252."""
-    assert isinstance(error, UnicodeDecodeError)
-    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
-
-
-_CP1252_BYTES = "orders-cp1252-bytes"
-codecs.register_error(_CP1252_BYTES, _cp1252_bytes)
+def _as_cp1252(run: re.Match) -> str:
+    """A run of bytes UTF-8 could not decode, read as Windows-1252 (its five unused bytes as U+FFFD)."""
+    return bytes(ord(c) - 0xDC00 for c in run.group()).decode("cp1252", errors="replace")

@@ -27,6 +27,15 @@ class S3Unreachable(S3Error):
     """No connection to S3 at all (after the client's retries): the next call would wait as long."""
 
 
+class S3Missing(S3Error):
+    """No object under the key (deleted, or replaced by a later run that wrote other keys)."""
+
+
+def _read_error(key: str, exc: Exception) -> S3Error:
+    missing = isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}
+    return (S3Missing if missing else S3Error)(f"could not read s3://{_bucket()}/{key}: {exc}")
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -74,10 +83,11 @@ def objects_iter(*, prefix: str):
 
 
 def object_bytes(*, key: str) -> bytes:
+    """The whole object; S3Missing when there is none."""
     try:
         return aws_client("s3").get_object(Bucket=_bucket(), Key=key)["Body"].read()
     except (BotoCoreError, ClientError) as exc:
-        raise S3Error(f"could not read s3://{_bucket()}/{key}: {exc}") from exc
+        raise _read_error(key, exc) from exc
 
 
 def object_put_bytes(*, key: str, body: bytes, content_type: str) -> None:
@@ -97,10 +107,11 @@ def manifest_list(*, since: datetime | None = None) -> list[dict]:
 
 
 def object_head(*, key: str) -> dict:
+    """The object's HeadObject answer (ContentLength, Metadata, ...); S3Missing when there is none."""
     try:
         return aws_client("s3").head_object(Bucket=_bucket(), Key=key)
     except (BotoCoreError, ClientError) as exc:
-        raise S3Error(f"could not read s3://{_bucket()}/{key}: {exc}") from exc
+        raise _read_error(key, exc) from exc
 
 
 def object_head_bytes(*, key: str, size: int) -> bytes:

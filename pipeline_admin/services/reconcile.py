@@ -27,13 +27,12 @@ CHECKED = {
     Upload.Status.UPLOADED,
     Upload.Status.PROCESSING,
     Upload.Status.STALLED,
-    Upload.Status.PROCESSED,
-    Upload.Status.PROCESSED_WITH_REJECTS,
+    *Upload.PROCESSED_ANY,
     Upload.Status.REJECTED,
     Upload.Status.FAILED,
     Upload.Status.WITHDRAWN,
 }
-HAS_OUTPUT = {Upload.Status.PROCESSED, Upload.Status.PROCESSED_WITH_REJECTS}
+HAS_OUTPUT = Upload.PROCESSED_ANY
 
 
 def _keys(prefix: str) -> set[str]:

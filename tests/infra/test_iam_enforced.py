@@ -36,6 +36,7 @@ from .template import as_list, role_statements
 
 ACCOUNT = "123456789012"  # moto's default account
 ORDERS = b"OrderID,Customer,Amount,Status,OrderDate\n1,A,10.00,shipped,2025-05-01\n2,B,20.00,shipped,2025-05-02\n"
+ORDERS += b"3,C,5.00,pending,2025-01-02\n"  # stale as of 2025-06-01
 UNKNOWN_HEADER = b"Ref,When,Total,Who\nX1,2025-05-01,10.00,A\nX2,2025-05-02,20.00,B\n"
 
 
@@ -186,6 +187,9 @@ def test_the_admin_actions_and_the_lambda_work_under_the_templates_policies(enfo
     assert upload.status == Upload.Status.PROCESSED, upload.status_reason
     assert client.get(reverse("pipeline_admin:bucket")).status_code == 200
     assert client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).status_code == 200
+    # the stale orders' download: the site reads the Parquet under processed/
+    stale = client.get(reverse("pipeline_admin:upload_stale_orders", args=[upload.pk]))
+    assert b"".join(stale.streaming_content).decode().splitlines()[1:] == ['"3","C",5.00,"pending",2025-01-02,4']
     # reprocess: the raw file is copied onto itself (read + write raw/), the old outputs deleted
     page = client.post(reverse("pipeline_admin:upload_reprocess", args=[upload.pk]), follow=True).content.decode()
     upload.refresh_from_db()

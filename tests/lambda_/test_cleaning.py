@@ -16,6 +16,7 @@ from filter_and_process_orders.buckets import bucket_numbers
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import SCHEMA
 from filter_and_process_orders.mapping import map_headers
+from filter_and_process_orders.reasons import warnings_for
 from filter_and_process_orders.text import UnreadableFile
 
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
@@ -361,14 +362,14 @@ def test_the_stale_rule_flags_old_pending_and_cancelled_orders_and_keeps_them(tm
     assert stale == {"A1": False, "A2": True, "A3": True, "A4": False}  # A2 is exactly 30 days old
     assert (result.orders, result.orders_stale, result.rows_out) == (4, 2, 2)
     assert [r["order_id"] for r in result.stale_sample] == ["A2", "A3"]
-    assert list(csv.reader(io.StringIO(result.stale_path.read_text())))[1] == [
-        "A2",
-        "",
-        "1.00",
-        "pending",
-        "2025-05-02",
-        "3",
-    ]
+    assert result.stale_sample[0] == {
+        "order_id": "A2",
+        "customer": "",
+        "amount": "1.00",
+        "status": "pending",
+        "order_date": "2025-05-02",
+        "source_line": "3",
+    }
     later = clean(body, tmp_path, Rules(date(2025, 6, 2), frozenset({"pending"}), 30))
     assert sorted(k for k, r in kept_by_id(later).items() if not r["stale"]) == ["A3", "A4"]
 
@@ -440,3 +441,60 @@ def test_a_windows_1252_byte_later_in_a_utf8_file_changes_only_itself(tmp_path, 
     orders = {row["order_id"]: row for row in kept_rows(result)}
     assert sorted(orders) == [f"é-{i}" for i in range(10)]  # by hand: ten ids, every one still spelt é-
     assert orders["é-0"]["customer"] == "Zoé"  # the last row of é-0 has the stray byte
+
+
+def _stray_bytes_export(quoted_break: bool) -> tuple[bytes, dict[int, int]]:
+    """A UTF-8 export of 4,000 orders (é, ü, €), each customer quoted over two lines when
+    `quoted_break`; (its bytes, the row index -> stray bytes for the rows that get Windows-1252
+    bytes pasted in, all past the first 64 KB)."""
+    stray = {2600: 1, 3700: 2}  # row 2600: "Ren\xe9e"; row 3700: "\x80 Caf\xe9"
+    rows = []
+    for i in range(4000):
+        customer = f"Zoë Müller {i} €" + ("\nDept. 2" if quoted_break else "")
+        if i == 2600:
+            customer = b"Ren\xe9e"
+        elif i == 3700:
+            customer = b"\x80 Caf\xe9" + (b"\nDept. 2" if quoted_break else b"")
+        name = customer if isinstance(customer, bytes) else customer.encode()
+        rows.append(f"é-{i},".encode() + b'"' + name + b'"' + f",{1 + i % 7}.25,2025-05-01".encode())
+    return b"order_id,customer,amount,order_date\n" + b"\n".join(rows) + b"\n", stray
+
+
+def _cp1252_for_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252"), error.end
+
+
+codecs.register_error("test-cp1252-for-bad-bytes", _cp1252_for_bad_bytes)
+
+
+@pytest.mark.parametrize("quoted_break", [False, True], ids=["one line per row", "a quoted line break in every row"])
+def test_bytes_that_are_not_utf8_are_read_as_windows_1252_and_warned_of_with_their_first_line(
+    tmp_path, monkeypatch, quoted_break
+):
+    monkeypatch.setattr(text, "CHUNK_BYTES", 16 << 10)  # many chunks: the lines add up across them
+    body, stray = _stray_bytes_export(quoted_break)
+    first_row = body.index("é-2600,".encode())
+    assert first_row > 64 << 10  # detection reads the first 64 KB only: it says UTF-8
+    first_line = body[:first_row].count(b"\n") + 1  # physical lines, counted by hand
+    second_line = body[: body.index("é-3700,".encode())].count(b"\n") + 1
+    result = clean(body, tmp_path)
+    assert result.encoding == "utf-8"
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["line_count"], warning["lines"]) == (3, 2, [first_line, second_line])
+    assert warning["text"].endswith(f": 3 bytes on 2 lines, first on line {first_line}")
+    oracle = list(csv.DictReader(io.StringIO(body.decode("utf-8", errors="test-cp1252-for-bad-bytes"), newline="")))
+    assert len(oracle) == 4000 and sum(stray.values()) == 3
+    expected = {row["order_id"]: row["customer"] for row in oracle}
+    assert expected["é-2600"] == "Renée" and expected["é-3700"].startswith("€ Café")  # what 0xE9 and 0x80 are
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
+    assert accounted(result) and result.rows_rejected == 0
+
+
+def test_a_clean_utf8_export_has_no_stray_bytes_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(text, "CHUNK_BYTES", 16 << 10)
+    body, _ = _stray_bytes_export(False)
+    body = body.replace(b"Ren\xe9e", "Renée".encode()).replace(b"\x80 Caf\xe9", "€ Café".encode())
+    result = clean(body, tmp_path)
+    assert result.orders == 4000
+    assert "stray_bytes_read_as_cp1252" not in [w["code"] for w in warnings_for(result)]

@@ -215,9 +215,10 @@ def test_outputs_land_in_month_partitions_and_nothing_is_written_under_raw():
         "status", "reason", "rows_in", "rows_out", "rows_rejected", "rows_stale", "rows_duplicate", "grain",
         "reasons", "warnings", "mapping", "encoding", "delimiter", "date_order", "date_order_assumed", "months",
         "outputs", "rejected_key", "rejected_sample", "header", "source_key", "upload_id", "bytes", "duration_ms",
-        "decimal_separator", "decimal_separator_assumed", "unmapped", "skipped_lines", "grain_summary", "stale_key",
+        "decimal_separator", "decimal_separator_assumed", "unmapped", "skipped_lines", "grain_summary",
+        "stale_sample",
     }  # fmt: skip
-    assert expected_fields <= set(manifest)
+    assert expected_fields <= set(manifest) and "stale_key" not in manifest  # stale orders: in the Parquet only
     assert manifest["rejected_sample"] == [
         {
             "line": 3,
@@ -320,3 +321,106 @@ def test_a_file_deleted_before_it_was_read_is_rejected_once_without_a_retry(what
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "deleted")
     assert manifest["reason"] == "the file was deleted before it could be read"
     assert keys(settings.PROCESSED_PREFIX) == []
+
+
+def test_windows_1252_bytes_in_a_utf8_file_end_it_processed_with_a_warning_naming_their_line():
+    key = "raw/2025/06/01/s__orders.csv"
+    rows = [f"A{i},Zoë Müller,{i % 9}.50,2025-05-30".encode() for i in range(3000)]
+    rows[2500] = b"A2500,Caf\xe9 \x80 Ltd,1.50,2025-05-30"  # pasted from a Windows-1252 program
+    body = b"order_id,customer,amount,order_date\n" + b"\n".join(rows) + b"\n"
+    assert body.index(b"\xe9") > 64 << 10  # past the head the encoding is detected from
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["encoding"], manifest["orders"]) == ("processed_with_warnings", "utf-8", 3000)
+    (warning,) = manifest["warnings"]
+    line = 2 + 2500  # the header is line 1, row i is line i + 2
+    assert (warning["code"], warning["count"], warning["lines"]) == ("stray_bytes_read_as_cp1252", 2, [line])
+    assert warning["text"].endswith(f"2 bytes on 1 line, first on line {line}")
+    customers = {r["order_id"]: r["customer"] for k in manifest["outputs"] for r in read_parquet(k).to_pylist()}
+    assert customers["A2500"] == "Café € Ltd" and customers["A2499"] == "Zoë Müller"
+
+
+# Columns no synonym maps: the file is read through the mapping in its metadata, or not at all.
+UNNAMED = b"col_a,col_b,col_c\nA1,10.00,2025-05-30\nA2,5.00,2025-04-01\nA3,abc,2025-05-30\n"
+UNNAMED_MAPPING = {"mapping": json.dumps({"order_id": "col_a", "amount": "col_b", "order_date": "col_c"})}
+
+
+def outputs_of_a_good_run(key: str) -> tuple[str, list[str]]:
+    """Runs the handler on a good file at `key`: (its ETag, its outputs: two months and the rejected rows)."""
+    etag = put_raw(key, UNNAMED, UNNAMED_MAPPING)
+    lambda_handler(s3_event(key, etag))
+    written = keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)
+    assert len(written) == 3 and manifest_for(key)["status"] == "processed_with_warnings"  # 1 of 3 rejected
+    return etag, written
+
+
+def remapped(key: str, metadata: dict) -> str:
+    """The object's metadata replaced by a copy onto itself: the same bytes, so the same ETag and
+    source; its event sent again as the admin's reprocess sends it (key and ETag). Its ETag."""
+    s3 = aws_client("s3")
+    etag = s3.head_object(Bucket=BUCKET, Key=key)["ETag"]
+    source = {"Bucket": BUCKET, "Key": key}
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=metadata, MetadataDirective="REPLACE")
+    assert s3.head_object(Bucket=BUCKET, Key=key)["ETag"] == etag
+    assert lambda_handler(sqs_event(s3_event(key, etag.strip('"')))) == {"batchItemFailures": []}
+    return etag
+
+
+def test_a_rerun_that_rejects_the_file_as_a_whole_removes_what_the_earlier_run_wrote():
+    key = "raw/2025/06/01/t__orders.csv"
+    _, written = outputs_of_a_good_run(key)
+    remapped(key, {})  # the mapping dropped: no column maps the required ones
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
+    assert sorted(manifest["outputs_removed"]) == sorted(written) and manifest["outputs"] == []
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+    assert key in keys("raw/")
+
+
+def test_a_rerun_that_rejects_every_row_keeps_only_the_rejected_rows():
+    key = "raw/2025/06/01/w__orders.csv"
+    _, written = outputs_of_a_good_run(key)
+    # Amount and date swapped: no row has a usable amount or date.
+    remapped(key, {"mapping": json.dumps({"order_id": "col_a", "amount": "col_c", "order_date": "col_b"})})
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"], manifest["rows_rejected"]) == ("rejected", "no_usable_row", 3)
+    months = [k for k in written if k.startswith(settings.PROCESSED_PREFIX)]
+    assert len(months) == 2 and sorted(manifest["outputs_removed"]) == months
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == [manifest["rejected_key"]]
+
+
+def test_a_rerun_of_a_file_deleted_since_removes_what_the_earlier_run_wrote():
+    versioned()
+    key = "raw/2025/06/01/u__orders.csv"
+    etag, written = outputs_of_a_good_run(key)
+    aws_client("s3").delete_object(Bucket=BUCKET, Key=key)  # the event comes again (SQS delivers at least once)
+    assert lambda_handler(sqs_event(s3_event(key, etag))) == {"batchItemFailures": []}
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "deleted")
+    assert sorted(manifest["outputs_removed"]) == sorted(written)
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+
+
+def test_a_rerun_that_cannot_read_the_file_leaves_what_the_earlier_run_wrote():
+    key = "raw/2025/06/01/v__orders.csv"
+    etag, written = outputs_of_a_good_run(key)
+    # A real refusal by the object store (a bucket policy), as a permission mistake would give: the
+    # message is retried (then parked in the DLQ), and until a run succeeds the earlier outputs stand.
+    statement = {
+        "Sid": "fault-under-test",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{BUCKET}/{key}",
+    }
+    aws_client("s3").put_bucket_policy(
+        Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    )
+    try:
+        assert lambda_handler(sqs_event(s3_event(key, etag))) == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
+    finally:
+        aws_client("s3").delete_bucket_policy(Bucket=BUCKET)
+    manifest = manifest_for(key)
+    assert manifest["status"] == "processing" and "GetObject" in manifest["last_error"]
+    assert manifest["outputs_removed"] == []
+    assert keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX) == written

@@ -1,6 +1,6 @@
-"""The Parquet files per order month and the stale orders CSV, written from orders in any order."""
+"""The Parquet files per order month, written from orders in any order, and the stale orders' count
+and sample (the orders themselves are stored once, flagged in the Parquet)."""
 
-import csv
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -51,21 +51,24 @@ def test_orders_land_in_their_month_in_arrival_order_even_centuries_apart(tmp_pa
     assert output.amount_total == sum(r["amount"] for r in rows)
     assert output.amount_counted == sum(r["amount"] for r in rows if not r["stale"])
 
-    with open(output.stale.path, newline="", encoding="utf-8") as file:
-        written = list(csv.DictReader(file))
     flagged = [r for r in rows if r["stale"]]
-    assert [w["order_id"] for w in written] == [r["order_id"] for r in flagged]
-    assert [Decimal(w["amount"]) for w in written] == [r["amount"] for r in flagged]
-    assert output.stale.count == len(flagged) and len(output.stale.sample) == 20
+    stored = [row for path in files.values() for row in pq.read_table(path).to_pylist() if row["stale"]]
+    assert sorted(r["order_id"] for r in stored) == sorted(r["order_id"] for r in flagged)
+    assert output.stale.count == len(flagged)
+    first = sorted(flagged, key=lambda r: r["source_line"])[:20]
+    assert [(s["order_id"], Decimal(s["amount"]), s["source_line"]) for s in output.stale.sample] == [
+        (r["order_id"], r["amount"], str(r["source_line"])) for r in first
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{m}.parquet" for m in files)  # no CSV
 
 
-def test_a_file_without_stale_orders_writes_no_stale_csv_and_counts_every_order(tmp_path):
+def test_a_file_without_stale_orders_has_no_sample_and_counts_every_order(tmp_path):
     output = Output(tmp_path, source_key="raw/b.csv", ingested_at=INGESTED)
     output.add(orders([{"order_id": "B-1", "amount": Decimal("10.50"), "order_date": date(2025, 2, 1)}]))
     output.add(orders([{"order_id": "B-2", "amount": Decimal("4.25"), "order_date": date(2025, 3, 9)}]))
     assert sorted(output.finish()) == ["2025-02", "2025-03"]
     assert (output.amount_total, output.amount_counted) == (Decimal("14.75"), Decimal("14.75"))
-    assert output.stale.path is None and output.stale.count == 0
+    assert (output.stale.count, output.stale.sample) == (0, [])
 
 
 def test_a_parquet_file_that_cannot_be_written_fails_the_caller_not_only_the_writer_thread(tmp_path):
@@ -101,5 +104,30 @@ def test_only_the_rows_named_are_written_and_counted_when_a_table_holds_other_li
     assert written == expected
     assert (output.orders, output.amount_total) == (170, sum(r["amount"] for r in kept))
     assert output.amount_counted == sum(r["amount"] for r in kept if not r["stale"])
-    with open(output.stale.path, newline="", encoding="utf-8") as file:
-        assert [w["order_id"] for w in csv.DictReader(file)] == [r["order_id"] for r in kept if r["stale"]]
+    stored = [row["order_id"] for path in files.values() for row in pq.read_table(path).to_pylist() if row["stale"]]
+    assert sorted(stored) == sorted(r["order_id"] for r in kept if r["stale"]) and output.stale.count == len(stored)
+
+
+def test_the_sample_is_the_first_stale_orders_by_line_whatever_order_the_buckets_come_in(tmp_path):
+    rng = random.Random(3)
+    lines = rng.sample(range(2, 5000), 600)  # buckets of orders from anywhere in the file
+    lowest = min(line for line in lines if line % 2 == 0)  # the first stale order
+    rows = [
+        {
+            "order_id": f"L-{line}",
+            "customer": "=cmd|' /C calc'!A0" if line == lowest else "Kim",
+            "amount": Decimal(line) / 100,
+            "order_date": date(2025, 1, 1) + timedelta(days=line % 90),
+            "source_line": line,
+            "stale": line % 2 == 0,
+        }
+        for line in lines
+    ]
+    output = Output(tmp_path, source_key="raw/l.csv", ingested_at=INGESTED)
+    for start in range(0, len(rows), 50):
+        output.add(orders(rows[start : start + 50]))
+    output.finish()
+    first = sorted((r for r in rows if r["stale"]), key=lambda r: r["source_line"])[:20]
+    assert [s["source_line"] for s in output.stale.sample] == [str(r["source_line"]) for r in first]
+    assert output.stale.count == sum(r["stale"] for r in rows)
+    assert [s["customer"] for s in output.stale.sample] == ["'=cmd|' /C calc'!A0"] + ["Kim"] * 19  # inert

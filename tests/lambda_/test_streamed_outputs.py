@@ -26,7 +26,7 @@ from ordersite.aws import aws_client
 from .test_handler import BUCKET, keys, manifest_for, put_raw, s3_event
 
 PART = 5 << 20  # S3's smallest part but the last
-PADDING = "x" * 150  # long customer names: the stale and rejected CSVs pass one part with few rows
+PADDING = "x" * 150  # long customer names: the rejected rows' CSV passes one part with few rows
 KEPT, STALE, BAD = 3_000, 40_000, 36_000
 
 
@@ -37,7 +37,7 @@ def lambda_env(twin, monkeypatch):
 
 
 def export() -> tuple[bytes, dict]:
-    """A raw export whose stale orders and rejected rows each fill more than one part, and what an
+    """A raw export whose rejected rows fill more than one part, with many stale orders, and what an
     independent reading of it expects (Decimal sums of the rows as generated)."""
     lines, kept_total, stale_total = ["order_id,customer,amount,status,order_date"], Decimal(0), Decimal(0)
     for i in range(KEPT):  # counted: shipped in May or June 2025
@@ -80,14 +80,14 @@ def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_w
 
     s3 = aws_client("s3")
     local = dict(zip(manifest.outputs, result.months.values()))
-    local[manifest.rejected_key], local[manifest.stale_key] = result.rejected_path, result.stale_path
-    assert sorted(local) == keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)  # all, and only
+    local[manifest.rejected_key] = result.rejected_path
+    # All, and only: the stale orders are stored once, flagged in the Parquet (no CSV copy of them).
+    assert sorted(local) == keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)
     for output, path in local.items():
         assert s3_bytes(output) == Path(path).read_bytes(), output
-    for big in (manifest.rejected_key, manifest.stale_key):
-        assert Path(local[big]).stat().st_size > PART
-        etag = s3.head_object(Bucket=BUCKET, Key=big)["ETag"].strip('"')
-        assert etag.endswith(("-2", "-3")), etag  # a multipart upload's ETag counts its parts
+    assert Path(result.rejected_path).stat().st_size > PART
+    etag = s3.head_object(Bucket=BUCKET, Key=manifest.rejected_key)["ETag"].strip('"')
+    assert etag.endswith(("-2", "-3")), etag  # a multipart upload's ETag counts its parts
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
     # The numbers, read back from S3, against the export as generated.
@@ -98,8 +98,8 @@ def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_w
     assert sorted(k.split("order_month=")[1][:7] for k in manifest.outputs) == expected["months"]
     rejected = list(csv.DictReader(io.StringIO(s3_bytes(manifest.rejected_key).decode())))
     assert len(rejected) == expected["rejected"] and {r["order_id"][:2] for r in rejected} == {"B-"}
-    stale = list(csv.DictReader(io.StringIO(s3_bytes(manifest.stale_key).decode())))
-    assert len(stale) == expected["stale"] and {r["order_id"][:2] for r in stale} == {"S-"}
+    stale = [r["order_id"] for r in orders if r["stale"]]
+    assert len(stale) == expected["stale"] == result.orders_stale and {i[:2] for i in stale} == {"S-"}
 
 
 def s3_bytes(key: str) -> bytes:
@@ -124,8 +124,8 @@ def deny_writing(resource: str) -> None:
     [
         # The rejected rows' parts are refused at the end of the bucket phase (its upload begun).
         (f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv", ["rejected_rows.csv"]),
-        # The Parquet files (under one part each) go up last and fail once both CSVs' parts are in.
-        (f"{settings.PROCESSED_PREFIX}*", ["rejected_rows.csv", "stale_orders.csv"]),
+        # The Parquet files (under one part each) go up last and fail once the CSV's parts are in.
+        (f"{settings.PROCESSED_PREFIX}*", ["rejected_rows.csv"]),
     ],
 )
 def test_a_run_that_fails_while_its_outputs_go_up_leaves_no_output_and_no_upload_behind(refused, begun):
@@ -148,7 +148,7 @@ def test_a_run_that_fails_while_its_outputs_go_up_leaves_no_output_and_no_upload
     assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []  # aborted: no parts kept
     manifest = manifest_for(key)
     assert manifest["status"] == "processing" and "Forbidden" in manifest["last_error"]
-    assert (manifest["outputs"], manifest["rejected_key"], manifest["stale_key"]) == ([], None, None)
+    assert (manifest["outputs"], manifest["rejected_key"]) == ([], None) and "stale_key" not in manifest
 
 
 SMALL = (
@@ -187,14 +187,16 @@ def test_outputs_completed_before_another_completion_failed_are_taken_back():
     assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
 
-def test_a_rerun_without_stale_orders_removes_the_earlier_runs_stale_orders_csv(monkeypatch):
+def test_a_rerun_removes_the_stale_orders_csv_an_earlier_version_of_the_cleaner_wrote():
     key = "raw/2025/06/01/rerun__orders.csv"
     etag = put_raw(key, SMALL)
     lambda_handler(s3_event(key, etag))
     first = manifest_for(key)
-    assert first["stale_key"] in keys(settings.QUARANTINE_PREFIX)
-    monkeypatch.setenv("STALE_AFTER_DAYS", "100000")  # S-1 (pending since 2024-02-15) is no longer stale
+    assert first["rows_stale"] == 1 and keys(settings.QUARANTINE_PREFIX) == [first["rejected_key"]]
+    # What runs before the stale orders were stored only in the Parquet left beside the rejected rows.
+    old = f"{settings.QUARANTINE_PREFIX}{first['source_id']}/stale_orders.csv"
+    aws_client("s3").put_object(Bucket=BUCKET, Key=old, Body=b"order_id\nS-1\n")
     lambda_handler(s3_event(key, etag))
     again = manifest_for(key)
-    assert again["stale_key"] is None and keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]]
+    assert keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]] and again["outputs_removed"] == [old]
     assert sorted(again["outputs"]) == keys(settings.PROCESSED_PREFIX)

@@ -35,13 +35,13 @@ def course_orders() -> list[dict]:
         ]
 
 
+def is_stale(order: dict, reference: date) -> bool:
+    return order["status"] in STALE_STATUSES and (reference - order["order_date"]).days >= STALE_AFTER_DAYS
+
+
 def counted(orders: list[dict], reference: date) -> list[dict]:
     """The orders that count as of `reference` (not stale)."""
-    return [
-        o
-        for o in orders
-        if not (o["status"] in STALE_STATUSES and (reference - o["order_date"]).days >= STALE_AFTER_DAYS)
-    ]
+    return [o for o in orders if not is_stale(o, reference)]
 
 
 def _money(value: Decimal) -> str:

@@ -17,12 +17,12 @@ ORDERS = b"order_id,order_date,amount,customer,status\n1,2025-05-01,10.50,Ann,sh
 OTHER = b"order_id,order_date,amount,customer,status\n7,2025-05-01,1.00,Cy,shipped\n"
 
 
-def stored(name: str, body: bytes, user=None) -> Upload:
+def stored(name: str, body: bytes, user=None, status: str = Upload.Status.PROCESSED) -> Upload:
     upload = upload_create(user=user, fileobj=io.BytesIO(body), name=name)
     runtime_drain()
     uploads_sync()
     upload.refresh_from_db()
-    assert upload.status == Upload.Status.PROCESSED
+    assert upload.status == status
     return upload
 
 
@@ -52,8 +52,15 @@ def test_an_upload_whose_raw_file_is_gone_is_lost_and_the_same_file_can_be_uploa
     assert again.pk != gone.pk
 
 
-def test_an_upload_whose_parquet_is_gone_is_lost_with_a_hint_to_reprocess(twin, uploader):
-    upload = stored("orders.csv", ORDERS, uploader)
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (ORDERS, Upload.Status.PROCESSED),
+        (ORDERS.replace(b"20.00", b"-20.00"), Upload.Status.PROCESSED_WITH_WARNINGS),  # a negative amount
+    ],
+)
+def test_an_upload_whose_parquet_is_gone_is_lost_with_a_hint_to_reprocess(twin, uploader, body, status):
+    upload = stored("orders.csv", body, uploader, status)
     outputs = upload.manifest["outputs"]
     assert len(outputs) == 2  # May and June
     delete(outputs[0])

@@ -2,7 +2,6 @@
 
 import html
 import json
-import urllib.request
 
 from django.conf import settings
 from django.urls import reverse
@@ -33,8 +32,8 @@ def test_the_page_says_the_grain_the_warnings_and_shows_the_stale_orders(client,
     assert "Not used: Note" in page
     assert '<td class="num">4</td><td>US-9</td><td>Omar</td><td class="num">100.00</td>' in page  # 89.99 + 10.01
     link = html.unescape(page.split('id="stale-download" href="')[1].split('"')[0])
-    with urllib.request.urlopen(link, timeout=10) as response:
-        assert response.read().decode().splitlines()[1].startswith('"US-9","Omar",100.00,"pending",2025-01-02,4')
+    download = b"".join(client.get(link).streaming_content).decode()  # derived from the Parquet
+    assert download.splitlines()[1:] == ['"US-9","Omar",100.00,"pending",2025-01-02,4']
     listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
     assert html.escape(upload.manifest["warnings"][0]["text"])[:60] in listing
 
@@ -65,3 +64,28 @@ def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(c
     upload.refresh_from_db()
     assert (upload.manifest["grain"], upload.manifest["grain_overridden"]) == ("history", True)
     assert upload.manifest["amount_total"] == "22.26"  # the last line of each order: 12.25 + 10.01
+
+
+def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client, twin, pipeline_admin):
+    removed = ["processed/orders/order_month=2025-05/x.parquet", "quarantine/x/rejected_rows.csv"]
+    manifest = {
+        "status": "rejected",
+        "reason_code": "missing_column",
+        "reason": "no amount column",
+        "outputs_removed": removed,
+    }
+    upload = Upload.objects.create(
+        key="raw/2025/06/01/x__orders.csv",
+        original_name="x.csv",
+        size=1,
+        sha256="x",
+        status="rejected",
+        manifest=manifest,
+    )
+    client.force_login(pipeline_admin)
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    removed_row = page.split('<td id="outputs-removed">')[1].split("</td>")[0]
+    assert (
+        removed_row
+        == "2 output file(s) an earlier run over this file wrote and this one did not (a rejected file has no orders)"
+    )

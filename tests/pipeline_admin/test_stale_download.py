@@ -1,0 +1,77 @@
+"""The file page's "Download the stale orders (CSV)": built by the site from the stored Parquet (the
+orders flagged stale), checked against the course oracle's stale rule."""
+
+import csv
+import html
+import io
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import reverse
+from filter_and_process_orders.contract import STALE_COLUMNS
+
+from ordersite.aws import aws_client
+from tests.lambda_.test_stale_orders import FORMULA, INERT, stale_export
+from tests.pipeline_admin.test_upload_status import processed_upload
+
+
+def download_link(client, upload) -> str:
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    return html.unescape(page.split('id="stale-download" href="')[1].split('"')[0])
+
+
+def test_the_download_is_the_oracles_stale_orders_by_month_then_line_with_formulas_inert(client, twin, pipeline_admin):
+    body, stale = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    link = download_link(client, upload)
+    assert link == reverse("pipeline_admin:upload_stale_orders", args=[upload.pk])
+
+    response = client.get(link)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"] == f'attachment; filename="stale-{upload.pk}.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert rows[0] == list(STALE_COLUMNS)
+    expected = sorted(stale, key=lambda o: (o["order_date"].strftime("%Y-%m"), o["line"]))
+    assert rows[1:] == [
+        [o["order_id"], INERT if o["customer"] == FORMULA else o["customer"], f"{o['amount']:.2f}", o["status"],
+         o["order_date"].isoformat(), str(o["line"])]
+        for o in expected
+    ]  # fmt: skip
+    assert len(rows) - 1 == upload.manifest["rows_stale"] == 92
+    assert sum(Decimal(r[2]) for r in rows[1:]) == sum(o["amount"] for o in stale)
+
+
+def test_only_who_may_open_the_files_page_may_download_its_stale_orders(
+    client, twin, pipeline_admin, uploader, analyst
+):
+    body, _ = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    page = reverse("pipeline_admin:upload_detail", args=[upload.pk])
+    link = reverse("pipeline_admin:upload_stale_orders", args=[upload.pk])
+    for user, status in ((uploader, 404), (analyst, 403)):  # another uploader's file; no uploader role
+        client.force_login(user)
+        assert (client.get(page).status_code, client.get(link).status_code) == (status, status)
+    client.logout()
+    answers = [client.get(url) for url in (page, link)]
+    assert [(a.status_code, "/login" in a["Location"]) for a in answers] == [(302, True), (302, True)]
+
+
+def test_an_output_gone_since_the_page_was_shown_gives_a_message_not_an_error(client, twin, pipeline_admin):
+    body, _ = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    gone = upload.manifest["outputs"][-1]
+    aws_client("s3").delete_object(Bucket=settings.PIPELINE_BUCKET, Key=gone)
+    response = client.get(reverse("pipeline_admin:upload_stale_orders", args=[upload.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("pipeline_admin:upload_detail", args=[upload.pk]), 302)]
+    assert f"its output {gone} is gone" in response.content.decode()
+
+
+def test_a_file_processed_when_runs_wrote_a_stale_csv_keeps_its_link_to_that_csv(client, twin, pipeline_admin):
+    body, _ = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    old = f"{settings.QUARANTINE_PREFIX}{upload.manifest['source_id']}/stale_orders.csv"
+    aws_client("s3").put_object(Bucket=settings.PIPELINE_BUCKET, Key=old, Body=b"order_id\nO0100\n")
+    upload.manifest = upload.manifest | {"stale_key": old}
+    upload.save()
+    link = download_link(client, upload)
+    assert link.startswith(settings.AWS_ENDPOINT_URL) and old in link and f"stale-{upload.pk}.csv" in link
