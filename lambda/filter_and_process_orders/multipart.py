@@ -9,7 +9,8 @@ write, from any thread; the bytes a file has on disk then never change, so a par
 it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from disk as it is sent,
 never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only in
 `complete`, which PUTs the small files and completes the multipart uploads together, after every
-part is in; when one of them fails, the keys already written are deleted again. On any failure
+part is in; when one of them fails, the versions already written are deleted again, so that an
+earlier run's output under the same key is current again (the bucket is versioned). On any failure
 before that, `abort` cancels the parts not sent and aborts every upload begun (best effort: the
 bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
 (`storage.s3_client`: standard mode, 5 attempts). Parts and whole files carry a CRC32 checksum, as
@@ -91,8 +92,8 @@ class MultipartUploads:
     def complete(self) -> list[str]:
         """Waits for every part, then makes every file visible: the multipart uploads are completed
         and the files under one part PUT whole, together on the part threads; the keys.
-        Every file must have been reported `closed`. Raises the first failure; the keys PUT or
-        completed before it failed are deleted again (best effort), so a failed run leaves no output."""
+        Every file must have been reported `closed`. Raises the first failure; what was PUT or
+        completed before it failed is taken back (`take_back`), so a failed run changes no output."""
         with self._lock:
             files = list(self._files.items())
         if any(not file.closed for _, file in files):
@@ -102,21 +103,31 @@ class MultipartUploads:
                 part.result()
         writing = [(f.key, self.pool.submit(self._complete, f)) for _, f in files if f.upload is not None]
         writing += [(f.key, self.pool.submit(self._put, f, path)) for path, f in files if f.upload is None]
-        written, failure = [], None
+        written: list[tuple[str, str | None]] = []
+        failure = None
         for key, done in writing:
             try:
-                done.result()
-                written.append(key)
+                written.append((key, done.result()))
             except Exception as exc:  # raised below, after the others finished
                 failure = failure or exc
         if failure is not None:
-            try:
-                storage.delete_objects(self.bucket, written)
-            except (ClientError, BotoCoreError):
-                logger.warning("could not delete the outputs written before a failure", exc_info=True)
+            self.take_back(written)
             raise failure
         self.pool.shutdown()
-        return written
+        return [key for key, _ in written]
+
+    def take_back(self, written: list[tuple[str, str | None]]) -> None:
+        """Best effort: deletes each (key, version id) this run wrote. In a versioned bucket (the
+        template's) only that version goes: the version before it, an earlier run's output under the
+        same key, is current again, and a key that did not exist before disappears. Without a version
+        id (versioning off: none, or "null" while suspended) nothing earlier survives the write, so
+        the key is deleted."""
+        for key, version in written:
+            args = {"VersionId": version} if version and version != "null" else {}
+            try:
+                storage.s3_client().delete_object(Bucket=self.bucket, Key=key, **args)
+            except (ClientError, BotoCoreError):
+                logger.warning("could not take back %s (%s) after a failure", key, version, exc_info=True)
 
     def abort(self) -> None:
         """Best effort: parts not yet sent are dropped, the ones being sent finish, then every upload
@@ -159,17 +170,21 @@ class MultipartUploads:
         return part
 
     @profile.timed("write.upload.put")
-    def _put(self, file: _File, path: Path) -> None:
+    def _put(self, file: _File, path: Path) -> str | None:
+        """PUTs the whole file; the version id it made (None in a bucket without versioning)."""
         with ReadFileChunk.from_filename(str(path), 0, path.stat().st_size) as body:
-            storage.s3_client().put_object(
+            response = storage.s3_client().put_object(
                 Bucket=self.bucket, Key=file.key, Body=body, ContentType=file.content_type, ChecksumAlgorithm=CHECKSUM
             )
+        return response.get("VersionId")
 
     @profile.timed("write.upload.complete")
-    def _complete(self, file: _File) -> None:
-        storage.s3_client().complete_multipart_upload(
+    def _complete(self, file: _File) -> str | None:
+        """Completes the file's multipart upload; the version id it made (as `_put`)."""
+        response = storage.s3_client().complete_multipart_upload(
             Bucket=self.bucket,
             Key=file.key,
             UploadId=file.upload.result(),
             MultipartUpload={"Parts": [part.result() for part in file.parts]},
         )
+        return response.get("VersionId")

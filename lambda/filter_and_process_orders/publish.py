@@ -17,10 +17,10 @@ class Publication:
     """The outputs of one run over `source`, uploaded while they are written: a file that reaches 5 MiB
     is a multipart upload (`multipart`) whose parts go up as they fill, the listing of what an
     earlier run over the source wrote starts at once, and `publish` is left with the files' last
-    parts, then the completions and the PUTs of the files under one part (together), and the
-    removal of the earlier run's outputs this run did not write again. Used as a context manager: on
-    an exception, or when `publish` never ran (a file rejected as a whole), every upload begun is
-    aborted and no output becomes visible."""
+    parts, then the completions and the PUTs of the files under one part (together), and once they
+    all succeeded the removal of the earlier run's outputs this run did not write again. Used as a
+    context manager: on an exception, or when `publish` never ran (a file rejected as a whole), every
+    upload begun is aborted and no output becomes visible."""
 
     def __init__(self, obj: ObjectEvent, source: str, config: Config):
         self.bucket, self.source, self.config = obj.bucket, source, config
@@ -59,16 +59,18 @@ class Publication:
         """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
         months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
         names the outputs in the manifest. The outputs become visible last, together (completed or PUT
-        whole): on a failure no output of this run stays visible."""
+        whole), and only then is anything removed: a failure up to there removes nothing, no output of
+        this run stays visible, and an earlier run's outputs under the same keys are current again
+        (`MultipartUploads.take_back`, in a versioned bucket). The earlier outputs stand until a run
+        gives a verdict."""
         paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
         with profile.stage("write.upload"):
             for path in paths:
                 self.uploads.grew(path, closed=True)
             outputs = {self.key_of(path)[0] for path in paths}
             old = [key for key in self._old.result() if key not in outputs]
-            removing = self._beside.submit(storage.delete_objects, self.bucket, old)
             self.uploads.complete()
-            removing.result()
+            storage.delete_objects(self.bucket, old)
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None

@@ -82,7 +82,7 @@ def list_keys(bucket: str, prefix: str, suffix: str = "") -> list[str]:
 
 @profile.timed("write.delete old outputs")
 def delete_objects(bucket: str, keys: list[str]) -> None:
-    """Deletes each key: a reprocessed file's outputs that this run did not write again, or a failed
-    run's outputs completed before the failure."""
+    """Deletes each key: a reprocessed file's outputs that this run did not write again (once its
+    own outputs are all in), or every output of a source withdrawn."""
     for key in keys:
         s3_client().delete_object(Bucket=bucket, Key=key)

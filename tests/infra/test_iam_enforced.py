@@ -18,6 +18,7 @@ from pathlib import Path
 import boto3
 import filter_and_process_orders.storage as lambda_storage
 import pytest
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -225,3 +226,48 @@ def test_the_enforcing_server_refuses_what_the_policy_leaves_out(enforced, clien
     upload.refresh_from_db()
     assert upload.status == Upload.Status.PROCESSED, "nothing changed"
     assert "AccessDenied" in page or "403" in page or "Forbidden" in page, page[-2000:]
+
+
+MAPPED = b"a,b,c,d\nA1,10.00,2025-05-30,2025-03-02\nA2,abc,2025-05-30,2025-03-03\n"  # A2 rejected
+
+
+def _mapping(date_column: str) -> dict[str, str]:
+    return {"mapping": json.dumps({"order_id": "a", "amount": "b", "order_date": date_column})}
+
+
+@pytest.mark.parametrize("granted", [True, False], ids=["granted", "without DeleteObjectVersion on processed/"])
+def test_a_failed_rerun_takes_back_its_own_versions_under_the_lambdas_role(enforced, granted):
+    without = [] if granted else [("TakeBackFailedOutputs", "/processed/*")]
+    lambda_keys = enforced.user_with("lambda", policy_of("FilterAndProcessOrdersRole", without=without))
+    s3, bucket, key = enforced._client("s3", enforced.admin), settings.PIPELINE_BUCKET, "raw/2025/06/01/v__orders.csv"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})  # as the template's
+    etag = s3.put_object(Bucket=bucket, Key=key, Body=MAPPED, Metadata=_mapping("c"))["ETag"].strip('"')
+    s3_record = {"bucket": {"name": bucket}, "object": {"key": key, "eTag": etag, "size": len(MAPPED)}}
+    record = {"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "eventTime": "2025-06-01T12:00:00Z"}
+    event = {"Records": [record | {"s3": s3_record}]}
+    _act_as(enforced.monkeypatch, lambda_keys)
+    lambda_handler(event)
+    before = _outputs(s3)
+    assert [k.split("order_month=")[1][:7] for k in before if k.endswith(".parquet")] == ["2025-05"]
+    # Remapped to another date column, the rerun PUTs 2025-03 beside the rejected rows, whose PUT fails.
+    s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": key}, Metadata=_mapping("d"),
+                   MetadataDirective="REPLACE")  # fmt: skip
+
+    def refuse(params, **_):
+        if params["Key"].endswith("rejected_rows.csv"):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PutObject")
+
+    lambda_storage.s3_client().meta.events.register("before-parameter-build.s3.PutObject", refuse)
+    with pytest.raises(ClientError, match="injected"):
+        lambda_handler(event)
+    _act_as(enforced.monkeypatch, enforced.admin)
+    left = [k.split("order_month=")[1][:7] for k in set(_outputs(s3)) - set(before)]
+    # Taken back under the role; without the grant the server refuses and the version written stays.
+    assert left == ([] if granted else ["2025-03"])
+    assert set(before) <= set(_outputs(s3))
+
+
+def _outputs(s3) -> list[str]:
+    found = s3.list_objects_v2(Bucket=settings.PIPELINE_BUCKET).get("Contents", [])
+    prefixes = (settings.PROCESSED_PREFIX, settings.QUARANTINE_PREFIX)
+    return sorted(o["Key"] for o in found if o["Key"].startswith(prefixes))

@@ -109,6 +109,7 @@ def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
         "s3:GetObjectVersion": {"raw"},
         "s3:PutObject": {"processed", "quarantine", "manifests"},
         "s3:DeleteObject": {"processed", "quarantine"},
+        "s3:DeleteObjectVersion": {"processed", "quarantine"},  # a failed run takes back its own versions
         "s3:AbortMultipartUpload": {"processed", "quarantine"},
         "s3:ListBucket": {"<bucket>"},
     }
@@ -141,7 +142,7 @@ def test_list_bucket_is_only_granted_with_a_prefix_condition():
 def test_the_lambda_lists_and_writes_nothing_under_raw():
     for statement in role_statements("FilterAndProcessOrdersRole"):
         for action in as_list(statement["Action"]):
-            if action in {"s3:PutObject", "s3:DeleteObject"}:
+            if action in {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"}:
                 assert not any("/raw/" in sub_text(r) for r in as_list(statement["Resource"]))
 
 

@@ -1,0 +1,99 @@
+"""A rerun over earlier outputs that fails leaves them as they were (DESIGN.md: a run that fails
+removes nothing): the versions it wrote are taken back, the earlier ones current again, and the
+outputs it would not write again are only removed once all of its own are in. The bucket is
+versioned, as the template's; without versioning a failed run can only delete what it wrote
+(tests/lambda_/test_streamed_outputs.py: a first run that fails leaves nothing).
+
+Oracle, by hand from BODY: A1 10.00 (2025-05-30) and A2 5.00 (2025-04-01) are counted, 2 orders and
+15.00 in months 2025-04 and 2025-05; A3 is rejected (amount "abc")."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from botocore.exceptions import ClientError
+from django.conf import settings
+from filter_and_process_orders import storage
+from filter_and_process_orders.handler import lambda_handler
+
+from ordersite.aws import aws_client
+
+from .test_handler import BUCKET, keys, put_raw, read_parquet, s3_event, versioned
+from .test_streamed_outputs import deny_writing, export
+
+BODY = (
+    b"col_a,col_b,col_c,col_d\n"
+    b"A1,10.00,2025-05-30,2025-03-02\nA2,5.00,2025-04-01,2025-03-03\nA3,abc,2025-05-30,2025-03-04\n"
+)
+ON_ORDER_DATE = {"mapping": json.dumps({"order_id": "col_a", "amount": "col_b", "order_date": "col_c"})}
+ON_OTHER_DATE = {"mapping": json.dumps({"order_id": "col_a", "amount": "col_b", "order_date": "col_d"})}
+
+
+@pytest.fixture(autouse=True)
+def lambda_env(twin, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+    versioned()  # as the template's bucket (the twin's is not: moto's events carry no versionId)
+
+
+def outputs() -> dict[str, bytes]:
+    s3 = aws_client("s3")
+    found = keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)
+    return {k: s3.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in found}
+
+
+def counted() -> tuple[int, Decimal]:
+    rows = [r for k in keys(settings.PROCESSED_PREFIX) for r in read_parquet(k).to_pylist() if not r["stale"]]
+    return len(rows), sum((r["amount"] for r in rows), Decimal(0))
+
+
+def assert_as_before(before: dict[str, bytes]) -> None:
+    after = outputs()
+    assert sorted(after) == sorted(before), f"missing {sorted(set(before) - set(after))}"
+    assert after == before  # byte for byte: the earlier versions are current again
+    assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
+@pytest.mark.parametrize("remapped", [False, True], ids=["the same event again", "remapped to other months"])
+def test_a_rerun_whose_rejected_rows_are_refused_leaves_the_earlier_outputs(remapped):
+    key = "raw/2025/06/01/f__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    before = outputs()
+    assert sorted(k.split("order_month=")[1][:7] for k in before if k.endswith(".parquet")) == ["2025-04", "2025-05"]
+    assert counted() == (2, Decimal("15.00"))
+    if remapped:  # the rerun would write 2025-03 and remove 2025-04 and 2025-05
+        s3 = aws_client("s3")
+        source = {"Bucket": BUCKET, "Key": key}
+        s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=ON_OTHER_DATE, MetadataDirective="REPLACE")
+    deny_writing(f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv")  # PUT last, beside the months' PUTs
+
+    with pytest.raises(ClientError, match="Forbidden"):
+        lambda_handler(s3_event(key, etag))
+
+    aws_client("s3").delete_bucket_policy(Bucket=BUCKET)
+    assert_as_before(before)
+    assert counted() == (2, Decimal("15.00"))
+
+
+def test_a_rerun_whose_multipart_completion_fails_leaves_the_earlier_outputs():
+    body, expected = export()  # rejected rows over one part: a multipart upload, completed last
+    key = "raw/2025/06/01/big__orders.csv"
+    etag = put_raw(key, body)
+    lambda_handler(s3_event(key, etag))
+    before = outputs()
+    assert len([k for k in before if k.endswith(".parquet")]) == len(expected["months"])
+
+    def refuse(params, **_):
+        if params["Key"].endswith("rejected_rows.csv"):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CompleteMultipartUpload")
+
+    hook = "before-parameter-build.s3.CompleteMultipartUpload"
+    storage.s3_client().meta.events.register(hook, refuse)
+    try:
+        with pytest.raises(ClientError, match="injected"):
+            lambda_handler(s3_event(key, etag))
+    finally:
+        storage.s3_client().meta.events.unregister(hook, refuse)
+
+    assert_as_before(before)
+    assert counted() == (expected["orders"] - expected["stale"], expected["counted"])
