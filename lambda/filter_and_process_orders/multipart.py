@@ -1,17 +1,19 @@
-"""Output files that go up to S3 while they are written: each file that grows past a part becomes one
+"""Output files that go up to S3 while they are written: each file that reaches a part becomes one
 S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
-exist, so at the end of a run only each file's last part and the CompleteMultipartUpload are left.
-A file that stays under one part goes up at its close as an upload of one part, so that every
-output of a run becomes visible together, in `complete`, or not at all.
+exist, so at the end of a run only each such file's last part and the CompleteMultipartUpload are
+left. A file closed under one part (every month file at 1M rows) goes up whole, as one PutObject,
+at the end of the run, beside the completions.
 
 The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
 write, from any thread; the bytes a file has on disk then never change, so a part can be read from
 it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from disk as it is sent,
-never held in memory). A key becomes visible only when its upload is completed (`complete`); on
-any failure `abort` cancels the parts not sent and aborts every upload begun (best effort: the
+never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only in
+`complete`, which PUTs the small files and completes the multipart uploads together, after every
+part is in; when one of them fails, the keys already written are deleted again. On any failure
+before that, `abort` cancels the parts not sent and aborts every upload begun (best effort: the
 bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
-(`storage.s3_client`: standard mode, 5 attempts). Parts carry a CRC32 checksum, as s3transfer's own
-multipart uploads do.
+(`storage.s3_client`: standard mode, 5 attempts). Parts and whole files carry a CRC32 checksum, as
+s3transfer's own uploads do.
 """
 
 import logging
@@ -30,7 +32,7 @@ logger = logging.getLogger()
 # Bytes of a part: S3's minimum for every part but the last. With s3transfer's 8 MiB no Parquet month
 # file would stream (about 6.5 MB each at 10M rows, 0.7 MB at 1M: those go up whole at the end).
 PART_SIZE = 5 << 20
-THREADS = 4  # part uploads at once; they wait on the network (and, on the twin, on moto's CPU)
+THREADS = 4  # requests at once (parts, then PUTs and completions); they wait on the network or moto's CPU
 CHECKSUM = "CRC32"
 
 
@@ -38,7 +40,7 @@ CHECKSUM = "CRC32"
 class _File:
     key: str
     content_type: str
-    upload: Future | None = None  # -> the upload id
+    upload: Future | None = None  # -> the upload id, begun when the file reaches a whole part
     sent: int = 0  # bytes handed to part uploads
     parts: list[Future] = field(default_factory=list)  # -> {"PartNumber", "ETag", "ChecksumCRC32"}
     closed: bool = False
@@ -55,11 +57,10 @@ class MultipartUploads:
         self._failed: BaseException | None = None  # the first part that failed: the writers stop on it
 
     def grew(self, path: Path, closed: bool = False) -> None:
-        """`path` holds more bytes (or is `closed`: it holds all of them). Every whole part not yet sent
-        is queued; a closed file also queues its last part, so a file under one part goes up as an
-        upload of one part: every output becomes visible only in `complete`, together (a PutObject
-        would show it at once, and a later failure would leave it behind). An empty file is left to
-        the caller. Raises the failure of any part sent so far, so that the writer stops instead of
+        """`path` holds more bytes (or is `closed`: it holds all of them). A file that holds a whole
+        part begins its multipart upload, and every whole part not yet sent is queued; a closed one
+        also queues its last part. A file closed under one part (empty included) is left whole for
+        `complete`. Raises the failure of any part sent so far, so that the writer stops instead of
         writing in vain."""
         with self._lock:
             if self._failed is not None:
@@ -70,9 +71,9 @@ class MultipartUploads:
             if file.closed:
                 return
             size = path.stat().st_size
-            if file.upload is None and size:  # begun with the file's first bytes: not left for the end
+            if file.upload is None and size >= self.part_size:  # the first part's submit waits on it
                 file.upload = self.pool.submit(self._create, file)
-            while size - file.sent >= self.part_size or (closed and size > file.sent):
+            while file.upload is not None and (size - file.sent >= self.part_size or (closed and size > file.sent)):
                 left = size - file.sent
                 # A closed file's last part takes what is left of it (up to two parts' worth).
                 length = left if closed and left < 2 * self.part_size else self.part_size
@@ -87,43 +88,40 @@ class MultipartUploads:
         if not part.cancelled() and part.exception() is not None and self._failed is None:
             self._failed = part.exception()
 
-    def started(self, path: Path) -> bool:
-        """Whether `path` goes up as a multipart upload (then `complete` makes it visible)."""
-        with self._lock:
-            file = self._files.get(path)
-            return file is not None and file.upload is not None
-
     def complete(self) -> list[str]:
-        """Waits for every part, then completes every upload (the keys become visible); the keys.
-        Every file must have been reported `closed`. Raises the first failure; the keys completed
-        before it failed are deleted again (best effort), so a failed run leaves no output."""
+        """Waits for every part, then makes every file visible: the multipart uploads are completed
+        and the files under one part PUT whole, together on the part threads; the keys.
+        Every file must have been reported `closed`. Raises the first failure; the keys PUT or
+        completed before it failed are deleted again (best effort), so a failed run leaves no output."""
         with self._lock:
-            files = [f for f in self._files.values() if f.upload is not None]
-        if any(not f.closed for f in files):
-            raise RuntimeError("a multipart output was completed before its file was closed")
-        for file in files:
+            files = list(self._files.items())
+        if any(not file.closed for _, file in files):
+            raise RuntimeError("an output was published before its file was closed")
+        for _, file in files:
             for part in file.parts:
                 part.result()
-        completing = [(file.key, self.pool.submit(self._complete, file)) for file in files]
-        completed, failure = [], None
-        for key, done in completing:
+        writing = [(f.key, self.pool.submit(self._complete, f)) for _, f in files if f.upload is not None]
+        writing += [(f.key, self.pool.submit(self._put, f, path)) for path, f in files if f.upload is None]
+        written, failure = [], None
+        for key, done in writing:
             try:
                 done.result()
-                completed.append(key)
+                written.append(key)
             except Exception as exc:  # raised below, after the others finished
                 failure = failure or exc
         if failure is not None:
             try:
-                storage.delete_objects(self.bucket, completed)
+                storage.delete_objects(self.bucket, written)
             except (ClientError, BotoCoreError):
-                logger.warning("could not delete the outputs completed before a failure", exc_info=True)
+                logger.warning("could not delete the outputs written before a failure", exc_info=True)
             raise failure
         self.pool.shutdown()
-        return completed
+        return written
 
     def abort(self) -> None:
         """Best effort: parts not yet sent are dropped, the ones being sent finish, then every upload
-        begun is aborted (its parts deleted; the key never appears)."""
+        begun is aborted (its parts deleted; the key never appears). A file under one part has
+        nothing in S3 before `complete`."""
         self.pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             files = [f for f in self._files.values() if f.upload is not None]
@@ -159,6 +157,13 @@ class MultipartUploads:
         if f"Checksum{CHECKSUM}" in response:
             part[f"Checksum{CHECKSUM}"] = response[f"Checksum{CHECKSUM}"]
         return part
+
+    @profile.timed("write.upload.put")
+    def _put(self, file: _File, path: Path) -> None:
+        with ReadFileChunk.from_filename(str(path), 0, path.stat().st_size) as body:
+            storage.s3_client().put_object(
+                Bucket=self.bucket, Key=file.key, Body=body, ContentType=file.content_type, ChecksumAlgorithm=CHECKSUM
+            )
 
     @profile.timed("write.upload.complete")
     def _complete(self, file: _File) -> None:

@@ -14,12 +14,13 @@ PARQUET = "application/vnd.apache.parquet"
 
 
 class Publication:
-    """The outputs of one run over `source`, uploaded while they are written: every file is a multipart
-    upload (`multipart`) whose parts go up as the file grows past each 5 MiB, the listing of what an
+    """The outputs of one run over `source`, uploaded while they are written: a file that reaches 5 MiB
+    is a multipart upload (`multipart`) whose parts go up as they fill, the listing of what an
     earlier run over the source wrote starts at once, and `publish` is left with the files' last
-    parts, the completions and the removal of the earlier run's outputs this run did not write again.
-    Used as a context manager: on an exception, or when `publish` never ran (a file rejected as a
-    whole), every upload begun is aborted and no output becomes visible."""
+    parts, then the completions and the PUTs of the files under one part (together), and the
+    removal of the earlier run's outputs this run did not write again. Used as a context manager: on
+    an exception, or when `publish` never ran (a file rejected as a whole), every upload begun is
+    aborted and no output becomes visible."""
 
     def __init__(self, obj: ObjectEvent, source: str, config: Config):
         self.bucket, self.source, self.config = obj.bucket, source, config
@@ -57,18 +58,15 @@ class Publication:
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
         """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
         months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
-        names the outputs in the manifest.
-        The uploads are completed last, together: on a failure no output of this run stays visible."""
+        names the outputs in the manifest. The outputs become visible last, together (completed or PUT
+        whole): on a failure no output of this run stays visible."""
         paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
-        files = [(*self.key_of(path), path) for path in paths]
         with profile.stage("write.upload"):
-            for _, _, path in files:
+            for path in paths:
                 self.uploads.grew(path, closed=True)
-            whole = [(key, path, kind) for key, kind, path in files if not self.uploads.started(path)]
-            outputs = {key for key, _, _ in files}
+            outputs = {self.key_of(path)[0] for path in paths}
             old = [key for key in self._old.result() if key not in outputs]
             removing = self._beside.submit(storage.delete_objects, self.bucket, old)
-            storage.upload_files(self.bucket, whole)  # empty files only: a part needs a byte
             self.uploads.complete()
             removing.result()
         self._published = True

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-from pathlib import Path
 
 import botocore.session
 from botocore.config import Config as BotoConfig
@@ -31,7 +30,7 @@ def s3_client():
     # again (after `_s3 = None`) reads the credentials in the environment then.
     global _s3
     if _s3 is None:
-        # Connections: the managed transfer's 10 threads and the multipart parts' (multipart.THREADS).
+        # Connections: the outputs' upload threads (multipart.THREADS), the listing beside them, the main thread.
         config = BotoConfig(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=16)
         _s3 = botocore.session.get_session().create_client("s3", config=config)
     return _s3
@@ -61,25 +60,6 @@ def open_object(bucket: str, key: str, version_id: str = ""):
         response.get("ETag", "").strip('"'),
         response["LastModified"],
     )
-
-
-@profile.timed("write.upload.whole files")
-def upload_files(bucket: str, files: list[tuple[str, Path, str]]) -> None:
-    """Uploads local files, given as (key, path, content type), at once: one managed transfer
-    (s3transfer, as boto3's upload_file) with its default 10 threads, multipart above 8 MB so a file
-    of any size streams from local disk. Waits for every file; raises the first failure (the others
-    are cancelled)."""
-    # Imported at the first call: few runs upload whole files, and its manager adds 3 ms of imports
-    # (multipart's s3transfer.utils is imported with the handler).
-    from s3transfer.manager import TransferConfig, TransferManager
-
-    with TransferManager(s3_client(), TransferConfig()) as transfer:
-        uploads = [
-            transfer.upload(str(path), bucket, key, extra_args={"ContentType": content_type})
-            for key, path, content_type in files
-        ]
-        for upload in uploads:
-            upload.result()
 
 
 @profile.timed("write.manifest")

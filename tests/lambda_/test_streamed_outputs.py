@@ -1,9 +1,12 @@
 """Outputs go up to the twin's S3 (moto server) while they are written: a file past one part as a
-multipart upload, visible only once complete, aborted when the run fails."""
+multipart upload, a smaller one as one PutObject at the end beside the completions; all visible
+only once the run publishes, aborted or taken back when it fails."""
 
+import base64
 import csv
 import io
 import json
+import zlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +22,7 @@ from filter_and_process_orders.events import ObjectEvent
 from filter_and_process_orders.handler import lambda_handler
 from filter_and_process_orders.manifest import Manifest
 from filter_and_process_orders.publish import Publication
-from filter_and_process_orders.result import Rules
+from filter_and_process_orders.result import CleanResult, Rules
 
 from ordersite.aws import aws_client
 
@@ -34,6 +37,32 @@ KEPT, STALE, BAD = 3_000, 40_000, 36_000
 def lambda_env(twin, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
     monkeypatch.setattr(multipart, "PART_SIZE", PART)
+
+
+OUTPUT_PREFIXES = (settings.PROCESSED_PREFIX, settings.QUARANTINE_PREFIX)
+WRITES = {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload"}
+
+
+@pytest.fixture
+def writes(lambda_env):
+    """The writes of outputs (processed/, quarantine/) that S3 accepted from the Lambda's client, as
+    (operation, key): counted by botocore's event hooks on the client, as the twin received them."""
+    accepted: list[tuple[str, str]] = []
+
+    def note_key(params, context, **_):
+        context["output key"] = params.get("Key", "")
+
+    def note_accepted(http_response, model, context, **_):
+        key = context.get("output key", "")
+        if http_response.status_code < 300 and model.name in WRITES and key.startswith(OUTPUT_PREFIXES):
+            accepted.append((model.name, key))
+
+    events = storage.s3_client().meta.events
+    events.register("before-parameter-build.s3", note_key)
+    events.register("after-call.s3", note_accepted)
+    yield accepted
+    events.unregister("before-parameter-build.s3", note_key)
+    events.unregister("after-call.s3", note_accepted)
 
 
 def export() -> tuple[bytes, dict]:
@@ -61,9 +90,10 @@ def export() -> tuple[bytes, dict]:
     return ("\n".join(lines) + "\n").encode(), expected
 
 
-def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_went_up_in_parts(tmp_path):
-    body, expected = export()
-    key, config = "raw/2025/06/01/big__orders.csv", Config()
+def published(body: bytes, name: str, workdir: Path) -> tuple[Manifest, CleanResult, dict[str, Path]]:
+    """Cleans and publishes `body` as the Lambda does, keeping the local outputs in `workdir`: the
+    manifest, the result and each output's key -> its local file (all, and only, the keys in S3)."""
+    key, config = f"raw/2025/06/01/{name}__orders.csv", Config()
     event = ObjectEvent(None, BUCKET, key, "etag", "", datetime(2025, 6, 1, tzinfo=UTC))
     source = storage.source_id(key, "etag", "")
     manifest = Manifest(source_key=key)
@@ -71,24 +101,44 @@ def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_w
         result = clean_stream(
             io.BytesIO(body),
             rules=Rules(date(2025, 6, 1), config.stale_statuses, config.stale_after_days),
-            workdir=tmp_path,
+            workdir=workdir,
             source_key=key,
             ingested_at=datetime(2025, 6, 1, tzinfo=UTC),
             on_write=outputs.grew,
         )
         outputs.publish(result, manifest)
-
-    s3 = aws_client("s3")
-    local = dict(zip(manifest.outputs, result.months.values()))
-    local[manifest.rejected_key] = result.rejected_path
+    local = dict(zip(manifest.outputs, map(Path, result.months.values())))
+    local[manifest.rejected_key] = Path(result.rejected_path)
     # All, and only: the stale orders are stored once, flagged in the Parquet (no CSV copy of them).
     assert sorted(local) == keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX)
-    for output, path in local.items():
-        assert s3_bytes(output) == Path(path).read_bytes(), output
-    assert Path(result.rejected_path).stat().st_size > PART
-    etag = s3.head_object(Bucket=BUCKET, Key=manifest.rejected_key)["ETag"].strip('"')
+    assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    return manifest, result, local
+
+
+def assert_put_whole(key: str, path: Path) -> None:
+    """`key` holds `path`'s bytes as one object (not parts), with its CRC32 and content type."""
+    data = path.read_bytes()
+    head = aws_client("s3").head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+    assert s3_bytes(key) == data, key
+    assert "-" not in head["ETag"], head["ETag"]  # a multipart upload's ETag ends with -<parts>
+    assert head["ChecksumCRC32"] == base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode(), key
+    assert head["ContentType"] == ("application/vnd.apache.parquet" if key.endswith(".parquet") else "text/csv")
+
+
+def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_went_up_in_parts(tmp_path, writes):
+    body, expected = export()
+    manifest, result, local = published(body, "big", tmp_path)
+
+    rejected_path = local[manifest.rejected_key]
+    assert rejected_path.stat().st_size > PART
+    assert s3_bytes(manifest.rejected_key) == rejected_path.read_bytes()
+    etag = aws_client("s3").head_object(Bucket=BUCKET, Key=manifest.rejected_key)["ETag"].strip('"')
     assert etag.endswith(("-2", "-3")), etag  # a multipart upload's ETag counts its parts
-    assert s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    for output in manifest.outputs:  # every month file is under one part: one PutObject each
+        assert local[output].stat().st_size < PART
+        assert_put_whole(output, local[output])
+    assert [k for op, k in writes if op == "CreateMultipartUpload"] == [manifest.rejected_key]
+    assert sorted(k for op, k in writes if op == "PutObject") == sorted(manifest.outputs)
 
     # The numbers, read back from S3, against the export as generated.
     orders = [row for k in manifest.outputs for row in pq.read_table(io.BytesIO(s3_bytes(k))).to_pylist()]
@@ -124,7 +174,7 @@ def deny_writing(resource: str) -> None:
     [
         # The rejected rows' parts are refused at the end of the bucket phase (its upload begun).
         (f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv", ["rejected_rows.csv"]),
-        # The Parquet files (under one part each) go up last and fail once the CSV's parts are in.
+        # The Parquet files (under one part each) are PUT last, beside the CSV's completion.
         (f"{settings.PROCESSED_PREFIX}*", ["rejected_rows.csv"]),
     ],
 )
@@ -168,21 +218,41 @@ def test_a_small_output_refused_at_the_end_leaves_none_of_the_others_visible():
     assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
 
-def test_outputs_completed_before_another_completion_failed_are_taken_back():
-    key = "raw/2025/06/01/complete__orders.csv"
-    etag = put_raw(key, SMALL)
+def test_a_run_whose_outputs_are_all_under_one_part_puts_each_whole_and_begins_no_multipart_upload(tmp_path, writes):
+    manifest, _, local = published(SMALL, "small", tmp_path)
+    assert sorted(m.split("order_month=")[1][:7] for m in manifest.outputs) == ["2024-02", "2025-05", "2025-06"]
+    assert sorted(writes) == sorted(("PutObject", output) for output in local)  # one request per output
+    for output, path in local.items():
+        assert_put_whole(output, path)
+
+
+@pytest.mark.parametrize(
+    ("size", "refused"),
+    [
+        ("small", "PutObject"),  # every output is PUT whole: the rejected rows' PUT fails
+        ("large", "CompleteMultipartUpload"),  # the months are PUT, the rejected rows' completion fails
+    ],
+)
+def test_outputs_written_before_another_output_failed_are_taken_back(size, refused, writes):
+    (body, expected) = (SMALL, {"months": ["2024-02", "2025-05", "2025-06"]}) if size == "small" else export()
+    key = f"raw/2025/06/01/{size}__orders.csv"
+    etag = put_raw(key, body)
 
     def refuse_the_rejected_rows(params, **_):
         if params["Key"].endswith("rejected_rows.csv"):
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CompleteMultipartUpload")
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, refused)
 
-    completing = "before-parameter-build.s3.CompleteMultipartUpload"
-    storage.s3_client().meta.events.register(completing, refuse_the_rejected_rows)
+    writing = f"before-parameter-build.s3.{refused}"
+    storage.s3_client().meta.events.register(writing, refuse_the_rejected_rows)
     try:
         with pytest.raises(ClientError, match="injected"):
             lambda_handler(s3_event(key, etag))
     finally:
-        storage.s3_client().meta.events.unregister(completing, refuse_the_rejected_rows)
+        storage.s3_client().meta.events.unregister(writing, refuse_the_rejected_rows)
+    # Every month went up before the failure ...
+    written = [k for op, k in writes if op in ("PutObject", "CompleteMultipartUpload")]
+    assert sorted(k.split("order_month=")[1][:7] for k in written) == expected["months"]
+    # ... and was taken back: nothing of the run is left, no upload open.
     assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
     assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
