@@ -90,6 +90,16 @@ def object_bytes(*, key: str) -> bytes:
         raise _read_error(key, exc) from exc
 
 
+def object_download(*, key: str, fileobj: BinaryIO) -> None:
+    """Write the whole object into `fileobj` (a file on disk, seekable) in ranged parts of 8 MiB, at
+    most 4 in memory at once (MULTIPART), so the web process stays flat whatever the object's size;
+    S3Missing when there is none."""
+    try:
+        aws_client("s3").download_fileobj(_bucket(), key, fileobj, Config=MULTIPART)
+    except (BotoCoreError, ClientError) as exc:
+        raise _read_error(key, exc) from exc
+
+
 def object_put_bytes(*, key: str, body: bytes, content_type: str) -> None:
     try:
         aws_client("s3").put_object(Bucket=_bucket(), Key=key, Body=body, ContentType=content_type)
