@@ -2,6 +2,7 @@
 and query results. This module is the only place in the Django project that calls it."""
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -91,11 +92,11 @@ def object_bytes(*, key: str) -> bytes:
 
 
 def object_download(*, key: str, fileobj: BinaryIO) -> None:
-    """Write the whole object into `fileobj` (a file on disk, seekable) in ranged parts of 8 MiB, at
-    most 4 in memory at once (MULTIPART), so the web process stays flat whatever the object's size;
-    S3Missing when there is none."""
+    """Copy the whole object into `fileobj` (a file on disk) as it arrives, 1 MiB at a time, so the
+    web process stays flat whatever the object's size; S3Missing when there is none."""
     try:
-        aws_client("s3").download_fileobj(_bucket(), key, fileobj, Config=MULTIPART)
+        body = aws_client("s3").get_object(Bucket=_bucket(), Key=key)["Body"]
+        shutil.copyfileobj(body, fileobj, 1024 * 1024)
     except (BotoCoreError, ClientError) as exc:
         raise _read_error(key, exc) from exc
 
