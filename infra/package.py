@@ -1,7 +1,7 @@
 """`make package`: build the two artifacts that `make deploy` uploads under the bucket's artifacts/.
 
-- the Lambda zip: only lambda/filter_and_process_orders (no Django, no tests); pandas and pyarrow come
-  from the AWS SDK for pandas layer, boto3 from the runtime;
+- the Lambda zip: only lambda/filter_and_process_orders (no Django, no tests); pyarrow and numpy come
+  from the AWS SDK for pandas layer, botocore and s3transfer (boto3's) from the runtime;
 - the app artifact: a tar.gz of the files the web server runs (manage.py, the lock file
   requirements-prod.txt, the Django apps and the Lambda's pure cleaning code that Django imports).
 

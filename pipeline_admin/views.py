@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
@@ -149,6 +149,7 @@ def upload_detail(request, pk: int):
 
 
 @role_required(UPLOADERS)
+@require_GET
 def upload_stale_orders(request, pk: int):
     """The file's stale orders as CSV, built from its stored Parquet as it streams (`stale_orders`)."""
     item = _upload_or_404(request, pk)

@@ -39,7 +39,19 @@ def detect_encoding(sample: bytes) -> str:
         # A multi-byte character cut at the sample's end is still UTF-8.
         if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
-        return "cp1252"
+        return "utf-8" if _mostly_utf8(sample) else "cp1252"
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Whether a sample that is not valid UTF-8 is still UTF-8 text into which a few Windows-1252 bytes
+    were pasted: it holds more well-formed multi-byte UTF-8 characters than bytes that are not UTF-8.
+    Such bytes are then read one by one as Windows-1252 and warned of (`utf8.as_utf8`); reading the
+    whole file as Windows-1252 would turn every "ë" into "Ã«". Text written in Windows-1252 has
+    almost no well-formed UTF-8 sequences (its accented letters stand alone between ASCII bytes)."""
+    text = sample.decode("utf-8", errors="surrogateescape")
+    stray = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    well_formed = sum(1 for ch in text if ch > "\x7f") - stray
+    return well_formed > stray
 
 
 DELIMITERS = [",", ";", "\t", "|"]

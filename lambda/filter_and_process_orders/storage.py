@@ -25,8 +25,9 @@ _s3 = None
 def s3_client():
     """The process's S3 client (made at the first call): standard retries, 5 attempts, 16 connections."""
     # botocore reads AWS_ENDPOINT_URL itself, so the local twin needs no code path of its own. A
-    # botocore session, not boto3's: boto3 would add its resources and s3transfer to every start-up
-    # (16 ms of imports) for nothing the handler calls. A new session each time, so a client made
+    # botocore session, not boto3's: boto3 would add its resources and s3transfer's manager to every
+    # start-up (16 ms of imports with s3transfer.utils, which multipart imports anyway) for nothing
+    # the handler calls. A new session each time, so a client made
     # again (after `_s3 = None`) reads the credentials in the environment then.
     global _s3
     if _s3 is None:

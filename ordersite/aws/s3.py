@@ -2,6 +2,7 @@
 and query results. This module is the only place in the Django project that calls it."""
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -86,6 +87,16 @@ def object_bytes(*, key: str) -> bytes:
     """The whole object; S3Missing when there is none."""
     try:
         return aws_client("s3").get_object(Bucket=_bucket(), Key=key)["Body"].read()
+    except (BotoCoreError, ClientError) as exc:
+        raise _read_error(key, exc) from exc
+
+
+def object_download(*, key: str, fileobj: BinaryIO) -> None:
+    """Copy the whole object into `fileobj` (a file on disk) as it arrives, 1 MiB at a time, so the
+    web process stays flat whatever the object's size; S3Missing when there is none."""
+    try:
+        body = aws_client("s3").get_object(Bucket=_bucket(), Key=key)["Body"]
+        shutil.copyfileobj(body, fileobj, 1024 * 1024)
     except (BotoCoreError, ClientError) as exc:
         raise _read_error(key, exc) from exc
 

@@ -491,6 +491,28 @@ def test_bytes_that_are_not_utf8_are_read_as_windows_1252_and_warned_of_with_the
     assert accounted(result) and result.rows_rejected == 0
 
 
+def test_a_windows_1252_byte_in_the_first_64_kb_of_a_utf8_file_is_read_alone_and_warned_of(tmp_path):
+    # The encoding is told from the first 64 KB: there, "Zoë", "Müller", "Renée" are well-formed
+    # UTF-8 and one byte is not. Read as Windows-1252, the whole file would become "ZoÃ«".
+    body = "order_id,customer,amount,order_date\nA1,Zoë Müller,1.00,2025-05-01\nA2,Renée,2.00,2025-05-01\n".encode()
+    body += b"A3,Caf\xe9,3.00,2025-05-01\n"
+    result = clean(body, tmp_path)
+    oracle = csv.DictReader(io.StringIO(body.decode("utf-8", errors="test-cp1252-for-bad-bytes"), newline=""))
+    expected = {row["order_id"]: row["customer"] for row in oracle}
+    assert expected == {"A1": "Zoë Müller", "A2": "Renée", "A3": "Café"}
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["lines"]) == (1, [4])
+
+
+def test_a_file_written_in_windows_1252_is_still_read_as_windows_1252(tmp_path):
+    body = "order_id,customer,amount,order_date\nA1,Zoë Müller,1.00,2025-05-01\nA2,Café,2.00,2025-05-01\n"
+    result = clean(body.encode("cp1252"), tmp_path)
+    assert result.encoding == "cp1252"
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == {"A1": "Zoë Müller", "A2": "Café"}
+    assert "stray_bytes_read_as_cp1252" not in [w["code"] for w in warnings_for(result)]
+
+
 def test_a_clean_utf8_export_has_no_stray_bytes_warning(tmp_path, monkeypatch):
     monkeypatch.setattr(text, "CHUNK_BYTES", 16 << 10)
     body, _ = _stray_bytes_export(False)

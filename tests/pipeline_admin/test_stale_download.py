@@ -6,11 +6,13 @@ import html
 import io
 from decimal import Decimal
 
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.urls import reverse
 from filter_and_process_orders.contract import STALE_COLUMNS
 
 from ordersite.aws import aws_client
+from pipeline_admin import stale_orders
 from tests.lambda_.test_stale_orders import FORMULA, INERT, stale_export
 from tests.pipeline_admin.test_upload_status import processed_upload
 
@@ -18,6 +20,16 @@ from tests.pipeline_admin.test_upload_status import processed_upload
 def download_link(client, upload) -> str:
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     return html.unescape(page.split('id="stale-download" href="')[1].split('"')[0])
+
+
+def oracle_rows(stale: list[dict]) -> list[list[str]]:
+    """The oracle's stale orders as the download's CSV rows: by month, then physical line."""
+    expected = sorted(stale, key=lambda o: (o["order_date"].strftime("%Y-%m"), o["line"]))
+    return [
+        [o["order_id"], INERT if o["customer"] == FORMULA else o["customer"], f"{o['amount']:.2f}", o["status"],
+         o["order_date"].isoformat(), str(o["line"])]
+        for o in expected
+    ]  # fmt: skip
 
 
 def test_the_download_is_the_oracles_stale_orders_by_month_then_line_with_formulas_inert(client, twin, pipeline_admin):
@@ -31,12 +43,7 @@ def test_the_download_is_the_oracles_stale_orders_by_month_then_line_with_formul
     assert response["Content-Disposition"] == f'attachment; filename="stale-{upload.pk}.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
     assert rows[0] == list(STALE_COLUMNS)
-    expected = sorted(stale, key=lambda o: (o["order_date"].strftime("%Y-%m"), o["line"]))
-    assert rows[1:] == [
-        [o["order_id"], INERT if o["customer"] == FORMULA else o["customer"], f"{o['amount']:.2f}", o["status"],
-         o["order_date"].isoformat(), str(o["line"])]
-        for o in expected
-    ]  # fmt: skip
+    assert rows[1:] == oracle_rows(stale)
     assert len(rows) - 1 == upload.manifest["rows_stale"] == 92
     assert sum(Decimal(r[2]) for r in rows[1:]) == sum(o["amount"] for o in stale)
 
@@ -75,3 +82,24 @@ def test_a_file_processed_when_runs_wrote_a_stale_csv_keeps_its_link_to_that_csv
     upload.save()
     link = download_link(client, upload)
     assert link.startswith(settings.AWS_ENDPOINT_URL) and old in link and f"stale-{upload.pk}.csv" in link
+
+
+def test_month_files_of_many_row_groups_in_any_line_order_download_in_line_order_a_batch_at_a_time(
+    client, twin, pipeline_admin, monkeypatch
+):
+    body, stale = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    s3 = aws_client("s3")
+    for key in upload.manifest["outputs"]:  # each month rewritten: rows scattered, row groups of 3
+        table = pq.read_table(io.BytesIO(s3.get_object(Bucket=settings.PIPELINE_BUCKET, Key=key)["Body"].read()))
+        lines = table["source_line"].to_pylist()
+        scattered = table.take(sorted(range(len(lines)), key=lambda i: (lines[i] * 7919) % 13))
+        out = io.BytesIO()
+        pq.write_table(scattered, out, row_group_size=3)
+        s3.put_object(Bucket=settings.PIPELINE_BUCKET, Key=key, Body=out.getvalue())
+    assert pq.ParquetFile(out).metadata.num_row_groups > 3
+    monkeypatch.setattr(stale_orders, "_BATCH_ROWS", 2)  # batches and bins smaller than a month's stale rows
+    monkeypatch.setattr(stale_orders, "_BIN_ROWS", 5)
+    response = client.get(reverse("pipeline_admin:upload_stale_orders", args=[upload.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert rows[0] == list(STALE_COLUMNS) and rows[1:] == oracle_rows(stale)

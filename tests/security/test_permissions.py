@@ -50,6 +50,9 @@ TABLE = [
     Row("pipeline_admin:upload_detail", kwargs="own_upload", get=(L, 200, 403, 200), post=(L, 200, 403, 200)),
     # Another uploader's file does not exist for an Uploader: 404, not 403, so ids reveal nothing.
     Row("pipeline_admin:upload_detail", kwargs="other_upload", get=(L, 404, 403, 200), post=(L, 404, 403, 200)),
+    # The stale orders' CSV: whoever may see the file's page (404 for another uploader's file).
+    Row("pipeline_admin:upload_stale_orders", kwargs="own_upload", get=(L, 200, 403, 200), post=(L, 405, 403, 405)),
+    Row("pipeline_admin:upload_stale_orders", kwargs="other_upload", get=(L, 404, 403, 200), post=(L, 405, 403, 405)),
     Row("pipeline_admin:upload_remap", kwargs="own_upload", get=(L, 405, 403, 405), post=(L, 403, 403, 302)),
     Row("pipeline_admin:upload_remap", kwargs="other_upload", get=(L, 405, 403, 405), post=(L, 404, 403, 302)),
     Row(
