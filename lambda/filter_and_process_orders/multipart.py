@@ -10,7 +10,9 @@ it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from d
 never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only in
 `complete`, which PUTs the small files and completes the multipart uploads together, after every
 part is in; when one of them fails, the versions already written are deleted again, so that an
-earlier run's output under the same key is current again (the bucket is versioned). On any failure
+earlier run's output under the same key is current again (the bucket is versioned; without
+versioning a key an earlier run wrote is left as rewritten, since deleting it would lose both).
+On any failure
 before that, `abort` cancels the parts not sent and aborts every upload begun (best effort: the
 bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
 (`storage.s3_client`: standard mode, 5 attempts). Parts and whole files carry a CRC32 checksum, as
@@ -89,11 +91,12 @@ class MultipartUploads:
         if not part.cancelled() and part.exception() is not None and self._failed is None:
             self._failed = part.exception()
 
-    def complete(self) -> list[str]:
+    def complete(self, existed: frozenset[str] = frozenset()) -> list[str]:
         """Waits for every part, then makes every file visible: the multipart uploads are completed
         and the files under one part PUT whole, together on the part threads; the keys.
         Every file must have been reported `closed`. Raises the first failure; what was PUT or
-        completed before it failed is taken back (`take_back`), so a failed run changes no output."""
+        completed before it failed is taken back (`take_back`; `existed`: the keys an earlier run
+        wrote), so a failed run changes no output in a versioned bucket and removes none in any."""
         with self._lock:
             files = list(self._files.items())
         if any(not file.closed for _, file in files):
@@ -111,19 +114,23 @@ class MultipartUploads:
             except Exception as exc:  # raised below, after the others finished
                 failure = failure or exc
         if failure is not None:
-            self.take_back(written)
+            self.take_back(written, existed)
             raise failure
         self.pool.shutdown()
         return [key for key, _ in written]
 
-    def take_back(self, written: list[tuple[str, str | None]]) -> None:
+    def take_back(self, written: list[tuple[str, str | None]], existed: frozenset[str] = frozenset()) -> None:
         """Best effort: deletes each (key, version id) this run wrote. In a versioned bucket (the
         template's) only that version goes: the version before it, an earlier run's output under the
         same key, is current again, and a key that did not exist before disappears. Without a version
-        id (versioning off: none, or "null" while suspended) nothing earlier survives the write, so
-        the key is deleted."""
+        id (versioning off: none, or "null" while suspended) the write replaced the earlier content:
+        a key in `existed` is left as this run wrote it (a warning; the retry writes it again), any
+        other key is deleted."""
         for key, version in written:
             args = {"VersionId": version} if version and version != "null" else {}
+            if not args and key in existed:
+                logger.warning("%s was rewritten before the failure and is left so (the bucket keeps no versions)", key)
+                continue
             try:
                 storage.s3_client().delete_object(Bucket=self.bucket, Key=key, **args)
             except (ClientError, BotoCoreError):

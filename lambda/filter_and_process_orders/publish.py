@@ -61,15 +61,15 @@ class Publication:
         names the outputs in the manifest. The outputs become visible last, together (completed or PUT
         whole), and only then is anything removed: a failure up to there removes nothing, no output of
         this run stays visible, and an earlier run's outputs under the same keys are current again
-        (`MultipartUploads.take_back`, in a versioned bucket). The earlier outputs stand until a run
-        gives a verdict."""
+        (`MultipartUploads.take_back`; in a bucket without versioning those keys keep this run's
+        content). The earlier outputs stand until a run gives a verdict."""
         paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
         with profile.stage("write.upload"):
             for path in paths:
                 self.uploads.grew(path, closed=True)
             outputs = {self.key_of(path)[0] for path in paths}
             old = [key for key in self._old.result() if key not in outputs]
-            self.uploads.complete()
+            self.uploads.complete(existed=frozenset(self._old.result()))
             storage.delete_objects(self.bucket, old)
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
