@@ -13,13 +13,12 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 from django.conf import settings
-from filter_and_process_orders import storage
 from filter_and_process_orders.handler import lambda_handler
 
 from ordersite.aws import aws_client
 
 from .test_handler import BUCKET, keys, put_raw, read_parquet, s3_event, versioned
-from .test_streamed_outputs import deny_writing, export
+from .test_streamed_outputs import deny_writing, export, refusing
 
 BODY = (
     b"col_a,col_b,col_c,col_d\n"
@@ -88,17 +87,8 @@ def test_a_rerun_whose_multipart_completion_fails_leaves_the_earlier_outputs():
     before = outputs()
     assert len([k for k in before if k.endswith(".parquet")]) == len(expected["months"])
 
-    def refuse(params, **_):
-        if params["Key"].endswith("rejected_rows.csv"):
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CompleteMultipartUpload")
-
-    hook = "before-parameter-build.s3.CompleteMultipartUpload"
-    storage.s3_client().meta.events.register(hook, refuse)
-    try:
-        with pytest.raises(ClientError, match="injected"):
-            lambda_handler(s3_event(key, etag))
-    finally:
-        storage.s3_client().meta.events.unregister(hook, refuse)
+    with refusing("CompleteMultipartUpload", "rejected_rows.csv"), pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))
 
     assert_as_before(before)
     assert counted() == (expected["orders"] - expected["stale"], expected["counted"])

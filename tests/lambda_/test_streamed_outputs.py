@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import zlib
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -226,6 +227,23 @@ def test_a_run_whose_outputs_are_all_under_one_part_puts_each_whole_and_begins_n
         assert_put_whole(output, path)
 
 
+@contextmanager
+def refusing(operation: str, key_suffix: str):
+    """The Lambda's S3 client fails `operation` (e.g. "PutObject") on keys ending in `key_suffix`, as
+    S3 would with an internal error, at the network edge (a botocore event hook), while in the block."""
+
+    def refuse(params, **_):
+        if params["Key"].endswith(key_suffix):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, operation)
+
+    event = f"before-parameter-build.s3.{operation}"
+    storage.s3_client().meta.events.register(event, refuse)
+    try:
+        yield
+    finally:
+        storage.s3_client().meta.events.unregister(event, refuse)
+
+
 @pytest.mark.parametrize(
     ("size", "refused"),
     [
@@ -238,17 +256,8 @@ def test_outputs_written_before_another_output_failed_are_taken_back(size, refus
     key = f"raw/2025/06/01/{size}__orders.csv"
     etag = put_raw(key, body)
 
-    def refuse_the_rejected_rows(params, **_):
-        if params["Key"].endswith("rejected_rows.csv"):
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, refused)
-
-    writing = f"before-parameter-build.s3.{refused}"
-    storage.s3_client().meta.events.register(writing, refuse_the_rejected_rows)
-    try:
-        with pytest.raises(ClientError, match="injected"):
-            lambda_handler(s3_event(key, etag))
-    finally:
-        storage.s3_client().meta.events.unregister(writing, refuse_the_rejected_rows)
+    with refusing(refused, "rejected_rows.csv"), pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))
     # Every month went up before the failure ...
     written = [k for op, k in writes if op in ("PutObject", "CompleteMultipartUpload")]
     assert sorted(k.split("order_month=")[1][:7] for k in written) == expected["months"]
