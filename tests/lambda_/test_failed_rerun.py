@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ClientError
 from django.conf import settings
+from filter_and_process_orders import storage
 from filter_and_process_orders.handler import lambda_handler
 
 from ordersite.aws import aws_client
@@ -92,3 +93,35 @@ def test_a_rerun_whose_multipart_completion_fails_leaves_the_earlier_outputs():
 
     assert_as_before(before)
     assert counted() == (expected["orders"] - expected["stale"], expected["counted"])
+
+
+def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrote():
+    # The rejected rows go up (a new version of the earlier run's key), every month is refused: the
+    # take-back deletes that version (s3:DeleteObjectVersion under quarantine/), the earlier is current.
+    versioned()
+    key = "raw/2025/06/01/m__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    before = outputs()
+    rejected = [k for k in before if k.endswith("rejected_rows.csv")]
+    assert len(rejected) == 1 and b"A3" in before[rejected[0]]
+    deny_writing(f"{settings.PROCESSED_PREFIX}*")
+    taken_back = []
+
+    def note(params, **_):
+        if params.get("VersionId"):
+            taken_back.append(params["Key"])
+
+    storage.s3_client().meta.events.register("before-parameter-build.s3.DeleteObject", note)
+    try:
+        with pytest.raises(ClientError, match="Forbidden"):
+            lambda_handler(s3_event(key, etag))
+    finally:
+        storage.s3_client().meta.events.unregister("before-parameter-build.s3.DeleteObject", note)
+
+    aws_client("s3").delete_bucket_policy(Bucket=BUCKET)
+    assert taken_back == rejected  # the rerun's version was written, then that version deleted
+    versions = aws_client("s3").list_object_versions(Bucket=BUCKET, Prefix=rejected[0]).get("Versions", [])
+    assert len(versions) == 1
+    assert_as_before(before)
+    assert counted() == (2, Decimal("15.00"))
