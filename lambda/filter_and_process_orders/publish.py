@@ -26,7 +26,7 @@ class Publication:
         self.bucket, self.source, self.config = obj.bucket, source, config
         self.uploads = MultipartUploads(obj.bucket, self.key_of)
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="old-outputs")
-        self._old = self._beside.submit(self._earlier_outputs)
+        self._old = self._beside.submit(earlier_outputs, obj.bucket, source, config)
         self._published = False
 
     def __enter__(self) -> "Publication":
@@ -36,9 +36,6 @@ class Publication:
         if not self._published:
             self.uploads.abort()
         self._beside.shutdown(cancel_futures=True)
-
-    def _earlier_outputs(self) -> list[str]:
-        return earlier_outputs(self.bucket, self.source, self.config)
 
     def withdraw(self, manifest: Manifest) -> None:
         """This run's verdict is that the source has no orders (rejected as a whole): every output an
