@@ -505,6 +505,26 @@ def test_a_windows_1252_byte_in_the_first_64_kb_of_a_utf8_file_is_read_alone_and
     assert (warning["count"], warning["lines"]) == (1, [4])
 
 
+@pytest.mark.parametrize(
+    ("stray", "count", "read"),
+    [(b"\xe9", 1, "é"), (b"\x80 Caf\xe9", 2, "€ Café")],
+    ids=["as many bytes that are not UTF-8", "more bytes that are not UTF-8"],
+)
+def test_one_well_formed_utf8_character_makes_the_file_utf8_however_many_bytes_are_not(tmp_path, stray, count, read):
+    # The sample's only well-formed multi-byte character is "ë" (C3 AB); as many or more bytes are
+    # not UTF-8. Read as Windows-1252, "Zoë" would become "ZoÃ«" and no warning would say so.
+    body = "order_id,customer,amount,order_date\nA1,Zoë,1.00,2025-05-01\n".encode()
+    body += b"A2," + stray + b",2.00,2025-05-01\n"
+    result = clean(body, tmp_path)
+    assert result.encoding == "utf-8"
+    oracle = csv.DictReader(io.StringIO(body.decode("utf-8", errors="test-cp1252-for-bad-bytes"), newline=""))
+    expected = {row["order_id"]: row["customer"] for row in oracle}
+    assert expected == {"A1": "Zoë", "A2": read}  # 0xE9 is é, 0x80 is € in Windows-1252
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["lines"]) == (count, [3])
+
+
 def test_a_file_written_in_windows_1252_is_still_read_as_windows_1252(tmp_path):
     body = "order_id,customer,amount,order_date\nA1,Zoë Müller,1.00,2025-05-01\nA2,Café,2.00,2025-05-01\n"
     result = clean(body.encode("cp1252"), tmp_path)
