@@ -4,8 +4,8 @@ Recognising archives, PDFs, workbooks, images and executables by their signature
 `filetype` library's job; it looks at the first bytes and again right after a byte-order mark
 (a UTF-16 mark followed by zip bytes is still a zip). What remains is our own question, a strict
 text check of the first block: it must decode in the encoding the Lambda will choose (its own
-`detect_encoding`: UTF-8, UTF-16 by its mark, else cp1252) and hold no control characters but
-tab, CR and LF.
+`detect_encoding`: UTF-8, UTF-16 by its mark, else cp1252; in UTF-8 a byte that is not UTF-8 is
+read as cp1252, as the Lambda reads it) and hold no control characters but tab, CR and LF.
 """
 
 import codecs
@@ -49,8 +49,10 @@ def head_encoding(head: bytes) -> str:
 
 
 def _decoded(head: bytes, encoding: str, truncated: bool) -> str | None:
-    """The block as text in `encoding` (its byte-order mark dropped), or None when it is not."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    """The block as text in `encoding` (its byte-order mark dropped), or None when it is not. In UTF-8
+    without a mark, a byte that is not UTF-8 is read as Windows-1252, as the Lambda reads it (with a
+    warning, `utf8.as_utf8`); one that Windows-1252 lacks too (0x81, 0x8D, 0x8F, 0x90, 0x9D) is not text."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors=_STRAY_AS_CP1252 if encoding == "utf-8" else "strict")
     try:
         # final=False: a character cut at the end of a block that was cut is not an error.
         return decoder.decode(head, final=not truncated).removeprefix("\ufeff")
@@ -81,3 +83,14 @@ def content_problem(head: bytes, *, truncated: bool) -> str | None:
         if ch not in ALLOWED_CONTROLS and unicodedata.category(ch) in {"Cc", "Cs", "Co"}:
             return f"this is a binary file, not a CSV export: it holds the control character U+{ord(ch):04X}"
     return None
+
+
+def _stray_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """A codecs error handler: bytes UTF-8 could not decode, read as Windows-1252 (strictly: raises
+    UnicodeDecodeError at a byte it lacks)."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252"), error.end
+
+
+_STRAY_AS_CP1252 = "sniffing-stray-as-cp1252"
+codecs.register_error(_STRAY_AS_CP1252, _stray_as_cp1252)

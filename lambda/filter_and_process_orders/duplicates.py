@@ -1,5 +1,8 @@
 """Exact duplicates among a dedup bucket's lines (rows identical in every mapped column), found
-by a hash of their number fields first and compared field by field only where hashes agree."""
+by a hash of their number fields first and compared field by field only where hashes agree; the last
+copy stays, named by its first copy's line."""
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -14,11 +17,35 @@ _MIX = np.array(
 )
 
 
-def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Positions (among `at`, lines of repeated ids, whose id numbers are `group`) of rows identical
-    to a later row in every mapped column. The last copy stays: where it stands decides which
-    version of an order is the latest. Only rows that also share a hash of their number fields can
-    be identical, and are compared field by field."""
+@dataclass
+class Copies:
+    """A bucket's exact duplicates: every copy but the last is dropped; the last stays, where it stands
+    deciding which version of an order is the latest, but is named by its first copy's line (the row
+    first appears there: `source_line` is the order's first physical line)."""
+
+    dropped: np.ndarray  # positions (ascending) of the copies dropped
+    kept: np.ndarray  # positions (ascending) of the last copies of rows that come more than once
+    first_line: np.ndarray  # the line of each one's first copy
+
+    def named(self, line: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """The lines `line` of the bucket's positions `rows` (default all: `line` is the bucket's) as
+        a new array, each kept copy's replaced by its first copy's. Costs a copy of `line`."""
+        named = line.copy()
+        if rows is None:
+            named[self.kept] = self.first_line
+            return named
+        if not len(rows):
+            return named
+        at = np.minimum(np.searchsorted(rows, self.kept), len(rows) - 1)
+        found = rows[at] == self.kept
+        named[at[found]] = self.first_line[found]
+        return named
+
+
+def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> Copies | None:
+    """Rows (among `at`, lines of repeated ids, whose id numbers are `group`) identical to another
+    row in every mapped column; None when there are none. Only rows that also share a hash of their
+    number fields can be identical, and are compared field by field."""
     picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
     low, high = amount_words(picked.column("amount").combine_chunks())
     fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
@@ -28,11 +55,18 @@ def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> np.n
     _, inverse, counts = np.unique(hashed, return_inverse=True, return_counts=True)
     alike = at[counts[inverse] > 1]
     if not len(alike):
-        return alike
+        return None
     rows = lines.take(pa.array(alike))
-    last = rows.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "max")]).column("line_max")
-    copy = np.isin(rows.column("line").to_numpy(), last.to_numpy(), invert=True)
-    return alike[copy]
+    sets = rows.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "min"), ("line", "max")])
+    first, last = sets.column("line_min").to_numpy(), sets.column("line_max").to_numpy()
+    line = rows.column("line").to_numpy()
+    copy = np.isin(line, last, invert=True)
+    if not copy.any():
+        return None
+    many = first < last  # sets of two or more copies: their last is kept (lines ascend with positions)
+    order = np.argsort(last[many])
+    kept = alike[np.isin(line, last[many])]
+    return Copies(alike[copy], kept, first[many][order])
 
 
 def amount_words(decimals: pa.Array) -> tuple[np.ndarray, np.ndarray]:

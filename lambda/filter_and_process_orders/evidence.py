@@ -1,9 +1,10 @@
 """Grain evidence and exact duplicates, per dedup bucket (see `grain`).
 
 A bucket's lines are sifted once: exact duplicates (rows identical in every mapped column) are
-dropped, keeping the last copy; the lines whose order id then comes once are orders whatever the
-grain; the lines of ids that still repeat are what the file's grain decides about, so they alone are
-named for `grain.orders` (by position, with their id's number in the bucket) and counted as evidence.
+dropped, keeping the last copy (named by its first copy's line: `duplicates.Copies`); the lines
+whose order id then comes once are orders whatever the grain; the lines of ids that still repeat
+are what the file's grain decides about, so they alone are named for `grain.orders` (by position,
+with their id's number in the bucket) and counted as evidence.
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 from .arrow_buffers import one_array
 from .buckets import id_numbers
 from .contract import LINE_COLUMNS
-from .duplicates import amount_words, exact_duplicates
+from .duplicates import Copies, amount_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
 
@@ -55,6 +56,7 @@ class Repeated:
     lines: pa.Table  # the bucket's lines (LINE_SCHEMA), in file order
     rows: np.ndarray  # positions of the repeated ids' lines in `lines`, ascending (int64)
     group: np.ndarray  # their id's number in the bucket, the same for every line of one id (int32)
+    copies: Copies | None = None  # the bucket's exact duplicates
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Sifted:
     lines: pa.Table  # the bucket's lines
     single: np.ndarray | None  # mask of `lines`: the lines of ids that come once (None: every line)
     repeated: Repeated | None  # the lines of ids that come more than once
+    copies: Copies | None = None  # the bucket's exact duplicates
 
 
 def sift(lines: pa.Table) -> Sifted:
@@ -74,19 +77,23 @@ def sift(lines: pa.Table) -> Sifted:
     candidates = np.flatnonzero(counts[group] > 1)
     if not len(candidates):
         return Sifted(found, lines, None, None)
-    duplicates = exact_duplicates(lines, candidates, group[candidates])
-    found.exact_duplicates = len(duplicates)
-    counts -= np.bincount(group[duplicates], minlength=len(counts))
-    kept = np.ones(lines.num_rows, bool)
-    kept[duplicates] = False
-    many = (counts[group] > 1) & kept
-    single = kept & (counts[group] == 1)
+    copies = exact_duplicates(lines, candidates, group[candidates])
+    if copies is None:
+        many = counts[group] > 1
+        single = ~many
+    else:
+        found.exact_duplicates = len(copies.dropped)
+        counts -= np.bincount(group[copies.dropped], minlength=len(counts))
+        kept = np.ones(lines.num_rows, bool)
+        kept[copies.dropped] = False
+        many = (counts[group] > 1) & kept
+        single = kept & (counts[group] == 1)
     if not many.any():
-        return Sifted(found, lines, single, None)
+        return Sifted(found, lines, single, None, copies)
     rows = np.flatnonzero(many)
-    repeated = Repeated(lines, rows, group[rows])
+    repeated = Repeated(lines, rows, group[rows], copies)
     _count(found, repeated, counts > 1)
-    return Sifted(found, lines, single, repeated)
+    return Sifted(found, lines, single, repeated, copies)
 
 
 def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:

@@ -58,12 +58,14 @@ def finish_buckets(
             sifted = sift(lines)
             later = sifted.repeated is not None and not last_wins
             if later:  # the grain step reads the bucket again, with the positions of repeated ids' lines
-                spool.keep(b, sifted.repeated.rows, sifted.repeated.group)
+                spool.keep(b, sifted.repeated.rows, sifted.repeated.group, sifted.copies)
             else:
                 spool.drop(b)
         with profile.stage("grain"):
             with profile.stage("grain.single"):
-                made = grains.single_orders(sifted.lines, sifted.single, sifted.repeated if last_wins else None)
+                made = grains.single_orders(
+                    sifted.lines, sifted.single, sifted.repeated if last_wins else None, sifted.copies
+                )
         return sifted.evidence, [_stale(made, rules)], later
 
     repeated = []

@@ -8,7 +8,9 @@
   past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large`.
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
-Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept.
+Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept, where
+it stands deciding the latest line, but named by its first copy's line (`source_line`, `source_lines`,
+the lines of rejected rows): the line where the row first appears.
 Lines carry exact amounts; an order's amount is rounded to cents once, here (`amounts.to_cents`).
 Evidence (`evidence`) is counted on the rows whose order id repeats; a majority decides between
 line items and history. Staff can override the decision (the upload's `grain` metadata).
@@ -24,6 +26,7 @@ import pyarrow.compute as pc
 from .amounts import MAX_AMOUNT, to_cents
 from .buckets import take_rows
 from .chunk import LINE_FIELDS
+from .duplicates import Copies
 from .evidence import GROUP, Repeated
 
 GRAINS = ("order", "line_items", "history")
@@ -43,24 +46,32 @@ class Orders:
     rows: np.ndarray | None = None  # positions of `table` that are orders, ascending (None: every row)
 
 
-def single_orders(lines: pa.Table, single: np.ndarray | None = None, repeated: Repeated | None = None) -> Orders:
+def single_orders(
+    lines: pa.Table,
+    single: np.ndarray | None = None,
+    repeated: Repeated | None = None,
+    copies: Copies | None = None,
+) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
-    `evidence.sift`): each is its order, in any grain (one without an amount is rejected). With
+    `evidence.sift`; `copies`: the bucket's exact duplicates): each is its order, in any grain (one
+    without an amount is rejected). With
     `repeated` (history grain known up front), also the last priced line of each repeated id, first
     seen on its first priced line. The table is every line as an order, `rows` says which are: the
     writer takes them once, in the order it writes them, instead of a copy here and another there."""
     amount = lines.column("amount")
     rejected = np.empty(0, np.int64)
+    line = lines.column("line") if copies is None else pa.array(copies.named(lines.column("line").to_numpy()))
     if amount.null_count:
         priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)
         unpriced = ~priced if single is None else single & ~priced
-        rejected = lines.column("line").to_numpy()[unpriced]
+        rejected = line.to_numpy()[unpriced]
         single = priced if single is None else single & priced
     rows = None if single is None or single.all() else np.flatnonzero(single)
     if repeated is None:
         if rows is not None and 2 * len(rows) < lines.num_rows:  # few (line items): copied, not passed over whole
-            lines, rows = take_rows(lines, pa.array(rows)), None
-        return Orders(_one_line_each(lines, lines.column("line")), rejected, rows=rows)
+            at = pa.array(rows)
+            lines, line, rows = take_rows(lines, at), line.take(at), None
+        return Orders(_one_line_each(lines, line), rejected, rows=rows)
     made = _last_wins(repeated)
     made.rows = np.sort(np.concatenate([np.arange(lines.num_rows)[single] if rows is None else rows, made.rows]))
     made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
@@ -76,18 +87,23 @@ def orders(repeated: Repeated, grain: str, order_total: bool = False) -> Orders:
 def _summed(repeated: Repeated, order_total: bool) -> Orders:
     """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line).
     Each dimension comes from the order's last line that has it: the largest position of a valid value.
-    Only numbers are gathered per line; the text columns are taken once per order, from the bucket."""
-    lines, n = repeated.lines, len(repeated.rows)
+    Only numbers are gathered per line; the text columns are taken once per order, from the bucket.
+    With exact duplicates, lines are named by their first copy's (`Copies`), sorted by it."""
+    lines, n, copies = repeated.lines, len(repeated.rows), repeated.copies
     position = pa.array(repeated.rows)
     at = {c: a for c in _LAST if (a := _where_valid(lines.column(c), repeated.rows)) is not None}
+    line = lines.column("line").take(position)
     keyed = pa.table(
         {
             GROUP: pa.array(repeated.group),
             "position": position,
-            **{c: _at(lines.column(c), position) for c in ("amount", "quantity", "line")},
+            **{c: _at(lines.column(c), position) for c in ("amount", "quantity")},
+            "line": line if copies is None else pa.array(copies.named(line.to_numpy(), repeated.rows)),
             **{f"at_{c}": a for c, a in at.items()},
         }
     )
+    if copies is not None:  # `line_list` in line order; the other aggregates do not depend on it
+        keyed = keyed.sort_by("line")
     aggregations = [
         ("amount", "max" if order_total else "sum"),
         ("amount", "count"),
@@ -95,6 +111,7 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
         ("position", "min"),
         ("line", "count"),
         ("line", "list"),
+        *([("line", "min")] if copies is not None else []),
         *((f"at_{c}", "max") for c in at),
     ]
     grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
@@ -108,8 +125,9 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     fits = pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type))
     too_large = None
     if not pc.all(fits).as_py():
-        out = position.filter(_lines_of_groups(keyed, grouped, pc.invert(fits)))
-        too_large = take_rows(lines, out).select([*LINE_FIELDS, "line"])
+        out = _lines_of_groups(keyed, grouped, pc.invert(fits))
+        too_large = take_rows(lines, keyed.column("position").filter(out)).select(LINE_FIELDS)
+        too_large = too_large.append_column("line", keyed.column("line").filter(out))
         grouped, total = grouped.filter(fits), total.filter(fits)
     first = grouped.column("position_min")
     dimensions = {
@@ -123,7 +141,8 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
             "amount": to_cents(total),
             "quantity": grouped.column("quantity_sum"),
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
-            "source_line": lines.column("line").take(first),  # lines come in file order
+            # Lines come in file order: the first position's is the first line, but for a named copy.
+            "source_line": lines.column("line").take(first) if copies is None else grouped.column("line_min"),
             "source_lines": pc.binary_join(pc.cast(grouped.column("line_list"), pa.list_(pa.string())), ","),
         }
     )
@@ -137,22 +156,25 @@ def _lines_of_groups(keyed: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa
 
 
 def _last_wins(repeated: Repeated) -> Orders:
-    """The last priced line of each order; its source_line is the order's first priced line. The
-    winners stay in the bucket's table (`rows`): the writer takes them with the other orders' columns."""
-    lines, rows, group = repeated.lines, repeated.rows, repeated.group
+    """The last priced line of each order; its source_line is the order's first priced line (a kept
+    copy's named by its first copy's: `Copies`). The winners stay in the bucket's table (`rows`): the
+    writer takes them with the other orders' columns."""
+    lines, rows, group, copies = repeated.lines, repeated.rows, repeated.group, repeated.copies
     line = lines.column("line").to_numpy()
+    source_line = line.copy() if copies is None else copies.named(line)
     rejected = np.empty(0, np.int64)
     amount = lines.column("amount")
     if amount.null_count:
         priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)[rows]
-        rejected = line[rows[~priced]]
+        rejected = source_line[rows[~priced]]
         rows, group = rows[priced], group[priced]
-    keyed = pa.table({GROUP: pa.array(group), "position": pa.array(rows)})
-    grouped = keyed.group_by(GROUP, use_threads=False).aggregate([("position", "min_max")])
+    named = {"line": source_line[rows]} if copies is not None else {}
+    keyed = pa.table({GROUP: pa.array(group), "position": pa.array(rows), **named})
+    aggregations = [("position", "min_max"), *([("line", "min")] if copies is not None else [])]
+    grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
     positions = grouped.column("position_min_max").combine_chunks()
     last, first = positions.field("max").to_numpy(), positions.field("min").to_numpy()
-    source_line = line.copy()
-    source_line[last] = line[first]
+    source_line[last] = line[first] if copies is None else grouped.column("line_min").to_numpy()
     winners = np.sort(last)  # in file order, as the lines come
     return Orders(
         _one_line_each(lines, pa.array(source_line)), rejected, superseded=len(rows) - len(last), rows=winners

@@ -8,7 +8,7 @@ from . import profile
 from .blocks import cut_at_lines
 from .records import Chunk, parse_chunk
 from .text import UnreadableFile
-from .utf8 import StrayBytes, as_utf8
+from .utf8 import StrayBytes, as_utf8, line_ends
 
 MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
 
@@ -52,7 +52,7 @@ def read_chunks(
         else:
             text, found = as_utf8(data)
             if found and stray is not None:
-                stray.add(found, line + pending.count(b"\n"))  # `pending` is whole lines
+                stray.add(found, line + line_ends(pending))  # `pending` is whole lines
             data = pending + text
             if len(data) > MAX_RECORD_BYTES and not final and data.count(b"\n") == 0:
                 raise UnreadableFile(

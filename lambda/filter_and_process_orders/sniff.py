@@ -1,6 +1,7 @@
 """What kind of file this is, its text encoding and its delimiter, from its first bytes."""
 
 import codecs
+import re
 
 
 class UnreadableFile(Exception):
@@ -39,19 +40,22 @@ def detect_encoding(sample: bytes) -> str:
         # A multi-byte character cut at the sample's end is still UTF-8.
         if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
             return "utf-8"
-        return "utf-8" if _mostly_utf8(sample) else "cp1252"
+        return "utf-8" if _holds_utf8_characters(sample) else "cp1252"
 
 
-def _mostly_utf8(sample: bytes) -> bool:
-    """Whether a sample that is not valid UTF-8 is still UTF-8 text into which a few Windows-1252 bytes
-    were pasted: it holds more well-formed multi-byte UTF-8 characters than bytes that are not UTF-8.
-    Such bytes are then read one by one as Windows-1252 and warned of (`utf8.as_utf8`); reading the
-    whole file as Windows-1252 would turn every "ë" into "Ã«". Text written in Windows-1252 has
-    almost no well-formed UTF-8 sequences (its accented letters stand alone between ASCII bytes)."""
-    text = sample.decode("utf-8", errors="surrogateescape")
-    stray = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
-    well_formed = sum(1 for ch in text if ch > "\x7f") - stray
-    return well_formed > stray
+# A character above ASCII that UTF-8 decoded: not a byte it could not (surrogateescape's U+DC80-DCFF).
+_DECODED_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def _holds_utf8_characters(sample: bytes) -> bool:
+    """Whether a sample that is not valid UTF-8 holds a well-formed multi-byte UTF-8 character: then it
+    is UTF-8 text into which Windows-1252 bytes were pasted, however many. Each such byte is read
+    alone as Windows-1252 and warned of (`utf8.as_utf8`): nothing of it is lost. Read as
+    Windows-1252, the whole file would turn every character into two or three ("ë" into "Ã«"),
+    silently. Text written in Windows-1252 holds such a sequence only by accident (an upper-case
+    accented letter, Â to ß, right before one of €-¿: a curly quote, a no-break space, ©, °); such a
+    rare file is read as UTF-8 with its accented letters still right, warned of, but that pair."""
+    return _DECODED_NON_ASCII.search(sample.decode("utf-8", errors="surrogateescape")) is not None
 
 
 DELIMITERS = [",", ";", "\t", "|"]

@@ -17,6 +17,7 @@ import pyarrow.ipc as ipc
 
 from . import profile
 from .chunk import LINE_SCHEMA, Cleaned
+from .duplicates import Copies
 from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
@@ -129,17 +130,25 @@ class Spool:
         columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(n, f.type) for f in LINE_SCHEMA]
         return pa.table(columns, schema=LINE_SCHEMA).combine_chunks()
 
-    def keep(self, b: int, rows: np.ndarray, group: np.ndarray) -> None:
+    def keep(self, b: int, rows: np.ndarray, group: np.ndarray, copies: Copies | None = None) -> None:
         """Bucket b (read once, after close_buckets) stays for a second read, with the positions of
-        the lines the grain step needs and their id numbers (int64, int32: a small file beside it)."""
+        the lines the grain step needs and their id numbers (int64, int32: a small file beside it),
+        and its exact duplicates' kept copies with their first lines (another, when it has any)."""
         np.save(self.workdir / f"repeated-{b}.npy", np.stack([rows, group.astype(np.int64)]))
+        if copies is not None:
+            np.save(self.workdir / f"copies-{b}.npy", np.stack([copies.kept, copies.first_line]))
 
-    def kept(self, b: int) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-        """Bucket b's lines, positions and id numbers as kept (the last read: the files go)."""
-        path = self.workdir / f"repeated-{b}.npy"
+    def kept(self, b: int) -> tuple[pa.Table, np.ndarray, np.ndarray, Copies | None]:
+        """Bucket b's lines, positions, id numbers and exact duplicates as kept (the last read: the files go)."""
+        path, named = self.workdir / f"repeated-{b}.npy", self.workdir / f"copies-{b}.npy"
         rows, group = np.load(path)
         path.unlink()
-        return self.bucket(b, last_read=True), rows, group.astype(np.int32)
+        copies = None
+        if named.exists():
+            kept, first_line = np.load(named)
+            named.unlink()
+            copies = Copies(np.empty(0, np.int64), kept, first_line)
+        return self.bucket(b, last_read=True), rows, group.astype(np.int32), copies
 
     def drop(self, b: int) -> None:
         """Bucket b's file goes (its lines were read once and are done with)."""
@@ -196,9 +205,11 @@ class Spool:
         table = pa.table([pa.array(lines, pa.int64()), codes, texts, *raw.columns], names=names)
         self.rejected_rows += raw.num_rows
         # The sample is the first rejected lines of the file (held-back rows are rejected last).
-        for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
-            self.rejected_sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
-        self.rejected_sample = sorted(self.rejected_sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
+        sample = self.rejected_sample
+        if len(sample) < SAMPLE_SIZE or lines.min(initial=sample[-1]["line"]) < sample[-1]["line"]:
+            for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
+                sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
+            self.rejected_sample = sorted(sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
         # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
         return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
 

@@ -78,8 +78,9 @@ def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not
     assert spool.close_buckets() == [0]
     assert spool.bucket(0).equals(lines)
     spool.keep(0, np.array([1, 3]), np.array([0, 0], np.int32))  # the second read gets them back
-    back, rows, group = spool.kept(0)
+    back, rows, group, copies = spool.kept(0)
     assert back.equals(lines) and rows.tolist() == [1, 3] and group.dtype == np.int32 and group.tolist() == [0, 0]
+    assert copies is None  # none were kept
     assert not list(tmp_path.iterdir())  # the last read takes the files along
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from filter_and_process_orders import decide, header, reading, text
+from filter_and_process_orders import decide, header, reading, text, utf8
 from filter_and_process_orders.buckets import bucket_numbers
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import SCHEMA
@@ -277,6 +277,22 @@ def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkey
     assert kept_by_id(result)["A0"]["order_date"] == date(2025, 2, 1)
 
 
+def test_a_sample_chunk_cleaned_with_its_own_evidence_is_cleaned_again_when_the_sample_decides_otherwise(
+    tmp_path, monkeypatch
+):
+    # The first chunk alone votes for decimal commas and day first (and is cleaned that way while
+    # the sample is read); the sample as a whole decides decimal points and month first.
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
+    first = 'A0,"1,5",3/4/2025\nA1,7,13/4/2025\n'
+    later = "".join(f"A{i},{i}.25,4/{12 + i}/2025\n" for i in range(2, 6))
+    result = clean(("order_id,amount,order_date\n" + first + later).encode(), tmp_path)
+    assert (result.decisions.decimal_separator, result.decisions.date_order) == (".", "MDY")
+    assert [r[:2] for r in rejected_rows(result)[1:]] == [["2", "amount_format"], ["3", "bad_order_date"]]
+    assert [(r["order_id"], r["amount"], r["order_date"]) for r in kept_rows(result)] == [
+        (f"A{i}", Decimal(f"{i}.25"), date(2025, 4, 12 + i)) for i in range(2, 6)
+    ]
+
+
 def test_statuses_become_canonical_words(tmp_path):
     body = lines(
         "order_id,amount,order_date,status",
@@ -491,6 +507,29 @@ def test_bytes_that_are_not_utf8_are_read_as_windows_1252_and_warned_of_with_the
     assert accounted(result) and result.rows_rejected == 0
 
 
+def test_the_stray_bytes_warning_counts_a_bare_cr_as_a_line_end_as_the_rows_line_numbers_do(tmp_path):
+    # Line 2 holds a quoted bare CR, so A1 spans lines 2 and 3 and A2 starts on line 4 (by hand).
+    body = 'order_id,customer,amount,order_date\nA1,"Zoë\rMüller",1.00,2025-05-01\n'.encode()
+    body += b"A2,Caf\xe9,2.00,2025-05-01\n"
+    result = clean(body, tmp_path)
+    assert {r["order_id"]: r["source_line"] for r in kept_rows(result)} == {"A1": 2, "A2": 4}
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["lines"]) == (1, [4])
+
+
+def test_stray_bytes_after_bare_crs_are_placed_on_their_physical_lines_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(text, "CHUNK_BYTES", 16 << 10)  # chunks cut inside records: text pending between them
+    monkeypatch.setattr(utf8, "SAMPLE_LINES", 10**6)  # every line holding a stray byte is named
+    # Each row is three physical lines: "…Zo" CR "ë" LF "Caf\xe9…" LF; row i starts on line 2 + 3i
+    # and its stray byte 0xE9 is on its third line, 4 + 3i (by hand).
+    rows = [f'A{i},"Zo\rë\nCaf'.encode() + b'\xe9",' + f"{1 + i % 7}.00,2025-05-01\n".encode() for i in range(3000)]
+    result = clean(b"order_id,customer,amount,order_date\n" + b"".join(rows), tmp_path)
+    assert {r["order_id"]: r["source_line"] for r in kept_rows(result)} == {f"A{i}": 2 + 3 * i for i in range(3000)}
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["line_count"]) == (3000, 3000)
+    assert warning["lines"] == [4 + 3 * i for i in range(3000)]
+
+
 def test_a_windows_1252_byte_in_the_first_64_kb_of_a_utf8_file_is_read_alone_and_warned_of(tmp_path):
     # The encoding is told from the first 64 KB: there, "Zoë", "Müller", "Renée" are well-formed
     # UTF-8 and one byte is not. Read as Windows-1252, the whole file would become "ZoÃ«".
@@ -503,6 +542,26 @@ def test_a_windows_1252_byte_in_the_first_64_kb_of_a_utf8_file_is_read_alone_and
     assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
     (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
     assert (warning["count"], warning["lines"]) == (1, [4])
+
+
+@pytest.mark.parametrize(
+    ("stray", "count", "read"),
+    [(b"\xe9", 1, "é"), (b"\x80 Caf\xe9", 2, "€ Café")],
+    ids=["as many bytes that are not UTF-8", "more bytes that are not UTF-8"],
+)
+def test_one_well_formed_utf8_character_makes_the_file_utf8_however_many_bytes_are_not(tmp_path, stray, count, read):
+    # The sample's only well-formed multi-byte character is "ë" (C3 AB); as many or more bytes are
+    # not UTF-8. Read as Windows-1252, "Zoë" would become "ZoÃ«" and no warning would say so.
+    body = "order_id,customer,amount,order_date\nA1,Zoë,1.00,2025-05-01\n".encode()
+    body += b"A2," + stray + b",2.00,2025-05-01\n"
+    result = clean(body, tmp_path)
+    assert result.encoding == "utf-8"
+    oracle = csv.DictReader(io.StringIO(body.decode("utf-8", errors="test-cp1252-for-bad-bytes"), newline=""))
+    expected = {row["order_id"]: row["customer"] for row in oracle}
+    assert expected == {"A1": "Zoë", "A2": read}  # 0xE9 is é, 0x80 is € in Windows-1252
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["lines"]) == (count, [3])
 
 
 def test_a_file_written_in_windows_1252_is_still_read_as_windows_1252(tmp_path):

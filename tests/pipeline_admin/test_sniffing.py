@@ -1,5 +1,6 @@
 """The strict text check of an upload's first block, in the encoding the Lambda will choose
-(decided here by hand for each head: UTF-8, UTF-16 by its mark, else cp1252)."""
+(decided here by hand for each head: UTF-8, UTF-16 by its mark, else cp1252; a head holding a
+well-formed multi-byte UTF-8 character is UTF-8, its other bytes above ASCII read as cp1252)."""
 
 import codecs
 
@@ -17,6 +18,16 @@ HEADS = {
     "UTF-8 with its mark": (codecs.BOM_UTF8 + (HEADER + ROW).encode(), False, None),
     "UTF-8 cut inside a character where the block was cut": ((HEADER + ROW).encode()[:-20], True, None),
     "Windows-1252 (é, ü and € are no UTF-8)": ((HEADER + ROW).encode("cp1252"), False, None),
+    "UTF-8 with a byte pasted from Windows-1252 (read as é, as the Lambda reads it)": (
+        (HEADER + ROW).encode() + b"A-2,Caf\xe9,1.00,2025-02-03\n",
+        False,
+        None,
+    ),
+    "UTF-8 with a byte neither UTF-8 nor Windows-1252 has (0x81)": (
+        (HEADER + ROW).encode() + b"A-2,\x81,1.00,2025-02-03\n",
+        False,
+        f"{NOT_TEXT} UTF-8 or Windows-1252 text",
+    ),
     "UTF-16 little-endian by its mark": (codecs.BOM_UTF16_LE + (HEADER + ROW).encode("utf-16-le"), False, None),
     "UTF-16 big-endian by its mark": (codecs.BOM_UTF16_BE + (HEADER + ROW).encode("utf-16-be"), False, None),
     "UTF-16 by its mark with a lone surrogate": (

@@ -1,0 +1,143 @@
+"""A row exported more than once: counted once, its totals unchanged, and named by the line where it
+first appears (`source_line` is the order's first physical line) in every grain, in the orders, the
+rejected rows and the manifest's samples. Every value below is worked out by hand from the text."""
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.lambda_.test_shapes import clean, orders, rejected, total
+
+BUCKETS = pytest.mark.parametrize("buckets", [1, 4])  # one dedup bucket, or ids spread over several
+
+
+@BUCKETS
+def test_an_order_exported_twice_is_named_by_its_first_line(tmp_path, buckets):
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "A-1,Kim,10.00,pending,2025-02-01\n"  # line 2: stale (pending, 120 days before 2025-06-01)
+    text += "A-2,Lee,5.00,shipped,2025-02-02\n"  # line 3
+    text += "A-1,Kim,10.00,pending,2025-02-01\n"  # line 4: a copy of line 2
+    text += "A-3,Ann,,shipped,2025-02-03\n"  # line 5: no amount
+    text += "A-3,Ann,,shipped,2025-02-03\n"  # line 6: a copy of line 5
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.grain, result.duplicates, result.orders, result.rows_rejected) == ("order", 2, 2, 1)
+    assert {k: r["source_line"] for k, r in orders(result).items()} == {"A-1": 2, "A-2": 3}
+    assert total(result) == Decimal("15.00")
+    assert [(row[0], row[1]) for row in rejected(result)] == [("5", "missing_amount")]
+    assert [r["line"] for r in result.rejected_sample] == [5]
+    assert [(r["order_id"], r["source_line"]) for r in result.stale_sample] == [("A-1", "2")]
+
+
+@BUCKETS
+def test_an_orders_history_keeps_its_last_line_and_is_named_by_its_first(tmp_path, buckets):
+    # No line column: the history grain is known before the evidence (single_orders does it all).
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "B-1,Kim,10.00,pending,2025-02-01\n"  # line 2
+    text += "B-1,Kim,10.00,shipped,2025-02-01\n"  # line 3
+    text += "B-1,Kim,10.00,pending,2025-02-01\n"  # line 4: a copy of line 2, the last: B-1 is pending
+    text += "B-2,Lee,5.00,shipped,2025-02-02\n"  # line 5
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.grain, result.duplicates, result.superseded, result.orders) == ("history", 1, 1, 2)
+    got = {k: (r["status"], r["stale"], r["source_line"]) for k, r in orders(result).items()}
+    assert got == {"B-1": ("pending", True, 2), "B-2": ("shipped", False, 5)}
+    assert total(result) == Decimal("15.00")
+    assert [(r["order_id"], r["status"], r["source_line"]) for r in result.stale_sample] == [("B-1", "pending", "2")]
+
+
+@BUCKETS
+def test_a_history_decided_from_the_evidence_is_named_by_its_first_lines(tmp_path, buckets):
+    # A product column: the grain waits for the evidence (the lines of repeated ids are read again).
+    text = "Order ID,Product,Sales,Order Date,Status\n"
+    text += "D-1,Pen,10.00,2025-03-01,pending\n"  # line 2
+    text += "D-1,Pen,10.00,2025-03-01,shipped\n"  # line 3
+    text += "D-1,Pen,10.00,2025-03-01,pending\n"  # line 4: a copy of line 2, the last: D-1 is pending
+    text += "D-2,Pad,1.00,2025-03-02,shipped\n"  # line 5
+    text += "D-2,Pad,1.00,2025-03-02,cancelled\n"  # line 6
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.grain, result.duplicates, result.superseded, result.orders) == ("history", 1, 2, 2)
+    got = {k: (r["status"], r["source_line"]) for k, r in orders(result).items()}
+    assert got == {"D-1": ("pending", 2), "D-2": ("cancelled", 5)}
+    assert total(result) == Decimal("11.00")
+    # Both are stale (92 and 91 days before 2025-06-01), sampled by line.
+    assert [(r["order_id"], r["source_line"]) for r in result.stale_sample] == [("D-1", "2"), ("D-2", "5")]
+
+
+@BUCKETS
+def test_line_items_exported_twice_are_summed_once_and_named_by_their_first_lines(tmp_path, buckets):
+    text = "Order ID,Product,Sales,Order Date,Customer\n"
+    text += "C-1,Pen,10.00,2025-03-01,Kim\n"  # line 2
+    text += "C-1,Ink,2.50,2025-03-01,Kim\n"  # line 3
+    text += "C-2,Pad,1.00,2025-03-02,Lee\n"  # line 4
+    text += "C-1,Pen,10.00,2025-03-01,Kim\n"  # line 5: a copy of line 2
+    text += "C-2,Cap,3.00,2025-03-02,Lee\n"  # line 6
+    text += "E-9,Ink,,2025-03-03,Ann\n"  # line 7: E-9 has no amount on any line: rejected
+    text += "E-9,Pen,,2025-03-03,Ann\n"  # line 8
+    text += "E-9,Ink,,2025-03-03,Ann\n"  # line 9: a copy of line 7
+    text += "C-3,Cap,4.00,2025-03-04,Bo\n"  # line 10
+    text += "C-3,Cap,4.00,2025-03-04,Bo\n"  # line 11: a copy of line 10; C-3 is then one line
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.grain, result.duplicates, result.merged, result.orders) == ("line_items", 3, 2, 3)
+    got = {k: (r["amount"], r["line_count"], r["source_line"], r["source_lines"]) for k, r in orders(result).items()}
+    assert got == {
+        "C-1": (Decimal("12.50"), 2, 2, "2,3"),  # Pen 10.00 + Ink 2.50
+        "C-2": (Decimal("4.00"), 2, 4, "4,6"),  # Pad 1.00 + Cap 3.00
+        "C-3": (Decimal("4.00"), 1, 10, None),
+    }
+    assert total(result) == Decimal("20.50")
+    assert [(row[0], row[1]) for row in rejected(result)] == [("7", "missing_amount"), ("8", "missing_amount")]
+    assert [r["line"] for r in result.rejected_sample] == [7, 8]
+
+
+def _model(rows: list[tuple[str, str, str]], grain: str) -> tuple[dict, list[int]]:
+    """A pure-Python reading of DESIGN.md's rules: identical rows count once, the last copy standing
+    where it is, named by the first copy's line; then `grain`. (orders {id: (amount, source_line,
+    source_lines)}, rejected lines)."""
+    first: dict[tuple, int] = {}
+    for line, row in enumerate(rows, start=2):
+        first.setdefault(row, line)
+    last = {row: line for line, row in enumerate(rows, start=2)}
+    kept = sorted((line, row) for row, line in last.items())  # the last copies, in file order
+    by_id: dict[str, list[tuple[int, tuple]]] = {}
+    for _, row in kept:
+        by_id.setdefault(row[0], []).append((first[row], row))
+    made, rejected = {}, []
+    for order_id, lines in by_id.items():
+        priced = [(named, row) for named, row in lines if row[2]]
+        if grain == "history":
+            rejected += [named for named, row in lines if not row[2]]
+            if priced:
+                made[order_id] = (Decimal(priced[-1][1][2]), min(n for n, _ in priced), None)
+        elif not priced:
+            rejected += [named for named, _ in lines]
+        else:
+            named = sorted(n for n, _ in lines)
+            amount = sum(Decimal(row[2]) for _, row in priced)
+            made[order_id] = (amount, named[0], ",".join(map(str, named)) if len(named) > 1 else None)
+    return made, sorted(rejected)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["X-1", "X-2", "X-3"]),
+            st.sampled_from(["Pen", "Ink"]),
+            st.sampled_from(["", "1.25", "2.00"]),
+        ),
+        min_size=1,
+        max_size=14,
+    ),
+    grain=st.sampled_from(["history", "line_items"]),
+    buckets=st.sampled_from([1, 3]),
+)
+def test_exact_duplicates_in_any_order_agree_with_a_model_of_the_rules(rows, grain, buckets):
+    text = "Order ID,Product,Sales,Order Date\n" + "".join(f"{i},{p},{a},2025-03-01\n" for i, p, a in rows)
+    with tempfile.TemporaryDirectory() as workdir:
+        result = clean(text, Path(workdir), buckets=buckets, grain=grain)
+        got = {k: (r["amount"], r["source_line"], r["source_lines"]) for k, r in orders(result).items()}
+        lines = sorted(int(row[0]) for row in rejected(result))
+    assert (got, lines) == _model(rows, grain)
