@@ -73,17 +73,18 @@ def clean_stream(
         chunks = read_chunks(
             blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes
         )
-        formats = with_formats(
+        cleanings = with_formats(
             chunks,
             header.mapping,
             result.decisions,
             rules.day_first_default,
             rules.decimal_comma_default,
             workdir,
+            lambda chunk, formats: pool.submit(clean_chunk, chunk, header.mapping, formats, spool.buckets),
         )
         in_flight: deque = deque()
-        for chunk, chunk_formats in formats:
-            in_flight.append(pool.submit(clean_chunk, chunk, header.mapping, chunk_formats, spool.buckets))
+        for cleaning in cleanings:
+            in_flight.append(cleaning)
             if len(in_flight) > WORKERS:
                 _add(in_flight.popleft().result(), spool, result)
         while in_flight:

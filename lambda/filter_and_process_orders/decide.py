@@ -12,6 +12,7 @@ until a date decides the order (the chunks before have no numeric date, so the o
 matter to them). A file that stays ambiguous to its end uses the settings, and says so (`*_assumed`).
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -70,6 +71,17 @@ class Decisions:
         if self._dates_only:
             return False
         return self.decimal_separator_votes["point"] == self.decimal_separator_votes["comma"]
+
+    def guess(self, day_first_default: bool, decimal_comma_default: bool) -> Formats | None:
+        """The formats `decide` would choose from the evidence so far; None while a question is open."""
+        if self.open_question():
+            return None
+        # A copy without the sample's dates (`decide` would count their shapes): their votes are set.
+        trial = dataclasses.replace(self, _dates=[])  # `decide` rebinds attributes, never changes their values
+        if self._dates:  # one array of distinct cells (`open_question`)
+            trial.date_order_votes, trial.numeric_dates = date_votes(self._dates[0])
+        trial.decide(day_first_default, decimal_comma_default)
+        return trial.formats(day_first_default)
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         if self._dates:

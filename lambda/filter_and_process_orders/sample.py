@@ -1,10 +1,17 @@
-"""Chunks paired with the formats to clean them with: the first EVIDENCE_CHUNKS chunks (the sample,
-see `decide`) are held back until the file's formats are decided from them; while the votes leave
-a question open, the chunks after the sample are held back too, on disk (Arrow IPC in `workdir`),
-so memory stays bounded however far into the file the deciding cell is."""
+"""Chunks cleaned with the formats the file's evidence decides: the first EVIDENCE_CHUNKS chunks (the
+sample, see `decide`) are held back until the file's formats are decided from them; while the votes
+leave a question open, the chunks after the sample are held back too, on disk (Arrow IPC in
+`workdir`), so memory stays bounded however far into the file the deciding cell is.
 
-import itertools
-from collections.abc import Iterator
+A held chunk is cleaned at once with the formats the evidence so far would decide (its "guess"),
+when no question is open: cleaning a chunk depends on nothing but the chunk and its formats, so the
+result is used when the decision agrees (nearly always: the first chunk's cells rarely outvoted),
+and the chunk is cleaned again with the decided formats when it does not. The cleaning threads then
+work while the sample is read instead of waiting for it (eu 1M rows: ~0.2 s of 1 s of phase 1).
+"""
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 from . import decide, profile
@@ -21,9 +28,12 @@ def with_formats(
     day_first: bool,
     decimal_comma: bool,
     workdir: Path,
-) -> Iterator[tuple[Chunk, Formats]]:
-    """The chunks, each with the formats to clean it with, in file order."""
+    clean: Callable[[Chunk, Formats], Future],
+) -> Iterator[Future]:
+    """The chunks' cleanings, in file order: `clean(chunk, formats)` starts one."""
     held: list[Chunk] = []
+    guesses: list[tuple[Formats, Future] | None] = []  # per held chunk: the formats it was cleaned with
+    guess: Formats | None = None
     spilled = Spilled(workdir / "undecided.arrow")
     decided = None
     sample = decide.EVIDENCE_CHUNKS  # read here: tests change it
@@ -34,23 +44,38 @@ def with_formats(
                 if not reopened:
                     decisions.check_late(chunk, mapping)
             if not reopened:
-                yield chunk, decided
+                yield clean(chunk, decided)
                 continue
             decided, sample = None, 1  # numeric dates after a sample without any: held until one decides
         with profile.stage("decide"):
             decisions.add(chunk, mapping)
-        if len(held) < decide.EVIDENCE_CHUNKS:
-            held.append(chunk)
-        else:
-            spilled.add(chunk)
-        with profile.stage("decide"):
+            if len(held) < decide.EVIDENCE_CHUNKS:
+                found = decisions.guess(day_first, decimal_comma)
+                guess = guess if found is None or found == guess else found  # one memo of dates per guess
+                held.append(chunk)
+                guesses.append(None if found is None else (guess, clean(chunk, guess)))
+            else:
+                spilled.add(chunk)
             deciding = len(held) >= sample and not decisions.open_question()
         if deciding:
-            decisions.decide(day_first, decimal_comma)
-            decided = decisions.formats(day_first)
-            yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
-            held = []
+            decided = _decided(decisions, day_first, decimal_comma, guess)
+            yield from _cleanings(held, guesses, spilled, decided, clean)
+            held, guesses = [], []
     if decided is None:
-        decisions.decide(day_first, decimal_comma)
-        decided = decisions.formats(day_first)
-        yield from ((c, decided) for c in itertools.chain(held, spilled.chunks()))
+        decided = _decided(decisions, day_first, decimal_comma, guess)
+        yield from _cleanings(held, guesses, spilled, decided, clean)
+
+
+def _decided(decisions: Decisions, day_first: bool, decimal_comma: bool, guess: Formats | None) -> Formats:
+    """The decided formats: the guess itself when they agree (its memo of dates is then filled)."""
+    decisions.decide(day_first, decimal_comma)
+    decided = decisions.formats(day_first)
+    return guess if decided == guess else decided
+
+
+def _cleanings(held, guesses, spilled: Spilled, decided: Formats, clean) -> Iterator[Future]:
+    """The held chunks' cleanings (those cleaned with other formats than the decided ones again),
+    then the spilled chunks'."""
+    for chunk, guessed in zip(held, guesses):
+        yield guessed[1] if guessed is not None and guessed[0] == decided else clean(chunk, decided)
+    yield from (clean(chunk, decided) for chunk in spilled.chunks())

@@ -205,9 +205,11 @@ class Spool:
         table = pa.table([pa.array(lines, pa.int64()), codes, texts, *raw.columns], names=names)
         self.rejected_rows += raw.num_rows
         # The sample is the first rejected lines of the file (held-back rows are rejected last).
-        for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
-            self.rejected_sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
-        self.rejected_sample = sorted(self.rejected_sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
+        sample = self.rejected_sample
+        if len(sample) < SAMPLE_SIZE or lines.min(initial=sample[-1]["line"]) < sample[-1]["line"]:
+            for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
+                sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
+            self.rejected_sample = sorted(sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
         # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
         return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
 

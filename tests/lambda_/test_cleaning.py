@@ -277,6 +277,22 @@ def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkey
     assert kept_by_id(result)["A0"]["order_date"] == date(2025, 2, 1)
 
 
+def test_a_sample_chunk_cleaned_with_its_own_evidence_is_cleaned_again_when_the_sample_decides_otherwise(
+    tmp_path, monkeypatch
+):
+    # The first chunk alone votes for decimal commas and day first (and is cleaned that way while
+    # the sample is read); the sample as a whole decides decimal points and month first.
+    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
+    first = 'A0,"1,5",3/4/2025\nA1,7,13/4/2025\n'
+    later = "".join(f"A{i},{i}.25,4/{12 + i}/2025\n" for i in range(2, 6))
+    result = clean(("order_id,amount,order_date\n" + first + later).encode(), tmp_path)
+    assert (result.decisions.decimal_separator, result.decisions.date_order) == (".", "MDY")
+    assert [r[:2] for r in rejected_rows(result)[1:]] == [["2", "amount_format"], ["3", "bad_order_date"]]
+    assert [(r["order_id"], r["amount"], r["order_date"]) for r in kept_rows(result)] == [
+        (f"A{i}", Decimal(f"{i}.25"), date(2025, 4, 12 + i)) for i in range(2, 6)
+    ]
+
+
 def test_statuses_become_canonical_words(tmp_path):
     body = lines(
         "order_id,amount,order_date,status",

@@ -18,6 +18,7 @@ from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.rejects import _mangled
 from filter_and_process_orders.separators import _shape_votes, separator_votes
+from filter_and_process_orders.spreadsheet import formula_safe
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import integers, parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
@@ -268,3 +269,18 @@ def test_spreadsheet_mangled_ids_are_found_exactly_where_the_pattern_matches(ids
     found = _mangled(pa.array(["9E9", *ids], pa.string()).slice(1))
     expected = [re.fullmatch(r"[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+", i) is not None for i in ids]
     assert (found.tolist() if found is not None else [False] * len(ids)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet="=+-@\t\r\n0123456789.,eE a'", max_size=7), st.text(max_size=4)),
+        max_size=20,
+    )
+)
+def test_exactly_the_cells_a_spreadsheet_would_run_as_formulas_get_the_quote_prefix(cells):
+    # A slice, as the rejected rows' columns are; nulls stay null.
+    safe = formula_safe(pa.array(["=x", *cells], pa.string()).slice(1)).to_pylist()
+    number = re.compile(r"-?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+    risky = [c is not None and c[:1] != "" and c[0] in "=+-@\t\r" and not number.fullmatch(c) for c in cells]
+    assert safe == [("'" + c if r else c) for c, r in zip(cells, risky)]
