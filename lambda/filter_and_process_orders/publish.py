@@ -11,6 +11,9 @@ from .multipart import MultipartUploads
 from .result import CleanResult
 
 PARQUET = "application/vnd.apache.parquet"
+# Beside a source's rejected rows while a verdict that it has no orders removes its earlier outputs:
+# the keys removed (a JSON list), for the manifest of a retry after a removal that failed midway.
+WITHDRAWING = "outputs_removed.json"
 
 
 class Publication:
@@ -84,7 +87,17 @@ def outputs_withdraw(bucket: str, source: str, config: Config, keys: list[str] |
     """Removes the outputs earlier runs over `source` wrote (`keys` when already listed), for a verdict
     that it has no orders: rejected as a whole, or deleted before it could be read (its rows are no
     longer backed by a raw file). Never on a failure to read or write: that run is retried, and
-    until then the earlier outputs stand. Returns the keys removed."""
+    until then the earlier outputs stand. Returns the keys removed, those an attempt before this one
+    removed included: the list (WITHDRAWING) is written before the first removal and removed after
+    the last, so a retry after a removal that failed midway finds it among the listed keys."""
     keys = earlier_outputs(bucket, source, config) if keys is None else keys
-    storage.delete_objects(bucket, keys)
-    return keys
+    listing = f"{config.quarantine_prefix}{source}/{WITHDRAWING}"
+    left = [key for key in keys if key != listing]
+    removed = storage.read_json(bucket, listing) if listing in keys else []
+    removed += [key for key in left if key not in removed]
+    if left:
+        storage.write_json(bucket, listing, removed)
+        storage.delete_objects(bucket, left)
+    if left or listing in keys:
+        storage.delete_objects(bucket, [listing])
+    return removed

@@ -76,6 +76,15 @@ def write_manifest(bucket: str, key: str, manifest: dict) -> None:
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
 
 
+def write_json(bucket: str, key: str, value: list) -> None:
+    s3_client().put_object(Bucket=bucket, Key=key, Body=json.dumps(value).encode(), ContentType="application/json")
+
+
+def read_json(bucket: str, key: str) -> list:
+    """A JSON list this module wrote (`write_json`)."""
+    return list(json.loads(s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()))
+
+
 @profile.timed("write.list old outputs")
 def list_keys(bucket: str, prefix: str, suffix: str = "") -> list[str]:
     """The keys under `prefix` that end with `suffix`."""
