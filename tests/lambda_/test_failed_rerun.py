@@ -149,3 +149,24 @@ def test_a_rejection_whose_removal_failed_midway_names_every_earlier_output_once
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
     assert sorted(manifest["outputs_removed"]) == before  # every earlier output, not only the one left
     assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+
+
+def test_a_run_that_publishes_after_a_rejection_failed_midway_names_what_that_rejection_removed():
+    key = "raw/2025/06/01/x__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    months = sorted(k for k in outputs() if k.endswith(".parquet"))
+    assert [k.split("order_month=")[1][:7] for k in months] == ["2025-04", "2025-05"]
+    s3, source = aws_client("s3"), {"Bucket": BUCKET, "Key": key}
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata={}, MetadataDirective="REPLACE")
+    with refusing("DeleteObject", "rejected_rows.csv"), pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))  # rejected as a whole: both months removed, then the failure
+    # Read on the other date column before the retry: A1 and A2 are in 2025-03; A3 is still rejected.
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=ON_OTHER_DATE, MetadataDirective="REPLACE")
+
+    lambda_handler(s3_event(key, etag))
+    manifest = manifest_for(key)
+    assert [k.split("order_month=")[1][:7] for k in manifest["outputs"]] == ["2025-03"]
+    assert sorted(manifest["outputs_removed"]) == months  # the rejected rows were written again
+    assert sorted(outputs()) == sorted([*manifest["outputs"], manifest["rejected_key"]])
+    assert counted() == (2, Decimal("15.00"))
