@@ -54,10 +54,10 @@ def single_orders(
 ) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
     `evidence.sift`; `copies`: the bucket's exact duplicates): each is its order, in any grain (one
-    without an amount is rejected). With
-    `repeated` (history grain known up front), also the last priced line of each repeated id, first
-    seen on its first priced line. The table is every line as an order, `rows` says which are: the
-    writer takes them once, in the order it writes them, instead of a copy here and another there."""
+    without an amount is rejected). With `repeated` (history grain known up front), also the last
+    priced line of each repeated id, first seen on its first priced line. The table is every line as
+    an order, `rows` says which are: the writer takes them once, in the order it writes them,
+    instead of a copy here and another there."""
     amount = lines.column("amount")
     rejected = np.empty(0, np.int64)
     line = lines.column("line") if copies is None else pa.array(copies.named(lines.column("line").to_numpy()))

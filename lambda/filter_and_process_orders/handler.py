@@ -8,20 +8,27 @@ from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
+# `startup` first: it keeps pandas out of the process before any module below builds an Arrow array,
+# holds numpy's OpenBLAS to one thread and pauses the garbage collector while they are imported.
+from . import startup
 
-# `startup` first: it keeps pandas out of the process before any module below builds an Arrow array.
-from . import startup, storage
-from .cleaning import Rules, clean_stream
-from .config import Config, config_from_env
-from .events import ObjectEvent, is_processable, object_events
-from .failure import manifest_key, record_failure
-from .manifest import Manifest
-from .memory import use_jemalloc
-from .publish import Publication, outputs_withdraw
-from .reasons import FILE_REASONS
-from .spool import buckets_for
-from .text import UnreadableFile
+with startup.importing():
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from . import storage
+    from .cleaning import Rules, clean_stream
+    from .config import Config, config_from_env
+    from .events import ObjectEvent, is_processable, object_events
+    from .failure import manifest_key, record_failure
+    from .kernels import kernels_check
+    from .manifest import Manifest
+    from .memory import use_jemalloc
+    from .publish import Publication, outputs_withdraw
+    from .reasons import FILE_REASONS
+    from .spool import buckets_for
+    from .text import UnreadableFile
+
+kernels_check()  # a pyarrow without the RE2/utf8proc kernels fails here, by name, not mid-file
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -11,6 +11,9 @@ from .multipart import MultipartUploads
 from .result import CleanResult
 
 PARQUET = "application/vnd.apache.parquet"
+# Beside a source's rejected rows while a verdict that it has no orders removes its earlier outputs:
+# the keys removed (a JSON list), for the manifest of a retry after a removal that failed midway.
+WITHDRAWING = "outputs_removed.json"
 
 
 class Publication:
@@ -55,9 +58,11 @@ class Publication:
     def publish(self, result: CleanResult, manifest: Manifest) -> None:
         """Waits until every output is in S3, removes what a previous run wrote but this one did not (old
         months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
-        names the outputs in the manifest. The outputs become visible last, together (completed or PUT
-        whole), and only then is anything removed: a failure up to there removes nothing, no output of
-        this run stays visible, and an earlier run's outputs under the same keys are current again
+        names the outputs in the manifest, and what it removed (with what a rejection that failed
+        midway removed and this run did not write again: `outputs_withdraw`). The outputs become
+        visible last, together (completed or PUT whole), and only then is anything removed: a failure
+        up to there removes nothing, no output of this run stays visible, and an earlier run's
+        outputs under the same keys are current again
         (`MultipartUploads.take_back`; in a bucket without versioning those keys keep this run's
         content). The earlier outputs stand until a run gives a verdict."""
         paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
@@ -65,13 +70,16 @@ class Publication:
             for path in paths:
                 self.uploads.grew(path, closed=True)
             outputs = {self.key_of(path)[0] for path in paths}
-            old = [key for key in self._old.result() if key not in outputs]
-            self.uploads.complete(existed=frozenset(self._old.result()))
-            storage.delete_objects(self.bucket, old)
+            earlier, listing = self._old.result(), withdrawing_key(self.source, self.config)
+            # A rejection's removal that failed midway (then the file was read otherwise): what it removed.
+            before = [key for key in _withdrawn(self.bucket, listing, earlier) if key not in outputs]
+            old = [key for key in earlier if key not in outputs and key != listing]
+            self.uploads.complete(existed=frozenset(earlier))
+            storage.delete_objects(self.bucket, old + ([listing] if listing in earlier else []))
         self._published = True
         manifest.outputs += [self.key_of(path)[0] for path in result.months.values()]
         manifest.rejected_key = self.key_of(result.rejected_path)[0] if result.rejected_path else None
-        manifest.outputs_removed = old
+        manifest.outputs_removed = before + [key for key in old if key not in before]
 
 
 def earlier_outputs(bucket: str, source: str, config: Config) -> list[str]:
@@ -84,7 +92,28 @@ def outputs_withdraw(bucket: str, source: str, config: Config, keys: list[str] |
     """Removes the outputs earlier runs over `source` wrote (`keys` when already listed), for a verdict
     that it has no orders: rejected as a whole, or deleted before it could be read (its rows are no
     longer backed by a raw file). Never on a failure to read or write: that run is retried, and
-    until then the earlier outputs stand. Returns the keys removed."""
+    until then the earlier outputs stand. Returns the keys removed, those an attempt before this one
+    removed included: the list (WITHDRAWING) is written before the first removal and removed after
+    the last, so a retry after a removal that failed midway finds it among the listed keys."""
     keys = earlier_outputs(bucket, source, config) if keys is None else keys
-    storage.delete_objects(bucket, keys)
-    return keys
+    listing = withdrawing_key(source, config)
+    left = [key for key in keys if key != listing]
+    removed = _withdrawn(bucket, listing, keys)
+    removed += [key for key in left if key not in removed]
+    if left:
+        storage.write_json(bucket, listing, removed)
+        storage.delete_objects(bucket, left)
+    if left or listing in keys:
+        storage.delete_objects(bucket, [listing])
+    return removed
+
+
+def withdrawing_key(source: str, config: Config) -> str:
+    """Where a withdrawal of `source`'s outputs keeps what it removes while it removes them."""
+    return f"{config.quarantine_prefix}{source}/{WITHDRAWING}"
+
+
+def _withdrawn(bucket: str, listing: str, keys: list[str]) -> list[str]:
+    """What a withdrawal that failed midway removed: its list `listing`, when among `keys` (a listing of
+    the source's outputs); else nothing, and no request."""
+    return storage.read_json(bucket, listing) if listing in keys else []

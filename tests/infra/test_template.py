@@ -105,7 +105,7 @@ def test_every_s3_permission_is_scoped_to_a_prefix_of_the_pipeline_bucket():
 def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
     # tests/infra/test_iam_from_code.py derives these from the calls the code makes; this pins the result.
     assert s3_grants("FilterAndProcessOrdersRole") == {
-        "s3:GetObject": {"raw"},
+        "s3:GetObject": {"raw", "quarantine"},  # quarantine: a retried rejection's outputs_removed.json
         "s3:GetObjectVersion": {"raw"},
         "s3:PutObject": {"processed", "quarantine", "manifests"},
         "s3:DeleteObject": {"processed", "quarantine"},

@@ -4,6 +4,8 @@ outputs it would not write again are only removed once all of its own are in. Wi
 a key the rerun rewrote keeps its new content (tests/lambda_/test_streamed_outputs.py: a first run
 that fails leaves nothing).
 
+A rejection that removes them and fails midway is retried; the manifest that ends it names them all.
+
 Oracle, by hand from BODY: A1 10.00 (2025-05-30) and A2 5.00 (2025-04-01) are counted, 2 orders and
 15.00 in months 2025-04 and 2025-05; A3 is rejected (amount "abc")."""
 
@@ -18,7 +20,7 @@ from filter_and_process_orders.handler import lambda_handler
 
 from ordersite.aws import aws_client
 
-from .test_handler import BUCKET, keys, put_raw, read_parquet, s3_event, versioned
+from .test_handler import BUCKET, keys, manifest_for, put_raw, read_parquet, s3_event, versioned
 from .test_streamed_outputs import deny_writing, export, refusing
 
 BODY = (
@@ -124,4 +126,47 @@ def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrot
     versions = aws_client("s3").list_object_versions(Bucket=BUCKET, Prefix=rejected[0]).get("Versions", [])
     assert len(versions) == 1
     assert_as_before(before)
+    assert counted() == (2, Decimal("15.00"))
+
+
+def test_a_rejection_whose_removal_failed_midway_names_every_earlier_output_once_its_retry_ends_it():
+    key = "raw/2025/06/01/w__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    before = sorted(outputs())
+    assert len(before) == 3  # months 2025-04 and 2025-05, the rejected rows (A3)
+    # The mapping dropped (the same bytes: the same source): no column maps, the file is rejected as a whole.
+    source = {"Bucket": BUCKET, "Key": key}
+    aws_client("s3").copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata={}, MetadataDirective="REPLACE")
+
+    with refusing("DeleteObject", "rejected_rows.csv"), pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))
+    assert keys(settings.PROCESSED_PREFIX) == []  # the months went before the removal failed
+    assert [k for k in before if k in keys(settings.QUARANTINE_PREFIX)] == [before[-1]]  # the rejected rows stay
+
+    lambda_handler(s3_event(key, etag))  # the retry ends it
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
+    assert sorted(manifest["outputs_removed"]) == before  # every earlier output, not only the one left
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+
+
+def test_a_run_that_publishes_after_a_rejection_failed_midway_names_what_that_rejection_removed():
+    key = "raw/2025/06/01/x__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    months = sorted(k for k in outputs() if k.endswith(".parquet"))
+    assert [k.split("order_month=")[1][:7] for k in months] == ["2025-04", "2025-05"]
+    s3, source = aws_client("s3"), {"Bucket": BUCKET, "Key": key}
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata={}, MetadataDirective="REPLACE")
+    with refusing("DeleteObject", "rejected_rows.csv"), pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))  # rejected as a whole: both months removed, then the failure
+    # Read on the other date column before the retry: A1 and A2 are in 2025-03; A3 is still rejected.
+    s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=ON_OTHER_DATE, MetadataDirective="REPLACE")
+
+    lambda_handler(s3_event(key, etag))
+    manifest = manifest_for(key)
+    assert [k.split("order_month=")[1][:7] for k in manifest["outputs"]] == ["2025-03"]
+    assert sorted(manifest["outputs_removed"]) == months  # the rejected rows were written again
+    assert sorted(outputs()) == sorted([*manifest["outputs"], manifest["rejected_key"]])
     assert counted() == (2, Decimal("15.00"))

@@ -35,12 +35,12 @@ def test_a_pyarrow_built_without_re2_is_refused_with_the_missing_kernels_and_the
     assert f"pyarrow {pa.__version__}" in message and "AWSSDKPandas-Python312" in message and "24.0.0" in message
 
 
-def test_importing_the_package_runs_the_check():
+def test_importing_the_handler_runs_the_check():
     # A registry without utf8proc's kernels, as a custom layer might ship: the import itself fails.
     probe = (
         "import pyarrow.compute as pc; real = pc.list_functions;"
         "pc.list_functions = lambda: [n for n in real() if not n.startswith('utf8_')];"
-        "import filter_and_process_orders"
+        "import filter_and_process_orders.handler"
     )
     lambda_dir = str(PACKAGE.parent)
     result = subprocess.run(

@@ -1,5 +1,6 @@
 """The Lambda's process start-up: the handler runs without pandas (the layer ships it; pyarrow would
-import it for its type probes) and without boto3 (its S3 client is botocore's)."""
+import it for its type probes), without boto3 (its S3 client is botocore's) and without OpenBLAS's
+thread pool (numpy's; the package calls no BLAS routine)."""
 
 import json
 import os
@@ -63,14 +64,15 @@ def test_other_code_in_that_process_still_imports_pandas_and_pyarrow_then_uses_i
     assert out.split() == ["False", "2", "[3]"]
 
 
-def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_holds_once_leaving_the_collector_on():
+def test_the_imports_then_the_first_invocation_and_its_s3_client_are_frozen_once_leaving_the_collector_on():
     event = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}, "object": {"key": "x.txt"}}}]}
     out = run_python(
         "import gc\n"
         "from filter_and_process_orders import storage\n"
+        "print(gc.get_freeze_count() < 1_000)\n"  # Python 3.12 starts with a few hundred frozen, 3.11 with none
         "from filter_and_process_orders.handler import lambda_handler\n"
-        "before = gc.get_freeze_count()\n"  # Python 3.12 starts with a few hundred frozen, 3.11 with none
-        "print(before < 1_000, storage._s3 is None)\n"
+        "before = gc.get_freeze_count()\n"
+        "print(before > 10_000, storage._s3 is None, gc.isenabled())\n"
         f"print(lambda_handler({event!r}))\n"
         "frozen = gc.get_freeze_count()\n"
         "print(frozen - before > 10_000, storage._s3 is not None, gc.isenabled())\n"
@@ -78,7 +80,7 @@ def test_the_first_invocation_makes_the_s3_client_and_freezes_what_the_process_h
         "print(gc.get_freeze_count() == frozen)\n",
         env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
     )
-    assert out.split("\n")[:4] == ["True True", "{'batchItemFailures': []}", "True True True", "True"]
+    assert out.split("\n")[:5] == ["True", "True True True", "{'batchItemFailures': []}", "True True True", "True"]
 
 
 def test_the_first_settle_makes_its_clients_with_the_collector_paused_and_leaves_it_as_found():
@@ -91,3 +93,16 @@ def test_the_first_settle_makes_its_clients_with_the_collector_paused_and_leaves
     )
     assert run_python(code.format("")).split("\n")[0] == "True [False] True True"
     assert run_python(code.format("gc.disable()\n")).split("\n")[0] == "True [False] False True"
+
+
+def test_the_handlers_imports_hold_numpys_openblas_to_one_thread_unless_set_and_leave_the_collector_on():
+    # OpenBLAS's threads carry the name of the thread that started them: the main thread's.
+    code = (
+        "import gc, os\n"
+        "import filter_and_process_orders.handler\n"
+        "names = [open(f'/proc/self/task/{t}/comm').read() for t in os.listdir('/proc/self/task')]\n"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], names.count(open('/proc/self/comm').read()), gc.isenabled())\n"
+    )
+    path = {"PATH": os.environ.get("PATH", "")}
+    assert run_python(code, env=path).split() == ["1", "1", "True"]
+    assert run_python(code, env={**path, "OPENBLAS_NUM_THREADS": "2"}).split() == ["2", "2", "True"]
