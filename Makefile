@@ -88,7 +88,7 @@ bench-freshness: $(STAMP)
 	$(PY) bench/freshness_bench.py $(ARGS)
 
 package: $(STAMP)
-	$(PY) infra/package.py
+	$(PY) infra/package.py --lambda-python "$(LAYER_PYTHON)"
 
 # make deploy STACK=name ALLOWED_CIDR=a.b.c.d/32 PANDAS_LAYER_ARN=arn:... [SITE_HOSTNAME= ALARM_EMAIL= PARAMS=]
 deploy: package

@@ -41,6 +41,7 @@ class Decisions:
     # whole sample, however it was cut into chunks.
     _dates: list[pa.Array] = field(default_factory=list, repr=False, compare=False)
     _dates_only: bool = field(default=False, repr=False, compare=False)  # reopened: the separator stays
+    _votes: tuple[dict[str, int], bool] | None = field(default=None, repr=False, compare=False)  # of _dates
 
     @property
     def date_format(self) -> str:
@@ -56,6 +57,7 @@ class Decisions:
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
         self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
+        self._votes = None
         if self._dates_only:
             return
         found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
@@ -64,8 +66,7 @@ class Decisions:
     def open_question(self) -> bool:
         """Whether the votes so far leave the date order or the decimal separator undecided."""
         if self._dates:
-            self._dates = [pc.unique(pa.concat_arrays(self._dates))]
-            votes, numeric = date_votes(self._dates[0])
+            votes, numeric = self._date_votes()
             if numeric and votes["DMY"] == votes["MDY"]:
                 return True
         if self._dates_only:
@@ -78,17 +79,23 @@ class Decisions:
             return None
         # A copy without the sample's dates (`decide` would count their shapes): their votes are set.
         trial = dataclasses.replace(self, _dates=[])  # `decide` rebinds attributes, never changes their values
-        if self._dates:  # one array of distinct cells (`open_question`)
-            trial.date_order_votes, trial.numeric_dates = date_votes(self._dates[0])
+        if self._dates:
+            trial.date_order_votes, trial.numeric_dates = self._date_votes()
         trial.decide(day_first_default, decimal_comma_default)
         return trial.formats(day_first_default)
 
+    def _date_votes(self) -> tuple[dict[str, int], bool]:
+        """`date_votes` of the sample's distinct dates (kept as one array of them), once per `add`."""
+        if self._votes is None:
+            self._dates = [pc.unique(pa.concat_arrays(self._dates))]
+            self._votes = date_votes(self._dates[0])
+        return self._votes
+
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         if self._dates:
-            distinct = pc.unique(pa.concat_arrays(self._dates))
-            self._dates = []
-            self.date_order_votes, self.numeric_dates = date_votes(distinct)
-            shapes = date_shapes(distinct)
+            self.date_order_votes, self.numeric_dates = self._date_votes()
+            shapes = date_shapes(self._dates[0])
+            self._dates, self._votes = [], None
             if self._dates_only:  # after a sample without numeric dates: its shapes count too
                 shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}
             self.date_shapes = shapes

@@ -4,6 +4,7 @@ import json
 import logging
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -124,9 +125,6 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
     manifest.reference_date = _reference_date(metadata, obj).isoformat()
     manifest.upload_id = metadata.get("upload-id", "")
     manifest.started_at, manifest.ingested_at = processing_started.isoformat(), ingested_at.isoformat()
-    # Written first so the control plane can tell "being processed" from "still queued";
-    # the final manifest overwrites it under the same key.
-    storage.write_manifest(obj.bucket, manifest_key(config, source), manifest.to_dict())
     rules = Rules(
         _reference_date(metadata, obj),
         config.stale_statuses,
@@ -135,8 +133,14 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         config.ambiguous_decimal_comma,
     )
     explicit = _explicit_mapping(metadata) or {}
+    # Written first so the control plane can tell "being processed" from "still queued"; the final
+    # manifest overwrites it under the same key. It goes up beside the cleaning (a PUT's round trip
+    # less before the first block is parsed) and is in before any output is published or withdrawn.
+    beside = ThreadPoolExecutor(1, thread_name_prefix="first-manifest")
+    first = beside.submit(storage.write_manifest, obj.bucket, manifest_key(config, source), manifest.to_dict())
     # Closed in reverse: the uploads (aborted unless published) before the files they read are removed.
     with (
+        beside,  # left last: the first manifest is in (or failed) before the final one or a failure's
         tempfile.TemporaryDirectory(prefix="orders-") as workdir,
         closing(body),  # its read-ahead thread
         Publication(obj, source, config) as outputs,  # outputs go up to S3 while they are written
@@ -154,10 +158,12 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
                 on_write=outputs.grew,
             )
         except UnreadableFile as exc:
+            first.result()
             manifest.reject_file(exc.code, str(exc))
             manifest.rows_in = exc.rows_in  # None: not counted (the site shows "–", not 0)
             outputs.withdraw(manifest)  # a verdict on the content: an earlier run's orders go too
         else:
+            first.result()
             manifest.describe(result)
             outputs.publish(result, manifest)
     manifest.processed_at = datetime.now(UTC).isoformat()

@@ -14,7 +14,8 @@ TESTED_LAYER = "AWSSDKPandas-Python312 with pyarrow 24.0.0, numpy 2.5, pandas 3.
 # Every pyarrow.compute function the package calls; tests/lambda_/test_kernels.py reads the code to
 # keep this list complete.
 REQUIRED = frozenset({
-    "abs", "add", "all", "and_", "any", "binary_join", "binary_join_element_wise", "binary_length", "cast",
+    "abs", "add", "all", "and_", "any", "ascii_trim_whitespace", "binary_join", "binary_join_element_wise",
+    "binary_length", "cast",
     "coalesce", "count_substring", "dictionary_encode", "drop_null", "ends_with", "equal", "extract_regex",
     "fill_null", "filter", "greater", "if_else", "index_in", "indices_nonzero", "invert", "is_in", "is_null",
     "is_valid", "less", "less_equal", "match_substring_regex", "month", "multiply", "negate", "or_",

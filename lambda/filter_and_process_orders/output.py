@@ -32,6 +32,9 @@ BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writi
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
 DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
 BODY = pa.schema([f for f in SCHEMA if f.name not in ("source_key", "ingested_at")])  # what `add` takes
+# Values a column writer encodes at a time (Parquet's default is 1,024): a month's piece of a bucket
+# (about 3,800 orders at 1M rows) then goes in one batch, not four (about 2 % of the encoding CPU).
+WRITE_BATCH = 8192
 STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "source_key", "ingested_at"]
 
 
@@ -153,6 +156,7 @@ class Output:
                         compression="snappy",
                         use_dictionary=DICTIONARY_COLUMNS,
                         write_statistics=STATISTICS_COLUMNS,
+                        write_batch_size=WRITE_BATCH,
                     )
                 n = table.num_rows
                 table = table.append_column("source_key", pa.repeat(self.source_key, n))

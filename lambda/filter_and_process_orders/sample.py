@@ -49,13 +49,14 @@ def with_formats(
             decided, sample = None, 1  # numeric dates after a sample without any: held until one decides
         with profile.stage("decide"):
             decisions.add(chunk, mapping)
-            if len(held) < decide.EVIDENCE_CHUNKS:
-                found = decisions.guess(day_first, decimal_comma)
-                guess = guess if found is None or found == guess else found  # one memo of dates per guess
-                held.append(chunk)
-                guesses.append(None if found is None else (guess, clean(chunk, guess)))
-            else:
-                spilled.add(chunk)
+            found = decisions.guess(day_first, decimal_comma) if len(held) < decide.EVIDENCE_CHUNKS else None
+        if len(held) < decide.EVIDENCE_CHUNKS:
+            guess = guess if found is None or found == guess else found  # one memo of dates per guess
+            held.append(chunk)
+            guesses.append(None if found is None else (guess, clean(chunk, guess)))
+        else:
+            spilled.add(chunk)
+        with profile.stage("decide"):
             deciding = len(held) >= sample and not decisions.open_question()
         if deciding:
             decided = _decided(decisions, day_first, decimal_comma, guess)

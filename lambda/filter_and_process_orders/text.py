@@ -24,7 +24,8 @@ class Opened:
 
 def open_text(stream: BinaryIO) -> Opened:
     """Detect the encoding from the first bytes; the text follows as UTF-8 blocks of CHUNK_BYTES."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_RawAdapter(stream), 1 << 20)
+    # A stream with peek (a BufferedReader, read_ahead.ReadAhead) is read as it is: ReadAhead gives its blocks uncopied.
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(_RawAdapter(stream), 1 << 20)
     head = buffered.peek(SAMPLE_BYTES)[:SAMPLE_BYTES]
     if not head.strip(b"\r\n\t \xef\xbb\xbf"):
         raise UnreadableFile("the file is empty", "empty", rows_in=0)

@@ -26,17 +26,25 @@ _PLACEHOLDER_SET = pa.array(sorted(set().union(*(_case_variants(p) for p in PLAC
 _LONGEST_PLACEHOLDER = max(len(p.encode()) for p in PLACEHOLDERS)
 
 
+# Bytes of the whitespace that `utf8_trim_whitespace` trims and `ascii_trim_whitespace` does not
+# (the information separators); above them, text of bytes below 0x80 is trimmed the same by both.
+_SEPARATORS = (0x1C, 4)
+
+
 @profile.timed("clean.trim and placeholders")
 def cleaned_text(column: pa.Array) -> pa.Array:
     """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
     any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
-    text = pc.utf8_trim_whitespace(column)
+    text = _trimmed(column)
     length = np.diff(string_offsets(text))  # bytes per cell, read from the offsets
     short = np.flatnonzero(length <= _LONGEST_PLACEHOLDER)  # few cells in most columns
     if not len(short):
         return text
-    placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
-    missing = short[(length[short] == 0) | bool_mask(placeholder)]
+    if 4 * len(short) > len(text):  # most cells (quantities, codes): looked up where they are
+        missing = np.flatnonzero((length == 0) | bool_mask(pc.is_in(text, value_set=_PLACEHOLDER_SET)))
+    else:
+        placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
+        missing = short[(length[short] == 0) | bool_mask(placeholder)]
     if not len(missing):
         return text
     valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do
@@ -45,6 +53,19 @@ def cleaned_text(column: pa.Array) -> pa.Array:
     valid[text.offset + missing] = False
     bitmap = pa.array(valid).buffers()[1]
     return pa.Array.from_buffers(pa.string(), len(text), [bitmap, *text.buffers()[1:]], offset=text.offset)
+
+
+def _trimmed(column: pa.Array) -> pa.Array:
+    """`utf8_trim_whitespace(column)`; for a column of ASCII bytes without information separators
+    Arrow's ASCII kernel, which trims the same and takes half the time (the check: two passes over
+    the bytes, a sixth of the time)."""
+    data = column.buffers()[2]
+    if data is not None and data.size:
+        offsets = string_offsets(column)
+        raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+        if not len(raw) or (raw.max() < 0x80 and not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any()):
+            return pc.ascii_trim_whitespace(column)
+    return pc.utf8_trim_whitespace(column)
 
 
 def is_placeholder(text: str) -> bool:

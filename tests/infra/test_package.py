@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from infra.package import lambda_python_find
+
 BASE_DIR = Path(settings.BASE_DIR)
 GOOD_ARGS = {
     "STACK": "ordersite",
@@ -41,7 +43,11 @@ def test_the_lambda_zip_holds_the_handler_and_no_django_code(dist):
     names = zipfile.ZipFile(built(dist)["lambda_zip"]).namelist()
     assert "filter_and_process_orders/handler.py" in names
     assert all(name.startswith("filter_and_process_orders/") for name in names)
-    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    # Beside each module, its bytecode for the Lambda's Python alone (the template's runtime).
+    sources = {name.rpartition("/")[2][:-3] for name in names if name.endswith(".py")}
+    compiled = [name.rpartition("/")[2] for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    assert sorted(compiled) == sorted(f"{stem}.cpython-312.pyc" for stem in sources)
+    assert re.search(r"Runtime: python3\.12\n", (BASE_DIR / "infra" / "cloudformation.yaml").read_text())
     with zipfile.ZipFile(built(dist)["lambda_zip"]) as archive:
         sources = [archive.read(name).decode() for name in names if name.endswith(".py")]
     assert not any("import django" in s or "from django" in s for s in sources)
@@ -61,6 +67,39 @@ def test_the_zipped_handler_imports_on_its_own_without_loading_django(dist, tmp_
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_lambdas_python_uses_the_zipped_bytecode_as_it_is_and_recompiles_a_module_whose_source_changed(
+    dist, tmp_path
+):
+    zipfile.ZipFile(built(dist)["lambda_zip"]).extractall(tmp_path)
+    config = tmp_path / "filter_and_process_orders" / "config.py"
+    config.write_text(config.read_text() + "\nEDITED = True\n")
+    probe = "import sys; sys.path.insert(0, sys.argv[1]); import filter_and_process_orders.config as c; print(c.EDITED)"
+    # -v says where each module's code object came from; nothing may be written (/var/task is read-only).
+    result = subprocess.run(
+        [lambda_python_find(), "-I", "-v", "-B", "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "True", result.stderr
+    cache = tmp_path / "filter_and_process_orders" / "__pycache__"
+    assert f"code object from '{cache}/__init__.cpython-312.pyc'" in result.stderr
+    assert f"code object from '{cache}/config.cpython-312.pyc'" not in result.stderr
+
+
+def test_packaging_with_a_python_that_is_not_the_lambdas_stops_and_says_which_one_is_needed(tmp_path):
+    other = tmp_path / "python3.11"
+    other.write_text("#!/bin/sh\necho cpython-311\n")  # answers as another version would
+    other.chmod(0o755)
+    result = subprocess.run(
+        [sys.executable, str(BASE_DIR / "infra" / "package.py"), "--dist", str(tmp_path / "dist")]
+        + ["--lambda-python", str(other)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "did not compile the Lambda's bytecode as python3.12" in result.stderr
+    assert not list((tmp_path / "dist").glob("*.zip"))
 
 
 def test_the_app_artifact_holds_the_site_and_the_cleaning_code_but_not_the_tests(dist):

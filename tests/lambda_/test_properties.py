@@ -13,6 +13,7 @@ from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
 from filter_and_process_orders.amounts import amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
+from filter_and_process_orders.contract import PLACEHOLDERS
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
@@ -20,7 +21,7 @@ from filter_and_process_orders.rejects import _mangled
 from filter_and_process_orders.separators import _shape_votes, separator_votes
 from filter_and_process_orders.spreadsheet import formula_safe
 from filter_and_process_orders.text import UnreadableFile
-from filter_and_process_orders.values import integers, parse_amount, parse_date
+from filter_and_process_orders.values import cleaned_text, integers, parse_amount, parse_date
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -284,3 +285,16 @@ def test_exactly_the_cells_a_spreadsheet_would_run_as_formulas_get_the_quote_pre
     number = re.compile(r"-?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
     risky = [c is not None and c[:1] != "" and c[0] in "=+-@\t\r" and not number.fullmatch(c) for c in cells]
     assert safe == [("'" + c if r else c) for c, r in zip(cells, risky)]
+
+
+# Whitespace (ASCII, information separators, Unicode), letters and placeholder pieces.
+_CELL_PIECES = [*" \t\r\x1c\x1f\xa0\u3000\u2009", *"aéNn/A-—#"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_CELL_PIECES), max_size=6).map("".join)), max_size=12))
+def test_the_kernel_text_cleaning_agrees_with_python_strip_and_the_placeholders(cells):
+    # Python's str.strip() takes the same whitespace as Arrow's utf8 trim; a slice, as chunk columns are.
+    cleaned = cleaned_text(pa.array(["x", *cells], pa.string()).slice(1)).to_pylist()
+    expected = [None if c is None or not c.strip() or c.strip().lower() in PLACEHOLDERS else c.strip() for c in cells]
+    assert cleaned == expected

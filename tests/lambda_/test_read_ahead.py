@@ -5,7 +5,7 @@ import random
 import threading
 
 import pytest
-from filter_and_process_orders.read_ahead import ReadAhead
+from filter_and_process_orders.read_ahead import FIRST_BLOCK_BYTES, ReadAhead
 
 
 class Source(io.BytesIO):
@@ -14,22 +14,26 @@ class Source(io.BytesIO):
     def __init__(self, data: bytes, fail_after: int | None = None):
         super().__init__(data)
         self.fail_after = fail_after
+        self.asked: list[int] = []
 
     def read(self, n: int = -1) -> bytes:
+        self.asked.append(n)
         if self.fail_after is not None and self.tell() + n > self.fail_after:
             raise ConnectionResetError("connection reset by peer")
         return super().read(n)
 
 
-def test_reads_of_any_size_give_the_source_bytes_in_order():
+def test_reads_of_any_size_give_the_source_bytes_in_order_each_as_many_as_asked_until_the_end():
     rng = random.Random(3)
     data = rng.randbytes(100_003)
     stream = ReadAhead(Source(data), block_bytes=4096, blocks_ahead=2)
-    got = []
-    while chunk := stream.read(rng.choice([1, 7, 4095, 4096, 4097, 20_000])):
+    got, sizes = [], []
+    while chunk := stream.read(size := rng.choice([1, 7, 4095, 4096, 4097, 20_000])):
         got.append(chunk)
+        sizes.append((size, len(chunk)))
     stream.close()
     assert b"".join(got) == data
+    assert all(size == length for size, length in sizes[:-1]) and sizes[-1][1] <= sizes[-1][0]
     assert ReadAhead(Source(data), block_bytes=1000).read() == data  # read() with no size: all of it
 
 
@@ -56,3 +60,25 @@ def test_closing_stops_the_thread_of_a_stream_read_in_part_and_a_stream_never_re
     unread = ReadAhead(Source(b"a,b\n"))
     unread.close()
     assert threading.active_count() == before
+
+
+def test_blocks_end_at_multiples_of_the_block_size_after_a_smaller_head_and_peeking_consumes_nothing():
+    data = random.Random(5).randbytes(5 * 1_000_000 + 17)
+    source = Source(data)
+    stream = ReadAhead(source, block_bytes=1_000_000, blocks_ahead=2)
+    assert stream.peek(1000) == data[:1000]
+    chunks = [stream.read(1_000_000) for _ in range(7)]
+    stream.close()
+    assert b"".join(chunks) == data and [len(c) for c in chunks] == [1_000_000] * 5 + [17, 0]
+    assert source.asked[:4] == [FIRST_BLOCK_BYTES, 1_000_000 - FIRST_BLOCK_BYTES, 1_000_000, 1_000_000]
+
+
+def test_a_peek_past_the_first_block_joins_the_blocks_it_needs_and_reads_go_on_from_the_start():
+    data = bytes(range(256)) * 40
+    stream = ReadAhead(Source(data), block_bytes=1000, blocks_ahead=2)
+    assert stream.peek(2500) == data[:2500]
+    assert stream.read(10) == data[:10]
+    assert stream.read(3000) == data[10:3010]
+    assert stream.read() == data[3010:]
+    assert stream.peek(5) == b"" and stream.read(5) == b""
+    stream.close()

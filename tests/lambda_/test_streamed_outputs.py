@@ -279,3 +279,27 @@ def test_a_rerun_removes_the_stale_orders_csv_an_earlier_version_of_the_cleaner_
     again = manifest_for(key)
     assert keys(settings.QUARANTINE_PREFIX) == [again["rejected_key"]] and again["outputs_removed"] == [old]
     assert sorted(again["outputs"]) == keys(settings.PROCESSED_PREFIX)
+
+
+def test_a_run_whose_first_manifest_is_refused_publishes_nothing_and_its_manifest_names_the_failure(writes):
+    # The first manifest goes up beside the cleaning; the run still publishes only once it is in.
+    key = "raw/2025/06/01/first__orders.csv"
+    etag = put_raw(key, SMALL)
+    refused: list[str] = []
+
+    def refuse_the_first_manifest(params, **_):
+        if params["Key"].startswith(settings.MANIFEST_PREFIX) and not refused:
+            refused.append(params["Key"])
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PutObject")
+
+    event = "before-parameter-build.s3.PutObject"
+    storage.s3_client().meta.events.register(event, refuse_the_first_manifest)
+    try:
+        with pytest.raises(ClientError, match="injected"):
+            lambda_handler(s3_event(key, etag))
+    finally:
+        storage.s3_client().meta.events.unregister(event, refuse_the_first_manifest)
+    assert len(refused) == 1 and writes == []
+    assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
+    assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+    assert "injected" in manifest_for(key)["last_error"]
