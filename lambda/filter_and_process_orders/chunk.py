@@ -21,7 +21,7 @@ from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
 from .reading import Chunk
 from .rejects import reason_numbers, rejected
-from .values import cleaned_text, integers, status_words
+from .values import cleaned_codes, cleaned_text, integers, status_words
 
 # What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
 LINE_FIELDS = [
@@ -31,6 +31,8 @@ LINE_FIELDS = [
 # Amounts stay exact here (LINE_AMOUNT_TYPE): an order's amount is rounded to cents once, in `grain`.
 _TYPES = {n: LINE_AMOUNT_TYPE if n == "amount" else BY_NAME[n].type for n in LINE_FIELDS}
 LINE_SCHEMA = pa.schema(list(_TYPES.items()) + [("line", pa.int64())])
+# Columns of few distinct cells, read per distinct cell: cleaned that way too (`cleaned_codes`).
+_CODED = ("status", "quantity")
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Cleaned:
 
 
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
-    filled = [pc.is_valid(cell) for cell in used.values()]  # cleaned text is null where empty
+    # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
+    filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
     for i, column in enumerate(raw.columns):
         if i not in mapped:
             filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
@@ -71,7 +74,9 @@ def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets
 def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
-    used = {column: cleaned_text(chunk.column(i)) for column, i in mapping.items()}
+    used = {
+        column: (cleaned_codes if column in _CODED else cleaned_text)(chunk.column(i)) for column, i in mapping.items()
+    }
     with profile.stage("clean.blank rows"):
         nonblank = _nonblank(raw, used, set(mapping.values()))
         if not pc.all(nonblank).as_py():

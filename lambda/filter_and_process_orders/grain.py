@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import MAX_AMOUNT, to_cents
+from .arrow_buffers import one_array
 from .buckets import take_rows
 from .chunk import LINE_FIELDS
 from .duplicates import Copies
@@ -73,7 +74,9 @@ def single_orders(
             lines, line, rows = take_rows(lines, at), line.take(at), None
         return Orders(_one_line_each(lines, line), rejected, rows=rows)
     made = _last_wins(repeated)
-    made.rows = np.sort(np.concatenate([np.arange(lines.num_rows)[single] if rows is None else rows, made.rows]))
+    is_order = single.copy()  # with the winners (of other ids): their positions in order, no sort
+    is_order[made.rows] = True
+    made.rows = np.flatnonzero(is_order)
     made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
     return made
 
@@ -93,17 +96,16 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     position = pa.array(repeated.rows)
     at = {c: a for c in _LAST if (a := _where_valid(lines.column(c), repeated.rows)) is not None}
     line = lines.column("line").take(position)
+    named = None if copies is None else copies.named(line.to_numpy(), repeated.rows)
     keyed = pa.table(
         {
             GROUP: pa.array(repeated.group),
             "position": position,
             **{c: _at(lines.column(c), position) for c in ("amount", "quantity")},
-            "line": line if copies is None else pa.array(copies.named(line.to_numpy(), repeated.rows)),
+            "line": line if named is None else pa.array(named),
             **{f"at_{c}": a for c, a in at.items()},
         }
     )
-    if copies is not None:  # `line_list` in line order; the other aggregates do not depend on it
-        keyed = keyed.sort_by("line")
     aggregations = [
         ("amount", "max" if order_total else "sum"),
         ("amount", "count"),
@@ -143,11 +145,29 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
             "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
             # Lines come in file order: the first position's is the first line, but for a named copy.
             "source_line": lines.column("line").take(first) if copies is None else grouped.column("line_min"),
-            "source_lines": pc.binary_join(pc.cast(grouped.column("line_list"), pa.list_(pa.string())), ","),
+            "source_lines": _joined(grouped.column("line_list"), ascending=named is None),
         }
     )
     kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
     return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
+
+
+def _joined(lists: pa.ChunkedArray, ascending: bool) -> pa.ChunkedArray:
+    """Each order's `line_list` (its lines' names in file order) as the names in ascending order,
+    joined by commas. Unless `ascending` (no exact duplicates: names are lines, which ascend in file
+    order), each list's names are sorted first: one sort of (list, name) words (eu 1M rows: 0.02 CPU s
+    less than sorting every line by its name before the group-by, a take of each of its columns)."""
+    if not ascending:
+        lists = one_array(lists)
+        offsets = lists.offsets.to_numpy()
+        names = lists.flatten().to_numpy()
+        which = np.repeat(np.arange(len(lists), dtype=np.int64), np.diff(offsets))
+        if names.min(initial=0) >= 0 and names.max(initial=0) < 1 << 32:
+            names = np.sort(which << 32 | names) & 0xFFFFFFFF
+        else:
+            names = names[np.lexsort((names, which))]
+        lists = pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), pa.array(names))
+    return pc.binary_join(pc.cast(lists, pa.list_(pa.string())), ",")
 
 
 def _lines_of_groups(keyed: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa.Array:
@@ -168,13 +188,16 @@ def _last_wins(repeated: Repeated) -> Orders:
         priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)[rows]
         rejected = source_line[rows[~priced]]
         rows, group = rows[priced], group[priced]
-    named = {"line": source_line[rows]} if copies is not None else {}
-    keyed = pa.table({GROUP: pa.array(group), "position": pa.array(rows), **named})
-    aggregations = [("position", "min_max"), *([("line", "min")] if copies is not None else [])]
-    grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
-    positions = grouped.column("position_min_max").combine_chunks()
-    last, first = positions.field("max").to_numpy(), positions.field("min").to_numpy()
-    source_line[last] = line[first] if copies is None else grouped.column("line_min").to_numpy()
+    # Each order's lines in file order (one sort of (id number, index) words), as a run: its first
+    # and last position (cheaper than a hash group-by of a few thousand lines a bucket).
+    index = np.sort(group.astype(np.int64) << 32 | np.arange(len(rows))) & 0xFFFFFFFF
+    starts = np.flatnonzero(np.r_[True, group[index[1:]] != group[index[:-1]]]) if len(rows) else index
+    ends = np.r_[starts[1:], len(rows)] if len(rows) else index
+    first, last = rows[index[starts]], rows[index[ends - 1]]
+    if copies is None:
+        source_line[last] = line[first]
+    elif len(rows):  # the first name: a kept copy is named by its first copy's line
+        source_line[last] = np.minimum.reduceat(source_line[rows[index]], starts)
     winners = np.sort(last)  # in file order, as the lines come
     return Orders(
         _one_line_each(lines, pa.array(source_line)), rejected, superseded=len(rows) - len(last), rows=winners

@@ -24,7 +24,11 @@ _MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
 
 
 def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
-    """Cells of more than `limit` characters; None when no cell has that many bytes (UTF-8: bytes >= characters)."""
+    """Cells of more than `limit` characters; None when no cell has that many bytes (UTF-8: bytes >= characters).
+    `text` may be dictionary-encoded: its dictionary is measured, and the rows looked up only if one is longer."""
+    if pa.types.is_dictionary(text.type):
+        longer = _longer(text.dictionary, limit)
+        return None if longer is None else bool_mask(pc.take(pa.array(longer), text.indices))
     if len(text) == 0 or np.diff(string_offsets(text)).max() <= limit:
         return None
     return bool_mask(pc.greater(pc.utf8_length(text), limit))

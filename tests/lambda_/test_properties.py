@@ -7,7 +7,9 @@ import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
@@ -17,11 +19,18 @@ from filter_and_process_orders.contract import PLACEHOLDERS
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import DateMemo, dates
 from filter_and_process_orders.records import parse_chunk
-from filter_and_process_orders.rejects import _mangled
+from filter_and_process_orders.rejects import _longer, _mangled
 from filter_and_process_orders.separators import _shape_votes, separator_votes
 from filter_and_process_orders.spreadsheet import formula_safe
 from filter_and_process_orders.text import UnreadableFile
-from filter_and_process_orders.values import cleaned_text, integers, parse_amount, parse_date
+from filter_and_process_orders.values import (
+    cleaned_codes,
+    cleaned_text,
+    integers,
+    parse_amount,
+    parse_date,
+    status_words,
+)
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -298,3 +307,32 @@ def test_the_kernel_text_cleaning_agrees_with_python_strip_and_the_placeholders(
     cleaned = cleaned_text(pa.array(["x", *cells], pa.string()).slice(1)).to_pylist()
     expected = [None if c is None or not c.strip() or c.strip().lower() in PLACEHOLDERS else c.strip() for c in cells]
     assert cleaned == expected
+
+
+_STATUS_PIECES = [*" \t\xa0-", "Shipped", "done", "N/A", "null", "weird", "in transit", "3", "1,200", "x" * 60]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_STATUS_PIECES), max_size=3).map("".join), max_size=16),
+    st.lists(st.booleans(), min_size=16, max_size=16),
+    st.booleans(),
+)
+def test_cells_cleaned_once_per_distinct_cell_read_as_every_cell_cleaned_alone(cells, counted, decimal_comma):
+    # Statuses, quantities and the length check on dictionary-encoded cleaned cells (`cleaned_codes`),
+    # against every cell cleaned alone (statuses: the column kernels, which other tests hold to
+    # canonical_status; quantities and lengths: the one-cell rules); a slice, as chunk columns are.
+    column = pa.array(["x", *cells], pa.string()).slice(1)
+    coded, rows = cleaned_codes(column), np.array(counted[: len(cells)], dtype=bool)
+    kept = [None if not c.strip() or c.strip().lower() in PLACEHOLDERS else c.strip() for c in cells]
+    assert cleaned_text(column).to_pylist() == kept
+    assert pc.is_valid(coded).to_pylist() == [k is not None for k in kept]  # blank rows see the nulls
+    words, unknown = status_words(coded, rows)
+    plain_words, plain_unknown = status_words(cleaned_text(column), rows)
+    assert words.to_pylist() == plain_words.to_pylist()
+    assert unknown == plain_unknown and list(unknown) == list(plain_unknown)  # counts in order of first appearance
+    assert integers(coded, decimal_comma).to_pylist() == [
+        None if k is None else whole_number(k, decimal_comma) for k in kept
+    ]
+    longer = _longer(coded, 100)
+    assert (longer.tolist() if longer is not None else [False] * len(cells)) == [len(k or "") > 100 for k in kept]
