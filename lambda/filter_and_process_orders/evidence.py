@@ -106,12 +106,14 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     keys = [lines.column(c).take(at) for c in LINE_COLUMNS if lines.column(c).null_count < lines.num_rows]
     texts = pc.coalesce(*keys) if len(keys) > 1 else keys[0] if keys else pa.nulls(len(at), pa.string())
     differing = _texts_differ(group, len(many), texts)
+    found.repeated_orders = int(many.sum())
+    found.orders_with_differing_lines = int(differing.sum())
+    if not found.orders_with_differing_lines:  # no line column (us, own): the amounts tell nothing more
+        return
     amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = amount_words(amount)
     amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
-    found.repeated_orders = int(many.sum())
-    found.orders_with_differing_lines = int(differing.sum())
     found.orders_with_one_amount = int((differing & ~amounts).sum())
 
 

@@ -74,7 +74,9 @@ def single_orders(
             lines, line, rows = take_rows(lines, at), line.take(at), None
         return Orders(_one_line_each(lines, line), rejected, rows=rows)
     made = _last_wins(repeated)
-    made.rows = np.sort(np.concatenate([np.arange(lines.num_rows)[single] if rows is None else rows, made.rows]))
+    is_order = single.copy()  # with the winners (of other ids): their positions in order, no sort
+    is_order[made.rows] = True
+    made.rows = np.flatnonzero(is_order)
     made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
     return made
 
@@ -186,13 +188,16 @@ def _last_wins(repeated: Repeated) -> Orders:
         priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)[rows]
         rejected = source_line[rows[~priced]]
         rows, group = rows[priced], group[priced]
-    named = {"line": source_line[rows]} if copies is not None else {}
-    keyed = pa.table({GROUP: pa.array(group), "position": pa.array(rows), **named})
-    aggregations = [("position", "min_max"), *([("line", "min")] if copies is not None else [])]
-    grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
-    positions = grouped.column("position_min_max").combine_chunks()
-    last, first = positions.field("max").to_numpy(), positions.field("min").to_numpy()
-    source_line[last] = line[first] if copies is None else grouped.column("line_min").to_numpy()
+    # Each order's lines in file order (one sort of (id number, index) words), as a run: its first
+    # and last position (cheaper than a hash group-by of a few thousand lines a bucket).
+    index = np.sort(group.astype(np.int64) << 32 | np.arange(len(rows))) & 0xFFFFFFFF
+    starts = np.flatnonzero(np.r_[True, group[index[1:]] != group[index[:-1]]]) if len(rows) else index
+    ends = np.r_[starts[1:], len(rows)] if len(rows) else index
+    first, last = rows[index[starts]], rows[index[ends - 1]]
+    if copies is None:
+        source_line[last] = line[first]
+    elif len(rows):  # the first name: a kept copy is named by its first copy's line
+        source_line[last] = np.minimum.reduceat(source_line[rows[index]], starts)
     winners = np.sort(last)  # in file order, as the lines come
     return Orders(
         _one_line_each(lines, pa.array(source_line)), rejected, superseded=len(rows) - len(last), rows=winners

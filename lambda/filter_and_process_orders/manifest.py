@@ -63,7 +63,8 @@ class Manifest:
     rejected_sample: list[dict] = field(default_factory=list)
     stale_sample: list[dict] = field(default_factory=list)
     # What earlier runs over this source wrote and this run removed: what it did not write again,
-    # or everything when it found the source has no orders (rejected, or deleted before it was read).
+    # or everything when it found the source has no orders (rejected, or deleted before it was read);
+    # with what an attempt before it removed when that attempt's removal failed midway (publish.py).
     outputs_removed: list[str] = field(default_factory=list)
     line_numbers: str = "physical line of the file where the record starts"
     errors: list[str] = field(default_factory=list)

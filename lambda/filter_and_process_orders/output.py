@@ -66,6 +66,8 @@ class Output:
         self._buffered = 0
         self._writing: list[threading.Thread] = []  # writing the batch of row groups
         self._failed: BaseException | None = None
+        # source_key and ingested_at for the largest row group yet: each row group takes a slice.
+        self._constants = (pa.repeat(self.source_key, 0), pa.repeat(self.ingested_at, 0))
         self.orders = 0
         self.stale = StaleOrders()
         self.amount_total = Decimal(0)  # of every order written
@@ -127,6 +129,9 @@ class Output:
         # Two threads share the work, the largest first: each takes the next month when done, so
         # neither idles while the other still has months to write.
         work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows))
+        if work and work[0][1].num_rows > len(self._constants[0]):  # made once, not per row group
+            n = work[0][1].num_rows
+            self._constants = (pa.repeat(self.source_key, n), pa.repeat(self.ingested_at, n))
         self._writing = [threading.Thread(target=self._write, args=(work,), name=f"output-writer-{i}") for i in (0, 1)]
         for thread in self._writing:
             thread.start()
@@ -159,8 +164,8 @@ class Output:
                         write_batch_size=WRITE_BATCH,
                     )
                 n = table.num_rows
-                table = table.append_column("source_key", pa.repeat(self.source_key, n))
-                table = table.append_column("ingested_at", pa.repeat(self.ingested_at, n)).select(SCHEMA.names)
+                key, at = (c.slice(0, n) for c in self._constants)
+                table = table.append_column("source_key", key).append_column("ingested_at", at).select(SCHEMA.names)
                 month.writer.write_table(table, row_group_size=max(1, n))
                 if self.on_write:
                     self.on_write(month.path, False)

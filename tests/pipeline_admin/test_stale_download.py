@@ -103,3 +103,17 @@ def test_month_files_of_many_row_groups_in_any_line_order_download_in_line_order
     response = client.get(reverse("pipeline_admin:upload_stale_orders", args=[upload.pk]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
     assert rows[0] == list(STALE_COLUMNS) and rows[1:] == oracle_rows(stale)
+
+
+def test_a_stale_order_exported_twice_is_downloaded_once_at_its_first_line_as_the_page_samples_it(
+    client, twin, pipeline_admin
+):
+    body = b"order_id,customer,amount,status,order_date\n"
+    body += b"S-1,Kim,10.00,pending,2025-02-01\nS-2,Lee,5.00,shipped,2025-02-02\nS-1,Kim,10.00,pending,2025-02-01\n"
+    upload = processed_upload(client, pipeline_admin, body=body, name="twice.csv")
+    response = client.get(download_link(client, upload))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    # By hand: S-1 is pending and 120 days old as of 2025-06-01, first on line 2 (its copy is on line 4).
+    assert rows[1:] == [["S-1", "Kim", "10.00", "pending", "2025-02-01", "2"]]
+    assert [(o["order_id"], o["source_line"]) for o in upload.manifest["stale_sample"]] == [("S-1", "2")]
+    assert (upload.manifest["rows_stale"], upload.manifest["rows_duplicate"]) == (1, 1)
