@@ -57,7 +57,6 @@ class Decisions:
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
         self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
-        self._votes = None
         if self._dates_only:
             return
         found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
@@ -85,10 +84,16 @@ class Decisions:
         return trial.formats(day_first_default)
 
     def _date_votes(self) -> tuple[dict[str, int], bool]:
-        """`date_votes` of the sample's distinct dates (kept as one array of them), once per `add`."""
-        if self._votes is None:
-            self._dates = [pc.unique(pa.concat_arrays(self._dates))]
-            self._votes = date_votes(self._dates[0])
+        """`date_votes` of the sample's distinct dates. The cells counted so far are kept as one array
+        (`_dates[0]`, with their votes in `_votes`): only the distinct cells added since are counted."""
+        if self._votes is None or len(self._dates) > 1:
+            counted, pending = (self._dates[0], self._dates[1:]) if self._votes is not None else (None, self._dates)
+            new = pc.unique(pa.concat_arrays(pending))
+            if counted is not None:
+                new = pc.filter(new, pc.invert(pc.is_in(new, value_set=counted)))
+            (dmy_mdy, numeric), (before, numeric_before) = date_votes(new), self._votes or ({}, False)
+            self._votes = ({k: before.get(k, 0) + v for k, v in dmy_mdy.items()}, numeric_before or numeric)
+            self._dates = [new if counted is None else pa.concat_arrays([counted, new])]
         return self._votes
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
