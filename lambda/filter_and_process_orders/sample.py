@@ -49,7 +49,8 @@ def with_formats(
             decided, sample = None, 1  # numeric dates after a sample without any: held until one decides
         with profile.stage("decide"):
             decisions.add(chunk, mapping)
-            found = decisions.guess(day_first, decimal_comma) if len(held) < decide.EVIDENCE_CHUNKS else None
+            # The chunk that completes the sample waits for the decision, which follows at once.
+            found = decisions.guess(day_first, decimal_comma) if len(held) + 1 < sample else None
         if len(held) < decide.EVIDENCE_CHUNKS:
             guess = guess if found is None or found == guess else found  # one memo of dates per guess
             held.append(chunk)
