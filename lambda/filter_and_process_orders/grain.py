@@ -91,7 +91,8 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line).
     Each dimension comes from the order's last line that has it: the largest position of a valid value.
     Only numbers are gathered per line; the text columns are taken once per order, from the bucket.
-    With exact duplicates, lines are named by their first copy's (`Copies`), sorted by it."""
+    With exact duplicates, lines are named by their first copy's (`Copies`): source_line is an
+    order's smallest name, source_lines its names in ascending order (`_joined`)."""
     lines, n, copies = repeated.lines, len(repeated.rows), repeated.copies
     position = pa.array(repeated.rows)
     at = {c: a for c in _LAST if (a := _where_valid(lines.column(c), repeated.rows)) is not None}
