@@ -116,6 +116,11 @@ KNOWN_STATUSES = frozenset(STATUS_SYNONYMS.values()) | {
 _KNOWN = pa.array(sorted(KNOWN_STATUSES), pa.string())
 
 
+# Python's `\s` in canonical_status, in RE2 (whose `\s` is ASCII only, without \v): runs of any
+# whitespace (a no-break space pasted from a web page, U+3000) or hyphens join a status's words.
+_STATUS_SPACES = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\pZ\-]+"
+
+
 def canonical_status(text: str) -> str:
     s = re.sub(r"[\s\-]+", "_", text.strip().lower())
     return STATUS_SYNONYMS.get(s, s)
@@ -132,7 +137,7 @@ def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Arr
     order of first appearance}). `rows` is a boolean mask of the rows to count (default: all).
     `text` may come dictionary-encoded (`cleaned_codes`)."""
     encoded = text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text)
-    words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), r"[\s\-]+", "_")
+    words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), _STATUS_SPACES, "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
     unknown = pc.and_(pc.is_valid(canonical), pc.invert(pc.is_in(canonical, value_set=_KNOWN)))

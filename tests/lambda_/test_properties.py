@@ -24,12 +24,14 @@ from filter_and_process_orders.separators import _shape_votes, separator_votes
 from filter_and_process_orders.spreadsheet import formula_safe
 from filter_and_process_orders.text import UnreadableFile
 from filter_and_process_orders.values import (
+    canonical_status,
     cleaned_codes,
     cleaned_text,
     integers,
     parse_amount,
     parse_date,
     status_words,
+    statuses,
 )
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -336,3 +338,16 @@ def test_cells_cleaned_once_per_distinct_cell_read_as_every_cell_cleaned_alone(c
     ]
     longer = _longer(coded, 100)
     assert (longer.tolist() if longer is not None else [False] * len(cells)) == [len(k or "") > 100 for k in kept]
+
+
+_STATUS_SPACES = [*" \t\xa0\u3000\u2009\u202f\x1c\x1f\x85-", "Shipped", "ON", "hold", "in", "transit", "É", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_STATUS_SPACES), min_size=1, max_size=5).map("".join), max_size=12))
+def test_the_status_kernel_reads_every_cell_as_canonical_status_does(cells):
+    # Unicode spaces inside a status (a no-break space pasted from a web page) join its words as
+    # ASCII ones do: "on\xa0hold" is on_hold in the Lambda's column kernel and in the site's filter.
+    kept = [c.strip() for c in cells if c.strip() and c.strip().lower() not in PLACEHOLDERS]
+    words = statuses(cleaned_text(pa.array(kept, pa.string()))).to_pylist()
+    assert words == [canonical_status(c) for c in kept]

@@ -4,11 +4,19 @@ from datetime import date
 from decimal import Decimal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amounts, to_cents
 from filter_and_process_orders.dates import date_votes, dates
 from filter_and_process_orders.separators import separator_votes
-from filter_and_process_orders.values import canonical_status, cleaned_text, integers, parse_amount, parse_date
+from filter_and_process_orders.values import (
+    _STATUS_SPACES,
+    canonical_status,
+    cleaned_text,
+    integers,
+    parse_amount,
+    parse_date,
+)
 
 
 def read(texts: list[str], decimal_comma: bool) -> list:
@@ -142,3 +150,9 @@ def test_quantities_in_a_file_of_decimal_commas_group_thousands_with_points():
 )
 def test_statuses_become_canonical_lower_case_words(text, expected):
     assert canonical_status(text) == expected
+
+
+def test_the_status_kernels_word_separators_are_exactly_pythons_whitespace_and_the_hyphen():
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    joined = pc.match_substring_regex(pa.array(chars), f"^{_STATUS_SPACES}$").to_pylist()
+    assert [c for c, j in zip(chars, joined) if j != (c.isspace() or c == "-")] == []
