@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import logging
+from datetime import datetime
 
 import botocore.session
 from botocore.config import Config as BotoConfig
@@ -10,6 +12,14 @@ from botocore.exceptions import ClientError
 from . import profile
 from .contract import SCHEMA as ORDERS_SCHEMA  # noqa: F401  (the Parquet schema; others import it from here)
 from .read_ahead import ReadAhead
+
+logger = logging.getLogger(__name__)
+
+# The raw object's metadata key holding when the file first landed in raw/ (ISO 8601 with an offset,
+# as `datetime.isoformat` writes it). The control plane's copies of a raw object onto itself (a
+# column remap, a grain override: ordersite.aws.s3.object_metadata_replace) give it a new
+# LastModified, so they write this key: the landing time then survives every copy.
+LANDED_AT = "landed-at"
 
 # What S3 answers when the key, or the version the event names, no longer exists.
 GONE = {"NoSuchKey", "NoSuchVersion", "404", "NotFound"}
@@ -51,8 +61,8 @@ def source_id(key: str, etag: str, version_id: str) -> str:
 @profile.timed("read.open object")
 def open_object(bucket: str, key: str, version_id: str = ""):
     """The raw object's stream (read ahead by a thread: close it when done), metadata, size, ETag and
-    when it landed in raw/ (LastModified): the version the event names when it names one. Raises
-    ObjectGone when that version or the key is gone."""
+    when it first landed in raw/ (`landed_at`): the version the event names when it names one.
+    Raises ObjectGone when that version or the key is gone."""
     args = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
     try:
         response = s3_client().get_object(**args)
@@ -66,8 +76,26 @@ def open_object(bucket: str, key: str, version_id: str = ""):
         response.get("Metadata", {}),
         response["ContentLength"],
         response.get("ETag", "").strip('"'),
-        response["LastModified"],
+        landed_at(response.get("Metadata", {}), response["LastModified"], key),
     )
+
+
+def landed_at(metadata: dict, last_modified: datetime, key: str = "") -> datetime:
+    """When the raw object first landed in raw/ (an aware datetime): its `landed-at` metadata when
+    a copy wrote one, else its LastModified. A `landed-at` that is not an ISO 8601 time with an
+    offset, or that is later than LastModified (no copy lands before the file did), is ignored with
+    a warning, and LastModified is used, as a bad `as-of` falls back to the event time."""
+    text = (metadata.get(LANDED_AT) or "").strip()
+    if not text:
+        return last_modified
+    try:
+        landed = datetime.fromisoformat(text)
+    except ValueError:
+        landed = None
+    if landed is None or landed.tzinfo is None or landed > last_modified:
+        logger.warning("ignoring bad %s metadata %r on %s (LastModified %s used)", LANDED_AT, text, key, last_modified)
+        return last_modified
+    return landed
 
 
 @profile.timed("write.manifest")

@@ -4,7 +4,7 @@ and query results. This module is the only place in the Django project that call
 import json
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 from boto3.s3.transfer import TransferConfig
@@ -134,14 +134,28 @@ def object_head_bytes(*, key: str, size: int) -> bytes:
         raise S3Error(f"could not read s3://{_bucket()}/{key}: {exc}") from exc
 
 
+LANDED_AT = "landed-at"  # the Lambda's storage.LANDED_AT: its rows' ingested_at
+
+
 def object_metadata_replace(*, key: str, metadata: dict[str, str]) -> None:
-    """Copy an object onto itself with new metadata; S3 sends an ObjectCreated:Copy event for it."""
+    """Copy an object onto itself with new metadata; S3 sends an ObjectCreated:Copy event for it.
+
+    The copy gives the object a new LastModified, so its first landing time is kept in the
+    `landed-at` metadata (ISO 8601, UTC): the one already there, else the LastModified before the
+    copy. A remapped older upload thus stays older than a later one (DESIGN "One truth across
+    uploads"). Raises S3Missing when the object is gone, S3Error on any other failure."""
+    head = object_head(key=key)
+    landed = head.get("Metadata", {}).get(LANDED_AT) or head["LastModified"].astimezone(UTC).isoformat()
     try:
         aws_client("s3").copy(
             {"Bucket": _bucket(), "Key": key},
             _bucket(),
             key,
-            ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE", "ContentType": "text/csv"},
+            ExtraArgs={
+                "Metadata": {**metadata, LANDED_AT: landed},
+                "MetadataDirective": "REPLACE",
+                "ContentType": "text/csv",
+            },
             Config=MULTIPART,
         )
     except (BotoCoreError, ClientError) as exc:
