@@ -29,8 +29,8 @@ FILE_REASONS = {
 }
 
 WARNINGS = {
-    "date_order_assumed": "no date in the file reads only one way; the day/month order is the setting's",
-    "decimal_separator_assumed": "no amount in the file shows its decimal separator; the setting's is used",
+    "date_order_assumed": "the dates do not tell the day/month order; the setting's is used",
+    "decimal_separator_assumed": "the amounts do not tell the decimal separator; the setting's is used",
     "line_items_summed": "rows of one order differ by product or line: they are line items, summed per order",
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
@@ -57,9 +57,21 @@ def warnings_for(result) -> list[dict]:
         found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else ""), **facts})
 
     if d.date_order_assumed:
-        add("date_order_assumed", f"read as {d.date_order}")
+        day_first = d.date_order_votes["DMY"]
+        why = (
+            f"as many dates read only day first as only month first ({day_first:,} each)"
+            if day_first
+            else "no date reads only one way"
+        )
+        add("date_order_assumed", f"{why}; read as {d.date_order}")
     if d.decimal_separator_assumed:
-        add("decimal_separator_assumed", f"read with “{d.decimal_separator}” as the decimal separator")
+        point = d.decimal_separator_votes["point"]
+        why = (
+            f"as many amounts show a decimal point as a decimal comma ({point:,} each)"
+            if point
+            else "no amount shows its decimal separator"
+        )
+        add("decimal_separator_assumed", f"{why}; read with “{d.decimal_separator}”")
     if result.grain == "line_items":
         total = "; the amount is the order's total on each line, counted once" if result.order_totals else ""
         add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")

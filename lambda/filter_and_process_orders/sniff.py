@@ -43,19 +43,23 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8" if _holds_utf8_characters(sample) else "cp1252"
 
 
-# A character above ASCII that UTF-8 decoded: not a byte it could not (surrogateescape's U+DC80-DCFF).
+# A character above ASCII that UTF-8 decoded, and a byte it could not (surrogateescape's U+DC80-DCFF).
 _DECODED_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+_NOT_DECODED = re.compile("[\udc80-\udcff]")
 
 
 def _holds_utf8_characters(sample: bytes) -> bool:
-    """Whether a sample that is not valid UTF-8 holds a well-formed multi-byte UTF-8 character: then it
-    is UTF-8 text into which Windows-1252 bytes were pasted, however many. Each such byte is read
-    alone as Windows-1252 and warned of (`utf8.as_utf8`): nothing of it is lost. Read as
-    Windows-1252, the whole file would turn every character into two or three ("ë" into "Ã«"),
-    silently. Text written in Windows-1252 holds such a sequence only by accident (an upper-case
-    accented letter, Â to ß, right before one of €-¿: a curly quote, a no-break space, ©, °); such a
-    rare file is read as UTF-8 with its accented letters still right, warned of, but that pair."""
-    return _DECODED_NON_ASCII.search(sample.decode("utf-8", errors="surrogateescape")) is not None
+    """Whether a sample that is not valid UTF-8 is UTF-8 text into which Windows-1252 bytes were
+    pasted: it holds at least as many well-formed multi-byte UTF-8 characters as bytes that are not
+    UTF-8. Each such byte is then read alone as Windows-1252 and warned of (`utf8.as_utf8`): nothing
+    of it is lost. Read as Windows-1252, the whole file would turn every UTF-8 character into two or
+    three ("ë" into "Ã«"), silently. Text written in Windows-1252 forms such a character only by
+    accident (an upper-case accented letter, Â to ß, right before one of €-¿: "RENÉ\xa0»"), beside
+    its many accented letters that are not UTF-8: it stays Windows-1252. A tie (one "ë", one pasted
+    "é") is UTF-8: a paste is the likelier accident, and reading it so garbles nothing."""
+    text = sample.decode("utf-8", errors="surrogateescape")
+    stray = len(_NOT_DECODED.findall(text))
+    return stray <= sum(1 for _ in _DECODED_NON_ASCII.finditer(text))
 
 
 DELIMITERS = [",", ";", "\t", "|"]

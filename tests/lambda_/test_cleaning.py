@@ -545,23 +545,36 @@ def test_a_windows_1252_byte_in_the_first_64_kb_of_a_utf8_file_is_read_alone_and
 
 
 @pytest.mark.parametrize(
-    ("stray", "count", "read"),
-    [(b"\xe9", 1, "é"), (b"\x80 Caf\xe9", 2, "€ Café")],
-    ids=["as many bytes that are not UTF-8", "more bytes that are not UTF-8"],
+    ("name", "stray", "count", "read"),
+    [("Zoë", b"\xe9", 1, "é"), ("Zoë Müller", b"\x80 Caf\xe9", 2, "€ Café")],
+    ids=["one well-formed character, one byte that is not UTF-8", "two and two"],
 )
-def test_one_well_formed_utf8_character_makes_the_file_utf8_however_many_bytes_are_not(tmp_path, stray, count, read):
-    # The sample's only well-formed multi-byte character is "ë" (C3 AB); as many or more bytes are
-    # not UTF-8. Read as Windows-1252, "Zoë" would become "ZoÃ«" and no warning would say so.
-    body = "order_id,customer,amount,order_date\nA1,Zoë,1.00,2025-05-01\n".encode()
+def test_as_many_well_formed_utf8_characters_as_bytes_that_are_not_make_the_file_utf8(
+    tmp_path, name, stray, count, read
+):
+    # The sample's well-formed multi-byte characters ("ë", "ü") are as many as its bytes that are not
+    # UTF-8. Read as Windows-1252, "Zoë" would become "ZoÃ«" and no warning would say so.
+    body = f"order_id,customer,amount,order_date\nA1,{name},1.00,2025-05-01\n".encode()
     body += b"A2," + stray + b",2.00,2025-05-01\n"
     result = clean(body, tmp_path)
     assert result.encoding == "utf-8"
     oracle = csv.DictReader(io.StringIO(body.decode("utf-8", errors="test-cp1252-for-bad-bytes"), newline=""))
     expected = {row["order_id"]: row["customer"] for row in oracle}
-    assert expected == {"A1": "Zoë", "A2": read}  # 0xE9 is é, 0x80 is € in Windows-1252
+    assert expected == {"A1": name, "A2": read}  # 0xE9 is é, 0x80 is € in Windows-1252
     assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == expected
     (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
     assert (warning["count"], warning["lines"]) == (count, [3])
+
+
+def test_a_windows_1252_file_with_one_accidental_utf8_shaped_pair_stays_windows_1252(tmp_path):
+    # "É" then a no-break space (C9 A0) is also the UTF-8 of "ɠ"; the file's other accented letters
+    # (é, «, », é, ô) are not UTF-8: five against one, so the whole file is Windows-1252.
+    rows = {"A1": "Café «CHEZ RENÉ\xa0»", "A2": "Année", "A3": "Hôtel"}
+    body = "order_id;customer;amount;order_date\n" + "".join(f"{k};{v};1,50;2025-05-20\n" for k, v in rows.items())
+    result = clean(body.encode("cp1252"), tmp_path)
+    assert result.encoding == "cp1252"
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == rows
+    assert "stray_bytes_read_as_cp1252" not in [w["code"] for w in warnings_for(result)]
 
 
 def test_a_file_written_in_windows_1252_is_still_read_as_windows_1252(tmp_path):

@@ -424,3 +424,32 @@ def test_a_rerun_that_cannot_read_the_file_leaves_what_the_earlier_run_wrote():
     assert manifest["status"] == "processing" and "GetObject" in manifest["last_error"]
     assert manifest["outputs_removed"] == []
     assert keys(settings.PROCESSED_PREFIX) + keys(settings.QUARANTINE_PREFIX) == written
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "text"),
+    [
+        (
+            b"order_id,amount,order_date\nA1,1.50,13/02/2025\nA2,2.50,02/14/2025\nA3,3.50,03/04/2025\n",
+            "date_order_assumed",
+            "as many dates read only day first as only month first (1 each); read as MDY",
+        ),
+        (
+            b"order_id;amount;order_date\nA1;12.50;2025-05-10\nA2;12,5;2025-05-10\n",
+            "decimal_separator_assumed",
+            "as many amounts show a decimal point as a decimal comma (1 each); read with \u201c.\u201d",
+        ),
+        (
+            b"order_id,amount,order_date\nA1,1,01/05/2025\n",
+            "date_order_assumed",
+            "no date reads only one way; read as MDY",
+        ),
+    ],
+    ids=["dates 13/02 and 02/14", "amounts 12.50 and 12,5", "only 01/05"],
+)
+def test_a_tie_is_told_apart_from_no_evidence_in_the_warning(body, code, text):
+    # 13/02 reads only day first, 02/14 only month first: one each, a tie the setting (MDY) breaks.
+    key = "raw/2025/06/01/t__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    (warning,) = [w for w in manifest_for(key)["warnings"] if w["code"] == code]
+    assert warning["text"].endswith(": " + text)

@@ -1,6 +1,7 @@
 """The strict text check of an upload's first block, in the encoding the Lambda will choose
-(decided here by hand for each head: UTF-8, UTF-16 by its mark, else cp1252; a head holding a
-well-formed multi-byte UTF-8 character is UTF-8, its other bytes above ASCII read as cp1252)."""
+(decided here by hand for each head: UTF-8, UTF-16 by its mark, else cp1252; a head holding as
+many well-formed multi-byte UTF-8 characters as other bytes above ASCII is UTF-8, those bytes read
+as cp1252)."""
 
 import codecs
 
