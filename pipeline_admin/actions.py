@@ -6,11 +6,13 @@ they live apart from `services` because they drive S3 and SQS together.
 
 import json
 import logging
+from datetime import UTC
 from urllib.parse import quote_plus
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from filter_and_process_orders.storage import landed_at
 
 from ordersite.aws import s3, sqs
 from ordersite.signals import processed_data_changed
@@ -61,13 +63,18 @@ def _stored(upload: Upload) -> str:
 
 
 def _s3_event(key: str) -> str:
-    """The ObjectCreated notification S3 sends for `key`, for the queue the Lambda reads."""
+    """The ObjectCreated notification S3 sent for `key` when it landed, for the queue the Lambda reads.
+
+    Its time is the file's first landing (the `landed-at` a remap copy kept, else LastModified), not
+    now: the stale rule's reference date comes from it when the file has no as-of, so reprocessing
+    gives the same rows."""
     head = s3.object_head(key=key)
+    landed = landed_at(head.get("Metadata", {}), head["LastModified"], key)  # the Lambda's own rule
     record = {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": settings.AWS_REGION,
-        "eventTime": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "eventTime": landed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "eventName": "ObjectCreated:Put",
         "s3": {
             "s3SchemaVersion": "1.0",

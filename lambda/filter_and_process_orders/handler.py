@@ -84,13 +84,18 @@ def _time_left_ms(context) -> float:
     return float(remaining()) if remaining else float("inf")
 
 
-def _reference_date(metadata: dict, obj: ObjectEvent) -> date:
+def _reference_date(metadata: dict, obj: ObjectEvent, ingested_at: datetime) -> date:
+    """The stale rule's reference date: the `as-of` metadata; else, when a copy of the control plane
+    recorded the file's first landing (`landed-at`), that day (UTC), as the copy's own event time is
+    the day of the remap; else the event's time (its day, UTC)."""
     as_of = (metadata.get("as-of") or "").strip()
     if as_of:
         try:
             return date.fromisoformat(as_of)
         except ValueError:
             logger.warning("ignoring bad as-of metadata %r on %s", as_of, obj.key)
+    if (metadata.get(storage.LANDED_AT) or "").strip():
+        return ingested_at.astimezone(UTC).date()
     return obj.event_time.date()
 
 
@@ -122,11 +127,12 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
     body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key, obj.version_id)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
     manifest.source_id, manifest.etag, manifest.bytes = source, obj.etag or etag, size
-    manifest.reference_date = _reference_date(metadata, obj).isoformat()
+    reference_date = _reference_date(metadata, obj, ingested_at)
+    manifest.reference_date = reference_date.isoformat()
     manifest.upload_id = metadata.get("upload-id", "")
     manifest.started_at, manifest.ingested_at = processing_started.isoformat(), ingested_at.isoformat()
     rules = Rules(
-        _reference_date(metadata, obj),
+        reference_date,
         config.stale_statuses,
         config.stale_after_days,
         config.ambiguous_day_first,

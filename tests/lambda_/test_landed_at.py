@@ -37,9 +37,9 @@ def last_modified(key: str) -> datetime:
     return aws_client("s3").head_object(Bucket=BUCKET, Key=key)["LastModified"]
 
 
-def process(key: str) -> None:
+def process(key: str, event_time: str = "2025-06-01T12:00:00.000Z") -> None:
     etag = aws_client("s3").head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"')
-    lambda_handler(s3_event(key, etag))
+    lambda_handler(s3_event(key, etag, event_time))
 
 
 def test_a_remapped_older_upload_keeps_its_landing_time_and_the_later_upload_still_wins(settings):
@@ -78,3 +78,15 @@ def test_a_good_landing_time_is_the_rows_ingested_at():
     expected = datetime(2025, 5, 1, 8, tzinfo=UTC)
     assert {r["ingested_at"] for r in read_parquet(keys(settings.PROCESSED_PREFIX)[0]).to_pylist()} == {expected}
     assert datetime.fromisoformat(manifest_for(KA)["ingested_at"]) == expected
+
+
+def test_a_copied_files_reference_date_is_the_day_it_landed_not_the_copys():
+    # Pending and dated 2025-05-20: 12 days old on 2025-06-01 (counted), stale on 2026-12-01.
+    put_raw(
+        KA,
+        b"order_id,amount,status,order_date\nP1,10.00,pending,2025-05-20\n",
+        {"landed-at": "2025-06-01T23:30:00-01:00"},
+    )
+    process(KA, event_time="2026-12-01T10:00:00Z")  # the copy's event, long after
+    manifest = manifest_for(KA)
+    assert (manifest["reference_date"], manifest["rows_stale"], manifest["rows_out"]) == ("2025-06-02", 0, 1)

@@ -1,4 +1,5 @@
-"""Remapping an older upload through the site leaves the later upload's versions winning.
+"""Remapping an older upload through the site leaves the later upload's versions winning; a reprocess
+re-sends the event of the file's landing.
 
 Oracle, by hand (DESIGN "One truth across uploads"): A has X1 shipped 100.00, X2 50.00, X3 30.00; B,
 uploaded later, cancels X1 (dated 2025-02-10, stale on the as-of date 2025-06-01), so X1's latest
@@ -6,16 +7,21 @@ version is B's: X2 + X3 count, 2 orders / 80.00, before and after A is remapped.
 """
 
 import io
+import json
 import time
+from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
 from dashboard.reports import report_query
 from dashboard.services import report_compute
+from ordersite.aws import aws_client, sqs
+from pipeline_admin.models import Upload
 
-from .test_upload_status import processed_upload, settle
+from .test_upload_status import csv, post_files, processed_upload, settle
 
 A = (
     b"order_id,customer,amount,status,order_date\nX1,Ann,100.00,shipped,2025-02-10\n"
@@ -46,3 +52,18 @@ def test_remapping_the_older_upload_keeps_the_later_uploads_versions_winning(cli
     settle()
     a.refresh_from_db()
     assert a.manifest["grain_overridden"] and kpis() == (2, Decimal("80.00"))
+
+
+def test_reprocessing_sends_the_event_of_the_files_landing_not_of_now(client, twin, pipeline_admin):
+    # Without as-of, the stale rule's reference date is the event's day: a reprocess weeks later
+    # must not make more orders stale, so the event re-sent carries the file's landing time.
+    client.force_login(pipeline_admin)
+    post_files(client, csv("a.csv", A))
+    settle()
+    upload = Upload.objects.get(original_name="a.csv")
+    landed = aws_client("s3").head_object(Bucket=settings.PIPELINE_BUCKET, Key=upload.key)["LastModified"]
+    time.sleep(1.1)  # S3 times have whole seconds: "now" is a later second than the landing
+    client.post(reverse("pipeline_admin:upload_reprocess", args=[upload.pk]))
+    (message,) = sqs.messages_receive(queue=settings.ORDERS_QUEUE_NAME, wait_seconds=0)
+    (record,) = json.loads(message["Body"])["Records"]
+    assert datetime.fromisoformat(record["eventTime"]) == landed
