@@ -2,44 +2,18 @@
 by a hash of their number fields first and compared field by field only where hashes agree; the last
 copy stays, named by its first copy's line."""
 
-from dataclasses import dataclass
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrow_buffers import decimal_words
 from .chunk import LINE_FIELDS
+from .copies import Copies
 
 # Odd 64-bit multipliers (from xxHash) that spread the fields' integers over a row's hash.
 _MIX = np.array(
     [0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x85EBCA77C2B2AE63], np.uint64
 )
-
-
-@dataclass
-class Copies:
-    """A bucket's exact duplicates: every copy but the last is dropped; the last stays, where it stands
-    deciding which version of an order is the latest, but is named by its first copy's line (the row
-    first appears there: `source_line` is the order's first physical line)."""
-
-    dropped: np.ndarray  # positions (ascending) of the copies dropped
-    kept: np.ndarray  # positions (ascending) of the last copies of rows that come more than once
-    first_line: np.ndarray  # the line of each one's first copy
-
-    def named(self, line: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """The lines `line` of the bucket's positions `rows` (default all: `line` is the bucket's) as
-        a new array, each kept copy's replaced by its first copy's. Costs a copy of `line`."""
-        named = line.copy()
-        if rows is None:
-            named[self.kept] = self.first_line
-            return named
-        if not len(rows):
-            return named
-        at = np.minimum(np.searchsorted(rows, self.kept), len(rows) - 1)
-        found = rows[at] == self.kept
-        named[at[found]] = self.first_line[found]
-        return named
 
 
 def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> Copies | None:

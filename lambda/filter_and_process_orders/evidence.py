@@ -1,7 +1,7 @@
 """Grain evidence and exact duplicates, per dedup bucket (see `grain`).
 
 A bucket's lines are sifted once: exact duplicates (rows identical in every mapped column) are
-dropped, keeping the last copy (named by its first copy's line: `duplicates.Copies`); the lines
+dropped, keeping the last copy (named by its first copy's line: `copies.Copies`); the lines
 whose order id then comes once are orders whatever the grain; the lines of ids that still repeat
 are what the file's grain decides about, so they alone are named for `grain.orders` (by position,
 with their id's number in the bucket) and counted as evidence.
@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from .arrow_buffers import one_array
 from .buckets import id_numbers
 from .contract import LINE_COLUMNS
-from .duplicates import Copies, amount_words, exact_duplicates
+from .copies import Copies
+from .duplicates import amount_words, exact_duplicates
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
 

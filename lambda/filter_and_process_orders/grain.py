@@ -27,7 +27,7 @@ from .amounts import MAX_AMOUNT, to_cents
 from .arrow_buffers import one_array
 from .buckets import take_rows
 from .chunk import LINE_FIELDS
-from .duplicates import Copies
+from .copies import Copies
 from .evidence import GROUP, Repeated
 
 GRAINS = ("order", "line_items", "history")

@@ -53,10 +53,9 @@ def _holds_utf8_characters(sample: bytes) -> bool:
     pasted: it holds at least as many well-formed multi-byte UTF-8 characters as bytes that are not
     UTF-8. Each such byte is then read alone as Windows-1252 and warned of (`utf8.as_utf8`): nothing
     of it is lost. Read as Windows-1252, the whole file would turn every UTF-8 character into two or
-    three ("ë" into "Ã«"), silently. Text written in Windows-1252 forms such a character only by
-    accident (an upper-case accented letter, Â to ß, right before one of €-¿: "RENÉ\xa0»"), beside
-    its many accented letters that are not UTF-8: it stays Windows-1252. A tie (one "ë", one pasted
-    "é") is UTF-8: a paste is the likelier accident, and reading it so garbles nothing."""
+    three ("ë" into "Ã«"), silently. Windows-1252 text forms such a character only by accident (Â-ß
+    right before one of €-¿: "RENÉ\xa0»"), beside many letters that are not UTF-8: it stays so.
+    A tie (one "ë", one pasted "é") is UTF-8: a paste is the likelier accident."""
     text = sample.decode("utf-8", errors="surrogateescape")
     stray = len(_NOT_DECODED.findall(text))
     return stray <= sum(1 for _ in _DECODED_NON_ASCII.finditer(text))

@@ -17,7 +17,7 @@ import pyarrow.ipc as ipc
 
 from . import profile
 from .chunk import LINE_SCHEMA, Cleaned
-from .duplicates import Copies
+from .copies import Copies
 from .spreadsheet import formula_safe
 
 SAMPLE_SIZE = 20
