@@ -1,18 +1,28 @@
 """Blocks of UTF-8 text made ready for parsing: the lines before the header skipped, and re-cut at
 line ends so that no chunk ends inside a line."""
 
+import re
 from collections.abc import Iterator
+
+# A line ends at a CRLF, a bare CR or an LF (as the csv module, `header` and source_line count them).
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def skip_lines(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
-    """The blocks less their first `count` lines (the preamble before the header)."""
+    """The blocks less their first `count` lines (the preamble before the header); a CRLF cut at a
+    block's end ends one line."""
+    cut_crlf = False  # the last line skipped ended at a block's last byte, a CR
     for block in blocks:
+        if cut_crlf and block[:1] == b"\n":
+            block = block[1:]
+        cut_crlf = False
         while count and block:
-            end = block.find(b"\n")
-            if end < 0:
+            end = _LINE_END.search(block)
+            if end is None:
                 block = b""
                 break
-            block, count = block[end + 1 :], count - 1
+            cut_crlf = end.group() == b"\r" and end.end() == len(block)
+            block, count = block[end.end() :], count - 1
         if block:
             yield block
 

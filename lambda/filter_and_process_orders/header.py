@@ -18,6 +18,7 @@ from .text import UnreadableFile, open_text
 
 HEADER_SEARCH_LINES = 20
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,14 @@ def _fields(line: str, delimiter: str) -> list[str]:
 
 
 def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
-    """The header of a file from its first bytes (decoded, LF line ends). Raises UnreadableFile
-    when no line has any text."""
+    """The header of a file from its first bytes (decoded). Lines end at a CRLF, a bare CR or an LF,
+    as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
     hint, skipped, first = None, [], None
-    lines = sample.split("\n")
+    lines = _LINE_END.split(sample)
     if len(lines) > 1:
         lines.pop()  # the sample may end inside a line
     non_blank = 0
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r")
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or not line.strip(",;\t| \"'"):
             skipped.append({"line": number, "text": line[:200]})
             continue

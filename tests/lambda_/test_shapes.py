@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from filter_and_process_orders import text as text_module
+from filter_and_process_orders.blocks import skip_lines
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.reasons import warnings_for
 
@@ -212,6 +213,26 @@ def test_a_title_and_a_blank_line_before_the_header_are_skipped_and_line_numbers
     assert {k: r["source_line"] for k, r in orders(result).items()} == {"A1": 4, "A3": 6}
     assert [r[:2] for r in rejected(result)] == [["5", "bad_amount"]]
     assert total(result) == Decimal("12.50")
+
+
+def test_a_title_ended_by_a_bare_cr_is_a_line_of_its_own(tmp_path):
+    # "Export\r" is line 1 (a bare CR ends a line, as for the csv module and source_line): the
+    # header is line 2, the orders lines 3 and 4. Before, the title and the header were one line,
+    # and the file was rejected for a missing column.
+    result = clean("Export\rorder_id,amount,order_date\nA1,1.00,2025-05-20\nA2,2.00,2025-05-20\n", tmp_path)
+    assert (result.header_line, [s["line"] for s in result.skipped_lines]) == (2, [1])
+    assert {k: r["source_line"] for k, r in orders(result).items()} == {"A1": 3, "A2": 4}
+    assert total(result) == Decimal("3.00")
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [[b"Title\r\nSub\rH\nA"], [b"Title\r", b"\nSub\r", b"H\nA"], [b"Title\r", b"\n", b"Sub\r", b"\r", b"H\nA"]],
+    ids=["one block", "a CRLF cut at a block's end", "a CRLF cut, then two bare CRs"],
+)
+def test_skipping_the_preamble_counts_a_crlf_cut_at_a_block_end_once(blocks):
+    count = 2 if len(blocks) < 5 else 3  # the last case has an empty line (the second bare CR)
+    assert b"".join(skip_lines(iter(blocks), count)) == b"H\nA"
 
 
 def test_an_excel_sep_hint_fixes_the_delimiter_and_is_skipped(tmp_path):
