@@ -4,14 +4,18 @@ line ends so that no chunk ends inside a line."""
 import re
 from collections.abc import Iterator
 
+from .utf8 import StrayBytes, as_utf8
+
 # A line ends at a CRLF, a bare CR or an LF (as the csv module, `header` and source_line count them).
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-def skip_lines(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
+def skip_lines(blocks: Iterator[bytes], count: int, stray: StrayBytes | None = None) -> Iterator[bytes]:
     """The blocks less their first `count` lines (the preamble before the header); a CRLF cut at a
-    block's end ends one line."""
+    block's end ends one line. The skipped lines' bytes that are not UTF-8 are added to `stray`
+    (before any of the rows', which the reader adds as it checks them: `utf8.as_utf8`)."""
     cut_crlf = False  # the last line skipped ended at a block's last byte, a CR
+    skipped: list[bytes] = []
     for block in blocks:
         if cut_crlf and block[:1] == b"\n":
             block = block[1:]
@@ -19,10 +23,17 @@ def skip_lines(blocks: Iterator[bytes], count: int) -> Iterator[bytes]:
         while count and block:
             end = _LINE_END.search(block)
             if end is None:
+                skipped.append(block)  # the line goes on in the next block
                 block = b""
                 break
             cut_crlf = end.group() == b"\r" and end.end() == len(block)
+            skipped.append(block[: end.end()])
             block, count = block[end.end() :], count - 1
+        if skipped and not count:
+            found = as_utf8(b"".join(skipped))[1] if stray is not None else None  # within the header's sample
+            if found is not None:
+                stray.add(found, 1)
+            skipped = []
         if block:
             yield block
 

@@ -69,7 +69,7 @@ def clean_stream(
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        blocks = skip_lines(opened.blocks, header.line - 1)
+        blocks = skip_lines(opened.blocks, header.line - 1, result.stray_bytes)
         chunks = read_chunks(
             blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes
         )

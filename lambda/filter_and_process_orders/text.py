@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from . import profile
 from .sniff import UnreadableFile, detect_encoding
+from .utf8 import as_utf8
 
 __all__ = ["CHUNK_BYTES", "SAMPLE_BYTES", "Opened", "UnreadableFile", "open_text"]
 
@@ -30,7 +31,9 @@ def open_text(stream: BinaryIO) -> Opened:
     if not head.strip(b"\r\n\t \xef\xbb\xbf"):
         raise UnreadableFile("the file is empty", "empty", rows_in=0)
     encoding = detect_encoding(head)
-    sample = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    # A UTF-8 head's stray bytes read as Windows-1252, as in the blocks (a title's "—" stays one).
+    text = as_utf8(head)[0] if encoding.startswith("utf-8") else head
+    sample = text.decode(encoding, errors="ignore").lstrip("\ufeff")
     # Old Mac exports end lines with a bare CR; cutting blocks needs LF.
     cr_only = "\r" in sample and "\n" not in sample
     if cr_only:

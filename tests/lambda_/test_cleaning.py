@@ -577,6 +577,21 @@ def test_a_windows_1252_file_with_one_accidental_utf8_shaped_pair_stays_windows_
     assert "stray_bytes_read_as_cp1252" not in [w["code"] for w in warnings_for(result)]
 
 
+def test_stray_bytes_before_the_rows_are_read_as_windows_1252_and_counted_too(tmp_path):
+    # Line 1, a title, holds 0x97 (an em dash in Windows-1252); line 3, the header, 0xE9 (é); line 5,
+    # a row, 0xE9. Before, the title and the header lost theirs (the sample was decoded ignoring them)
+    # and the warning did not count the title's. Well-formed ü, ë, ü against 3 stray bytes: UTF-8.
+    body = b"Export \x97 Z\xc3\xbcrich\n\norder_id,customer,amount,order_date,Notiz\xe9\n"
+    body += "A1,Zoë Müller,1.00,2025-05-20,x\n".encode() + b"A2,Caf\xe9,2.00,2025-05-20,y\n"
+    result = clean(body, tmp_path)
+    assert result.encoding == "utf-8"
+    assert result.skipped_lines[0] == {"line": 1, "text": "Export \u2014 Zürich"}
+    assert result.unmapped == ["Notizé"]
+    assert {r["order_id"]: r["customer"] for r in kept_rows(result)} == {"A1": "Zoë Müller", "A2": "Café"}
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "stray_bytes_read_as_cp1252"]
+    assert (warning["count"], warning["lines"]) == (3, [1, 3, 5])
+
+
 def test_a_file_written_in_windows_1252_is_still_read_as_windows_1252(tmp_path):
     body = "order_id,customer,amount,order_date\nA1,Zoë Müller,1.00,2025-05-01\nA2,Café,2.00,2025-05-01\n"
     result = clean(body.encode("cp1252"), tmp_path)
