@@ -1,13 +1,9 @@
 """Blocks of UTF-8 text made ready for parsing: the lines before the header skipped, and re-cut at
 line ends so that no chunk ends inside a line."""
 
-import re
 from collections.abc import Iterator
 
-from .utf8 import StrayBytes, as_utf8
-
-# A line ends at a CRLF, a bare CR or an LF (as the csv module, `header` and source_line count them).
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+from .utf8 import LINE_END, StrayBytes, as_utf8
 
 
 def skip_lines(blocks: Iterator[bytes], count: int, stray: StrayBytes | None = None) -> Iterator[bytes]:
@@ -21,7 +17,7 @@ def skip_lines(blocks: Iterator[bytes], count: int, stray: StrayBytes | None = N
             block = block[1:]
         cut_crlf = False
         while count and block:
-            end = _LINE_END.search(block)
+            end = LINE_END.search(block)
             if end is None:
                 skipped.append(block)  # the line goes on in the next block
                 block = b""

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from .mapping import map_headers, missing_required
 from .sniff import detect_delimiter
 from .text import UnreadableFile, open_text
+from .utf8 import LINE_END
 
 HEADER_SEARCH_LINES = 20
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
-_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END = re.compile(LINE_END.pattern.decode())  # the same line ends, in decoded text
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Blocks of text checked as UTF-8 before Arrow's CSV reader takes them (it then skips its own check)."""
 
 import codecs
+import re
 import struct
 import threading
 from dataclasses import dataclass, field
@@ -8,6 +9,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 SAMPLE_LINES = 5
+# A physical line's end (the csv module's universal newlines), by which source_line and `line_ends` count.
+LINE_END = re.compile(rb"\r\n|\r|\n")
 _found = threading.local()  # .spans: (start, end) of each run of bytes UTF-8 could not decode, per thread
 
 
