@@ -1,6 +1,6 @@
 """After the last chunk, bucket by bucket: the grain evidence (and exact duplicates) with the orders
-of ids that come once, then the file's grain, then the orders of repeated ids; all with their stale
-flag, written per month; the rows rejected for want of an amount."""
+of ids that come once, then the orders of repeated ids under the file's grain, as soon as that is
+certain; all with their stale flag, written per month; the rows rejected for want of an amount."""
 
 from collections import deque
 from concurrent.futures import Executor
