@@ -270,6 +270,29 @@ def test_whole_file_rejections_write_a_rejected_manifest_and_keep_the_raw_file(b
     assert keys(settings.PROCESSED_PREFIX) == []
 
 
+HEADER = ["order_id", "amount", "order_date"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "header_line", "skipped", "header"),
+    [
+        (b"order_id,amount,order_date\n", "no_rows", 1, [], HEADER),
+        (b"sep=;\norder_id;amount;order_date\n\n", "no_rows", 2, [1], HEADER),  # Excel's hint, a blank line
+        (b"Orders export\n\norder_id,amount,order_date\r\n", "no_rows", 3, [1, 2], HEADER),  # a title, a blank line
+        (b"amount,date\n1,2025-05-30\n", "missing_column", 1, [], ["amount", "date"]),
+        (b"", "empty", None, [], []),
+        (b",,,\n;;\n", "no_header", None, [], []),  # only delimiters: no line is a header
+    ],
+)
+def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body, code, header_line, skipped, header):
+    key = "raw/2025/06/01/h__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", code)
+    assert (manifest["header_line"], [s["line"] for s in manifest["skipped_lines"]]) == (header_line, skipped)
+    assert manifest["header"] == header
+
+
 def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem():
     key = "raw/2025/06/01/n__orders.csv"
     lambda_handler(s3_event(key, put_raw(key, b"order_id,amount,order_date\nA1,abc,2025-05-30\n")))
