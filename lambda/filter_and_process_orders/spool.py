@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from . import profile
+from .arrow_buffers import one_array
 from .chunk import LINE_SCHEMA, Cleaned
 from .copies import Copies
 from .spreadsheet import formula_safe
@@ -36,6 +37,7 @@ SPOOL_BUFFER = 256 << 10
 # about 2.5 CPU s). At 1M rows a chunk gives it about 3,000: written at once, not copied. At most
 # SPOOL_CHUNKS chunks' typed lines (about 4 MB each) are held a little longer, in phase 1.
 SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
+_SAFE_AT_ONCE = 64 << 20  # bytes of rejected rows' text made formula-safe as one array
 
 
 def buckets_for(size: int) -> int:
@@ -210,8 +212,17 @@ class Spool:
             for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
                 sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
             self.rejected_sample = sorted(sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
-        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
-        return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
+        # The file is opened in a spreadsheet: cells that would run as formulas are made inert. A
+        # chunk's text columns are made safe as one array (a few kernel calls, not a few per column:
+        # eu 1M rows, ~0.015 CPU s less); many rows (held-back rows rejected at the end) column by column.
+        text = [one_array(c) for c in table.columns[1:]]
+        if sum(c.nbytes for c in text) > _SAFE_AT_ONCE:
+            return pa.table([table.column(0), *(formula_safe(c) for c in text)], names=names)
+        safe, at, columns = formula_safe(pa.concat_arrays(text)), 0, []
+        for column in text:
+            columns.append(safe.slice(at, len(column)))
+            at += len(column)
+        return pa.table([table.column(0), *columns], names=names)
 
     @profile.timed("write.rejected rows")
     def _write_rejected(self) -> None:
