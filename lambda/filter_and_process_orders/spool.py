@@ -68,6 +68,7 @@ class Spool:
         self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
         self._gathered: list[list[pa.RecordBatch]] = [[] for _ in range(self.buckets)]  # not yet written
         self._gathered_chunks = 0
+        self.lines = 0  # lines spooled into the buckets
         self._deferred: ipc.RecordBatchStreamWriter | None = None
         self.rejected_path: Path | None = None
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
@@ -107,6 +108,7 @@ class Spool:
                 self._files[b], self._writers[b] = file, ipc.new_stream(file, self._schema)
             lines = batches[0] if len(batches) == 1 else pa.Table.from_batches(batches).combine_chunks()
             self._writers[b].write(lines)
+            self.lines += lines.num_rows
             self._gathered[b] = []
         if len(buckets) == self.buckets:
             self._gathered_chunks = 0
