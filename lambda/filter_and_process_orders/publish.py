@@ -38,8 +38,11 @@ class Publication:
 
     def __exit__(self, *exc) -> None:
         if not self._published:
-            done = self._old.done() and not self._old.cancelled() and self._old.exception() is None
-            self.uploads.abort(existed=frozenset(self._old.result()) if done else None)
+            try:
+                existed: frozenset[str] | None = frozenset(self._old.result())
+            except Exception:  # noqa: BLE001 - the listing failed: which keys existed is not known
+                existed = None
+            self.uploads.abort(existed=existed)
         self._beside.shutdown(cancel_futures=True)
 
     def withdraw(self, manifest: Manifest) -> None:
