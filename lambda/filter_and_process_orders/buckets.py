@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import string_offsets
+from .arrow_buffers import one_array, string_offsets
 
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _HEAD_MIX, _TAIL_MIX = np.uint64(0x9E3779B185EBCA87), np.uint64(0xC2B2AE3D27D4EB4F)  # xxHash's primes
@@ -94,7 +94,7 @@ def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None)
     if buckets == 1:
         whole = typed if len(rows) == typed.num_rows else take_rows(typed, pa.array(rows))
         return [(0, batch) for batch in whole.combine_chunks().to_batches()]
-    ids = typed.column("order_id").combine_chunks()
+    ids = one_array(typed.column("order_id"))  # its only chunk: `combine_chunks` would copy it
     number = bucket_numbers(ids, buckets)[rows]
     order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
     taken = take_rows(typed, pa.array(rows[order]))

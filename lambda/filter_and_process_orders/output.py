@@ -30,7 +30,13 @@ from .stale import StaleOrders
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
-DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
+# order_date holds at most 31 days in a month's file: a dictionary of them is smaller and cheaper.
+DICTIONARY = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
+DICTIONARY_COLUMNS = [*DICTIONARY, "source_key"]
+# source_line ascends in a month's pieces: its deltas are small, and need no Snappy after them. Snappy
+# makes the amounts only 13 % smaller, for 0.02 CPU s at 1M rows (us: the files are 12 % smaller in all).
+DELTA_COLUMNS = {"source_line": "DELTA_BINARY_PACKED"}
+COMPRESSION = {c: "none" if c in ("amount", "source_line") else "snappy" for c in SCHEMA.names}
 BODY = pa.schema([f for f in SCHEMA if f.name not in ("source_key", "ingested_at")])  # what `add` takes
 # Values a column writer encodes at a time (Parquet's default is 1,024): a month's piece of a bucket
 # (about 3,800 orders at 1M rows) then goes in one batch, not four (about 2 % of the encoding CPU).
@@ -158,8 +164,9 @@ class Output:
                     month.writer = pq.ParquetWriter(
                         month.path,
                         SCHEMA,
-                        compression="snappy",
+                        compression=COMPRESSION,
                         use_dictionary=DICTIONARY_COLUMNS,
+                        column_encoding=DELTA_COLUMNS,
                         write_statistics=STATISTICS_COLUMNS,
                         write_batch_size=WRITE_BATCH,
                     )
