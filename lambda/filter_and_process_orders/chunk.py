@@ -112,6 +112,6 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     with profile.stage("clean.typed and buckets"):
         # Columns the file does not have stay null without a pass over them.
         filled = [columns[name] if name in columns else pa.nulls(n, _TYPES[name]) for name in LINE_FIELDS]
-        typed = pa.table(filled + [pa.array(lines)], schema=LINE_SCHEMA)
+        typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
         cleaned.lines = split_by_bucket(typed, buckets, keep)
     return cleaned
