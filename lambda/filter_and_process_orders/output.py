@@ -203,5 +203,5 @@ def _dictionary_columns(table: pa.Table) -> list[str]:
     n = table.num_rows
     if n < DISTINCT_SAMPLE:
         return DICTIONARY_COLUMNS
-    plain = {c for c in DIMENSIONS if pc.count_distinct(table.column(c)).as_py() > DISTINCT_SHARE * n}
+    plain = {c for c in DIMENSIONS if len(pc.unique(table.column(c))) > DISTINCT_SHARE * n}
     return [c for c in DICTIONARY_COLUMNS if c not in plain]
