@@ -87,10 +87,10 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         return cleaned
     # Null columns are made only for the fields the file lacks (each is a fresh allocation).
     cell = {c: used[c] if c in used else pa.nulls(n, pa.string()) for c in LINE_FIELDS}
-    amount, wrong_convention = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
+    amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, wrong_convention, order_date)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):
@@ -112,6 +112,6 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     with profile.stage("clean.typed and buckets"):
         # Columns the file does not have stay null without a pass over them.
         filled = [columns[name] if name in columns else pa.nulls(n, _TYPES[name]) for name in LINE_FIELDS]
-        typed = pa.table(filled + [pa.array(lines)], schema=LINE_SCHEMA)
+        typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
         cleaned.lines = split_by_bucket(typed, buckets, keep)
     return cleaned

@@ -135,3 +135,25 @@ def test_a_grain_called_certain_before_the_last_bucket_is_the_one_every_bucket_g
             if decided[0] == "line_items":  # whether amounts are order totals matters to line items only
                 assert decided[1] == final.amount_is_order_total
     assert decided is not None  # with no line left, the evidence is complete
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["A-1", "A-2", "B-7", "C-30"]), st.sampled_from([None, "shipped", "done"]))),
+    st.integers(1, 3),
+    st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_as_the_plain_text_of_each_kept_row(
+    rows, count, kept
+):
+    # The oracle: each kept row's status, in row order, in the bucket of its id (a plain-text split).
+    ids = pa.array([i for i, _ in rows], pa.string())
+    words = pa.array([w for _, w in rows], pa.string())
+    keep = pa.array(kept[: len(rows)])
+    plain = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words}), count, keep)
+    coded = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words.dictionary_encode()}), count, keep)
+    assert [(b, batch.schema.types, batch.to_pylist()) for b, batch in coded] == [
+        (b, [pa.string(), pa.string()], batch.to_pylist()) for b, batch in plain
+    ]
+    out = sorted(r["status"] or "" for _, batch in coded for r in batch.to_pylist())
+    assert out == sorted(w or "" for (_, w), k in zip(rows, kept) if k)
