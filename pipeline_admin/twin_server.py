@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from moto.moto_server import werkzeug_app
-from moto.s3 import notifications
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3 import notifications
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .twin import IDENTITY_PATH, IDENTITY_SERVICE
