@@ -110,6 +110,15 @@ class Upload(models.Model):
         return "not recorded" if self.status in self.FINAL else "not known yet"
 
     @property
+    def header_note(self) -> str:
+        """Where the file's header row is, for its page: "line 2" (a physical line); "none found" when
+        the Lambda found no line with text (an empty file); else what `not_read_note` says."""
+        manifest = self.manifest or {}
+        if manifest.get("header_line"):
+            return f"line {manifest['header_line']}"
+        return "none found" if manifest.get("reason_code") in ("empty", "no_header") else self.not_read_note
+
+    @property
     def warnings(self) -> list[dict]:
         """The Lambda's warnings about this file: [{"code", "text"}]."""
         return list((self.manifest or {}).get("warnings") or [])

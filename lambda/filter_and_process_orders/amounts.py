@@ -8,13 +8,13 @@ Cells that only the other convention reads are rejected (`amount_format`), never
 A cell is read exactly, to LINE_SCALE decimal places (the pure-Python fallback cuts longer ones
 there, toward zero: a cut never crosses a half cent, so a one-line order is still rounded once from
 the cell's exact value); an order's amount is the exact sum of its lines rounded once to cents, half away from zero
-(`to_cents`), as in bookkeeping: never line by line. A cell whose cents would not fit decimal(12,2)
-is a `bad_amount`.
+(`to_cents`), as in bookkeeping: never line by line. A cell in the file's convention whose cents would not
+fit decimal(12,2) (from 9,999,999,999.995 up in size) is `amount_too_large`; one no convention reads, `bad_amount`.
 """
 
 import re
 import unicodedata
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +27,7 @@ AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
 LINE_SCALE = 8
 LINE_AMOUNT_TYPE = pa.decimal128(18, LINE_SCALE)  # a cell as read: exact, summed per order, then rounded
 MAX_AMOUNT = Decimal("9999999999.99")
+MARKS = ("amount_format", "amount_too_large")  # the problems of a cell without a value that `amounts` names
 _TOO_BIG = Decimal("9999999999.995")  # a cell from here up has more cents than decimal(12,2) holds
 _LINE_UNIT = Decimal(1).scaleb(-LINE_SCALE)
 _WIDE = pa.decimal128(20, LINE_SCALE)
@@ -38,6 +39,7 @@ _INTEGER = r"^[0-9]+$"
 _POINT = (_INTEGER, r"^[0-9]+\.[0-9]+$", r"^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
 _COMMA = (_INTEGER, r"^[0-9]+,[0-9]+$", r"^[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$")
 _FITS = r"^[0-9]{1,10}(\.[0-9]{1,8})?$"
+_BIG = r"^0*[1-9][0-9]{10}"  # 11 whole digits or more, leading zeros aside: too large in any case
 _PYTHON_ONLY = r"[^\x21-\x7e]|[.,]-|[0-9]{9}"  # a cell only `parse_amount` may read has one of these
 # Fast paths, each a subset of what the general path reads to the same value (a property test holds
 # them to `parse_amount`): at most 10 integer digits, and at most 2 decimals with 10 of them, so that
@@ -81,44 +83,45 @@ def number_parts(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
 
 
 @profile.timed("clean.amount")
-def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, pa.Array | None]:
-    """(LINE_AMOUNT_TYPE per cell, exact; cells in the wrong convention) for trimmed text. The second is
-    a boolean mask of the cells only the other convention reads (`amount_format`), None when there is
-    none; a non-empty cell with neither a value nor that mark is a `bad_amount`. Each cell is read by
-    the first of `_PLAIN`, `_TIDY` and `_general` that matches it, into one array of units of 1e-8."""
+def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, dict[str, np.ndarray]]:
+    """(LINE_AMOUNT_TYPE per cell, exact; the cells without a value that have a named problem) for
+    trimmed text. The second maps `amount_format` (only the other convention reads the cell) and
+    `amount_too_large` (it reads, but past decimal(12,2)) to a numpy boolean mask over the cells, each
+    only when some cell has it; a non-empty cell with neither a value nor a mark is a `bad_amount`.
+    Each cell is read by the first of `_PLAIN`, `_TIDY` and `_general` that matches it, into one array
+    of units of 1e-8."""
     plain = pc.match_substring_regex(text, _DIGITS[decimal_comma])  # most cells: read as they are
     units, valid = _units(pc.if_else(plain, text, _NO_TEXT), decimal_comma, grouped=False)
     rest = ~valid & bool_mask(pc.greater(pc.binary_length(text), 0))
-    wrong = None
+    marks = {}
     if rest.any():
         rows = np.flatnonzero(rest)
-        units[rows], valid[rows], some_wrong = _tidy(pc.take(text, rows), decimal_comma)
-        if some_wrong is not None:
-            mask = np.zeros(len(text), dtype=bool)
-            mask[rows[some_wrong]] = True
-            wrong = pa.array(mask)
+        units[rows], valid[rows], found = _tidy(pc.take(text, rows), decimal_comma)
+        for code, at in found.items():
+            marks[code] = np.zeros(len(text), dtype=bool)
+            marks[code][rows[at]] = True
     pairs = np.empty((len(units), 2), np.int64)  # a decimal128 is a little-endian (low, high) pair of words
     pairs[:, 0], pairs[:, 1] = units, units >> 63
     validity = None if valid.all() else pa.array(valid).buffers()[1]
-    return pa.Array.from_buffers(LINE_AMOUNT_TYPE, len(units), [validity, pa.py_buffer(pairs)]), wrong
+    return pa.Array.from_buffers(LINE_AMOUNT_TYPE, len(units), [validity, pa.py_buffer(pairs)]), marks
 
 
 _NO_TEXT = pa.scalar(None, pa.string())
 
 
-def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(units, valid, positions in the wrong convention or None) of non-empty cells that are not plain:
-    a currency sign first or thousands groups (`$1,234.50`, `1.234,56`) the fast way, the rest `_general`."""
+def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """(units, valid, {`amount_format` / `amount_too_large`: positions}) of non-empty cells that are not
+    plain: a currency sign first or thousands groups (`$1,234.50`, `1.234,56`) the fast way, the rest `_general`."""
     tidy = pc.match_substring_regex(text, _TIDY[decimal_comma])
     stripped = pc.utf8_ltrim(pc.if_else(tidy, text, _NO_TEXT), characters=_SIGNS)
     units, valid = _units(stripped, decimal_comma, grouped=True)
     if pc.all(tidy).as_py():
-        return units, valid, None
+        return units, valid, {}
     others = pc.indices_nonzero(pc.invert(tidy)).to_numpy()
     value, problem = _general(pc.take(text, others), decimal_comma)
     units[others], valid[others] = _low_words(value), value.is_valid().to_numpy(zero_copy_only=False)
-    wrong = bool_mask(pc.equal(problem, "amount_format"))
-    return units, valid, (others[wrong] if wrong.any() else None)
+    found = {code: others[bool_mask(pc.equal(problem, code))] for code in MARKS}
+    return units, valid, {code: at for code, at in found.items() if len(at)}
 
 
 def _low_words(decimals: pa.Array) -> np.ndarray:
@@ -187,17 +190,22 @@ def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
     wide = pc.if_else(pc.fill_null(negative, False), pc.negate(wide), wide)
     fits = pc.less(pc.abs(wide), pa.scalar(_TOO_BIG, _WIDE))
     value = pc.cast(pc.if_else(fits, wide, pa.scalar(None, _WIDE)), LINE_AMOUNT_TYPE)
+    # In this convention but too large: read past _TOO_BIG, or more whole digits than _FITS lets be read.
+    long = pc.and_(ours, pc.fill_null(pc.match_substring_regex(digits, _BIG), False))
+    big = pc.or_(pc.fill_null(pc.invert(fits), False), long)
     problem = pc.if_else(pc.and_(pc.invert(ours), theirs), "amount_format", "bad_amount")
-    problem = pc.if_else(pc.is_valid(value), pa.scalar(None, pa.string()), problem)
+    problem = pc.if_else(pc.is_valid(value), _NO_TEXT, pc.if_else(big, "amount_too_large", problem))
     # Rare shapes get one more try in Python: other digits or spaces (Python's \s is wider than RE2's),
     # `12,-`, more than 8 decimals or leading zeros past 10 digits. Only they: `12.3.4` is bad either way.
     odd = pc.and_(pc.equal(problem, "bad_amount"), pc.match_substring_regex(text, _PYTHON_ONLY))
     if pc.any(odd).as_py():
         distinct = pc.unique(pc.filter(text, odd))
-        parsed = pa.array([parse_amount(t, decimal_comma) for t in distinct.to_pylist()], LINE_AMOUNT_TYPE)
-        found = pc.take(parsed, pc.index_in(text, value_set=distinct))
+        read = [_read(t, decimal_comma) for t in distinct.to_pylist()]
+        at = pc.index_in(text, value_set=distinct)
+        found = pc.take(pa.array([_fitting(r) for r in read], LINE_AMOUNT_TYPE), at)
         value = pc.coalesce(value, found)
-        problem = pc.if_else(pc.is_valid(found), pa.scalar(None, pa.string()), problem)
+        too_big = pc.fill_null(pc.take(pa.array([r is not None and abs(r) >= _TOO_BIG for r in read]), at), False)
+        problem = pc.if_else(pc.is_valid(found), _NO_TEXT, pc.if_else(too_big, "amount_too_large", problem))
     return value, problem
 
 
@@ -209,7 +217,23 @@ def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
     """One cell, the pure-Python way: any Unicode digits, `12,-` for whole units, any number of
     decimals (cut toward zero to LINE_SCALE places: the half-cent boundaries have 3 decimals, so the
     cut never moves a value across one and the order's single rounding stays exact). The same rules and value as
-    `amounts`; None when the cell is not an amount in this convention."""
+    `amounts`; None when the cell is not an amount in this convention, or one too large (`amount_is_too_large`)."""
+    return _fitting(_read(text, decimal_comma))
+
+
+def amount_is_too_large(text: str, decimal_comma: bool = False) -> bool:
+    """Whether one cell reads as an amount in this convention whose cents decimal(12,2) cannot hold
+    (`amount_too_large`; `amounts` marks the same cells)."""
+    value = _read(text, decimal_comma)
+    return value is not None and abs(value) >= _TOO_BIG
+
+
+def _fitting(value: Decimal | None) -> Decimal | None:
+    return value if value is not None and abs(value) < _TOO_BIG else None
+
+
+def _read(text: str, decimal_comma: bool) -> Decimal | None:
+    """`parse_amount` without the size limit: a value too large is returned as it is written."""
     s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
     m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
     if not m or (m.group(1) == "(") != (m.group(5) == ")"):
@@ -219,13 +243,10 @@ def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
     if not any(re.match(p, num) for p in patterns):
         return None
     num = num.replace(".", "").replace(",", ".") if decimal_comma else num.replace(",", "")
-    try:
-        value = Decimal(num).quantize(_LINE_UNIT, ROUND_DOWN)
-    except InvalidOperation:
-        return None
-    if m.group(1) == "(" or m.group(2) == "-" or m.group(4) == "-":
-        value = -value
-    return value if abs(value) < _TOO_BIG else None
+    value = Decimal(num)  # digits with at most one point: exact, of any length
+    if value < _TOO_BIG:  # past it, its exact value is kept (and never fits)
+        value = value.quantize(_LINE_UNIT, ROUND_DOWN)
+    return -value if m.group(1) == "(" or m.group(2) == "-" or m.group(4) == "-" else value
 
 
 def to_cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -5,7 +5,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import string_offsets
+from .arrow_buffers import one_array, string_offsets
 
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _HEAD_MIX, _TAIL_MIX = np.uint64(0x9E3779B185EBCA87), np.uint64(0xC2B2AE3D27D4EB4F)  # xxHash's primes
@@ -87,20 +87,29 @@ def _words(order_id: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None) -> list[tuple[int, pa.RecordBatch]]:
-    """The rows of `typed` that `keep` (a boolean mask; default all) selects, by bucket, each in row order."""
+    """The rows of `typed` that `keep` (a boolean mask; default all) selects, by bucket, each in row order.
+    Dictionary-encoded columns come decoded (their indices are taken, then the text built once)."""
     rows = np.arange(typed.num_rows) if keep is None else np.flatnonzero(keep.to_numpy(zero_copy_only=False))
     if not len(rows):
         return []
     if buckets == 1:
         whole = typed if len(rows) == typed.num_rows else take_rows(typed, pa.array(rows))
-        return [(0, batch) for batch in whole.combine_chunks().to_batches()]
-    ids = typed.column("order_id").combine_chunks()
+        return [(0, batch) for batch in _decoded(whole.combine_chunks()).to_batches()]
+    ids = one_array(typed.column("order_id"))  # its only chunk: `combine_chunks` would copy it
     number = bucket_numbers(ids, buckets)[rows]
     order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
-    taken = take_rows(typed, pa.array(rows[order]))
+    taken = _decoded(take_rows(typed, pa.array(rows[order])))
     counts = np.bincount(number, minlength=buckets)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(b, taken.slice(int(starts[b]), int(counts[b])).to_batches()[0]) for b in range(buckets) if counts[b]]
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    types = table.schema.types
+    if not any(pa.types.is_dictionary(t) for t in types):
+        return table
+    columns = [c.cast(t.value_type) if pa.types.is_dictionary(t) else c for c, t in zip(table.columns, types)]
+    return pa.table(columns, names=table.column_names)
 
 
 def take_rows(table: pa.Table, rows: pa.Array) -> pa.Table:

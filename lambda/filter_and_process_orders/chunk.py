@@ -85,11 +85,12 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     n = cleaned.rows_in = raw.num_rows
     if not n:
         return cleaned
-    cell = {c: used.get(c, pa.nulls(n, pa.string())) for c in LINE_FIELDS}
-    amount, wrong_convention = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
+    # Null columns are made only for the fields the file lacks (each is a fresh allocation).
+    cell = {c: used[c] if c in used else pa.nulls(n, pa.string()) for c in LINE_FIELDS}
+    amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, wrong_convention, order_date)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):
@@ -99,11 +100,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         if deferred.any():
             rows = np.flatnonzero(deferred)
             cleaned.deferred = (raw.take(pa.array(rows)), lines[rows])
-    # Columns the file does not have stay null without a pass over them.
-    columns = {name: pa.nulls(n, LINE_SCHEMA.field(name).type) for name in LINE_FIELDS}
-    for name in used:
-        if name in columns and name not in ("amount", "order_date", "status", "quantity"):
-            columns[name] = used[name]
+    columns = {name: used[name] for name in used if name in _TYPES and name not in ("status", "quantity")}
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     keep = pa.array(good)
     with profile.stage("clean.doubts"):
@@ -113,6 +110,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"], formats.decimal_comma)
     with profile.stage("clean.typed and buckets"):
-        typed = pa.table([columns[name] for name in LINE_FIELDS] + [pa.array(lines)], schema=LINE_SCHEMA)
+        # Columns the file does not have stay null without a pass over them.
+        filled = [columns[name] if name in columns else pa.nulls(n, _TYPES[name]) for name in LINE_FIELDS]
+        typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
         cleaned.lines = split_by_bucket(typed, buckets, keep)
     return cleaned

@@ -47,15 +47,12 @@ def clean_stream(
     grain: str | None = None,
     on_write: Callable[[Path, bool], None] | None = None,
 ) -> CleanResult:
-    """Raises UnreadableFile when the file as a whole cannot be used; data problems never raise.
-    `grain` (one of grain.GRAINS) overrides the grain the evidence would choose. `on_write(path,
-    closed)` is told of each append to an output file and of its close (see `output.Output`)."""
+    """Raises UnreadableFile when the file as a whole cannot be used (with the header found, its `read`,
+    when there is one); data problems never raise. `grain` (one of grain.GRAINS) overrides the grain the
+    evidence would choose. `on_write(path, closed)` is told of each append to an output file and of its
+    close (see `output.Output`)."""
     opened = open_text(stream)
     header = find_header(opened.sample, explicit_mapping)
-    missing = missing_required(header.mapping)
-    if missing:
-        reason = missing_columns_reason(header.names, missing)
-        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header))
     result = CleanResult(
         encoding=opened.encoding,
         delimiter=header.delimiter,
@@ -65,6 +62,10 @@ def clean_stream(
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
     )
+    missing = missing_required(header.mapping)
+    if missing:
+        reason = missing_columns_reason(header.names, missing)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
@@ -90,7 +91,7 @@ def clean_stream(
         while in_flight:
             _add(in_flight.popleft().result(), spool, result)
         if result.rows_in == 0:
-            raise UnreadableFile("the file has a header row but no order rows", "no_rows", rows_in=0)
+            raise UnreadableFile("the file has a header row but no order rows", "no_rows", rows_in=0, read=result)
         line_column = "line_id" in header.mapping or "product" in header.mapping
         finish_buckets(
             spool,

@@ -42,6 +42,21 @@ class Evidence:
             return "line_items"
         return "history"
 
+    def certain(self, has_line_column: bool, lines_left: int) -> tuple[str, bool] | None:
+        """The file's grain and `amount_is_order_total` when no evidence from `lines_left` more lines
+        can change them (at most lines_left // 2 more repeated orders, differing in their lines or
+        not); None while it still can. Both counts only grow, and orders_with_one_amount never
+        passes orders_with_differing_lines: once below it, the amounts are no order totals."""
+        if not lines_left:
+            return self.grain(has_line_column), self.amount_is_order_total
+        more = lines_left // 2
+        differing, one_amount = self.orders_with_differing_lines, self.orders_with_one_amount
+        if 2 * differing + more < self.repeated_orders:  # line items could no longer win
+            return "history", False
+        if has_line_column and 2 * differing >= self.repeated_orders + more and one_amount < differing:
+            return "line_items", False
+        return None
+
     @property
     def amount_is_order_total(self) -> bool:
         """Every order of several lines carries one amount on all of them (at least two such

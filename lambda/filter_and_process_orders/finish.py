@@ -1,6 +1,6 @@
 """After the last chunk, bucket by bucket: the grain evidence (and exact duplicates) with the orders
-of ids that come once, then the file's grain, then the orders of repeated ids; all with their stale
-flag, written per month; the rows rejected for want of an amount."""
+of ids that come once, then the orders of repeated ids under the file's grain, as soon as that is
+certain; all with their stale flag, written per month; the rows rejected for want of an amount."""
 
 from collections import deque
 from concurrent.futures import Executor
@@ -51,44 +51,64 @@ def finish_buckets(
             result.superseded += m.superseded
             result.merged += m.merged
 
-    def bucket_sifted(b: int) -> tuple[Evidence, list[grains.Orders], bool]:
+    def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, list[grains.Orders], bool]:
         with profile.stage("dedup.evidence"):
             with profile.stage("dedup.evidence.read"):
                 lines = spool.bucket(b)
             sifted = sift(lines)
-            later = sifted.repeated is not None and not last_wins
+            later = sifted.repeated is not None and not last_wins and decided is None
             if later:  # the grain step reads the bucket again, with the positions of repeated ids' lines
                 spool.keep(b, sifted.repeated.rows, sifted.repeated.group, sifted.copies)
             else:
                 spool.drop(b)
         with profile.stage("grain"):
             with profile.stage("grain.single"):
-                made = grains.single_orders(
-                    sifted.lines, sifted.single, sifted.repeated if last_wins else None, sifted.copies
-                )
-        return sifted.evidence, [_stale(made, rules)], later
+                made = [
+                    grains.single_orders(
+                        sifted.lines, sifted.single, sifted.repeated if last_wins else None, sifted.copies
+                    )
+                ]
+            if sifted.repeated is not None and not last_wins and not later:  # the grain is already certain
+                with profile.stage("grain.orders"):
+                    made.append(grains.orders(sifted.repeated, *decided))
+        return sifted.evidence, [_stale(m, rules) for m in made], later
 
-    repeated = []
-    for b, (found, made, later) in zip(held, _ahead(pool, bucket_sifted, held)):
-        result.evidence.add(found)
-        take(*made)
-        if later:
-            repeated.append(b)
-    result.duplicates = result.evidence.exact_duplicates
-    result.grain_overridden = grain in grains.GRAINS
-    result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    order_total = result.order_totals
-
-    def bucket_orders(b: int) -> grains.Orders:
+    def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, list[grains.Orders], bool]:
         with profile.stage("grain"):
             with profile.stage("grain.read"):
                 kept = Repeated(*spool.kept(b))
             with profile.stage("grain.orders"):
-                made = grains.orders(kept, result.grain, order_total)
-        return _stale(made, rules)
+                made = grains.orders(kept, *decided)
+        return None, [_stale(made, rules)], False
 
-    for made in _ahead(pool, bucket_orders, repeated):
-        take(made)
+    # The grain (and whether amounts are order totals) once no bucket still to come can change it:
+    # from then on a bucket's repeated ids are made into orders as it is sifted, and the buckets kept
+    # for a second read are worked on beside the others (eu 1M rows: decided about halfway).
+    decided = ("line_items", False) if grain == "line_items" else None
+    lines_left = spool.lines
+    queue: deque = deque((bucket_sifted, b) for b in held)
+    kept: list[int] = []
+    in_flight: deque = deque()
+    while queue or in_flight:
+        while queue and len(in_flight) <= AHEAD:
+            work, b = queue.popleft()
+            in_flight.append((b, pool.submit(work, b, decided)))
+        b, done = in_flight.popleft()
+        found, made, later = done.result()
+        take(*made)
+        if found is not None:
+            result.evidence.add(found)
+            lines_left -= found.lines
+        if later:
+            kept.append(b)
+        if decided is None and not last_wins:
+            decided = result.evidence.certain(line_column, lines_left)
+        if decided is not None and kept:
+            queue.extendleft((bucket_orders, b) for b in reversed(kept))
+            kept = []
+    result.duplicates = result.evidence.exact_duplicates
+    result.grain_overridden = grain in grains.GRAINS
+    result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
     lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
     if len(lines):
         spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
@@ -121,15 +141,3 @@ def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
 def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:
     made.table = made.table.append_column("stale", stale_mask(made.table, rules))
     return made
-
-
-def _ahead(pool: Executor, work, buckets: list[int]):
-    """work(b) for each bucket, in order, with up to AHEAD buckets worked on (on the pool's threads)
-    while the caller writes the orders of the one before them."""
-    in_flight: deque = deque()
-    for b in buckets:
-        in_flight.append(pool.submit(work, b))
-        if len(in_flight) > AHEAD:
-            yield in_flight.popleft().result()
-    while in_flight:
-        yield in_flight.popleft().result()

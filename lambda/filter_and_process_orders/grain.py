@@ -5,7 +5,8 @@
   into the order (amount and quantity; customer, status, date and the other dimensions from the
   lines, the last non-empty one winning); rows without an amount are continuation lines of their
   order (Shopify-style). `line_count` says how many lines made the order. An order whose lines sum
-  past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large`.
+  past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large` (a
+  cell past it is rejected alone, with that code, as it is read: `amounts`).
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
   wins, as an order's latest state.
 Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept, where

@@ -46,7 +46,7 @@ class Manifest:
     mapping: dict[str, str] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
-    header_line: int = 0
+    header_line: int | None = None  # physical line of the header row; None when no header row was found
     skipped_lines: list[dict] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
@@ -77,6 +77,13 @@ class Manifest:
     def reject_file(self, code: str, text: str) -> None:
         self.status, self.reason_code, self.reason = "rejected", code, text or FILE_REASONS[code]
 
+    def describe_header(self, result: CleanResult) -> None:
+        """Fill in the file's layout as found: its header row (and line), the lines skipped before it,
+        encoding, delimiter, mapping. Also for a file rejected once its header was found."""
+        self.mapping, self.unmapped, self.header = result.mapping, result.unmapped, result.header
+        self.header_line, self.skipped_lines = result.header_line, result.skipped_lines
+        self.encoding, self.delimiter = result.encoding, result.delimiter
+
     def describe(self, result: CleanResult) -> None:
         """Fill in the outcome of a cleaned file."""
         self.rows_in, self.rows_out, self.orders, self.rows_stale = (
@@ -105,9 +112,7 @@ class Manifest:
         self.grain_evidence = asdict(result.evidence)
         lines = result.rows_in - result.rows_rejected
         self.grain_summary = f"{result.grain.replace('_', ' ')}: {lines:,} lines → {result.orders:,} orders"
-        self.mapping, self.unmapped, self.header = result.mapping, result.unmapped, result.header
-        self.header_line, self.skipped_lines = result.header_line, result.skipped_lines
-        self.encoding, self.delimiter = result.encoding, result.delimiter
+        self.describe_header(result)
         self.months = sorted(result.months)
         self.rejected_sample, self.stale_sample = result.rejected_sample, result.stale_sample
         self.warnings = warnings_for(result)

@@ -30,7 +30,16 @@ from .stale import StaleOrders
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
 # order_id is nearly unique: a dictionary for it costs time and bytes and then falls back anyway.
-DICTIONARY_COLUMNS = ["customer", "status", "product", "category", "region", "country", "channel", "source_key"]
+# order_date holds at most 31 days in a month's file: a dictionary of them is smaller and cheaper.
+DIMENSIONS = ["customer", "status", "product", "category", "region", "country", "channel"]
+DICTIONARY_COLUMNS = [*DIMENSIONS, "order_date", "source_key"]
+# A dimension more than half of whose values differ in the file's first row group (customers, in
+# some exports) is written without a dictionary: own 1M rows, 0.03 CPU s less and 5 % smaller files.
+DISTINCT_SHARE, DISTINCT_SAMPLE = 0.5, 256
+# source_line ascends in a month's pieces: its deltas are small, and need no Snappy after them. Snappy
+# makes the amounts only 13 % smaller, for 0.02 CPU s at 1M rows (us: the files are 12 % smaller in all).
+DELTA_COLUMNS = {"source_line": "DELTA_BINARY_PACKED"}
+COMPRESSION = {c: "none" if c in ("amount", "source_line") else "snappy" for c in SCHEMA.names}
 BODY = pa.schema([f for f in SCHEMA if f.name not in ("source_key", "ingested_at")])  # what `add` takes
 # Values a column writer encodes at a time (Parquet's default is 1,024): a month's piece of a bucket
 # (about 3,800 orders at 1M rows) then goes in one batch, not four (about 2 % of the encoding CPU).
@@ -68,6 +77,7 @@ class Output:
         self._failed: BaseException | None = None
         # source_key and ingested_at for the largest row group yet: each row group takes a slice.
         self._constants = (pa.repeat(self.source_key, 0), pa.repeat(self.ingested_at, 0))
+        self._dictionary: list[str] | None = None  # the columns with a dictionary, from the first row group
         self.orders = 0
         self.stale = StaleOrders()
         self.amount_total = Decimal(0)  # of every order written
@@ -129,6 +139,8 @@ class Output:
         # Two threads share the work, the largest first: each takes the next month when done, so
         # neither idles while the other still has months to write.
         work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows))
+        if work and self._dictionary is None:
+            self._dictionary = _dictionary_columns(work[0][1])
         if work and work[0][1].num_rows > len(self._constants[0]):  # made once, not per row group
             n = work[0][1].num_rows
             self._constants = (pa.repeat(self.source_key, n), pa.repeat(self.ingested_at, n))
@@ -158,8 +170,9 @@ class Output:
                     month.writer = pq.ParquetWriter(
                         month.path,
                         SCHEMA,
-                        compression="snappy",
-                        use_dictionary=DICTIONARY_COLUMNS,
+                        compression=COMPRESSION,
+                        use_dictionary=self._dictionary,
+                        column_encoding=DELTA_COLUMNS,
                         write_statistics=STATISTICS_COLUMNS,
                         write_batch_size=WRITE_BATCH,
                     )
@@ -182,3 +195,13 @@ class Output:
                 if self.on_write:
                     self.on_write(month.path, True)
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}
+
+
+def _dictionary_columns(table: pa.Table) -> list[str]:
+    """DICTIONARY_COLUMNS but the dimensions more than DISTINCT_SHARE of whose values in `table` (a
+    month's row group of at least DISTINCT_SAMPLE rows) differ."""
+    n = table.num_rows
+    if n < DISTINCT_SAMPLE:
+        return DICTIONARY_COLUMNS
+    plain = {c for c in DIMENSIONS if len(pc.unique(table.column(c))) > DISTINCT_SHARE * n}
+    return [c for c in DICTIONARY_COLUMNS if c not in plain]

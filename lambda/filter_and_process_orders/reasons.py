@@ -12,9 +12,10 @@ ROW_REASONS = {
     "amount_format": "amount written with the other decimal separator than the rest of the file",
     "missing_order_date": "missing order_date",
     "bad_order_date": "unparseable order_date",
-    "amount_too_large": "the order's lines sum past 9,999,999,999.99, the most an amount holds",
+    "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
 }
-# Codes whose text is followed by the offending value in the quarantine file.
+# Codes whose text is followed by the offending value in the quarantine file (`amount_too_large` too,
+# when one cell is past the limit; not when an order's lines sum past it).
 WITH_VALUE = {"bad_amount", "amount_format", "bad_order_date", "mangled_id"}
 
 FILE_REASONS = {

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .amounts import MARKS
 from .arrow_buffers import bool_mask, string_offsets
 from .contract import MAX_TEXT_LENGTH
 from .reasons import ROW_REASONS
@@ -15,11 +16,13 @@ from .reasons import ROW_REASONS
 # The row checks, in the order they are tried.
 CHECKS = [
     "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
-    "missing_order_date", "bad_order_date",
+    "amount_too_large", "missing_order_date", "bad_order_date",
 ]  # fmt: skip
 _CODES = pa.array(CHECKS, pa.string())
 _TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
-_QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "amount_format": "amount", "bad_order_date": "order_date"}
+_QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "bad_order_date": "order_date"} | dict.fromkeys(
+    MARKS, "amount"
+)
 _MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
 
 
@@ -56,11 +59,11 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
 
 
 def reason_numbers(
-    used: dict[str, pa.Array], cell: dict[str, pa.Array], amount: pa.Array, wrong: pa.Array | None, day: pa.Array
+    used: dict[str, pa.Array], cell: dict[str, pa.Array], amount: pa.Array, marks: dict[str, np.ndarray], day: pa.Array
 ) -> np.ndarray:
     """Per row, 0 when every check passes, else 1 + the position in CHECKS of the first that fails
     (uint8). `used`: the file's cleaned text columns; `cell`: the same for every line field (null
-    columns for those the file lacks); `amount`, `wrong` as `amounts.amounts` gives them; `day` the
+    columns for those the file lacks); `amount`, `marks` as `amounts.amounts` gives them; `day` the
     order dates read (null where empty or unreadable)."""
     n = len(amount)
     empty = {c: bool_mask(pc.is_null(cell[c])) for c in ("order_id", "amount", "order_date")}
@@ -70,15 +73,16 @@ def reason_numbers(
         if longer is not None:
             too_long = longer if too_long is None else too_long | longer
     bad_date = ~empty["order_date"] & bool_mask(pc.is_null(day))
-    wrong_np = bool_mask(wrong) if wrong is not None else None
     unread = ~empty["amount"] & bool_mask(pc.is_null(amount))
+    for marked in marks.values():
+        unread &= ~marked
     checks = {
         "value_too_long": too_long,
         "missing_order_id": empty["order_id"],
         "mangled_id": _mangled(cell["order_id"]),
         "missing_amount": empty["amount"] & bad_date,
-        "bad_amount": unread if wrong_np is None else unread & ~wrong_np,
-        "amount_format": wrong_np,
+        "bad_amount": unread,
+        **{code: marks.get(code) for code in MARKS},
         "missing_order_date": ~empty["amount"] & empty["order_date"],
         "bad_order_date": bad_date,
     }

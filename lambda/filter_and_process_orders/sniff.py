@@ -5,12 +5,12 @@ import re
 
 
 class UnreadableFile(Exception):
-    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for
-    machines; `rows_in` is how many data rows it has, None when they were not counted."""
+    """The file as a whole cannot be used; the message tells staff what to do, `code` says it for machines;
+    `rows_in` is how many data rows it has, None if not counted; `read` its header found (a CleanResult) or None."""
 
-    def __init__(self, text: str, code: str = "unreadable", rows_in: int | None = None):
+    def __init__(self, text: str, code: str = "unreadable", rows_in: int | None = None, read=None):
         super().__init__(text)
-        self.code, self.rows_in = code, rows_in
+        self.code, self.rows_in, self.read = code, rows_in, read
 
 
 def _binary_kind(sample: bytes) -> str | None:

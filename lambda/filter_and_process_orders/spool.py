@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 
 from . import profile
+from .arrow_buffers import one_array
 from .chunk import LINE_SCHEMA, Cleaned
 from .copies import Copies
 from .spreadsheet import formula_safe
@@ -36,6 +37,7 @@ SPOOL_BUFFER = 256 << 10
 # about 2.5 CPU s). At 1M rows a chunk gives it about 3,000: written at once, not copied. At most
 # SPOOL_CHUNKS chunks' typed lines (about 4 MB each) are held a little longer, in phase 1.
 SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
+_SAFE_AT_ONCE = 64 << 20  # bytes of rejected rows' text made formula-safe as one array
 
 
 def buckets_for(size: int) -> int:
@@ -66,6 +68,7 @@ class Spool:
         self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
         self._gathered: list[list[pa.RecordBatch]] = [[] for _ in range(self.buckets)]  # not yet written
         self._gathered_chunks = 0
+        self.lines = 0  # lines spooled into the buckets
         self._deferred: ipc.RecordBatchStreamWriter | None = None
         self.rejected_path: Path | None = None
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
@@ -105,6 +108,7 @@ class Spool:
                 self._files[b], self._writers[b] = file, ipc.new_stream(file, self._schema)
             lines = batches[0] if len(batches) == 1 else pa.Table.from_batches(batches).combine_chunks()
             self._writers[b].write(lines)
+            self.lines += lines.num_rows
             self._gathered[b] = []
         if len(buckets) == self.buckets:
             self._gathered_chunks = 0
@@ -210,8 +214,17 @@ class Spool:
             for line, code, reason, *values in zip(*(c.to_pylist() for c in table.slice(0, SAMPLE_SIZE).columns)):
                 sample.append({"line": line, "code": code, "reason": reason, "values": values[:20]})
             self.rejected_sample = sorted(sample, key=lambda r: r["line"])[:SAMPLE_SIZE]
-        # The file is opened in a spreadsheet: cells that would run as formulas are made inert.
-        return pa.table([table.column(0), *(formula_safe(c) for c in table.columns[1:])], names=names)
+        # The file is opened in a spreadsheet: cells that would run as formulas are made inert. A
+        # chunk's text columns are made safe as one array (a few kernel calls, not a few per column:
+        # eu 1M rows, ~0.015 CPU s less); many rows (held-back rows rejected at the end) column by column.
+        text = [one_array(c) for c in table.columns[1:]]
+        if sum(c.nbytes for c in text) > _SAFE_AT_ONCE:
+            return pa.table([table.column(0), *(formula_safe(c) for c in text)], names=names)
+        safe, at, columns = formula_safe(pa.concat_arrays(text)), 0, []
+        for column in text:
+            columns.append(safe.slice(at, len(column)))
+            at += len(column)
+        return pa.table([table.column(0), *columns], names=names)
 
     @profile.timed("write.rejected rows")
     def _write_rejected(self) -> None:

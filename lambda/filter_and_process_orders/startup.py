@@ -26,17 +26,27 @@ with the garbage collector paused meanwhile, and hands every object alive to `gc
 collector no longer walks the ~85k objects of the imports and the client in each full collection,
 nor at the process's exit (0.1-0.25 s -> 0.03 s measured after a 1M-row file). Objects frozen are
 never collected: only what exists before any file is processed, i.e. imports and clients.
+
+Two modules are imported lazily by what the cleaning calls, each the first time on the path every
+later step waits for: numpy.ma, by pyarrow's first `pa.array` of a numpy array (phase 1's first
+chunk; ~9 ms CPU), and pyarrow.acero with pyarrow.dataset, by the first `Table.group_by` (phase 2's
+first bucket; ~7 ms CPU). `settle` has a thread import them (`LAZY`) while the process waits on
+the network for its first S3 answers (the raw object's first bytes, the first manifest's PUT):
+time the main thread spends idle anyway.
 """
 
 import gc
+import importlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from . import profile
 
 PROBED_BY = ("pyarrow", __package__ or "filter_and_process_orders")
+LAZY = ("numpy.ma", "pyarrow.acero")  # imported beside the first S3 round trips (see above)
 
 
 def keep_pandas_out() -> bool:
@@ -86,8 +96,8 @@ _settled = False
 @profile.timed("start-up.S3 client, gc.freeze")
 def settle(*make: Callable[[], object]) -> bool:
     """At the first call in a process: calls each of `make` (kept alive by its owner) with the garbage
-    collector paused, then gc.freeze(); True then, False on later calls. The collector is left as it
-    was found (enabled, unless the caller had disabled it)."""
+    collector paused, then gc.freeze(), then starts a thread that imports `LAZY`; True then, False on
+    later calls. The collector is left as it was found (enabled, unless the caller had disabled it)."""
     global _settled
     if _settled:
         return False
@@ -104,7 +114,17 @@ def settle(*make: Callable[[], object]) -> bool:
         if collecting:
             gc.enable()
     _settled = True
+    threading.Thread(target=_import, args=(LAZY,), name="lazy-imports", daemon=True).start()
     return True
+
+
+def _import(names: tuple[str, ...]) -> None:
+    """Imports each of `names`; one that fails is left to fail where the code needs it."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 keep_pandas_out()

@@ -128,20 +128,21 @@ def canonical_status(text: str) -> str:
 
 def statuses(text: pa.Array) -> pa.Array:
     """Lower-case canonical words per cleaned cell; null for an empty one. Worked out once per distinct value."""
-    return status_words(text)[0]
+    return status_words(text)[0].dictionary_decode()
 
 
 @profile.timed("clean.status")
 def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Array, dict[str, int]]:
-    """(canonical word per cleaned cell, {word outside KNOWN_STATUSES: how many of `rows` have it, in
-    order of first appearance}). `rows` is a boolean mask of the rows to count (default: all).
-    `text` may come dictionary-encoded (`cleaned_codes`)."""
+    """(canonical word per cleaned cell, dictionary-encoded; {word outside KNOWN_STATUSES: how many of
+    `rows` have it, in order of first appearance}). `rows` is a boolean mask of the rows to count
+    (default: all). `text` may come dictionary-encoded (`cleaned_codes`). The words stay encoded
+    until a chunk's rows are taken into buckets (`buckets.split_by_bucket`): one copy of the text less."""
     encoded = text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text)
     words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), _STATUS_SPACES, "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
     unknown = pc.and_(pc.is_valid(canonical), pc.invert(pc.is_in(canonical, value_set=_KNOWN)))
-    result, counts = pc.take(canonical, encoded.indices), {}
+    result, counts = pa.DictionaryArray.from_arrays(encoded.indices, canonical), {}
     if pc.any(unknown).as_py():  # rare: only then the rows are counted, per distinct cell
         size = len(encoded.dictionary)
         indices = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False)  # null cells: `size`

@@ -1,8 +1,10 @@
 """Which IAM permission each recorded AWS call needs, and which the template's roles grant.
 
 A permission is (action, resource), the resource reduced to what the template distinguishes:
-("object", "raw") for keys under raw/, ("bucket", "processed/orders/") for a listing with that
-s3:prefix, ("queue", "RawEventsDlq"), ("crawler",), ("catalog",), ("workgroup",), ("any",).
+("object", "raw/2025/06/01/x.csv") for a key (a grant: ("object", "raw/*") or
+("object", "quarantine/*/outputs_removed.json"), its pattern matched as IAM does: `*` spans any
+characters, `/` too), ("bucket", "processed/orders/") for a listing with that s3:prefix,
+("queue", "RawEventsDlq"), ("crawler",), ("catalog",), ("workgroup",), ("any",).
 Sources for the action names: the Service Authorization Reference (Actions, resources, and condition
 keys) of Amazon S3, SQS, AWS Glue and Amazon Athena.
 """
@@ -63,10 +65,6 @@ class Need:
     why: str = ""  # the call (or the rule) that needs it
 
 
-def _prefix_of(key: str) -> str:
-    return key.split("/", 1)[0]
-
-
 def _queue(call: Call) -> tuple:
     name = call.param("QueueName") or (call.param("QueueUrl") or "").rstrip("/").rsplit("/", 1)[-1]
     logical = {settings.ORDERS_QUEUE_NAME: "RawEventsQueue", settings.ORDERS_DLQ_NAME: "RawEventsDlq"}
@@ -79,14 +77,14 @@ def _s3_needs(call: Call) -> list[tuple[str, tuple]]:
         action = S3_OBJECT_ACTIONS[op]
         if call.param("VersionId") and action in VERSIONED:
             action = VERSIONED[action]
-        needs = [(action, ("object", _prefix_of(call.param("Key", ""))))]
+        needs = [(action, ("object", call.param("Key", "")))]
         source = call.param("CopySource")
         if source:
             key = source["Key"] if isinstance(source, dict) else unquote(source.split("/", 1)[1].split("?")[0])
-            needs.append(("s3:GetObject", ("object", _prefix_of(key))))
+            needs.append(("s3:GetObject", ("object", key)))
         return needs
     if op == "DeleteObjects":
-        return [("s3:DeleteObject", ("object", _prefix_of(k))) for k in call.param("DeleteKeys", ())]
+        return [("s3:DeleteObject", ("object", k)) for k in call.param("DeleteKeys", ())]
     if op in S3_BUCKET_ACTIONS:
         return [(S3_BUCKET_ACTIONS[op], ("bucket", call.param("Prefix")))]
     return [(f"s3:{op}", ("bucket", None))]
@@ -121,17 +119,18 @@ def needs_of(call: Call) -> list[Need]:
 
 def athena_implied() -> list[tuple[str, tuple]]:
     """What Athena does with the caller's credentials for one query (Athena User Guide: "Access to
-    Amazon S3" for the data and the query result location, and "Access to AWS Glue Data Catalog")."""
+    Amazon S3" for the data and the query result location, and "Access to AWS Glue Data Catalog").
+    Athena reads and writes any key under those prefixes: the key `<prefix>*` stands for them all."""
     data = settings.PROCESSED_PREFIX
     results = settings.ENRICHED_PREFIX
     return [
         ("s3:GetBucketLocation", ("bucket", None)),
-        ("s3:GetObject", ("object", _prefix_of(data))),
+        ("s3:GetObject", ("object", data + "*")),
         ("s3:ListBucket", ("bucket", data)),
-        ("s3:GetObject", ("object", _prefix_of(results))),
-        ("s3:PutObject", ("object", _prefix_of(results))),
-        ("s3:AbortMultipartUpload", ("object", _prefix_of(results))),
-        ("s3:ListMultipartUploadParts", ("object", _prefix_of(results))),
+        ("s3:GetObject", ("object", results + "*")),
+        ("s3:PutObject", ("object", results + "*")),
+        ("s3:AbortMultipartUpload", ("object", results + "*")),
+        ("s3:ListMultipartUploadParts", ("object", results + "*")),
         ("s3:ListBucket", ("bucket", results)),
         ("s3:ListBucketMultipartUploads", ("bucket", results)),
         *[
@@ -144,7 +143,7 @@ def athena_implied() -> list[tuple[str, tuple]]:
 @dataclass(frozen=True)
 class Grant:
     action: str
-    resource: tuple  # as Need.resource; for a bucket: ("bucket", pattern or None)
+    resource: tuple  # as Need.resource; for an object: ("object", key pattern); a bucket: ("bucket", pattern or None)
     sid: str
 
 
@@ -164,8 +163,8 @@ def _resource_kind(resource) -> tuple:
         return ("any",)
     if text == "${PipelineBucket.Arn}":
         return ("bucket", None)
-    if text.startswith("${PipelineBucket.Arn}/") and text.endswith("/*"):
-        return ("object", text.removeprefix("${PipelineBucket.Arn}/").removesuffix("/*"))
+    if text.startswith("${PipelineBucket.Arn}/"):
+        return ("object", text.removeprefix("${PipelineBucket.Arn}/"))
     if text.endswith(":crawler/${ProcessedOrdersCrawler}"):
         return ("crawler",)
     if any(part in text for part in (":catalog", ":database/${GlueDatabase}", ":table/${GlueDatabase}/")):
@@ -201,4 +200,6 @@ def satisfies(grant: Grant, need: Need) -> bool:
         pattern, prefix = grant.resource[1], need.resource[1]
         # s3:prefix is absent from a request without Prefix: a StringLike condition then never matches.
         return pattern is None or (prefix is not None and fnmatchcase(prefix, pattern))
+    if need.resource[0] == "object" and grant.resource[0] == "object":
+        return fnmatchcase(need.resource[1], grant.resource[1])  # IAM's `*` spans `/` too, as fnmatch's does
     return grant.resource == need.resource

@@ -7,10 +7,13 @@ an AccessDenied on the real account.
 """
 
 import pytest
+from django.conf import settings
+from filter_and_process_orders.config import Config
+from filter_and_process_orders.publish import withdrawing_key
 
 from tests import iam_recorder
 
-from .iam import CHECKED_COMPONENTS, ROLE_OF, Grant, grants_of, needs_of, satisfies
+from .iam import CHECKED_COMPONENTS, ROLE_OF, Grant, Need, grants_of, needs_of, satisfies
 
 ABORT = "s3transfer aborts a multipart upload whose part failed (moto never fails a part)"
 # Grants that no code path in this repository exercises, and why they are needed: (role, Sid, action).
@@ -92,3 +95,34 @@ def test_the_list_of_grants_used_outside_the_code_names_only_real_grants():
     for (role, sid, action), reason in USED_OUTSIDE_THE_CODE.items():
         assert any(g.sid == sid and g.action == action for g in grants_of(role)), (role, sid, action)
         assert len(reason.split()) >= 4
+
+
+def test_an_object_grant_covers_the_keys_its_pattern_matches_as_iam_matches_them():
+    listing = Grant("s3:GetObject", ("object", "quarantine/*/outputs_removed.json"), "ReadWithdrawalInProgress")
+    read = {
+        key: satisfies(listing, Need("s3:GetObject", ("object", key)))
+        for key in (
+            "quarantine/a1b2/outputs_removed.json",
+            "quarantine/raw/2025/x/outputs_removed.json",  # IAM's `*` spans `/`
+            "quarantine/a1b2/rejected_rows.csv",
+            "quarantine/outputs_removed.json",
+            "processed/a1b2/outputs_removed.json",
+        )
+    }
+    assert read == {
+        "quarantine/a1b2/outputs_removed.json": True,
+        "quarantine/raw/2025/x/outputs_removed.json": True,
+        "quarantine/a1b2/rejected_rows.csv": False,
+        "quarantine/outputs_removed.json": False,
+        "processed/a1b2/outputs_removed.json": False,
+    }
+    assert not satisfies(listing, Need("s3:PutObject", ("object", "quarantine/a1b2/outputs_removed.json")))
+
+
+def test_the_lambda_reads_under_quarantine_only_the_list_a_withdrawal_keeps_there():
+    # The code names the one quarantine object it reads (publish.withdrawing_key): the grant is that key
+    # for any source. Wider (quarantine/*) would let it read every rejected row; narrower fails a retry.
+    wanted = withdrawing_key("*", Config(quarantine_prefix=settings.QUARANTINE_PREFIX))
+    reads = [g.resource[1] for g in grants_of(ROLE_OF["lambda"]) if g.action in ("s3:GetObject", "s3:GetObjectVersion")]
+    assert [r for r in reads if r.startswith(settings.QUARANTINE_PREFIX)] == [wanted]
+    assert wanted == "quarantine/*/outputs_removed.json"

@@ -98,14 +98,15 @@ def test_every_s3_permission_is_scoped_to_a_prefix_of_the_pipeline_bucket():
             if text == "${PipelineBucket.Arn}":
                 assert set(actions) <= BUCKET_LEVEL_ACTIONS, (owner, statement["Sid"])
                 continue
-            match = re.fullmatch(r"\$\{PipelineBucket\.Arn\}/([a-z]+)/\*", text)
+            # A prefix, or one file name under it (`quarantine/*/outputs_removed.json`).
+            match = re.fullmatch(r"\$\{PipelineBucket\.Arn\}/([a-z]+)/\*(/[a-z_]+\.[a-z]+)?", text)
             assert match and match.group(1) in BUCKET_PREFIXES, (owner, statement["Sid"], text)
 
 
 def test_each_role_gets_exactly_the_bucket_access_its_job_needs():
     # tests/infra/test_iam_from_code.py derives these from the calls the code makes; this pins the result.
     assert s3_grants("FilterAndProcessOrdersRole") == {
-        "s3:GetObject": {"raw", "quarantine"},  # quarantine: a retried rejection's outputs_removed.json
+        "s3:GetObject": {"raw", "quarantine/*/outputs_removed.json"},  # a retried rejection's list, only it
         "s3:GetObjectVersion": {"raw"},
         "s3:PutObject": {"processed", "quarantine", "manifests"},
         "s3:DeleteObject": {"processed", "quarantine"},

@@ -100,3 +100,60 @@ def test_an_order_differs_in_its_line_key_exactly_when_its_lines_hold_two_texts(
             texts.setdefault(g, set()).add(text)
     expected = [len(texts.get(g, ())) > 1 for g in range(7)]
     assert _texts_differ(group, 7, pa.array([t for _, t in lines], pa.string())).tolist() == expected
+
+
+@st.composite
+def bucket_evidence(draw):
+    """One bucket's evidence as sift counts it: a repeated order has two lines or more, an order
+    with one amount on every line is one of those whose lines differ."""
+    from filter_and_process_orders.evidence import Evidence
+
+    lines = draw(st.integers(0, 12))
+    repeated = draw(st.integers(0, lines // 2))
+    differing = draw(st.integers(0, repeated))
+    one_amount = draw(st.integers(0, differing))
+    return Evidence(
+        lines=lines, repeated_orders=repeated, orders_with_differing_lines=differing, orders_with_one_amount=one_amount
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(bucket_evidence(), min_size=1, max_size=6), st.booleans())
+def test_a_grain_called_certain_before_the_last_bucket_is_the_one_every_bucket_gives(evidence, has_line_column):
+    from filter_and_process_orders.evidence import Evidence
+
+    final = Evidence()
+    for found in evidence:
+        final.add(found)
+    so_far, left = Evidence(), final.lines
+    for found in evidence:
+        so_far.add(found)
+        left -= found.lines
+        decided = so_far.certain(has_line_column, left)
+        if decided is not None:
+            assert decided[0] == final.grain(has_line_column)
+            if decided[0] == "line_items":  # whether amounts are order totals matters to line items only
+                assert decided[1] == final.amount_is_order_total
+    assert decided is not None  # with no line left, the evidence is complete
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["A-1", "A-2", "B-7", "C-30"]), st.sampled_from([None, "shipped", "done"]))),
+    st.integers(1, 3),
+    st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_as_the_plain_text_of_each_kept_row(
+    rows, count, kept
+):
+    # The oracle: each kept row's status, in row order, in the bucket of its id (a plain-text split).
+    ids = pa.array([i for i, _ in rows], pa.string())
+    words = pa.array([w for _, w in rows], pa.string())
+    keep = pa.array(kept[: len(rows)])
+    plain = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words}), count, keep)
+    coded = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words.dictionary_encode()}), count, keep)
+    assert [(b, batch.schema.types, batch.to_pylist()) for b, batch in coded] == [
+        (b, [pa.string(), pa.string()], batch.to_pylist()) for b, batch in plain
+    ]
+    out = sorted(r["status"] or "" for _, batch in coded for r in batch.to_pylist())
+    assert out == sorted(w or "" for (_, w), k in zip(rows, kept) if k)

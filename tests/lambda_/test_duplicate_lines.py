@@ -92,6 +92,18 @@ def test_line_items_exported_twice_are_summed_once_and_named_by_their_first_line
     assert [r["line"] for r in result.rejected_sample] == [7, 8]
 
 
+def test_line_items_over_many_buckets_are_summed_whether_their_grain_was_certain_early_or_late(tmp_path):
+    # Order i has three lines, i.00 + i.10 + i.20: 3i + 0.30, 2,352.00 in all. With 16 buckets the
+    # grain is certain before the last buckets are sifted (their orders are made at once) while the
+    # first ones are read again.
+    text = "Order ID,Product,Sales,Order Date\n"
+    text += "".join(f"O-{i},Item {j},{i}.{j}0,2025-03-01\n" for i in range(40) for j in range(3))
+    result = clean(text, tmp_path, buckets=16)
+    assert (result.grain, result.merged, result.orders) == ("line_items", 80, 40)
+    assert {k: r["amount"] for k, r in orders(result).items()} == {f"O-{i}": 3 * i + Decimal("0.30") for i in range(40)}
+    assert total(result) == Decimal("2352.00")
+
+
 def _model(rows: list[tuple[str, str, str]], grain: str) -> tuple[dict, list[int]]:
     """A pure-Python reading of DESIGN.md's rules: identical rows count once, the last copy standing
     where it is, named by the first copy's line; then `grain`. (orders {id: (amount, source_line,

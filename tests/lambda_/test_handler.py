@@ -140,6 +140,23 @@ def test_rejected_rows_are_kept_with_their_line_numbers():
     ]
 
 
+def test_an_amount_past_the_largest_is_counted_and_quarantined_as_too_large_with_its_line():
+    key = "raw/2025/06/01/e2__orders.csv"
+    body = "order_id;amount;order_date\nE1;1.234,56;2025-05-30\nE2;10.000.000.000,00;2025-05-30\n"
+    body += "E3;9.999.999.999,99;2025-05-30\nE4;12,5x;2025-05-30\n"
+    lambda_handler(s3_event(key, put_raw(key, body.encode())))
+    manifest = manifest_for(key)
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("amount_too_large", 1), ("bad_amount", 1)]
+    assert (manifest["orders"], manifest["amount_total"]) == (2, "10000001234.55")  # 1,234.56 + 9,999,999,999.99
+    rejected = aws_client("s3").get_object(Bucket=BUCKET, Key=manifest["rejected_key"])["Body"].read().decode()
+    too_large = "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)"
+    assert [r[:3] for r in csv.reader(io.StringIO(rejected))][1:] == [
+        ["3", "amount_too_large", f"{too_large}: 10.000.000.000,00"],
+        ["5", "bad_amount", "unparseable amount: 12,5x"],
+    ]
+    assert [(r["line"], r["code"]) for r in manifest["rejected_sample"]] == [(3, "amount_too_large"), (5, "bad_amount")]
+
+
 def test_a_workbook_saved_as_csv_is_rejected_with_a_reason_and_the_raw_file_stays(shared_data):
     workbook = next((shared_data / "wild").glob("CorneliuVasile*"))
     key = "raw/2025/06/01/f__book.csv"
@@ -251,6 +268,29 @@ def test_whole_file_rejections_write_a_rejected_manifest_and_keep_the_raw_file(b
     assert manifest["status"] == "rejected" and reason in manifest["reason"]
     assert keys("raw/") == [key]
     assert keys(settings.PROCESSED_PREFIX) == []
+
+
+HEADER = ["order_id", "amount", "order_date"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "header_line", "skipped", "header"),
+    [
+        (b"order_id,amount,order_date\n", "no_rows", 1, [], HEADER),
+        (b"sep=;\norder_id;amount;order_date\n\n", "no_rows", 2, [1], HEADER),  # Excel's hint, a blank line
+        (b"Orders export\n\norder_id,amount,order_date\r\n", "no_rows", 3, [1, 2], HEADER),  # a title, a blank line
+        (b"amount,date\n1,2025-05-30\n", "missing_column", 1, [], ["amount", "date"]),
+        (b"", "empty", None, [], []),
+        (b",,,\n;;\n", "no_header", None, [], []),  # only delimiters: no line is a header
+    ],
+)
+def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body, code, header_line, skipped, header):
+    key = "raw/2025/06/01/h__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", code)
+    assert (manifest["header_line"], [s["line"] for s in manifest["skipped_lines"]]) == (header_line, skipped)
+    assert manifest["header"] == header
 
 
 def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem():

@@ -131,3 +131,21 @@ def test_the_sample_is_the_first_stale_orders_by_line_whatever_order_the_buckets
     assert [s["source_line"] for s in output.stale.sample] == [str(r["source_line"]) for r in first]
     assert output.stale.count == sum(r["stale"] for r in rows)
     assert [s["customer"] for s in output.stale.sample] == ["'=cmd|' /C calc'!A0"] + ["Kim"] * 19  # inert
+
+
+def test_customers_that_mostly_differ_are_written_without_a_dictionary_and_read_back_the_same(tmp_path):
+    def written(customer, workdir):
+        workdir.mkdir()
+        rows = [
+            {"order_id": f"A-{i}", "customer": customer(i), "amount": Decimal(i), "order_date": date(2025, 3, 1)}
+            for i in range(600)
+        ]
+        output = Output(workdir, source_key="raw/a.csv", ingested_at=INGESTED)
+        output.add(orders([{**r, "source_line": i + 2} for i, r in enumerate(rows)]))
+        path = output.finish()["2025-03"]
+        encodings = pq.ParquetFile(path).metadata.row_group(0).column(1).encodings  # customer
+        return pq.read_table(path).column("customer").to_pylist(), "RLE_DICTIONARY" in encodings
+
+    many, few = (lambda i: f"Customer {i}"), (lambda i: f"Customer {i % 7}")
+    assert written(many, tmp_path / "many") == ([many(i) for i in range(600)], False)
+    assert written(few, tmp_path / "few") == ([few(i) for i in range(600)], True)

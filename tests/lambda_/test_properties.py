@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
-from filter_and_process_orders.amounts import amounts
+from filter_and_process_orders.amounts import amount_is_too_large, amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import PLACEHOLDERS
 from filter_and_process_orders.csv_records import csv_module_parse
@@ -110,8 +110,11 @@ def test_arbitrary_rows_account_for_every_row(data, delimiter, newline):
 
 # The fast paths' edges: currencies and thousands groups of either convention, 9 to 11 integer digits,
 # 6 to 8 integer digits with up to 9 decimals (where the float reading hands over to the decimal
-# cast, at 1e7), and the shapes only the Python fallback reads (leading zeros, `12,-`, other digits).
+# cast, at 1e7), the shapes only the Python fallback reads (leading zeros, `12,-`, other digits), and
+# amounts at and past the largest (9,999,999,999.99), plain, grouped and with up to 20 whole digits.
 fast_path_amounts = st.one_of(
+    st.from_regex(r"\A[-(]?(9{10}|10{10}|9{11,14}|1[0-9]{10,19})([.,](99|995|994|00|9{9}))?[)]?\Z"),
+    st.from_regex(r"\A-?(9([.,]999){3}|10([.,]000){3})([.,](99|995|00))?\Z"),
     st.from_regex(r"\A-?[$€£¥]?-?[0-9]{1,3}([.,][0-9]{3}){1,4}([.,][0-9]{1,9})?( ?(USD|EUR|€))?\Z"),
     st.from_regex(r"\A-?[0-9]{9,11}([.,][0-9]{1,9})?\Z"),
     st.from_regex(r"\A-?[$€]?[0-9]{6,8}[.,][0-9]{1,9}\Z"),
@@ -133,12 +136,17 @@ fast_path_amounts = st.one_of(
 @example(["9999999999.999", "9999999999.99", "00000000000000000012.5", "000000000000000000012.5"], False)
 @example(["12345678901.5", "99999999999999999999", "-0000000009999999.99999999", "10000000"], False)
 @example(["$-12.5", "-$12.5", "¥1,234", "000000000012.5", "12,-", "1\x0b2", "١٢٣", "1.5e3", "12.3.4"], False)
+@example(["9999999999.99", "10000000000.00", "-10000000000.00", "99999999999999.99", "10,000,000,000.00"], False)
+@example(["9.999.999.999,99", "10.000.000.000,00", "-10000000000,00", "99999999999999,99", "10000000000,-"], True)
+@example(["9999999999.995", "9999999999.9949999999", "(10000000000)", "١٠٠٠٠٠٠٠٠٠٠٠", "0009999999999.99"], False)
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
     trimmed = [t.strip() for t in texts]
     # A slice, as the chunk's columns often are: the fast paths read the buffers from its offset.
     column = pa.array(["1,5", *trimmed], pa.string()).slice(1)
-    values, _ = amounts(column, decimal_comma=decimal_comma)
+    values, marks = amounts(column, decimal_comma=decimal_comma)
     assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
+    too_large = marks.get("amount_too_large", np.zeros(len(trimmed), dtype=bool)).tolist()
+    assert too_large == [bool(t) and amount_is_too_large(t, decimal_comma) for t in trimmed]
 
 
 @settings(max_examples=300, deadline=None)

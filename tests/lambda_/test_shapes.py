@@ -323,6 +323,55 @@ def test_optional_dimensions_are_kept_when_an_export_has_them(tmp_path):
     assert (row["category"], row["region"], row["country"], row["channel"]) == ("Office", "West", "US", "web")
 
 
+TOO_LARGE = "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)"
+BAD = "unparseable amount"
+
+
+@pytest.mark.parametrize(
+    ("text", "grain", "kept", "rejects"),
+    [
+        (  # one row per order, decimal point: a cent past the largest amount, either sign
+            "order_id,amount,status,order_date\nA1,10000000000.00,shipped,2025-01-02\n"
+            "A2,9999999999.99,shipped,2025-01-02\nA3,12.3.4,shipped,2025-01-02\nA4,-10000000000.00,shipped,2025-01-02\n",
+            "order",
+            {"A2": "9999999999.99"},
+            [("2", TOO_LARGE, "10000000000.00"), ("4", BAD, "12.3.4"), ("5", TOO_LARGE, "-10000000000.00")],
+        ),
+        (  # decimal comma (1.234,56 decides it), thousands dots
+            "order_id;amount;status;order_date\nB1;10.000.000.000,00;shipped;2025-01-02\n"
+            "B2;1.234,56;shipped;2025-01-02\nB3;12,5x;shipped;2025-01-02\n",
+            "order",
+            {"B2": "1234.56"},
+            [("2", TOO_LARGE, "10.000.000.000,00"), ("4", BAD, "12,5x")],
+        ),
+        (  # line items: that line is rejected, as any line is, and its order keeps its other lines
+            "Order ID,Product,Sales,Order Date\nL1,p1,99999999999999.99,2025-01-02\nL1,p2,5.00,2025-01-02\n"
+            "L2,p1,1.00,2025-01-02\nL2,p2,2.00,2025-01-02\n",
+            "line_items",
+            {"L1": "5.00", "L2": "3.00"},
+            [("2", TOO_LARGE, "99999999999999.99")],
+        ),
+        (  # an order's history: the row is rejected, its order's earlier row stays the latest
+            "order_id,amount,status,order_date\nH1,5.00,processing,2025-01-02\nH1,10000000000.00,shipped,2025-01-03\n"
+            "H2,1.00,processing,2025-01-02\nH2,2.00,shipped,2025-01-05\n",
+            "history",
+            {"H1": "5.00", "H2": "2.00"},
+            [("3", TOO_LARGE, "10000000000.00")],
+        ),
+    ],
+)
+def test_a_well_formed_amount_past_the_largest_is_rejected_as_too_large_with_its_line_in_every_grain(
+    tmp_path, text, grain, kept, rejects
+):
+    result = clean(text, tmp_path)
+    assert result.grain == grain
+    assert {k: v["amount"] for k, v in orders(result).items()} == {k: Decimal(v) for k, v in kept.items()}
+    codes = {TOO_LARGE: "amount_too_large", BAD: "bad_amount"}
+    assert [r[:3] for r in rejected(result)] == [[line, codes[why], f"{why}: {cell}"] for line, why, cell in rejects]
+    counted = {code: [codes[why] for _, why, _ in rejects].count(code) for code in codes.values()}
+    assert dict(result.rejected_reasons) == {code: n for code, n in counted.items() if n}
+
+
 def test_an_order_whose_lines_sum_past_the_largest_amount_is_rejected_and_the_file_goes_on(tmp_path):
     text = "Order ID,Customer,Status,Order Date,Product,Total\n"
     text += "O1,x,shipped,2025-01-02,p1,9999999999.99\nO1,x,shipped,2025-01-02,p2,1.00\n"  # lines 2-3: 1e10 + 0.99
@@ -333,14 +382,14 @@ def test_an_order_whose_lines_sum_past_the_largest_amount_is_rejected_and_the_fi
         [
             "2",
             "amount_too_large",
-            "the order's lines sum past 9,999,999,999.99, the most an amount holds",
+            TOO_LARGE,
             "O1",
             "9999999999.99000000",
         ],
         [
             "3",
             "amount_too_large",
-            "the order's lines sum past 9,999,999,999.99, the most an amount holds",
+            TOO_LARGE,
             "O1",
             "1.00000000",
         ],

@@ -95,6 +95,19 @@ def test_the_first_settle_makes_its_clients_with_the_collector_paused_and_leaves
     assert run_python(code.format("gc.disable()\n")).split("\n")[0] == "True [False] False True"
 
 
+def test_the_first_settle_imports_on_a_thread_what_the_cleaning_would_import_lazily():
+    code = (
+        "import sys, threading\n"
+        "from filter_and_process_orders import startup\n"
+        "print([name in sys.modules for name in startup.LAZY])\n"
+        "print(startup.settle())\n"
+        "[t.join() for t in threading.enumerate() if t.name == 'lazy-imports']\n"
+        "print([name in sys.modules for name in startup.LAZY], startup.LAZY)\n"
+    )
+    lines = run_python(code).split("\n")
+    assert lines[:3] == ["[False, False]", "True", "[True, True] ('numpy.ma', 'pyarrow.acero')"]
+
+
 def test_the_handlers_imports_hold_numpys_openblas_to_one_thread_unless_set_and_leave_the_collector_on():
     # OpenBLAS's threads carry the name of the thread that started them: the main thread's.
     code = (

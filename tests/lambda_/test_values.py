@@ -6,7 +6,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amounts, to_cents
+from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amount_is_too_large, amounts, to_cents
 from filter_and_process_orders.dates import date_votes, dates
 from filter_and_process_orders.separators import separator_votes
 from filter_and_process_orders.values import (
@@ -20,13 +20,11 @@ from filter_and_process_orders.values import (
 
 
 def read(texts: list[str], decimal_comma: bool) -> list:
-    """Per cell: its value, `amount_format` (only the other convention reads it) or `bad_amount`."""
-    values, wrong = amounts(pa.array(texts), decimal_comma=decimal_comma)
-    wrong_list = wrong.to_pylist() if wrong is not None else [False] * len(texts)
-    return [
-        "amount_format" if w else (v if v is not None or not t else "bad_amount")
-        for t, v, w in zip(texts, values.to_pylist(), wrong_list)
-    ]
+    """Per cell: its value, `amount_format` (only the other convention reads it), `amount_too_large`
+    (it reads, past decimal(12,2)) or `bad_amount`."""
+    values, marks = amounts(pa.array(texts), decimal_comma=decimal_comma)
+    marked = [next((code for code, mask in marks.items() if mask[i]), None) for i in range(len(texts))]
+    return [m or (v if v is not None or not t else "bad_amount") for t, v, m in zip(texts, values.to_pylist(), marked)]
 
 
 @pytest.mark.parametrize(
@@ -51,10 +49,21 @@ def read(texts: list[str], decimal_comma: bool) -> list:
         ("12.5-", "-12.50", "amount_format"),
         ("-0.005", "-0.005", "amount_format"),
         ("9999999999.994", "9999999999.994", "amount_format"),  # its cents still fit decimal(12,2)
-        ("9999999999.995", "bad_amount", "amount_format"),  # its cents would not
+        ("9999999999.995", "amount_too_large", "amount_format"),  # its cents would not
+        ("9999999999.99", "9999999999.99", "amount_format"),  # the largest amount
+        ("9.999.999.999,99", "amount_format", "9999999999.99"),
+        ("10000000000.00", "amount_too_large", "amount_format"),  # one cent past it: well formed, too large
+        ("-10000000000.00", "amount_too_large", "amount_format"),
+        ("10.000.000.000,00", "amount_format", "amount_too_large"),
+        ("10,000,000,000.00", "amount_too_large", "amount_format"),
+        ("10000000000,00", "amount_format", "amount_too_large"),
+        ("(10000000000)", "amount_too_large", "amount_too_large"),
+        ("99999999999999.99", "amount_too_large", "amount_format"),
+        ("99999999999", "amount_too_large", "amount_too_large"),
+        ("000000000099.5", "99.50", "amount_format"),  # 12 digits, but leading zeros: small
         ("abc", "bad_amount", "bad_amount"),
         ("12-3", "bad_amount", "bad_amount"),
-        ("99999999999", "bad_amount", "bad_amount"),
+        ("10000000000.00.1", "bad_amount", "bad_amount"),
         ("1e400", "bad_amount", "bad_amount"),
         ("(12", "bad_amount", "bad_amount"),
     ],
@@ -63,8 +72,9 @@ def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_n
     for decimal_comma, expected in ((False, point), (True, comma)):
         got = read([text.strip()], decimal_comma)[0]
         assert got == (Decimal(expected) if expected[0] in "-0123456789" else expected), (text, decimal_comma)
-        if got not in ("amount_format", "bad_amount"):
-            assert parse_amount(text, decimal_comma) == got  # the pure-Python reading agrees
+        if got not in ("amount_format", "bad_amount"):  # the pure-Python reading agrees
+            assert parse_amount(text, decimal_comma) == (None if got == "amount_too_large" else got)
+            assert amount_is_too_large(text, decimal_comma) == (got == "amount_too_large")
 
 
 def test_the_python_fallback_reads_rare_shapes_the_kernels_leave():

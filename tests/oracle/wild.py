@@ -74,7 +74,9 @@ def _amount(text: str, separator: str) -> Decimal | str:
     text = _number(text)
     if READS[separator].match(text):
         thousands = OTHER[separator]
-        return Decimal(text.replace(thousands, "").replace(separator, "."))
+        value = Decimal(text.replace(thousands, "").replace(separator, "."))
+        # decimal(12,2) holds 9,999,999,999.99: a cell that rounds (half up) to more cents is too large
+        return value if abs(value) < Decimal("9999999999.995") else "amount_too_large"
     return "amount_format" if READS[OTHER[separator]].match(text) else "bad_amount"
 
 

@@ -30,6 +30,7 @@ def test_the_page_says_the_grain_the_warnings_and_shows_the_stale_orders(client,
     for warning in upload.manifest["warnings"]:
         assert f'data-code="{warning["code"]}">{html.escape(warning["text"])}</li>' in page
     assert "Not used: Note" in page
+    assert '<td id="header-line">line 1</td>' in page
     assert '<td class="num">4</td><td>US-9</td><td>Omar</td><td class="num">100.00</td>' in page  # 89.99 + 10.01
     link = html.unescape(page.split('id="stale-download" href="')[1].split('"')[0])
     download = b"".join(client.get(link).streaming_content).decode()  # derived from the Parquet
@@ -89,3 +90,21 @@ def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client
         removed_row
         == "2 output file(s) an earlier run over this file wrote and this one did not (a rejected file has no orders)"
     )
+
+
+def test_a_file_with_a_header_and_no_rows_says_on_its_page_which_line_the_header_is(client, twin, pipeline_admin):
+    upload = processed_upload(client, pipeline_admin, body=b"sep=;\norder_id;amount;order_date\n", name="head.csv")
+    assert (upload.status, upload.manifest["reason_code"]) == (Upload.Status.REJECTED, "no_rows")
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert '<td id="header-line">line 2</td>' in page  # after Excel's sep= line
+    assert "line 1 <code>sep=;</code>" in page.split('id="skipped-lines">')[1]
+    empty = Upload.objects.create(
+        key="raw/2025/06/01/e__empty.csv",
+        original_name="empty.csv",
+        size=0,
+        sha256="e",
+        status="rejected",
+        manifest={"status": "rejected", "reason_code": "empty", "header_line": None},
+    )
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[empty.pk])).content.decode()
+    assert '<td id="header-line">none found</td>' in page

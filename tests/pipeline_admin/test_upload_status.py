@@ -103,7 +103,8 @@ def test_one_bad_file_is_refused_by_name_while_the_others_are_stored(client, twi
     assert "To store a duplicate anyway" not in text  # no duplicate among them: no hint about one
     refused = Upload.objects.get(original_name="nul.csv")
     page = client.get(reverse("pipeline_admin:upload_detail", args=[refused.pk])).content.decode()
-    assert page.count("not read: the file was refused") == 2 and "not known yet" not in page
+    # The header row, the format and the column mapping: none of them were read.
+    assert page.count("not read: the file was refused") == 3 and "not known yet" not in page
 
 
 def test_the_page_script_gets_one_json_outcome_per_file(client, twin, uploader):
