@@ -6,6 +6,7 @@ line-item file it may be a continuation line of its order, and Shopify writes an
 date, status and customer on its first line only; the grain step decides, see `grain`.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -57,12 +58,13 @@ class Cleaned:
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
     # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
     filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
-    for i, column in enumerate(raw.columns):
-        if i not in mapped:
-            filled.append(pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))))
-    nonblank = filled[0]
-    for f in filled[1:]:
-        nonblank = pc.or_(nonblank, f)
+    nonblank = functools.reduce(pc.or_, filled)
+    # The other columns matter only to rows whose mapped cells are all empty (none, mostly).
+    if not pc.all(nonblank).as_py():
+        for i, column in enumerate(raw.columns):
+            if i not in mapped:
+                text = pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)))
+                nonblank = pc.or_(nonblank, text)
     return one_array(nonblank)
 
 

@@ -24,6 +24,8 @@ def _case_variants(word: str) -> set[str]:
 # Every upper/lower-case spelling, so a cell is checked with one hash lookup and no lower-casing.
 _PLACEHOLDER_SET = pa.array(sorted(set().union(*(_case_variants(p) for p in PLACEHOLDERS))), pa.string())
 _LONGEST_PLACEHOLDER = max(len(p.encode()) for p in PLACEHOLDERS)
+_PLACEHOLDER_LEAD = np.zeros(256, dtype=bool)  # the first bytes of the placeholders' spellings
+_PLACEHOLDER_LEAD[[p.encode()[0] for p in _PLACEHOLDER_SET.to_pylist()]] = True
 
 
 # Bytes of the whitespace that `utf8_trim_whitespace` trims and `ascii_trim_whitespace` does not
@@ -36,15 +38,17 @@ def cleaned_text(column: pa.Array) -> pa.Array:
     """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
     any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
     text = _trimmed(column)
-    length = np.diff(string_offsets(text))  # bytes per cell, read from the offsets
+    offsets = string_offsets(text)
+    length = np.diff(offsets)  # bytes per cell, read from the offsets
     short = np.flatnonzero(length <= _LONGEST_PLACEHOLDER)  # few cells in most columns
+    if 4 * len(short) > len(text):  # many (codes such as `web`, `DE`): those empty or led like a placeholder
+        data = text.buffers()[2]
+        first = np.frombuffer(data, np.uint8)[np.minimum(offsets[short], data.size - 1)] if data else 0
+        short = short[(length[short] == 0) | _PLACEHOLDER_LEAD[first]]
     if not len(short):
         return text
-    if 4 * len(short) > len(text):  # most cells (quantities, codes): looked up where they are
-        missing = np.flatnonzero((length == 0) | bool_mask(pc.is_in(text, value_set=_PLACEHOLDER_SET)))
-    else:
-        placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
-        missing = short[(length[short] == 0) | bool_mask(placeholder)]
+    placeholder = pc.is_in(pc.take(text, pa.array(short)), value_set=_PLACEHOLDER_SET)
+    missing = short[(length[short] == 0) | bool_mask(placeholder)]
     if not len(missing):
         return text
     valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do

@@ -118,6 +118,14 @@ def test_blank_and_all_empty_rows_are_not_orders(tmp_path):
     assert accounted(result)
 
 
+def test_a_row_with_only_an_unmapped_cell_is_a_row_and_one_blank_in_every_column_is_not(tmp_path):
+    body = b"order_id,amount,order_date,note\nA1,1,2025-05-30,\n,, ,call back\n , ,, \t\nA2,2,2025-05-30,x\n"
+    result = clean(body, tmp_path)
+    assert (result.rows_in, result.rows_out, result.rows_rejected) == (3, 2, 1)
+    assert rejected_rows(result)[1] == ["3", "missing_order_id", "missing order_id", "", "", " ", "call back"]
+    assert accounted(result)
+
+
 def test_a_truncated_last_line_is_rejected_and_the_rest_kept(tmp_path):
     body = b"order_id,amount,order_date\nA1,1,2025-05-30\nA2,2,2025-05-30\nA3,3"
     result = clean(body, tmp_path)
