@@ -10,13 +10,12 @@ Counted on the rows a chunk keeps (not rejected); each code keeps its first SAMP
 
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import bool_mask
+from .arrow_buffers import bool_mask, decimal_words
 
 SAMPLE_LINES = 5
 _FLOAT_ID = r"^[0-9]+\.0+$"
@@ -35,20 +34,24 @@ class Doubts:
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
-    def _found(self, code: str, mask: pa.Array, lines: np.ndarray) -> None:
-        count = pc.sum(pc.cast(mask, pa.int64())).as_py() or 0
+    def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
+        count = int(np.count_nonzero(mask))
         if count:
             self.rows[code] += count
-            self.lines[code] = lines[bool_mask(mask)][:SAMPLE_LINES].tolist()
+            self.lines[code] = lines[mask][:SAMPLE_LINES].tolist()
 
 
-def doubts(order_id: pa.Array, amount: pa.Array, good: pa.Array, lines: np.ndarray) -> Doubts:
-    """Negative amounts and float-like ids among the `good` rows (masks over the chunk's rows)."""
+def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> Doubts:
+    """Negative amounts and float-like ids among the `good` rows (numpy masks over the chunk's rows).
+    `amount` is LINE_AMOUNT_TYPE (`amounts.amounts`): each value fits its low 64-bit word, so its high
+    word is -1 exactly when it is below zero (read from the buffers: no decimal comparison)."""
     found = Doubts()
-    negative = pc.fill_null(pc.less(amount, pa.scalar(Decimal(0), amount.type)), False)
-    found._found("negative_amounts", pc.and_(good, negative), lines)
+    negative = good & (decimal_words(amount)[:, 1] < 0)
+    if amount.null_count:
+        negative &= amount.is_valid().to_numpy(zero_copy_only=False)
+    found._found("negative_amounts", negative, lines)
     dotted = pc.fill_null(pc.ends_with(order_id, ".0"), False)  # cheap first look, then the exact shape
     if pc.any(dotted).as_py():
         float_like = pc.and_(dotted, pc.fill_null(pc.match_substring_regex(order_id, _FLOAT_ID), False))
-        found._found("float_like_ids", pc.and_(good, float_like), lines)
+        found._found("float_like_ids", good & bool_mask(float_like), lines)
     return found

@@ -5,6 +5,7 @@ import io
 import re
 import tempfile
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
-from filter_and_process_orders.amounts import amount_is_too_large, amounts
+from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amount_is_too_large, amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import PLACEHOLDERS
 from filter_and_process_orders.csv_records import csv_module_parse
 from filter_and_process_orders.dates import DateMemo, dates
+from filter_and_process_orders.doubts import doubts
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.rejects import _longer, _mangled
 from filter_and_process_orders.separators import _shape_votes, separator_votes
@@ -359,3 +361,28 @@ def test_the_status_kernel_reads_every_cell_as_canonical_status_does(cells):
     kept = [c.strip() for c in cells if c.strip() and c.strip().lower() not in PLACEHOLDERS]
     words = statuses(cleaned_text(pa.array(kept, pa.string()))).to_pylist()
     assert words == [canonical_status(c) for c in kept]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.decimals(min_value=Decimal("-9999999999.99"), max_value=Decimal("9999999999.99"), places=8),
+            st.sampled_from(["0", "-0.00000001", "0.00000001", "-9999999999.99999999"]).map(Decimal),
+        ),
+        max_size=30,
+    ),
+    st.lists(st.booleans(), min_size=30, max_size=30),
+)
+def test_negative_amounts_read_from_the_words_are_the_kept_values_below_zero(values, kept):
+    # The oracle: Python's Decimal comparison, per kept row. A null's slot holds a negative number,
+    # as `amounts` may leave there; a slice, as a chunk's columns can be.
+    filled = pa.array([Decimal(1), *(Decimal(-1) if v is None else v for v in values)], LINE_AMOUNT_TYPE)
+    validity = pa.array([True, *(v is not None for v in values)]).buffers()[1]
+    amount = pa.Array.from_buffers(LINE_AMOUNT_TYPE, len(values) + 1, [validity, filled.buffers()[1]]).slice(1)
+    good = np.array(kept[: len(values)], dtype=bool)
+    found = doubts(pa.array(["A"] * len(values), pa.string()), amount, good, np.arange(len(values)) + 2)
+    negative = [i + 2 for i, (v, k) in enumerate(zip(values, kept)) if k and v is not None and v < 0]
+    assert found.rows["negative_amounts"] == len(negative)
+    assert found.lines.get("negative_amounts", []) == negative[:5]
