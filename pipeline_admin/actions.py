@@ -67,7 +67,8 @@ def _s3_event(key: str) -> str:
 
     Its time is the file's first landing (the `landed-at` a remap copy kept, else LastModified), not
     now: the stale rule's reference date comes from it when the file has no as-of, so reprocessing
-    gives the same rows."""
+    gives the same rows. In a versioned bucket it names the version, as S3's does: the Lambda names the
+    run's outputs after it, so the new ones replace the old ones instead of landing beside them."""
     head = s3.object_head(key=key)
     landed = landed_at(head.get("Metadata", {}), head["LastModified"], key)  # the Lambda's own rule
     record = {
@@ -82,6 +83,8 @@ def _s3_event(key: str) -> str:
             "object": {"key": quote_plus(key), "size": head["ContentLength"], "eTag": head["ETag"].strip('"')},
         },
     }
+    if head.get("VersionId") not in (None, "null"):  # a versioned bucket's events name the version
+        record["s3"]["object"]["versionId"] = head["VersionId"]
     return json.dumps({"Records": [record]})
 
 

@@ -59,6 +59,9 @@ def twin_bootstrap() -> None:
             s3.create_bucket(Bucket=bucket)
         else:
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.AWS_REGION})
+    # Versioned as the template's bucket is: a raw upload is read by the version its event names,
+    # and an output a failed rerun rewrote can be taken back (the Lambda's `multipart`).
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     _, dlq_arn = _queue(sqs, settings.ORDERS_DLQ_NAME, {"MessageRetentionPeriod": "1209600"})
     _, queue_arn = _queue(
         sqs,

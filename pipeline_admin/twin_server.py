@@ -3,11 +3,14 @@
 - `GET /ordersite-twin` answers `{"service": "ordersite-twin", "state_dir": ..., "pid": ...}`:
   the probe `twin_identity()` uses (moto's own `/moto-api/data.json` fails once a multipart
   upload exists, and says nothing about whose twin it is).
+- S3 event notifications name the object's version (`versionId`) in a versioned bucket, as S3's
+  do; moto's leave it out, and the Lambda would then read the newest version under another id.
 - With a state directory, the state is loaded before the port opens, saved every
   `SAVE_EVERY_SECONDS` when a request may have changed it, and saved once more on SIGTERM/SIGINT
   after the server stopped accepting requests (see `twin_state`).
 """
 
+import functools
 import json
 import logging
 import os
@@ -18,6 +21,7 @@ from pathlib import Path
 
 from moto.moto_server import werkzeug_app
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.s3 import notifications
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .twin import IDENTITY_PATH, IDENTITY_SERVICE
@@ -46,11 +50,29 @@ class _Dispatcher(DomainDispatcherApplication):
             return backend
 
 
+def _event_naming_the_version(make_event):
+    """moto's S3 event builder, adding `versionId` in a versioned bucket (AWS's notification content
+    structure: "object version if bucket is versioning-enabled")."""
+
+    def event(event_name, bucket, key, notification_id):
+        made = make_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned and key.version_id:
+            for record in made["Records"]:
+                record["s3"]["object"]["versionId"] = key.version_id
+        return made
+
+    return event
+
+
 class _App:
     def __init__(self, state_dir: Path | None):
         # moto answers every cross-origin request unless told not to (MOTO_DISABLE_GLOBAL_CORS, read
         # when moto is imported); the twin lets the bucket's CORS rule answer browsers, as S3 does.
         werkzeug_app.DISABLE_GLOBAL_CORS = True
+        if not hasattr(notifications._get_s3_event, "__wrapped__"):
+            notifications._get_s3_event = functools.wraps(notifications._get_s3_event)(
+                _event_naming_the_version(notifications._get_s3_event)
+            )
         self.moto = _Dispatcher(create_backend_app)
         self.identity = json.dumps(
             {"service": IDENTITY_SERVICE, "state_dir": str(state_dir or ""), "pid": os.getpid()}

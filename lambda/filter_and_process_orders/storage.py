@@ -3,8 +3,10 @@
 import hashlib
 import json
 import logging
+import os
 from datetime import datetime
 
+import botocore.loaders
 import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
@@ -50,8 +52,22 @@ def s3_client():
             max_pool_connections=16,
             s3={"payload_signing_enabled": False},
         )
-        _s3 = botocore.session.get_session().create_client("s3", config=config)
+        session = botocore.session.get_session()
+        paths = (session.get_config_variable("data_path") or "").split(os.pathsep)  # AWS_DATA_PATH, as botocore's
+        session.register_component("data_loader", _S3Models([os.path.expanduser(p) for p in paths if p]))
+        _s3 = session.create_client("s3", config=config)
     return _s3
+
+
+class _S3Models(botocore.loaders.Loader):
+    """botocore's loader of service models, for a session that makes only an S3 client. The stock
+    loader checks that a service exists by listing every service's model directory (about 430: 2,600
+    stat and 870 listdir calls), once per kind of model a client loads (its API, its endpoint rules,
+    then its paginators): 15 of the 75 CPU ms an S3 client took to make at the first invocation,
+    and 6 ms at the first paginator. Here S3 is the only service it knows."""
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        return ["s3"]
 
 
 def source_id(key: str, etag: str, version_id: str) -> str:
