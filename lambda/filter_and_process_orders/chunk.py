@@ -68,6 +68,15 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
     return one_array(nonblank)
 
 
+def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
+    """`cleaned_text` of column i, worked out once per chunk (`decide` reads the sample's dates and
+    amounts before their rows are cleaned)."""
+    text = chunk.cleaned.get(i)
+    if text is None:
+        text = chunk.cleaned[i] = cleaned_text(chunk.column(i))
+    return text
+
+
 def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
     with profile.stage("clean"):
         return _clean(chunk, mapping, formats, buckets)
@@ -77,7 +86,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {
-        column: (cleaned_codes if column in _CODED else cleaned_text)(chunk.column(i)) for column, i in mapping.items()
+        column: cleaned_codes(chunk.column(i)) if column in _CODED else cleaned_column(chunk, i)
+        for column, i in mapping.items()
     }
     with profile.stage("clean.blank rows"):
         nonblank = _nonblank(raw, used, set(mapping.values()))

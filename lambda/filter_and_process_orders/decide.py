@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .chunk import Formats
+from .chunk import Formats, cleaned_column
 from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
 from .separators import separator_votes
-from .values import cleaned_text
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
 
@@ -56,10 +55,10 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self._dates.append(pc.unique(cleaned_text(chunk.column(mapping["order_date"]))))
+        self._dates.append(pc.unique(cleaned_column(chunk, mapping["order_date"])))
         if self._dates_only:
             return
-        found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
+        found = separator_votes(cleaned_column(chunk, mapping["amount"]))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def open_question(self) -> bool:
@@ -125,7 +124,7 @@ class Decisions:
         `decide`s when `open_question` is False or the file ends; the separator stays as decided)."""
         if self.date_order != "ISO":
             return False
-        _, numeric = date_votes(cleaned_text(chunk.column(mapping["order_date"])))
+        _, numeric = date_votes(cleaned_column(chunk, mapping["order_date"]))
         self._dates_only = numeric
         return numeric
 
@@ -133,5 +132,5 @@ class Decisions:
         """Ambiguous amounts first showing up after the decision: read with the settings, and say so."""
         votes = self.decimal_separator_votes
         if not (votes["point"] or votes["comma"] or self.decimal_separator_assumed):
-            found = separator_votes(cleaned_text(chunk.column(mapping["amount"])))
+            found = separator_votes(cleaned_column(chunk, mapping["amount"]))
             self.decimal_separator_assumed = bool(found["ambiguous"])

@@ -1,6 +1,6 @@
 """Whole lines of UTF-8 to records and the physical line where each starts (Arrow's CSV reader)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +17,8 @@ class Chunk:
 
     table: pa.Table
     lines: np.ndarray
+    # Columns already cleaned (`chunk.cleaned_column`): the sample's dates and amounts, by `decide`.
+    cleaned: dict[int, pa.Array] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
