@@ -14,14 +14,14 @@ TESTED_LAYER = "AWSSDKPandas-Python312 with pyarrow 24.0.0, numpy 2.5, pandas 3.
 # Every pyarrow.compute function the package calls; tests/lambda_/test_kernels.py reads the code to
 # keep this list complete.
 REQUIRED = frozenset({
-    "abs", "add", "all", "and_", "any", "ascii_trim_whitespace", "binary_join", "binary_join_element_wise",
+    "abs", "all", "and_", "any", "ascii_trim_whitespace", "binary_join", "binary_join_element_wise",
     "binary_length", "cast",
     "coalesce", "count_substring", "dictionary_encode", "drop_null", "ends_with", "equal", "extract_regex",
     "fill_null", "filter", "greater", "if_else", "index_in", "indices_nonzero", "invert", "is_in", "is_null",
-    "is_valid", "less", "less_equal", "match_substring_regex", "month", "multiply", "negate", "or_",
+    "is_valid", "less", "less_equal", "match_substring_regex", "negate", "or_",
     "replace_substring", "replace_substring_regex", "replace_with_mask", "strftime", "strptime", "struct_field",
     "sum", "take", "unique", "utf8_is_space", "utf8_length", "utf8_lower", "utf8_lpad", "utf8_ltrim",
-    "utf8_slice_codeunits", "utf8_trim_whitespace", "year",
+    "utf8_slice_codeunits", "utf8_trim_whitespace",
 })  # fmt: skip
 # pyarrow.compute exposes these under a Python name that differs from the registry's kernel.
 REGISTRY_NAMES = {"and_": "and", "or_": "or", "fill_null": "coalesce"}

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import profile
+from .arrow_buffers import decimal_words, one_array
 from .buckets import take_rows
 from .contract import SCHEMA
 from .stale import StaleOrders
@@ -44,6 +45,7 @@ BODY = pa.schema([f for f in SCHEMA if f.name not in ("source_key", "ingested_at
 # Values a column writer encodes at a time (Parquet's default is 1,024): a month's piece of a bucket
 # (about 3,800 orders at 1M rows) then goes in one batch, not four (about 2 % of the encoding CPU).
 WRITE_BATCH = 8192
+SUMMED_IN_NUMPY = 9_000_000  # amounts of at most 999,999,999,999 cents: 9M of them fit an int64
 STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "source_key", "ingested_at"]
 
 
@@ -89,8 +91,7 @@ class Output:
         if not (orders.num_rows if rows is None else len(rows)):
             return
         orders = orders.select(BODY.names).cast(BODY)  # the constant columns join when a row group is written
-        day = orders.column("order_date")
-        month = pc.add(pc.multiply(pc.year(day), 12), pc.month(day)).to_numpy() - (1970 * 12 + 1)  # since 1970-01
+        month = _months(orders.column("order_date"))
         flagged = orders.column("stale").to_numpy(zero_copy_only=False)
         if rows is not None:
             month, flagged = month[rows], flagged[rows]
@@ -103,13 +104,11 @@ class Output:
             order, flagged = rows[order], rows[flagged]
         by_month = take_rows(orders, pa.array(order))
         self.orders += by_month.num_rows
-        total = pc.sum(by_month.column("amount")).as_py() or Decimal(0)
+        total, stale = _sums(orders.column("amount"), order, flagged)
         self.amount_total += total
+        self.amount_counted += total - stale
         if len(flagged):
-            self.amount_counted += total - pc.sum(orders.column("amount").take(pa.array(flagged))).as_py()
             self.stale.add(orders, flagged)
-        else:
-            self.amount_counted += total
         starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
         for start, end in zip(starts, np.r_[starts[1:], len(month)]):
             number = int(month[start])  # 665 = 2025-06
@@ -195,6 +194,29 @@ class Output:
                 if self.on_write:
                     self.on_write(month.path, True)
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}
+
+
+def _months(day: pa.ChunkedArray) -> np.ndarray:
+    """Each date's month, counted from 1970-01 (int64: 665 = 2025-06). Dates less than 2**16 days
+    apart (any real file) look theirs up in a table of those days: a third of Arrow's year and month."""
+    days = one_array(day).view(pa.int32())
+    days = (pc.fill_null(days, 0) if days.null_count else days).to_numpy()  # lines that are no orders may lack one
+    low, high = int(days.min()), int(days.max())
+    if high - low >= 1 << 16:
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)[days - low]
+
+
+def _sums(amount: pa.ChunkedArray, order: np.ndarray, stale: np.ndarray) -> tuple[Decimal, Decimal]:
+    """The amounts (decimal(12,2)) at the positions `order`, and at `stale`, summed. A decimal(12,2)'s
+    cents are its decimal128's low word: summed as int64 (no sum of under SUMMED_IN_NUMPY of them can
+    overflow) instead of by Arrow's decimal sum after a take."""
+    amount = one_array(amount)
+    if amount.null_count or len(order) > SUMMED_IN_NUMPY:
+        total = pc.sum(amount.take(pa.array(order))).as_py() or Decimal(0)
+        return total, (pc.sum(amount.take(pa.array(stale))).as_py() or Decimal(0)) if len(stale) else Decimal(0)
+    cents = decimal_words(amount)[:, 0]
+    return Decimal(int(cents[order].sum())).scaleb(-2), Decimal(int(cents[stale].sum())).scaleb(-2)
 
 
 def _dictionary_columns(table: pa.Table) -> list[str]:
