@@ -90,6 +90,18 @@ def source_id(key: str, etag: str, version_id: str) -> str:
     return hashlib.sha256(f"{key}\n{version_id or etag}".encode()).hexdigest()[:24]
 
 
+def current_version(bucket: str, key: str) -> str | None:
+    """The version id of the key's current object; None in a bucket without versioning, or when the
+    key has no current object (deleted: the version an event names is then still read)."""
+    try:
+        version = s3_client().head_object(Bucket=bucket, Key=key).get("VersionId")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code", "") in GONE:
+            return None
+        raise
+    return version if version and version != "null" else None
+
+
 @profile.timed("read.open object")
 def open_object(bucket: str, key: str, version_id: str = ""):
     """The raw object's stream (read ahead by a thread: close it when done), metadata, size, ETag and
