@@ -107,6 +107,12 @@ def upload_reprocess(*, upload: Upload, user) -> None:
 def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> None:
     """Give the raw object a column mapping; S3's copy event makes the Lambda process it again."""
     key = _stored(upload)
+    if upload.status in (Upload.Status.UPLOADED, Upload.Status.PROCESSING):
+        # The copy makes a new version; a run of the version before it, still queued or running,
+        # would write its outputs beside the new version's (under the earlier version's name).
+        raise ActionError(
+            f"{upload.original_name} is still being processed: choose its columns again once it has an outcome"
+        )
     metadata = s3.object_head(key=key).get("Metadata", {})
     metadata["mapping"] = mapping_metadata(column_mapping)
     s3.objects_delete(keys=outputs_of(upload))

@@ -84,3 +84,17 @@ def test_a_late_event_of_the_version_before_a_remap_does_not_count_the_orders_tw
     sqs.message_send(queue=sqs.orders_queue(), body=first_version_event)
     settle()
     assert kpis(force=True) == (3, Decimal("180.00"))  # computed again: the upload's status did not change
+
+
+def test_a_file_still_queued_cannot_be_remapped_and_is_counted_once(client, twin, pipeline_admin):
+    # Its queued run would read the version before the remap's copy and write beside the new one's.
+    client.force_login(pipeline_admin)
+    post_files(client, csv("a.csv", A), as_of="2025-06-01")
+    a = Upload.objects.get(original_name="a.csv")
+    page = client.post(reverse("pipeline_admin:upload_remap", args=[a.pk]), {c: c for c in COLUMNS}, follow=True)
+    assert "a.csv is still being processed: choose its columns again once it has an outcome" in page.content.decode()
+    head = aws_client("s3").head_object(Bucket=settings.PIPELINE_BUCKET, Key=a.key)
+    assert "mapping" not in head["Metadata"]
+    settle()
+    call_command("crawl", "--wait", stdout=io.StringIO())
+    assert kpis(force=True) == (3, Decimal("180.00"))  # by hand, as above
