@@ -204,7 +204,7 @@ def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
         at = pc.index_in(text, value_set=distinct)
         found = pc.take(pa.array([_fitting(r) for r in read], LINE_AMOUNT_TYPE), at)
         value = pc.coalesce(value, found)
-        too_big = pc.fill_null(pc.take(pa.array([r is not None and abs(r) >= _TOO_BIG for r in read]), at), False)
+        too_big = pc.fill_null(pc.take(pa.array([_too_large(r) for r in read]), at), False)
         problem = pc.if_else(pc.is_valid(found), _NO_TEXT, pc.if_else(too_big, "amount_too_large", problem))
     return value, problem
 
@@ -224,12 +224,15 @@ def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
 def amount_is_too_large(text: str, decimal_comma: bool = False) -> bool:
     """Whether one cell reads as an amount in this convention whose cents decimal(12,2) cannot hold
     (`amount_too_large`; `amounts` marks the same cells)."""
-    value = _read(text, decimal_comma)
+    return _too_large(_read(text, decimal_comma))
+
+
+def _too_large(value: Decimal | None) -> bool:
     return value is not None and abs(value) >= _TOO_BIG
 
 
 def _fitting(value: Decimal | None) -> Decimal | None:
-    return value if value is not None and abs(value) < _TOO_BIG else None
+    return None if _too_large(value) else value
 
 
 def _read(text: str, decimal_comma: bool) -> Decimal | None:

@@ -14,10 +14,6 @@ ROW_REASONS = {
     "bad_order_date": "unparseable order_date",
     "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
 }
-# Codes whose text is followed by the offending value in the quarantine file (`amount_too_large` too,
-# when one cell is past the limit; not when an order's lines sum past it).
-WITH_VALUE = {"bad_amount", "amount_format", "bad_order_date", "mangled_id"}
-
 FILE_REASONS = {
     "missing_column": "a required column is missing",
     "empty": "the file is empty",

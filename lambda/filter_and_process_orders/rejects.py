@@ -1,5 +1,5 @@
 """Which rows of a chunk are rejected and why: the row checks in order, the first that fails naming
-the reason (reasons.ROW_REASONS), and the reason texts with the offending value quoted (WITH_VALUE).
+the reason (reasons.ROW_REASONS), and the reason texts with the offending value quoted (`_QUOTED`).
 
 Masks are numpy booleans over the chunk's rows; a check that cannot fail in a chunk is None.
 """
