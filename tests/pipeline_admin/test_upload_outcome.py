@@ -67,6 +67,18 @@ def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(c
     assert upload.manifest["amount_total"] == "22.26"  # the last line of each order: 12.25 + 10.01
 
 
+def _rejected_upload(name: str, manifest: dict) -> Upload:
+    """An upload the Lambda rejected, as the site records it, with `manifest` as its manifest."""
+    return Upload.objects.create(
+        key=f"raw/2025/06/01/{name}__{name}.csv",
+        original_name=f"{name}.csv",
+        size=1,
+        sha256=name,
+        status="rejected",
+        manifest=manifest,
+    )
+
+
 def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client, twin, pipeline_admin):
     removed = ["processed/orders/order_month=2025-05/x.parquet", "quarantine/x/rejected_rows.csv"]
     manifest = {
@@ -75,14 +87,7 @@ def test_a_rejected_file_whose_earlier_outputs_were_removed_says_how_many(client
         "reason": "no amount column",
         "outputs_removed": removed,
     }
-    upload = Upload.objects.create(
-        key="raw/2025/06/01/x__orders.csv",
-        original_name="x.csv",
-        size=1,
-        sha256="x",
-        status="rejected",
-        manifest=manifest,
-    )
+    upload = _rejected_upload("x", manifest)
     client.force_login(pipeline_admin)
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     removed_row = page.split('<td id="outputs-removed">')[1].split("</td>")[0]
@@ -98,13 +103,6 @@ def test_a_file_with_a_header_and_no_rows_says_on_its_page_which_line_the_header
     page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
     assert '<td id="header-line">line 2</td>' in page  # after Excel's sep= line
     assert "line 1 <code>sep=;</code>" in page.split('id="skipped-lines">')[1]
-    empty = Upload.objects.create(
-        key="raw/2025/06/01/e__empty.csv",
-        original_name="empty.csv",
-        size=0,
-        sha256="e",
-        status="rejected",
-        manifest={"status": "rejected", "reason_code": "empty", "header_line": None},
-    )
+    empty = _rejected_upload("empty", {"status": "rejected", "reason_code": "empty", "header_line": None})
     page = client.get(reverse("pipeline_admin:upload_detail", args=[empty.pk])).content.decode()
     assert '<td id="header-line">none found</td>' in page
