@@ -58,6 +58,7 @@ def clean_stream(
         delimiter=header.delimiter,
         header=header.names,
         header_line=header.line,
+        header_last_line=header.last_line,
         mapping={column: header.names[i] for column, i in header.mapping.items()},
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
