@@ -100,18 +100,19 @@ def _reference_date(metadata: dict, obj: ObjectEvent, ingested_at: datetime) -> 
 
 
 def process_object(obj: ObjectEvent, config: Config) -> dict:
-    if obj.version_id and (current := storage.current_version(obj.bucket, obj.key)) not in (None, obj.version_id):
-        # An event of an earlier version (delivered late, again, or replayed from the dead-letter
-        # queue) after the key was overwritten, e.g. by the site's remap copy: the current version's
-        # own event is the file's truth. Its outputs would be named after the earlier version and sit
-        # beside the current one's, every order counted twice, so nothing is written.
-        logger.warning("%s: version %s is superseded by %s; nothing written", obj.key, obj.version_id, current)
-        return {"source_key": obj.key, "version_id": obj.version_id, "status": "superseded", "current": current}
     manifest = Manifest(source_key=obj.key, version_id=obj.version_id)
     if obj.etag or obj.version_id:
         manifest.source_id = storage.source_id(obj.key, obj.etag, obj.version_id)
     try:
         return _process(obj, config, manifest)
+    except storage.Superseded as exc:
+        # An event of an earlier version (delivered late, again, or replayed from the dead-letter
+        # queue) after the key was overwritten, e.g. by the site's remap copy: the current version's
+        # own event is the file's truth. Its outputs would be named after the earlier version and sit
+        # beside the current one's, every order counted twice, so nothing is written (the GET that
+        # found it is the run's first request).
+        logger.warning("%s: version %s is superseded by %s; nothing written", obj.key, obj.version_id, exc.current)
+        return {"source_key": obj.key, "version_id": obj.version_id, "status": "superseded", "current": exc.current}
     except storage.ObjectGone:
         # Deleted (or overwritten and that version removed) before it could be read: final, not retried.
         logger.warning("%s was deleted before it could be read", obj.key)
