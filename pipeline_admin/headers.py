@@ -22,7 +22,8 @@ class HeaderCheck:
     mapping: dict[str, str] = field(default_factory=dict)  # contract column -> header name
     missing: list[str] = field(default_factory=list)
     problem: str = ""
-    line: int = 0  # the physical line of the header row
+    line: int = 0  # the physical line where the header row starts
+    last_line: int = 0  # where it ends: after `line` when a quoted cell holds a line break ("Order⏎ID")
     skipped: list[dict] = field(default_factory=list)  # lines before it: [{"line", "text"}]
 
     @property
@@ -41,6 +42,7 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
         mapping={column: found.names[i] for column, i in found.mapping.items()},
         missing=missing_required(found.mapping),
         line=found.line,
+        last_line=found.last_line,
         skipped=found.skipped,
     )
 

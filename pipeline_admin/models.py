@@ -111,11 +111,13 @@ class Upload(models.Model):
 
     @property
     def header_note(self) -> str:
-        """Where the file's header row is, for its page: "line 2" (a physical line); "none found" when
-        the Lambda found no line with text (an empty file); else what `not_read_note` says."""
+        """Where the file's header row is, for its page: "line 2" (a physical line), "lines 1–2" (a quoted
+        header cell holding a line break); "none found" when the Lambda found no line with text (an
+        empty file); else what `not_read_note` says."""
         manifest = self.manifest or {}
-        if manifest.get("header_line"):
-            return f"line {manifest['header_line']}"
+        first, last = manifest.get("header_line"), manifest.get("header_last_line")
+        if first:
+            return f"lines {first}–{last}" if last and last > first else f"line {first}"
         return "none found" if manifest.get("reason_code") in ("empty", "no_header") else self.not_read_note
 
     @property

@@ -10,7 +10,7 @@ written with `stale` set by the stale rule; rows_out counts those that are not s
 import functools
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,7 @@ def clean_stream(
         delimiter=header.delimiter,
         header=header.names,
         header_line=header.line,
+        header_last_line=header.last_line,
         mapping={column: header.names[i] for column, i in header.mapping.items()},
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
@@ -71,8 +72,9 @@ def clean_stream(
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         blocks = skip_lines(opened.blocks, header.line - 1, result.stray_bytes)
-        chunks = read_chunks(
-            blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes
+        chunks = _header_told(
+            read_chunks(blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes),
+            result,
         )
         cleanings = with_formats(
             chunks,
@@ -117,6 +119,16 @@ def _data_rows(opened, header) -> int | None:
     except UnreadableFile:
         return None
     return rows
+
+
+def _header_told(chunks: Iterator, result: CleanResult) -> Iterator:
+    """The chunks; a file found unreadable partway (a quote that never closes, a line too long) is
+    rejected with what its header told (`UnreadableFile.read`): the manifest says where it was."""
+    try:
+        yield from chunks
+    except UnreadableFile as exc:
+        exc.read = exc.read or result
+        raise
 
 
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:

@@ -157,7 +157,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         beside,  # left last: the first manifest is in (or failed) before the final one or a failure's
         tempfile.TemporaryDirectory(prefix="orders-") as workdir,
         closing(body),  # its read-ahead thread
-        Publication(obj, source, config) as outputs,  # outputs go up to S3 while they are written
+        Publication(obj, source, config, after=first) as outputs,  # outputs go up while they are written
     ):
         try:
             result = clean_stream(
@@ -175,7 +175,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
             first.result()
             manifest.reject_file(exc.code, str(exc))
             manifest.rows_in = exc.rows_in  # None: not counted (the site shows "–", not 0)
-            if exc.read is not None:  # its header was found (no rows, or a column missing)
+            if exc.read is not None:  # its header was found (no rows, a column missing, unreadable partway)
                 manifest.describe_header(exc.read)
             outputs.withdraw(manifest)  # a verdict on the content: an earlier run's orders go too
         else:

@@ -1,50 +1,45 @@
 """Where the header row is, and which delimiter the file uses.
 
-The header is the first line, within the first HEADER_SEARCH_LINES non-blank lines, that maps every
-required column of the contract. Lines before it are skipped and reported: Excel's `sep=X` hint
-(which also fixes the delimiter), titles such as "Orders export — generated …", blank lines. When
-no line qualifies, the first non-blank line is taken as the header, so the rejection names its
-columns. Line numbers are physical lines of the file (line 1 is the first).
+The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that
+maps every required column of the contract; a record is one line, or several when a quoted cell
+holds a line break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines
+before it are skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles
+such as "Orders export — generated …", blank lines. When no record qualifies, the first non-blank
+line's is taken as the header, so the rejection names its columns. Line numbers are physical lines
+of the file (line 1 is the first).
 """
 
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 
+from .header_record import read_record
 from .mapping import map_headers, missing_required
-from .sniff import detect_delimiter
 from .text import UnreadableFile, open_text
 from .utf8 import LINE_END
 
 HEADER_SEARCH_LINES = 20
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
-_LINE_END = re.compile(LINE_END.pattern.decode())  # the same line ends, in decoded text
+_LINE = re.compile(f"[^\r\n]*(?:{LINE_END.pattern.decode()})")  # a whole line with its end, in decoded text
 
 
 @dataclass(frozen=True)
 class Header:
-    line: int  # the physical line of the header row
+    line: int  # the physical line where the header row starts
+    last_line: int  # the physical line where it ends (after `line` when a quoted cell holds a line break)
     delimiter: str
     names: list[str]
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
 
 
-def _fields(line: str, delimiter: str) -> list[str]:
-    row = next(csv.reader(io.StringIO(line, newline=""), delimiter=delimiter), [])
-    return [h.replace("\ufeff", "").strip() for h in row]
-
-
 def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
     """The header of a file from its first bytes (decoded). Lines end at a CRLF, a bare CR or an LF,
     as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
     hint, skipped, first = None, [], None
-    lines = _LINE_END.split(sample)
-    if len(lines) > 1:
-        lines.pop()  # the sample may end inside a line
+    lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank = 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
         if not line.strip() or not line.strip(",;\t| \"'"):
             skipped.append({"line": number, "text": line[:200]})
             continue
@@ -55,13 +50,13 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         non_blank += 1
         if non_blank > HEADER_SEARCH_LINES:
             break
-        delimiter = hint or detect_delimiter(line)
-        names = _fields(line, delimiter)
+        names, spans, delimiter = read_record(lines[number - 1 :], hint)
         mapping = map_headers(names, explicit)
+        header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
         if first is None:
-            first = Header(number, delimiter, names, mapping, list(skipped))
+            first = header
         if not missing_required(mapping):
-            return Header(number, delimiter, names, mapping, skipped)
+            return header
         skipped.append({"line": number, "text": line[:200]})
     if first is None:
         raise UnreadableFile("the file has no header row", "no_header")

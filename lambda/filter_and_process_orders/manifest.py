@@ -47,6 +47,7 @@ class Manifest:
     unmapped: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
     header_line: int | None = None  # physical line of the header row; None when no header row was found
+    header_last_line: int | None = None  # where it ends: after header_line when a quoted cell holds a line break
     skipped_lines: list[dict] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
@@ -81,7 +82,8 @@ class Manifest:
         """Fill in the file's layout as found: its header row (and line), the lines skipped before it,
         encoding, delimiter, mapping. Also for a file rejected once its header was found."""
         self.mapping, self.unmapped, self.header = result.mapping, result.unmapped, result.header
-        self.header_line, self.skipped_lines = result.header_line, result.skipped_lines
+        self.header_line, self.header_last_line = result.header_line, result.header_last_line
+        self.skipped_lines = result.skipped_lines
         self.encoding, self.delimiter = result.encoding, result.delimiter
 
     def describe(self, result: CleanResult) -> None:

@@ -27,6 +27,7 @@ class CleanResult:
     delimiter: str
     header: list[str]
     header_line: int
+    header_last_line: int  # after header_line when a quoted header cell holds a line break
     mapping: dict[str, str]  # contract column -> header name
     skipped_lines: list[dict] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)

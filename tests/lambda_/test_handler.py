@@ -272,6 +272,8 @@ def test_whole_file_rejections_write_a_rejected_manifest_and_keep_the_raw_file(b
 
 
 HEADER = ["order_id", "amount", "order_date"]
+# A title, a blank line, the header on line 3; the quote opened on line 5 never closes.
+UNCLOSED = b'Orders export\n\norder_id,amount,order_date\nA1,1.00,2025-05-30\nA2,"2.00,2025-05-30\nA3,3.00,2025-05-30\n'
 
 
 @pytest.mark.parametrize(
@@ -283,6 +285,7 @@ HEADER = ["order_id", "amount", "order_date"]
         (b"amount,date\n1,2025-05-30\n", "missing_column", 1, [], ["amount", "date"]),
         (b"", "empty", None, [], []),
         (b",,,\n;;\n", "no_header", None, [], []),  # only delimiters: no line is a header
+        (UNCLOSED, "unreadable", 3, [1, 2], HEADER),  # found unreadable partway: after its header was read
     ],
 )
 def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body, code, header_line, skipped, header):
@@ -292,6 +295,8 @@ def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body,
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", code)
     assert (manifest["header_line"], [s["line"] for s in manifest["skipped_lines"]]) == (header_line, skipped)
     assert manifest["header"] == header
+    if code == "unreadable":
+        assert manifest["reason"] == "a quoted field opened at line 5 never closes; check the quotes on that line"
 
 
 def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem():
