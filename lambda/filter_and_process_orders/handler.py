@@ -157,7 +157,7 @@ def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
         beside,  # left last: the first manifest is in (or failed) before the final one or a failure's
         tempfile.TemporaryDirectory(prefix="orders-") as workdir,
         closing(body),  # its read-ahead thread
-        Publication(obj, source, config) as outputs,  # outputs go up to S3 while they are written
+        Publication(obj, source, config, after=first) as outputs,  # outputs go up while they are written
     ):
         try:
             result = clean_stream(

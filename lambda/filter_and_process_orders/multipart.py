@@ -2,18 +2,19 @@
 S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
 exist, so at the end of a run only each such file's last part and the CompleteMultipartUpload are
 left. A file closed under one part (every month file at 1M rows) goes up whole, as one PutObject,
-at the end of the run, beside the completions.
+as soon as it is closed: beside the run's last writes (the other months' last row groups, the
+rejected rows), not after them.
 
 The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
 write, from any thread; the bytes a file has on disk then never change, so a part can be read from
 it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from disk as it is sent,
-never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only in
-`complete`, which PUTs the small files and completes the multipart uploads together, after every
-part is in; when one of them fails, the versions already written are deleted again, so that an
-earlier run's output under the same key is current again (the bucket is versioned; without
-versioning a key an earlier run wrote is left as rewritten, since deleting it would lose both).
-On any failure
-before that, `abort` cancels the parts not sent and aborts every upload begun (best effort: the
+never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only once
+its file is complete: PUT when closed (and not before `after`, the run's first manifest, is in), or
+completed in `complete` after every part is in. When a write fails, the versions this run wrote are
+deleted again (by `complete`, or by `abort` when the run fails elsewhere), so that an earlier run's
+output under the same key is current again (the bucket is versioned; without versioning a key an
+earlier run wrote is left as rewritten, since deleting it would lose both). On any failure before
+`complete`, `abort` also cancels the parts not sent and aborts every upload begun (best effort: the
 bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
 (`storage.s3_client`: standard mode, 5 attempts). Parts and whole files carry a CRC32 checksum, as
 s3transfer's own uploads do.
@@ -46,18 +47,27 @@ class _File:
     upload: Future | None = None  # -> the upload id, begun when the file reaches a whole part
     sent: int = 0  # bytes handed to part uploads
     parts: list[Future] = field(default_factory=list)  # -> {"PartNumber", "ETag", "ChecksumCRC32"}
+    put: Future | None = None  # -> the version id, a file closed under one part PUT whole
     closed: bool = False
 
 
 class MultipartUploads:
     """The growing output files of one run, each sent to `key_of(path)` -> (key, content type)."""
 
-    def __init__(self, bucket: str, key_of: Callable[[Path], tuple[str, str]], part_size: int | None = None):
-        self.bucket, self.key_of, self.part_size = bucket, key_of, part_size or PART_SIZE
+    def __init__(
+        self,
+        bucket: str,
+        key_of: Callable[[Path], tuple[str, str]],
+        part_size: int | None = None,
+        after: Future | None = None,
+    ):
+        """`after`: what must succeed before any key becomes visible (the run's first manifest)."""
+        self.bucket, self.key_of, self.part_size, self.after = bucket, key_of, part_size or PART_SIZE, after
         self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3-parts")
         self._files: dict[Path, _File] = {}
         self._lock = threading.Lock()
         self._failed: BaseException | None = None  # the first part that failed: the writers stop on it
+        self._taken_back = False  # what this run wrote was deleted again (after a failure)
 
     def grew(self, path: Path, closed: bool = False) -> None:
         """`path` holds more bytes (or is `closed`: it holds all of them). A file that holds a whole
@@ -85,6 +95,8 @@ class MultipartUploads:
                 part.add_done_callback(self._note_failure)
                 file.parts.append(part)
                 file.sent += length
+            if closed and file.upload is None:
+                file.put = self.pool.submit(self._put, file, path)
             file.closed = closed
 
     def _note_failure(self, part: Future) -> None:
@@ -92,20 +104,19 @@ class MultipartUploads:
             self._failed = part.exception()
 
     def complete(self, existed: frozenset[str] = frozenset()) -> list[str]:
-        """Waits for every part, then makes every file visible: the multipart uploads are completed
-        and the files under one part PUT whole, together on the part threads; the keys.
+        """Waits for every part, then completes the multipart uploads (on the part threads) and waits
+        for them and for the PUTs of the files under one part, begun when they closed; the keys.
         Every file must have been reported `closed`. Raises the first failure; what was PUT or
         completed before it failed is taken back (`take_back`; `existed`: the keys an earlier run
         wrote), so a failed run changes no output in a versioned bucket and removes none in any."""
         with self._lock:
-            files = list(self._files.items())
-        if any(not file.closed for _, file in files):
+            files = list(self._files.values())
+        if any(not file.closed for file in files):
             raise RuntimeError("an output was published before its file was closed")
-        for _, file in files:
+        for file in files:
             for part in file.parts:
                 part.result()
-        writing = [(f.key, self.pool.submit(self._complete, f)) for _, f in files if f.upload is not None]
-        writing += [(f.key, self.pool.submit(self._put, f, path)) for path, f in files if f.upload is None]
+        writing = [(f.key, self.pool.submit(self._complete, f) if f.upload is not None else f.put) for f in files]
         written: list[tuple[str, str | None]] = []
         failure = None
         for key, done in writing:
@@ -115,6 +126,7 @@ class MultipartUploads:
                 failure = failure or exc
         if failure is not None:
             self.take_back(written, existed)
+            self._taken_back = True
             raise failure
         self.pool.shutdown()
         return [key for key, _ in written]
@@ -136,15 +148,21 @@ class MultipartUploads:
             except (ClientError, BotoCoreError):
                 logger.warning("could not take back %s (%s) after a failure", key, version, exc_info=True)
 
-    def abort(self) -> None:
-        """Best effort: parts not yet sent are dropped, the ones being sent finish, then every upload
-        begun is aborted (its parts deleted; the key never appears). A file under one part has
-        nothing in S3 before `complete`."""
+    def abort(self, existed: frozenset[str] | None = None) -> None:
+        """Best effort: parts and PUTs not yet begun are dropped, the ones under way finish, the files
+        PUT whole are taken back (`take_back`; `existed` None: not known, so a key is deleted only
+        by its version id), then every multipart upload begun is aborted (its parts deleted; the key
+        never appears)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
-            files = [f for f in self._files.values() if f.upload is not None]
+            files = list(self._files.values())
+        if not self._taken_back:
+            puts = [f for f in files if f.put is not None and not f.put.cancelled() and f.put.exception() is None]
+            every = frozenset(f.key for f in files)
+            self.take_back([(f.key, f.put.result()) for f in puts], every if existed is None else existed)
+            self._taken_back = True
         for file in files:
-            if file.upload.cancelled() or file.upload.exception() is not None:
+            if file.upload is None or file.upload.cancelled() or file.upload.exception() is not None:
                 continue
             try:
                 storage.s3_client().abort_multipart_upload(
@@ -178,7 +196,10 @@ class MultipartUploads:
 
     @profile.timed("write.upload.put")
     def _put(self, file: _File, path: Path) -> str | None:
-        """PUTs the whole file; the version id it made (None in a bucket without versioning)."""
+        """PUTs the whole file once `after` is in; the version id it made (None in a bucket without
+        versioning)."""
+        if self.after is not None:
+            self.after.result()  # raises what the first manifest's write raised: nothing goes up
         with ReadFileChunk.from_filename(str(path), 0, path.stat().st_size) as body:
             response = storage.s3_client().put_object(
                 Bucket=self.bucket, Key=file.key, Body=body, ContentType=file.content_type, ChecksumAlgorithm=CHECKSUM

@@ -4,9 +4,10 @@ and sampled in `stale`).
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
 so row groups stay large whatever the number of buckets. Row groups are written by two threads of
 their own, which share the months, largest first (pyarrow releases the GIL), one batch at a time,
-while the caller goes on with the next bucket (`write.wait` is what the caller still waits). Files
-only grow; `on_write` hears of each append and close, so they go up to S3 as they grow
-(`multipart`).
+while the caller goes on with the next bucket (`write.wait` is what the caller still waits); the
+last batch's thread closes each file after its last row group. Files only grow; `on_write` hears of
+each append and close, so they go up to S3 as they grow and a closed one while the others are still
+written (`multipart`).
 """
 
 import threading
@@ -127,23 +128,31 @@ class Output:
         if month.buffered_rows >= ROW_GROUP:
             self._flush([month])
 
-    def _flush(self, months: list[Month]) -> None:
+    def _flush(self, months: list[Month], last: bool = False) -> None:
         """Writes the months' buffered rows as one row group each, on two threads, once the previous
-        batch is written (so row groups keep their order and at most one batch waits in memory)."""
+        batch is written (so row groups keep their order and at most one batch waits in memory);
+        `last`: each file is closed by the thread that wrote its last row group, so it can go up while
+        the other months are still written."""
         self._wait()
         batch = [(m, pa.concat_tables(m.buffered)) for m in months if m.buffered_rows]
+        if last:
+            batch += [(m, None) for m in months if not m.buffered_rows and m.writer is not None]
         for month in months:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
         # Two threads share the work, the largest first: each takes the next month when done, so
         # neither idles while the other still has months to write.
-        work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows))
-        if work and self._dictionary is None:
+        work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows if piece[1] else 0))
+        if work and work[0][1] is not None and self._dictionary is None:
             self._dictionary = _dictionary_columns(work[0][1])
-        if work and work[0][1].num_rows > len(self._constants[0]):  # made once, not per row group
+        if (
+            work and work[0][1] is not None and work[0][1].num_rows > len(self._constants[0])
+        ):  # made once, not per row group
             n = work[0][1].num_rows
             self._constants = (pa.repeat(self.source_key, n), pa.repeat(self.ingested_at, n))
-        self._writing = [threading.Thread(target=self._write, args=(work,), name=f"output-writer-{i}") for i in (0, 1)]
+        self._writing = [
+            threading.Thread(target=self._write, args=(work, last), name=f"output-writer-{i}") for i in (0, 1)
+        ]
         for thread in self._writing:
             thread.start()
 
@@ -157,42 +166,44 @@ class Output:
             raise failed
 
     @profile.timed("write.thread (Parquet)")
-    def _write(self, work: deque) -> None:
-        """Writes pieces of `work` (month, its row group) until none is left."""
+    def _write(self, work: deque, last: bool) -> None:
+        """Writes pieces of `work` (month, its row group or None) until none is left; `last`: closes
+        each month's file after its piece."""
         try:
             while self._failed is None:
                 try:
                     month, table = work.popleft()  # atomic: each piece goes to one thread
                 except IndexError:
                     return
-                if month.writer is None:
-                    month.writer = pq.ParquetWriter(
-                        month.path,
-                        SCHEMA,
-                        compression=COMPRESSION,
-                        use_dictionary=self._dictionary,
-                        column_encoding=DELTA_COLUMNS,
-                        write_statistics=STATISTICS_COLUMNS,
-                        write_batch_size=WRITE_BATCH,
-                    )
-                n = table.num_rows
-                key, at = (c.slice(0, n) for c in self._constants)
-                table = table.append_column("source_key", key).append_column("ingested_at", at).select(SCHEMA.names)
-                month.writer.write_table(table, row_group_size=max(1, n))
+                if table is not None:
+                    self._write_group(month, table)
+                if last:
+                    month.writer.close()
                 if self.on_write:
-                    self.on_write(month.path, False)
+                    self.on_write(month.path, last)
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by _wait
             self._failed = exc
 
+    def _write_group(self, month: Month, table: pa.Table) -> None:
+        if month.writer is None:
+            month.writer = pq.ParquetWriter(
+                month.path,
+                SCHEMA,
+                compression=COMPRESSION,
+                use_dictionary=self._dictionary,
+                column_encoding=DELTA_COLUMNS,
+                write_statistics=STATISTICS_COLUMNS,
+                write_batch_size=WRITE_BATCH,
+            )
+        n = table.num_rows
+        key, at = (c.slice(0, n) for c in self._constants)
+        table = table.append_column("source_key", key).append_column("ingested_at", at).select(SCHEMA.names)
+        month.writer.write_table(table, row_group_size=max(1, n))
+
     def finish(self) -> dict[str, Path]:
-        """Close every file; the month -> Parquet file."""
-        self._flush(list(self.months.values()))
+        """Writes the last row groups and closes every file; the month -> Parquet file."""
+        self._flush(list(self.months.values()), last=True)
         self._wait()
-        for month in self.months.values():
-            if month.writer is not None:
-                month.writer.close()
-                if self.on_write:
-                    self.on_write(month.path, True)
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}
 
 

@@ -1,6 +1,6 @@
 """What a run leaves in S3 besides its manifest: the outputs, uploaded while they are written."""
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from . import profile, storage
@@ -19,15 +19,16 @@ WITHDRAWING = "outputs_removed.json"
 class Publication:
     """The outputs of one run over `source`, uploaded while they are written: a file that reaches 5 MiB
     is a multipart upload (`multipart`) whose parts go up as they fill, the listing of what an
-    earlier run over the source wrote starts at once, and `publish` is left with the files' last
-    parts, then the completions and the PUTs of the files under one part (together), and once they
-    all succeeded the removal of the earlier run's outputs this run did not write again. Used as a
-    context manager: on an exception, or when `publish` never ran (a file rejected as a whole), every
-    upload begun is aborted and no output becomes visible."""
+    earlier run over the source wrote starts at once, a file under one part is PUT whole as soon as
+    it is closed (once `after`, the run's first manifest, is in), and `publish` is left with the
+    files' last parts and the completions, and once every output is in, the removal of the earlier
+    run's outputs this run did not write again. Used as a context manager: on an exception, or when
+    `publish` never ran (a file rejected as a whole), every upload begun is aborted and every file
+    PUT is taken back: no output of the run stays visible."""
 
-    def __init__(self, obj: ObjectEvent, source: str, config: Config):
+    def __init__(self, obj: ObjectEvent, source: str, config: Config, after: Future | None = None):
         self.bucket, self.source, self.config = obj.bucket, source, config
-        self.uploads = MultipartUploads(obj.bucket, self.key_of)
+        self.uploads = MultipartUploads(obj.bucket, self.key_of, after=after)
         self._beside = ThreadPoolExecutor(1, thread_name_prefix="old-outputs")
         self._old = self._beside.submit(earlier_outputs, obj.bucket, source, config)
         self._published = False
@@ -37,7 +38,11 @@ class Publication:
 
     def __exit__(self, *exc) -> None:
         if not self._published:
-            self.uploads.abort()
+            try:
+                existed: frozenset[str] | None = frozenset(self._old.result())
+            except Exception:  # noqa: BLE001 - the listing failed: which keys existed is not known
+                existed = None
+            self.uploads.abort(existed=existed)
         self._beside.shutdown(cancel_futures=True)
 
     def withdraw(self, manifest: Manifest) -> None:
@@ -60,11 +65,11 @@ class Publication:
         months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
         names the outputs in the manifest, and what it removed (with what a rejection that failed
         midway removed and this run did not write again: `outputs_withdraw`). The outputs become
-        visible last, together (completed or PUT whole), and only then is anything removed: a failure
-        up to there removes nothing, no output of this run stays visible, and an earlier run's
-        outputs under the same keys are current again
-        (`MultipartUploads.take_back`; in a bucket without versioning those keys keep this run's
-        content). The earlier outputs stand until a run gives a verdict."""
+        visible last (PUT whole as their files closed, at the end of the cleaning, or completed here),
+        and only once all are in is anything removed: a failure up to there removes nothing, no
+        output of this run stays visible, and an earlier run's outputs under the same keys are
+        current again (`MultipartUploads.take_back`; in a bucket without versioning those keys keep
+        this run's content). The earlier outputs stand until a run gives a verdict."""
         paths = [*result.months.values(), *([result.rejected_path] if result.rejected_path else [])]
         with profile.stage("write.upload"):
             for path in paths:

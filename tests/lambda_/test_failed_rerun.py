@@ -71,7 +71,7 @@ def test_a_rerun_whose_rejected_rows_are_refused_leaves_the_earlier_outputs(rema
         s3 = aws_client("s3")
         source = {"Bucket": BUCKET, "Key": key}
         s3.copy_object(Bucket=BUCKET, Key=key, CopySource=source, Metadata=ON_OTHER_DATE, MetadataDirective="REPLACE")
-    deny_writing(f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv")  # PUT last, beside the months' PUTs
+    deny_writing(f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv")  # PUT at its close, as the months
 
     with pytest.raises(ClientError, match="Forbidden"):
         lambda_handler(s3_event(key, etag))
@@ -127,6 +127,50 @@ def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrot
     assert len(versions) == 1
     assert_as_before(before)
     assert counted() == (2, Decimal("15.00"))
+
+
+def test_a_rerun_that_fails_after_its_months_went_up_deletes_the_versions_it_wrote():
+    # Each month is PUT as soon as its file is closed, before the run publishes; publishing needs the
+    # listing of the earlier outputs, refused here: the months' new versions are deleted again.
+    versioned()
+    key = "raw/2025/06/01/l__orders.csv"
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    before = outputs()
+    months = sorted(k for k in before if k.endswith(".parquet"))
+    put: list[str] = []
+
+    def refuse_listing(params, **_):
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "ListObjectsV2")
+
+    def note_put(http_response, context, **_):  # the PUTs S3 accepted, by the key in the request
+        if http_response.status_code == 200 and context.get("put key", "").endswith(".parquet"):
+            put.append(context["put key"])
+
+    hooks = [
+        ("before-parameter-build.s3.ListObjectsV2", refuse_listing),
+        (
+            "before-parameter-build.s3.PutObject",
+            lambda params, context, **_: context.update({"put key": params["Key"]}),
+        ),
+        ("after-call.s3.PutObject", note_put),
+    ]
+    events = storage.s3_client().meta.events
+    for event, hook in hooks:
+        events.register(event, hook)
+    try:
+        with pytest.raises(ClientError, match="injected"):
+            lambda_handler(s3_event(key, etag))
+    finally:
+        for event, hook in hooks:
+            events.unregister(event, hook)
+
+    assert sorted(put) == months
+    s3 = aws_client("s3")
+    for month in months:  # the rerun's version was written, then deleted: only the earlier one is left
+        assert len(s3.list_object_versions(Bucket=BUCKET, Prefix=month).get("Versions", [])) == 1
+    assert_as_before(before)
+    assert "injected" in manifest_for(key)["last_error"]
 
 
 def test_a_rejection_whose_removal_failed_midway_names_every_earlier_output_once_its_retry_ends_it():

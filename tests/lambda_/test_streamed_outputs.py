@@ -1,6 +1,6 @@
 """Outputs go up to the twin's S3 (moto server) while they are written: a file past one part as a
-multipart upload, a smaller one as one PutObject at the end beside the completions; all visible
-only once the run publishes, aborted or taken back when it fails."""
+multipart upload, a smaller one as one PutObject once it is closed; each visible only once
+complete, aborted or taken back when the run fails."""
 
 import base64
 import csv
@@ -175,7 +175,7 @@ def deny_writing(resource: str) -> None:
     [
         # The rejected rows' parts are refused at the end of the bucket phase (its upload begun).
         (f"{settings.QUARANTINE_PREFIX}*/rejected_rows.csv", ["rejected_rows.csv"]),
-        # The Parquet files (under one part each) are PUT last, beside the CSV's completion.
+        # The Parquet files (under one part each) are PUT as they close, beside the CSV's last part.
         (f"{settings.PROCESSED_PREFIX}*", ["rejected_rows.csv"]),
     ],
 )

@@ -9,6 +9,10 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from filter_and_process_orders.handler import lambda_handler
+from filter_and_process_orders.header import find_header
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ordersite.aws import aws_client
 from tests.lambda_.test_handler import BUCKET, manifest_for, put_raw, read_parquet, s3_event
@@ -81,3 +85,19 @@ def test_a_wrapped_header_missing_a_column_names_its_cells_as_read_and_counts_it
     assert (manifest["status"], manifest["reason_code"], manifest["rows_in"]) == ("rejected", "missing_column", 2)
     assert manifest["reason"].startswith("no order date column; headers were: Order ID, Customer, Order Total, Status")
     assert (manifest["header_line"], manifest["header_last_line"]) == (1, 3)  # two cells wrapped: three lines
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    cells=st.lists(st.from_regex(r"\A[A-Za-z][A-Za-z ,\"\n]{0,12}\Z"), min_size=2, max_size=6),  # "," delimits
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_the_header_is_the_record_the_csv_module_wrote_and_ends_on_its_last_line(cells, newline):
+    cells = [c.replace("\n", newline) for c in cells]
+    written = io.StringIO(newline="")
+    writer = csv.writer(written, lineterminator=newline)
+    writer.writerows([cells, ["1"] * len(cells)])
+    header = find_header(written.getvalue())
+    breaks = sum(c.count(newline) for c in cells)  # each line break inside a cell adds a physical line
+    assert (header.line, header.last_line) == (1, 1 + breaks)
+    assert header.names == [" ".join(w.strip() for w in c.split(newline)).strip() for c in cells]

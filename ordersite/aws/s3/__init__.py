@@ -1,0 +1,73 @@
+"""S3 holds every stage of the pipeline: raw uploads, processed Parquet, quarantine, manifests
+and query results. This package is the only place in the Django project that calls it:
+`objects` (stored objects: store, list, read, write, remap, delete, sign a link) and `uploads`
+(browser uploads: presigned multipart into incoming/, then moved to raw/). Callers use
+`from ordersite.aws import s3` and the names below."""
+
+from .objects import (
+    LANDED_AT,
+    MULTIPART,
+    S3Error,
+    S3Missing,
+    S3Unreachable,
+    StoredObject,
+    bucket,
+    manifest_list,
+    object_bytes,
+    object_download,
+    object_head,
+    object_head_bytes,
+    object_list,
+    object_metadata_replace,
+    object_page,
+    object_put_bytes,
+    objects_delete,
+    objects_iter,
+    presigned_get,
+    raw_object_put,
+)
+from .uploads import (
+    COPY,
+    StoredPart,
+    bucket_cors_set,
+    multipart_abort,
+    multipart_begin,
+    multipart_complete,
+    multipart_parts,
+    object_move,
+    part_urls,
+    upload_origin,
+)
+
+__all__ = [
+    "COPY",
+    "LANDED_AT",
+    "MULTIPART",
+    "S3Error",
+    "S3Missing",
+    "S3Unreachable",
+    "StoredObject",
+    "StoredPart",
+    "bucket",
+    "bucket_cors_set",
+    "manifest_list",
+    "multipart_abort",
+    "multipart_begin",
+    "multipart_complete",
+    "multipart_parts",
+    "object_bytes",
+    "object_download",
+    "object_head",
+    "object_head_bytes",
+    "object_list",
+    "object_metadata_replace",
+    "object_move",
+    "object_page",
+    "object_put_bytes",
+    "objects_delete",
+    "objects_iter",
+    "part_urls",
+    "presigned_get",
+    "raw_object_put",
+    "upload_origin",
+]
