@@ -12,6 +12,7 @@ the cell's exact value); an order's amount is the exact sum of its lines rounded
 fit decimal(12,2) (from 9,999,999,999.995 up in size) is `amount_too_large`; one no convention reads, `bad_amount`.
 """
 
+import functools
 import re
 import unicodedata
 from decimal import ROUND_DOWN, Decimal
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .amount_memo import GeneralMemo
 from .arrow_buffers import bool_mask, decimal_words, one_array
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
@@ -83,20 +85,22 @@ def number_parts(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
 
 
 @profile.timed("clean.amount")
-def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, dict[str, np.ndarray]]:
+def amounts(
+    text: pa.Array, *, decimal_comma: bool, memo: GeneralMemo | None = None
+) -> tuple[pa.Array, dict[str, np.ndarray]]:
     """(LINE_AMOUNT_TYPE per cell, exact; the cells without a value that have a named problem) for
     trimmed text. The second maps `amount_format` (only the other convention reads the cell) and
     `amount_too_large` (it reads, but past decimal(12,2)) to a numpy boolean mask over the cells, each
     only when some cell has it; a non-empty cell with neither a value nor a mark is a `bad_amount`.
     Each cell is read by the first of `_PLAIN`, `_TIDY` and `_general` that matches it, into one array
-    of units of 1e-8."""
+    of units of 1e-8; with a `memo` (one per file and separator), `_general` reads a text once."""
     plain = pc.match_substring_regex(text, _DIGITS[decimal_comma])  # most cells: read as they are
     units, valid = _units(pc.if_else(plain, text, _NO_TEXT), decimal_comma, grouped=False)
     rest = ~valid & bool_mask(pc.greater(pc.binary_length(text), 0))
     marks = {}
     if rest.any():
         rows = np.flatnonzero(rest)
-        units[rows], valid[rows], found = _tidy(pc.take(text, rows), decimal_comma)
+        units[rows], valid[rows], found = _tidy(pc.take(text, rows), decimal_comma, memo)
         for code, at in found.items():
             marks[code] = np.zeros(len(text), dtype=bool)
             marks[code][rows[at]] = True
@@ -109,7 +113,9 @@ def amounts(text: pa.Array, *, decimal_comma: bool) -> tuple[pa.Array, dict[str,
 _NO_TEXT = pa.scalar(None, pa.string())
 
 
-def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def _tidy(
+    text: pa.Array, decimal_comma: bool, memo: GeneralMemo | None
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(units, valid, {`amount_format` / `amount_too_large`: positions}) of non-empty cells that are not
     plain: a currency sign first or thousands groups (`$1,234.50`, `1.234,56`) the fast way, the rest `_general`."""
     tidy = pc.match_substring_regex(text, _TIDY[decimal_comma])
@@ -118,7 +124,9 @@ def _tidy(text: pa.Array, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray, 
     if pc.all(tidy).as_py():
         return units, valid, {}
     others = pc.indices_nonzero(pc.invert(tidy)).to_numpy()
-    value, problem = _general(pc.take(text, others), decimal_comma)
+    odd = pc.take(text, others)
+    general = functools.partial(_general, decimal_comma=decimal_comma)
+    value, problem = memo.read(odd, general) if memo is not None else general(odd)
     units[others], valid[others] = _low_words(value), value.is_valid().to_numpy(zero_copy_only=False)
     found = {code: others[bool_mask(pc.equal(problem, code))] for code in MARKS}
     return units, valid, {code: at for code, at in found.items() if len(at)}

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .amount_memo import GeneralMemo
 from .amounts import LINE_AMOUNT_TYPE, amounts
 from .arrow_buffers import bool_mask, one_array
 from .buckets import split_by_bucket
@@ -43,6 +44,7 @@ class Formats:
     day_first: bool
     decimal_comma: bool
     dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)  # the file's dates read so far
+    general: GeneralMemo = field(default_factory=GeneralMemo, compare=False, repr=False)  # and odd amounts
 
 
 @dataclass
@@ -99,7 +101,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         return cleaned
     # Null columns are made only for the fields the file lacks (each is a fresh allocation).
     cell = {c: used[c] if c in used else pa.nulls(n, pa.string()) for c in LINE_FIELDS}
-    amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma)
+    amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
         number = reason_numbers(used, cell, amount, amount_marks, order_date)

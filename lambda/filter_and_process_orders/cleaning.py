@@ -19,7 +19,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import profile
+from . import decide, profile
 from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
@@ -72,8 +72,11 @@ def clean_stream(
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         blocks = skip_lines(opened.blocks, header.line - 1, result.stray_bytes)
+        sample = (decide.EVIDENCE_CHUNKS, functools.partial(decide.gather, mapping=header.mapping))
         chunks = _header_told(
-            read_chunks(blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes),
+            read_chunks(
+                blocks, len(header.names), header.delimiter, header.line, pool, WORKERS, result.stray_bytes, sample
+            ),
             result,
         )
         cleanings = with_formats(

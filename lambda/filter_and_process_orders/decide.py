@@ -18,12 +18,24 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
 from .chunk import Formats, cleaned_column
 from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
 from .separators import separator_votes
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
+
+
+@profile.timed("decide.evidence")
+def gather(chunk: Chunk, mapping: dict[str, int], *, dates_only: bool = False) -> tuple[pa.Array, dict[str, int]]:
+    """A chunk's evidence (`Chunk.evidence`): its distinct dates and separator votes (empty when
+    `dates_only`), and the two columns cleaned for its rows (`Chunk.cleaned`). Pure: the reading's
+    threads work it out for the sample while they parse (`reading.read_chunks`' `prepare`)."""
+    distinct = pc.unique(cleaned_column(chunk, mapping["order_date"]))
+    votes = {} if dates_only else separator_votes(cleaned_column(chunk, mapping["amount"]))
+    chunk.evidence = (distinct, votes)
+    return chunk.evidence
 
 
 @dataclass
@@ -55,10 +67,10 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        self._dates.append(pc.unique(cleaned_column(chunk, mapping["order_date"])))
+        distinct, found = chunk.evidence or gather(chunk, mapping, dates_only=self._dates_only)
+        self._dates.append(distinct)
         if self._dates_only:
             return
-        found = separator_votes(cleaned_column(chunk, mapping["amount"]))
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def open_question(self) -> bool:

@@ -29,7 +29,8 @@ from .arrow_buffers import one_array
 from .buckets import take_rows
 from .chunk import LINE_FIELDS
 from .copies import Copies
-from .evidence import GROUP, Repeated
+from .evidence import Repeated
+from .runs import Runs
 
 GRAINS = ("order", "line_items", "history")
 _LAST = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
@@ -91,67 +92,87 @@ def orders(repeated: Repeated, grain: str, order_total: bool = False) -> Orders:
 def _summed(repeated: Repeated, order_total: bool) -> Orders:
     """Lines summed into orders; with `order_total`, the amount is the order's (the same on each line).
     Each dimension comes from the order's last line that has it: the largest position of a valid value.
-    Only numbers are gathered per line; the text columns are taken once per order, from the bucket.
-    With exact duplicates, lines are named by their first copy's (`Copies`): source_line is an
-    order's smallest name, source_lines its names in ascending order (`_joined`)."""
-    lines, n, copies = repeated.lines, len(repeated.rows), repeated.copies
-    position = pa.array(repeated.rows)
-    at = {c: a for c in _LAST if (a := _where_valid(lines.column(c), repeated.rows)) is not None}
-    line = lines.column("line").take(position)
-    named = None if copies is None else copies.named(line.to_numpy(), repeated.rows)
-    keyed = pa.table(
-        {
-            GROUP: pa.array(repeated.group),
-            "position": position,
-            **{c: _at(lines.column(c), position) for c in ("amount", "quantity")},
-            "line": line if named is None else pa.array(named),
-            **{f"at_{c}": a for c, a in at.items()},
-        }
-    )
-    aggregations = [
-        ("amount", "max" if order_total else "sum"),
-        ("amount", "count"),
-        ("quantity", "sum"),
-        ("position", "min"),
-        ("line", "count"),
-        ("line", "list"),
-        *([("line", "min")] if copies is not None else []),
-        *((f"at_{c}", "max") for c in at),
-    ]
-    grouped = keyed.group_by(GROUP, use_threads=False).aggregate(aggregations)
-    priced = pc.greater(grouped.column("amount_count"), 0)
-    rejected = np.empty(0, np.int64)
-    if not pc.all(priced).as_py():
-        rejected = keyed.column("line").filter(_lines_of_groups(keyed, grouped, pc.invert(priced))).to_numpy()
-        grouped = grouped.filter(priced)
-    total = grouped.column("amount_max" if order_total else "amount_sum").combine_chunks()
-    # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
-    fits = pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type))
-    too_large = None
-    if not pc.all(fits).as_py():
-        out = _lines_of_groups(keyed, grouped, pc.invert(fits))
-        too_large = take_rows(lines, keyed.column("position").filter(out)).select(LINE_FIELDS)
-        too_large = too_large.append_column("line", keyed.column("line").filter(out))
-        grouped, total = grouped.filter(fits), total.filter(fits)
-    first = grouped.column("position_min")
-    dimensions = {
-        c: lines.column(c).take(grouped.column(f"at_{c}_max")) if c in at else pa.nulls(len(first), _type(lines, c))
+    The lines are grouped by one sort (`runs.Runs`) and only numbers are reduced per order; the text
+    columns are taken once per order, from the bucket. With exact duplicates, lines are named by their
+    first copy's (`Copies`): source_line is an order's smallest name, source_lines its names in
+    ascending order (`_joined`)."""
+    lines, rows, copies = repeated.lines, repeated.rows, repeated.copies
+    n = len(rows)
+    runs = Runs.of(repeated.group)
+    line = one_array(lines.column("line")).to_numpy()[rows]
+    named = line if copies is None else copies.named(line, rows)
+    amount = one_array(lines.column("amount")).take(pa.array(rows))
+    valid = _valid(amount)
+    total, priced = runs.decimal_totals(amount, valid, largest=order_total), runs.counts(valid) > 0
+    quantity = one_array(lines.column("quantity"))
+    valid = _valid(quantity, rows)
+    counted = runs.counts(valid) > 0
+    quantity = pc.fill_null(quantity, 0) if valid is not None else quantity
+    quantity = pa.array(runs.sums(quantity.to_numpy()[rows], valid), mask=None if counted.all() else ~counted)
+    first_line = line[runs.order[runs.starts]]  # each order's first line (in file order)
+    first = rows[runs.order[runs.starts]]
+    at = {
+        c: runs.last_valid(rows, _valid(lines.column(c), rows))
         for c in _LAST
+        if lines.column(c).null_count < len(lines)
     }
+    size = runs.ends - runs.starts
+    sorted_named = named[runs.order]
+    line_min = np.minimum.reduceat(sorted_named, runs.starts) if copies is not None and n else None
+    offsets = np.r_[runs.starts, n]
+    keep = priced
+    rejected = np.empty(0, np.int64)
+    if not priced.all():
+        rejected = named[~priced[runs.which]]
+    # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
+    fits = pc.fill_null(pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type)), True)
+    fits = fits.to_numpy(zero_copy_only=False)
+    too_large = None
+    if not fits[priced].all():
+        out = (~fits & priced)[runs.which]
+        too_large = take_rows(lines, pa.array(rows[out])).select(LINE_FIELDS)
+        too_large = too_large.append_column("line", pa.array(named[out]))
+        keep = priced & fits
+    picked = None if keep.all() else np.flatnonzero(keep)
+    if picked is not None:
+        first, size, first_line = first[picked], size[picked], first_line[picked]
+        total, quantity = total.take(pa.array(picked)), quantity.take(pa.array(picked))
+        at = {c: a.take(pa.array(picked)) for c, a in at.items()}
+        line_min = None if line_min is None else line_min[picked]
+        lists = _runs_lists(offsets, sorted_named, picked)
+    else:
+        lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(sorted_named))
+    dimensions = {c: lines.column(c).take(at[c]) if c in at else pa.nulls(len(first), _type(lines, c)) for c in _LAST}
     table = pa.table(
         {
-            "order_id": lines.column("order_id").take(first),
+            "order_id": lines.column("order_id").take(pa.array(first)),
             **dimensions,
             "amount": to_cents(total),
-            "quantity": grouped.column("quantity_sum"),
-            "line_count": pc.cast(grouped.column("line_count"), pa.int32()),
+            "quantity": quantity,
+            "line_count": pa.array(size.astype(np.int32)),
             # Lines come in file order: the first position's is the first line, but for a named copy.
-            "source_line": lines.column("line").take(first) if copies is None else grouped.column("line_min"),
-            "source_lines": _joined(grouped.column("line_list"), ascending=named is None),
+            "source_line": pa.array(first_line if copies is None else line_min),
+            "source_lines": _joined(lists, ascending=copies is None),
         }
     )
     kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
     return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
+
+
+def _runs_lists(offsets: np.ndarray, values: np.ndarray, picked: np.ndarray) -> pa.Array:
+    """The runs `picked` of `values` (run k is values[offsets[k]:offsets[k + 1]]) as a list array."""
+    sizes = np.diff(offsets)[picked]
+    starts = offsets[picked]
+    index = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
+    return pa.ListArray.from_arrays(pa.array(np.r_[0, np.cumsum(sizes)]), pa.array(values[index]))
+
+
+def _valid(column: pa.Array | pa.ChunkedArray, rows: np.ndarray | None = None) -> np.ndarray | None:
+    """Where `column` (at `rows`, default every position) is not null; None when it has no null."""
+    if not column.null_count:
+        return None
+    valid = pc.is_valid(column).to_numpy(zero_copy_only=False)
+    return valid if rows is None else valid[rows]
 
 
 def _joined(lists: pa.ChunkedArray, ascending: bool) -> pa.ChunkedArray:
@@ -170,11 +191,6 @@ def _joined(lists: pa.ChunkedArray, ascending: bool) -> pa.ChunkedArray:
             names = names[np.lexsort((names, which))]
         lists = pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), pa.array(names))
     return pc.binary_join(pc.cast(lists, pa.list_(pa.string())), ",")
-
-
-def _lines_of_groups(keyed: pa.Table, grouped: pa.Table, picked: pa.Array) -> pa.Array:
-    """Mask of `keyed`'s lines: those whose GROUP is one of `grouped`'s rows where `picked`."""
-    return pc.is_in(keyed.column(GROUP), value_set=pc.filter(grouped.column(GROUP), picked))
 
 
 def _last_wins(repeated: Repeated) -> Orders:
@@ -212,19 +228,6 @@ def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
     columns = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
     columns += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
     return pa.table(columns, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
-
-
-def _where_valid(column: pa.ChunkedArray, rows: np.ndarray) -> pa.Array | None:
-    """The positions `rows`, null where `column` is null there; None when it is null at every one."""
-    if not column.null_count:
-        return pa.array(rows)
-    valid = pc.is_valid(column).to_numpy(zero_copy_only=False)[rows]
-    return pa.array(rows, mask=~valid) if valid.any() else None
-
-
-def _at(column: pa.ChunkedArray, position: pa.Array) -> pa.Array | pa.ChunkedArray:
-    """column.take(position), without a pass over a column that is all null."""
-    return pa.nulls(len(position), column.type) if column.null_count == len(column) else column.take(position)
 
 
 def _type(lines: pa.Table, column: str) -> pa.DataType:

@@ -128,11 +128,20 @@ def process_object(obj: ObjectEvent, config: Config) -> dict:
 
 
 def _process(obj: ObjectEvent, config: Config, manifest: Manifest) -> dict:
-    started, processing_started = time.monotonic(), datetime.now(UTC)
+    began = time.monotonic(), datetime.now(UTC)
+    opened = storage.open_object(obj.bucket, obj.key, obj.version_id)
+    # Its read-ahead starts now: the first blocks come in while the run sets up (the first manifest,
+    # the work folder, the outputs' listing), not after. Closed by the cleaning's `with` below, or
+    # here when the setup fails first (the thread would hold its connection and blocks).
+    with closing(opened[0].start()):
+        return _process_opened(obj, config, manifest, opened, began)
+
+
+def _process_opened(obj: ObjectEvent, config: Config, manifest: Manifest, opened: tuple, began: tuple) -> dict:
+    (started, processing_started), (body, metadata, size, etag, ingested_at) = began, opened
     # Rows are stamped with when their file landed in raw/, not when this run happens: a
     # reprocessed file gives identical rows, and when overlapping exports are processed out
     # of order, the later upload still wins the reports' latest-ingest rule.
-    body, metadata, size, etag, ingested_at = storage.open_object(obj.bucket, obj.key, obj.version_id)
     source = storage.source_id(obj.key, obj.etag or etag, obj.version_id)
     manifest.source_id, manifest.etag, manifest.bytes = source, obj.etag or etag, size
     reference_date = _reference_date(metadata, obj, ingested_at)

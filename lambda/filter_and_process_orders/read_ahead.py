@@ -23,8 +23,8 @@ class ReadAhead:
     """A `read(n)` and `peek(n)` stream over `source` (anything with read(n) and close(), e.g.
     botocore's StreamingBody) whose bytes a daemon thread reads ahead, up to `blocks_ahead` blocks.
     A read returns n bytes unless the source ends first (as a BufferedReader's). An exception raised
-    by the source's read is raised by the read that reaches that point. The thread starts with the
-    first read; `close()` stops it and closes the source."""
+    by the source's read is raised by the read that reaches that point. The thread starts with
+    `start()` or the first read; `close()` stops it and closes the source."""
 
     def __init__(self, source, *, block_bytes: int = BLOCK_BYTES, blocks_ahead: int = BLOCKS_AHEAD):
         self._source = source
@@ -32,6 +32,12 @@ class ReadAhead:
         self._stop = threading.Event()
         self._block, self._offset, self._ended = b"", 0, False
         self._thread = threading.Thread(target=self._pull, args=(block_bytes,), name="read-ahead", daemon=True)
+
+    def start(self) -> "ReadAhead":
+        """Starts the thread now rather than at the first read (again: nothing); returns the stream."""
+        if self._thread.ident is None:
+            self._thread.start()
+        return self
 
     def _pull(self, block_bytes: int) -> None:
         size, pulled = min(block_bytes, FIRST_BLOCK_BYTES), 0  # the header sample waits for less
@@ -59,8 +65,7 @@ class ReadAhead:
         """The block after the current one (b"" at the end); raises what the source raised."""
         if self._ended:
             return b""
-        if self._thread.ident is None:
-            self._thread.start()  # at the first read: a stream never read has no thread to stop
+        self.start()  # at the latest at the first read: a stream never read or started has no thread to stop
         item = self._blocks.get()
         if isinstance(item, BaseException):
             self._ended = True

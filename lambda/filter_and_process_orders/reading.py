@@ -1,12 +1,12 @@
 """UTF-8 blocks to records: whole records in chunks, each with the physical line where it starts."""
 
+import itertools
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 
-from . import profile
 from .blocks import cut_at_lines
-from .records import Chunk, parse_chunk
+from .records import Chunk, parse_block, parse_chunk
 from .text import UnreadableFile
 from .utf8 import StrayBytes, as_utf8, line_ends
 
@@ -21,6 +21,7 @@ def read_chunks(
     pool: Executor | None = None,
     lookahead: int = 2,
     stray: StrayBytes | None = None,
+    prepare: tuple[int, Callable[[Chunk], object]] | None = None,
 ) -> Iterator[Chunk]:
     """The records after the header (which starts the blocks, on physical line `first_line`), in chunks.
 
@@ -30,12 +31,16 @@ def read_chunks(
     was pending, otherwise it is parsed again here, after the pending text, as a reading from start
     to end would. Blocks are parsed ahead with lines counted from 0, then shifted to where they start
     (so the planning does not count a block's lines before it is parsed). Bytes that are not UTF-8
-    (read as Windows-1252, `utf8.as_utf8`) are added to `stray`, once, from the parse that is used."""
+    (read as Windows-1252, `utf8.as_utf8`) are added to `stray`, once, from the parse that is used.
+    `prepare` = (n, f): the first n blocks parsed ahead go to f on the pool's thread (`records.parse_block`)."""
     chunks = cut_at_lines(blocks)
     ahead: deque[tuple[Future | None, bytes, bool]] = deque()
+    numbers = itertools.count()  # of the blocks planned
 
     def plan(data: bytes, final: bool) -> None:
-        future = pool.submit(_parse_block, data, final, width, delimiter) if pool else None
+        n = next(numbers)
+        prepared = prepare[1] if prepare and n < prepare[0] else None
+        future = pool.submit(parse_block, data, final, width, delimiter, n == 0, prepared) if pool else None
         ahead.append((future, data, final))
 
     plan(*next(chunks))
@@ -45,8 +50,9 @@ def read_chunks(
             plan(*next(chunks))
         future, data, final = ahead.popleft()
         if future is not None and not pending:
-            chunk, consumed, pending, found = future.result()
-            chunk = Chunk(chunk.table, chunk.lines + line)  # parsed as if it started on line 0
+            chunk, consumed, pending, found, skipped = future.result()
+            chunk.lines += line  # parsed as if it started on line 0
+            skip_header = skip_header and not skipped
             if found and stray is not None:
                 stray.add(found, line)
         else:
@@ -71,10 +77,3 @@ def read_chunks(
             yield chunk
         if not pool and not final:
             plan(*next(chunks))
-
-
-def _parse_block(data: bytes, final: bool, width: int, delimiter: str) -> tuple[Chunk, int, bytes, StrayBytes | None]:
-    """A block parsed ahead, its lines counted from 0 (where it starts is known when it is used)."""
-    with profile.stage("parse"):
-        text, found = as_utf8(data)
-        return *parse_chunk(text, final, width, delimiter, 0), found

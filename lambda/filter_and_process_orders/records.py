@@ -1,14 +1,17 @@
 """Whole lines of UTF-8 to records and the physical line where each starts (Arrow's CSV reader)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from . import profile
 from .arrow_buffers import one_array
 from .csv_records import csv_module_parse
 from .line_breaks import line_breaks
+from .utf8 import StrayBytes, as_utf8
 
 
 @dataclass
@@ -19,6 +22,8 @@ class Chunk:
     lines: np.ndarray
     # Columns already cleaned (`chunk.cleaned_column`): the sample's dates and amounts, by `decide`.
     cleaned: dict[int, pa.Array] = field(default_factory=dict, repr=False, compare=False)
+    # A sample chunk's distinct dates and separator votes, worked out beside its parsing (`decide.gather`).
+    evidence: tuple[pa.Array, dict[str, int]] | None = field(default=None, repr=False, compare=False)
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
@@ -48,6 +53,24 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
             return Chunk(table, starts), newlines, b""
     table, starts, consumed, pending = csv_module_parse(data, final, names, delimiter, line)
     return Chunk(table, starts), consumed, pending
+
+
+def parse_block(
+    data: bytes, final: bool, width: int, delimiter: str, first: bool, prepare: Callable[[Chunk], object] | None
+) -> tuple[Chunk, int, bytes, StrayBytes | None, bool]:
+    """A block of `reading.read_chunks` parsed ahead on a pool's thread: not yet checked as UTF-8, its
+    lines counted from 0 (where it starts is known when it is used); the header record taken off when
+    it is the `first` block and has one (the bool says so), then handed to `prepare` (`decide.gather`:
+    the sample's evidence is worked out beside the parsing instead of on the thread that reads)."""
+    with profile.stage("parse"):
+        text, found = as_utf8(data)
+        chunk, consumed, pending = parse_chunk(text, final, width, delimiter, 0)
+    skipped = first and chunk.table.num_rows > 0
+    if skipped:
+        chunk = Chunk(chunk.table.slice(1), chunk.lines[1:])
+    if prepare is not None and chunk.table.num_rows:
+        prepare(chunk)
+    return chunk, consumed, pending, found, skipped
 
 
 def _one_line_each(table: pa.Table, data: bytes, rows: int) -> bool:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filter_and_process_orders import decide
 from filter_and_process_orders import text as text_module
+from filter_and_process_orders.amount_memo import GeneralMemo
 from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amount_is_too_large, amounts
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import PLACEHOLDERS
@@ -149,6 +150,29 @@ def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal
     assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
     too_large = marks.get("amount_too_large", np.zeros(len(trimmed), dtype=bool)).tolist()
     assert too_large == [bool(t) and amount_is_too_large(t, decimal_comma) for t in trimmed]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(amount_text, fast_path_amounts, st.sampled_from(["abc", "#VALUE!", "--5"])), max_size=12),
+        min_size=1,
+        max_size=4,
+    ),
+    st.booleans(),
+    st.sampled_from([(4096, 4096), (2, 4096), (4096, 2)]),
+)
+def test_amounts_a_file_has_read_before_read_the_same_again(chunks, decimal_comma, limits):
+    memo = GeneralMemo()
+    memo.SMALL, memo.LIMIT = limits  # also chunks read past the memo, and a memo that is full
+    for texts in chunks + chunks[::-1]:
+        column = pa.array([t.strip() for t in texts], pa.string())
+        values, marks = amounts(column, decimal_comma=decimal_comma, memo=memo)
+        alone, alone_marks = amounts(column, decimal_comma=decimal_comma)
+        assert values.to_pylist() == alone.to_pylist()
+        assert {code: mask.tolist() for code, mask in marks.items()} == {
+            code: mask.tolist() for code, mask in alone_marks.items()
+        }
 
 
 @settings(max_examples=300, deadline=None)

@@ -3,6 +3,7 @@
 import io
 import random
 import threading
+import time
 
 import pytest
 from filter_and_process_orders.read_ahead import FIRST_BLOCK_BYTES, ReadAhead
@@ -82,3 +83,21 @@ def test_a_peek_past_the_first_block_joins_the_blocks_it_needs_and_reads_go_on_f
     assert stream.read() == data[3010:]
     assert stream.peek(5) == b"" and stream.read(5) == b""
     stream.close()
+
+
+def test_a_started_stream_pulls_its_first_blocks_before_any_read_and_reads_them_in_order():
+    data = random.Random(7).randbytes(2_500_000)
+    source = Source(data)
+    stream = ReadAhead(source, block_bytes=1_000_000, blocks_ahead=2)
+    assert stream.start() is stream and stream.start() is stream  # a second start does nothing
+    # Only the thread fills the queue (blocks_ahead blocks: the head, then the rest of the first block).
+    for _ in range(500):
+        if stream._blocks.full():
+            break
+        time.sleep(0.01)
+    assert stream._blocks.full() and source.asked[:2] == [FIRST_BLOCK_BYTES, 1_000_000 - FIRST_BLOCK_BYTES]
+    assert stream.read() == data
+    thread = stream._thread
+    stream.close()
+    thread.join(5)
+    assert not thread.is_alive() and source.closed
