@@ -62,6 +62,13 @@ def _stored(upload: Upload) -> str:
     return upload.key
 
 
+def _settled(upload: Upload, what: str) -> None:
+    """ActionError while the upload is queued or being processed (`what` is the refused action, as
+    staff would say it). A stalled file is let through: it may never get an outcome otherwise."""
+    if upload.status in (Upload.Status.UPLOADED, Upload.Status.PROCESSING):
+        raise ActionError(f"{upload.original_name} is still being processed: {what} once it has an outcome")
+
+
 def _s3_event(key: str) -> str:
     """The ObjectCreated notification S3 sent for `key` when it landed, for the queue the Lambda reads.
 
@@ -107,12 +114,9 @@ def upload_reprocess(*, upload: Upload, user) -> None:
 def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> None:
     """Give the raw object a column mapping; S3's copy event makes the Lambda process it again."""
     key = _stored(upload)
-    if upload.status in (Upload.Status.UPLOADED, Upload.Status.PROCESSING):
-        # The copy makes a new version; a run of the version before it, still queued or running,
-        # would write its outputs beside the new version's (under the earlier version's name).
-        raise ActionError(
-            f"{upload.original_name} is still being processed: choose its columns again once it has an outcome"
-        )
+    # The copy makes a new version; a run of the version before it, still queued or running, would
+    # write its outputs beside the new version's (under the earlier version's name).
+    _settled(upload, "choose its columns again")
     metadata = s3.object_head(key=key).get("Metadata", {})
     metadata["mapping"] = mapping_metadata(column_mapping)
     s3.objects_delete(keys=outputs_of(upload))
@@ -125,13 +129,19 @@ def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> Non
 
 
 def upload_output_delete(*, upload: Upload, user) -> int:
-    """Delete the Parquet, rejected rows and manifest of an upload; the raw file stays."""
+    """Delete the Parquet, rejected rows and manifest of an upload; the raw file stays. Returns how many
+    objects were deleted. ActionError while the file is queued or being processed: the outputs are
+    known only from its manifest, which a queued run has not written yet; it would write them after
+    the delete, unseen (the status sync no longer follows a withdrawn file), and every report would
+    count them."""
     key = _stored(upload)
+    _settled(upload, "delete its output")
     keys = outputs_of(upload)
     deleted = s3.objects_delete(keys=keys)
     with transaction.atomic():
         upload.status = Upload.Status.WITHDRAWN
         upload.status_reason = "processed output deleted; the raw file is kept and can be reprocessed"
+        upload.rows_in = upload.rows_out = None  # no output: the Files list shows none, as after a requeue
         upload.manifest = {}
         upload.save()
         UploadEvent.objects.create(

@@ -14,9 +14,8 @@ from .sniffing import SNIFF_BYTES, content_problem, head_encoding
 
 ALLOWED_EXTENSIONS = (".csv", ".txt")
 # An order row is a few hundred bytes. A far longer line is a broken export or not a CSV at all,
-# and the Lambda would have to hold it in memory whole; the header must fit the inspector's sample.
+# and the Lambda would have to hold it in memory whole.
 MAX_LINE_BYTES = 64 * 1024
-HEADER_BYTES = 1024
 
 
 def name_problem(name: str) -> str | None:
@@ -37,16 +36,22 @@ def size_problem(name: str, size: int) -> str | None:
 
 
 def head_problem(name: str, head: bytes, *, size: int) -> str | None:
-    """Content type, strict text and a header row, from the first SNIFF_BYTES of a file of `size` bytes."""
+    """Content type, strict text and a header row, from the first SNIFF_BYTES of a file of `size` bytes.
+
+    A header row is a whole line with text in that block: the Lambda searches the same block for its
+    header (`filter_and_process_orders.header`, past blank lines, titles and `sep=` hints), so a file
+    refused here is one the Lambda could not read either, and one it can read is never refused."""
     head = head[:SNIFF_BYTES]
-    problem = content_problem(head, truncated=size > len(head))
+    truncated = size > len(head)
+    problem = content_problem(head, truncated=truncated)
     if problem:
         return f"{name}: {problem}"
-    text = head[:HEADER_BYTES].decode(head_encoding(head), errors="ignore").removeprefix("\ufeff")
+    text = head.decode(head_encoding(head), errors="ignore").removeprefix("\ufeff")
     lines = text.splitlines()
-    first_line = lines[0] if lines else ""
-    if not first_line.strip() or (len(first_line) == len(text) and size > HEADER_BYTES):
-        return f"{name}: no header row found in the first KiB"
+    if truncated and lines and not text.endswith(("\n", "\r")):
+        lines.pop()  # the block ends inside this line
+    if not any(line.strip() for line in lines):
+        return f"{name}: no header row found in the first {filesizeformat(len(head))}"
     return None
 
 

@@ -86,8 +86,10 @@ class Upload(models.Model):
     @property
     def amounts(self) -> dict[str, Decimal] | None:
         """The manifest's money totals in cents, None before the Lambda wrote them: {"counted": the
-        orders that count (what reports add up), "written": every order written, stale included
-        (a check total against the source system), "stale": written - counted}."""
+        orders that count in this file alone (what reports add up from it until a later upload's
+        version of an order supersedes it: decided when the file was processed), "written": every
+        order written, stale included (a check total against the source system), "stale": written -
+        counted}."""
         manifest = self.manifest or {}
         if "amount_counted" not in manifest or "amount_total" not in manifest:
             return None

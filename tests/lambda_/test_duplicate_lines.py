@@ -33,6 +33,28 @@ def test_an_order_exported_twice_is_named_by_its_first_line(tmp_path, buckets):
 
 
 @BUCKETS
+def test_copies_of_a_row_rejected_as_it_is_read_are_each_rejected_not_counted_as_duplicates(tmp_path, buckets):
+    # A rejected row takes no part in deduplication (issue 12 item 6); a row without an amount does
+    # (it may be a line of its order), so of its copies one is rejected and the other is a duplicate.
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "A-1,Kim,10.00,shipped,2025-02-01\n"  # line 2: the one order
+    text += "A-9,Kim,abc,shipped,2025-02-01\n" * 2  # lines 3, 4: bad amount, twice
+    text += "4.40213E+11,Bo,1.00,shipped,2025-02-03\n" * 2  # lines 5, 6: a mangled id, twice
+    text += "A-8,Lee,,shipped,2025-02-02\n" * 2  # lines 7, 8: no amount, twice
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.rows_in, result.orders, result.duplicates, result.rows_rejected) == (7, 1, 1, 5)
+    assert dict(result.rejected_reasons) == {"bad_amount": 2, "mangled_id": 2, "missing_amount": 1}
+    assert [(row[0], row[1]) for row in rejected(result)] == [
+        ("3", "bad_amount"),
+        ("4", "bad_amount"),
+        ("5", "mangled_id"),
+        ("6", "mangled_id"),
+        ("7", "missing_amount"),
+    ]
+    assert total(result) == Decimal("10.00")
+
+
+@BUCKETS
 def test_an_orders_history_keeps_its_last_line_and_is_named_by_its_first(tmp_path, buckets):
     # No line column: the history grain is known before the evidence (single_orders does it all).
     text = "order_id,customer,amount,status,order_date\n"

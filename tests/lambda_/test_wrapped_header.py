@@ -25,13 +25,14 @@ def lambda_env(twin, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
 
 
-def export(newline: str, delimiter: str, preamble: list[str]) -> bytes:
+def export(newline: str, inside: str, delimiter: str, preamble: list[str]) -> bytes:
     """The header on two lines, then four records: A-2's customer holds a line break too, A-3's amount
-    is not a number. With P preamble lines: header P+1..P+2, A-1 P+3, A-2 P+4..P+5, A-3 P+6, A-4 P+7."""
+    is not a number. With P preamble lines: header P+1..P+2, A-1 P+3, A-2 P+4..P+5, A-3 P+6, A-4 P+7.
+    Lines end with `newline`; the line breaks inside cells are `inside`."""
     records = [
-        [f'"Order{newline}ID"', "Customer", "Amount", "Status", "Date"],
+        [f'"Order{inside}ID"', "Customer", "Amount", "Status", "Date"],
         ["A-1", "Kim", "10.00", "shipped", "2025-02-01"],
-        ["A-2", f'"Lee{newline}Jr"', "5.50", "shipped", "2025-02-02"],
+        ["A-2", f'"Lee{inside}Jr"', "5.50", "shipped", "2025-02-02"],
         ["A-3", "Ann", "abc", "shipped", "2025-02-03"],
         ["A-4", "Bo", "7.25", "shipped", "2025-02-04"],
     ]
@@ -40,16 +41,17 @@ def export(newline: str, delimiter: str, preamble: list[str]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("newline", "delimiter", "preamble"),
+    ("newline", "inside", "delimiter", "preamble"),
     [
-        ("\n", ",", []),
-        ("\r\n", ";", ["sep=;"]),  # Excel's hint fixes the delimiter, the header starts on line 2
-        ("\r", "\t", ['Orders "Q1 export — generated 2025-03-05 10:00', ""]),  # a title's stray quote, bare CRs
+        ("\n", "\n", ",", []),
+        ("\r\n", "\n", ",", []),  # as Excel on Windows writes it: LF inside cells, CRLF at the end of each row
+        ("\r\n", "\r\n", ";", ["sep=;"]),  # Excel's hint fixes the delimiter, the header starts on line 2
+        ("\r", "\r", "\t", ['Orders "Q1 export — generated 2025-03-05 10:00', ""]),  # a title's stray quote
     ],
 )
-def test_a_header_wrapped_inside_quotes_is_one_row_and_the_rows_keep_their_lines(newline, delimiter, preamble):
+def test_a_header_wrapped_inside_quotes_is_one_row_and_the_rows_keep_their_lines(newline, inside, delimiter, preamble):
     key = "raw/2025/06/01/w__orders.csv"
-    lambda_handler(s3_event(key, put_raw(key, export(newline, delimiter, preamble))))
+    lambda_handler(s3_event(key, put_raw(key, export(newline, inside, delimiter, preamble))))
     manifest, p = manifest_for(key), len(preamble)
     assert (manifest["header"], manifest["delimiter"]) == (HEADER, delimiter)
     assert (manifest["header_line"], manifest["header_last_line"]) == (p + 1, p + 2)

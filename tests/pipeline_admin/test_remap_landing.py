@@ -98,3 +98,22 @@ def test_a_file_still_queued_cannot_be_remapped_and_is_counted_once(client, twin
     settle()
     call_command("crawl", "--wait", stdout=io.StringIO())
     assert kpis(force=True) == (3, Decimal("180.00"))  # by hand, as above
+
+
+def test_a_reprocessed_files_output_cannot_be_deleted_before_its_run_and_once_deleted_counts_nothing(
+    client, twin, pipeline_admin
+):
+    # Reprocess empties the file's manifest, which names the outputs a delete removes: a delete then
+    # removed nothing, the run wrote them afterwards, and the "withdrawn" file's 3 orders counted.
+    a = processed_upload(client, pipeline_admin, body=A, name="a.csv")
+    client.post(reverse("pipeline_admin:upload_reprocess", args=[a.pk]))
+    page = client.post(reverse("pipeline_admin:upload_output_delete", args=[a.pk]), follow=True)
+    assert "a.csv is still being processed: delete its output once it has an outcome" in page.content.decode()
+    settle()
+    call_command("crawl", "--wait", stdout=io.StringIO())
+    assert kpis(force=True) == (3, Decimal("180.00"))  # by hand, as above
+    client.post(reverse("pipeline_admin:upload_output_delete", args=[a.pk]))
+    settle()
+    a.refresh_from_db()
+    assert a.status == Upload.Status.WITHDRAWN and (a.rows_in, a.rows_out) == (None, None)
+    assert kpis(force=True) == (0, Decimal("0"))

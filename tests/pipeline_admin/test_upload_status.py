@@ -80,7 +80,7 @@ def test_the_file_page_shows_the_amount_that_counts_apart_from_what_was_written_
     assert f'<td id="amount-counted">{counted}</td>' in page
     assert f'<td id="amount-total">{written}</td>' in page and written == Decimal("52833.25")
     assert f'<td id="amount-stale">{written - counted}</td>' in page
-    assert "Amount of the orders that count" in page and "stale included" in page
+    assert "Amount of the orders that count in this file alone" in page and "stale included" in page
 
 
 def test_one_bad_file_is_refused_by_name_while_the_others_are_stored(client, twin, uploader, settings):

@@ -34,7 +34,11 @@ HOSTILE = {
     "oversize": ("big.csv", HEADER + ROW * 20, r"big\.csv: more than 200\xa0bytes arrived, over the limit of 200"),
     "binary": ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "photo.csv: this is a binary"),
     "zip": ("book.csv", b"PK\x03\x04" + b"\x00" * 100, r"book\.csv: this is a zip archive or an Excel workbook"),
-    "long header": ("wide.csv", b"a" * 5000 + b"\n" + ROW, "wide.csv: no header row found in the first KiB"),
+    "no header in the first block": (
+        "blank.csv",
+        b"\r\n" * 40_000 + HEADER + ROW,  # 80,000 bytes of blank lines: past the block the Lambda searches
+        r"blank\.csv: no header row found in the first 64\.0\xa0KB",
+    ),
     "long line": (
         "line.csv",
         HEADER + ROW + b"A-2," + b"x" * (5 * 1024 * 1024) + b",1.00,confirmed,2025-05-01\n",
