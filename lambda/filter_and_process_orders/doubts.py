@@ -4,8 +4,11 @@ and change no number (issue 12: "warnings for doubts").
 - `negative_amounts`: an amount below zero (a refund, a credit note, or a sign error).
 - `float_like_ids`: an order id such as `1.0` (a spreadsheet stored the id as a number).
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
+- `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
+  its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
-Counted on the rows a chunk keeps (not rejected); each code keeps its first SAMPLE_LINES lines.
+Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
+its first SAMPLE_LINES lines.
 """
 
 from collections import Counter
@@ -33,6 +36,13 @@ class Doubts:
         self.statuses.update(other.statuses)
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
+
+    def add_lines(self, code: str, lines: np.ndarray) -> None:
+        """Rows of `code` found at `lines` (physical lines, in any order, e.g. a dedup bucket's)."""
+        if len(lines):
+            self.rows[code] += len(lines)
+            first = np.sort(lines)[:SAMPLE_LINES].tolist()
+            self.lines[code] = sorted(self.lines.get(code, []) + first)[:SAMPLE_LINES]
 
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
         count = int(np.count_nonzero(mask))
