@@ -150,6 +150,9 @@ GROUPABLE = tuple(c.name for c in COLUMNS if c.groupable)
 STALE_COLUMNS = ("order_id", "customer", "amount", "status", "order_date", "source_line")
 # Columns that differ between the lines of one order (line items) rather than between its versions.
 LINE_COLUMNS = ("line_id", "product")
+# Amount headers that name an order's total (normalised), which a line-item export may repeat on each
+# line of the order (WooCommerce's "Order Total Amount"); see `evidence.names_order_total`.
+ORDER_TOTAL_HEADERS = ("ordertotal", "orderamount", "ordervalue", "totalfororder", "totalorderamount", "grandtotal")
 
 # Whole-cell placeholders that mean "no value" in exports (any case, after trimming).
 PLACEHOLDERS = ("null", "n/a", "na", "none", "-", "—", "#n/a", "nan")

@@ -15,9 +15,10 @@ import pyarrow.compute as pc
 
 from .arrow_buffers import one_array
 from .buckets import id_numbers
-from .contract import LINE_COLUMNS
+from .contract import LINE_COLUMNS, ORDER_TOTAL_HEADERS
 from .copies import Copies
 from .duplicates import amount_words, exact_duplicates
+from .mapping import normalise_header
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
 
@@ -29,11 +30,14 @@ class Evidence:
     repeated_orders: int = 0
     orders_with_differing_lines: int = 0
     orders_with_one_amount: int = 0  # of those, orders whose lines all carry the same amount
+    orders_with_one_amount_differing_quantities: int = 0  # of those, orders whose lines differ in quantity
     exact_duplicates: int = 0
+    amount_header: str = ""  # the amount column's header (the file's): set once per file, not counted
 
     def add(self, other: "Evidence") -> None:
         for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+            if name != "amount_header":
+                setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def grain(self, has_line_column: bool) -> str:
         if not self.repeated_orders:
@@ -59,9 +63,31 @@ class Evidence:
 
     @property
     def amount_is_order_total(self) -> bool:
-        """Every order of several lines carries one amount on all of them (at least two such
-        orders): the amount column is the order's total repeated per line (WooCommerce), counted once."""
-        return self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
+        """The amount column is the order's total repeated on each of its lines (WooCommerce's "Order
+        Total Amount"), counted once: every order of several differing lines (at least two such orders)
+        carries one amount on all of them, and something says so, as fixed-price line items alone would
+        look the same: the column's header names an order total (`names_order_total`), or the lines of
+        such an order differ in quantity while their amounts do not (a line total would follow it)."""
+        every = (
+            self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
+        )
+        return every and (names_order_total(self.amount_header) or self.orders_with_one_amount_differing_quantities > 0)
+
+    @property
+    def order_total_reason(self) -> str:
+        """Why `amount_is_order_total` holds, in words for the warning."""
+        if names_order_total(self.amount_header):
+            return f"its header “{self.amount_header}” names an order total"
+        n = self.orders_with_one_amount_differing_quantities
+        return f"{n:,} {'order carries' if n == 1 else 'orders carry'} one amount on lines of differing quantities"
+
+
+def names_order_total(header: str) -> bool:
+    """Whether an amount column's header names an order's total (normalised as `mapping.normalise_header`):
+    `ORDER_TOTAL_HEADERS`, or a name that starts with "ordertotal" or "grandtotal" (Magento's "Grand
+    Total (Base)")."""
+    name = normalise_header(header)
+    return name in ORDER_TOTAL_HEADERS or name.startswith(("ordertotal", "grandtotal"))
 
 
 @dataclass
@@ -114,10 +140,10 @@ def sift(lines: pa.Table) -> Sifted:
 
 def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
-    column (line id, else product), and of those how many carry one amount on every line (`many`:
-    by id number, whether it repeats). An amount holds one value in an order when its smallest and
-    largest (the decimal's integer) are equal; a line key when each line's equals one line's of its
-    order (compared as text: no hash of every key)."""
+    column (line id, else product), of those how many carry one amount on every line, and of those
+    how many differ in quantity (`many`: by id number, whether it repeats). An amount or quantity
+    holds one value in an order when its smallest and largest (the decimal's integer) are equal; a
+    line key when each line's equals one line's of its order (compared as text: no hash of every key)."""
     lines, group, at = repeated.lines, repeated.group, pa.array(repeated.rows)
     keys = [lines.column(c).take(at) for c in LINE_COLUMNS if lines.column(c).null_count < lines.num_rows]
     texts = pc.coalesce(*keys) if len(keys) > 1 else keys[0] if keys else pa.nulls(len(at), pa.string())
@@ -129,8 +155,16 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = amount_words(amount)
-    amounts = _spread(group, len(many), low, valid) | _spread(group, len(many), high, valid)
-    found.orders_with_one_amount = int((differing & ~amounts).sum())
+    one_amount = differing & ~(_spread(group, len(many), low, valid) | _spread(group, len(many), high, valid))
+    found.orders_with_one_amount = int(one_amount.sum())
+    quantity = lines.column("quantity")
+    if found.orders_with_one_amount and quantity.null_count < lines.num_rows:
+        quantity = quantity.take(at).combine_chunks()
+        valid = pc.is_valid(quantity).to_numpy(zero_copy_only=False)
+        values = pc.fill_null(quantity, 0).to_numpy(zero_copy_only=False)
+        found.orders_with_one_amount_differing_quantities = int(
+            (one_amount & _spread(group, len(many), values, valid)).sum()
+        )
 
 
 def _texts_differ(group: np.ndarray, size: int, texts: pa.Array | pa.ChunkedArray) -> np.ndarray:

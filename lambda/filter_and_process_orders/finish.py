@@ -85,6 +85,7 @@ def finish_buckets(
     # from then on a bucket's repeated ids are made into orders as it is sifted, and the buckets kept
     # for a second read are worked on beside the others (eu 1M rows: decided about halfway).
     decided = ("line_items", False) if grain == "line_items" else None
+    result.evidence.amount_header = result.mapping.get("amount", "")
     lines_left = spool.lines
     queue: deque = deque((bucket_sifted, b) for b in held)
     kept: list[int] = []

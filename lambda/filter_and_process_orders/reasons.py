@@ -29,6 +29,8 @@ WARNINGS = {
     "date_order_assumed": "the dates do not tell the day/month order; the setting's is used",
     "decimal_separator_assumed": "the amounts do not tell the decimal separator; the setting's is used",
     "line_items_summed": "rows of one order differ by product or line: they are line items, summed per order",
+    "amount_repeated_per_order": "the amount column holds each order's total, repeated on its lines: counted once "
+    "per order, not summed",
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
@@ -70,8 +72,12 @@ def warnings_for(result) -> list[dict]:
         )
         add("decimal_separator_assumed", f"{why}; read with “{d.decimal_separator}”")
     if result.grain == "line_items":
-        total = "; the amount is the order's total on each line, counted once" if result.order_totals else ""
-        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders{total}")
+        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders")
+        if result.order_totals:
+            e = result.evidence
+            n = e.orders_with_one_amount
+            detail = f"{n:,} orders of several lines carry one amount on each line, and {e.order_total_reason}"
+            add("amount_repeated_per_order", detail, count=n)
     if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
         add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
     if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:

@@ -112,20 +112,25 @@ def bucket_evidence(draw):
     repeated = draw(st.integers(0, lines // 2))
     differing = draw(st.integers(0, repeated))
     one_amount = draw(st.integers(0, differing))
+    quantities = draw(st.integers(0, one_amount))
     return Evidence(
-        lines=lines, repeated_orders=repeated, orders_with_differing_lines=differing, orders_with_one_amount=one_amount
+        lines=lines,
+        repeated_orders=repeated,
+        orders_with_differing_lines=differing,
+        orders_with_one_amount=one_amount,
+        orders_with_one_amount_differing_quantities=quantities,
     )
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(bucket_evidence(), min_size=1, max_size=6), st.booleans())
-def test_a_grain_called_certain_before_the_last_bucket_is_the_one_every_bucket_gives(evidence, has_line_column):
+@given(st.lists(bucket_evidence(), min_size=1, max_size=6), st.booleans(), st.sampled_from(["Sales", "Order Total"]))
+def test_a_grain_called_certain_before_the_last_bucket_is_the_one_every_bucket_gives(evidence, has_line_column, header):
     from filter_and_process_orders.evidence import Evidence
 
-    final = Evidence()
+    final = Evidence(amount_header=header)
     for found in evidence:
         final.add(found)
-    so_far, left = Evidence(), final.lines
+    so_far, left = Evidence(amount_header=header), final.lines
     for found in evidence:
         so_far.add(found)
         left -= found.lines

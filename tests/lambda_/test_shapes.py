@@ -398,15 +398,19 @@ def test_an_order_whose_lines_sum_past_the_largest_amount_is_rejected_and_the_fi
 
 
 def test_staff_who_choose_line_items_get_the_lines_summed_even_where_the_amounts_look_like_order_totals(tmp_path):
-    text = "Row ID,Order ID,Order Date,Customer,Product,Sales\n1,A,2025-03-14,Ida,Widget,9.99\n"
+    text = "Row ID,Order ID,Order Date,Customer,Product,Order Total\n1,A,2025-03-14,Ida,Widget,9.99\n"
     text += "2,A,2025-03-14,Ida,Gadget,9.99\n3,B,2025-03-15,Omar,Widget,5.00\n4,B,2025-03-15,Omar,Gizmo,5.00\n"
     text += "5,C,2025-03-16,Ida,Hat,7.00\n"
-    guessed = clean(text, tmp_path)  # every multi-line order repeats one amount: read as its total, and said
+    guessed = clean(text, tmp_path)  # every multi-line order repeats one "Order Total": read as its total, and said
     assert total(guessed) == Decimal("21.99")  # 9.99 + 5.00 + 7.00
-    assert "counted once" in {w["code"]: w["text"] for w in warnings_for(guessed)}["line_items_summed"]
+    assert "amount_repeated_per_order" in {w["code"] for w in warnings_for(guessed)}
     chosen = clean(text, tmp_path, grain="line_items")
     assert total(chosen) == Decimal("36.98")  # 9.99 * 2 + 5.00 * 2 + 7.00, by hand
-    assert "counted once" not in {w["code"]: w["text"] for w in warnings_for(chosen)}["line_items_summed"]
+    assert "amount_repeated_per_order" not in {w["code"] for w in warnings_for(chosen)}
+    plain = clean(text.replace("Order Total", "Sales"), tmp_path)  # a line's sales: equal amounts are no evidence
+    assert total(plain) == Decimal("36.98") and "amount_repeated_per_order" not in {
+        w["code"] for w in warnings_for(plain)
+    }
 
 
 def test_a_cell_with_more_than_eight_decimals_is_rounded_to_cents_once(tmp_path):

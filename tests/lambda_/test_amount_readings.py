@@ -1,0 +1,116 @@
+"""How a line-item export's amounts are read, through the handler on the twin's S3: a line's amount
+is summed into its order unless something says it is the order's total repeated on each line; the
+readings that are doubtful are said in warnings with their own codes. Expected values by hand."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from filter_and_process_orders.handler import lambda_handler
+
+from tests.lambda_.test_handler import ACCOUNTED, manifest_for, put_raw, read_parquet, s3_event
+
+
+@pytest.fixture(autouse=True)
+def lambda_env(twin, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+
+
+def run(name: str, text: str) -> tuple[dict, dict[str, dict]]:
+    """The manifest and the orders by id of `text` uploaded as raw/…/<name>__orders.csv."""
+    key = f"raw/2025/06/01/{name}__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, text.encode())))
+    manifest = manifest_for(key)
+    assert manifest["rows_in"] == sum(manifest[p] for p in ACCOUNTED)
+    rows = [r for k in manifest["outputs"] for r in read_parquet(k).to_pylist()]
+    return manifest, {r["order_id"]: r for r in rows}
+
+
+def codes(manifest: dict) -> dict[str, dict]:
+    return {w["code"]: w for w in manifest["warnings"]}
+
+
+def test_line_items_that_happen_to_cost_the_same_are_summed_not_read_as_order_totals():
+    text = "order_id,product,amount,order_date,customer\n"
+    text += "S1,Pen,5.00,2025-05-01,a\nS1,Cap,5.00,2025-05-01,a\nS2,Pen,5.00,2025-05-02,b\nS2,Cap,5.00,2025-05-02,b\n"
+    text += "S3,Mug,9.00,2025-05-02,b\n"
+    manifest, orders = run("samecost", text)
+    assert {k: r["amount"] for k, r in orders.items()} == {
+        "S1": Decimal("10.00"),  # 5.00 + 5.00
+        "S2": Decimal("10.00"),  # 5.00 + 5.00
+        "S3": Decimal("9.00"),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("29.00")
+    assert (manifest["grain"], manifest["rows_merged"], manifest["orders"]) == ("line_items", 2, 3)
+    assert "amount_repeated_per_order" not in codes(manifest)
+
+
+ORDER_TOTALS = [
+    ("O1", "Pen", "12.00", "1"),  # order O1 is 12.00 whatever its lines
+    ("O1", "Cap", "12.00", "1"),
+    ("O2", "Mug", "30.00", "1"),
+    ("O2", "Lamp", "30.00", "1"),
+    ("O2", "Ink", "30.00", "1"),
+    ("O3", "Pad", "7.50", "2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("amount_header", "second_quantity", "why"),
+    [
+        ("Order Total", "1", "its header “Order Total” names an order total"),
+        ("Amount", "4", "1 order carries one amount on lines of differing quantities"),
+    ],
+)
+def test_an_amount_repeated_on_each_line_counts_once_when_its_header_or_the_quantities_say_so(
+    amount_header, second_quantity, why
+):
+    lines = [list(line) for line in ORDER_TOTALS]
+    lines[1][3] = second_quantity  # O1's Cap: 4 of them cost no more than 1 Pen, if 12.00 were line totals
+    text = f"Order ID,Product,{amount_header},Quantity,Order Date\n"
+    text += "".join(f"{o},{p},{a},{q},2025-05-03\n" for o, p, a, q in lines)
+    manifest, orders = run(f"ordertotal{second_quantity}", text)
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
+        "O1": (Decimal("12.00"), 2),
+        "O2": (Decimal("30.00"), 3),
+        "O3": (Decimal("7.50"), 1),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("49.50")  # 12.00 + 30.00 + 7.50, not 24.00 + 90.00 + 7.50
+    assert manifest["status"] == "processed_with_warnings"
+    warning = codes(manifest)["amount_repeated_per_order"]
+    assert warning["count"] == 2 and warning["text"].endswith(why)
+    assert codes(manifest)["line_items_summed"]["text"].endswith("6 lines → 3 orders")
+
+
+def test_equal_amounts_under_a_plain_amount_header_with_equal_quantities_are_summed():
+    text = "Order ID,Product,Amount,Quantity,Order Date\n"
+    text += "".join(f"{o},{p},{a},{q},2025-05-03\n" for o, p, a, q in ORDER_TOTALS)
+    manifest, orders = run("plainamount", text)
+    assert {k: r["amount"] for k, r in orders.items()} == {
+        "O1": Decimal("24.00"),  # 12.00 + 12.00
+        "O2": Decimal("90.00"),  # 30.00 * 3
+        "O3": Decimal("7.50"),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("121.50")
+    assert "amount_repeated_per_order" not in codes(manifest)
+
+
+@pytest.mark.parametrize(
+    ("header", "names_it"),
+    [
+        ("Order Total", True),
+        ("Order Total Amount", True),  # WooCommerce
+        ("order_total", True),
+        ("Grand Total (Base)", True),  # Magento
+        ("Order Amount", True),
+        ("Amount", False),
+        ("Sales", False),
+        ("Total", False),  # a line total as often as an order's
+        ("Lineitem price", False),
+        ("Line Total", False),
+    ],
+)
+def test_an_amount_header_names_an_order_total_only_when_it_says_order_or_grand_total(header, names_it):
+    from filter_and_process_orders.evidence import names_order_total
+
+    assert names_order_total(header) is names_it
