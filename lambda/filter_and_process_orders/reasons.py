@@ -35,7 +35,8 @@ WARNINGS = {
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
     "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
-    "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1.0); kept as written",
+    "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1001.0); read as "
+    "integers (1001), so they match the same orders from other uploads",
     "lines_without_amount": "some line items have no amount (blank or a placeholder): each was counted as a line "
     "of its order, adding nothing to its amount",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
