@@ -67,7 +67,8 @@ class Evidence:
         Total Amount"), counted once: every order of several differing lines (at least two such orders)
         carries one amount on all of them, and something says so, as fixed-price line items alone would
         look the same: the column's header names an order total (`names_order_total`), or the lines of
-        such an order differ in quantity while their amounts do not (a line total would follow it)."""
+        such an order that carry the amount (two or more: not Shopify's first line only) differ in
+        quantity while their amounts do not (a line total would follow it)."""
         every = (
             self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
         )
@@ -159,11 +160,13 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     found.orders_with_one_amount = int(one_amount.sum())
     quantity = lines.column("quantity")
     if found.orders_with_one_amount and quantity.null_count < lines.num_rows:
+        # The amount on two lines or more (not Shopify's, on the first line only) and the quantities differ.
+        repeated_amount = one_amount & (np.bincount(group[valid], minlength=len(many)) > 1)
         quantity = quantity.take(at).combine_chunks()
         valid = pc.is_valid(quantity).to_numpy(zero_copy_only=False)
         values = pc.fill_null(quantity, 0).to_numpy(zero_copy_only=False)
         found.orders_with_one_amount_differing_quantities = int(
-            (one_amount & _spread(group, len(many), values, valid)).sum()
+            (repeated_amount & _spread(group, len(many), values, valid)).sum()
         )
 
 

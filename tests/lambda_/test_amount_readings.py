@@ -132,9 +132,9 @@ def test_a_line_item_without_an_amount_is_a_line_of_its_order_and_a_warning_name
 
 
 def test_shopify_continuation_lines_are_counted_in_one_warning_with_the_first_of_their_lines():
-    text = "Order ID,Lineitem name,Total,Created at\n"
-    text += "#1,Pen,12.00,2025-05-01\n#1,Cap,,2025-05-01\n#1,Ink,,2025-05-01\n#2,Mug,5.00,2025-05-02\n"
-    text += "#3,Pad,8.00,2025-05-03\n#3,Tape,,2025-05-03\n"
+    text = "Order ID,Lineitem name,Total,Lineitem quantity,Created at\n"
+    text += "#1,Pen,12.00,1,2025-05-01\n#1,Cap,,3,2025-05-01\n#1,Ink,,1,2025-05-01\n#2,Mug,5.00,1,2025-05-02\n"
+    text += "#3,Pad,8.00,2,2025-05-03\n#3,Tape,,1,2025-05-03\n"
     manifest, orders = run("shopifyish", text)
     assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
         "#1": (Decimal("12.00"), 3),
@@ -144,6 +144,8 @@ def test_shopify_continuation_lines_are_counted_in_one_warning_with_the_first_of
     assert Decimal(manifest["amount_total"]) == Decimal("25.00")
     warning = codes(manifest)["lines_without_amount"]
     assert (warning["count"], warning["lines"]) == (3, [3, 4, 7])
+    # One amount per order, on its first line only: no order total repeated per line, whatever the quantities
+    assert "amount_repeated_per_order" not in codes(manifest)
 
 
 UNIT_PRICES = "P1,Pen,2.50,4,2025-05-01\nP2,Cap,10.00,3,2025-05-01\nP3,Mug,8.00,1,2025-05-02\n"
