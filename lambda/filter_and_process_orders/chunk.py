@@ -118,7 +118,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     keep = pa.array(good)
     with profile.stage("clean.doubts"):
-        cleaned.doubts = doubts(cell["order_id"], amount, good, lines)
+        cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:

@@ -1,11 +1,16 @@
-"""Values that are read and kept but look doubtful: they become manifest warnings, never rejects,
-and change no number (issue 12: "warnings for doubts").
+"""Values that are read and kept but look doubtful: they become manifest warnings, never rejects
+(issue 12: "warnings for doubts"); a float-like id is also read as the integer it stands for.
 
 - `negative_amounts`: an amount below zero (a refund, a credit note, or a sign error).
-- `float_like_ids`: an order id such as `1.0` (a spreadsheet stored the id as a number).
+- `float_like_ids`: an order id such as `1001.0` (a spreadsheet stored the id as a number): digits, a
+  point and only zeros, read as the integer id (`1001`), as a spreadsheet's number converts back
+  unambiguously, so it matches the same order written `1001` in another upload.
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
+- `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
+  its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
-Counted on the rows a chunk keeps (not rejected); each code keeps its first SAMPLE_LINES lines.
+Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
+its first SAMPLE_LINES lines.
 """
 
 from collections import Counter
@@ -34,6 +39,13 @@ class Doubts:
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
+    def add_lines(self, code: str, lines: np.ndarray) -> None:
+        """Rows of `code` found at `lines` (physical lines, in any order, e.g. a dedup bucket's)."""
+        if len(lines):
+            self.rows[code] += len(lines)
+            first = np.sort(lines)[:SAMPLE_LINES].tolist()
+            self.lines[code] = sorted(self.lines.get(code, []) + first)[:SAMPLE_LINES]
+
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
         count = int(np.count_nonzero(mask))
         if count:
@@ -41,8 +53,9 @@ class Doubts:
             self.lines[code] = lines[mask][:SAMPLE_LINES].tolist()
 
 
-def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> Doubts:
-    """Negative amounts and float-like ids among the `good` rows (numpy masks over the chunk's rows).
+def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> tuple[Doubts, pa.Array]:
+    """Negative amounts and float-like ids among the `good` rows (numpy masks over the chunk's rows),
+    and the ids with the float-like ones read as integers (`order_id` itself when there is none).
     `amount` is LINE_AMOUNT_TYPE (`amounts.amounts`): each value fits its low 64-bit word, so its high
     word is -1 exactly when it is below zero (read from the buffers: no decimal comparison)."""
     found = Doubts()
@@ -50,8 +63,22 @@ def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.nda
     if amount.null_count:
         negative &= amount.is_valid().to_numpy(zero_copy_only=False)
     found._found("negative_amounts", negative, lines)
-    dotted = pc.fill_null(pc.ends_with(order_id, ".0"), False)  # cheap first look, then the exact shape
-    if pc.any(dotted).as_py():
-        float_like = pc.and_(dotted, pc.fill_null(pc.match_substring_regex(order_id, _FLOAT_ID), False))
-        found._found("float_like_ids", good & bool_mask(float_like), lines)
-    return found
+    order_id, float_like = integer_ids(order_id)
+    if float_like is not None:
+        found._found("float_like_ids", good & float_like, lines)
+    return found, order_id
+
+
+def integer_ids(order_id: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
+    """The ids with each float-like one (`^[0-9]+\\.0+$`) read as its integer (`1001.0` -> `1001`), and
+    where they were (a numpy mask; None: nowhere). Cheap on the hot path: one substring search for a
+    point, the shape matched only on the ids that hold one (mangled ids such as `4.40213E+11` do)."""
+    dotted = np.flatnonzero(bool_mask(pc.match_substring(order_id, ".")))
+    if not len(dotted):
+        return order_id, None
+    shaped = pc.match_substring_regex(order_id.take(pa.array(dotted)), _FLOAT_ID).to_numpy(zero_copy_only=False)
+    if not shaped.any():
+        return order_id, None
+    float_like = np.zeros(len(order_id), bool)
+    float_like[dotted[shaped]] = True
+    return pc.if_else(float_like, pc.replace_substring_regex(order_id, r"\.0+$", ""), order_id), float_like

@@ -50,6 +50,8 @@ def finish_buckets(
                 too_large.append(m.too_large)
             result.superseded += m.superseded
             result.merged += m.merged
+            if m.unpriced_lines is not None:
+                result.doubts.add_lines("lines_without_amount", m.unpriced_lines)
 
     def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, list[grains.Orders], bool]:
         with profile.stage("dedup.evidence"):

@@ -47,6 +47,7 @@ class Orders:
     merged: int = 0
     too_large: pa.Table | None = None  # lines (LINE_FIELDS and line) of orders summing past MAX_AMOUNT
     rows: np.ndarray | None = None  # positions of `table` that are orders, ascending (None: every row)
+    unpriced_lines: np.ndarray | None = None  # lines summed into their order without an amount of their own
 
 
 def single_orders(
@@ -102,8 +103,8 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     line = one_array(lines.column("line")).to_numpy()[rows]
     named = line if copies is None else copies.named(line, rows)
     amount = one_array(lines.column("amount")).take(pa.array(rows))
-    valid = _valid(amount)
-    total, priced = runs.decimal_totals(amount, valid, largest=order_total), runs.counts(valid) > 0
+    has_amount = _valid(amount)
+    total, priced = runs.decimal_totals(amount, has_amount, largest=order_total), runs.counts(has_amount) > 0
     quantity = one_array(lines.column("quantity"))
     valid = _valid(quantity, rows)
     counted = runs.counts(valid) > 0
@@ -133,6 +134,8 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
         too_large = take_rows(lines, pa.array(rows[out])).select(LINE_FIELDS)
         too_large = too_large.append_column("line", pa.array(named[out]))
         keep = priced & fits
+    # Lines without an amount of an order that has one: lines of their order (Shopify), and said (a warning).
+    unpriced = np.empty(0, np.int64) if has_amount is None else named[~has_amount & keep[runs.which]]
     picked = None if keep.all() else np.flatnonzero(keep)
     if picked is not None:
         first, size, first_line = first[picked], size[picked], first_line[picked]
@@ -156,7 +159,7 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
         }
     )
     kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
-    return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large)
+    return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large, unpriced_lines=unpriced)
 
 
 def _runs_lists(offsets: np.ndarray, values: np.ndarray, picked: np.ndarray) -> pa.Array:

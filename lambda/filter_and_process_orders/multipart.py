@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
-from s3transfer.utils import ReadFileChunk
 
 from . import profile, storage
 
@@ -180,7 +179,7 @@ class MultipartUploads:
     @profile.timed("write.upload part (background)")
     def _send_part(self, file: _File, path: Path, number: int, start: int, length: int) -> dict:
         upload_id = file.upload.result()  # queued before this part: already taken by a thread
-        with ReadFileChunk.from_filename(str(path), start, length) as body:
+        with _chunk(str(path), start, length) as body:
             response = storage.s3_client().upload_part(
                 Bucket=self.bucket,
                 Key=file.key,
@@ -200,7 +199,7 @@ class MultipartUploads:
         versioning)."""
         if self.after is not None:
             self.after.result()  # raises what the first manifest's write raised: nothing goes up
-        with ReadFileChunk.from_filename(str(path), 0, path.stat().st_size) as body:
+        with _chunk(str(path), 0, path.stat().st_size) as body:
             response = storage.s3_client().put_object(
                 Bucket=self.bucket, Key=file.key, Body=body, ContentType=file.content_type, ChecksumAlgorithm=CHECKSUM
             )
@@ -216,3 +215,12 @@ class MultipartUploads:
             MultipartUpload={"Parts": [part.result() for part in file.parts]},
         )
         return response.get("VersionId")
+
+
+def _chunk(path: str, start: int, length: int):
+    """`length` bytes of the file at `path` from `start`, read as they are sent (s3transfer's
+    ReadFileChunk; its module, with multiprocessing's, is imported beside the first S3 round trips,
+    startup.LAZY, not before the raw object's first byte: ~13 ms of CPU)."""
+    from s3transfer.utils import ReadFileChunk
+
+    return ReadFileChunk.from_filename(path, start, length)

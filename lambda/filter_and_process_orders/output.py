@@ -17,17 +17,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from . import profile
 from .arrow_buffers import decimal_words, one_array
 from .buckets import take_rows
 from .contract import SCHEMA
 from .stale import StaleOrders
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 ROW_GROUP = 128 * 1024
 BUFFERED_ROWS = 128 * 1024  # rows held in memory across all months before writing
@@ -53,7 +56,7 @@ STATISTICS_COLUMNS = ["customer", "amount", "status", "order_date", "stale", "so
 @dataclass
 class Month:
     path: Path
-    writer: pq.ParquetWriter | None = None
+    writer: "pq.ParquetWriter | None" = None
     buffered: list = field(default_factory=list)
     buffered_rows: int = 0
     rows: int = 0
@@ -186,6 +189,8 @@ class Output:
 
     def _write_group(self, month: Month, table: pa.Table) -> None:
         if month.writer is None:
+            import pyarrow.parquet as pq  # imported beside the first S3 round trips (startup.LAZY)
+
             month.writer = pq.ParquetWriter(
                 month.path,
                 SCHEMA,

@@ -35,7 +35,10 @@ WARNINGS = {
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
     "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
-    "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1.0); kept as written",
+    "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1001.0); read as "
+    "integers (1001), so they match the same orders from other uploads",
+    "lines_without_amount": "some line items have no amount (blank or a placeholder): each was counted as a line "
+    "of its order, adding nothing to its amount",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
@@ -85,12 +88,13 @@ def warnings_for(result) -> list[dict]:
     if result.unmapped:
         add("unmapped_columns", ", ".join(result.unmapped)[:300])
     doubts = result.doubts
-    for code in ("negative_amounts", "float_like_ids"):
+    for code in ("negative_amounts", "float_like_ids", "lines_without_amount"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
             add(
                 code,
-                f"{_rows(count)}, e.g. line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}",
+                f"{_many(count, 'line' if code == 'lines_without_amount' else 'row')}, e.g. line"
+                f"{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}",
                 count=count,
                 lines=lines,
             )

@@ -30,9 +30,11 @@ never collected: only what exists before any file is processed, i.e. imports and
 Two modules are imported lazily by what the cleaning calls, each the first time on the path every
 later step waits for: numpy.ma, by pyarrow's first `pa.array` of a numpy array (phase 1's first
 chunk; ~9 ms CPU), and pyarrow.acero with pyarrow.dataset, by the first `Table.group_by` (phase 2's
-first bucket; ~7 ms CPU). `settle` has a thread import them (`LAZY`) while the process waits on
-the network for its first S3 answers (the raw object's first bytes, the first manifest's PUT):
-time the main thread spends idle anyway.
+first bucket; ~7 ms CPU). Two more are imported where they are first used, in phase 2: pyarrow.parquet
+with pyarrow.fs (the first month file's writer, `output`; ~7 ms CPU) and s3transfer.utils with
+multiprocessing.managers (the first upload, `multipart`; ~13 ms CPU). `settle` has a thread import
+them all (`LAZY`) while the process waits on the network for its first S3 answers (the raw object's
+first bytes, the first manifest's PUT): time the main thread spends idle anyway.
 """
 
 import gc
@@ -46,7 +48,7 @@ from contextlib import contextmanager
 from . import profile
 
 PROBED_BY = ("pyarrow", __package__ or "filter_and_process_orders")
-LAZY = ("numpy.ma", "pyarrow.acero")  # imported beside the first S3 round trips (see above)
+LAZY = ("numpy.ma", "pyarrow.acero", "pyarrow.parquet", "s3transfer.utils")  # beside the first S3 round trips
 
 
 def keep_pandas_out() -> bool:

@@ -114,3 +114,33 @@ def test_an_amount_header_names_an_order_total_only_when_it_says_order_or_grand_
     from filter_and_process_orders.evidence import names_order_total
 
     assert names_order_total(header) is names_it
+
+
+def test_a_line_item_without_an_amount_is_a_line_of_its_order_and_a_warning_names_its_line():
+    text = "order_id,product,amount,order_date\n"
+    text += "A,Pen,10.00,2025-05-01\nA,Cap,N/A,2025-05-01\nB,Mug,3.00,2025-05-01\nB,Lamp,4.00,2025-05-01\n"
+    manifest, orders = run("unpriced", text)
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
+        "A": (Decimal("10.00"), 2),  # 10.00 + nothing
+        "B": (Decimal("7.00"), 2),  # 3.00 + 4.00
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("17.00")
+    assert (manifest["rows_rejected"], manifest["rows_merged"], manifest["status"]) == (0, 2, "processed_with_warnings")
+    warning = codes(manifest)["lines_without_amount"]
+    assert (warning["count"], warning["lines"]) == (1, [3])  # the header is line 1: A,Cap is line 3
+    assert warning["text"].endswith("1 line, e.g. line 3")
+
+
+def test_shopify_continuation_lines_are_counted_in_one_warning_with_the_first_of_their_lines():
+    text = "Order ID,Lineitem name,Total,Created at\n"
+    text += "#1,Pen,12.00,2025-05-01\n#1,Cap,,2025-05-01\n#1,Ink,,2025-05-01\n#2,Mug,5.00,2025-05-02\n"
+    text += "#3,Pad,8.00,2025-05-03\n#3,Tape,,2025-05-03\n"
+    manifest, orders = run("shopifyish", text)
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
+        "#1": (Decimal("12.00"), 3),
+        "#2": (Decimal("5.00"), 1),
+        "#3": (Decimal("8.00"), 2),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("25.00")
+    warning = codes(manifest)["lines_without_amount"]
+    assert (warning["count"], warning["lines"]) == (3, [3, 4, 7])

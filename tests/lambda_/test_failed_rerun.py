@@ -10,6 +10,8 @@ Oracle, by hand from BODY: A1 10.00 (2025-05-30) and A2 5.00 (2025-04-01) are co
 15.00 in months 2025-04 and 2025-05; A3 is rejected (amount "abc")."""
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -56,6 +58,27 @@ def assert_as_before(before: dict[str, bytes]) -> None:
 
 # The template's bucket is versioned; the twin's is not (moto's events carry no versionId): there a key
 # the rerun rewrote keeps its new content, the same bytes for the same event, and nothing is removed.
+def processed_once(key: str) -> tuple[str, dict[str, bytes]]:
+    """BODY put at `key` in the versioned bucket and processed: its ETag and the outputs written."""
+    versioned()
+    etag = put_raw(key, BODY, ON_ORDER_DATE)
+    lambda_handler(s3_event(key, etag))
+    return etag, outputs()
+
+
+@contextmanager
+def hooked(*hooks: tuple[str, Callable]) -> Iterator[None]:
+    """The Lambda's S3 client calls each (botocore event, hook) meanwhile."""
+    events = storage.s3_client().meta.events
+    for event, hook in hooks:
+        events.register(event, hook)
+    try:
+        yield
+    finally:
+        for event, hook in hooks:
+            events.unregister(event, hook)
+
+
 @pytest.mark.parametrize("bucket", ["versioned", "unversioned"])
 @pytest.mark.parametrize("remapped", [False, True], ids=["the same event again", "remapped to other months"])
 def test_a_rerun_whose_rejected_rows_are_refused_leaves_the_earlier_outputs(remapped, bucket):
@@ -100,11 +123,8 @@ def test_a_rerun_whose_multipart_completion_fails_leaves_the_earlier_outputs():
 def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrote():
     # The rejected rows go up (a new version of the earlier run's key), every month is refused: the
     # take-back deletes that version (s3:DeleteObjectVersion under quarantine/), the earlier is current.
-    versioned()
     key = "raw/2025/06/01/m__orders.csv"
-    etag = put_raw(key, BODY, ON_ORDER_DATE)
-    lambda_handler(s3_event(key, etag))
-    before = outputs()
+    etag, before = processed_once(key)
     rejected = [k for k in before if k.endswith("rejected_rows.csv")]
     assert len(rejected) == 1 and b"A3" in before[rejected[0]]
     deny_writing(f"{settings.PROCESSED_PREFIX}*")
@@ -114,12 +134,8 @@ def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrot
         if params.get("VersionId"):
             taken_back.append(params["Key"])
 
-    storage.s3_client().meta.events.register("before-parameter-build.s3.DeleteObject", note)
-    try:
-        with pytest.raises(ClientError, match="Forbidden"):
-            lambda_handler(s3_event(key, etag))
-    finally:
-        storage.s3_client().meta.events.unregister("before-parameter-build.s3.DeleteObject", note)
+    with hooked(("before-parameter-build.s3.DeleteObject", note)), pytest.raises(ClientError, match="Forbidden"):
+        lambda_handler(s3_event(key, etag))
 
     aws_client("s3").delete_bucket_policy(Bucket=BUCKET)
     assert taken_back == rejected  # the rerun's version was written, then that version deleted
@@ -132,11 +148,8 @@ def test_a_rerun_whose_months_are_refused_takes_back_the_rejected_rows_it_rewrot
 def test_a_rerun_that_fails_after_its_months_went_up_deletes_the_versions_it_wrote():
     # Each month is PUT as soon as its file is closed, before the run publishes; publishing needs the
     # listing of the earlier outputs, refused here: the months' new versions are deleted again.
-    versioned()
     key = "raw/2025/06/01/l__orders.csv"
-    etag = put_raw(key, BODY, ON_ORDER_DATE)
-    lambda_handler(s3_event(key, etag))
-    before = outputs()
+    etag, before = processed_once(key)
     months = sorted(k for k in before if k.endswith(".parquet"))
     put: list[str] = []
 
@@ -144,26 +157,16 @@ def test_a_rerun_that_fails_after_its_months_went_up_deletes_the_versions_it_wro
         raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "ListObjectsV2")
 
     def note_put(http_response, context, **_):  # the PUTs S3 accepted, by the key in the request
-        if http_response.status_code == 200 and context.get("put key", "").endswith(".parquet"):
-            put.append(context["put key"])
+        if http_response.status_code == 200 and context.get("put_key", "").endswith(".parquet"):
+            put.append(context["put_key"])
 
-    hooks = [
+    hooks = hooked(
         ("before-parameter-build.s3.ListObjectsV2", refuse_listing),
-        (
-            "before-parameter-build.s3.PutObject",
-            lambda params, context, **_: context.update({"put key": params["Key"]}),
-        ),
+        ("before-parameter-build.s3.PutObject", lambda params, context, **_: context.update(put_key=params["Key"])),
         ("after-call.s3.PutObject", note_put),
-    ]
-    events = storage.s3_client().meta.events
-    for event, hook in hooks:
-        events.register(event, hook)
-    try:
-        with pytest.raises(ClientError, match="injected"):
-            lambda_handler(s3_event(key, etag))
-    finally:
-        for event, hook in hooks:
-            events.unregister(event, hook)
+    )
+    with hooks, pytest.raises(ClientError, match="injected"):
+        lambda_handler(s3_event(key, etag))
 
     assert sorted(put) == months
     s3 = aws_client("s3")

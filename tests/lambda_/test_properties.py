@@ -411,7 +411,7 @@ def test_negative_amounts_read_from_the_words_are_the_kept_values_below_zero(val
     validity = pa.array([True, *(v is not None for v in values)]).buffers()[1]
     amount = pa.Array.from_buffers(LINE_AMOUNT_TYPE, len(values) + 1, [validity, filled.buffers()[1]]).slice(1)
     good = np.array(kept[: len(values)], dtype=bool)
-    found = doubts(pa.array(["A"] * len(values), pa.string()), amount, good, np.arange(len(values)) + 2)
+    found, _ = doubts(pa.array(["A"] * len(values), pa.string()), amount, good, np.arange(len(values)) + 2)
     negative = [i + 2 for i, (v, k) in enumerate(zip(values, kept)) if k and v is not None and v < 0]
     assert found.rows["negative_amounts"] == len(negative)
     assert found.lines.get("negative_amounts", []) == negative[:5]
