@@ -6,6 +6,8 @@
   point and only zeros, read as the integer id (`1001`), as a spreadsheet's number converts back
   unambiguously, so it matches the same order written `1001` in another upload.
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
+- `amount_may_be_unit_price`: a quantity other than 1 beside an amount column whose header names a
+  unit price (`Price`, `Lineitem price`): the amount may be one unit's, not the line's.
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
@@ -45,6 +47,11 @@ class Doubts:
             self.rows[code] += len(lines)
             first = np.sort(lines)[:SAMPLE_LINES].tolist()
             self.lines[code] = sorted(self.lines.get(code, []) + first)[:SAMPLE_LINES]
+
+    def quantities(self, quantity: pa.Array, good: np.ndarray, lines: np.ndarray) -> None:
+        """The `good` rows whose quantity is known and not 1: said (`amount_may_be_unit_price`) only
+        when the amount column's header names a unit price (`mapping.names_unit_price`)."""
+        self._found("amount_may_be_unit_price", good & bool_mask(pc.not_equal(quantity, 1)), lines)
 
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
         count = int(np.count_nonzero(mask))

@@ -11,6 +11,13 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s_.\-/()#]+", "", name.replace("\ufeff", "").strip().lower())
 
 
+def names_unit_price(header: str) -> bool:
+    """Whether an amount column's header names one unit's price (`Price`, `Lineitem price`, `Unit
+    Price`, `Item Cost`) rather than a total (`Total Price`): a quantity beside it multiplies it."""
+    name = normalise_header(header)
+    return "total" not in name and ("price" in name or name in ("unitcost", "itemcost", "costeach"))
+
+
 def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> dict[str, int]:
     """Contract column -> index in the row. An explicit mapping (from the upload form) wins."""
     mapping: dict[str, int] = {}

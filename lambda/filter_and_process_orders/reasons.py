@@ -3,6 +3,8 @@
 The site shows the text and decides on the code; it never matches the text.
 """
 
+from .mapping import names_unit_price
+
 ROW_REASONS = {
     "value_too_long": "value too long",
     "missing_order_id": "missing order_id",
@@ -39,6 +41,8 @@ WARNINGS = {
     "integers (1001), so they match the same orders from other uploads",
     "lines_without_amount": "some line items have no amount (blank or a placeholder): each was counted as a line "
     "of its order, adding nothing to its amount",
+    "amount_may_be_unit_price": "the amount column may hold unit prices, not line totals (a quantity is not "
+    "multiplied in); if so, map a line-total column",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
@@ -98,6 +102,11 @@ def warnings_for(result) -> list[dict]:
                 count=count,
                 lines=lines,
             )
+    header, count = result.mapping.get("amount", ""), doubts.rows["amount_may_be_unit_price"]
+    if count and names_unit_price(header):
+        lines = doubts.lines["amount_may_be_unit_price"]
+        detail = f"“{header}”, {_rows(count)} with a quantity other than 1, e.g. line{'s' * (len(lines) > 1)} "
+        add("amount_may_be_unit_price", detail + ", ".join(map(str, lines)), count=count, lines=lines)
     stray = result.stray_bytes
     if stray.count:
         detail = f"{_many(stray.count, 'byte')} on {_many(stray.lines, 'line')}, first on line {stray.first_lines[0]}"

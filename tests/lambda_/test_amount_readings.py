@@ -144,3 +144,46 @@ def test_shopify_continuation_lines_are_counted_in_one_warning_with_the_first_of
     assert Decimal(manifest["amount_total"]) == Decimal("25.00")
     warning = codes(manifest)["lines_without_amount"]
     assert (warning["count"], warning["lines"]) == (3, [3, 4, 7])
+
+
+UNIT_PRICES = "P1,Pen,2.50,4,2025-05-01\nP2,Cap,10.00,3,2025-05-01\nP3,Mug,8.00,1,2025-05-02\n"
+
+
+def test_a_price_column_beside_quantities_other_than_one_is_kept_as_read_and_said_to_be_maybe_a_unit_price():
+    manifest, orders = run("unitprice", "Order ID,Product,Price,Quantity,Order Date\n" + UNIT_PRICES)
+    # Kept as read: 2.50 + 10.00 + 8.00 (a unit price times its quantity would be 10.00 + 30.00 + 8.00 = 48.00)
+    assert {k: (r["amount"], r["quantity"]) for k, r in orders.items()} == {
+        "P1": (Decimal("2.50"), 4),
+        "P2": (Decimal("10.00"), 3),
+        "P3": (Decimal("8.00"), 1),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("20.50")
+    assert manifest["status"] == "processed_with_warnings"
+    warning = codes(manifest)["amount_may_be_unit_price"]
+    assert (warning["count"], warning["lines"]) == (2, [2, 3])  # P1 (4) and P2 (3); P3's quantity is 1
+    assert "“Price”, 2 rows with a quantity other than 1, e.g. lines 2, 3" in warning["text"]
+
+
+@pytest.mark.parametrize(
+    ("header", "body"),
+    [
+        ("Amount", UNIT_PRICES),  # an amount header: a line's amount
+        ("Total Price", UNIT_PRICES),
+        ("Price", UNIT_PRICES.replace(",4,", ",1,").replace(",3,", ",1,")),  # every quantity 1
+    ],
+)
+def test_no_unit_price_warning_for_an_amount_header_or_quantities_of_one(header, body):
+    manifest, _ = run(f"notunit{len(header)}", f"Order ID,Product,{header},Quantity,Order Date\n" + body)
+    assert Decimal(manifest["amount_total"]) == Decimal("20.50")  # 2.50 + 10.00 + 8.00 as read
+    assert "amount_may_be_unit_price" not in codes(manifest)
+
+
+@pytest.mark.parametrize(
+    ("header", "unit"),
+    [("Price", True), ("Lineitem price", True), ("Unit Price", True), ("Item Cost", True), ("price_each", True)]
+    + [("Total Price", False), ("Amount", False), ("Sales", False), ("Order Total", False), ("Line Total", False)],
+)
+def test_an_amount_header_names_a_unit_price_when_it_says_price_or_unit_cost_but_not_total(header, unit):
+    from filter_and_process_orders.mapping import names_unit_price
+
+    assert names_unit_price(header) is unit
