@@ -330,6 +330,11 @@ def test_exactly_the_cells_a_spreadsheet_would_run_as_formulas_get_the_quote_pre
     number = re.compile(r"-?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
     risky = [c is not None and c[:1] != "" and c[0] in "=+-@\t\r" and not number.fullmatch(c) for c in cells]
     assert safe == [("'" + c if r else c) for c, r in zip(cells, risky)]
+    # Nulls whose slots still hold text (as `cleaned_text` leaves a placeholder's bytes) stay null.
+    filled = pa.array([c if c is not None else "=1+" for c in cells], pa.string())
+    validity = pa.array([c is not None for c in cells], pa.bool_()).buffers()[1]
+    masked = pa.Array.from_buffers(pa.string(), len(cells), [validity, *filled.buffers()[1:]])
+    assert formula_safe(masked).to_pylist() == safe
 
 
 # Whitespace (ASCII, information separators, Unicode), letters and placeholder pieces.
