@@ -51,7 +51,9 @@ def head_problem(name: str, head: bytes, *, size: int) -> str | None:
     if truncated and lines and not text.endswith(("\n", "\r")):
         lines.pop()  # the block ends inside this line
     if not any(line.strip() for line in lines):
-        return f"{name}: no header row found in the first {filesizeformat(len(head))}"
+        if truncated:
+            return f"{name}: no header row found in the first {filesizeformat(len(head))}"
+        return f"{name}: no header row: every line of the file is blank"
     return None
 
 

@@ -90,12 +90,12 @@ def test_one_bad_file_is_refused_by_name_while_the_others_are_stored(client, twi
         client,
         csv("good.csv", ORDERS),
         csv("big.csv", ORDERS * 3),
-        csv("blank-header.txt", b"\n1,2,3\n"),
+        csv("blank-header.txt", b"\n \r\n\t\n"),
         csv("nul.csv", b"a,b\x00\x01\x02"),
     )
     text = response.content.decode()
     assert re.search(r"big.csv: more than 200\xa0bytes arrived, over the limit of 200\xa0bytes", text)
-    assert "blank-header.txt: no header row found" in text
+    assert "blank-header.txt: no header row: every line of the file is blank" in text
     assert "nul.csv: this is a binary file" in text
     stored = Upload.objects.exclude(key=None)
     assert [u.original_name for u in stored] == ["good.csv"]
