@@ -10,6 +10,7 @@ Oracle, by hand from BODY: A1 10.00 (2025-05-30) and A2 5.00 (2025-04-01) are co
 15.00 in months 2025-04 and 2025-05; A3 is rejected (amount "abc")."""
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -152,13 +153,19 @@ def test_a_rerun_that_fails_after_its_months_went_up_deletes_the_versions_it_wro
     etag, before = processed_once(key)
     months = sorted(k for k in before if k.endswith(".parquet"))
     put: list[str] = []
+    all_put = threading.Event()
 
     def refuse_listing(params, **_):
+        # Refused once every month is up (the listing starts with the run, beside the first manifest):
+        # on a loaded machine an early refusal would end the run before some months were sent at all.
+        all_put.wait(timeout=60)
         raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "ListObjectsV2")
 
     def note_put(http_response, context, **_):  # the PUTs S3 accepted, by the key in the request
         if http_response.status_code == 200 and context.get("put_key", "").endswith(".parquet"):
             put.append(context["put_key"])
+            if len(put) == len(months):
+                all_put.set()
 
     hooks = hooked(
         ("before-parameter-build.s3.ListObjectsV2", refuse_listing),
