@@ -95,18 +95,13 @@ def warnings_for(result) -> list[dict]:
     for code in ("negative_amounts", "float_like_ids", "lines_without_amount"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
-            add(
-                code,
-                f"{_many(count, 'line' if code == 'lines_without_amount' else 'row')}, e.g. line"
-                f"{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}",
-                count=count,
-                lines=lines,
-            )
+            thing = "line" if code == "lines_without_amount" else "row"
+            add(code, f"{_many(count, thing)}, {_for_example(lines)}", count=count, lines=lines)
     header, count = result.mapping.get("amount", ""), doubts.rows["amount_may_be_unit_price"]
     if count and names_unit_price(header):
         lines = doubts.lines["amount_may_be_unit_price"]
-        detail = f"“{header}”, {_rows(count)} with a quantity other than 1, e.g. line{'s' * (len(lines) > 1)} "
-        add("amount_may_be_unit_price", detail + ", ".join(map(str, lines)), count=count, lines=lines)
+        detail = f"“{header}”, {_rows(count)} with a quantity other than 1, {_for_example(lines)}"
+        add("amount_may_be_unit_price", detail, count=count, lines=lines)
     stray = result.stray_bytes
     if stray.count:
         detail = f"{_many(stray.count, 'byte')} on {_many(stray.lines, 'line')}, first on line {stray.first_lines[0]}"
@@ -116,6 +111,11 @@ def warnings_for(result) -> list[dict]:
         text = ", ".join(f"{w} ({_rows(n)})" for w, n in words.items())[:300]
         add("unknown_statuses", text, count=doubts.statuses.total(), words=words)
     return found
+
+
+def _for_example(lines: list[int]) -> str:
+    """A doubt's first lines, as its warning gives them: e.g. line 3, or e.g. lines 3, 17."""
+    return f"e.g. line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
 
 
 def _rows(n: int) -> str:
