@@ -71,9 +71,9 @@ class MultipartUploads:
     def grew(self, path: Path, closed: bool = False) -> None:
         """`path` holds more bytes (or is `closed`: it holds all of them). A file that holds a whole
         part begins its multipart upload, and every whole part not yet sent is queued; a closed one
-        also queues its last part. A file closed under one part (empty included) is left whole for
-        `complete`. Raises the failure of any part sent so far, so that the writer stops instead of
-        writing in vain."""
+        also queues its last part. A file closed under one part (empty included) is PUT whole at once
+        (`_put`, once `after` is in); a file reported closed again is left as it is. Raises the
+        failure of any part sent so far, so that the writer stops instead of writing in vain."""
         with self._lock:
             if self._failed is not None:
                 raise self._failed

@@ -145,13 +145,12 @@ class Output:
             month.buffered, month.buffered_rows = [], 0
         # Two threads share the work, the largest first: each takes the next month when done, so
         # neither idles while the other still has months to write.
-        work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows if piece[1] else 0))
-        if work and work[0][1] is not None and self._dictionary is None:
-            self._dictionary = _dictionary_columns(work[0][1])
-        if (
-            work and work[0][1] is not None and work[0][1].num_rows > len(self._constants[0])
-        ):  # made once, not per row group
-            n = work[0][1].num_rows
+        work = deque(sorted(batch, key=lambda piece: -(piece[1].num_rows if piece[1] is not None else 0)))
+        largest = work[0][1] if work else None  # the largest row group; None: only files to close
+        if largest is not None and self._dictionary is None:
+            self._dictionary = _dictionary_columns(largest)
+        if largest is not None and largest.num_rows > len(self._constants[0]):  # made once, not per row group
+            n = largest.num_rows
             self._constants = (pa.repeat(self.source_key, n), pa.repeat(self.ingested_at, n))
         self._writing = [
             threading.Thread(target=self._write, args=(work, last), name=f"output-writer-{i}") for i in (0, 1)
