@@ -33,7 +33,9 @@ def bool_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean array as a numpy bool array, null as False: its value bits (and validity bits) unpacked
     by numpy, 10-40x faster than `fill_null` and Arrow's `to_numpy` (which reads bit by bit)."""
     if isinstance(mask, pa.ChunkedArray):
-        return np.concatenate([bool_mask(c) for c in mask.chunks]) if mask.num_chunks != 1 else bool_mask(mask.chunk(0))
+        if mask.num_chunks == 1:
+            return bool_mask(mask.chunk(0))
+        return np.concatenate([np.zeros(0, bool), *(bool_mask(c) for c in mask.chunks)])
     validity, values = mask.buffers()
     if values is None or mask.null_count == len(mask):
         return np.zeros(len(mask), bool)

@@ -17,6 +17,8 @@ def test_masks_from_the_bitmaps_are_arrows_reading_of_any_slice(values, start, c
     assert bool_mask(array).tolist() == [bool(v) for v in cells]
     assert valid_mask(array).tolist() == [v is not None for v in cells]
     assert bool_mask(pa.chunked_array([array, array], pa.bool_())).tolist() == [bool(v) for v in cells] * 2
+    assert bool_mask(pa.chunked_array([], pa.bool_())).tolist() == []
+    assert bool_mask(pa.nulls(len(cells), pa.bool_())).tolist() == valid_mask(pa.nulls(len(cells))).tolist()
     text = pc.if_else(pc.is_valid(array), "x", pa.scalar(None, pa.string()))  # another type's validity
     assert valid_mask(text).tolist() == [v is not None for v in cells]
 
