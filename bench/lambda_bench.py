@@ -151,12 +151,21 @@ def compile_sources() -> None:
         compileall.compile_dir(ROOT / folder, quiet=1)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(name: str, path: Path, key: str, stack, env: dict) -> dict:
     target = ["--key", key] if name == "ours" else ["--file", str(path)]
+    twin = stack.supervisor.pid("twin") if name == "ours" else None
     with tempfile.NamedTemporaryFile(suffix=".json") as usage:
         command = [sys.executable, __file__, "--run", name, *target]
         launcher = [sys.executable, "-I", "-S", str(ROOT / "bench" / "launch.py"), usage.name]
+        twin_before = process_cpu(twin) if twin else 0.0
         output = subprocess.run([*launcher, *command], stdout=subprocess.PIPE, env=env, cwd=ROOT, check=False).stdout
+        twin_cpu = process_cpu(twin) - twin_before if twin else None
         measured = json.loads(Path(usage.name).read_text() or '{"exit": "none"}')
     if measured["exit"]:
         return {"name": name, "error": f"exit {measured['exit']}"}
@@ -171,6 +180,7 @@ def measure(name: str, path: Path, key: str, stack, env: dict) -> dict:
         result |= {"cents": int(Decimal(manifest.get("amount_total") or 0) * 100)}
         result["status"] = manifest.get("status")
         result["written_mb"] = written_bytes(stack, manifest) / 1e6
+        result["twin_cpu"] = twin_cpu  # the S3 it reads and writes: its own process, on the same cores
     else:
         result |= json.loads(lines[-1])
     return result
@@ -195,6 +205,7 @@ def summary(runs: list[dict]) -> dict:
         "median": statistics.median(walls),
         "max": walls[-1],
         "cpu": statistics.median(r["cpu"] for r in ok),
+        "twin_cpu": statistics.median(r["twin_cpu"] for r in ok) if "twin_cpu" in last else None,
         "rss_mb": max(r["rss_mb"] for r in ok),
         "orders": last["orders"],
         "cents": last["cents"],
@@ -229,6 +240,11 @@ def report(rows: int, generator: str, path: Path, rounds: list[dict]) -> None:
             f"{size_mb / s['median']:>8.1f}{s['cpu']:>8.2f}{s['rss_mb']:>9.0f}{s['orders'] or 0:>11,}"
             f"{s['stale'] if s['stale'] is not None else '-':>10}{s['cents']:>19,}"
             f"{f'{ratio:.2f}x' if ratio else '':>9}"
+        )
+    if stats.get("ours", {}).get("twin_cpu") is not None:
+        print(
+            f"(besides ours' CPU s: the twin's S3 server, a process of its own on the same cores, "
+            f"used {stats['ours']['twin_cpu']:.2f} CPU s per run)"
         )
     agreeing = {(s["orders"], s["cents"]) for s in stats.values() if "error" not in s}
     print("orders and amount totals agree" if len(agreeing) == 1 else "MISMATCH in orders or amount totals")
@@ -266,7 +282,8 @@ def targets(stats: dict, rounds: list[dict], rows: int) -> None:
 
 
 def written(run: dict) -> str:
-    return f", {run['written_mb']:.1f} MB written" if "written_mb" in run else ""
+    twin = f", twin {run['twin_cpu']:.2f} CPU s" if run.get("twin_cpu") is not None else ""
+    return f", {run['written_mb']:.1f} MB written{twin}" if "written_mb" in run else ""
 
 
 def bench_file(stack, generator: str, rows: int, args, tmp: Path) -> None:

@@ -31,6 +31,7 @@ from .result import CleanResult, Rules, missing_columns_reason
 from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
+from .trim import trimmed
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
 
@@ -117,7 +118,7 @@ def _data_rows(opened, header) -> int | None:
     try:
         blocks = skip_lines(opened.blocks, header.line - 1)
         for chunk in read_chunks(blocks, len(header.names), header.delimiter, header.line):
-            blank = [pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)) for c in chunk.table.columns]
+            blank = [pc.equal(pc.binary_length(trimmed(chunk.column(i))), 0) for i in range(chunk.table.num_columns)]
             rows += chunk.table.num_rows - (pc.sum(pc.cast(functools.reduce(pc.and_, blank), pa.int64())).as_py() or 0)
     except UnreadableFile:
         return None
