@@ -141,10 +141,11 @@ def _model(rows: list[tuple[str, str, str]], grain: str) -> tuple[dict, list[int
     made, rejected = {}, []
     for order_id, lines in by_id.items():
         priced = [(named, row) for named, row in lines if row[2]]
-        if grain == "history":
-            rejected += [named for named, row in lines if not row[2]]
+        if grain == "history":  # the last line wins, its empty amount the order's last non-empty one
             if priced:
-                made[order_id] = (Decimal(priced[-1][1][2]), min(n for n, _ in priced), None)
+                made[order_id] = (Decimal(priced[-1][1][2]), min(n for n, _ in lines), None)
+            else:
+                rejected += [named for named, _ in lines]
         elif not priced:
             rejected += [named for named, _ in lines]
         else:
