@@ -131,3 +131,15 @@ def uploads_superseded_flag(*, uploads, user) -> None:
             )
             totals = [c.superseded for c in counted.conflicts if c.superseded is not None]
             upload.superseded_orders = sum(totals) if counted.state == "counted" else None
+
+
+def superseded_warm(*, since) -> int:
+    """Start the count of each file with as-of conflicts that became processed at `since` or
+    later (the status sync's run), so the Files list shows it before anyone opens the file's
+    page; returns how many counts were asked for (each one job at most: single flight)."""
+    fresh = Upload.objects.filter(status__in=Upload.PROCESSED_ANY, updated_at__gte=since).exclude(as_of_conflicts=[])
+    asked = 0
+    for upload in fresh:
+        conflicts = as_of_conflicts_current(upload=upload)
+        asked += superseded_count(upload=upload, conflicts=conflicts, user=None).state != ""
+    return asked

@@ -23,7 +23,7 @@ from . import decide, profile
 from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
-from .header import find_header
+from .header import HEADER_SEARCH_LINES, find_header
 from .mapping import missing_required, unmapped
 from .output import Output
 from .reading import read_chunks
@@ -66,7 +66,7 @@ def clean_stream(
     )
     missing = missing_required(header.mapping)
     if missing:
-        reason = missing_columns_reason(header.names, missing)
+        reason = missing_columns_reason(header.names, missing, header.line, HEADER_SEARCH_LINES)
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from pipeline_admin import actions
+from pipeline_admin import actions, tasks
 from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
@@ -198,3 +198,19 @@ def test_the_newer_export_uploaded_again_takes_its_orders_back(
     page = detail(client, older_after_newer.pk, django_capture_on_commit_callbacks)
     assert 'data-orders="0" data-changed="0"' in page
     assert "This file now supersedes 0 orders of newer.csv." in page
+
+
+def test_the_status_sync_counts_them_before_anyone_opens_the_page(
+    client, twin, pipeline_admin, settings, django_capture_on_commit_callbacks
+):
+    """The beat task that sees the older file processed starts its count (by hand: 2, as above),
+    so the Files list shows it without a visit to the file's page."""
+    settings.DASHBOARD_WARM_ON_NEW_DATA = False  # the default views are another test's business
+    upload("newer.csv", NEWER, "2025-06-01")
+    upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.uploads_sync()
+    client.force_login(pipeline_admin)
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    assert '<span class="superseded-count" data-orders="2">2 orders superseded</span>' in listing
