@@ -171,3 +171,40 @@ def test_a_single_row_without_a_date_is_rejected_as_before():
     assert counts(manifest) == (2, 1, 0, 0, 0, 1)
     assert list(orders) == ["A1"]
     assert [r[:5] for r in rejected] == [["3", "missing_order_date", "missing order_date", "A2", "5.00"]]
+
+
+MINORITY_LINES = (  # the reviewer's minority_lines.csv
+    "order_id,customer,amount,status,order_date,product\n"
+    "M1,a,10.00,shipped,2025-05-01,Shirt\n"
+    "M1,a,20.00,shipped,2025-05-01,Hat\n"
+    "M2,b,5.00,shipped,2025-05-01,Mug\n"
+    "M2,b,5.00,shipped,2025-05-01,Mug\n"
+    "M2,b,7.00,shipped,2025-05-01,Mug\n"
+    "M3,c,3.00,shipped,2025-05-01,Pen\n"
+    "M3,c,4.00,shipped,2025-05-01,Pen\n"
+    "M4,d,1.00,pending,2025-05-01,Cup\n"
+    "M4,d,1.00,shipped,2025-05-01,Cup\n"
+)
+
+
+def test_orders_whose_rows_differ_by_product_in_a_file_read_as_history_are_warned_about():
+    # 4 repeated orders, 1 of them (M1, from line 2) with two products: history by the majority, so M1
+    # is its last row, 20.00 (Shirt's 10.00 superseded), and the warning names it; staff can choose.
+    manifest, orders, _ = process("minority.csv", MINORITY_LINES.encode())
+    assert manifest["grain"] == "history" and manifest["status"] == "processed_with_warnings"
+    assert orders["M1"]["amount"] == Decimal("20.00")
+    warning = {w["code"]: w for w in manifest["warnings"]}["differing_lines_read_as_history"]
+    assert (warning["count"], warning["lines"]) == (1, [2])
+    assert warning["text"].endswith("1 order of 4 repeated, e.g. line 2")
+    assert "choose the line-item grain" in warning["text"]
+
+
+def test_no_such_warning_when_staff_chose_history_or_the_rows_are_line_items():
+    history = {"mapping": json.dumps({"grain": "history"})}
+    chosen, _, _ = process("minority_chosen.csv", MINORITY_LINES.encode(), history)
+    assert chosen["grain"] == "history" and chosen["grain_overridden"] is True
+    assert "differing_lines_read_as_history" not in {w["code"] for w in chosen["warnings"]}
+    body = "order_id,amount,order_date,product\nL1,1.00,2025-05-01,Pen\nL1,2.00,2025-05-01,Ink\n"
+    items, orders, _ = process("items.csv", body.encode())
+    assert items["grain"] == "line_items" and orders["L1"]["amount"] == Decimal("3.00")
+    assert "differing_lines_read_as_history" not in {w["code"] for w in items["warnings"]}
