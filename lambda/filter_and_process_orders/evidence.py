@@ -71,15 +71,18 @@ class Evidence:
     @property
     def amount_is_order_total(self) -> bool:
         """The amount column is the order's total repeated on each of its lines (WooCommerce's "Order
-        Total Amount"), counted once: every order of several differing lines (at least two such orders)
-        carries one amount on all of them, and something says so, as fixed-price line items alone would
-        look the same: the column's header names an order total (`names_order_total`), or the lines of
-        such an order that carry the amount (two or more: not Shopify's first line only) differ in
-        quantity while their amounts do not (a line total would follow it)."""
-        every = (
-            self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
+        Total Amount"), counted once: every order of several differing lines carries one amount on all
+        of them, and something says so, as fixed-price line items alone would look the same: the
+        column's header names an order total (`names_order_total`: then one such order is enough, as
+        in a small export of a day's orders), or, with at least two such orders, the lines of such an
+        order that carry the amount (two or more: not Shopify's first line only) differ in quantity
+        while their amounts do not (a line total would follow it)."""
+        differing = self.orders_with_differing_lines
+        if not differing or self.orders_with_one_amount != differing:
+            return False
+        return names_order_total(self.amount_header) or (
+            differing >= 2 and self.orders_with_one_amount_differing_quantities > 0
         )
-        return every and (names_order_total(self.amount_header) or self.orders_with_one_amount_differing_quantities > 0)
 
     @property
     def order_total_reason(self) -> str:
