@@ -53,3 +53,14 @@ def test_a_file_without_a_usable_row_says_how_many_more_failed(rows, tail):
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "no_usable_row")
     assert manifest["reason"].endswith(tail)
     assert manifest["rows_rejected"] == rows.count("\n")
+
+
+def test_only_the_spreadsheet_shape_of_scientific_notation_is_a_mangled_id():
+    # By hand: 4.40213E+11 and 1E+05 are what Excel writes for long numbers (rejected); 12E45, 3e2,
+    # 44021E+11 are ids as written: 3 orders, 1.00 + 2.00 + 3.00 = 6.00.
+    rows = ["4.40213E+11,9.00", "1E+05,9.00", "12E45,1.00", "3e2,2.00", "44021E+11,3.00"]
+    manifest = run("sci__orders.csv", "order_id,amount,order_date\n" + "".join(f"{r},2025-05-30\n" for r in rows))
+    assert (manifest["orders"], manifest["amount_total"], manifest["rows_rejected"]) == (3, "6.00", 2)
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("mangled_id", 2)]
+    orders = pa.concat_tables(read_parquet(k) for k in manifest["outputs"]).sort_by("order_id")
+    assert orders.column("order_id").to_pylist() == ["12E45", "3e2", "44021E+11"]
