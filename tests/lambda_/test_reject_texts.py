@@ -1,6 +1,8 @@
 """What a rejected file's reason says: the header's cells as a spreadsheet shows them (zero-width
 characters trimmed, as cells are), where the header search stopped, and how many more rows failed."""
 
+import json
+
 import pyarrow as pa
 import pytest
 from django.conf import settings
@@ -53,3 +55,55 @@ def test_a_file_without_a_usable_row_says_how_many_more_failed(rows, tail):
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "no_usable_row")
     assert manifest["reason"].endswith(tail)
     assert manifest["rows_rejected"] == rows.count("\n")
+
+
+def test_only_the_spreadsheet_shape_of_scientific_notation_is_a_mangled_id():
+    # By hand: 4.40213E+11 and 1E+05 are what Excel writes for long numbers (rejected); 12E45, 3e2,
+    # 44021E+11 are ids as written: 3 orders, 1.00 + 2.00 + 3.00 = 6.00.
+    rows = ["4.40213E+11,9.00", "1E+05,9.00", "12E45,1.00", "3e2,2.00", "44021E+11,3.00"]
+    manifest = run("sci__orders.csv", "order_id,amount,order_date\n" + "".join(f"{r},2025-05-30\n" for r in rows))
+    assert (manifest["orders"], manifest["amount_total"], manifest["rows_rejected"]) == (3, "6.00", 2)
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("mangled_id", 2)]
+    orders = pa.concat_tables(read_parquet(k) for k in manifest["outputs"]).sort_by("order_id")
+    assert orders.column("order_id").to_pylist() == ["12E45", "3e2", "44021E+11"]
+
+
+def test_lines_of_an_order_summing_past_the_largest_amount_show_their_amounts_as_read():
+    # By hand: B1's lines sum to 12,000,000,001.00, past decimal(12,2): its 3 lines are rejected
+    # amount_too_large and show 6000000000.00, 6000000000.00 and 1.005 (not the exact type's 8 decimals).
+    # B2 is the one order: 2.50 + 1.00 = 3.50 (2 lines: the warning says "2 lines → 1 order").
+    body = "order_id,product,amount,order_date\n"
+    body += "B1,a,6000000000.00,2025-05-30\nB1,b,6000000000.00,2025-05-30\nB1,c,1.005,2025-05-30\n"
+    body += "B2,a,2.50,2025-05-30\nB2,b,1.00,2025-05-30\n"
+    manifest = run("big__orders.csv", body)
+    assert (manifest["orders"], manifest["amount_total"], manifest["rows_rejected"]) == (1, "3.50", 3)
+    sample = [(r["line"], r["code"], r["values"][2]) for r in manifest["rejected_sample"]]
+    assert sample == [
+        (2, "amount_too_large", "6000000000.00"),
+        (3, "amount_too_large", "6000000000.00"),
+        (4, "amount_too_large", "1.005"),
+    ]
+    assert {w["code"]: w["text"] for w in manifest["warnings"]}["line_items_summed"].endswith("2 lines → 1 order")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "total"),
+    [
+        # A typo names no column: rejected for staff to map again, not read from the `amount` column.
+        ({"amount": "Gros"}, None),
+        # The column named (any case) is read: 100.00 + 50.00, not amount's 1.00 + 2.00.
+        ({"amount": "GROSS"}, "150.00"),
+        ({"amount": "", "grain": "order"}, "3.00"),  # nothing chosen: the synonyms decide
+    ],
+)
+def test_a_column_mapping_naming_a_header_the_file_lacks_rejects_the_file(mapping, total):
+    key = "raw/2025/06/01/gross__orders.csv"
+    body = "order_id,customer,amount,gross,order_date\nG1,Gil,1.00,100.00,2025-05-30\nG2,Ann,2.00,50.00,2025-05-30\n"
+    lambda_handler(s3_event(key, put_raw(key, body.encode(), {"mapping": json.dumps(mapping)})))
+    manifest = manifest_for(key)
+    if total is not None:  # processed (with the other column unmapped: a warning)
+        assert (manifest["status"], manifest["amount_total"]) == ("processed_with_warnings", total)
+    else:
+        assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
+        assert manifest["reason"].startswith("the column mapping names “Gros” for amount, not a column of this file;")
+        assert manifest["rows_in"] == 2
