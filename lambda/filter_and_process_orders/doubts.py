@@ -8,6 +8,8 @@
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
 - `amount_may_be_unit_price`: a quantity other than 1 beside an amount column whose header names a
   unit price (`Price`, `Lineitem price`): the amount may be one unit's, not the line's.
+- `unreadable_quantities`: a quantity cell that is no whole number (`1.5`, `abc`, past int64): the
+  line stays, its quantity unknown (an order's quantity sums the lines' known ones).
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
@@ -49,10 +51,14 @@ class Doubts:
             first = np.sort(lines)[:SAMPLE_LINES].tolist()
             self.lines[code] = sorted(self.lines.get(code, []) + first)[:SAMPLE_LINES]
 
-    def quantities(self, quantity: pa.Array, good: np.ndarray, lines: np.ndarray) -> None:
+    def quantities(self, quantity: pa.Array, good: np.ndarray, lines: np.ndarray, text: pa.Array) -> None:
         """The `good` rows whose quantity is known and not 1: said (`amount_may_be_unit_price`) only
-        when the amount column's header names a unit price (`mapping.names_unit_price`)."""
+        when the amount column's header names a unit price (`mapping.names_unit_price`); and those
+        whose quantity cell (`text`, cleaned) holds something that is no whole number (`1.5`, `abc`):
+        `unreadable_quantities`."""
         self._found("amount_may_be_unit_price", good & bool_mask(pc.not_equal(quantity, 1)), lines)
+        if quantity.null_count > text.null_count:  # a cell was there but no number came of it
+            self._found("unreadable_quantities", good & ~valid_mask(quantity) & bool_mask(pc.is_valid(text)), lines)
 
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
         count = int(np.count_nonzero(mask))

@@ -43,6 +43,8 @@ WARNINGS = {
     "of its order, adding nothing to its amount",
     "amount_may_be_unit_price": "the amount column may hold unit prices, not line totals (a quantity is not "
     "multiplied in); if so, map a line-total column",
+    "unreadable_quantities": "some quantities are not whole numbers (1.5, abc): those lines count in their "
+    "orders, but their quantity is left out of the order's quantity",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
     "differing_lines_read_as_history": "the file was read as orders' histories (most repeated orders differ "
     "only in status, date or amount), but some orders' rows differ by product or line: only each such "
@@ -105,7 +107,7 @@ def warnings_for(result) -> list[dict]:
     if result.unmapped:
         add("unmapped_columns", ", ".join(result.unmapped)[:300])
     doubts = result.doubts
-    for code in ("negative_amounts", "float_like_ids", "lines_without_amount"):
+    for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
             thing = "line" if code == "lines_without_amount" else "row"

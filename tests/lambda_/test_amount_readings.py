@@ -220,3 +220,26 @@ def test_one_order_repeating_its_amount_counts_once_when_the_header_names_an_ord
     }
     assert Decimal(manifest["amount_total"]) == Decimal(total)
     assert ("amount_repeated_per_order" in codes(manifest)) is once
+
+
+def test_quantities_that_are_no_whole_numbers_are_said_not_dropped_silently():
+    # By hand: Q1 = 10.00 + 5.00 (quantity 2: `abc` is unknown), Q2 = 3.00 + 4.00 (1.5 unknown, the other
+    # line has none: no quantity), Q3 = 1.00 (quantity 3). Lines 3 and 4 are named; 15.00 + 7.00 + 1.00.
+    text = "order_id,product,amount,quantity,order_date\n"
+    text += "Q1,a,10.00,2,2025-05-01\nQ1,b,5.00,abc,2025-05-01\nQ2,a,3.00,1.5,2025-05-01\nQ2,b,4.00,,2025-05-01\n"
+    text += "Q3,a,1.00,3,2025-05-01\n"
+    manifest, orders = run("quantities", text)
+    assert {k: (r["amount"], r["quantity"]) for k, r in orders.items()} == {
+        "Q1": (Decimal("15.00"), 2),
+        "Q2": (Decimal("7.00"), None),
+        "Q3": (Decimal("1.00"), 3),
+    }
+    warning = codes(manifest)["unreadable_quantities"]
+    assert (warning["count"], warning["lines"]) == (2, [3, 4])
+    assert warning["text"].endswith("2 rows, e.g. lines 3, 4")
+
+
+def test_whole_quantities_and_empty_cells_give_no_quantity_warning():
+    text = "order_id,product,amount,quantity,order_date\nQ1,a,10.00,2,2025-05-01\nQ1,b,5.00,,2025-05-01\n"
+    manifest, orders = run("quantities_ok", text)
+    assert orders["Q1"]["quantity"] == 2 and "unreadable_quantities" not in codes(manifest)
