@@ -18,6 +18,7 @@ from bench.rules import (
     SCIENTIFIC_ID,
     STALE,
     STALE_BEFORE,
+    TRIMMED,
     layout,
 )
 
@@ -45,7 +46,7 @@ def run_polars(path: Path, out: Path) -> dict:
         name = shape.name(column)
         if name is None:
             return pl.lit("")
-        text = pl.col(name).fill_null("").str.strip_chars()
+        text = pl.col(name).fill_null("").str.strip_chars(TRIMMED)
         return pl.when(text.str.to_lowercase().is_in(PLACEHOLDERS)).then(pl.lit("")).otherwise(text)
 
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
@@ -124,7 +125,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
         name = shape.name(column)
         if name is None:
             return "''"
-        text = f"trim(coalesce(\"{name}\", ''))"
+        text = f"trim(coalesce(\"{name}\", ''), '{TRIMMED}')"
         return f"CASE WHEN lower({text}) IN ({placeholders}) THEN '' ELSE {text} END"
 
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
@@ -204,7 +205,7 @@ def run_pandas(path: Path, out: Path) -> dict:
         name = shape.name(column)
         if name is None:
             return pd.Series("", index=raw.index)
-        text = raw[name].fillna("").str.strip()
+        text = raw[name].fillna("").str.strip(TRIMMED)
         return text.mask(text.str.lower().isin(PLACEHOLDERS), "")
 
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")

@@ -26,6 +26,7 @@ from bench.rules import (
     Layout,
     blank,
     layout,
+    trim,
 )
 
 MAPPED = (
@@ -77,7 +78,7 @@ def _records(path: Path, shape: Layout):
         for _ in range(shape.skip + 1):
             fh.readline()
         for record in csv.reader(fh, delimiter=shape.delimiter):
-            if any(c.strip() for c in record):
+            if any(trim(c) for c in record):
                 yield record
 
 

@@ -4,8 +4,9 @@ Every peer applies the same rules to the same bytes (DESIGN.md "The orders contr
 
 - header: the first of the first 20 non-blank lines that names an order id, an amount and a date
   (synonyms below); an Excel `sep=X` line fixes the delimiter; a UTF-8 BOM is skipped.
-- every cell trimmed; whole-cell placeholders (`NULL`, `N/A`, `#N/A`, `NA`, `None`, `-`, `—`, any
-  case) are empty.
+- every cell trimmed of whitespace (`str.isspace`: Unicode White_Space and U+001C-U+001F) and of the
+  zero-width characters U+200B, U+200C, U+200D, U+2060, U+FEFF at either end (`TRIMMED`); whole-cell
+  placeholders (`NULL`, `N/A`, `#N/A`, `NA`, `None`, `-`, `—`, any case) are empty.
 - order id required; spreadsheet-mangled ids such as `4.40213E+11` reject the row.
 - amount required: currency signs `$ € £` dropped; the decimal separator is decided once per file
   by the unambiguous cells (`12,50`, `1.234,56` vote comma; `12.5`, `1,234.56` vote point; a tie is
@@ -46,6 +47,8 @@ SYNONYMS = {
     "quantity": ("quantity", "qty"),
 }
 REQUIRED = ("order_id", "amount", "order_date")
+# What a trim takes off either end of a cell: the whitespace characters and the zero-width ones.
+TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 # Regular expressions written for both Python's re and RE2 (polars, DuckDB, pyarrow).
 SCIENTIFIC_ID = r"^[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+$"
 CURRENCY = r"[$€£ ]"
@@ -114,7 +117,11 @@ def layout(path) -> Layout:
     raise ValueError(f"{path}: no header naming an order id, an amount and a date in the first 20 lines")
 
 
+def trim(value: str) -> str:
+    return value.strip(TRIMMED)
+
+
 def blank(value: str) -> str:
     """The trimmed cell, or '' for a placeholder."""
-    value = value.strip()
+    value = trim(value)
     return "" if value.lower() in PLACEHOLDERS else value

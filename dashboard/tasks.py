@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 
-from . import drill, services
+from . import drill, services, supersession
 from .query import ReportQuery
 
 
@@ -43,6 +43,22 @@ def drill_orders_compute(job: dict, flight_key: str = "", user_id: int | None = 
     cached briefly, so the waiting page shows it."""
     try:
         drill.orders_compute(drill.OrdersQuery.from_job(job), user_id=user_id)
+    except drill.EngineError:
+        pass  # cached for the page to show
+    finally:
+        _flight_end(flight_key)
+
+
+@shared_task(
+    time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 60,
+    soft_time_limit=settings.REPORT_QUERY_TIMEOUT_SECONDS + 30,
+    ignore_result=True,
+)
+def supersedes_compute(source_key: str, earlier_keys: list, flight_key: str = "", user_id: int | None = None) -> None:
+    """How many orders of `earlier_keys` the file `source_key` supersedes, counted and cached; a
+    failure is cached briefly, so the waiting page shows it."""
+    try:
+        supersession.superseded_compute(source_key=source_key, earlier_keys=earlier_keys, user_id=user_id)
     except drill.EngineError:
         pass  # cached for the page to show
     finally:

@@ -255,6 +255,9 @@ REPORT_ENGINE = env_str(
 # Who uploaded the file an order came from, and whether a user may open its page: read by the
 # dashboard's drill pages from the app that owns uploads, which it never imports.
 ORDER_SOURCES = "pipeline_admin.selectors.order_sources"
+# How many orders of earlier uploads a file's rows supersede, counted by the report engine: read
+# by the file page of pipeline_admin from the app that owns the engine, which it never imports.
+SUPERSEDED_ORDERS = "dashboard.supersession_jobs.superseded_orders"
 CRAWLER_BACKEND = env_str(
     "CRAWLER_BACKEND",
     "pipeline_admin.crawler.GlueCrawler" if PIPELINE_MODE == "aws" else "pipeline_admin.crawler.LocalCrawler",

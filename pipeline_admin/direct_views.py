@@ -19,6 +19,7 @@ def _outcome_json(outcome) -> dict:
         "name": outcome.name,
         "outcome": outcome.outcome,
         "message": outcome.message,
+        "warning": outcome.warning,
         "url": url,
     }
 

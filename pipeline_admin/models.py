@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -48,6 +48,9 @@ class Upload(models.Model):
     rows_in = models.IntegerField(null=True, blank=True)
     rows_out = models.IntegerField(null=True, blank=True)
     manifest = models.JSONField(default=dict, blank=True)
+    # The files already in raw/ when this one landed whose as-of was later (`older_exports`):
+    # [{"upload_id", "name", "as_of", "uploaded_at"}]. Recorded once, at landing: the warning stays.
+    as_of_conflicts = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -121,6 +124,18 @@ class Upload(models.Model):
         if first:
             return f"lines {first}–{last}" if last and last > first else f"line {first}"
         return "none found" if manifest.get("reason_code") in ("empty", "no_header") else self.not_read_note
+
+    @property
+    def reference_day(self) -> date:
+        """The day this file's orders are as of (DESIGN "The stale rule"): what the Lambda used when
+        it has run, else the `as-of` staff gave, else the day (UTC) it was uploaded."""
+        recorded = (self.manifest or {}).get("reference_date")
+        if recorded:
+            try:
+                return date.fromisoformat(recorded)
+            except ValueError:
+                pass
+        return self.as_of or (self.uploaded_at or timezone.now()).astimezone(UTC).date()
 
     @property
     def warnings(self) -> list[dict]:

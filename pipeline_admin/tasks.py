@@ -6,7 +6,9 @@ lives here, above the services it calls."""
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from . import older_exports
 from .models import CrawlerRun
 from .services import crawls, direct, uploads
 
@@ -20,7 +22,11 @@ CRAWL_LIMITS = {
 @shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
 def uploads_sync() -> int:
     direct.direct_expire()  # browser uploads abandoned mid-way (a closed tab)
-    return uploads.uploads_sync()
+    started = timezone.now()
+    changed = uploads.uploads_sync()
+    if changed:
+        older_exports.superseded_warm(since=started)
+    return changed
 
 
 @shared_task(**CRAWL_LIMITS, ignore_result=True)

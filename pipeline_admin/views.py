@@ -14,7 +14,7 @@ from ordersite.aws import AwsError
 from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, role_required, user_has_role
 from ordersite.security import csp_allow_connect
 
-from . import actions, selectors, services
+from . import actions, older_exports, selectors, services
 from .checks import head_problem
 from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
@@ -50,6 +50,8 @@ def _upload_answer(request, form, outcomes, status: int = 200):
         return JsonResponse({"files": [_outcome_json(o) for o in outcomes]}, status=status)
     for o in outcomes:
         messages.add_message(request, OUTCOME_LEVEL[o.outcome], o.message)
+        if o.warning:
+            messages.warning(request, o.warning)
     if status != 200 or any(o.outcome in {"duplicate", "error", "refused"} for o in outcomes):
         return render(request, "pipeline_admin/upload.html", _upload_context(form, outcomes), status=status)
     return redirect("pipeline_admin:uploads")
@@ -86,7 +88,13 @@ def _upload_options(form) -> dict:
 
 def _outcome_json(outcome) -> dict:
     url = reverse("pipeline_admin:upload_detail", args=[outcome.upload_id]) if outcome.upload_id else ""
-    return {"name": outcome.name, "outcome": outcome.outcome, "message": outcome.message, "url": url}
+    return {
+        "name": outcome.name,
+        "outcome": outcome.outcome,
+        "message": outcome.message,
+        "warning": outcome.warning,
+        "url": url,
+    }
 
 
 @role_required(UPLOADERS)
@@ -116,6 +124,7 @@ def uploads(request):
     filters = UploadFilterForm(request.GET)
     uploads = selectors.upload_list(user=request.user, **filters.filters())
     page = Paginator(uploads, 25).get_page(request.GET.get("page"))
+    older_exports.uploads_superseded_flag(uploads=page, user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -134,7 +143,11 @@ def uploads(request):
 @role_required(UPLOADERS)
 def upload_detail(request, pk: int):
     item = _upload_or_404(request, pk)
-    context: dict[str, object] = {"upload": item}
+    conflicts = older_exports.as_of_conflicts_current(upload=item, viewer=request.user)
+    context: dict[str, object] = {
+        "upload": item,
+        "superseded": older_exports.superseded_count(upload=item, conflicts=conflicts, user=request.user),
+    }
     try:
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
         context["stale_url"] = selectors.stale_orders_url(upload=item)

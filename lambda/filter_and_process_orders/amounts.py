@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from . import profile
 from .amount_memo import GeneralMemo
 from .arrow_buffers import bool_mask, decimal_words, one_array
+from .trim import trim
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
 LINE_SCALE = 8
@@ -245,7 +246,7 @@ def _fitting(value: Decimal | None) -> Decimal | None:
 
 def _read(text: str, decimal_comma: bool) -> Decimal | None:
     """`parse_amount` without the size limit: a value too large is returned as it is written."""
-    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in trim(text))
     m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
     if not m or (m.group(1) == "(") != (m.group(5) == ")"):
         return None

@@ -23,6 +23,7 @@ from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
 from .reading import Chunk
 from .rejects import reason_numbers, rejected
+from .trim import trimmed
 from .values import cleaned_codes, cleaned_text, integers, status_words
 
 # What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
@@ -65,8 +66,7 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
     if not pc.all(nonblank).as_py():
         for i, column in enumerate(raw.columns):
             if i not in mapped:
-                text = pc.invert(pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column)))
-                nonblank = pc.or_(nonblank, text)
+                nonblank = pc.or_(nonblank, pc.greater(pc.binary_length(trimmed(one_array(column))), 0))
     return one_array(nonblank)
 
 

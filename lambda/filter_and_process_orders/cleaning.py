@@ -23,7 +23,7 @@ from . import decide, profile
 from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
-from .header import find_header
+from .header import HEADER_SEARCH_LINES, find_header
 from .mapping import missing_required, unmapped
 from .output import Output
 from .reading import read_chunks
@@ -31,6 +31,7 @@ from .result import CleanResult, Rules, missing_columns_reason
 from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
+from .trim import trimmed
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
 
@@ -65,7 +66,7 @@ def clean_stream(
     )
     missing = missing_required(header.mapping)
     if missing:
-        reason = missing_columns_reason(header.names, missing)
+        reason = missing_columns_reason(header.names, missing, header.line, HEADER_SEARCH_LINES)
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
@@ -117,7 +118,7 @@ def _data_rows(opened, header) -> int | None:
     try:
         blocks = skip_lines(opened.blocks, header.line - 1)
         for chunk in read_chunks(blocks, len(header.names), header.delimiter, header.line):
-            blank = [pc.or_(pc.equal(pc.binary_length(c), 0), pc.utf8_is_space(c)) for c in chunk.table.columns]
+            blank = [pc.equal(pc.binary_length(trimmed(chunk.column(i))), 0) for i in range(chunk.table.num_columns)]
             rows += chunk.table.num_rows - (pc.sum(pc.cast(functools.reduce(pc.and_, blank), pa.int64())).as_py() or 0)
     except UnreadableFile:
         return None

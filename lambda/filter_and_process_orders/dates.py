@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .trim import trim
 
 _TAIL = r"(?:[ T].*)?$"
 _YMD = r"^(?P<y>[0-9]{4})(?P<s>[-/.])(?P<m>[0-9]{1,2})(?P=s)(?P<d>[0-9]{1,2})" + _TAIL
@@ -186,7 +187,7 @@ _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORE
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """One cell, the pure-Python way, for rare shapes: other digits (`٢٠٢٥-٠٥-٣٠`), a weekday first
     (`Fri, 30 May 2025`). Same shapes and rules as `dates`."""
-    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text.strip())
+    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in trim(text))
     s = _WEEKDAY.sub("", s)
     for i, pattern in enumerate(_PY):
         m = pattern.match(s)

@@ -5,15 +5,17 @@ import csv
 import re
 
 from .sniff import detect_delimiter
+from .trim import trim
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
 def read_record(lines: list[str], hint: str | None) -> tuple[list[str], int, str]:
     """The record that starts at lines[0], from `lines` (physical lines with their line ends, the
-    rest of a sample): (its cells, trimmed, a line break inside one made a space: "Order ID"; the
-    physical lines it spans; its delimiter, `hint` or detected). A record whose quotes the sample's
-    end leaves open is read as its first line alone."""
+    rest of a sample): (its cells, trimmed as cells are (`trim`: whitespace and zero-width
+    characters), a line break inside one made a space: "Order ID"; the physical lines it spans; its
+    delimiter, `hint` or detected). A record whose quotes the sample's end leaves open is read as
+    its first line alone."""
     text, end = lines[0], 1
     while text.count('"') % 2 and end < len(lines):  # a quote still open: the record goes on
         text, end = text + lines[end], end + 1
@@ -22,7 +24,7 @@ def read_record(lines: list[str], hint: str | None) -> tuple[list[str], int, str
     cells = next(reader, [])
     if reader.line_num > 1 and reader.line_num == len(lines) and _cut(lines, delimiter):
         return read_record(lines[:1], hint)
-    return [_LINE_BREAKS.sub(" ", c.replace("\ufeff", "")).strip() for c in cells], max(1, reader.line_num), delimiter
+    return [trim(_LINE_BREAKS.sub(" ", c.replace("\ufeff", ""))) for c in cells], max(1, reader.line_num), delimiter
 
 
 def _cut(lines: list[str], delimiter: str) -> bool:

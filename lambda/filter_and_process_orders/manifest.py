@@ -119,10 +119,9 @@ class Manifest:
         self.rejected_sample, self.stale_sample = result.rejected_sample, result.stale_sample
         self.warnings = warnings_for(result)
         if result.orders == 0:
-            first = result.rejected_sample[0]
-            self.reject_file(
-                "no_usable_row", f"no row could be used: {first['reason']} (line {first['line']}) and more"
-            )
+            first, more = result.rejected_sample[0], result.rows_rejected - 1
+            others = f" and {more:,} more (see the rejected rows)" if more > 0 else ""
+            self.reject_file("no_usable_row", f"no row could be used: {first['reason']} (line {first['line']}){others}")
         elif self.warnings:
             self.status = "processed_with_warnings"
         else:

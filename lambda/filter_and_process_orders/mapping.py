@@ -3,12 +3,15 @@
 import re
 
 from .contract import REQUIRED, SYNONYMS
+from .trim import ZERO_WIDTH
+
+_INVISIBLE = dict.fromkeys(map(ord, ZERO_WIDTH))  # removed anywhere in a name: a header is compared unseen
 
 __all__ = ["REQUIRED", "SYNONYMS", "map_headers", "missing_required", "normalise_header", "unmapped"]
 
 
 def normalise_header(name: str) -> str:
-    return re.sub(r"[\s_.\-/()#]+", "", name.replace("\ufeff", "").strip().lower())
+    return re.sub(r"[\s_.\-/()#]+", "", name.translate(_INVISIBLE).strip().lower())
 
 
 def names_unit_price(header: str) -> bool:

@@ -12,6 +12,7 @@ from .amounts import parse_amount  # noqa: F401
 from .arrow_buffers import bool_mask, string_offsets
 from .contract import PLACEHOLDERS
 from .dates import parse_date  # noqa: F401
+from .trim import trim, trimmed
 
 
 def _case_variants(word: str) -> set[str]:
@@ -28,16 +29,12 @@ _PLACEHOLDER_LEAD = np.zeros(256, dtype=bool)  # the first bytes of the placehol
 _PLACEHOLDER_LEAD[[p.encode()[0] for p in _PLACEHOLDER_SET.to_pylist()]] = True
 
 
-# Bytes of the whitespace that `utf8_trim_whitespace` trims and `ascii_trim_whitespace` does not
-# (the information separators); above them, text of bytes below 0x80 is trimmed the same by both.
-_SEPARATORS = (0x1C, 4)
-
-
 @profile.timed("clean.trim and placeholders")
 def cleaned_text(column: pa.Array) -> pa.Array:
-    """Trimmed text; null where the cell is empty or a placeholder (`NULL`, `N/A`, `-`, …, whole cell,
-    any case). Nulls cost no copy: the trimmed text with a validity bitmap."""
-    text = _trimmed(column)
+    """Text trimmed of whitespace and zero-width characters (`trim`); null where the cell is empty or a
+    placeholder (`NULL`, `N/A`, `-`, …, whole cell, any case). Nulls cost no copy: the trimmed text
+    with a validity bitmap."""
+    text = trimmed(column)
     offsets = string_offsets(text)
     length = np.diff(offsets)  # bytes per cell, read from the offsets
     short = np.flatnonzero(length <= _LONGEST_PLACEHOLDER)  # few cells in most columns
@@ -71,21 +68,8 @@ def cleaned_codes(column: pa.Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(indices, text)
 
 
-def _trimmed(column: pa.Array) -> pa.Array:
-    """`utf8_trim_whitespace(column)`; for a column of ASCII bytes without information separators
-    Arrow's ASCII kernel, which trims the same and takes half the time (the check: two passes over
-    the bytes, a sixth of the time)."""
-    data = column.buffers()[2]
-    if data is not None and data.size:
-        offsets = string_offsets(column)
-        raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
-        if not len(raw) or (raw.max() < 0x80 and not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any()):
-            return pc.ascii_trim_whitespace(column)
-    return pc.utf8_trim_whitespace(column)
-
-
 def is_placeholder(text: str) -> bool:
-    return text.strip().lower() in PLACEHOLDERS
+    return trim(text).lower() in PLACEHOLDERS
 
 
 STATUS_SYNONYMS = {
@@ -126,7 +110,7 @@ _STATUS_SPACES = r"[\s\x{0b}\x{1c}-\x{1f}\x{85}\pZ\-]+"
 
 
 def canonical_status(text: str) -> str:
-    s = re.sub(r"[\s\-]+", "_", text.strip().lower())
+    s = re.sub(r"[\s\-]+", "_", trim(text).lower())
     return STATUS_SYNONYMS.get(s, s)
 
 

@@ -26,7 +26,7 @@ from ordersite.aws import s3
 from ..checks import head_problem, name_problem, size_problem
 from ..models import Upload, UploadEvent
 from ..sniffing import SNIFF_BYTES
-from .receiving import FileOutcome, upload_accept, upload_claim, upload_metadata, upload_refuse
+from .receiving import FileOutcome, stored_outcome, upload_accept, upload_claim, upload_metadata, upload_refuse
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part but the last
 MAX_PARTS = 10_000
@@ -123,8 +123,9 @@ def direct_complete(*, upload: Upload, user) -> FileOutcome:
     """Complete, check and accept (or refuse and delete) one browser upload; idempotent once final."""
     name = upload.original_name
     if upload.status != Upload.Status.RECEIVING:
-        outcome = "refused" if upload.status == Upload.Status.REJECTED else "stored"
-        return FileOutcome(name, outcome, upload.status_reason or f"{name}: stored", upload.pk)
+        if upload.status == Upload.Status.REJECTED:
+            return FileOutcome(name, "refused", upload.status_reason or f"{name}: stored", upload.pk)
+        return stored_outcome(upload, upload.status_reason or f"{name}: stored", viewer=user)
     plan = _plan(upload, [])
     key = staging_key(upload)
     parts = s3.multipart_parts(key=key, upload_id=upload.multipart_id)
@@ -141,7 +142,7 @@ def direct_complete(*, upload: Upload, user) -> FileOutcome:
         return _refuse_stored(upload, user, f"{problem}; the stored object was deleted")
     s3.object_move(source=key, key=upload.raw_key)
     upload_accept(upload=upload, user=user, note=f"sent by the browser straight to S3, checked, stored as {upload.key}")
-    return FileOutcome(name, "stored", f"{name}: stored; processing has started", upload.pk)
+    return stored_outcome(upload, viewer=user)
 
 
 def direct_abort(*, upload: Upload) -> None:

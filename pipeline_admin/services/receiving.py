@@ -24,6 +24,7 @@ from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
 from ..checks import file_problem
 from ..models import Upload, UploadEvent
+from ..older_exports import as_of_conflicts_current, as_of_conflicts_find
 
 
 def safe_name(name: str) -> str:
@@ -162,12 +163,25 @@ def upload_claim(
 
 
 def upload_accept(*, upload: Upload, user, note: str) -> Upload:
-    """The bytes are in raw/: the file counts as uploaded and its processing starts."""
+    """The bytes are in raw/: the file counts as uploaded and its processing starts.
+
+    Records the current files with a later as-of (`as_of_conflicts`): this file landed after them,
+    so its versions of their orders will count. Nothing is refused: raw files are immutable and
+    both are kept; the file's page and the answer to the upload say so (`older_exports`)."""
     with transaction.atomic():
         upload.status = Upload.Status.UPLOADED
         upload.multipart_id = ""
         upload.queued_at = timezone.now()
-        upload.save(update_fields=["status", "multipart_id", "queued_at", "updated_at"])
+        upload.as_of_conflicts = [
+            {
+                "upload_id": earlier.pk,
+                "name": earlier.original_name,
+                "as_of": earlier.reference_day.isoformat(),
+                "uploaded_at": earlier.uploaded_at.isoformat(),
+            }
+            for earlier in as_of_conflicts_find(upload=upload)
+        ]
+        upload.save(update_fields=["status", "multipart_id", "queued_at", "as_of_conflicts", "updated_at"])
         UploadEvent.objects.create(upload=upload, status=Upload.Status.UPLOADED, actor=user, note=note[:2000])
     return upload
 
@@ -210,6 +224,17 @@ class FileOutcome:
     outcome: str
     message: str
     upload_id: int | None = None
+    # A stored file older than an export uploaded before it (`older_exports`); "" otherwise.
+    warning: str = ""
+
+
+def stored_outcome(upload: Upload, message: str = "", *, viewer=None) -> FileOutcome:
+    """A stored file's answer, with its as-of warning when it is older than an export uploaded
+    before it (`older_exports.as_of_conflicts_current`, as `viewer` may see it; None: the CLI)."""
+    message = message or f"{upload.original_name}: stored; processing has started"
+    conflicts = as_of_conflicts_current(upload=upload, viewer=viewer)
+    warning = " ".join(f"{upload.original_name}: {c.text}" for c in conflicts)
+    return FileOutcome(upload.original_name, "stored", message, upload.pk, warning)
 
 
 def refusals_record(*, user, refusals) -> list[FileOutcome]:
@@ -261,7 +286,5 @@ def uploads_receive(
         except s3.S3Error as exc:
             outcomes.append(FileOutcome(fileobj.name, "error", f"{fileobj.name}: {exc}"))
         else:
-            outcomes.append(
-                FileOutcome(fileobj.name, "stored", f"{fileobj.name}: stored; processing has started", upload.pk)
-            )
+            outcomes.append(stored_outcome(upload, viewer=user))
     return outcomes

@@ -70,3 +70,25 @@ def test_each_peer_keeps_the_orders_and_total_of_the_row_by_row_model(dialect, p
         "cents": model.cents,
         "stale": model.stale,
     }
+
+
+@pytest.mark.parametrize("peer", ["polars", "duckdb", "pandas"])
+def test_each_peer_trims_zero_width_characters_off_the_ends_of_cells_as_the_model_does(peer, tmp_path):
+    # By hand: 1001 twice (the later row, 12.25, wins), 1002 20.00 (pending, 2025-04-01: stale), 1003
+    # 5.00; the zero-width space inside 1004's amount and the id of nothing but one reject those rows.
+    path = tmp_path / "zw.csv"
+    path.write_text(
+        "order_id,amount,order_date,status\n"
+        "1001\u200b,10.50,2025-05-30,shipped\n"
+        "\ufeff1001,\u200b12.25,2025-05-31,shipped\n"
+        "1002, \u206020.00\u2060 ,\u200d2025-04-01,pending\n"
+        "\u200d1003\u200c,5.00\ufeff,2025-05-29\u200b,\u200bshipped\n"
+        "1004,1\u200b2.00,2025-05-30,shipped\n"
+        "\u200b,1.00,2025-05-30,shipped\n",
+        encoding="utf-8",
+    )
+    model = clean_file(path)
+    assert (sorted(model.orders), model.cents, model.stale, model.rejected) == (["1001", "1002", "1003"], 3725, 1, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert getattr(peers, f"run_{peer}")(path, out) == {"orders": 3, "cents": 3725, "stale": 1}

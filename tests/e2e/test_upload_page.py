@@ -1,13 +1,16 @@
 """The upload page's script in a real Chromium: per-file progress, mapping, drag & drop, duplicates."""
 
+import io
 import json
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from pipeline_admin.models import Upload
+from pipeline_admin.services import upload_create
 
-from .conftest import login
+from .conftest import login, screenshot
 
 GOOD = b"order_id,order_date,amount,customer,status\n1,2025-05-01,10.50,Ann,shipped\n"
 UNKNOWN_HEADER = b"Ref;When;Total;Who\nA1;2025-05-01;10,50;Ann\n"
@@ -67,3 +70,35 @@ def test_a_dropped_file_is_uploaded_and_a_duplicate_is_stored_only_after_confirm
     upload_page.click("text=Store it again")
     expect(upload_page.locator("#file-list .note.ok")).to_have_count(2)
     assert Upload.objects.count() == 2
+
+
+def test_an_older_export_is_warned_about_in_its_row_and_the_warning_stays_once_processed(
+    page, twin, uploader, pipeline_loop
+):
+    """Reviewer F4 on the page's direct upload: the newer export (as of 2025-06-01) is in; the file
+    sent now is as of 2025-05-12, so its row says so, naming the newer file and both dates, and
+    keeps saying it after the status notes that follow; the file's page then counts the one order
+    both have (2, cancelled in the newer export, shipped here): 1 superseded, 1 changed."""
+    header = b"order_id,order_date,amount,customer,status\n"
+    newer = header + b"2,2025-05-10,20.00,Bob,cancelled\n3,2025-05-20,30.00,Cy,shipped\n"
+    older = header + b"1,2025-05-01,10.50,Ann,shipped\n2,2025-05-10,20.00,Bob,shipped\n"
+    upload_create(user=uploader, fileobj=io.BytesIO(newer), name="newer.csv", as_of=date(2025, 6, 1))
+    login(page, "uploader")
+    page.goto("/pipeline/upload/")
+    page.fill("input[name=as_of]", "2025-05-12")
+    page.set_input_files("input[type=file]", [{"name": "older.csv", "mimeType": "text/csv", "buffer": older}])
+    row = page.locator("li.file", has_text="older.csv")
+    expect(row).to_have_attribute("data-status", "ready")
+    page.click("#upload-button")
+    warning = row.locator(".as-of-warning")
+    expect(warning).to_contain_text("This file is as of 2025-05-12, older than newer.csv (as of 2025-06-01)")
+    expect(warning).to_contain_text("Where both files have an order, this file's version counts")
+    expect(row).to_have_attribute("data-status", "processed", timeout=60_000)
+    expect(warning).to_be_visible()
+    screenshot(page, "older-export-row")
+    row.locator("a", has_text="details").click()
+    expect(page.locator("#as-of-warning .superseded-count")).to_have_text(
+        "This file now supersedes 1 order of newer.csv: it counts from this file, not from newer.csv;"
+        " 1 of them differs in status, amount or date."
+    )
+    screenshot(page, "older-export-page")

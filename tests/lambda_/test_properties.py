@@ -42,6 +42,15 @@ from hypothesis import strategies as st
 RULES = Rules(date(2025, 6, 1), frozenset({"pending", "cancelled"}), 30)
 HEADERS = ["order_id", "Customer", "Total", "Status", "Order Date", "note"]
 MAPPED = 5  # the first five headers map onto the contract; `note` is unmapped
+# The trim's rule (trim.py), restated: Python's whitespace and the zero-width characters U+200B,
+# U+200C, U+200D, U+2060, U+FEFF, at either end of a cell.
+TRIMMED = "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def trim(text: str) -> str:
+    return text.strip(TRIMMED)
+
+
 # README "Placeholders": empty in every mapped column (whole cell, any case, trimmed).
 PLACEHOLDER_WORDS = {"null", "n/a", "na", "none", "-", "—", "#n/a", "nan"}
 
@@ -104,7 +113,7 @@ def test_arbitrary_rows_account_for_every_row(data, delimiter, newline):
     records = list(csv.reader(io.StringIO(text.getvalue(), newline=""), delimiter=delimiter))[1:]
 
     def filled(i: int, c: str) -> bool:
-        return bool(c.strip()) and not (i < MAPPED and c.strip().lower() in PLACEHOLDER_WORDS)
+        return bool(trim(c)) and not (i < MAPPED and trim(c).lower() in PLACEHOLDER_WORDS)
 
     non_blank = [r for r in records if any(filled(i, c) for i, c in enumerate(r))]
     if result is not None:
@@ -142,8 +151,9 @@ fast_path_amounts = st.one_of(
 @example(["9999999999.99", "10000000000.00", "-10000000000.00", "99999999999999.99", "10,000,000,000.00"], False)
 @example(["9.999.999.999,99", "10.000.000.000,00", "-10000000000,00", "99999999999999,99", "10000000000,-"], True)
 @example(["9999999999.995", "9999999999.9949999999", "(10000000000)", "١٠٠٠٠٠٠٠٠٠٠٠", "0009999999999.99"], False)
+@example(["\u200b12.5", "$1,234.50\ufeff", "\u2060 -3\u200d", "1\u200b2"], False)  # trimmed as cells are
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
-    trimmed = [t.strip() for t in texts]
+    trimmed = [trim(t) for t in texts]
     # A slice, as the chunk's columns often are: the fast paths read the buffers from its offset.
     column = pa.array(["1,5", *trimmed], pa.string()).slice(1)
     values, marks = amounts(column, decimal_comma=decimal_comma)
@@ -166,7 +176,7 @@ def test_amounts_a_file_has_read_before_read_the_same_again(chunks, decimal_comm
     memo = GeneralMemo()
     memo.SMALL, memo.LIMIT = limits  # also chunks read past the memo, and a memo that is full
     for texts in chunks + chunks[::-1]:
-        column = pa.array([t.strip() for t in texts], pa.string())
+        column = pa.array([trim(t) for t in texts], pa.string())
         values, marks = amounts(column, decimal_comma=decimal_comma, memo=memo)
         alone, alone_marks = amounts(column, decimal_comma=decimal_comma)
         assert values.to_pylist() == alone.to_pylist()
@@ -188,7 +198,7 @@ def test_amounts_a_file_has_read_before_read_the_same_again(chunks, decimal_comm
     )
 )
 def test_decimal_separator_votes_read_from_shapes_agree_with_the_general_parse(texts):
-    column = pa.array([t.strip() for t in texts] + [None], pa.string())
+    column = pa.array([trim(t) for t in texts] + [None], pa.string())
     assert separator_votes(column) == _shape_votes(column)
 
 
@@ -208,7 +218,7 @@ def whole_number(text: str, decimal_comma: bool = False) -> int | None:
     st.booleans(),
 )
 def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts, decimal_comma):
-    trimmed = [t.strip() for t in texts]
+    trimmed = [trim(t) for t in texts]
     expected = [whole_number(t, decimal_comma) if t else None for t in trimmed]
     assert integers(pa.array(trimmed, pa.string()), decimal_comma).to_pylist() == expected
     # Repeated four times the column has few distinct cells: it is read once per distinct cell.
@@ -218,7 +228,7 @@ def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts, decimal
 @settings(max_examples=300, deadline=None)
 @given(st.lists(date_text, min_size=1, max_size=20), st.booleans())
 def test_the_kernel_date_parser_agrees_with_the_pure_python_one(texts, day_first):
-    trimmed = [t.strip() for t in texts]
+    trimmed = [trim(t) for t in texts]
     expected = [parse_date(t, day_first) if t else None for t in trimmed]
     assert dates(pa.array(trimmed, pa.string()), day_first=day_first).to_pylist() == expected
 
@@ -228,7 +238,7 @@ def test_the_kernel_date_parser_agrees_with_the_pure_python_one(texts, day_first
 def test_dates_a_file_has_read_before_read_the_same_again(chunks, day_first):
     memo = DateMemo()
     for texts in chunks + chunks[::-1]:
-        column = pa.array([t.strip() or None for t in texts], pa.string())
+        column = pa.array([trim(t) or None for t in texts], pa.string())
         assert (
             dates(column, day_first=day_first, memo=memo).to_pylist() == dates(column, day_first=day_first).to_pylist()
         )
@@ -337,16 +347,19 @@ def test_exactly_the_cells_a_spreadsheet_would_run_as_formulas_get_the_quote_pre
     assert formula_safe(masked).to_pylist() == safe
 
 
-# Whitespace (ASCII, information separators, Unicode), letters and placeholder pieces.
-_CELL_PIECES = [*" \t\r\x1c\x1f\xa0\u3000\u2009", *"aéNn/A-—#"]
+# Whitespace (ASCII, information separators, Unicode), zero-width characters, letters and placeholder pieces.
+_CELL_PIECES = [*" \t\r\x1c\x1f\xa0\u3000\u2009", *"\u200b\u200c\u200d\u2060\ufeff", *"aéNn/A-—#"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(_CELL_PIECES), max_size=6).map("".join)), max_size=12))
-def test_the_kernel_text_cleaning_agrees_with_python_strip_and_the_placeholders(cells):
-    # Python's str.strip() takes the same whitespace as Arrow's utf8 trim; a slice, as chunk columns are.
+# ASCII text and zero-width characters only: no whitespace beyond ASCII for the kernels to see.
+@example(["1001\u200b", "\ufeff1001", "\u20601\u2060", " \u200dN/A\u200c ", "a\u200bb", "\ufeff", None])
+def test_the_kernel_text_cleaning_agrees_with_the_trim_rule_and_the_placeholders(cells):
+    # The whitespace of Python's str.strip() and of Arrow's utf8 trim, and the zero-width characters;
+    # a slice, as chunk columns are.
     cleaned = cleaned_text(pa.array(["x", *cells], pa.string()).slice(1)).to_pylist()
-    expected = [None if c is None or not c.strip() or c.strip().lower() in PLACEHOLDERS else c.strip() for c in cells]
+    expected = [None if c is None or not trim(c) or trim(c).lower() in PLACEHOLDERS else trim(c) for c in cells]
     assert cleaned == expected
 
 
@@ -365,7 +378,7 @@ def test_cells_cleaned_once_per_distinct_cell_read_as_every_cell_cleaned_alone(c
     # canonical_status; quantities and lengths: the one-cell rules); a slice, as chunk columns are.
     column = pa.array(["x", *cells], pa.string()).slice(1)
     coded, rows = cleaned_codes(column), np.array(counted[: len(cells)], dtype=bool)
-    kept = [None if not c.strip() or c.strip().lower() in PLACEHOLDERS else c.strip() for c in cells]
+    kept = [None if not trim(c) or trim(c).lower() in PLACEHOLDERS else trim(c) for c in cells]
     assert cleaned_text(column).to_pylist() == kept
     assert pc.is_valid(coded).to_pylist() == [k is not None for k in kept]  # blank rows see the nulls
     words, unknown = status_words(coded, rows)
@@ -387,7 +400,7 @@ _STATUS_SPACES = [*" \t\xa0\u3000\u2009\u202f\x1c\x1f\x85-", "Shipped", "ON", "h
 def test_the_status_kernel_reads_every_cell_as_canonical_status_does(cells):
     # Unicode spaces inside a status (a no-break space pasted from a web page) join its words as
     # ASCII ones do: "on\xa0hold" is on_hold in the Lambda's column kernel and in the site's filter.
-    kept = [c.strip() for c in cells if c.strip() and c.strip().lower() not in PLACEHOLDERS]
+    kept = [trim(c) for c in cells if trim(c) and trim(c).lower() not in PLACEHOLDERS]
     words = statuses(cleaned_text(pa.array(kept, pa.string()))).to_pylist()
     assert words == [canonical_status(c) for c in kept]
 

@@ -46,6 +46,8 @@ class Command(BaseCommand):
         for outcome in outcomes:
             if outcome.outcome == "stored":
                 self.stdout.write(outcome.message)
+                if outcome.warning:
+                    self.stderr.write(f"warning: {outcome.warning}")
             else:
                 hint = " (pass --allow-duplicate)" if outcome.outcome == "duplicate" else ""
                 self.stderr.write(f"{outcome.outcome}: {outcome.message}{hint}")

@@ -228,6 +228,8 @@
     const kinds = { stored: "ok", refused: "error", error: "error", duplicate: "warn", incomplete: "error" };
     note(entry, result.message + " ", kinds[result.outcome]);
     if (result.url) entry.note.append(el("a", { href: result.url }, result.outcome === "duplicate" ? "earlier upload" : "details"));
+    // Its own line: the status notes that follow replace entry.note, and this warning must stay.
+    if (result.warning) entry.row.append(el("div", { class: "note warn as-of-warning", role: "alert" }, result.warning));
     if (result.outcome === "stored") { entry.id = result.id; badge(entry, "uploaded", "uploaded"); follow(); }
     else if (result.outcome === "refused") { badge(entry, "rejected", "refused"); entry.remove.remove(); }
     else if (result.outcome === "duplicate") {

@@ -1,0 +1,41 @@
+-- How many orders of earlier uploads one file's rows supersede now (dashboard/supersession.py):
+-- orders that the file (:source_key) and an earlier upload (:earlier_keys, raw keys joined by
+-- commas; raw keys hold none) both have, whose latest version is the file's, by the rule of
+-- _orders.sql (ingested_at, then the raw key, then the line), stale or not: either way the
+-- earlier upload's version no longer counts. `changed`: those whose status, amount or order date
+-- differ between the two versions (what the earlier upload said and the reports no longer show).
+-- Only the key columns are read over every month, as the reports read them.
+latest AS (
+    SELECT order_id
+    FROM (
+        SELECT
+            order_id, source_key,
+            row_number() OVER (
+                PARTITION BY order_id
+                ORDER BY ingested_at DESC, source_key DESC, source_line DESC NULLS LAST
+            ) AS version_rank
+        FROM orders
+    )
+    WHERE version_rank = 1 AND source_key = :source_key
+),
+this_file AS (
+    SELECT order_id, status, amount, order_date FROM orders WHERE source_key = :source_key
+),
+earlier AS (
+    SELECT order_id, source_key, status, amount, order_date
+    FROM orders
+    WHERE contains(split(:earlier_keys, ','), source_key)
+)
+SELECT
+    e.source_key,
+    count(DISTINCT e.order_id) AS orders,
+    count(DISTINCT CASE
+        WHEN coalesce(e.status, '') <> coalesce(t.status, '')
+          OR e.amount <> t.amount
+          OR e.order_date <> t.order_date
+        THEN e.order_id END) AS changed
+FROM earlier AS e
+JOIN latest AS l ON l.order_id = e.order_id
+JOIN this_file AS t ON t.order_id = e.order_id
+GROUP BY e.source_key
+ORDER BY e.source_key

@@ -1,0 +1,216 @@
+"""An older export uploaded after a newer one (reviewer F4): every report takes each order's
+latest version by upload (DESIGN "One truth across uploads"), so where both exports have an
+order the older file's version counts. Nothing is refused; staff are told at upload, on the
+file's page and in the file list, naming the newer file and both dates.
+
+The two exports are written here and go through the real upload paths and the real Lambda on
+the twin. What the warning must say is worked out by hand from them: NEWER (as of 2025-06-01)
+cancels order 2; OLDER (as of 2025-05-12) still has it shipped; they share orders 1 and 2.
+"""
+
+import hashlib
+import io
+import re
+from datetime import date
+
+import pytest
+import requests
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from pipeline_admin import actions, tasks
+from pipeline_admin.models import Upload
+from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import upload_create, uploads_sync
+
+HEADER = "order_id,customer,amount,status,order_date\n"
+# Order 2 is cancelled 22 days before 2025-06-01: not stale, so the cancellation counts.
+NEWER = HEADER + "1,Ann,10.00,shipped,2025-05-05\n2,Bob,20.00,cancelled,2025-05-10\n3,Cy,30.00,shipped,2025-05-20\n"
+OLDER = HEADER + "1,Ann,10.00,shipped,2025-05-05\n2,Bob,20.00,shipped,2025-05-10\n4,Di,40.00,pending,2025-05-11\n"
+WHAT_HAPPENS = "Where both files have an order, this file's version counts, because it was uploaded later"
+SITE = settings.UPLOAD_CORS_ORIGINS[0]
+
+
+def form_upload(client, name: str, text: str, as_of: str = ""):
+    data = {"files": [SimpleUploadedFile(name, text.encode(), "text/csv")], "as_of": as_of}
+    return client.post(reverse("pipeline_admin:upload"), data, follow=True)
+
+
+def plain(html: str) -> str:
+    """The page's text as a reader sees it (Django escapes the apostrophe in "file's")."""
+    return re.sub(r"\s+", " ", html.replace("&#x27;", "'"))
+
+
+def upload(name: str, text: str, as_of: str, user=None) -> Upload:
+    return upload_create(user=user, fileobj=io.BytesIO(text.encode()), name=name, as_of=date.fromisoformat(as_of))
+
+
+def test_an_older_export_uploaded_after_a_newer_one_is_warned_naming_the_newer_file_and_both_dates(
+    client, twin, uploader
+):
+    client.force_login(uploader)
+    form_upload(client, "newer.csv", NEWER, "2025-06-01")
+    answer = plain(form_upload(client, "older.csv", OLDER, "2025-05-12").content.decode())
+    assert "older.csv: This file is as of 2025-05-12, older than newer.csv (as of 2025-06-01)" in answer
+    assert WHAT_HAPPENS in answer
+    older = Upload.objects.get(original_name="older.csv")
+    assert older.status == Upload.Status.UPLOADED and older.key  # warned, not refused
+    assert [c["name"] for c in older.as_of_conflicts] == ["newer.csv"]
+
+    runtime_drain()
+    uploads_sync()
+    page = plain(client.get(reverse("pipeline_admin:upload_detail", args=[older.pk])).content.decode())
+    assert 'id="as-of-warning"' in page and "older than newer.csv (as of 2025-06-01)" in page
+    assert WHAT_HAPPENS in page
+    newer = Upload.objects.get(original_name="newer.csv")
+    newer_page = client.get(reverse("pipeline_admin:upload_detail", args=[newer.pk])).content.decode()
+    assert 'id="as-of-warning"' not in newer_page
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    rows = dict(re.findall(r'<tr data-upload="(\d+)">(.*?)</tr>', listing, flags=re.S))
+    assert "as-of-flag" in rows[str(older.pk)] and "as-of-flag" not in rows[str(newer.pk)]
+
+
+def test_no_warning_when_exports_are_uploaded_in_as_of_order_or_share_their_as_of(client, twin, uploader):
+    client.force_login(uploader)
+    form_upload(client, "may.csv", OLDER, "2025-05-12")
+    in_order = plain(form_upload(client, "june.csv", NEWER, "2025-06-01").content.decode())
+    again = form_upload(client, "june-again.csv", NEWER + "5,Eve,5.00,shipped,2025-05-30\n", "2025-06-01")
+    same_day = plain(again.content.decode())
+    assert "older than" not in in_order and "older than" not in same_day
+    assert list(Upload.objects.exclude(as_of_conflicts=[]).values_list("original_name", flat=True)) == []
+
+
+def test_a_file_without_an_as_of_is_as_of_its_upload_day(twin):
+    """Monday's export without an as-of is as of Monday; an export as of last year uploaded after it is older."""
+    undated = upload_create(user=None, fileobj=io.BytesIO(NEWER.encode()), name="today.csv")
+    older = upload("last-year.csv", OLDER, "2025-05-12")
+    assert older.as_of_conflicts == [
+        {
+            "upload_id": undated.pk,
+            "name": "today.csv",
+            "as_of": undated.uploaded_at.date().isoformat(),
+            "uploaded_at": undated.uploaded_at.isoformat(),
+        }
+    ]
+    later = upload_create(user=None, fileobj=io.BytesIO(OLDER.encode() + b"\n"), name="undated-later.csv")
+    assert later.as_of_conflicts == []  # no as-of: as of today, not older than anything uploaded before
+
+
+def test_a_newer_export_whose_output_was_deleted_is_not_warned_about(twin, pipeline_admin):
+    newer = upload("newer.csv", NEWER, "2025-06-01")
+    runtime_drain()
+    uploads_sync()
+    actions.upload_output_delete(upload=Upload.objects.get(pk=newer.pk), user=pipeline_admin)
+    assert upload("older.csv", OLDER, "2025-05-12").as_of_conflicts == []
+
+
+def test_the_page_says_when_the_newer_export_no_longer_counts(client, twin, pipeline_admin):
+    newer = upload("newer.csv", NEWER, "2025-06-01")
+    older = upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    uploads_sync()
+    actions.upload_output_delete(upload=Upload.objects.get(pk=newer.pk), user=pipeline_admin)
+    client.force_login(pipeline_admin)
+    page = plain(client.get(reverse("pipeline_admin:upload_detail", args=[older.pk])).content.decode())
+    assert "older than newer.csv (as of 2025-06-01)" in page  # the fact at upload stays
+    assert "That file no longer counts" in page
+
+
+def test_another_uploaders_file_is_not_named_to_an_uploader(client, twin, uploader, pipeline_admin):
+    upload("admins-june.csv", NEWER, "2025-06-01", user=pipeline_admin)
+    client.force_login(uploader)
+    answer = plain(form_upload(client, "older.csv", OLDER, "2025-05-12").content.decode())
+    assert "older than a file uploaded by someone else (as of 2025-06-01)" in answer
+    assert "admins-june.csv" not in answer
+
+
+def test_the_command_line_prints_the_warning(twin, tmp_path):
+    upload("newer.csv", NEWER, "2025-06-01")
+    (tmp_path / "older.csv").write_text(OLDER)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("upload", str(tmp_path / "older.csv"), "--as-of", "2025-05-12", stdout=out, stderr=err)
+    assert "stored" in out.getvalue()
+    warning = "warning: older.csv: This file is as of 2025-05-12, older than newer.csv (as of 2025-06-01)"
+    assert warning in err.getvalue()
+
+
+@pytest.mark.parametrize(("as_of", "warned"), [("2025-05-12", True), ("2025-06-01", False)])
+def test_a_file_sent_straight_to_s3_gets_the_warning_with_its_answer(client, twin, uploader, as_of, warned):
+    upload("newer.csv", NEWER, "2025-06-01", user=uploader)
+    client.force_login(uploader)
+    body = OLDER.encode()
+    fields = {"name": "older.csv", "size": len(body), "sha256": hashlib.sha256(body).hexdigest(), "as_of": as_of}
+    plan = client.post(reverse("pipeline_admin:upload_direct_begin"), fields).json()
+    urls = client.post(plan["parts_url"], {"numbers": "1"}).json()["urls"]
+    assert requests.put(urls["1"], data=body, headers={"Origin": SITE}, timeout=30).status_code == 200
+    answer = client.post(plan["complete_url"]).json()["file"]
+    assert answer["outcome"] == "stored"
+    if warned:
+        assert answer["warning"].startswith("older.csv: This file is as of 2025-05-12, older than newer.csv")
+        assert WHAT_HAPPENS in answer["warning"]
+    else:
+        assert answer["warning"] == ""
+
+
+def detail(client, upload_id: int, capture) -> str:
+    """The file's page as a browser follows it: the first view starts the count's job (run here,
+    as a worker would, once the request commits), the page asks again and shows the count."""
+    with capture(execute=True):
+        first = plain(client.get(reverse("pipeline_admin:upload_detail", args=[upload_id])).content.decode())
+    assert 'id="superseded-counting"' in first
+    return plain(client.get(reverse("pipeline_admin:upload_detail", args=[upload_id])).content.decode())
+
+
+@pytest.fixture
+def older_after_newer(twin, client, pipeline_admin) -> Upload:
+    """NEWER, then OLDER uploaded after it, both processed by the Lambda; an admin logged in."""
+    upload("newer.csv", NEWER, "2025-06-01")
+    older = upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    return older
+
+
+def test_the_page_counts_the_orders_of_the_newer_export_the_older_file_now_supersedes(
+    client, older_after_newer, django_capture_on_commit_callbacks
+):
+    """By hand: both files have orders 1 and 2, and the older file landed later, so both count
+    from it (2); order 2 differs (shipped here, cancelled in the newer export), order 1 does not (1)."""
+    page = detail(client, older_after_newer.pk, django_capture_on_commit_callbacks)
+    assert 'data-orders="2" data-changed="1"' in page
+    assert "This file now supersedes 2 orders of newer.csv: they count from this file, not from newer.csv" in page
+    assert reverse("pipeline_admin:upload_output_delete", args=[older_after_newer.pk]) in page  # what staff can do
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    assert "2 orders superseded" in listing
+
+
+def test_the_newer_export_uploaded_again_takes_its_orders_back(
+    client, older_after_newer, django_capture_on_commit_callbacks
+):
+    """The action the page offers: the newer export stored again lands last, so its versions
+    count again and the older file supersedes none of the first copy's orders (0)."""
+    upload_create(user=None, fileobj=io.BytesIO(NEWER.encode()), name="newer.csv", allow_duplicate=True)
+    runtime_drain()
+    uploads_sync()
+    page = detail(client, older_after_newer.pk, django_capture_on_commit_callbacks)
+    assert 'data-orders="0" data-changed="0"' in page
+    assert "This file now supersedes 0 orders of newer.csv." in page
+
+
+def test_the_status_sync_counts_them_before_anyone_opens_the_page(
+    client, twin, pipeline_admin, settings, django_capture_on_commit_callbacks
+):
+    """The beat task that sees the older file processed starts its count (by hand: 2, as above),
+    so the Files list shows it without a visit to the file's page."""
+    settings.DASHBOARD_WARM_ON_NEW_DATA = False  # the default views are another test's business
+    upload("newer.csv", NEWER, "2025-06-01")
+    upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.uploads_sync()
+    client.force_login(pipeline_admin)
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    assert '<span class="superseded-count" data-orders="2">2 orders superseded</span>' in listing
