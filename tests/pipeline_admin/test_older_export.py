@@ -9,12 +9,14 @@ cancels order 2; OLDER (as of 2025-05-12) still has it shipped; they share order
 """
 
 import hashlib
+import importlib
 import io
 import re
 from datetime import date
 
 import pytest
 import requests
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -214,3 +216,30 @@ def test_the_status_sync_counts_them_before_anyone_opens_the_page(
     client.force_login(pipeline_admin)
     listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
     assert '<span class="superseded-count" data-orders="2">2 orders superseded</span>' in listing
+
+
+def test_files_uploaded_before_conflicts_were_recorded_are_flagged_by_the_data_migration(twin):
+    """Migration 0008 over files processed before 0007 recorded anything (their conflicts emptied
+    here): by hand only older.csv, landed after newer.csv with an earlier as-of, is flagged."""
+    newer = upload("newer.csv", NEWER, "2025-06-01")
+    upload("older.csv", OLDER, "2025-05-12")
+    upload("later.csv", NEWER + "5,Eve,5.00,shipped,2025-05-30\n", "2025-06-02")
+    runtime_drain()
+    uploads_sync()
+    Upload.objects.update(as_of_conflicts=[])
+    importlib.import_module("pipeline_admin.migrations.0008_upload_as_of_conflicts_backfill").backfill(
+        django_apps, None
+    )
+    recorded = dict(Upload.objects.values_list("original_name", "as_of_conflicts"))
+    assert recorded == {
+        "newer.csv": [],
+        "older.csv": [
+            {
+                "upload_id": newer.pk,
+                "name": "newer.csv",
+                "as_of": "2025-06-01",
+                "uploaded_at": newer.uploaded_at.isoformat(),
+            }
+        ],
+        "later.csv": [],
+    }
