@@ -53,6 +53,7 @@ def run_polars(path: Path, out: Path) -> dict:
     df = raw.select(
         *(cell(c).alias(c) for c in names),
         cell("amount").str.replace_all(CURRENCY, "").alias("amount_text"),
+        (cell("amount") == "").alias("no_amount"),  # empty (not `$`: unreadable)
         cell("order_date").alias("date_text"),
     )
     numeric = pl.col("date_text").str.extract(r"^([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}$", 1).cast(pl.Int32)
@@ -83,11 +84,11 @@ def run_polars(path: Path, out: Path) -> dict:
         order_date.alias("order_date"),
         pl.col("status").str.to_lowercase().replace({"canceled": "cancelled"}),
         pl.col("quantity").cast(pl.Int64, strict=False),
-    ).filter(
+    ).filter(  # an empty amount or date is a line of its order; an unreadable one rejects the row
         (pl.col("order_id") != "")
         & ~pl.col("order_id").str.contains(SCIENTIFIC_ID)
-        & pl.col("amount").is_not_null()
-        & pl.col("order_date").is_not_null()
+        & (pl.col("no_amount") | pl.col("amount").is_not_null())
+        & ((pl.col("date_text") == "") | pl.col("order_date").is_not_null())
     )
     line_items = shape.name("product") is not None and (
         df.group_by("order_id").agg(pl.col("product").n_unique() > 1)["product"].any()
@@ -96,15 +97,26 @@ def run_polars(path: Path, out: Path) -> dict:
         df = df.unique(subset=[*KEY, "quantity"], keep="last", maintain_order=True)
         df = df.group_by("order_id", maintain_order=True).agg(
             pl.col("customer").filter(pl.col("customer") != "").last(),
-            pl.col("amount").sum(),
+            pl.when(pl.col("amount").is_not_null().any()).then(pl.col("amount").sum()),
             pl.col("status").filter(pl.col("status") != "").last(),
-            pl.col("order_date").last(),
+            pl.col("order_date").drop_nulls().last(),
             pl.col("quantity").sum(),
             pl.len().alias("line_count"),
+        )
+    elif df.select((pl.col("amount").is_null() | pl.col("order_date").is_null()).any()).item():
+        # The last row wins; a cell it leaves empty takes the order's last non-empty one.
+        df = df.group_by("order_id", maintain_order=True).agg(
+            pl.col("customer").filter(pl.col("customer") != "").last(),
+            pl.col("amount").drop_nulls().last(),
+            pl.col("status").filter(pl.col("status") != "").last(),
+            pl.col("order_date").drop_nulls().last(),
+            pl.col("quantity").drop_nulls().last(),
+            pl.lit(1).alias("line_count"),
         )
     else:
         df = df.unique(subset="order_id", keep="last", maintain_order=True)
         df = df.with_columns(pl.lit(1).alias("line_count"))
+    df = df.filter(pl.col("amount").is_not_null() & pl.col("order_date").is_not_null())  # none on any line
     stale = pl.col("status").is_in(list(STALE)) & (pl.col("order_date") <= STALE_BEFORE)
     df = df.select(
         "order_id", "customer", "amount", "status", "order_date", "quantity", "line_count", stale.alias("stale")
@@ -131,7 +143,8 @@ def run_duckdb(path: Path, out: Path) -> dict:
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     con.execute(f"""
         CREATE TABLE cells AS SELECT row_number() OVER () AS line, {", ".join(f"{cell(c)} AS {c}" for c in names)},
-            regexp_replace({cell("amount")}, '{CURRENCY}', '', 'g') AS amount_text, {cell("order_date")} AS date_text
+            regexp_replace({cell("amount")}, '{CURRENCY}', '', 'g') AS amount_text, {cell("order_date")} AS date_text,
+            {cell("amount")} = '' AS no_amount
         FROM read_csv('{path}', delim = '{shape.delimiter}', skip = {shape.skip}, header = true, all_varchar = true,
                       quote = '"', escape = '"')
     """)
@@ -148,6 +161,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
     con.execute(f"""
         CREATE TABLE rows AS SELECT * FROM (
             SELECT line, order_id, line_id, customer, product, category, country, channel, amount_text, date_text,
+                   no_amount,
                    TRY_CAST(quantity AS BIGINT) AS quantity,
                    CASE WHEN lower(status) = 'canceled' THEN 'cancelled' ELSE lower(status) END AS status,
                    CASE WHEN regexp_matches(amount_text, '{COMMA_AMOUNT if decimal_comma else POINT_AMOUNT}')
@@ -159,7 +173,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
                    END AS order_date
             FROM cells)
         WHERE order_id <> '' AND NOT regexp_matches(order_id, '{SCIENTIFIC_ID}')
-          AND amount IS NOT NULL AND order_date IS NOT NULL
+          AND (no_amount OR amount IS NOT NULL) AND (date_text = '' OR order_date IS NOT NULL)
     """)
     line_items = (
         shape.name("product") is not None
@@ -174,14 +188,18 @@ def run_duckdb(path: Path, out: Path) -> dict:
             WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1)
             SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
                    sum(amount) AS amount, arg_max(status, line) FILTER (WHERE status <> '') AS status,
-                   arg_max(order_date, line) AS order_date,
+                   arg_max(order_date, line) FILTER (WHERE order_date IS NOT NULL) AS order_date,
                    sum(quantity) AS quantity, count(*) AS line_count
             FROM once GROUP BY order_id"""
-    else:
-        orders = """SELECT order_id, customer, amount, status, order_date, quantity, 1 AS line_count
-            FROM rows QUALIFY row_number() OVER (PARTITION BY order_id ORDER BY line DESC) = 1"""
+    else:  # the last row wins; a cell it leaves empty takes the order's last non-empty one
+        orders = """SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
+                   arg_max(amount, line) FILTER (WHERE amount IS NOT NULL) AS amount,
+                   arg_max(status, line) FILTER (WHERE status <> '') AS status,
+                   arg_max(order_date, line) FILTER (WHERE order_date IS NOT NULL) AS order_date,
+                   arg_max(quantity, line) FILTER (WHERE quantity IS NOT NULL) AS quantity, 1 AS line_count
+            FROM rows GROUP BY order_id"""
     con.execute(f"""CREATE TABLE orders AS SELECT *, status IN {STALE} AND order_date <= DATE '{STALE_BEFORE}' AS stale
-                    FROM ({orders})""")
+                    FROM ({orders}) WHERE amount IS NOT NULL AND order_date IS NOT NULL""")
     con.execute(f"COPY orders TO '{out / 'orders.parquet'}' (FORMAT parquet, COMPRESSION snappy)")
     n, total, stale = con.execute("SELECT count(*), sum(amount), count_if(stale) FROM orders").fetchone()
     return {"orders": n, "cents": int(total * 100), "stale": stale}
@@ -211,6 +229,7 @@ def run_pandas(path: Path, out: Path) -> dict:
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     df = pd.DataFrame({c: cell(c) for c in names})
     df["amount_text"] = cell("amount").str.replace(CURRENCY, "", regex=True)
+    df["no_amount"] = cell("amount") == ""  # empty (not `$`: unreadable)
     df["date_text"] = cell("order_date")
     comma = df["amount_text"].str.contains(COMMA_VOTE).sum() > df["amount_text"].str.contains(POINT_VOTE).sum()
     parts = df["date_text"].str.extract(r"^([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}$").astype(float)
@@ -231,28 +250,41 @@ def run_pandas(path: Path, out: Path) -> dict:
     df["order_date"] = iso.fillna(other).dt.date
     df["status"] = df["status"].str.lower().replace({"canceled": "cancelled"})
     df["quantity"] = pd.to_numeric(df["quantity"].where(df["quantity"].str.fullmatch(r"[0-9]+")), errors="coerce")
-    df = df[
+    df = df[  # an empty amount or date is a line of its order; an unreadable one rejects the row
         (df["order_id"] != "")
         & ~df["order_id"].str.contains(SCIENTIFIC_ID)
-        & df["amount"].notna()
-        & df["order_date"].notna()
+        & (df["no_amount"] | df["amount"].notna())
+        & ((df["date_text"] == "") | df["order_date"].notna())
     ]
     line_items = shape.name("product") is not None and (df.groupby("order_id")["product"].nunique() > 1).any()
+    df["cents"] = (df["amount"] * 100).round()  # float: NaN where empty
+    # groupby's last is the last non-null value (customer and status: non-empty)
     if line_items:
         df = df.drop_duplicates(subset=[*KEY, "quantity"], keep="last")
-        df["cents"] = (df["amount"] * 100).round().astype("int64")
         g = df.replace({"customer": {"": None}, "status": {"": None}}).groupby("order_id", sort=False)
         df = g.agg(
             customer=("customer", "last"),
             cents=("cents", "sum"),
+            priced=("cents", "count"),
             status=("status", "last"),
             order_date=("order_date", "last"),
             quantity=("quantity", "sum"),
             line_count=("cents", "size"),
         ).reset_index()
+        df = df[(df["priced"] > 0) & df["order_date"].notna()]
+    elif df["cents"].isna().any() or df["order_date"].isna().any():  # the last row, its gaps filled
+        g = df.replace({"customer": {"": None}, "status": {"": None}}).groupby("order_id", sort=False)
+        df = g.agg(
+            customer=("customer", "last"),
+            cents=("cents", "last"),
+            status=("status", "last"),
+            order_date=("order_date", "last"),
+            quantity=("quantity", "last"),
+        ).reset_index()
+        df = df[df["cents"].notna() & df["order_date"].notna()].assign(line_count=1)
     else:
         df = df.drop_duplicates(subset="order_id", keep="last").assign(line_count=1)
-        df["cents"] = (df["amount"] * 100).round().astype("int64")
+    df["cents"] = df["cents"].astype("int64")
     df["stale"] = df["status"].isin(STALE) & (df["order_date"] <= STALE_BEFORE)
     df.drop(
         columns=[

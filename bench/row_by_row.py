@@ -47,9 +47,9 @@ MAPPED = (
 class Order:
     order_id: str
     customer: str
-    amount: Decimal
+    amount: Decimal | None  # None while no line of the order has one
     status: str
-    order_date: date
+    order_date: date | None
     quantity: int | None
     line_count: int = 1
     stale: bool = False
@@ -138,41 +138,58 @@ def status_of(text: str) -> str:
 
 
 def clean_file(path: Path) -> Outcome:
+    """Rows are read one at a time; a row whose amount or date cell is empty (not unreadable) is a line
+    of its order like any other. Line items: identical rows count once, amounts and quantities summed,
+    the last non-empty date, customer and status. History: the order's last row, a cell it leaves empty
+    taking the order's last non-empty value. Then an order without an amount on any line is rejected
+    with its lines, and one without a date likewise."""
     shape = layout(path)
     out = Outcome()
     out.comma, out.day_first, out.line_items = decide(path, shape)
     m = shape.mapping
     seen: dict[str, set[int]] = {}
+    lines: dict[str, int] = {}  # rows kept per order (not exact repeats): rejected with it
     for record in _records(path, shape):
         cells = {c: _cell(record, m.get(c)) for c in MAPPED}
         order_id = cells["order_id"]
-        amount = parse_amount(cells["amount"], out.comma)
-        when = parse_date(cells["order_date"], out.day_first)
-        if not order_id or re.match(SCIENTIFIC_ID, order_id) or amount is None or when is None:
+        amount = parse_amount(cells["amount"], out.comma) if cells["amount"] else None
+        when = parse_date(cells["order_date"], out.day_first) if cells["order_date"] else None
+        unread = (cells["amount"] and amount is None) or (cells["order_date"] and when is None)
+        if not order_id or re.match(SCIENTIFIC_ID, order_id) or unread:
             out.rejected += 1
             continue
         raw_quantity = _cell(record, m.get("quantity"))
         quantity = int(raw_quantity) if raw_quantity.isdigit() else None
         status = status_of(cells["status"])
+        before = out.orders.get(order_id)
         if out.line_items:
             key = hash((tuple(cells.values()), quantity))
-            before = out.orders.get(order_id)
             if before:  # a further line, or a repeat of one counted once where it last appears
                 repeat = key in seen[order_id]
                 if not repeat:
-                    before.amount += amount
+                    before.amount = amount if before.amount is None else before.amount + (amount or 0)
                     before.quantity = (before.quantity or 0) + (quantity or 0) if quantity or before.quantity else None
                     before.line_count += 1
+                    lines[order_id] += 1
                 out.duplicates += repeat
                 seen[order_id].add(key)
-                before.order_date = when  # the last line wins; an empty cell is no conflict
+                before.order_date = when or before.order_date  # the last line wins; an empty cell is no conflict
                 before.customer, before.status = cells["customer"] or before.customer, status or before.status
                 continue
             seen[order_id] = {key}
-        elif order_id in out.orders:
+        elif before:
             out.duplicates += 1
-            del out.orders[order_id]  # the last row wins, in the position of its last row
-        out.orders[order_id] = Order(order_id, cells["customer"], amount, status, when, quantity)
+            del out.orders[order_id]  # the last row wins, in the position of its last row; its gaps filled
+            amount = before.amount if amount is None else amount
+            when, quantity = when or before.order_date, before.quantity if quantity is None else quantity
+            cells["customer"], status = cells["customer"] or before.customer, status or before.status
+        lines[order_id] = lines.get(order_id, 0) + 1
+        out.orders[order_id] = Order(order_id, cells["customer"], amount, status, when, quantity)  # type: ignore[arg-type]
+    for order_id, order in list(out.orders.items()):
+        if order.amount is None or order.order_date is None:  # no amount (no date) on any line
+            del out.orders[order_id]
+            out.rejected += lines[order_id]
+            out.duplicates -= lines[order_id] - 1 if not out.line_items else 0
     for order in out.orders.values():
         order.stale = order.status in STALE and order.order_date <= STALE_BEFORE
     return out

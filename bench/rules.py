@@ -16,10 +16,13 @@ Every peer applies the same rules to the same bytes (DESIGN.md "The orders contr
   order decided once per file (a first number over 12 votes day first, a second one month first;
   a tie is month first); impossible dates reject the row.
 - status lower-cased, `canceled` -> `cancelled`; quantity an integer or empty.
+- an empty amount or date (after trimming and placeholders; `$` alone is no empty amount) does not
+  reject the row: it is a line of its order; an unreadable one does.
 - grain: with a product column and an order whose rows name different products, line items:
   rows identical in every mapped column (a line id such as `Row ID` included) count once, at the
-  place of the last of them; amounts and quantities are summed, the last line gives the date, the
-  last non-empty customer and status. Otherwise the last row of an order id wins.
+  place of the last of them; amounts and quantities are summed, the last non-empty date, customer
+  and status. Otherwise the last row of an order id wins, a cell it leaves empty taking the order's
+  last non-empty value. An order with no amount on any row is rejected, and one with no date.
 - stale: status `pending` or `cancelled` and the date 30 or more days before the reference
   date (2025-06-01 here, given to the Lambda as the `as-of` metadata); stale orders are kept.
 """

@@ -1,9 +1,11 @@
 """One chunk of records in, its typed lines (by dedup bucket), rejects and counts out. Pure.
 
-A row is blank when every cell is empty or whitespace: not an order, not counted. A row without an
-amount but with a usable id (and a date that is empty or readable) is held back ("deferred"): in a
-line-item file it may be a continuation line of its order, and Shopify writes an order's amount,
-date, status and customer on its first line only; the grain step decides, see `grain`.
+A row is blank when every cell is empty or whitespace: not an order, not counted. A row with a usable
+id but without an amount (its date empty or readable) or without a date (its amount readable) is held
+back ("deferred"): it may be a line of its order (Shopify writes an order's amount, date, status and
+customer on its first line only; a status log may write the amount on an order's first row only), so
+it goes to the buckets like any row and its raw text is kept until the grain step decides (`grain`:
+rejected `missing_amount` or `missing_order_date` only when its order has none on any line).
 """
 
 import functools
@@ -53,7 +55,7 @@ class Cleaned:
     rows_in: int = 0
     lines: list[tuple[int, pa.RecordBatch]] = field(default_factory=list)  # (bucket, lines)
     rejected: tuple[pa.Table, np.ndarray, pa.Array, pa.Array] | None = None  # raw, lines, codes, texts
-    deferred: tuple[pa.Table, np.ndarray] | None = None  # raw rows without an amount, and their lines
+    deferred: tuple[pa.Table, np.ndarray] | None = None  # raw rows without an amount or a date, and their lines
     reason_counts: dict[str, int] = field(default_factory=dict)
     doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
 
@@ -110,8 +112,9 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         with profile.stage("clean.reject"):
             cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell)
     with profile.stage("clean.deferred"):
-        deferred = good & cell["amount"].is_null().to_numpy(zero_copy_only=False)
-        if deferred.any():
+        gaps = [c for c in (cell["amount"], order_date) if c.null_count]  # (dates: null where empty or unread)
+        deferred = good & bool_mask(functools.reduce(pc.or_, map(pc.is_null, gaps))) if gaps else None
+        if deferred is not None and deferred.any():
             rows = np.flatnonzero(deferred)
             cleaned.deferred = (raw.take(pa.array(rows)), lines[rows])
     columns = {name: used[name] for name in used if name in _TYPES and name not in ("status", "quantity")}

@@ -55,7 +55,8 @@ COLUMNS: tuple[Column, ...] = (
         "Amount",
         (
             "amount", "orderamount", "totalamount", "total", "ordertotal", "ordervalue", "sales", "revenue",
-            "totalprice", "grandtotal", "totalfororder", "value", "price", "lineitemprice",
+            "totalprice", "grandtotal", "totalfororder", "ordertotalamount", "totalorderamount", "value", "price",
+            "lineitemprice",
         ),
         required=True,
     ),

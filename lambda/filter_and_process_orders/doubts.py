@@ -11,8 +11,9 @@
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
-Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
-its first SAMPLE_LINES lines.
+Counted on the rows a chunk keeps (not rejected; a row held back for want of an amount or a date and
+rejected at the end, `chunk`, is counted), the last one per bucket (`grain`); each code keeps its
+first SAMPLE_LINES lines.
 """
 
 from collections import Counter

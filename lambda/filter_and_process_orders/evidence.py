@@ -7,7 +7,7 @@ are what the file's grain decides about, so they alone are named for `grain.orde
 with their id's number in the bucket) and counted as evidence.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +21,7 @@ from .duplicates import amount_words, exact_duplicates
 from .mapping import normalise_header
 
 GROUP = "group"  # the line's order id as a number, the same for every line of that id in the bucket
+FIRST_LINES = 5  # first lines kept of orders whose rows differ in a line column
 
 
 @dataclass
@@ -33,10 +34,16 @@ class Evidence:
     orders_with_one_amount_differing_quantities: int = 0  # of those, orders whose lines differ in quantity
     exact_duplicates: int = 0
     amount_header: str = ""  # the amount column's header (the file's): set once per file, not counted
+    # The first lines of orders whose rows differ in a line column, found in buckets where such orders
+    # are a minority (as in a file read as history, where they are warned about): at most FIRST_LINES.
+    differing_first_lines: list[int] = field(default_factory=list)
 
     def add(self, other: "Evidence") -> None:
         for name in self.__dataclass_fields__:
-            if name != "amount_header":
+            if name == "differing_first_lines":
+                self.differing_first_lines = sorted(self.differing_first_lines + other.differing_first_lines)
+                del self.differing_first_lines[FIRST_LINES:]
+            elif name != "amount_header":
                 setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def grain(self, has_line_column: bool) -> str:
@@ -64,15 +71,18 @@ class Evidence:
     @property
     def amount_is_order_total(self) -> bool:
         """The amount column is the order's total repeated on each of its lines (WooCommerce's "Order
-        Total Amount"), counted once: every order of several differing lines (at least two such orders)
-        carries one amount on all of them, and something says so, as fixed-price line items alone would
-        look the same: the column's header names an order total (`names_order_total`), or the lines of
-        such an order that carry the amount (two or more: not Shopify's first line only) differ in
-        quantity while their amounts do not (a line total would follow it)."""
-        every = (
-            self.orders_with_differing_lines >= 2 and self.orders_with_one_amount == self.orders_with_differing_lines
+        Total Amount"), counted once: every order of several differing lines carries one amount on all
+        of them, and something says so, as fixed-price line items alone would look the same: the
+        column's header names an order total (`names_order_total`: then one such order is enough, as
+        in a small export of a day's orders), or, with at least two such orders, the lines of such an
+        order that carry the amount (two or more: not Shopify's first line only) differ in quantity
+        while their amounts do not (a line total would follow it)."""
+        differing = self.orders_with_differing_lines
+        if not differing or self.orders_with_one_amount != differing:
+            return False
+        return names_order_total(self.amount_header) or (
+            differing >= 2 and self.orders_with_one_amount_differing_quantities > 0
         )
-        return every and (names_order_total(self.amount_header) or self.orders_with_one_amount_differing_quantities > 0)
 
     @property
     def order_total_reason(self) -> str:
@@ -153,6 +163,11 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     found.orders_with_differing_lines = int(differing.sum())
     if not found.orders_with_differing_lines:  # no line column (us, own): the amounts tell nothing more
         return
+    if 2 * found.orders_with_differing_lines < found.repeated_orders:  # a minority: named if read as history
+        line = lines.column("line").to_numpy()[repeated.rows]
+        first = np.zeros(len(many), np.int64)
+        first[group[::-1]] = line[::-1]  # the scatter leaves each order's first line (lines ascend)
+        found.differing_first_lines = np.sort(first[differing])[:FIRST_LINES].tolist()
     amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = amount_words(amount)

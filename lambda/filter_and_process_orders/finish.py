@@ -35,7 +35,7 @@ def finish_buckets(
 ) -> None:
     """Fills `result` from the spooled buckets; `grain` (one of grain.GRAINS) overrides the evidence's."""
     held = spool.close_buckets()
-    rejected: list[np.ndarray] = []
+    rejected: dict[str, list[np.ndarray]] = {"missing_amount": [], "missing_order_date": []}
     too_large: list = []
     # The last line wins in every grain but line items: without a line column (or with staff's
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
@@ -45,7 +45,8 @@ def finish_buckets(
         for m in made:
             with profile.stage("write"):
                 output.add(m.table, m.rows)
-            rejected.append(m.rejected_lines)
+            rejected["missing_amount"].append(m.rejected_lines)
+            rejected["missing_order_date"].append(m.undated_lines)
             if m.too_large is not None:
                 too_large.append(m.too_large)
             result.superseded += m.superseded
@@ -112,10 +113,12 @@ def finish_buckets(
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    lines = np.sort(np.concatenate(rejected)) if rejected else np.empty(0, np.int64)
-    if len(lines):
-        spool.reject_deferred(lines, "missing_amount", ROW_REASONS["missing_amount"])
-        result.rejected_reasons["missing_amount"] += len(lines)
+    # Held-back rows (no amount or no date) of orders that have none on any line: rejected after all.
+    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
+    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
+    for code, lines in late.items():
+        if len(lines):
+            result.rejected_reasons[code] += len(lines)
     if too_large:
         spool.reject_lines(
             pa.concat_tables(too_large).sort_by("line"), "amount_too_large", ROW_REASONS["amount_too_large"]

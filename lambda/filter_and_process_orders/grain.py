@@ -4,11 +4,17 @@
 - `line_items`: rows of one order differ in a line column (line id, SKU, product): they are summed
   into the order (amount and quantity; customer, status, date and the other dimensions from the
   lines, the last non-empty one winning); rows without an amount are continuation lines of their
-  order (Shopify-style). `line_count` says how many lines made the order. An order whose lines sum
+  order (Shopify-style), and so are rows without a date (Shopify writes `Created at` on an order's
+  first line only). `line_count` says how many lines made the order. An order whose lines sum
   past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large` (a
   cell past it is rejected alone, with that code, as it is read: `amounts`).
 - `history`: rows of one order differ only in other columns (status, date, amount): the last row
-  wins, as an order's latest state.
+  wins, as an order's latest state; a column it leaves empty (a status log that writes the amount on
+  the first row only) takes the order's last non-empty value, as line items do.
+In every grain an order none of whose lines has an amount is rejected with its lines
+(`missing_amount`), and one none of whose lines has a date likewise (`missing_order_date`); an id that
+comes once is such an order of one line. (Rows with an empty amount or date are held back as they are
+read, `chunk`, so that their raw text can still be rejected here.)
 Rows identical in every mapped column are exact duplicates in any grain: the last copy is kept, where
 it stands deciding the latest line, but named by its first copy's line (`source_line`, `source_lines`,
 the lines of rejected rows): the line where the row first appears.
@@ -43,6 +49,7 @@ class Orders:
 
     table: pa.Table  # LINE_FIELDS less line_id, plus line_count, source_line and source_lines
     rejected_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # no amount at all
+    undated_lines: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # an amount, no date at all
     superseded: int = 0
     merged: int = 0
     too_large: pa.Table | None = None  # lines (LINE_FIELDS and line) of orders summing past MAX_AMOUNT
@@ -58,29 +65,33 @@ def single_orders(
 ) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
     `evidence.sift`; `copies`: the bucket's exact duplicates): each is its order, in any grain (one
-    without an amount is rejected). With `repeated` (history grain known up front), also the last
-    priced line of each repeated id, first seen on its first priced line. The table is every line as
-    an order, `rows` says which are: the writer takes them once, in the order it writes them,
-    instead of a copy here and another there."""
-    amount = lines.column("amount")
-    rejected = np.empty(0, np.int64)
+    without an amount is rejected, `missing_amount`; one with an amount but no date, `missing_order_date`).
+    With `repeated` (history grain known up front), also the repeated ids' orders (`_last_wins`). The
+    table is every line as an order, `rows` says which are: the writer takes them once, in the order it
+    writes them, instead of a copy here and another there."""
+    amount, day = lines.column("amount"), lines.column("order_date")
+    rejected = undated = np.empty(0, np.int64)
     line = lines.column("line") if copies is None else pa.array(copies.named(lines.column("line").to_numpy()))
-    if amount.null_count:
-        priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)
-        unpriced = ~priced if single is None else single & ~priced
-        rejected = line.to_numpy()[unpriced]
-        single = priced if single is None else single & priced
+    if amount.null_count or day.null_count:
+        priced, dated = _valid(amount), _valid(day)
+        priced = np.ones(lines.num_rows, bool) if priced is None else priced
+        dated = np.ones(lines.num_rows, bool) if dated is None else dated
+        mine = np.ones(lines.num_rows, bool) if single is None else single
+        named = line.to_numpy()
+        rejected, undated = named[mine & ~priced], named[mine & priced & ~dated]
+        single = mine & priced & dated
     rows = None if single is None or single.all() else np.flatnonzero(single)
     if repeated is None:
         if rows is not None and 2 * len(rows) < lines.num_rows:  # few (line items): copied, not passed over whole
             at = pa.array(rows)
             lines, line, rows = take_rows(lines, at), line.take(at), None
-        return Orders(_one_line_each(lines, line), rejected, rows=rows)
+        return Orders(_one_line_each(lines, line), rejected, undated, rows=rows)
     made = _last_wins(repeated)
     is_order = single.copy()  # with the winners (of other ids): their positions in order, no sort
     is_order[made.rows] = True
     made.rows = np.flatnonzero(is_order)
     made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
+    made.undated_lines = np.concatenate([undated, made.undated_lines])
     return made
 
 
@@ -121,19 +132,22 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     sorted_named = named[runs.order]
     line_min = np.minimum.reduceat(sorted_named, runs.starts) if copies is not None and n else None
     offsets = np.r_[runs.starts, n]
-    keep = priced
-    rejected = np.empty(0, np.int64)
-    if not priced.all():
-        rejected = named[~priced[runs.which]]
+    # An order none of whose lines has an amount is rejected with its lines; one with an amount but
+    # no date on any line likewise (`missing_order_date`): a line item needs its order's date, not its own.
+    dated = runs.counts(_valid(lines.column("order_date"), rows)) > 0
+    keep = priced & dated
+    rejected = undated = np.empty(0, np.int64)
+    if not keep.all():
+        rejected, undated = named[~priced[runs.which]], named[(priced & ~dated)[runs.which]]
     # An order whose cents (rounded once) would not fit decimal(12,2) is rejected with its lines.
     fits = pc.fill_null(pc.less(pc.abs(total), pa.scalar(MAX_AMOUNT + Decimal("0.005"), total.type)), True)
     fits = fits.to_numpy(zero_copy_only=False)
     too_large = None
-    if not fits[priced].all():
-        out = (~fits & priced)[runs.which]
+    if not fits[keep].all():
+        out = (~fits & keep)[runs.which]
         too_large = take_rows(lines, pa.array(rows[out])).select(LINE_FIELDS)
         too_large = too_large.append_column("line", pa.array(named[out]))
-        keep = priced & fits
+        keep = keep & fits
     # Lines without an amount of an order that has one: lines of their order (Shopify), and said (a warning).
     unpriced = np.empty(0, np.int64) if has_amount is None else named[~has_amount & keep[runs.which]]
     picked = None if keep.all() else np.flatnonzero(keep)
@@ -158,8 +172,9 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
             "source_lines": _joined(lists, ascending=copies is None),
         }
     )
-    kept_out = len(rejected) + (too_large.num_rows if too_large is not None else 0)
-    return Orders(table, rejected, merged=n - kept_out - table.num_rows, too_large=too_large, unpriced_lines=unpriced)
+    kept_out = len(rejected) + len(undated) + (too_large.num_rows if too_large is not None else 0)
+    merged = n - kept_out - table.num_rows
+    return Orders(table, rejected, undated, merged=merged, too_large=too_large, unpriced_lines=unpriced)
 
 
 def _runs_lists(offsets: np.ndarray, values: np.ndarray, picked: np.ndarray) -> pa.Array:
@@ -197,40 +212,74 @@ def _joined(lists: pa.ChunkedArray, ascending: bool) -> pa.ChunkedArray:
 
 
 def _last_wins(repeated: Repeated) -> Orders:
-    """The last priced line of each order; its source_line is the order's first priced line (a kept
-    copy's named by its first copy's: `Copies`). The winners stay in the bucket's table (`rows`): the
-    writer takes them with the other orders' columns."""
+    """Each order's last line, its source_line the order's first line (a kept copy's named by its
+    first copy's: `Copies`). A column the last line leaves empty (amount, date, customer, …) takes the
+    order's last non-empty value (`_gaps`); an order none of whose lines has an amount is rejected
+    with its lines (`missing_amount`), one none of whose lines has a date likewise (`missing_order_date`).
+    The winners stay in the bucket's table (`rows`): the writer takes them with the other orders' columns."""
     lines, rows, group, copies = repeated.lines, repeated.rows, repeated.group, repeated.copies
     line = lines.column("line").to_numpy()
     source_line = line.copy() if copies is None else copies.named(line)
-    rejected = np.empty(0, np.int64)
-    amount = lines.column("amount")
-    if amount.null_count:
-        priced = pc.is_valid(amount).to_numpy(zero_copy_only=False)[rows]
-        rejected = source_line[rows[~priced]]
-        rows, group = rows[priced], group[priced]
     # Each order's lines in file order (one sort of (id number, index) words), as a run: its first
     # and last position (cheaper than a hash group-by of a few thousand lines a bucket).
     index = np.sort(group.astype(np.int64) << 32 | np.arange(len(rows))) & 0xFFFFFFFF
     starts = np.flatnonzero(np.r_[True, group[index[1:]] != group[index[:-1]]]) if len(rows) else index
     ends = np.r_[starts[1:], len(rows)] if len(rows) else index
-    first, last = rows[index[starts]], rows[index[ends - 1]]
+    in_order = rows[index]  # the lines' positions, order by order
+    first, last = in_order[starts], in_order[ends - 1]
+    gaps = _gaps(lines, in_order, starts, ends)
+    priced, dated = (gaps[c] >= 0 if c in gaps else np.ones(len(starts), bool) for c in ("amount", "order_date"))
+    keep = priced & dated
+    rejected = undated = np.empty(0, np.int64)
+    if not keep.all():
+        run = np.repeat(np.arange(len(starts)), ends - starts)
+        rejected, undated = source_line[in_order[~priced[run]]], source_line[in_order[(priced & ~dated)[run]]]
     if copies is None:
         source_line[last] = line[first]
     elif len(rows):  # the first name: a kept copy is named by its first copy's line
-        source_line[last] = np.minimum.reduceat(source_line[rows[index]], starts)
-    winners = np.sort(last)  # in file order, as the lines come
-    return Orders(
-        _one_line_each(lines, pa.array(source_line)), rejected, superseded=len(rows) - len(last), rows=winners
-    )
+        source_line[last] = np.minimum.reduceat(source_line[in_order], starts)
+    columns = {}
+    for c, at in gaps.items():  # the winners' empty cells filled: one take of the bucket's column
+        taken = np.arange(lines.num_rows)
+        fill = keep & (at >= 0)
+        taken[last[fill]] = at[fill]
+        columns[c] = lines.column(c).take(pa.array(taken))
+    winners = np.sort(last[keep])  # in file order, as the lines come
+    superseded = len(rows) - len(rejected) - len(undated) - len(winners)
+    table = _one_line_each(lines, pa.array(source_line), columns)
+    return Orders(table, rejected, undated, superseded=superseded, rows=winners)
 
 
-def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
-    """Orders made of one line each (`lines`), first seen on `source_line`."""
+def _gaps(lines: pa.Table, in_order: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """For each column that some order's last line leaves empty (and amount and order_date when any
+    line lacks one), per order the position of its last non-empty value, -1 where it has none. An
+    order's lines are in_order[starts[k]:ends[k]], in file order. A column without an empty cell costs
+    nothing; one whose last lines are all filled, a look at them."""
+    last = in_order[ends - 1] if len(in_order) else in_order
+    gaps = {}
+    for c in _ORDER_FIELDS[1:]:  # an order id is never empty
+        column = lines.column(c)
+        if not column.null_count or (column.null_count == len(column) and c not in ("amount", "order_date")):
+            continue
+        valid = pc.is_valid(column).to_numpy(zero_copy_only=False)
+        if valid[last].all():
+            continue
+        ok = valid[in_order]
+        at = np.full(len(starts), -1, np.int64)
+        run = np.repeat(np.arange(len(starts)), ends - starts)
+        at[run[ok]] = in_order[ok]  # a scatter in file order leaves each order's last
+        gaps[c] = at
+    return gaps
+
+
+def _one_line_each(lines: pa.Table, source_line, columns: dict | None = None) -> pa.Table:
+    """Orders made of one line each (`lines`, with `columns` in place of theirs), first seen on `source_line`."""
     n = lines.num_rows
-    columns = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
-    columns += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
-    return pa.table(columns, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
+    columns = columns or {}
+    taken = [columns[c] if c in columns else lines.column(c) for c in _ORDER_FIELDS]
+    taken = [to_cents(t) if c == "amount" else t for c, t in zip(_ORDER_FIELDS, taken)]
+    taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
+    return pa.table(taken, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
 
 
 def _type(lines: pa.Table, column: str) -> pa.DataType:

@@ -44,6 +44,10 @@ WARNINGS = {
     "amount_may_be_unit_price": "the amount column may hold unit prices, not line totals (a quantity is not "
     "multiplied in); if so, map a line-total column",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
+    "differing_lines_read_as_history": "the file was read as orders' histories (most repeated orders differ "
+    "only in status, date or amount), but some orders' rows differ by product or line: only each such "
+    "order's last row counts; if they are line items, choose the line-item grain at upload or in the "
+    "column mapping",
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
 
@@ -55,7 +59,8 @@ def warnings_for(result) -> list[dict]:
     """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]; the
     doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows});
     `stray_bytes_read_as_cp1252` adds `count` (bytes), `lines` (the first lines holding one) and
-    `line_count` (lines holding one)."""
+    `line_count` (lines holding one); `differing_lines_read_as_history` adds `count` (orders) and
+    `lines` (their first lines, from the buckets where they were a minority: `evidence._count`)."""
     d = result.decisions
     found = []
 
@@ -85,6 +90,12 @@ def warnings_for(result) -> list[dict]:
             n = e.orders_with_one_amount
             detail = f"{n:,} orders of several lines carry one amount on each line, and {e.order_total_reason}"
             add("amount_repeated_per_order", detail, count=n)
+    e = result.evidence
+    if result.grain == "history" and not result.grain_overridden and e.orders_with_differing_lines:
+        n, lines = e.orders_with_differing_lines, e.differing_first_lines
+        detail = f"{_many(n, 'order')} of {e.repeated_orders:,} repeated"
+        detail += f", {_for_example(lines)}" if lines else ""
+        add("differing_lines_read_as_history", detail, count=n, lines=lines)
     if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
         add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
     if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:

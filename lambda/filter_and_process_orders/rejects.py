@@ -83,7 +83,9 @@ def reason_numbers(
         "missing_amount": empty["amount"] & bad_date,
         "bad_amount": unread,
         **{code: marks.get(code) for code in MARKS},
-        "missing_order_date": ~empty["amount"] & empty["order_date"],
+        # A row with an amount but an empty date is held back as a possible line of its order (`chunk`):
+        # rejected `missing_order_date` in the grain step only when its order has no date (`grain`).
+        "missing_order_date": None,
         "bad_order_date": bad_date,
     }
     number = np.zeros(n, np.uint8)

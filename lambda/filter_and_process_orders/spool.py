@@ -158,17 +158,21 @@ class Spool:
         """Bucket b's file goes (its lines were read once and are done with)."""
         (self.workdir / f"lines-{b}.arrow").unlink()
 
-    def reject_deferred(self, lines: np.ndarray, code: str, text: str) -> None:
-        """The held-back raw rows at `lines` (sorted) go to the rejects after all."""
-        if self._deferred is None or not len(lines):
+    def reject_deferred(self, rejected: dict[str, tuple[np.ndarray, str]]) -> None:
+        """The held-back raw rows go to the rejects after all: {code: (their lines, sorted; reason text)}.
+        Once, at the end: the held-back rows are read back and their store closed."""
+        if self._deferred is None or not any(len(lines) for lines, _ in rejected.values()):
             return
         self._deferred.close()
         self._deferred = None
         path = self.workdir / "deferred.arrow"
         with ipc.open_stream(path) as reader:
             table = reader.read_all()
-        table = table.filter(pa.array(np.isin(table.column("line").to_numpy(), lines)))
-        self._reject_late(table.drop_columns(["line"]), table.column("line").to_numpy(), code, text)
+        line = table.column("line").to_numpy()
+        for code, (lines, text) in rejected.items():
+            if len(lines):
+                some = table.filter(pa.array(np.isin(line, lines)))
+                self._reject_late(some.drop_columns(["line"]), some.column("line").to_numpy(), code, text)
 
     def reject_lines(self, lines: pa.Table, code: str, text: str) -> None:
         """Typed lines (LINE_SCHEMA's columns) rejected after their chunk was cleaned: their raw text is

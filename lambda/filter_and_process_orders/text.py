@@ -42,12 +42,13 @@ def open_text(stream: BinaryIO) -> Opened:
 
 
 def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> Iterator[bytes]:
-    if encoding == "utf-8-sig":
-        buffered.read(len(codecs.BOM_UTF8))
+    size = CHUNK_BYTES
+    if encoding == "utf-8-sig":  # the first read then ends where the stream's first CHUNK_BYTES do, and
+        size -= len(buffered.read(len(codecs.BOM_UTF8)))  # the next ones are ReadAhead's blocks, uncopied
     decoder = None if encoding.startswith("utf-8") else codecs.getincrementaldecoder(encoding)(errors="replace")
     first = True
     while True:
-        raw = buffered.read(CHUNK_BYTES)
+        raw, size = buffered.read(size), CHUNK_BYTES
         block = raw if decoder is None else decoder.decode(raw, not raw).encode("utf-8", errors="replace")
         block, first = (block.removeprefix(codecs.BOM_UTF8) if first else block), False  # UTF-16's BOM, decoded
         if cr_only:

@@ -189,3 +189,34 @@ def test_an_amount_header_names_a_unit_price_when_it_says_price_or_unit_cost_but
     from filter_and_process_orders.mapping import names_unit_price
 
     assert names_unit_price(header) is unit
+
+
+# A day's WooCommerce export (review F14): one order of several lines, each carrying its total.
+ONE_ORDER_OF_LINES = (
+    "2001,completed,2025-04-01 10:00,Ida Lane,57.75,Desk lamp,1\n"
+    "2001,completed,2025-04-01 10:00,Ida Lane,57.75,Paper pack,5\n"
+    "2002,processing,2025-04-02 11:30,Omar Vale,89.99,Monitor arm,1\n"
+    "2004,completed,2025-04-05 11:30,Lee Park,15.00,Pen,1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("amount_header", "expected_2001", "total", "once"),
+    [
+        ("Order Total", "57.75", "162.74", True),  # 57.75 + 89.99 + 15.00: the header says it is the total
+        ("Order Total Amount", "57.75", "162.74", True),  # WooCommerce's name: an amount column by itself
+        ("Amount", "115.50", "220.49", False),  # one order's quantities alone are too little to go by: summed
+    ],
+)
+def test_one_order_repeating_its_amount_counts_once_when_the_header_names_an_order_total(
+    amount_header, expected_2001, total, once
+):
+    text = f"Order Number,Order Status,Order Date,Customer Name,{amount_header},Item Name,Quantity\n"
+    manifest, orders = run(f"oneorder{len(amount_header)}", text + ONE_ORDER_OF_LINES)
+    assert {k: r["amount"] for k, r in orders.items()} == {
+        "2001": Decimal(expected_2001),
+        "2002": Decimal("89.99"),
+        "2004": Decimal("15.00"),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal(total)
+    assert ("amount_repeated_per_order" in codes(manifest)) is once

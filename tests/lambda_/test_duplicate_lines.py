@@ -141,10 +141,11 @@ def _model(rows: list[tuple[str, str, str]], grain: str) -> tuple[dict, list[int
     made, rejected = {}, []
     for order_id, lines in by_id.items():
         priced = [(named, row) for named, row in lines if row[2]]
-        if grain == "history":
-            rejected += [named for named, row in lines if not row[2]]
+        if grain == "history":  # the last line wins, its empty amount the order's last non-empty one
             if priced:
-                made[order_id] = (Decimal(priced[-1][1][2]), min(n for n, _ in priced), None)
+                made[order_id] = (Decimal(priced[-1][1][2]), min(n for n, _ in lines), None)
+            else:
+                rejected += [named for named, _ in lines]
         elif not priced:
             rejected += [named for named, _ in lines]
         else:
@@ -175,3 +176,22 @@ def test_exact_duplicates_in_any_order_agree_with_a_model_of_the_rules(rows, gra
         got = {k: (r["amount"], r["source_line"], r["source_lines"]) for k, r in orders(result).items()}
         lines = sorted(int(row[0]) for row in rejected(result))
     assert (got, lines) == _model(rows, grain)
+
+
+@pytest.mark.parametrize("buckets", [1, 8])
+def test_orders_with_differing_lines_in_a_history_are_counted_over_every_bucket(tmp_path, buckets):
+    # 20 histories (H-i: pending then shipped, lines 2-41), then 3 orders of two products (D-k, first on
+    # lines 42, 44, 46): history by the majority, the 3 counted whatever bucket holds them; their first
+    # lines named where a bucket holds more histories than them (always, in one bucket).
+    from filter_and_process_orders.reasons import warnings_for
+
+    text = "Order ID,Product,Sales,Status,Order Date\n"
+    text += "".join(f"H-{i},Pen,1.00,{s},2025-05-01\n" for i in range(20) for s in ("pending", "shipped"))
+    text += "".join(f"D-{k},{p},2.00,shipped,2025-05-01\n" for k in range(3) for p in ("Pen", "Ink"))
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.grain, result.orders, result.superseded) == ("history", 23, 23)
+    warning = {w["code"]: w for w in warnings_for(result)}["differing_lines_read_as_history"]
+    assert warning["count"] == 3
+    assert set(warning["lines"]) <= {42, 44, 46}
+    if buckets == 1:
+        assert warning["lines"] == [42, 44, 46]

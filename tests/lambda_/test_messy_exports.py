@@ -74,7 +74,10 @@ DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d %b %Y", "%Y-%m-%d 10:11:12", "%b %d,
 @st.composite
 def exports(draw):
     orders = draw(orders_strategy)
-    shape = draw(st.sampled_from(["order", "line_items", "continuation", "history"]))
+    shape = draw(st.sampled_from(["order", "line_items", "continuation", "priced_continuation", "history"]))
+    # A history's later version may leave the amount or the date empty (a status log writing them on an
+    # order's first row only): the order's last non-empty value stands, as for an empty status.
+    gaps = draw(st.sampled_from(["", "amount", "date", "amount and date"])) if shape == "history" else ""
     if shape in ("order", "history"):
         for o in orders:
             o.lines = o.lines[:1]
@@ -92,11 +95,22 @@ def exports(draw):
         if shape == "history":  # an earlier version of the order first: another status and day
             earlier = (o.day - timedelta(days=3)).strftime(date_format)
             rows.append(base[:2] + ["pending", earlier, "", money(100, comma, grouped)])
+            amount = placeholder if "amount" in gaps else money(o.cents, comma, grouped)
+            base[3] = placeholder if "date" in gaps else base[3]
+            rows.append(base + ["", amount])
+            # The oracle, by the rule: the later version's values; an empty one, the earlier's.
+            o.lines = [100] if "amount" in gaps else o.lines
+            o.day = o.day - timedelta(days=3) if "date" in gaps else o.day
+            o.status = o.status or "pending"
+            continue
         for j, cents in enumerate(o.lines):
-            product = f"Item {j}" if shape in ("line_items", "continuation") else ""
+            product = f"Item {j}" if shape in ("line_items", "continuation", "priced_continuation") else ""
             amount = money(cents, comma, grouped)
             if shape == "continuation":
                 amount = money(o.cents, comma, grouped) if j == 0 else ""
+            if shape == "priced_continuation" and j:  # Shopify's further lines: id, product and price only
+                rows.append([o.order_id, placeholder, placeholder, placeholder, product, amount])
+                continue
             rows.append(base + [product, amount])
     if rows and draw(st.booleans()):  # an exact duplicate of some line, next to it (as exports repeat rows)
         at = draw(st.integers(0, len(rows) - 1))
@@ -136,7 +150,7 @@ def test_every_shape_of_messy_export_gives_back_exactly_the_generated_orders(exp
     assert {k: (r["amount"], r["customer"], r["status"], r["order_date"], r["stale"]) for k, r in got.items()} == (
         expected
     ), (shape, result.grain)
-    if shape in ("line_items", "continuation") and any(len(o.lines) > 1 for o in orders):
+    if shape in ("line_items", "continuation", "priced_continuation") and any(len(o.lines) > 1 for o in orders):
         assert result.grain == "line_items"
         assert {k: r["line_count"] for k, r in got.items()} == {o.order_id: len(o.lines) for o in orders}
     assert result.rows_rejected == 0

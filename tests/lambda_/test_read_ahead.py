@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from filter_and_process_orders import text
 from filter_and_process_orders.read_ahead import FIRST_BLOCK_BYTES, ReadAhead
 
 
@@ -16,12 +17,14 @@ class Source(io.BytesIO):
         super().__init__(data)
         self.fail_after = fail_after
         self.asked: list[int] = []
+        self.returned: list[bytes] = []
 
     def read(self, n: int = -1) -> bytes:
         self.asked.append(n)
         if self.fail_after is not None and self.tell() + n > self.fail_after:
             raise ConnectionResetError("connection reset by peer")
-        return super().read(n)
+        self.returned.append(super().read(n))
+        return self.returned[-1]
 
 
 def test_reads_of_any_size_give_the_source_bytes_in_order_each_as_many_as_asked_until_the_end():
@@ -101,3 +104,19 @@ def test_a_started_stream_pulls_its_first_blocks_before_any_read_and_reads_them_
     stream.close()
     thread.join(5)
     assert not thread.is_alive() and source.closed
+
+
+def test_the_text_of_a_file_with_a_byte_order_mark_gets_the_blocks_after_the_first_as_pulled_uncopied(monkeypatch):
+    # The mark is read off the first block only: reads 3 bytes off the blocks would each join two pieces.
+    # Blocks larger than the header's sample (text.SAMPLE_BYTES), which a peek would join, as 4 MB ones are.
+    size = 2 * text.SAMPLE_BYTES
+    monkeypatch.setattr(text, "CHUNK_BYTES", size)
+    data = b"\xef\xbb\xbforder_id,amount\n" + b"".join(b"A%d,%d.50\n" % (i, i) for i in range(50_000))
+    source = Source(data)
+    stream = ReadAhead(source, block_bytes=size, blocks_ahead=2)
+    opened = text.open_text(stream)
+    blocks = list(opened.blocks)
+    stream.close()
+    assert opened.encoding == "utf-8-sig" and b"".join(blocks) == data[3:]
+    assert len(blocks) == len(data) // size + 1 > 4 and [len(b) for b in blocks[:2]] == [size - 3, size]
+    assert all(any(block is pulled for pulled in source.returned) for block in blocks[1:])
