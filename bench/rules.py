@@ -53,7 +53,7 @@ REQUIRED = ("order_id", "amount", "order_date")
 # What a trim takes off either end of a cell: the whitespace characters and the zero-width ones.
 TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 # Regular expressions written for both Python's re and RE2 (polars, DuckDB, pyarrow).
-SCIENTIFIC_ID = r"^[0-9]+(?:\.[0-9]+)?[eE][+-]?[0-9]+$"
+SCIENTIFIC_ID = r"^[+-]?[0-9](?:[.,][0-9]+)?[eE][+-][0-9]+$"
 CURRENCY = r"[$€£ ]"
 POINT_VOTE = r"^-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)\.[0-9]{1,2}$"
 COMMA_VOTE = r"^-?(?:[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+),[0-9]{1,2}$"

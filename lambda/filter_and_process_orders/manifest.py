@@ -113,7 +113,9 @@ class Manifest:
         self.grain, self.grain_overridden = result.grain, result.grain_overridden
         self.grain_evidence = asdict(result.evidence)
         lines = result.rows_in - result.rows_rejected
-        self.grain_summary = f"{result.grain.replace('_', ' ')}: {lines:,} lines → {result.orders:,} orders"
+        orders = result.orders
+        summed = f"{lines:,} line{'' if lines == 1 else 's'} → {orders:,} order{'' if orders == 1 else 's'}"
+        self.grain_summary = f"{result.grain.replace('_', ' ')}: {summed}"
         self.describe_header(result)
         self.months = sorted(result.months)
         self.rejected_sample, self.stale_sample = result.rejected_sample, result.stale_sample

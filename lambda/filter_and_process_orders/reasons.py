@@ -84,11 +84,13 @@ def warnings_for(result) -> list[dict]:
         )
         add("decimal_separator_assumed", f"{why}; read with “{d.decimal_separator}”")
     if result.grain == "line_items":
-        add("line_items_summed", f"{result.rows_in - result.rows_rejected:,} lines → {result.orders:,} orders")
+        lines = result.rows_in - result.rows_rejected
+        add("line_items_summed", f"{_count(lines, 'line')} → {_count(result.orders, 'order')}")
         if result.order_totals:
             e = result.evidence
             n = e.orders_with_one_amount
-            detail = f"{n:,} orders of several lines carry one amount on each line, and {e.order_total_reason}"
+            carry = f"{_count(n, 'order')} of several lines {'carries' if n == 1 else 'carry'}"
+            detail = f"{carry} one amount on each line, and {e.order_total_reason}"
             add("amount_repeated_per_order", detail, count=n)
     e = result.evidence
     if result.grain == "history" and not result.grain_overridden and e.orders_with_differing_lines:
@@ -135,3 +137,8 @@ def _rows(n: int) -> str:
 
 def _many(n: int, thing: str) -> str:
     return f"{n:,} {thing}{'s' * (n != 1)}"
+
+
+def _count(n: int, noun: str) -> str:
+    """`n` and the noun, plural unless n is 1: "1 order", "2,000 lines"."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -23,7 +23,9 @@ _TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
 _QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "bad_order_date": "order_date"} | dict.fromkeys(
     MARKS, "amount"
 )
-_MANGLED_ID = r"^[+-]?[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+$"
+# What a spreadsheet (Excel, LibreOffice, Google Sheets: `4.40213E+11`, `1E+05`) or Python (`1e+16`) writes for a
+# number too long to show: one digit before the point and a signed exponent. `12E45`, `3e2` are ids as written.
+_MANGLED_ID = r"^[+-]?[0-9]([.,][0-9]+)?[eE][+-][0-9]+$"
 
 
 def _longer(text: pa.Array, limit: int) -> np.ndarray | None:

@@ -176,16 +176,15 @@ class Spool:
 
     def reject_lines(self, lines: pa.Table, code: str, text: str) -> None:
         """Typed lines (LINE_SCHEMA's columns) rejected after their chunk was cleaned: their raw text is
-        gone, so each mapped column shows the value as read (amounts with 8 decimals)."""
+        gone, so each mapped column shows the value as read (an amount with the decimals it has, at
+        least two: `6000000000.00`, `10.005`, not the exact type's eight)."""
         n = lines.num_rows
         if not n:
             return
         column_at = {i: name for name, i in self.mapping.items() if name in lines.column_names}
         raw = pa.table(
             {
-                f"c{i}": pc.cast(lines.column(column_at[i]), pa.string())
-                if i in column_at
-                else pa.nulls(n, pa.string())
+                f"c{i}": _as_read(lines.column(column_at[i])) if i in column_at else pa.nulls(n, pa.string())
                 for i in range(len(self.header))
             }
         )
@@ -276,3 +275,11 @@ class Spool:
         if self._deferred is not None:
             self._deferred.close()
             self._deferred = None
+
+
+def _as_read(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A typed column as text; a decimal without the zeros its type adds past the second decimal."""
+    text = pc.cast(column, pa.string())
+    if not pa.types.is_decimal(column.type):
+        return text
+    return pc.replace_substring_regex(text, pattern=r"(\.[0-9]{2}[0-9]*?)0+$", replacement=r"\1")

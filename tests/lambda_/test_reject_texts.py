@@ -53,3 +53,32 @@ def test_a_file_without_a_usable_row_says_how_many_more_failed(rows, tail):
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", "no_usable_row")
     assert manifest["reason"].endswith(tail)
     assert manifest["rows_rejected"] == rows.count("\n")
+
+
+def test_only_the_spreadsheet_shape_of_scientific_notation_is_a_mangled_id():
+    # By hand: 4.40213E+11 and 1E+05 are what Excel writes for long numbers (rejected); 12E45, 3e2,
+    # 44021E+11 are ids as written: 3 orders, 1.00 + 2.00 + 3.00 = 6.00.
+    rows = ["4.40213E+11,9.00", "1E+05,9.00", "12E45,1.00", "3e2,2.00", "44021E+11,3.00"]
+    manifest = run("sci__orders.csv", "order_id,amount,order_date\n" + "".join(f"{r},2025-05-30\n" for r in rows))
+    assert (manifest["orders"], manifest["amount_total"], manifest["rows_rejected"]) == (3, "6.00", 2)
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("mangled_id", 2)]
+    orders = pa.concat_tables(read_parquet(k) for k in manifest["outputs"]).sort_by("order_id")
+    assert orders.column("order_id").to_pylist() == ["12E45", "3e2", "44021E+11"]
+
+
+def test_lines_of_an_order_summing_past_the_largest_amount_show_their_amounts_as_read():
+    # By hand: B1's lines sum to 12,000,000,001.00, past decimal(12,2): its 3 lines are rejected
+    # amount_too_large and show 6000000000.00, 6000000000.00 and 1.005 (not the exact type's 8 decimals).
+    # B2 is the one order: 2.50 + 1.00 = 3.50 (2 lines: the warning says "2 lines → 1 order").
+    body = "order_id,product,amount,order_date\n"
+    body += "B1,a,6000000000.00,2025-05-30\nB1,b,6000000000.00,2025-05-30\nB1,c,1.005,2025-05-30\n"
+    body += "B2,a,2.50,2025-05-30\nB2,b,1.00,2025-05-30\n"
+    manifest = run("big__orders.csv", body)
+    assert (manifest["orders"], manifest["amount_total"], manifest["rows_rejected"]) == (1, "3.50", 3)
+    sample = [(r["line"], r["code"], r["values"][2]) for r in manifest["rejected_sample"]]
+    assert sample == [
+        (2, "amount_too_large", "6000000000.00"),
+        (3, "amount_too_large", "6000000000.00"),
+        (4, "amount_too_large", "1.005"),
+    ]
+    assert {w["code"]: w["text"] for w in manifest["warnings"]}["line_items_summed"].endswith("2 lines → 1 order")

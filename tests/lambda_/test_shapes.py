@@ -387,14 +387,14 @@ def test_an_order_whose_lines_sum_past_the_largest_amount_is_rejected_and_the_fi
             "amount_too_large",
             TOO_LARGE,
             "O1",
-            "9999999999.99000000",
+            "9999999999.99",  # as written, not the exact type's 8 decimals
         ],
         [
             "3",
             "amount_too_large",
             TOO_LARGE,
             "O1",
-            "1.00000000",
+            "1.00",
         ],
     ]
     assert result.rejected_reasons["amount_too_large"] == 2 and (result.orders, result.merged) == (1, 1)

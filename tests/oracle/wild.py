@@ -41,7 +41,7 @@ SETS = {
     "shapes": (DATA / "shapes", SHAPE_SPECS, DATA / "shapes.expected.json"),
 }
 CENTS = Decimal("0.01")
-SCIENTIFIC_ID = re.compile(r"^[0-9](\.[0-9]+)?E[+-]?[0-9]+$", re.IGNORECASE)
+SCIENTIFIC_ID = re.compile(r"^[0-9](\.[0-9]+)?E[+-][0-9]+$", re.IGNORECASE)
 # Vocabulary that would name the column a rejected file is said to lack (checked absent).
 COLUMN_WORDS = {
     "amount": ("amount", "total", "sales", "price", "revenue", "value", "sum", "cost", "paid"),
