@@ -24,10 +24,10 @@ from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
 from .header import HEADER_SEARCH_LINES, find_header
-from .mapping import missing_required, unmapped
+from .mapping import missing_required, not_found, unmapped
 from .output import Output
 from .reading import read_chunks
-from .result import CleanResult, Rules, missing_columns_reason
+from .result import CleanResult, Rules, mapping_not_found_reason, missing_columns_reason
 from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
@@ -64,6 +64,10 @@ def clean_stream(
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
     )
+    named = not_found(header.names, explicit_mapping)  # staff's choice is not read from another column
+    if named:
+        reason = mapping_not_found_reason(header.names, named)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     missing = missing_required(header.mapping)
     if missing:
         reason = missing_columns_reason(header.names, missing, header.line, HEADER_SEARCH_LINES)

@@ -7,7 +7,7 @@ from .trim import ZERO_WIDTH
 
 _INVISIBLE = dict.fromkeys(map(ord, ZERO_WIDTH))  # removed anywhere in a name: a header is compared unseen
 
-__all__ = ["REQUIRED", "SYNONYMS", "map_headers", "missing_required", "normalise_header", "unmapped"]
+__all__ = ["REQUIRED", "SYNONYMS", "map_headers", "missing_required", "normalise_header", "not_found", "unmapped"]
 
 
 def normalise_header(name: str) -> str:
@@ -24,14 +24,9 @@ def names_unit_price(header: str) -> bool:
 def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> dict[str, int]:
     """Contract column -> index in the row. An explicit mapping (from the upload form) wins."""
     mapping: dict[str, int] = {}
-    if explicit:
-        by_name = {h.strip(): i for i, h in enumerate(headers)}
-        by_norm = {normalise_header(h): i for i, h in enumerate(headers)}
-        for column, header in explicit.items():
-            if column in SYNONYMS and isinstance(header, str) and header:
-                index = by_name.get(header.strip(), by_norm.get(normalise_header(header)))
-                if index is not None:
-                    mapping[column] = index
+    for column, (_, index) in _explicit(headers, explicit).items():
+        if index is not None:
+            mapping[column] = index
     normalised = [normalise_header(h) for h in headers]
     taken = set(mapping.values())
     for column, synonyms in SYNONYMS.items():
@@ -43,6 +38,26 @@ def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> d
                 taken.add(mapping[column])
                 break
     return mapping
+
+
+def not_found(headers: list[str], explicit: dict[str, str] | None) -> dict[str, str]:
+    """The contract columns an explicit mapping assigns to a header the file does not have: {column: the
+    header named}. The file is rejected for them (`result.mapping_not_found_reason`), not read from a
+    synonym column staff did not choose."""
+    return {column: header for column, (header, index) in _explicit(headers, explicit).items() if index is None}
+
+
+def _explicit(headers: list[str], explicit: dict[str, str] | None) -> dict[str, tuple[str, int | None]]:
+    """The explicit mapping's contract columns: (the header named, its index in `headers` or None)."""
+    if not explicit:
+        return {}
+    by_name = {h.strip(): i for i, h in enumerate(headers)}
+    by_norm = {normalise_header(h): i for i, h in enumerate(headers)}
+    return {
+        column: (header, by_name.get(header.strip(), by_norm.get(normalise_header(header))))
+        for column, header in explicit.items()
+        if column in SYNONYMS and isinstance(header, str) and header.strip()
+    }
 
 
 def missing_required(mapping: dict[str, int]) -> list[str]:

@@ -1,6 +1,8 @@
 """What a rejected file's reason says: the header's cells as a spreadsheet shows them (zero-width
 characters trimmed, as cells are), where the header search stopped, and how many more rows failed."""
 
+import json
+
 import pyarrow as pa
 import pytest
 from django.conf import settings
@@ -82,3 +84,26 @@ def test_lines_of_an_order_summing_past_the_largest_amount_show_their_amounts_as
         (4, "amount_too_large", "1.005"),
     ]
     assert {w["code"]: w["text"] for w in manifest["warnings"]}["line_items_summed"].endswith("2 lines → 1 order")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "total"),
+    [
+        # A typo names no column: rejected for staff to map again, not read from the `amount` column.
+        ({"amount": "Gros"}, None),
+        # The column named (any case) is read: 100.00 + 50.00, not amount's 1.00 + 2.00.
+        ({"amount": "GROSS"}, "150.00"),
+        ({"amount": "", "grain": "order"}, "3.00"),  # nothing chosen: the synonyms decide
+    ],
+)
+def test_a_column_mapping_naming_a_header_the_file_lacks_rejects_the_file(mapping, total):
+    key = "raw/2025/06/01/gross__orders.csv"
+    body = "order_id,customer,amount,gross,order_date\nG1,Gil,1.00,100.00,2025-05-30\nG2,Ann,2.00,50.00,2025-05-30\n"
+    lambda_handler(s3_event(key, put_raw(key, body.encode(), {"mapping": json.dumps(mapping)})))
+    manifest = manifest_for(key)
+    if total is not None:  # processed (with the other column unmapped: a warning)
+        assert (manifest["status"], manifest["amount_total"]) == ("processed_with_warnings", total)
+    else:
+        assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
+        assert manifest["reason"].startswith("the column mapping names “Gros” for amount, not a column of this file;")
+        assert manifest["rows_in"] == 2
