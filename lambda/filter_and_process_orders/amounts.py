@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amount_memo import GeneralMemo
-from .arrow_buffers import bool_mask, decimal_words, one_array
+from .arrow_buffers import bitmap, bool_mask, decimal_words, one_array, string_offsets, valid_mask
 from .trim import trim
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
@@ -97,7 +97,7 @@ def amounts(
     of units of 1e-8; with a `memo` (one per file and separator), `_general` reads a text once."""
     plain = pc.match_substring_regex(text, _DIGITS[decimal_comma])  # most cells: read as they are
     units, valid = _units(pc.if_else(plain, text, _NO_TEXT), decimal_comma, grouped=False)
-    rest = ~valid & bool_mask(pc.greater(pc.binary_length(text), 0))
+    rest = ~valid & (np.diff(string_offsets(text)) > 0) & valid_mask(text)  # not empty, not null
     marks = {}
     if rest.any():
         rows = np.flatnonzero(rest)
@@ -107,7 +107,7 @@ def amounts(
             marks[code][rows[at]] = True
     pairs = np.empty((len(units), 2), np.int64)  # a decimal128 is a little-endian (low, high) pair of words
     pairs[:, 0], pairs[:, 1] = units, units >> 63
-    validity = None if valid.all() else pa.array(valid).buffers()[1]
+    validity = None if valid.all() else bitmap(valid)
     return pa.Array.from_buffers(LINE_AMOUNT_TYPE, len(units), [validity, pa.py_buffer(pairs)]), marks
 
 
@@ -124,11 +124,11 @@ def _tidy(
     units, valid = _units(stripped, decimal_comma, grouped=True)
     if pc.all(tidy).as_py():
         return units, valid, {}
-    others = pc.indices_nonzero(pc.invert(tidy)).to_numpy()
+    others = np.flatnonzero(~bool_mask(tidy))  # `text` has no null
     odd = pc.take(text, others)
     general = functools.partial(_general, decimal_comma=decimal_comma)
     value, problem = memo.read(odd, general) if memo is not None else general(odd)
-    units[others], valid[others] = _low_words(value), value.is_valid().to_numpy(zero_copy_only=False)
+    units[others], valid[others] = _low_words(value), valid_mask(value)
     found = {code: others[bool_mask(pc.equal(problem, code))] for code in MARKS}
     return units, valid, {code: at for code, at in found.items() if len(at)}
 
@@ -179,7 +179,7 @@ def _exact(number: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):  # a null's slot may hold anything: its value is never read
         np.rint(scaled, out=units, casting="unsafe")
         big = np.flatnonzero(~(np.abs(scaled) < _FLOAT_EXACT * 10.0**LINE_SCALE))  # NaN and inf too
-    valid = floats.is_valid().to_numpy(zero_copy_only=False) if floats.null_count else np.ones(n, dtype=bool)
+    valid = valid_mask(floats)
     if len(big):  # cast exactly when they have `_PLAIN`'s shape (it fits decimal(18,8)); the rest are not read here
         some = pc.take(number, pa.array(big))
         fits = bool_mask(pc.match_substring_regex(some, _PLAIN[False]))

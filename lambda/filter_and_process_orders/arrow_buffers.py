@@ -4,13 +4,22 @@ numpy views, a boolean array as a numpy mask, and a column as one array without 
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 
 def string_offsets(text: pa.Array) -> np.ndarray:
     """The n + 1 int32 offsets of a string array of n cells (cell i is bytes [o[i], o[i + 1]) of its
     data buffer), as a view of its buffer."""
     return np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
+
+
+def first_bytes(text: pa.Array) -> np.ndarray:
+    """The first byte of each cell of a string array (uint8; 0 for an empty cell), read from its buffers."""
+    offsets = string_offsets(text)
+    data = text.buffers()[2]
+    if data is None or not data.size:
+        return np.zeros(len(text), np.uint8)
+    first = np.frombuffer(data, np.uint8)[np.minimum(offsets[:-1], data.size - 1)]
+    return np.where(offsets[1:] > offsets[:-1], first, np.uint8(0))
 
 
 def decimal_words(decimals: pa.Array) -> np.ndarray:
@@ -21,8 +30,49 @@ def decimal_words(decimals: pa.Array) -> np.ndarray:
 
 
 def bool_mask(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A boolean array as a numpy bool array, null as False."""
-    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    """A boolean array as a numpy bool array, null as False: its value bits (and validity bits) unpacked
+    by numpy, 10-40x faster than `fill_null` and Arrow's `to_numpy` (which reads bit by bit)."""
+    if isinstance(mask, pa.ChunkedArray):
+        if mask.num_chunks == 1:
+            return bool_mask(mask.chunk(0))
+        return np.concatenate([np.zeros(0, bool), *(bool_mask(c) for c in mask.chunks)])
+    validity, values = mask.buffers()
+    if values is None or mask.null_count == len(mask):
+        return np.zeros(len(mask), bool)
+    bits = _bits(values, mask.offset, len(mask))
+    if mask.null_count:
+        bits = bits & _bits(validity, mask.offset, len(mask))
+    return _unpacked(bits, mask.offset, len(mask))
+
+
+def valid_mask(values: pa.Array) -> np.ndarray:
+    """Where the cells of an array (not dictionary-encoded) are not null, as a numpy bool array, read
+    from its validity bitmap (`pc.is_valid(values).to_numpy()` without the two passes)."""
+    n = len(values)
+    if not values.null_count:
+        return np.ones(n, bool)
+    if values.null_count == n:
+        return np.zeros(n, bool)
+    return _unpacked(_bits(values.buffers()[0], values.offset, n), values.offset, n)
+
+
+def boolean_array(mask: np.ndarray) -> pa.Array:
+    """A numpy bool array as an Arrow boolean array (no nulls): its bits packed by numpy (`pa.array`
+    takes 5-20x as long)."""
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bitmap(mask)])
+
+
+def bitmap(mask: np.ndarray) -> pa.Buffer:
+    """A numpy bool array as an Arrow bitmap (a validity buffer: bit i set where mask[i])."""
+    return pa.py_buffer(np.packbits(mask, bitorder="little"))
+
+
+def _bits(buffer: pa.Buffer, offset: int, n: int) -> np.ndarray:
+    return np.frombuffer(buffer, np.uint8, (offset + n + 7) // 8)
+
+
+def _unpacked(bits: np.ndarray, offset: int, n: int) -> np.ndarray:
+    return np.unpackbits(bits, count=offset + n, bitorder="little")[offset:].view(bool)
 
 
 def one_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:

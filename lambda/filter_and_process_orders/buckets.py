@@ -86,10 +86,10 @@ def _words(order_id: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return start, length, tail, words
 
 
-def split_by_bucket(typed: pa.Table, buckets: int, keep: pa.Array | None = None) -> list[tuple[int, pa.RecordBatch]]:
-    """The rows of `typed` that `keep` (a boolean mask; default all) selects, by bucket, each in row order.
+def split_by_bucket(typed: pa.Table, buckets: int, keep: np.ndarray | None = None) -> list[tuple[int, pa.RecordBatch]]:
+    """The rows of `typed` that `keep` (a numpy boolean mask; default all) selects, by bucket, each in row order.
     Dictionary-encoded columns come decoded (their indices are taken, then the text built once)."""
-    rows = np.arange(typed.num_rows) if keep is None else np.flatnonzero(keep.to_numpy(zero_copy_only=False))
+    rows = np.arange(typed.num_rows) if keep is None else np.flatnonzero(keep)
     if not len(rows):
         return []
     if buckets == 1:

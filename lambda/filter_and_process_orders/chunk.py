@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from . import profile
 from .amount_memo import GeneralMemo
 from .amounts import LINE_AMOUNT_TYPE, amounts
-from .arrow_buffers import bool_mask, one_array
+from .arrow_buffers import bool_mask, one_array, valid_mask
 from .buckets import split_by_bucket
 from .contract import BY_NAME
 from .dates import DateMemo, dates
@@ -113,13 +113,12 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
             cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell)
     with profile.stage("clean.deferred"):
         gaps = [c for c in (cell["amount"], order_date) if c.null_count]  # (dates: null where empty or unread)
-        deferred = good & bool_mask(functools.reduce(pc.or_, map(pc.is_null, gaps))) if gaps else None
+        deferred = good & ~np.logical_and.reduce([valid_mask(c) for c in gaps]) if gaps else None
         if deferred is not None and deferred.any():
             rows = np.flatnonzero(deferred)
             cleaned.deferred = (raw.take(pa.array(rows)), lines[rows])
     columns = {name: used[name] for name in used if name in _TYPES and name not in ("status", "quantity")}
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
-    keep = pa.array(good)
     with profile.stage("clean.doubts"):
         cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
@@ -131,5 +130,5 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         # Columns the file does not have stay null without a pass over them.
         filled = [columns[name] if name in columns else pa.nulls(n, _TYPES[name]) for name in LINE_FIELDS]
         typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
-        cleaned.lines = split_by_bucket(typed, buckets, keep)
+        cleaned.lines = split_by_bucket(typed, buckets, good)
     return cleaned

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import bool_mask, decimal_words
+from .arrow_buffers import bool_mask, decimal_words, first_bytes, valid_mask
 
 SAMPLE_LINES = 5
 _FLOAT_ID = r"^[0-9]+\.0+$"
@@ -69,7 +69,7 @@ def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.nda
     found = Doubts()
     negative = good & (decimal_words(amount)[:, 1] < 0)
     if amount.null_count:
-        negative &= amount.is_valid().to_numpy(zero_copy_only=False)
+        negative &= valid_mask(amount)
     found._found("negative_amounts", negative, lines)
     order_id, float_like = integer_ids(order_id)
     if float_like is not None:
@@ -79,12 +79,18 @@ def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.nda
 
 def integer_ids(order_id: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
     """The ids with each float-like one (`^[0-9]+\\.0+$`) read as its integer (`1001.0` -> `1001`), and
-    where they were (a numpy mask; None: nowhere). Cheap on the hot path: one substring search for a
-    point, the shape matched only on the ids that hold one (mangled ids such as `4.40213E+11` do)."""
-    dotted = np.flatnonzero(bool_mask(pc.match_substring(order_id, ".")))
+    where they were (a numpy mask; None: nowhere). Cheap on the hot path: only ids led by a digit (read
+    from the buffers) are searched for a point, and the shape matched only on those that hold one
+    (mangled ids such as `4.40213E+11` do)."""
+    first = first_bytes(order_id)
+    led = np.flatnonzero((first >= ord("0")) & (first <= ord("9")))
+    if 4 * len(led) > len(order_id):  # numeric ids: searched where they are, not taken first
+        dotted = np.flatnonzero(bool_mask(pc.match_substring(order_id, ".")))
+    else:
+        dotted = led[bool_mask(pc.match_substring(order_id.take(pa.array(led)), "."))]
     if not len(dotted):
         return order_id, None
-    shaped = pc.match_substring_regex(order_id.take(pa.array(dotted)), _FLOAT_ID).to_numpy(zero_copy_only=False)
+    shaped = bool_mask(pc.match_substring_regex(order_id.take(pa.array(dotted)), _FLOAT_ID))
     if not shaped.any():
         return order_id, None
     float_like = np.zeros(len(order_id), bool)

@@ -17,7 +17,7 @@ REQUIRED = frozenset({
     "abs", "all", "and_", "any", "ascii_trim_whitespace", "binary_join", "binary_join_element_wise",
     "binary_length", "cast",
     "coalesce", "count_substring", "dictionary_encode", "drop_null", "equal", "extract_regex",
-    "fill_null", "filter", "greater", "if_else", "index_in", "indices_nonzero", "invert", "is_in", "is_null",
+    "fill_null", "filter", "greater", "if_else", "index_in", "invert", "is_in", "is_null",
     "is_valid", "less", "less_equal", "match_substring", "match_substring_regex", "negate", "not_equal", "or_",
     "replace_substring", "replace_substring_regex", "replace_with_mask", "strftime", "strptime", "struct_field",
     "sum", "take", "unique", "utf8_length", "utf8_lower", "utf8_lpad", "utf8_ltrim",

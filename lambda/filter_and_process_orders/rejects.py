@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import MARKS
-from .arrow_buffers import bool_mask, string_offsets
+from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
 from .reasons import ROW_REASONS
 
@@ -42,14 +42,8 @@ def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
 def _mangled(order_id: pa.Array) -> np.ndarray | None:
     """Ids a spreadsheet wrote in scientific notation (`4.40213E+11`). The regex runs only on the ids
     whose first byte is a digit or a sign (read from the buffers); None when there is none."""
-    data = order_id.buffers()[2]
-    if data is None or not len(order_id):
-        return None
-    offsets = string_offsets(order_id)
-    starts = np.minimum(offsets[:-1], max(data.size - 1, 0))
-    first = np.frombuffer(data, np.uint8)[starts] if data.size else np.zeros(len(order_id), np.uint8)
-    digit_or_sign = ((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-"))
-    rows = np.flatnonzero(digit_or_sign & (offsets[1:] > offsets[:-1]))
+    first = first_bytes(order_id)
+    rows = np.flatnonzero(((first >= ord("0")) & (first <= ord("9"))) | (first == ord("+")) | (first == ord("-")))
     if not len(rows):
         return None
     found = bool_mask(pc.match_substring_regex(pc.take(order_id, pa.array(rows)), _MANGLED_ID))
@@ -68,14 +62,14 @@ def reason_numbers(
     columns for those the file lacks); `amount`, `marks` as `amounts.amounts` gives them; `day` the
     order dates read (null where empty or unreadable)."""
     n = len(amount)
-    empty = {c: bool_mask(pc.is_null(cell[c])) for c in ("order_id", "amount", "order_date")}
+    empty = {c: ~valid_mask(cell[c]) for c in ("order_id", "amount", "order_date")}
     too_long = None
     for column, limit in MAX_TEXT_LENGTH.items():
         longer = _longer(used[column], limit) if column in used else None
         if longer is not None:
             too_long = longer if too_long is None else too_long | longer
-    bad_date = ~empty["order_date"] & bool_mask(pc.is_null(day))
-    unread = ~empty["amount"] & bool_mask(pc.is_null(amount))
+    bad_date = ~empty["order_date"] & ~valid_mask(day)
+    unread = ~empty["amount"] & ~valid_mask(amount)
     for marked in marks.values():
         unread &= ~marked
     checks = {

@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amounts import parse_amount  # noqa: F401
-from .arrow_buffers import bool_mask, string_offsets
+from .arrow_buffers import bitmap, bool_mask, string_offsets, valid_mask
 from .contract import PLACEHOLDERS
 from .dates import parse_date  # noqa: F401
 from .trim import trim, trimmed
@@ -50,10 +50,9 @@ def cleaned_text(column: pa.Array) -> pa.Array:
         return text
     valid = np.ones(text.offset + len(text), dtype=bool)  # the bitmap starts where the buffers do
     if text.null_count:
-        valid[text.offset :] = pc.is_valid(text).to_numpy(zero_copy_only=False)
+        valid[text.offset :] = valid_mask(text)
     valid[text.offset + missing] = False
-    bitmap = pa.array(valid).buffers()[1]
-    return pa.Array.from_buffers(pa.string(), len(text), [bitmap, *text.buffers()[1:]], offset=text.offset)
+    return pa.Array.from_buffers(pa.string(), len(text), [bitmap(valid), *text.buffers()[1:]], offset=text.offset)
 
 
 def cleaned_codes(column: pa.Array) -> pa.DictionaryArray:

@@ -154,7 +154,7 @@ def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_as_the_plain_
     # The oracle: each kept row's status, in row order, in the bucket of its id (a plain-text split).
     ids = pa.array([i for i, _ in rows], pa.string())
     words = pa.array([w for _, w in rows], pa.string())
-    keep = pa.array(kept[: len(rows)])
+    keep = np.array(kept[: len(rows)], dtype=bool)
     plain = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words}), count, keep)
     coded = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words.dictionary_encode()}), count, keep)
     assert [(b, batch.schema.types, batch.to_pylist()) for b, batch in coded] == [
