@@ -23,13 +23,14 @@ s3transfer's own uploads do.
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import profile, storage
+from .ranked import RankedPool
 
 logger = logging.getLogger()
 # Bytes of a part: S3's minimum for every part but the last. With s3transfer's 8 MiB no Parquet month
@@ -37,6 +38,11 @@ logger = logging.getLogger()
 PART_SIZE = 5 << 20
 THREADS = 4  # requests at once (parts, then PUTs and completions); they wait on the network or moto's CPU
 CHECKSUM = "CRC32"
+# The order in which waiting requests go: a multipart upload's (begin, parts, completion), one after
+# another in a chain, before the files PUT whole, the largest first. At the end of a run the month
+# files close and queue their PUTs while the rejected rows' last part is still written: its chain
+# then starts as soon as a thread is free, not after every PUT (0.1-0.2 s of a 1M-row run).
+CHAIN, WHOLE = 0, 1
 
 
 @dataclass
@@ -62,7 +68,7 @@ class MultipartUploads:
     ):
         """`after`: what must succeed before any key becomes visible (the run's first manifest)."""
         self.bucket, self.key_of, self.part_size, self.after = bucket, key_of, part_size or PART_SIZE, after
-        self.pool = ThreadPoolExecutor(THREADS, thread_name_prefix="s3-parts")
+        self.pool = RankedPool(THREADS, thread_name_prefix="s3-parts")
         self._files: dict[Path, _File] = {}
         self._lock = threading.Lock()
         self._failed: BaseException | None = None  # the first part that failed: the writers stop on it
@@ -84,18 +90,18 @@ class MultipartUploads:
                 return
             size = path.stat().st_size
             if file.upload is None and size >= self.part_size:  # the first part's submit waits on it
-                file.upload = self.pool.submit(self._create, file)
+                file.upload = self.pool.submit((CHAIN,), self._create, file)
             while file.upload is not None and (size - file.sent >= self.part_size or (closed and size > file.sent)):
                 left = size - file.sent
                 # A closed file's last part takes what is left of it (up to two parts' worth).
                 length = left if closed and left < 2 * self.part_size else self.part_size
                 number = len(file.parts) + 1
-                part = self.pool.submit(self._send_part, file, path, number, file.sent, length)
+                part = self.pool.submit((CHAIN,), self._send_part, file, path, number, file.sent, length)
                 part.add_done_callback(self._note_failure)
                 file.parts.append(part)
                 file.sent += length
             if closed and file.upload is None:
-                file.put = self.pool.submit(self._put, file, path)
+                file.put = self.pool.submit((WHOLE, -size), self._put, file, path)
             file.closed = closed
 
     def _note_failure(self, part: Future) -> None:
@@ -115,7 +121,7 @@ class MultipartUploads:
         for file in files:
             for part in file.parts:
                 part.result()
-        writing = [(f.key, self.pool.submit(self._complete, f) if f.upload is not None else f.put) for f in files]
+        writing = [(f.key, f.put if f.upload is None else self.pool.submit((CHAIN,), self._complete, f)) for f in files]
         written: list[tuple[str, str | None]] = []
         failure = None
         for key, done in writing:
@@ -152,7 +158,7 @@ class MultipartUploads:
         PUT whole are taken back (`take_back`; `existed` None: not known, so a key is deleted only
         by its version id), then every multipart upload begun is aborted (its parts deleted; the key
         never appears)."""
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(cancel=True)
         with self._lock:
             files = list(self._files.values())
         if not self._taken_back:

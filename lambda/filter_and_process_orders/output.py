@@ -4,10 +4,12 @@ and sampled in `stale`).
 Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
 so row groups stay large whatever the number of buckets. Row groups are written by two threads of
 their own, which share the months, largest first (pyarrow releases the GIL), one batch at a time,
-while the caller goes on with the next bucket (`write.wait` is what the caller still waits); the
-last batch's thread closes each file after its last row group. Files only grow; `on_write` hears of
-each append and close, so they go up to S3 as they grow and a closed one while the others are still
-written (`multipart`).
+while the caller goes on with the next bucket (`write.wait` is what the caller still waits). Once
+the last orders are in (`finish`), each file is closed as soon as its last row group is written, by
+the thread that wrote it, also when that row group is in the batch still being written (the last
+bucket's flush): a file closes, and goes up, while the other months' last row groups are encoded.
+Files only grow; `on_write` hears of each append and close, so they go up to S3 as they grow and a
+closed one while the others are still written (`multipart`).
 """
 
 import threading
@@ -60,6 +62,7 @@ class Month:
     buffered: list = field(default_factory=list)
     buffered_rows: int = 0
     rows: int = 0
+    writing: bool = False  # a row group of it is in the batch being written (under Output._lock)
 
 
 class Output:
@@ -81,6 +84,8 @@ class Output:
         self._buffered = 0
         self._writing: list[threading.Thread] = []  # writing the batch of row groups
         self._failed: BaseException | None = None
+        self._lock = threading.Lock()  # Month.writing and _finishing: who closes a file
+        self._finishing = False  # every order is in: a file is closed after its last row group
         # source_key and ingested_at for the largest row group yet: each row group takes a slice.
         self._constants = (pa.repeat(self.source_key, 0), pa.repeat(self.ingested_at, 0))
         self._dictionary: list[str] | None = None  # the columns with a dictionary, from the first row group
@@ -131,30 +136,28 @@ class Output:
         if month.buffered_rows >= ROW_GROUP:
             self._flush([month])
 
-    def _flush(self, months: list[Month], last: bool = False) -> None:
+    def _flush(self, months: list[Month]) -> None:
         """Writes the months' buffered rows as one row group each, on two threads, once the previous
-        batch is written (so row groups keep their order and at most one batch waits in memory);
-        `last`: each file is closed by the thread that wrote its last row group, so it can go up while
-        the other months are still written."""
+        batch is written (so row groups keep their order and at most one batch waits in memory)."""
         self._wait()
         batch = [(m, pa.concat_tables(m.buffered)) for m in months if m.buffered_rows]
-        if last:
-            batch += [(m, None) for m in months if not m.buffered_rows and m.writer is not None]
         for month in months:
             self._buffered -= month.buffered_rows
             month.buffered, month.buffered_rows = [], 0
+        for month, _ in batch:
+            month.writing = True
         # Two threads share the work, the largest first: each takes the next month when done, so
         # neither idles while the other still has months to write.
-        work = deque(sorted(batch, key=lambda piece: -(piece[1].num_rows if piece[1] is not None else 0)))
-        largest = work[0][1] if work else None  # the largest row group; None: only files to close
-        if largest is not None and self._dictionary is None:
+        work = deque(sorted(batch, key=lambda piece: -piece[1].num_rows))
+        if not work:
+            return
+        largest = work[0][1]
+        if self._dictionary is None:
             self._dictionary = _dictionary_columns(largest)
-        if largest is not None and largest.num_rows > len(self._constants[0]):  # made once, not per row group
+        if largest.num_rows > len(self._constants[0]):  # made once, not per row group
             n = largest.num_rows
             self._constants = (pa.repeat(self.source_key, n), pa.repeat(self.ingested_at, n))
-        self._writing = [
-            threading.Thread(target=self._write, args=(work, last), name=f"output-writer-{i}") for i in (0, 1)
-        ]
+        self._writing = [threading.Thread(target=self._write, args=(work,), name=f"output-writer-{i}") for i in (0, 1)]
         for thread in self._writing:
             thread.start()
 
@@ -168,23 +171,30 @@ class Output:
             raise failed
 
     @profile.timed("write.thread (Parquet)")
-    def _write(self, work: deque, last: bool) -> None:
-        """Writes pieces of `work` (month, its row group or None) until none is left; `last`: closes
-        each month's file after its piece."""
+    def _write(self, work: deque) -> None:
+        """Writes pieces of `work` (month, its row group) until none is left; once `finish` began,
+        closes each month whose last row group it wrote."""
         try:
             while self._failed is None:
                 try:
                     month, table = work.popleft()  # atomic: each piece goes to one thread
                 except IndexError:
                     return
-                if table is not None:
-                    self._write_group(month, table)
+                self._write_group(month, table)
+                with self._lock:
+                    month.writing = False
+                    last = self._finishing and not month.buffered_rows  # no rows of it left for later
                 if last:
-                    month.writer.close()
-                if self.on_write:
-                    self.on_write(month.path, last)
+                    self._close(month)
+                elif self.on_write:
+                    self.on_write(month.path, False)
         except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread by _wait
             self._failed = exc
+
+    def _close(self, month: Month) -> None:
+        month.writer.close()
+        if self.on_write:
+            self.on_write(month.path, True)
 
     def _write_group(self, month: Month, table: pa.Table) -> None:
         if month.writer is None:
@@ -205,8 +215,16 @@ class Output:
         month.writer.write_table(table, row_group_size=max(1, n))
 
     def finish(self) -> dict[str, Path]:
-        """Writes the last row groups and closes every file; the month -> Parquet file."""
-        self._flush(list(self.months.values()), last=True)
+        """Writes the last row groups and closes every file as soon as its last row group is written:
+        here for a month with nothing left to write, else by the writer thread that writes it (in the
+        batch under way or in the last one); the month -> Parquet file."""
+        with self._lock:  # from now on a writer thread closes what it wrote last; the others are closed here
+            self._finishing = True
+            done = [m for m in self.months.values() if m.writer is not None and not (m.writing or m.buffered_rows)]
+        if self._failed is None:
+            for month in done:
+                self._close(month)
+        self._flush([m for m in self.months.values() if m.buffered_rows])
         self._wait()
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}
 

@@ -2,6 +2,7 @@
 and sample (the orders themselves are stored once, flagged in the Parquet)."""
 
 import random
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from filter_and_process_orders import output as output_module
 from filter_and_process_orders.contract import SCHEMA
 from filter_and_process_orders.output import BODY, Output
 
@@ -149,3 +151,43 @@ def test_customers_that_mostly_differ_are_written_without_a_dictionary_and_read_
     many, few = (lambda i: f"Customer {i}"), (lambda i: f"Customer {i % 7}")
     assert written(many, tmp_path / "many") == ([many(i) for i in range(600)], False)
     assert written(few, tmp_path / "few") == ([few(i) for i in range(600)], True)
+
+
+def test_once_the_last_orders_are_in_a_file_closes_after_its_last_row_group_while_the_others_are_written(
+    tmp_path, monkeypatch
+):
+    # Each add writes a batch of row groups, one per month. A writer thread that wrote a row group of
+    # the last batch before `finish` began holds back until then (`finish` closes that month): at least
+    # ten months of that batch are written once `finish` began, with nothing left for later.
+    monkeypatch.setattr(output_module, "BUFFERED_ROWS", 1)
+    heard: list[tuple[str, bool]] = []
+    finishing = threading.Event()
+
+    def on_write(path, closed):
+        heard.append((path.stem, closed))
+        if closed:
+            finishing.set()
+        elif heard.count((path.stem, False)) == 4:  # the month's row group in the last batch
+            finishing.wait(10)
+
+    output = Output(tmp_path, source_key="raw/f.csv", ingested_at=INGESTED, on_write=on_write)
+    rows = [
+        {"order_id": f"F-{i}", "amount": Decimal(i + 1), "order_date": date(2024, 1 + i % 12, 1), "source_line": i + 2}
+        for i in range(2_400)
+    ]
+    for start in range(0, len(rows), 600):  # four batches, every month in each
+        output.add(orders(rows[start : start + 600]))
+    files = output.finish()
+
+    assert sorted(files) == [f"2024-{m:02d}" for m in range(1, 13)]
+    events = {month: [closed for name, closed in heard if name == month] for month in files}
+    # Closed once, last. The months written once `finish` began were closed by the writer thread, with
+    # no append reported first (before, every file was closed only after the whole batch: 4 appends).
+    assert all(e[-1] and not any(e[:-1]) for e in events.values())
+    appends = [len(e) - 1 for e in events.values()]
+    assert appends.count(3) >= 10 and set(appends) <= {3, 4}
+    written = {month: pq.read_table(path).column("order_id").to_pylist() for month, path in files.items()}
+    expected: dict[str, list[str]] = {}
+    for r in rows:
+        expected.setdefault(f"{r['order_date']:%Y-%m}", []).append(r["order_id"])
+    assert written == expected and output.amount_total == sum(r["amount"] for r in rows)

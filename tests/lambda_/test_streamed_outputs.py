@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import zlib
+from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -303,3 +304,35 @@ def test_a_run_whose_first_manifest_is_refused_publishes_nothing_and_its_manifes
     assert keys(settings.PROCESSED_PREFIX) == [] and keys(settings.QUARANTINE_PREFIX) == []
     assert aws_client("s3").list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
     assert "injected" in manifest_for(key)["last_error"]
+
+
+def test_a_multipart_uploads_requests_go_before_the_files_put_whole_that_wait_the_largest_first(tmp_path, writes):
+    # One request at a time, held by the first PUT until the first manifest is in: the order in which
+    # the waiting requests go is then the order S3 accepts them.
+    first_manifest: Future = Future()
+    uploads = multipart.MultipartUploads(
+        BUCKET, lambda path: (f"{settings.PROCESSED_PREFIX}{path.name}", "text/csv"), after=first_manifest
+    )
+    uploads.pool = multipart.RankedPool(1, thread_name_prefix="test-parts")
+    files = {name: tmp_path / name for name in ("held", "small", "larger", "big")}
+    for name, size in (("held", 10), ("small", 100), ("larger", 1_000), ("big", PART + 7)):
+        files[name].write_bytes(bytes(range(256)) * (size // 256) + b"o" * (size % 256))
+    for name in ("held", "small", "larger"):  # closed under one part: each PUT whole, queued in this order
+        uploads.grew(files[name], closed=True)
+    uploads.grew(files["big"])  # one whole part: its multipart upload begins, its first part is queued
+    uploads.grew(files["big"], closed=True)  # its last part
+    first_manifest.set_result(None)
+    uploads.complete()
+
+    key = {name: f"{settings.PROCESSED_PREFIX}{name}" for name in files}
+    assert writes[:4] == [
+        ("PutObject", key["held"]),  # under way when the others were queued
+        ("CreateMultipartUpload", key["big"]),
+        ("UploadPart", key["big"]),
+        ("UploadPart", key["big"]),
+    ]
+    # The completion is queued once the parts are in, beside the PUTs still waiting.
+    assert [k for op, k in writes if op == "PutObject"] == [key["held"], key["larger"], key["small"]]
+    assert [op for op, k in writes if k == key["big"]][-1] == "CompleteMultipartUpload" and len(writes) == 7
+    for name, path in files.items():
+        assert s3_bytes(key[name]) == path.read_bytes()
