@@ -27,7 +27,8 @@ from .header import HEADER_SEARCH_LINES, find_header
 from .mapping import missing_required, not_found, unmapped
 from .output import Output
 from .reading import read_chunks
-from .result import CleanResult, Rules, mapping_not_found_reason, missing_columns_reason
+from .reasons import mapping_not_found_reason, missing_columns_reason
+from .result import CleanResult, Rules
 from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
@@ -70,7 +71,8 @@ def clean_stream(
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     missing = missing_required(header.mapping)
     if missing:
-        reason = missing_columns_reason(header.names, missing, header.line, HEADER_SEARCH_LINES)
+        searched = HEADER_SEARCH_LINES if header.search_ended else None
+        reason = missing_columns_reason(header.names, missing, header.line, searched)
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of

@@ -11,7 +11,7 @@ of the file (line 1 is the first).
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .header_record import read_record
 from .mapping import map_headers, missing_required
@@ -31,6 +31,7 @@ class Header:
     names: list[str]
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
+    search_ended: bool = False  # no record qualified in HEADER_SEARCH_LINES non-blank lines, and more followed
 
 
 def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
@@ -38,7 +39,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
     as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
     hint, skipped, first = None, [], None
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
-    non_blank = 0
+    non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
         if not line.strip() or not line.strip(",;\t| \"'"):
             skipped.append({"line": number, "text": line[:200]})
@@ -49,6 +50,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
             continue
         non_blank += 1
         if non_blank > HEADER_SEARCH_LINES:
+            ended = True
             break
         names, spans, delimiter = read_record(lines[number - 1 :], hint)
         mapping = map_headers(names, explicit)
@@ -60,7 +62,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         skipped.append({"line": number, "text": line[:200]})
     if first is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return first
+    return replace(first, search_ended=ended)
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:

@@ -42,7 +42,7 @@ def map_headers(headers: list[str], explicit: dict[str, str] | None = None) -> d
 
 def not_found(headers: list[str], explicit: dict[str, str] | None) -> dict[str, str]:
     """The contract columns an explicit mapping assigns to a header the file does not have: {column: the
-    header named}. The file is rejected for them (`result.mapping_not_found_reason`), not read from a
+    header named}. The file is rejected for them (`reasons.mapping_not_found_reason`), not read from a
     synonym column staff did not choose."""
     return {column: header for column, (header, index) in _explicit(headers, explicit).items() if index is None}
 

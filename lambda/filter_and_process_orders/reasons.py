@@ -53,6 +53,33 @@ WARNINGS = {
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
 
+
+def mapping_not_found_reason(header: list[str], named: dict[str, str]) -> str:
+    """The reason a file is rejected whose column mapping names headers it does not have ({column: header})."""
+    which = ", ".join(f"“{h}” for {c.replace('order_', 'order ')}" for c, h in named.items())
+    return (
+        f"the column mapping names {which}, not a column of this file; headers were: {', '.join(header)[:300]}. "
+        "Choose the column again in the upload form's column mapping"
+    )
+
+
+def missing_columns_reason(header: list[str], missing: list[str], line: int = 1, searched: int | None = None) -> str:
+    """The reason a file lacking required columns is rejected: no record mapped them, so the first
+    non-blank one, on `line`, was read as the header, and its cells are named. `searched`: the search
+    stopped after that many non-blank lines (header.HEADER_SEARCH_LINES) with lines left, said too."""
+    names = ", ".join(m.replace("order_", "order ") for m in missing)
+    ended = (
+        f"; none of the first {searched} non-blank lines names every required column, and no line below "
+        "them is searched"
+        if searched
+        else ""
+    )
+    return (
+        f"no {names} column; headers were: {', '.join(header)[:300]} (line {line}{ended}). "
+        "Rename the column or choose it in the upload form's column mapping"
+    )
+
+
 MANY_REJECTED = 0.20
 MANY_DUPLICATES = 0.10
 

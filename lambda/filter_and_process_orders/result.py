@@ -63,24 +63,3 @@ class CleanResult:
     def rows_out(self) -> int:
         """Orders written that count in reports (not stale)."""
         return self.orders - self.orders_stale
-
-
-def mapping_not_found_reason(header: list[str], named: dict[str, str]) -> str:
-    """The reason a file is rejected whose column mapping names headers it does not have ({column: header})."""
-    which = ", ".join(f"“{h}” for {c.replace('order_', 'order ')}" for c, h in named.items())
-    return (
-        f"the column mapping names {which}, not a column of this file; headers were: {', '.join(header)[:300]}. "
-        "Choose the column again in the upload form's column mapping"
-    )
-
-
-def missing_columns_reason(header: list[str], missing: list[str], line: int = 1, searched: int = 20) -> str:
-    """The reason a file lacking required columns is rejected. No record among the first `searched`
-    non-blank lines (header.HEADER_SEARCH_LINES) mapped them, so the first non-blank one, on `line`,
-    was read as the header: its cells are named, and that the search stops there."""
-    names = ", ".join(m.replace("order_", "order ") for m in missing)
-    return (
-        f"no {names} column; headers were: {', '.join(header)[:300]} (line {line}; none of the first "
-        f"{searched} non-blank lines names every required column, and no line below them is searched). "
-        "Rename the column or choose it in the upload form's column mapping"
-    )

@@ -107,3 +107,11 @@ def test_a_column_mapping_naming_a_header_the_file_lacks_rejects_the_file(mappin
         assert (manifest["status"], manifest["reason_code"]) == ("rejected", "missing_column")
         assert manifest["reason"].startswith("the column mapping names “Gros” for amount, not a column of this file;")
         assert manifest["rows_in"] == 2
+
+
+def test_a_short_file_lacking_a_column_is_not_told_about_the_header_search():
+    manifest = run("short__orders.csv", "name,amount,order_date\nA1,1.00,2025-05-30\n")
+    assert manifest["reason"] == (
+        "no order id column; headers were: name, amount, order_date (line 1). "
+        "Rename the column or choose it in the upload form's column mapping"
+    )
