@@ -95,6 +95,12 @@ class SupersededCount:
     error: str = ""
     meta: dict = field(default_factory=dict)
 
+    @property
+    def overrides_nothing(self) -> bool:
+        """Counted, and the file supersedes no order of any newer export that still counts (they
+        share none): said as a note, not a warning (review F16)."""
+        return self.state == "counted" and not any(c.current and c.superseded for c in self.conflicts)
+
 
 def superseded_count(*, upload: Upload, conflicts: list[AsOfConflict], user, start: bool = True) -> SupersededCount:
     """How many orders of each current newer export `upload`'s rows supersede now, counted by the

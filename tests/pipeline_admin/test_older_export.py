@@ -243,3 +243,22 @@ def test_files_uploaded_before_conflicts_were_recorded_are_flagged_by_the_data_m
         ],
         "later.csv": [],
     }
+
+
+def test_an_older_export_sharing_no_order_with_the_newer_one_is_a_note_not_a_warning(
+    client, twin, pipeline_admin, django_capture_on_commit_callbacks
+):
+    """Review F16: the older file's orders 7 and 8 are none of NEWER's (1, 2, 3): by hand it
+    supersedes 0 orders, so the page says so without the warning's actions, and the list has no flag."""
+    upload("newer.csv", NEWER, "2025-06-01")
+    apart = upload("apart.csv", HEADER + "7,Ed,5.00,shipped,2025-05-05\n8,Flo,6.00,shipped,2025-05-06\n", "2025-05-12")
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    page = detail(client, apart.pk, django_capture_on_commit_callbacks)
+    assert 'data-orders="0" data-changed="0"' in page
+    assert '<section class="message info" id="as-of-warning">' in page
+    assert "sharing no order with it: nothing is overridden" in page and 'id="as-of-actions"' not in page
+    listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
+    rows = dict(re.findall(r'<tr data-upload="(\d+)">(.*?)</tr>', listing, flags=re.S))
+    assert "as-of-flag" not in rows[str(apart.pk)]
