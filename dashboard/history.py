@@ -29,7 +29,7 @@ from ordersite.aws import AwsError, s3
 
 from .drill import file_name
 from .keys import data_version_get, jsonable
-from .reports import HERE
+from .reports import HERE, without_comments
 from .services import athena_cost_usd, scan_budget_check, statement_run
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ def order_id_clean(raw: str) -> str:
 
 
 def history_statement(order_id: str, *, data_version: int) -> tuple[str, list]:
-    body = (HERE / "drill_history.sql").read_text()
-    body = "\n".join(line.split("--", 1)[0].rstrip() for line in body.splitlines() if line.split("--", 1)[0].strip())
+    body = without_comments((HERE / "drill_history.sql").read_text())
     tag = hashlib.sha256(order_id.encode()).hexdigest()[:20]
     text = f"WITH query_fingerprint AS (SELECT 'history-{tag}-v{int(data_version)}' AS fingerprint)\n{body}"
     return text.replace(":order_id", "?"), [order_id]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from .engines import EngineError
 from .keys import data_version_get
-from .reports import HERE, PLACEHOLDER
+from .reports import HERE, PLACEHOLDER, without_comments
 from .services import athena_cost_usd, statement_run
 
 logger = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ ERROR_SECONDS = 30  # a failed count is kept this long, so the waiting page show
 
 def superseded_statement(*, source_key: str, earlier_keys: list[str], data_version: int) -> tuple[str, list]:
     """The SQL text and its positional parameters (raw keys never hold a comma: `safe_name`)."""
-    body = (HERE / "file_supersedes.sql").read_text()
-    body = "\n".join(line.split("--", 1)[0].rstrip() for line in body.splitlines() if line.split("--", 1)[0].strip())
+    body = without_comments((HERE / "file_supersedes.sql").read_text())
     text = f"WITH query_fingerprint AS (SELECT '{SLUG}-{_tag(source_key, earlier_keys)}-v{int(data_version)}' AS fp),\n"
     values = {"source_key": source_key, "earlier_keys": ",".join(earlier_keys)}
     return PLACEHOLDER.sub("?", text + body), [values[name] for name in PLACEHOLDER.findall(body)]

@@ -22,6 +22,12 @@ HERE = Path(__file__).resolve().parent
 PLACEHOLDER = re.compile(r":([a-z_]+)\b")
 WRITTEN_IN = ("limit", "fingerprint", "grain", "group_column")
 
+
+def without_comments(sql: str) -> str:
+    """SQL text without its `--` comments and blank lines (what is sent to the engine)."""
+    return "\n".join(line.split("--", 1)[0].rstrip() for line in sql.splitlines() if line.split("--", 1)[0].strip())
+
+
 __all__ = [
     "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "placeholders", "report_get", "report_query",
 ]  # fmt: skip
@@ -89,7 +95,7 @@ def _templated(slug: str) -> str:
     fragment = (HERE / "_orders.sql").read_text()
     body = (HERE / f"{slug.replace('-', '_')}.sql").read_text()
     text = f"WITH query_fingerprint AS (SELECT ':fingerprint' AS fingerprint),\n{fragment}\n{body}"
-    return "\n".join(line.split("--", 1)[0].rstrip() for line in text.splitlines() if line.split("--", 1)[0].strip())
+    return without_comments(text)
 
 
 def placeholders(slug: str) -> list[str]:
