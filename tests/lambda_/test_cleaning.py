@@ -297,7 +297,11 @@ def test_the_date_order_is_voted_by_rows_so_one_date_on_many_rows_outvotes_a_few
     kept = kept_by_id(result)
     assert sorted(kept) == ["1", "2", "3"] and {r["order_date"] for r in kept.values()} == {date(2025, 2, 13)}
     assert sum(r["amount"] for r in kept.values()) == Decimal("6.00")  # 1.00 + 2.00 + 3.00
-    assert [r[:2] for r in rejected_rows(result)[1:]] == [["5", "bad_order_date"], ["6", "bad_order_date"]]
+    # Rejected as before (the site matches the code), with a text that says why.
+    assert [r[:3] for r in rejected_rows(result)[1:]] == [
+        ["5", "bad_order_date", "order_date 02/14/2025 reads only month first; this file's dates are day first"],
+        ["6", "bad_order_date", "order_date 02/15/2025 reads only month first; this file's dates are day first"],
+    ]
     assert d.date_shapes["numeric"] == 3  # the shapes still count distinct cells
 
 
@@ -308,6 +312,8 @@ def test_a_tie_of_rows_keeps_the_setting_and_says_so(tmp_path):
     d = result.decisions
     assert (d.date_order, d.date_order_assumed, d.date_order_votes) == ("MDY", True, {"DMY": 2, "MDY": 2})
     assert sorted(kept_by_id(result)) == ["3", "4"]
+    why = "order_date 13/02/2025 reads only day first; this file's dates are month first"
+    assert [r[:3] for r in rejected_rows(result)[1:]] == [["2", "bad_order_date", why], ["3", "bad_order_date", why]]
     (warning,) = [w for w in warnings_for(result) if w["code"] == "date_order_assumed"]
     told = "as many rows have a date read only day first as only month first (2 each); read as MDY"
     assert warning["text"].endswith(": " + told)
