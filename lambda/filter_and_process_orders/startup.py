@@ -43,7 +43,12 @@ first bucket; ~7 ms CPU). Two more are imported where they are first used, in ph
 with pyarrow.fs (the first month file's writer, `output`; ~7 ms CPU) and s3transfer.utils with
 multiprocessing.managers (the first upload, `multipart`; ~13 ms CPU). `settle` has a thread import
 them all (`LAZY`) while the process waits on the network for its first S3 answers (the raw object's
-first bytes, the first manifest's PUT): time the main thread spends idle anyway.
+first bytes, the first manifest's PUT): time the main thread spends idle anyway. On the local twin,
+whose GET answers in 4-8 ms, they share the GIL with that GET and the run's setup instead ("read.open
+object" took 25-30 ms in the benchmark's profile); importing only numpy.ma there and the rest where
+first used (phase 2) reached the first parse ~25-40 ms sooner on a loaded machine, but moves ~27 CPU
+ms onto phase 2's path, and on S3 the wait for a GET's first byte is the idle time they are meant
+for: left as it is (2026-12-01).
 """
 
 import functools
