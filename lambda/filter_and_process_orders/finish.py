@@ -66,14 +66,10 @@ def finish_buckets(
                 spool.drop(b)
         with profile.stage("grain"):
             with profile.stage("grain.single"):
-                made = [
-                    grains.single_orders(
-                        sifted.lines, sifted.single, sifted.repeated if last_wins else None, sifted.copies
-                    )
-                ]
-            if sifted.repeated is not None and not last_wins and not later:  # the grain is already certain
+                made = [grains.single_orders(sifted.lines, sifted.single, sifted.copies)]
+            if sifted.repeated is not None and not later:  # the grain is already certain
                 with profile.stage("grain.orders"):
-                    made.append(grains.orders(sifted.repeated, *decided))
+                    made.append(grains.orders(sifted.repeated, *(decided or ("history", False))))
         return sifted.evidence, [_stale(m, rules) for m in made], later
 
     def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, list[grains.Orders], bool]:
