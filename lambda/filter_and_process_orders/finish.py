@@ -2,8 +2,8 @@
 of ids that come once, then the orders of repeated ids under the file's grain, as soon as that is
 certain; all with their stale flag, written per month; the rows rejected for want of an amount."""
 
-from collections import deque
-from concurrent.futures import Executor
+from collections import Counter, deque
+from concurrent.futures import Executor, Future
 from datetime import timedelta
 
 import numpy as np
@@ -41,10 +41,8 @@ def finish_buckets(
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
     last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
 
-    def take(*made: grains.Orders) -> None:
+    def note(*made: grains.Orders) -> None:
         for m in made:
-            with profile.stage("write"):
-                output.add(m.table, m.rows)
             rejected["missing_amount"].append(m.rejected_lines)
             rejected["missing_order_date"].append(m.undated_lines)
             if m.too_large is not None:
@@ -89,13 +87,14 @@ def finish_buckets(
     queue: deque = deque((bucket_sifted, b) for b in held)
     kept: list[int] = []
     in_flight: deque = deque()
+    closing: Future | None = None  # rejected_rows.csv, written once the last bucket is sifted
     while queue or in_flight:
         while queue and len(in_flight) <= AHEAD:
             work, b = queue.popleft()
             in_flight.append((b, pool.submit(work, b, decided)))
         b, done = in_flight.popleft()
         found, made, later = done.result()
-        take(*made)
+        note(*made)
         if found is not None:
             result.evidence.add(found)
             lines_left -= found.lines
@@ -106,29 +105,38 @@ def finish_buckets(
         if decided is not None and kept:
             queue.extendleft((bucket_orders, b) for b in reversed(kept))
             kept = []
+        if not (queue or in_flight):  # the last bucket: rejected_rows.csv is written while its orders are added
+            closing = pool.submit(_close_rejects, spool, rejected, too_large)
+        with profile.stage("write"):
+            for m in made:
+                output.add(m.table, m.rows)
+    if closing is None:  # no bucket held a line
+        closing = pool.submit(_close_rejects, spool, rejected, too_large)
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    # Held-back rows (no amount or no date) of orders that have none on any line: rejected after all.
-    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
-    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
-    for code, lines in late.items():
-        if len(lines):
-            result.rejected_reasons[code] += len(lines)
-    if too_large:
-        spool.reject_lines(
-            pa.concat_tables(too_large).sort_by("line"), "amount_too_large", ROW_REASONS["amount_too_large"]
-        )
-        result.rejected_reasons["amount_too_large"] += sum(t.num_rows for t in too_large)
-    closing = pool.submit(spool.close)  # rejected_rows.csv is written while the last row groups are
     with profile.stage("write"):
-        result.months = output.finish()
-    closing.result()
+        result.months = output.finish()  # while rejected_rows.csv is written
+    result.rejected_reasons.update(closing.result())
     result.orders, result.orders_stale = output.orders, output.stale.count
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
     result.stale_sample = output.stale.sample
+
+
+def _close_rejects(spool: Spool, rejected: dict[str, list[np.ndarray]], too_large: list[pa.Table]) -> Counter:
+    """Rejects the held-back rows (no amount or no date) of orders that have none on any line, and the
+    lines of orders summing past MAX_AMOUNT, then writes rejected_rows.csv; how many of each code."""
+    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
+    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
+    counts = Counter({code: len(lines) for code, lines in late.items() if len(lines)})
+    if too_large:
+        lines = pa.concat_tables(too_large).sort_by("line")
+        spool.reject_lines(lines, "amount_too_large", ROW_REASONS["amount_too_large"])
+        counts["amount_too_large"] = lines.num_rows
+    spool.close()
+    return counts
 
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
