@@ -132,28 +132,34 @@ def run_duckdb(path: Path, out: Path) -> dict:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     placeholders = ", ".join(f"'{p}'" for p in PLACEHOLDERS)
-
-    def cell(column: str) -> str:
-        name = shape.name(column)
-        if name is None:
-            return "''"
-        text = f"trim(coalesce(\"{name}\", ''), '{TRIMMED}')"
-        return f"CASE WHEN lower({text}) IN ({placeholders}) THEN '' ELSE {text} END"
-
+    # One RE2 pass anchored at both ends: trim(x, characters) with TRIMMED's 34 is ~30x slower.
+    ends = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in TRIMMED) + "]+"
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
+    names += ("amount", "order_date")
+
+    def trimmed(column: str) -> str:
+        name = shape.name(column)
+        return f"regexp_replace(coalesce(\"{name}\", ''), '^{ends}|{ends}$', '', 'g')" if name else "''"
+
+    trims = ", ".join(f"{trimmed(c)} AS {c}" for c in names)  # each cell trimmed once, then tested
+    blanks = ", ".join(f"CASE WHEN lower({c}) IN ({placeholders}) THEN '' ELSE {c} END AS {c}" for c in names)
+
+    # Lines are numbered as the file is read: the table's rowid is not the file's order (DuckDB runs
+    # each placeholder test, an IN list, as a join, and the rows come out of the joins reordered).
     con.execute(f"""
-        CREATE TABLE cells AS SELECT row_number() OVER () AS line, {", ".join(f"{cell(c)} AS {c}" for c in names)},
-            regexp_replace({cell("amount")}, '{CURRENCY}', '', 'g') AS amount_text, {cell("order_date")} AS date_text,
-            {cell("amount")} = '' AS no_amount
-        FROM read_csv('{path}', delim = '{shape.delimiter}', skip = {shape.skip}, header = true, all_varchar = true,
-                      quote = '"', escape = '"')
+        CREATE TABLE cells AS SELECT * EXCLUDE (amount, order_date), amount = '' AS no_amount,
+            regexp_replace(amount, '{CURRENCY}', '', 'g') AS amount_text, order_date AS date_text
+        FROM (SELECT line, {blanks}
+              FROM (SELECT row_number() OVER () AS line, {trims}
+                    FROM read_csv('{path}', delim = '{shape.delimiter}', skip = {shape.skip}, header = true,
+                                  all_varchar = true, quote = '"', escape = '"')))
     """)
     point, comma, day, month = con.execute(f"""
         SELECT count_if(regexp_matches(amount_text, '{POINT_VOTE}')),
                count_if(regexp_matches(amount_text, '{COMMA_VOTE}')),
                count_if(numeric AND TRY_CAST(split_part(date_text, '/', 1) AS INT) > 12),
                count_if(numeric AND TRY_CAST(split_part(date_text, '/', 2) AS INT) > 12)
-        FROM (SELECT *, regexp_matches(date_text, '{NUMERIC_DATE}') AS numeric FROM cells)
+        FROM (SELECT amount_text, date_text, regexp_matches(date_text, '{NUMERIC_DATE}') AS numeric FROM cells)
     """).fetchone()
     decimal_comma, day_first = comma > point, day > month
     money = "replace(replace(amount_text, '.', ''), ',', '.')" if decimal_comma else "replace(amount_text, ',', '')"
@@ -182,21 +188,20 @@ def run_duckdb(path: Path, out: Path) -> dict:
         ).fetchone()[0]
         > 0
     )
-    if line_items:
-        key = ", ".join([*KEY, "quantity"])
+    # arg_max skips a NULL argument: the last non-empty value of each column.
+    if line_items:  # rows identical in every mapped column once, at the place of the last of them
         orders = f"""
-            WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1)
-            SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
-                   sum(amount) AS amount, arg_max(status, line) FILTER (WHERE status <> '') AS status,
-                   arg_max(order_date, line) FILTER (WHERE order_date IS NOT NULL) AS order_date,
+            WITH once AS (SELECT {", ".join([*KEY, "quantity"])}, amount, order_date, max(line) AS line
+                          FROM rows GROUP BY ALL)
+            SELECT order_id, arg_max(nullif(customer, ''), line) AS customer, sum(amount) AS amount,
+                   arg_max(nullif(status, ''), line) AS status, arg_max(order_date, line) AS order_date,
                    sum(quantity) AS quantity, count(*) AS line_count
             FROM once GROUP BY order_id"""
     else:  # the last row wins; a cell it leaves empty takes the order's last non-empty one
-        orders = """SELECT order_id, arg_max(customer, line) FILTER (WHERE customer <> '') AS customer,
-                   arg_max(amount, line) FILTER (WHERE amount IS NOT NULL) AS amount,
-                   arg_max(status, line) FILTER (WHERE status <> '') AS status,
-                   arg_max(order_date, line) FILTER (WHERE order_date IS NOT NULL) AS order_date,
-                   arg_max(quantity, line) FILTER (WHERE quantity IS NOT NULL) AS quantity, 1 AS line_count
+        orders = """
+            SELECT order_id, arg_max(nullif(customer, ''), line) AS customer, arg_max(amount, line) AS amount,
+                   arg_max(nullif(status, ''), line) AS status, arg_max(order_date, line) AS order_date,
+                   arg_max(quantity, line) AS quantity, 1 AS line_count
             FROM rows GROUP BY order_id"""
     con.execute(f"""CREATE TABLE orders AS SELECT *, status IN {STALE} AND order_date <= DATE '{STALE_BEFORE}' AS stale
                     FROM ({orders}) WHERE amount IS NOT NULL AND order_date IS NOT NULL""")

@@ -21,9 +21,13 @@ import io
 import logging
 from datetime import date, timedelta
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.module_loading import import_string
+from filter_and_process_orders.doubts import integer_ids
+from filter_and_process_orders.trim import trimmed
 
 from ordersite.aws import AwsError, s3
 
@@ -177,15 +181,20 @@ def _rejected_rows(order_id: str) -> tuple[list[dict], dict]:
 
 
 def _matches(text: str, id_column: str, order_id: str):
-    """Rows of a quarantine CSV whose order-id cell is `order_id` (formula-safe prefix undone)."""
+    """Rows of a quarantine CSV whose order-id cell is `order_id` once read as the cleaner reads ids
+    (formula-safe prefix undone, then the Lambda's own trim and float-like reading: `\u200b7003` and
+    `7003.0` are order 7003)."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     names = [_unsafe(h) for h in header]
     if id_column not in names[3:]:
         return
     at = names.index(id_column, 3)
-    for row in reader:
-        if len(row) > at and _unsafe(row[at]).strip() == order_id:
+    rows = [row for row in reader if len(row) > at]
+    cells = pa.array([_unsafe(row[at]) for row in rows], pa.string())
+    ids, _ = integer_ids(trimmed(cells))
+    for row, same in zip(rows, pc.equal(ids, order_id).to_pylist()):
+        if same:
             yield {"line": int(row[0]), "code": row[1], "reason": row[2]}
 
 

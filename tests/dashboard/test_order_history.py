@@ -79,6 +79,21 @@ def test_a_rejected_row_appears_in_its_orders_history_with_its_line(client, two_
     assert 'href="/' in page and ">5<" in page
 
 
+def test_rejected_rows_are_matched_on_the_id_as_the_cleaner_reads_it(client, twin, pipeline_admin):
+    # Review B7-1: the quarantine keeps the cells as read; the cleaner trims the zero-width space and
+    # reads 7004.0 as 7004, so those rejected rows belong to orders 7003 and 7004 (lines 2 and 3).
+    rows = (
+        "\u200b7003,Pat,oops,shipped,2025-01-17\n7004.0,Pat,oops,shipped,2025-01-17\n7005,Pat,1.00,shipped,2025-01-17\n"
+    )
+    upload(pipeline_admin, HEADER + rows, "padded.csv", "2025-01-20")
+    client.force_login(pipeline_admin)
+    for order_id, line in (("7003", 2), ("7004", 3)):
+        found = history(client, order_id)
+        assert [(r["file"], r["line"], r["code"]) for r in found["rejected"]] == [("padded.csv", line, "bad_amount")]
+        assert found["verdict"] == "Does not count: every row of it was rejected."
+    assert history(client, "7004.0")["rejected"] == []  # no order is called that once read
+
+
 def test_the_search_of_rejected_rows_is_bounded_and_says_so(client, two_exports, analyst, monkeypatch):
     client.force_login(analyst)
     monkeypatch.setattr(history_module, "REJECT_BUDGET", 40)  # bytes: less than the quarantine file
