@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from . import grain as grains
 from . import profile
 from .evidence import Evidence, Repeated, sift
-from .output import Output
+from .output import Months, Output, by_month
 from .reasons import ROW_REASONS
 from .result import CleanResult, Rules
 from .spool import Spool
@@ -21,6 +21,7 @@ from .spool import Spool
 # Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
 # vCPUs busy while the writing thread waits on Parquet encoding (one left a vCPU idle).
 AHEAD = 2
+Made = list[tuple[grains.Orders, Months | None]]  # a bucket's orders, copied by month for the writer
 
 
 @profile.timed("finish (phase 2)")
@@ -52,7 +53,7 @@ def finish_buckets(
             if m.unpriced_lines is not None:
                 result.doubts.add_lines("lines_without_amount", m.unpriced_lines)
 
-    def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, list[grains.Orders], bool]:
+    def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, Made, bool]:
         with profile.stage("dedup.evidence"):
             with profile.stage("dedup.evidence.read"):
                 lines = spool.bucket(b)
@@ -68,15 +69,15 @@ def finish_buckets(
             if sifted.repeated is not None and not later:  # the grain is already certain
                 with profile.stage("grain.orders"):
                     made.append(grains.orders(sifted.repeated, *(decided or ("history", False))))
-        return sifted.evidence, [_stale(m, rules) for m in made], later
+        return sifted.evidence, _by_month(made, rules), later
 
-    def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, list[grains.Orders], bool]:
+    def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, Made, bool]:
         with profile.stage("grain"):
             with profile.stage("grain.read"):
                 kept = Repeated(*spool.kept(b))
             with profile.stage("grain.orders"):
                 made = grains.orders(kept, *decided)
-        return None, [_stale(made, rules)], False
+        return None, _by_month([made], rules), False
 
     # The grain (and whether amounts are order totals) once no bucket still to come can change it:
     # from then on a bucket's repeated ids are made into orders as it is sifted, and the buckets kept
@@ -94,7 +95,7 @@ def finish_buckets(
             in_flight.append((b, pool.submit(work, b, decided)))
         b, done = in_flight.popleft()
         found, made, later = done.result()
-        note(*made)
+        note(*(m for m, _ in made))
         if found is not None:
             result.evidence.add(found)
             lines_left -= found.lines
@@ -108,8 +109,8 @@ def finish_buckets(
         if not (queue or in_flight):  # the last bucket: rejected_rows.csv is written while its orders are added
             closing = pool.submit(_close_rejects, spool, rejected, too_large)
         with profile.stage("write"):
-            for m in made:
-                output.add(m.table, m.rows)
+            for _, split in made:
+                output.add_months(split)
     if closing is None:  # no bucket held a line
         closing = pool.submit(_close_rejects, spool, rejected, too_large)
     result.duplicates = result.evidence.exact_duplicates
@@ -148,6 +149,9 @@ def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
     )
 
 
-def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:
-    made.table = made.table.append_column("stale", stale_mask(made.table, rules))
-    return made
+def _by_month(made: list[grains.Orders], rules: Rules) -> Made:
+    """Each bucket's orders with their stale flag, copied by month for the writer (on a worker thread)."""
+    with profile.stage("write.by month"):
+        for m in made:
+            m.table = m.table.append_column("stale", stale_mask(m.table, rules))
+        return [(m, by_month(m.table, m.rows)) for m in made]

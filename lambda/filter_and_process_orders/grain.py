@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from .amounts import MAX_AMOUNT, to_cents
 from .arrow_buffers import one_array
-from .buckets import take_rows
+from .buckets import nulls, take_rows
 from .chunk import LINE_FIELDS
 from .copies import Copies
 from .evidence import Repeated
@@ -145,7 +145,7 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
         lists = _runs_lists(offsets, sorted_named, picked)
     else:
         lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(sorted_named))
-    dimensions = {c: lines.column(c).take(at[c]) if c in at else pa.nulls(len(first), _type(lines, c)) for c in _LAST}
+    dimensions = {c: lines.column(c).take(at[c]) if c in at else nulls(len(first), _type(lines, c)) for c in _LAST}
     table = pa.table(
         {
             "order_id": lines.column("order_id").take(pa.array(first)),
@@ -260,7 +260,7 @@ def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
     """Orders made of one line each (`lines`), first seen on `source_line`."""
     n = lines.num_rows
     taken = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
-    taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
+    taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, nulls(n, pa.string())]
     return pa.table(taken, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
 
 
