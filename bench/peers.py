@@ -4,6 +4,7 @@ Each `run_X(path, out)` reads the CSV at `path`, cleans it, writes the orders as
 directory `out` and returns {"orders", "cents", "stale"} (stale orders are kept and counted).
 """
 
+import re
 from pathlib import Path
 
 from bench.rules import (
@@ -131,28 +132,27 @@ def run_duckdb(path: Path, out: Path) -> dict:
     shape = layout(path)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    placeholders = ", ".join(f"'{p}'" for p in PLACEHOLDERS)
-    # One RE2 pass anchored at both ends: trim(x, characters) with TRIMMED's 34 is ~30x slower.
-    ends = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in TRIMMED) + "]+"
+    # One RE2 pass a cell, anchored at both ends: a placeholder (any case) between trimmed characters
+    # empties the cell, else the trimmed characters at either end go (trim(x, characters) with
+    # TRIMMED's 34 was ~30x slower, and `lower(x) IN (placeholders)` ran as a join).
+    ends = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in TRIMMED) + "]"
+    placeholder = "(?i:" + "|".join(re.escape(p) for p in PLACEHOLDERS) + ")"
+    blank = f"^{ends}*{placeholder}{ends}*$|^{ends}+|{ends}+$"
     names = ("order_id", "line_id", "customer", "status", "product", "category", "country", "channel", "quantity")
     names += ("amount", "order_date")
 
-    def trimmed(column: str) -> str:
+    def cell(column: str) -> str:
         name = shape.name(column)
-        return f"regexp_replace(coalesce(\"{name}\", ''), '^{ends}|{ends}$', '', 'g')" if name else "''"
+        return f"regexp_replace(coalesce(\"{name}\", ''), '{blank}', '', 'g')" if name else "''"
 
-    trims = ", ".join(f"{trimmed(c)} AS {c}" for c in names)  # each cell trimmed once, then tested
-    blanks = ", ".join(f"CASE WHEN lower({c}) IN ({placeholders}) THEN '' ELSE {c} END AS {c}" for c in names)
-
-    # Lines are numbered as the file is read: the table's rowid is not the file's order (DuckDB runs
-    # each placeholder test, an IN list, as a join, and the rows come out of the joins reordered).
+    # Lines numbered as the file is read (a table's rowid keeps the file's order only while no operator
+    # reorders rows: an IN list run as a join did).
     con.execute(f"""
         CREATE TABLE cells AS SELECT * EXCLUDE (amount, order_date), amount = '' AS no_amount,
             regexp_replace(amount, '{CURRENCY}', '', 'g') AS amount_text, order_date AS date_text
-        FROM (SELECT line, {blanks}
-              FROM (SELECT row_number() OVER () AS line, {trims}
-                    FROM read_csv('{path}', delim = '{shape.delimiter}', skip = {shape.skip}, header = true,
-                                  all_varchar = true, quote = '"', escape = '"')))
+        FROM (SELECT row_number() OVER () AS line, {", ".join(f"{cell(c)} AS {c}" for c in names)}
+              FROM read_csv('{path}', delim = '{shape.delimiter}', skip = {shape.skip}, header = true,
+                            all_varchar = true, quote = '"', escape = '"'))
     """)
     point, comma, day, month = con.execute(f"""
         SELECT count_if(regexp_matches(amount_text, '{POINT_VOTE}')),
@@ -173,7 +173,7 @@ def run_duckdb(path: Path, out: Path) -> dict:
                    CASE WHEN regexp_matches(amount_text, '{COMMA_AMOUNT if decimal_comma else POINT_AMOUNT}')
                         THEN TRY_CAST({money} AS DECIMAL(12, 2)) END AS amount,
                    CASE WHEN regexp_matches(date_text, '{ISO_DATE}')
-                            THEN TRY_CAST(try_strptime(left(date_text, 10), '%Y-%m-%d') AS DATE)
+                            THEN TRY_CAST(left(date_text, 10) AS DATE)
                         WHEN regexp_matches(date_text, '{NUMERIC_DATE}')
                             THEN TRY_CAST(try_strptime(date_text, '{numeric}') AS DATE)
                    END AS order_date
@@ -190,9 +190,9 @@ def run_duckdb(path: Path, out: Path) -> dict:
     )
     # arg_max skips a NULL argument: the last non-empty value of each column.
     if line_items:  # rows identical in every mapped column once, at the place of the last of them
+        key = ", ".join([*KEY, "quantity"])
         orders = f"""
-            WITH once AS (SELECT {", ".join([*KEY, "quantity"])}, amount, order_date, max(line) AS line
-                          FROM rows GROUP BY ALL)
+            WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1)
             SELECT order_id, arg_max(nullif(customer, ''), line) AS customer, sum(amount) AS amount,
                    arg_max(nullif(status, ''), line) AS status, arg_max(order_date, line) AS order_date,
                    sum(quantity) AS quantity, count(*) AS line_count

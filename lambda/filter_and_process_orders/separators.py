@@ -31,7 +31,8 @@ def separator_votes(text: pa.Array) -> dict[str, int]:
         rest = pc.filter(rest, pc.invert(found))
     left = pc.filter(rest, pc.match_substring_regex(rest, "[.,]"))
     if len(left):
-        votes = {vote: count + _shape_votes(left)[vote] for vote, count in votes.items()}
+        shaped = _shape_votes(left)
+        votes = {vote: count + shaped[vote] for vote, count in votes.items()}
     return votes
 
 

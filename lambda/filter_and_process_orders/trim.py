@@ -32,12 +32,15 @@ _SEPARATORS = (0x1C, 4)
 def trimmed(column: pa.Array) -> pa.Array:
     """Every cell of a string array trimmed of TRIMMED at both ends. A column of ASCII bytes without
     information separators (none of the non-ASCII characters can be there) by Arrow's ASCII kernel,
-    which takes about half the time (the check: two passes over the bytes, a sixth of the time); the
-    others by `utf8_trim` with the set, as fast as `utf8_trim_whitespace` without it."""
+    which takes about half the time (the check: the bytes' largest and smallest, and only when some
+    byte is below a space a search for the separators, a sixth of the time at most); the others by
+    `utf8_trim` with the set, as fast as `utf8_trim_whitespace` without it."""
     data = column.buffers()[2]
     if data is not None and data.size:
         offsets = string_offsets(column)
         raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
-        if not len(raw) or (raw.max() < 0x80 and not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any()):
+        if not len(raw) or (
+            raw.max() < 0x80 and (raw.min() >= 0x20 or not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any())
+        ):
             return pc.ascii_trim_whitespace(column)
     return pc.utf8_trim(column, characters=TRIMMED)
