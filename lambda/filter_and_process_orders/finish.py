@@ -109,8 +109,7 @@ def finish_buckets(
         if not (queue or in_flight):  # the last bucket: rejected_rows.csv is written while its orders are added
             closing = pool.submit(_close_rejects, spool, rejected, too_large)
         with profile.stage("write"):
-            for _, split in made:
-                output.add_months(split)
+            output.add_months(*(split for _, split in made))
     if closing is None:  # no bucket held a line
         closing = pool.submit(_close_rejects, spool, rejected, too_large)
     result.duplicates = result.evidence.exact_duplicates

@@ -101,17 +101,18 @@ class Output:
         `rows` (ascending positions), only those rows are orders. Each is copied once, by month."""
         self.add_months(by_month(orders, rows))
 
-    def add_months(self, split: "Months | None") -> None:
-        """Orders as `by_month` split them (on any thread: the copy by month is most of the work)."""
-        if split is None:
-            return
-        self.orders += sum(piece.num_rows for _, piece in split.pieces)
-        self.amount_total += split.total
-        self.amount_counted += split.total - split.stale_total
-        if len(split.flagged):
-            self.stale.add(split.orders, split.flagged)
-        for name, piece in split.pieces:
-            self._buffer(name, piece)
+    def add_months(self, *splits: "Months | None") -> None:
+        """Orders as `by_month` split them (on any thread: the copy by month is most of the work); one
+        bucket's together, so that a batch of row groups holds whole buckets (its winners of repeated
+        ids apart from its other orders made a small last batch: one more row group per month)."""
+        for split in filter(None, splits):
+            self.orders += sum(piece.num_rows for _, piece in split.pieces)
+            self.amount_total += split.total
+            self.amount_counted += split.total - split.stale_total
+            if len(split.flagged):
+                self.stale.add(split.orders, split.flagged)
+            for name, piece in split.pieces:
+                self._buffer(name, piece)
         if self._buffered >= BUFFERED_ROWS:
             self._flush(list(self.months.values()))
 
