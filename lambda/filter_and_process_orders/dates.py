@@ -13,10 +13,12 @@ import threading
 import unicodedata
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .arrow_buffers import string_offsets, valid_mask
 from .trim import trim
 
 _TAIL = r"(?:[ T].*)?$"
@@ -42,6 +44,8 @@ _YMD_RE2 = r"^(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0
 def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
     """Votes of the distinct numeric dates that read one way only ({'DMY': n, 'MDY': n}), and
     whether there is any numeric date at all (so that the order matters)."""
+    if not _may_be_numeric(text):  # a file of ISO dates: each chunk after the sample asks (`decide.reopen_dates`)
+        return {"DMY": 0, "MDY": 0}, False
     distinct = pc.unique(text)
     parts = pc.extract_regex(pc.filter(distinct, pc.match_substring_regex(distinct, _NUMERIC)), _NUMERIC)
     same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
@@ -54,6 +58,24 @@ def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
     count = lambda mask: pc.sum(pc.cast(mask, pa.int64())).as_py() or 0  # noqa: E731
     return {"DMY": count(dmy), "MDY": count(mdy)}, True
+
+
+_SEPARATOR_BYTES = np.isin(np.arange(256), list(b"-/."))  # a numeric date's separators
+
+
+def _may_be_numeric(text: pa.Array) -> bool:
+    """False only when no cell can be a numeric date: none has `-`, `/` or `.` as its second or third
+    byte, where `_NUMERIC`'s first separator is (after one or two digits). Read from the buffers
+    (two bytes a cell), not by a kernel."""
+    if not isinstance(text, pa.Array) or text.type != pa.string():
+        return True  # not read here
+    data = text.buffers()[2]
+    if data is None or not data.size:
+        return False
+    offsets = string_offsets(text)
+    start, length, raw = offsets[:-1], np.diff(offsets), np.frombuffer(data, np.uint8)
+    second, third = (_SEPARATOR_BYTES[raw[np.minimum(start + k, data.size - 1)]] & (length > k) for k in (1, 2))
+    return bool(((second | third) & valid_mask(text)).any())
 
 
 # The shapes the kernels read, in the order they are tried, with their names for staff.
