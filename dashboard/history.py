@@ -5,8 +5,9 @@ counts now and why each other one does not.
   version in the text, bytes scanned and cost recorded like a report's).
 - The version that counts is the latest by the rule of `reports/_orders.sql` (ingested_at, then
   the raw key, then the line); unless it is stale (DESIGN.md "The stale rule": a status in
-  STALE_STATUSES dated STALE_AFTER_DAYS or more before its file's reference date), in which case
-  no version counts. Every earlier version is superseded by the one after it.
+  STALE_STATUSES dated STALE_AFTER_DAYS or more before its file's reference date, as the Lambda's
+  settings were when it read the file: the manifest's `stale_rule`), in which case no version
+  counts. Every earlier version is superseded by the one after it.
 - Rejected rows never reach the table: they are read from the quarantine CSVs the Lambda writes
   (`quarantine/<source>/rejected_rows.csv`: line, code, reason, then the file's own columns),
   matched on the file's order-id column. Bounded: the REJECT_FILES most recent files with
@@ -111,7 +112,8 @@ def _compute(order_id: str, version: int, user) -> dict:
 def _judge(versions: list[dict], sources: dict) -> int | None:
     """Mark each version `counts` and `why`; the index of the counting one (None: none counts)."""
     for i, v in enumerate(versions):
-        v["reference_date"] = (sources.get(v["source_key"]) or {}).get("reference_date", "")
+        source = sources.get(v["source_key"]) or {}
+        v["reference_date"], v["stale_rule"] = source.get("reference_date", ""), source.get("stale_rule") or {}
         v["counts"] = False
         if i < len(versions) - 1:
             later = versions[i + 1]
@@ -129,19 +131,25 @@ def _judge(versions: list[dict], sources: dict) -> int | None:
 
 
 def _stale_why(version: dict) -> str:
-    rule = (
-        f"the stale rule: status in {settings.STALE_STATUSES.replace(',', ', ')} and dated "
-        f"{settings.STALE_AFTER_DAYS} or more days before the file's reference date"
-    )
+    """Why a stale version does not count, worded by the rule its file was read with (the manifest's
+    `stale_rule`: the stale flag is set at ingest), or by today's settings, said so, for a file whose
+    manifest does not record it."""
+    recorded = version.get("stale_rule") or {}
+    if recorded:
+        statuses, after_days, since = ", ".join(recorded["statuses"]), int(recorded["after_days"]), ""
+    else:
+        statuses, after_days = settings.STALE_STATUSES.replace(",", ", "), settings.STALE_AFTER_DAYS
+        since = " (today's settings: the file's manifest does not record the rule it was read by)"
+    rule = f"the stale rule: status in {statuses} and dated {after_days} or more days before the file's reference date"
     reference = version.get("reference_date") or ""
     if reference:
         days = (date.fromisoformat(reference) - date.fromisoformat(str(version["order_date"]))).days
-        cutoff = date.fromisoformat(reference) - timedelta(days=settings.STALE_AFTER_DAYS)
+        cutoff = date.fromisoformat(reference) - timedelta(days=after_days)
         return (
-            f"stale by {rule}: {version['status']}, dated {version['order_date']}, {days} days before the "
+            f"stale by {rule}{since}: {version['status']}, dated {version['order_date']}, {days} days before the "
             f"reference date {reference} (cut-off {cutoff}); the order does not count"
         )
-    return f"stale by {rule}; the order does not count"
+    return f"stale by {rule}{since}; the order does not count"
 
 
 def _verdict(versions: list[dict], counting: int | None, rejected: list[dict]) -> str:

@@ -46,7 +46,8 @@ def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: in
     through the ORDER_SOURCES setting (dashboard never imports pipeline_admin).
 
     raw key -> {"name": the uploaded file's name, "url": its upload page or "" when `user` (None:
-    nobody) may not open it, "reference_date", "ingested_at", "rejected_key", "mapping" (contract
+    nobody) may not open it, "reference_date", "stale_rule" (the statuses and age the Lambda read the
+    file by; {} before manifests recorded it), "ingested_at", "rejected_key", "mapping" (contract
     column -> the file's header), "header", all from its manifest}. `with_rejects`: the `limit` most recently
     uploaded files that have rejected rows, instead of `source_keys`."""
     uploads = Upload.objects.exclude(key=None)
@@ -65,6 +66,7 @@ def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: in
             "name": upload.original_name,
             "url": reverse("pipeline_admin:upload_detail", args=[upload.pk]) if allowed else "",
             "reference_date": manifest.get("reference_date", ""),
+            "stale_rule": manifest.get("stale_rule") or {},
             "ingested_at": manifest.get("ingested_at", ""),
             "rejected_key": manifest.get("rejected_key") or "",
             "mapping": manifest.get("mapping") or {},

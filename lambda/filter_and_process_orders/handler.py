@@ -146,6 +146,7 @@ def _process_opened(obj: ObjectEvent, config: Config, manifest: Manifest, opened
     manifest.source_id, manifest.etag, manifest.bytes = source, obj.etag or etag, size
     reference_date = _reference_date(metadata, obj, ingested_at)
     manifest.reference_date = reference_date.isoformat()
+    manifest.stale_rule = {"statuses": sorted(config.stale_statuses), "after_days": config.stale_after_days}
     manifest.upload_id = metadata.get("upload-id", "")
     manifest.started_at, manifest.ingested_at = processing_started.isoformat(), ingested_at.isoformat()
     rules = Rules(

@@ -20,6 +20,9 @@ class Manifest:
     version_id: str = ""
     bytes: int = 0
     reference_date: str = ""
+    stale_rule: dict = field(
+        default_factory=dict
+    )  # {"statuses": [...], "after_days": n}: the rule the file was read by
     upload_id: str = ""
     started_at: str = ""
     ingested_at: str = ""

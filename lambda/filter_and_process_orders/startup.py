@@ -22,13 +22,6 @@ probes, i.e. to imports made from pyarrow's or this package's code; pyarrow then
 without pandas (same arrays: this package never hands it pandas objects). Any other code that
 imports pandas gets it, and once pandas is imported the finder is no longer asked.
 
-pyarrow.compute, as it is imported, wraps each of the ~290 functions of Arrow's registry in a Python
-function and documents it: it parses the docstring of the function's options class (numpydoc),
-dedents pieces of text and takes the options class's signature, for ~60 distinct classes. Those three
-are pure functions, so `importing` imports pyarrow.compute first with them memoized
-(`_import_compute`) and puts the stock ones back: the same docstrings and signatures, for 20 instead
-of 30 CPU ms (medians of 15 fresh processes each, alternated).
-
 `settle` runs once per process, at the first invocation: it makes what lives as long as the
 process (the S3 client with its service model, created then as AWS advises for the init phase),
 with the garbage collector paused meanwhile, and hands every object alive to `gc.freeze`, so the
@@ -43,10 +36,14 @@ first bucket; ~7 ms CPU). Two more are imported where they are first used, in ph
 with pyarrow.fs (the first month file's writer, `output`; ~7 ms CPU) and s3transfer.utils with
 multiprocessing.managers (the first upload, `multipart`; ~13 ms CPU). `settle` has a thread import
 them all (`LAZY`) while the process waits on the network for its first S3 answers (the raw object's
-first bytes, the first manifest's PUT): time the main thread spends idle anyway.
+first bytes, the first manifest's PUT): time the main thread spends idle anyway. On the local twin,
+whose GET answers in 4-8 ms, they share the GIL with that GET and the run's setup instead ("read.open
+object" took 25-30 ms in the benchmark's profile); importing only numpy.ma there and the rest where
+first used (phase 2) reached the first parse ~25-40 ms sooner on a loaded machine, but moves ~27 CPU
+ms onto phase 2's path, and on S3 the wait for a GET's first byte is the idle time they are meant
+for: left as it is (2026-12-01).
 """
 
-import functools
 import gc
 import importlib
 import os
@@ -89,40 +86,18 @@ class _PandasKeptOut:
 @contextmanager
 def importing() -> Iterator[None]:
     """Around the handler's imports: the allocators set up, OpenBLAS held to one thread, the collector
-    paused, pyarrow.compute imported (`_import_compute`), then what they made frozen (not on an
-    exception) and the collector left as found."""
+    paused, then what they made frozen (not on an exception) and the collector left as found."""
     memory.before_pyarrow()
     if "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _import_compute()
         yield
         gc.freeze()
     finally:
         if collecting:
             gc.enable()
-
-
-def _import_compute() -> None:
-    """Imports pyarrow.compute (unless imported already) with what it calls for each wrapper it makes
-    memoized meanwhile: numpydoc's parse of an options class's docstring, textwrap.dedent and
-    inspect.signature. The stock functions are back afterwards, also the `dedent` it bound."""
-    if "pyarrow.compute" in sys.modules:
-        return
-    import inspect
-    import textwrap
-
-    from pyarrow.vendored import docscrape
-
-    stock = docscrape.NumpyDocString, textwrap.dedent, inspect.signature
-    docscrape.NumpyDocString, textwrap.dedent, inspect.signature = map(functools.cache, stock)
-    try:
-        import pyarrow.compute
-    finally:
-        docscrape.NumpyDocString, textwrap.dedent, inspect.signature = stock
-    pyarrow.compute.dedent = textwrap.dedent  # bound by its `from textwrap import dedent`
 
 
 _settled = False

@@ -68,6 +68,18 @@ def test_a_stale_orders_history_names_the_rule_and_the_reference_date(client, tw
     assert found["verdict"] == "Does not count: its latest version is stale."
 
 
+def test_a_stale_verdict_is_explained_by_the_rule_the_file_was_read_by(client, two_exports, analyst, settings):
+    # Review B7-3: export-2.csv was read with a 30-day rule (C-10 cancelled 54 days before 2025-03-10:
+    # stale). Raised to 60 days afterwards, the page still names the rule of the verdict: 30 days,
+    # cut-off 2025-03-10 - 30 days = 2025-02-08, not 60 days (which 54 days would not meet).
+    settings.STALE_AFTER_DAYS, settings.STALE_STATUSES = 60, "cancelled"
+    client.force_login(analyst)
+    why = history(client, "C-10")["versions"][1]["why"]
+    assert "status in cancelled, pending and dated 30 or more days" in why
+    assert "54 days before the reference date 2025-03-10 (cut-off 2025-02-08)" in why
+    assert "today's settings" not in why
+
+
 def test_a_rejected_row_appears_in_its_orders_history_with_its_line(client, two_exports, pipeline_admin):
     client.force_login(pipeline_admin)
     found = history(client, "C-13")

@@ -111,23 +111,6 @@ def test_the_first_settle_imports_on_a_thread_what_the_handler_left_for_later():
     assert lines[:3] == ["[False, False, False, False]", "True", f"[True, True, True, True] {lazy}"]
 
 
-def test_pyarrow_compute_imported_by_the_handler_has_the_stock_docstrings_and_signatures():
-    # The handler's imports memoize what pyarrow.compute calls for each wrapper it makes, then put it back.
-    code = (
-        "import hashlib, inspect, textwrap\n"
-        "{}"
-        "import pyarrow.compute as pc\n"
-        "names = sorted(n for n in dir(pc) if hasattr(getattr(pc, n), '__arrow_compute_function__'))\n"
-        "text = ''.join(f'{{n}} {{getattr(pc, n).__doc__}} {{inspect.signature(getattr(pc, n))}}' for n in names)\n"
-        "print(len(names), hashlib.sha256(text.encode()).hexdigest(), pc.dedent is textwrap.dedent)\n"
-        "print(hasattr(inspect.signature, 'cache_info'), hasattr(textwrap.dedent, 'cache_info'))\n"
-    )
-    stock = run_python(code.format("")).split()
-    ours = run_python(code.format("import filter_and_process_orders.handler\n")).split()
-    assert ours == stock
-    assert int(stock[0]) > 200 and stock[2:] == ["True", "False", "False"]
-
-
 def test_the_handlers_imports_hold_numpys_openblas_to_one_thread_unless_set_and_leave_the_collector_on():
     # OpenBLAS's threads carry the name of the thread that started them: the main thread's.
     code = (
