@@ -110,7 +110,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):
-            cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell)
+            cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell, formats.day_first)
     with profile.stage("clean.deferred"):
         gaps = [c for c in (cell["amount"], order_date) if c.null_count]  # (dates: null where empty or unread)
         deferred = good & ~np.logical_and.reduce([valid_mask(c) for c in gaps]) if gaps else None

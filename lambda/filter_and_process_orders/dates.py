@@ -4,7 +4,7 @@ Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (
 `.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
 1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
-(`13/2/2024`) vote for the file's order. `date_shapes` counts which shapes a file's dates have,
+(`13/2/2024`) vote for the file's order, one vote a row. `date_shapes` counts which shapes a file's dates have,
 so that the detected format names what was read (e.g. "day month-name year").
 """
 
@@ -41,23 +41,28 @@ _MONTH_NUMBERS = pa.array([f"{n:02d}" for n in MONTHS.values()])
 _YMD_RE2 = r"^(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})" + _TAIL
 
 
-def date_votes(text: pa.Array) -> tuple[dict[str, int], bool]:
-    """Votes of the distinct numeric dates that read one way only ({'DMY': n, 'MDY': n}), and
-    whether there is any numeric date at all (so that the order matters)."""
+def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str, int], bool]:
+    """Votes of the rows whose numeric date reads one way only ({'DMY': rows, 'MDY': rows}), and
+    whether there is any numeric date at all (so that the order matters). Rows, like the decimal
+    separator's votes: a day's export whose rows share one date outweighs a few stray ones (review
+    B7-2). `text` may be distinct cells with their rows in `counts` (`pc.value_counts`' fields)."""
     if not _may_be_numeric(text):  # a file of ISO dates: each chunk after the sample asks (`decide.reopen_dates`)
         return {"DMY": 0, "MDY": 0}, False
-    distinct = pc.unique(text)
-    parts = pc.extract_regex(pc.filter(distinct, pc.match_substring_regex(distinct, _NUMERIC)), _NUMERIC)
+    if counts is None:
+        found = pc.value_counts(text)
+        text, counts = found.field("values"), found.field("counts")
+    numeric = pc.fill_null(pc.match_substring_regex(text, _NUMERIC), False)
+    parts, counts = pc.extract_regex(pc.filter(text, numeric), _NUMERIC), pc.filter(counts, numeric)
     same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
-    parts = pc.filter(parts, same)
+    parts, counts = pc.filter(parts, same), pc.filter(counts, same)
     if not len(parts):
         return {"DMY": 0, "MDY": 0}, False
     a, b = (pc.cast(pc.struct_field(parts, f), pa.int8()) for f in ("a", "b"))
     dotted = pc.equal(pc.struct_field(parts, "s1"), ".")
     dmy = pc.or_(dotted, pc.and_(pc.greater(a, 12), pc.less_equal(b, 12)))
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
-    count = lambda mask: pc.sum(pc.cast(mask, pa.int64())).as_py() or 0  # noqa: E731
-    return {"DMY": count(dmy), "MDY": count(mdy)}, True
+    rows = lambda mask: pc.sum(pc.filter(counts, mask)).as_py() or 0  # noqa: E731
+    return {"DMY": rows(dmy), "MDY": rows(mdy)}, True
 
 
 _SEPARATOR_BYTES = np.isin(np.arange(256), list(b"-/."))  # a numeric date's separators

@@ -25,16 +25,20 @@ from .reading import Chunk
 from .separators import separator_votes
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
+# A chunk's distinct dates, its rows' date votes and whether it has a numeric date, its separator votes.
+Evidence = tuple[pa.Array, tuple[dict[str, int], bool], dict[str, int]]
 
 
 @profile.timed("decide.evidence")
-def gather(chunk: Chunk, mapping: dict[str, int], *, dates_only: bool = False) -> tuple[pa.Array, dict[str, int]]:
-    """A chunk's evidence (`Chunk.evidence`): its distinct dates and separator votes (empty when
-    `dates_only`), and the two columns cleaned for its rows (`Chunk.cleaned`). Pure: the reading's
-    threads work it out for the sample while they parse (`reading.read_chunks`' `prepare`)."""
-    distinct = pc.unique(cleaned_column(chunk, mapping["order_date"]))
+def gather(chunk: Chunk, mapping: dict[str, int], *, dates_only: bool = False) -> Evidence:
+    """A chunk's evidence (`Chunk.evidence`): its distinct dates, its rows' date votes (`date_votes`)
+    and separator votes (empty when `dates_only`), and the two columns cleaned for its rows
+    (`Chunk.cleaned`). Pure: the reading's threads work it out for the sample while they parse
+    (`reading.read_chunks`' `prepare`)."""
+    found = pc.value_counts(cleaned_column(chunk, mapping["order_date"]))
+    distinct = found.field("values")
     votes = {} if dates_only else separator_votes(cleaned_column(chunk, mapping["amount"]))
-    chunk.evidence = (distinct, votes)
+    chunk.evidence = (distinct, date_votes(distinct, found.field("counts")), votes)
     return chunk.evidence
 
 
@@ -48,11 +52,12 @@ class Decisions:
     decimal_separator_votes: dict[str, int] = field(default_factory=lambda: {"point": 0, "comma": 0, "ambiguous": 0})
     numeric_dates: bool = False
     date_shapes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHAPES, 0))  # distinct cells per shape
-    # The sample's distinct date cells, chunk by chunk: votes and shapes count distinct cells of the
-    # whole sample, however it was cut into chunks.
+    # The sample's distinct date cells, chunk by chunk: shapes count distinct cells of the whole
+    # sample, however it was cut into chunks.
     _dates: list[pa.Array] = field(default_factory=list, repr=False, compare=False)
     _dates_only: bool = field(default=False, repr=False, compare=False)  # reopened: the separator stays
-    _votes: tuple[dict[str, int], bool] | None = field(default=None, repr=False, compare=False)  # of _dates
+    # The date votes of the rows added since the last `decide` (rows add up across chunks), None before one.
+    _votes: tuple[dict[str, int], bool] | None = field(default=None, repr=False, compare=False)
 
     @property
     def date_format(self) -> str:
@@ -67,16 +72,20 @@ class Decisions:
         return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
-        distinct, found = chunk.evidence or gather(chunk, mapping, dates_only=self._dates_only)
+        distinct, (rows, numeric), found = chunk.evidence or gather(chunk, mapping, dates_only=self._dates_only)
+        before, numeric_before = self._votes or ({"DMY": 0, "MDY": 0}, False)
+        self._votes = ({k: before[k] + v for k, v in rows.items()}, numeric_before or numeric)
         self._dates.append(distinct)
+        if len(self._dates) > EVIDENCE_CHUNKS:  # held past the sample: kept distinct across chunks
+            self._dates = [pc.unique(pa.concat_arrays(self._dates))]
         if self._dates_only:
             return
         self.decimal_separator_votes = {k: self.decimal_separator_votes[k] + v for k, v in found.items()}
 
     def open_question(self) -> bool:
         """Whether the votes so far leave the date order or the decimal separator undecided."""
-        if self._dates:
-            votes, numeric = self._date_votes()
+        if self._votes is not None:
+            votes, numeric = self._votes
             if numeric and votes["DMY"] == votes["MDY"]:
                 return True
         if self._dates_only:
@@ -88,29 +97,16 @@ class Decisions:
         if self.open_question():
             return None
         # A copy without the sample's dates (`decide` would count their shapes): their votes are set.
-        trial = dataclasses.replace(self, _dates=[])  # `decide` rebinds attributes, never changes their values
-        if self._dates:
-            trial.date_order_votes, trial.numeric_dates = self._date_votes()
+        trial = dataclasses.replace(self, _dates=[], _votes=None)  # `decide` rebinds attributes, never changes them
+        if self._votes is not None:
+            trial.date_order_votes, trial.numeric_dates = self._votes
         trial.decide(day_first_default, decimal_comma_default)
         return trial.formats(day_first_default)
 
-    def _date_votes(self) -> tuple[dict[str, int], bool]:
-        """`date_votes` of the sample's distinct dates. The cells counted so far are kept as one array
-        (`_dates[0]`, with their votes in `_votes`): only the distinct cells added since are counted."""
-        if self._votes is None or len(self._dates) > 1:
-            counted, pending = (self._dates[0], self._dates[1:]) if self._votes is not None else (None, self._dates)
-            new = pc.unique(pa.concat_arrays(pending))
-            if counted is not None:
-                new = pc.filter(new, pc.invert(pc.is_in(new, value_set=counted)))
-            (dmy_mdy, numeric), (before, numeric_before) = date_votes(new), self._votes or ({}, False)
-            self._votes = ({k: before.get(k, 0) + v for k, v in dmy_mdy.items()}, numeric_before or numeric)
-            self._dates = [new if counted is None else pa.concat_arrays([counted, new])]
-        return self._votes
-
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
-        if self._dates:
-            self.date_order_votes, self.numeric_dates = self._date_votes()
-            shapes = date_shapes(self._dates[0])
+        if self._votes is not None:
+            self.date_order_votes, self.numeric_dates = self._votes
+            shapes = date_shapes(pa.concat_arrays(self._dates))
             self._dates, self._votes = [], None
             if self._dates_only:  # after a sample without numeric dates: its shapes count too
                 shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}

@@ -99,7 +99,7 @@ def warnings_for(result) -> list[dict]:
     if d.date_order_assumed:
         day_first = d.date_order_votes["DMY"]
         why = (
-            f"as many dates read only day first as only month first ({day_first:,} each)"
+            f"as many rows have a date read only day first as only month first ({day_first:,} each)"
             if day_first
             else "no date reads only one way"
         )

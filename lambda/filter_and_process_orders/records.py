@@ -22,8 +22,10 @@ class Chunk:
     lines: np.ndarray
     # Columns already cleaned (`chunk.cleaned_column`): the sample's dates and amounts, by `decide`.
     cleaned: dict[int, pa.Array] = field(default_factory=dict, repr=False, compare=False)
-    # A sample chunk's distinct dates and separator votes, worked out beside its parsing (`decide.gather`).
-    evidence: tuple[pa.Array, dict[str, int]] | None = field(default=None, repr=False, compare=False)
+    # A sample chunk's distinct dates and votes, worked out beside its parsing (`decide.Evidence`, `gather`).
+    evidence: tuple[pa.Array, tuple[dict[str, int], bool], dict[str, int]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""

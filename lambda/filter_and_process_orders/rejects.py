@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from .amounts import MARKS
 from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
+from .dates import dates
 from .reasons import ROW_REASONS
 
 # The row checks, in the order they are tried.
@@ -93,10 +94,11 @@ def reason_numbers(
 
 
 def rejected(
-    raw: pa.Table, lines: np.ndarray, number: np.ndarray, cell: dict[str, pa.Array]
+    raw: pa.Table, lines: np.ndarray, number: np.ndarray, cell: dict[str, pa.Array], day_first: bool
 ) -> tuple[tuple[pa.Table, np.ndarray, pa.Array, pa.Array], dict[str, int]]:
     """((raw rows, their lines, codes, texts), {code: rows} in order of first appearance) of the rows
-    whose `number` (see reason_numbers) is not 0. Quoted values are cut to 40 characters."""
+    whose `number` (see reason_numbers) is not 0. Quoted values are cut to 40 characters. A date that
+    reads only in the other day/month order than the file's (`day_first`) says so (`_other_order`)."""
     rows = np.flatnonzero(number)
     k = number[rows].astype(np.int8) - 1
     index = pa.array(k)
@@ -109,8 +111,27 @@ def rejected(
     if value.null_count < len(value):
         detail = pc.binary_join_element_wise(texts, pc.utf8_slice_codeunits(value, 0, 40), ": ")
         texts = pc.if_else(pc.is_valid(value), detail, texts)
+    bad_date = np.flatnonzero(k == CHECKS.index("bad_order_date"))
+    if len(bad_date):
+        texts = _other_order(texts, bad_date, pc.take(cell["order_date"], pa.array(rows[bad_date])), day_first)
     present, first = np.unique(k, return_index=True)
     counts = np.bincount(k, minlength=len(CHECKS))
     order = present[np.argsort(first)]
     taken = pa.array(rows)
     return (raw.take(taken), lines[rows], codes, texts), {CHECKS[c]: int(counts[c]) for c in order}
+
+
+def _other_order(texts: pa.Array, at: np.ndarray, cells: pa.Array, day_first: bool) -> pa.Array:
+    """`texts` with those at `at` (rejected `bad_order_date`, their `cells`) that read in the other
+    day/month order told so, as `amount_format` tells an amount of the other decimal separator:
+    "order_date 13/02/2025 reads only day first; this file's dates are month first"."""
+    other = valid_mask(dates(cells, day_first=not day_first))
+    if not other.any():
+        return texts
+    files, only = ("day first", "month first") if day_first else ("month first", "day first")
+    said = f" reads only {only}; this file's dates are {files}"
+    quoted = pc.utf8_slice_codeunits(pc.filter(cells, pa.array(other)), 0, 40)
+    told = pc.binary_join_element_wise("order_date ", quoted, said, "")
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[at[other]] = True
+    return pc.replace_with_mask(texts, pa.array(mask), told)

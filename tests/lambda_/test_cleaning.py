@@ -285,6 +285,56 @@ def test_date_evidence_in_a_later_chunk_still_decides_the_order(tmp_path, monkey
     assert kept_by_id(result)["A0"]["order_date"] == date(2025, 2, 1)
 
 
+# A day's export whose rows share one date (review B7-2): by distinct values 13/02 was 1 vote to 2.
+DAY_EXPORT = ["13/02/2025", "13/02/2025", "13/02/2025", "02/14/2025", "02/15/2025"]
+
+
+def test_the_date_order_is_voted_by_rows_so_one_date_on_many_rows_outvotes_a_few_stray_ones(tmp_path):
+    body = "order_id,amount,order_date\n" + "".join(f"{i},{i}.00,{d}\n" for i, d in enumerate(DAY_EXPORT, 1))
+    result = clean(body.encode(), tmp_path)  # the setting is month first (RULES)
+    d = result.decisions
+    assert (d.date_order, d.date_order_assumed, d.date_order_votes) == ("DMY", False, {"DMY": 3, "MDY": 2})
+    kept = kept_by_id(result)
+    assert sorted(kept) == ["1", "2", "3"] and {r["order_date"] for r in kept.values()} == {date(2025, 2, 13)}
+    assert sum(r["amount"] for r in kept.values()) == Decimal("6.00")  # 1.00 + 2.00 + 3.00
+    # Rejected as before (the site matches the code), with a text that says why.
+    assert [r[:3] for r in rejected_rows(result)[1:]] == [
+        ["5", "bad_order_date", "order_date 02/14/2025 reads only month first; this file's dates are day first"],
+        ["6", "bad_order_date", "order_date 02/15/2025 reads only month first; this file's dates are day first"],
+    ]
+    assert d.date_shapes["numeric"] == 3  # the shapes still count distinct cells
+
+
+def test_a_tie_of_rows_keeps_the_setting_and_says_so(tmp_path):
+    rows = ["13/02/2025", "13/02/2025", "02/14/2025", "02/15/2025"]  # 2 rows each way (by values: 1 to 2)
+    body = "order_id,amount,order_date\n" + "".join(f"{i},1.00,{d}\n" for i, d in enumerate(rows, 1))
+    result = clean(body.encode(), tmp_path)
+    d = result.decisions
+    assert (d.date_order, d.date_order_assumed, d.date_order_votes) == ("MDY", True, {"DMY": 2, "MDY": 2})
+    assert sorted(kept_by_id(result)) == ["3", "4"]
+    why = "order_date 13/02/2025 reads only day first; this file's dates are month first"
+    assert [r[:3] for r in rejected_rows(result)[1:]] == [["2", "bad_order_date", why], ["3", "bad_order_date", why]]
+    (warning,) = [w for w in warnings_for(result) if w["code"] == "date_order_assumed"]
+    told = "as many rows have a date read only day first as only month first (2 each); read as MDY"
+    assert warning["text"].endswith(": " + told)
+
+
+def test_numeric_dates_first_found_after_a_sample_without_any_are_voted_by_rows_too(tmp_path, monkeypatch):
+    # Chunk 1 (exactly the first 256-byte block): the header and 11 ISO rows (lines 1-12); chunk 2: the
+    # day's export on lines 13-17.
+    monkeypatch.setattr(text, "CHUNK_BYTES", 256)
+    monkeypatch.setattr(decide, "EVIDENCE_CHUNKS", 1)
+    head = "order_id,amount,order_date\n" + "".join(f"I{i:02},1.00,2025-01-{i:02}\n" for i in range(1, 11))
+    head += "I" + "x" * (256 - len(head) - len(",1.00,2025-01-11\n") - 1) + ",1.00,2025-01-11\n"
+    assert len(head) == 256
+    tail = "".join(f"D{i},{i}.00,{d}\n" for i, d in enumerate(DAY_EXPORT, 1))
+    result = clean((head + tail).encode(), tmp_path)
+    d = result.decisions
+    assert (d.date_order, d.date_order_assumed, d.date_order_votes) == ("DMY", False, {"DMY": 3, "MDY": 2})
+    assert [r[:2] for r in rejected_rows(result)[1:]] == [["16", "bad_order_date"], ["17", "bad_order_date"]]
+    assert kept_by_id(result)["D1"]["order_date"] == date(2025, 2, 13) and result.orders == 11 + 3
+
+
 def test_a_sample_chunk_cleaned_with_its_own_evidence_is_cleaned_again_when_the_sample_decides_otherwise(
     tmp_path, monkeypatch
 ):

@@ -500,7 +500,7 @@ def test_a_rerun_that_cannot_read_the_file_leaves_what_the_earlier_run_wrote():
         (
             b"order_id,amount,order_date\nA1,1.50,13/02/2025\nA2,2.50,02/14/2025\nA3,3.50,03/04/2025\n",
             "date_order_assumed",
-            "as many dates read only day first as only month first (1 each); read as MDY",
+            "as many rows have a date read only day first as only month first (1 each); read as MDY",
         ),
         (
             b"order_id;amount;order_date\nA1;12.50;2025-05-10\nA2;12,5;2025-05-10\n",

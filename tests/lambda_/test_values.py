@@ -137,7 +137,8 @@ def test_dates_parse_in_the_formats_staff_send_and_impossible_ones_are_null(text
 
 
 def test_numeric_dates_that_read_one_way_vote_for_the_files_order():
-    assert date_votes(pa.array(["1/2/2025", "13/2/2025", "13/2/2025", "2025-01-01"])) == ({"DMY": 1, "MDY": 0}, True)
+    # One vote a row: 13/2/2025 twice is two day-first votes; 1/2/2025 reads both ways (review B7-2).
+    assert date_votes(pa.array(["1/2/2025", "13/2/2025", "13/2/2025", "2025-01-01"])) == ({"DMY": 2, "MDY": 0}, True)
     assert date_votes(pa.array(["2025-01-01", "05-Dec-17"])) == ({"DMY": 0, "MDY": 0}, False)
 
 
