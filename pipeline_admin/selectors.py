@@ -131,8 +131,10 @@ def stale_orders_url(*, upload: Upload) -> str:
 
 
 def upload_header(*, upload: Upload) -> HeaderCheck:
-    """The header row of a stored file and what the Lambda's mapping makes of it."""
-    return header_inspect(sample=s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES))
+    """The header row of a stored file and what the Lambda's mapping makes of it: found with the
+    mapping staff chose for it, as the Lambda finds it (a mapping can pick a later header record)."""
+    sample = s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES)
+    return header_inspect(sample=sample, explicit=upload.column_mapping or None)
 
 
 def dlq_depth() -> int:

@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from ordersite.aws import aws_client
 from pipeline_admin.models import Upload
+from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import upload_create, uploads_sync
 from tests.pipeline_admin.test_upload_status import csv, processed_upload, settle
 
 # Header on lines 1-3 (two cells wrapped), A1 on line 4, A2 on line 5. No synonym takes Ref No, When, Total (EUR).
@@ -53,3 +55,19 @@ def test_a_wrapped_header_is_mapped_on_the_file_page_by_its_cells_as_read(client
         .to_pylist()
     ]
     assert sorted((r["order_id"], r["source_line"]) for r in rows) == [("A1", 4), ("A2", 5)]
+
+
+def test_the_file_page_offers_the_header_its_mapping_picked_below_a_summary(client, twin, pipeline_admin):
+    # Review B7-7: a summary block's record maps by synonyms (line 2); staff's mapping names the order
+    # table's header (line 5), which the Lambda reads. The page's remap choices are that header's cells.
+    body = b"Summary\norder_id,amount,date\ntotal,3.00,2025-05-31\n\nOrder No,Gross,Amount,Date\n"
+    body += b"1,100.00,1.00,2025-05-01\n2,200.00,2.00,2025-05-01\n"
+    mapping = {"order_id": "Order No", "amount": "Gross", "order_date": "Date"}
+    upload_create(user=pipeline_admin, fileobj=io.BytesIO(body), name="summary.csv", column_mapping=mapping)
+    runtime_drain()
+    uploads_sync()
+    item = Upload.objects.get(original_name="summary.csv")
+    assert item.manifest["amount_total"] == "300.00" and item.manifest["header_line"] == 5
+    client.force_login(pipeline_admin)
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[item.pk])).content.decode()
+    assert '<option value="Gross">Gross</option>' in page and '<option value="Order No">Order No</option>' in page
