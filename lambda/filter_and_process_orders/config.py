@@ -3,6 +3,8 @@
 import os
 from dataclasses import dataclass
 
+from .values import canonical_status
+
 
 @dataclass(frozen=True)
 class Config:
@@ -22,10 +24,15 @@ def config_from_env(environ=os.environ) -> Config:
         processed_prefix=environ.get("PROCESSED_PREFIX", "processed/orders/"),
         quarantine_prefix=environ.get("QUARANTINE_PREFIX", "quarantine/"),
         manifest_prefix=environ.get("MANIFEST_PREFIX", "manifests/"),
-        stale_statuses=frozenset(
-            s.strip().lower() for s in environ.get("STALE_STATUSES", "pending,cancelled").split(",") if s.strip()
-        ),
+        stale_statuses=stale_statuses(environ.get("STALE_STATUSES", "pending,cancelled")),
         stale_after_days=int(environ.get("STALE_AFTER_DAYS", "30")),
         ambiguous_day_first=environ.get("AMBIGUOUS_DATE_ORDER", "MDY").upper() == "DMY",
         ambiguous_decimal_comma=environ.get("AMBIGUOUS_DECIMAL_SEPARATOR", ".").strip() == ",",
     )
+
+
+def stale_statuses(setting: str) -> frozenset[str]:
+    """The STALE_STATUSES setting (comma-separated) as the canonical words the cleaner stores
+    (`values.canonical_status`: `Canceled` -> cancelled, `on-hold` -> on_hold, `Pending Payment` ->
+    pending_payment), so it names statuses however the exports spell them."""
+    return frozenset(canonical_status(s) for s in setting.split(",") if s.strip())

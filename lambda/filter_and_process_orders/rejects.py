@@ -77,7 +77,10 @@ def reason_numbers(
         "value_too_long": too_long,
         "missing_order_id": empty["order_id"],
         "mangled_id": _mangled(cell["order_id"]),
-        "missing_amount": empty["amount"] & bad_date,
+        # A row without an amount is held back as a possible line of its order (`chunk`): rejected
+        # `missing_amount` in the grain step only when its order has none; one whose date is unreadable
+        # as well is rejected for that date as it is read (below), whatever its order has.
+        "missing_amount": None,
         "bad_amount": unread,
         **{code: marks.get(code) for code in MARKS},
         # A row with an amount but an empty date is held back as a possible line of its order (`chunk`):

@@ -208,3 +208,22 @@ def test_no_such_warning_when_staff_chose_history_or_the_rows_are_line_items():
     items, orders, _ = process("items.csv", body.encode())
     assert items["grain"] == "line_items" and orders["L1"]["amount"] == Decimal("3.00")
     assert "differing_lines_read_as_history" not in {w["code"] for w in items["warnings"]}
+
+
+def test_a_row_without_an_amount_and_with_an_unreadable_date_is_rejected_for_the_date():
+    # Review B7-11: line 3 is not missing an amount (order 5 has 10.00 on line 2); its date is what no
+    # rule can read. Line 4 (order 6, no amount anywhere) fails both: its date is read first, as read.
+    # Line 5's amount is unreadable. Orders: 5 = 10.00, 7 = 3.00 (line 6): 13.00.
+    body = (
+        "order_id,amount,status,order_date\n"
+        "5,10.00,shipped,2025-03-01\n"
+        "5,,cancelled,bad\n"
+        "6,,pending,nope\n"
+        "7,abc,shipped,\n"
+        "7,3.00,shipped,2025-05-01\n"
+    )
+    manifest, orders, rejected = process("badmix.csv", body.encode())
+    assert [(r[0], r[1]) for r in rejected] == [("3", "bad_order_date"), ("4", "bad_order_date"), ("5", "bad_amount")]
+    assert {k: o["amount"] for k, o in orders.items()} == {"5": Decimal("10.00"), "7": Decimal("3.00")}
+    assert manifest["amount_total"] == "13.00"
+    assert {r["code"]: r["count"] for r in manifest["reasons"]} == {"bad_order_date": 2, "bad_amount": 1}

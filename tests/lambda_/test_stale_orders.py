@@ -54,3 +54,19 @@ def test_a_run_counts_and_samples_its_stale_orders_and_writes_no_csv_of_them():
         (o["order_id"], o["amount"], o["line"]) for o in stale
     )
     assert next(r["customer"] for r in stored if r["order_id"] == "O9999") == FORMULA  # stored as it came
+
+
+def test_the_stale_statuses_setting_is_read_as_the_datas_statuses_are(monkeypatch):
+    # Review B7-8: the data's statuses are stored as canonical words (Canceled -> cancelled, on-hold ->
+    # on_hold); the setting spelt as the exports spell them must name the same statuses. Reference
+    # 2025-06-01, cut-off 2025-05-02: every order but 4 is old enough. Stale: 1 and 2 (cancelled) and
+    # 6 (on_hold): counted 1+2+4+8+16+32 - 1 - 2 - 32 = 28.00.
+    monkeypatch.setenv("STALE_STATUSES", " Canceled ,on-hold")
+    body = b"order_id,amount,status,order_date\n1,1.00,Canceled,2025-01-01\n2,2.00,cancelled,2025-01-01\n"
+    body += b"3,4.00,Refunded,2025-01-01\n4,8.00,pending,2025-06-01\n5,16.00,Pending Payment,2025-01-01\n"
+    body += b"6,32.00,on-hold,2025-01-01\n"
+    key = "raw/2025/06/01/stale__settings.csv"
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["rows_stale"], manifest["amount_counted"]) == (3, "28.00")
+    assert manifest["stale_rule"] == {"statuses": ["cancelled", "on_hold"], "after_days": 30}
