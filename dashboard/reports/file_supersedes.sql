@@ -1,10 +1,11 @@
 -- How many orders of earlier uploads one file's rows supersede now (dashboard/supersession.py):
--- orders that the file (:source_key) and an earlier upload (:earlier_keys, raw keys joined by
--- commas; raw keys hold none) both have, whose latest version is the file's, by the rule of
--- _orders.sql (ingested_at, then the raw key, then the line), stale or not: either way the
--- earlier upload's version no longer counts. `changed`: those whose status, amount or order date
--- differ between the two versions (what the earlier upload said and the reports no longer show).
--- Only the key columns are read over every month, as the reports read them.
+-- orders whose latest version is the file's (:source_key), by the rule of _orders.sql (ingested_at,
+-- then the raw key, then the line), stale or not, and whose version that would be latest without
+-- the file is an earlier upload's (:earlier_keys, raw keys joined by commas; raw keys hold none):
+-- that upload's version no longer counts because of this file. An order whose version in an earlier
+-- upload had already been superseded by another upload is not counted for it. `changed`: those
+-- whose status, amount or order date differ between the two versions (what the earlier upload said
+-- and the reports no longer show). Only the key columns are read over every month, as the reports read them.
 latest AS (
     SELECT order_id
     FROM (
@@ -23,8 +24,17 @@ this_file AS (
 ),
 earlier AS (
     SELECT order_id, source_key, status, amount, order_date
-    FROM orders
-    WHERE contains(split(:earlier_keys, ','), source_key)
+    FROM (
+        SELECT
+            order_id, source_key, status, amount, order_date,
+            row_number() OVER (
+                PARTITION BY order_id
+                ORDER BY ingested_at DESC, source_key DESC, source_line DESC NULLS LAST
+            ) AS version_rank
+        FROM orders
+        WHERE source_key <> :source_key
+    )
+    WHERE version_rank = 1 AND contains(split(:earlier_keys, ','), source_key)
 )
 SELECT
     e.source_key,

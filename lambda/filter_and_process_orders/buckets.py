@@ -115,5 +115,18 @@ def _decoded(table: pa.Table) -> pa.Table:
 def take_rows(table: pa.Table, rows: pa.Array) -> pa.Table:
     """table.take(rows), without a pass over the columns that are all null (those the file lacks:
     a take of one costs as much as of a filled one, about 4 ms per 100k rows)."""
-    columns = [pa.nulls(len(rows), c.type) if c.null_count == len(c) else c.take(rows) for c in table.columns]
+    columns = [nulls(len(rows), c.type) if c.null_count == len(c) else c.take(rows) for c in table.columns]
     return pa.table(columns, schema=table.schema).combine_chunks()
+
+
+_NULLS: dict[pa.DataType, pa.Array] = {}
+
+
+def nulls(n: int, kind: pa.DataType) -> pa.Array:
+    """pa.nulls(n, kind) as a slice of one array kept per type: a column the file lacks costs no new
+    zeroed memory per bucket (us 1M rows: pa.nulls' page faults 7.9 -> 3.0 % of the run's ~93k, the
+    rest in the chunks' cleaning)."""
+    kept = _NULLS.get(kind)
+    if kept is None or len(kept) < n:
+        kept = _NULLS[kind] = pa.nulls(max(n, 1 << 17), kind)
+    return kept.slice(0, n)

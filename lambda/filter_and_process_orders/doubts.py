@@ -8,7 +8,7 @@
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
 - `amount_may_be_unit_price`: a quantity other than 1 beside an amount column whose header names a
   unit price (`Price`, `Lineitem price`): the amount may be one unit's, not the line's.
-- `unreadable_quantities`: a quantity cell that is no whole number (`1.5`, `abc`, past int64): the
+- `unreadable_quantities`: a quantity cell that is no whole number (`1.5`, `abc`, over 15 digits): the
   line stays, its quantity unknown (an order's quantity sums the lines' known ones).
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.

@@ -2,8 +2,8 @@
 of ids that come once, then the orders of repeated ids under the file's grain, as soon as that is
 certain; all with their stale flag, written per month; the rows rejected for want of an amount."""
 
-from collections import deque
-from concurrent.futures import Executor
+from collections import Counter, deque
+from concurrent.futures import Executor, Future
 from datetime import timedelta
 
 import numpy as np
@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from . import grain as grains
 from . import profile
 from .evidence import Evidence, Repeated, sift
-from .output import Output
+from .output import Months, Output, by_month
 from .reasons import ROW_REASONS
 from .result import CleanResult, Rules
 from .spool import Spool
@@ -21,6 +21,7 @@ from .spool import Spool
 # Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
 # vCPUs busy while the writing thread waits on Parquet encoding (one left a vCPU idle).
 AHEAD = 2
+Made = list[tuple[grains.Orders, Months | None]]  # a bucket's orders, copied by month for the writer
 
 
 @profile.timed("finish (phase 2)")
@@ -41,10 +42,8 @@ def finish_buckets(
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
     last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
 
-    def take(*made: grains.Orders) -> None:
+    def note(*made: grains.Orders) -> None:
         for m in made:
-            with profile.stage("write"):
-                output.add(m.table, m.rows)
             rejected["missing_amount"].append(m.rejected_lines)
             rejected["missing_order_date"].append(m.undated_lines)
             if m.too_large is not None:
@@ -54,7 +53,7 @@ def finish_buckets(
             if m.unpriced_lines is not None:
                 result.doubts.add_lines("lines_without_amount", m.unpriced_lines)
 
-    def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, list[grains.Orders], bool]:
+    def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, Made, bool]:
         with profile.stage("dedup.evidence"):
             with profile.stage("dedup.evidence.read"):
                 lines = spool.bucket(b)
@@ -66,23 +65,19 @@ def finish_buckets(
                 spool.drop(b)
         with profile.stage("grain"):
             with profile.stage("grain.single"):
-                made = [
-                    grains.single_orders(
-                        sifted.lines, sifted.single, sifted.repeated if last_wins else None, sifted.copies
-                    )
-                ]
-            if sifted.repeated is not None and not last_wins and not later:  # the grain is already certain
+                made = [grains.single_orders(sifted.lines, sifted.single, sifted.copies)]
+            if sifted.repeated is not None and not later:  # the grain is already certain
                 with profile.stage("grain.orders"):
-                    made.append(grains.orders(sifted.repeated, *decided))
-        return sifted.evidence, [_stale(m, rules) for m in made], later
+                    made.append(grains.orders(sifted.repeated, *(decided or ("history", False))))
+        return sifted.evidence, _by_month(made, rules), later
 
-    def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, list[grains.Orders], bool]:
+    def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, Made, bool]:
         with profile.stage("grain"):
             with profile.stage("grain.read"):
                 kept = Repeated(*spool.kept(b))
             with profile.stage("grain.orders"):
                 made = grains.orders(kept, *decided)
-        return None, [_stale(made, rules)], False
+        return None, _by_month([made], rules), False
 
     # The grain (and whether amounts are order totals) once no bucket still to come can change it:
     # from then on a bucket's repeated ids are made into orders as it is sifted, and the buckets kept
@@ -93,13 +88,14 @@ def finish_buckets(
     queue: deque = deque((bucket_sifted, b) for b in held)
     kept: list[int] = []
     in_flight: deque = deque()
+    closing: Future | None = None  # rejected_rows.csv, written once the last bucket is sifted
     while queue or in_flight:
         while queue and len(in_flight) <= AHEAD:
             work, b = queue.popleft()
             in_flight.append((b, pool.submit(work, b, decided)))
         b, done = in_flight.popleft()
         found, made, later = done.result()
-        take(*made)
+        note(*(m for m, _ in made))
         if found is not None:
             result.evidence.add(found)
             lines_left -= found.lines
@@ -110,29 +106,37 @@ def finish_buckets(
         if decided is not None and kept:
             queue.extendleft((bucket_orders, b) for b in reversed(kept))
             kept = []
+        if not (queue or in_flight):  # the last bucket: rejected_rows.csv is written while its orders are added
+            closing = pool.submit(_close_rejects, spool, rejected, too_large)
+        with profile.stage("write"):
+            output.add_months(*(split for _, split in made))
+    if closing is None:  # no bucket held a line
+        closing = pool.submit(_close_rejects, spool, rejected, too_large)
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    # Held-back rows (no amount or no date) of orders that have none on any line: rejected after all.
-    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
-    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
-    for code, lines in late.items():
-        if len(lines):
-            result.rejected_reasons[code] += len(lines)
-    if too_large:
-        spool.reject_lines(
-            pa.concat_tables(too_large).sort_by("line"), "amount_too_large", ROW_REASONS["amount_too_large"]
-        )
-        result.rejected_reasons["amount_too_large"] += sum(t.num_rows for t in too_large)
-    closing = pool.submit(spool.close)  # rejected_rows.csv is written while the last row groups are
     with profile.stage("write"):
-        result.months = output.finish()
-    closing.result()
+        result.months = output.finish()  # while rejected_rows.csv is written
+    result.rejected_reasons.update(closing.result())
     result.orders, result.orders_stale = output.orders, output.stale.count
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
     result.rejected_sample = spool.rejected_sample
     result.stale_sample = output.stale.sample
+
+
+def _close_rejects(spool: Spool, rejected: dict[str, list[np.ndarray]], too_large: list[pa.Table]) -> Counter:
+    """Rejects the held-back rows (no amount or no date) of orders that have none on any line, and the
+    lines of orders summing past MAX_AMOUNT, then writes rejected_rows.csv; how many of each code."""
+    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
+    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
+    counts = Counter({code: len(lines) for code, lines in late.items() if len(lines)})
+    if too_large:
+        lines = pa.concat_tables(too_large).sort_by("line")
+        spool.reject_lines(lines, "amount_too_large", ROW_REASONS["amount_too_large"])
+        counts["amount_too_large"] = lines.num_rows
+    spool.close()
+    return counts
 
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
@@ -144,6 +148,9 @@ def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
     )
 
 
-def _stale(made: grains.Orders, rules: Rules) -> grains.Orders:
-    made.table = made.table.append_column("stale", stale_mask(made.table, rules))
-    return made
+def _by_month(made: list[grains.Orders], rules: Rules) -> Made:
+    """Each bucket's orders with their stale flag, copied by month for the writer (on a worker thread)."""
+    with profile.stage("write.by month"):
+        for m in made:
+            m.table = m.table.append_column("stale", stale_mask(m.table, rules))
+        return [(m, by_month(m.table, m.rows)) for m in made]

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 
 from .amounts import MAX_AMOUNT, to_cents
 from .arrow_buffers import one_array
-from .buckets import take_rows
+from .buckets import nulls, take_rows
 from .chunk import LINE_FIELDS
 from .copies import Copies
 from .evidence import Repeated
@@ -57,18 +57,12 @@ class Orders:
     unpriced_lines: np.ndarray | None = None  # lines summed into their order without an amount of their own
 
 
-def single_orders(
-    lines: pa.Table,
-    single: np.ndarray | None = None,
-    repeated: Repeated | None = None,
-    copies: Copies | None = None,
-) -> Orders:
+def single_orders(lines: pa.Table, single: np.ndarray | None = None, copies: Copies | None = None) -> Orders:
     """The lines (where `single`, a mask; default all) whose order id comes once (see
     `evidence.sift`; `copies`: the bucket's exact duplicates): each is its order, in any grain (one
     without an amount is rejected, `missing_amount`; one with an amount but no date, `missing_order_date`).
-    With `repeated` (history grain known up front), also the repeated ids' orders (`_last_wins`). The
-    table is every line as an order, `rows` says which are: the writer takes them once, in the order it
-    writes them, instead of a copy here and another there."""
+    The table is every line as an order, `rows` says which are: the writer takes them once, in the
+    order it writes them, instead of a copy here and another there."""
     amount, day = lines.column("amount"), lines.column("order_date")
     rejected = undated = np.empty(0, np.int64)
     line = lines.column("line") if copies is None else pa.array(copies.named(lines.column("line").to_numpy()))
@@ -81,18 +75,10 @@ def single_orders(
         rejected, undated = named[mine & ~priced], named[mine & priced & ~dated]
         single = mine & priced & dated
     rows = None if single is None or single.all() else np.flatnonzero(single)
-    if repeated is None:
-        if rows is not None and 2 * len(rows) < lines.num_rows:  # few (line items): copied, not passed over whole
-            at = pa.array(rows)
-            lines, line, rows = take_rows(lines, at), line.take(at), None
-        return Orders(_one_line_each(lines, line), rejected, undated, rows=rows)
-    made = _last_wins(repeated)
-    is_order = single.copy()  # with the winners (of other ids): their positions in order, no sort
-    is_order[made.rows] = True
-    made.rows = np.flatnonzero(is_order)
-    made.rejected_lines = np.concatenate([rejected, made.rejected_lines])
-    made.undated_lines = np.concatenate([undated, made.undated_lines])
-    return made
+    if rows is not None and 2 * len(rows) < lines.num_rows:  # few (line items): copied, not passed over whole
+        at = pa.array(rows)
+        lines, line, rows = take_rows(lines, at), line.take(at), None
+    return Orders(_one_line_each(lines, line), rejected, undated, rows=rows)
 
 
 def orders(repeated: Repeated, grain: str, order_total: bool = False) -> Orders:
@@ -159,7 +145,7 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
         lists = _runs_lists(offsets, sorted_named, picked)
     else:
         lists = pa.ListArray.from_arrays(pa.array(offsets), pa.array(sorted_named))
-    dimensions = {c: lines.column(c).take(at[c]) if c in at else pa.nulls(len(first), _type(lines, c)) for c in _LAST}
+    dimensions = {c: lines.column(c).take(at[c]) if c in at else nulls(len(first), _type(lines, c)) for c in _LAST}
     table = pa.table(
         {
             "order_id": lines.column("order_id").take(pa.array(first)),
@@ -216,38 +202,36 @@ def _last_wins(repeated: Repeated) -> Orders:
     first copy's: `Copies`). A column the last line leaves empty (amount, date, customer, …) takes the
     order's last non-empty value (`_gaps`); an order none of whose lines has an amount is rejected
     with its lines (`missing_amount`), one none of whose lines has a date likewise (`missing_order_date`).
-    The winners stay in the bucket's table (`rows`): the writer takes them with the other orders' columns."""
+    The orders are taken from the bucket's lines, in the file order of their last lines: each column
+    once, its empty cells filled in the same take (not a take of the bucket's whole column)."""
     lines, rows, group, copies = repeated.lines, repeated.rows, repeated.group, repeated.copies
     line = lines.column("line").to_numpy()
-    source_line = line.copy() if copies is None else copies.named(line)
     # Each order's lines in file order (one sort of (id number, index) words), as a run: its first
     # and last position (cheaper than a hash group-by of a few thousand lines a bucket).
     index = np.sort(group.astype(np.int64) << 32 | np.arange(len(rows))) & 0xFFFFFFFF
     starts = np.flatnonzero(np.r_[True, group[index[1:]] != group[index[:-1]]]) if len(rows) else index
     ends = np.r_[starts[1:], len(rows)] if len(rows) else index
     in_order = rows[index]  # the lines' positions, order by order
-    first, last = in_order[starts], in_order[ends - 1]
+    named = line[in_order] if copies is None else copies.named(line)[in_order]  # their names, order by order
+    last = in_order[ends - 1]
     gaps = _gaps(lines, in_order, starts, ends)
     priced, dated = (gaps[c] >= 0 if c in gaps else np.ones(len(starts), bool) for c in ("amount", "order_date"))
     keep = priced & dated
     rejected = undated = np.empty(0, np.int64)
     if not keep.all():
         run = np.repeat(np.arange(len(starts)), ends - starts)
-        rejected, undated = source_line[in_order[~priced[run]]], source_line[in_order[(priced & ~dated)[run]]]
-    if copies is None:
-        source_line[last] = line[first]
-    elif len(rows):  # the first name: a kept copy is named by its first copy's line
-        source_line[last] = np.minimum.reduceat(source_line[in_order], starts)
-    columns = {}
-    for c, at in gaps.items():  # the winners' empty cells filled: one take of the bucket's column
-        taken = np.arange(lines.num_rows)
-        fill = keep & (at >= 0)
-        taken[last[fill]] = at[fill]
-        columns[c] = lines.column(c).take(pa.array(taken))
-    winners = np.sort(last[keep])  # in file order, as the lines come
-    superseded = len(rows) - len(rejected) - len(undated) - len(winners)
-    table = _one_line_each(lines, pa.array(source_line), columns)
-    return Orders(table, rejected, undated, superseded=superseded, rows=winners)
+        rejected, undated = named[~priced[run]], named[(priced & ~dated)[run]]
+    won = np.flatnonzero(keep)
+    won = won[np.argsort(last[won])]  # in file order, as the lines come
+    at = last[won]
+    # The first name: the first line's, or a kept copy's first copy's when the bucket has copies.
+    first = named[starts] if copies is None or not len(rows) else np.minimum.reduceat(named, starts)
+    whole = take_rows(lines.select([c for c in _ORDER_FIELDS if c not in gaps]), pa.array(at))
+    for c, found in gaps.items():  # the empty cells' last value, where the order has one
+        whole = whole.append_column(c, lines.column(c).take(pa.array(np.where(found[won] >= 0, found[won], at))))
+    superseded = len(rows) - len(rejected) - len(undated) - len(won)
+    table = _one_line_each(whole, pa.array(first[won]))
+    return Orders(table, rejected, undated, superseded=superseded)
 
 
 def _gaps(lines: pa.Table, in_order: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> dict[str, np.ndarray]:
@@ -272,13 +256,11 @@ def _gaps(lines: pa.Table, in_order: np.ndarray, starts: np.ndarray, ends: np.nd
     return gaps
 
 
-def _one_line_each(lines: pa.Table, source_line, columns: dict | None = None) -> pa.Table:
-    """Orders made of one line each (`lines`, with `columns` in place of theirs), first seen on `source_line`."""
+def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
+    """Orders made of one line each (`lines`), first seen on `source_line`."""
     n = lines.num_rows
-    columns = columns or {}
-    taken = [columns[c] if c in columns else lines.column(c) for c in _ORDER_FIELDS]
-    taken = [to_cents(t) if c == "amount" else t for c, t in zip(_ORDER_FIELDS, taken)]
-    taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, pa.nulls(n, pa.string())]
+    taken = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
+    taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, nulls(n, pa.string())]
     return pa.table(taken, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
 
 

@@ -1,15 +1,17 @@
 """The processed orders as Snappy Parquet, one file per order month (the stale ones flagged, counted
 and sampled in `stale`).
 
-Orders come bucket by bucket; each month buffers up to ROW_GROUP rows before writing a row group,
-so row groups stay large whatever the number of buckets. Row groups are written by two threads of
-their own, which share the months, largest first (pyarrow releases the GIL), one batch at a time,
-while the caller goes on with the next bucket (`write.wait` is what the caller still waits). Once
-the last orders are in (`finish`), each file is closed as soon as its last row group is written, by
-the thread that wrote it, also when that row group is in the batch still being written (the last
-bucket's flush): a file closes, and goes up, while the other months' last row groups are encoded.
-Files only grow; `on_write` hears of each append and close, so they go up to S3 as they grow and a
-closed one while the others are still written (`multipart`).
+Orders come bucket by bucket, each bucket's copied once by month (`by_month`, on any thread: the
+dedup workers make it beside the other buckets, `Output.add_months` only buffers its pieces); each
+month buffers up to ROW_GROUP rows before writing a row group, so row groups stay large whatever
+the number of buckets. Row groups are written by two threads of their own, which share the months,
+largest first (pyarrow releases the GIL), one batch at a time, while the caller goes on with the
+next bucket (`write.wait` is what the caller still waits). Once the last orders are in (`finish`),
+each file is closed as soon as its last row group is written, by the thread that wrote it, also
+when that row group is in the batch still being written (the last bucket's flush): a file closes,
+and goes up, while the other months' last row groups are encoded. Files only grow; `on_write`
+hears of each append and close, so they go up to S3 as they grow and a closed one while the others
+are still written (`multipart`).
 """
 
 import threading
@@ -26,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
-from .arrow_buffers import decimal_words, one_array
+from .arrow_buffers import decimal_words, one_array, valid_mask
 from .buckets import take_rows
 from .contract import SCHEMA
 from .stale import StaleOrders
@@ -97,31 +99,20 @@ class Output:
     def add(self, orders: pa.Table, rows: np.ndarray | None = None) -> None:
         """Orders with the contract's columns less source_key and ingested_at, in any order; with
         `rows` (ascending positions), only those rows are orders. Each is copied once, by month."""
-        if not (orders.num_rows if rows is None else len(rows)):
-            return
-        orders = orders.select(BODY.names).cast(BODY)  # the constant columns join when a row group is written
-        month = _months(orders.column("order_date"))
-        flagged = orders.column("stale").to_numpy(zero_copy_only=False)
-        if rows is not None:
-            month, flagged = month[rows], flagged[rows]
-        first = month.min()
-        # numpy's stable sort of 16-bit integers is a radix sort: 5x faster than of 64-bit ones.
-        key = (month - first).astype(np.int16) if month.max() - first <= np.iinfo(np.int16).max else month
-        order = np.argsort(key, kind="stable")
-        month, flagged = month[order], np.flatnonzero(flagged)  # the stale ones in the order they came
-        if rows is not None:
-            order, flagged = rows[order], rows[flagged]
-        by_month = take_rows(orders, pa.array(order))
-        self.orders += by_month.num_rows
-        total, stale = _sums(orders.column("amount"), order, flagged)
-        self.amount_total += total
-        self.amount_counted += total - stale
-        if len(flagged):
-            self.stale.add(orders, flagged)
-        starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
-        for start, end in zip(starts, np.r_[starts[1:], len(month)]):
-            number = int(month[start])  # 665 = 2025-06
-            self._buffer(f"{1970 + number // 12:04d}-{number % 12 + 1:02d}", by_month.slice(start, end - start))
+        self.add_months(by_month(orders, rows))
+
+    def add_months(self, *splits: "Months | None") -> None:
+        """Orders as `by_month` split them (on any thread: the copy by month is most of the work); one
+        bucket's together, so that a batch of row groups holds whole buckets (its winners of repeated
+        ids apart from its other orders made a small last batch: one more row group per month)."""
+        for split in filter(None, splits):
+            self.orders += sum(piece.num_rows for _, piece in split.pieces)
+            self.amount_total += split.total
+            self.amount_counted += split.total - split.stale_total
+            if len(split.flagged):
+                self.stale.add(split.orders, split.flagged)
+            for name, piece in split.pieces:
+                self._buffer(name, piece)
         if self._buffered >= BUFFERED_ROWS:
             self._flush(list(self.months.values()))
 
@@ -229,6 +220,41 @@ class Output:
         return {name: m.path for name, m in sorted(self.months.items()) if m.rows}
 
 
+@dataclass
+class Months:
+    """A table's orders copied by month (`by_month`), for `Output.add_months`."""
+
+    pieces: list[tuple[str, pa.Table]]  # (month as 2025-06, its orders)
+    total: Decimal  # of their amounts
+    stale_total: Decimal  # of the stale ones' amounts
+    orders: pa.Table  # the table they came from (with BODY's columns), and where in it the stale ones are
+    flagged: np.ndarray
+
+
+def by_month(orders: pa.Table, rows: np.ndarray | None = None) -> Months | None:
+    """The orders (`Output.add`'s) copied once, by month, and their amounts summed; None without one."""
+    if not (orders.num_rows if rows is None else len(rows)):
+        return None
+    orders = orders.select(BODY.names).cast(BODY)  # the constant columns join when a row group is written
+    month = _months(orders.column("order_date"))
+    flagged = orders.column("stale").to_numpy(zero_copy_only=False)
+    if rows is not None:
+        month, flagged = month[rows], flagged[rows]
+    first = month.min()
+    # numpy's stable sort of 16-bit integers is a radix sort: 5x faster than of 64-bit ones.
+    key = (month - first).astype(np.int16) if month.max() - first <= np.iinfo(np.int16).max else month
+    order = np.argsort(key, kind="stable")
+    month, flagged = month[order], np.flatnonzero(flagged)  # the stale ones in the order they came
+    if rows is not None:
+        order, flagged = rows[order], rows[flagged]
+    taken = take_rows(orders, pa.array(order))
+    total, stale = _sums(orders.column("amount"), order if rows is None else rows, flagged)
+    starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])
+    names = [f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in month[starts].tolist()]  # 665 = 2025-06
+    pieces = [(name, taken.slice(a, b - a)) for name, a, b in zip(names, starts, np.r_[starts[1:], len(month)])]
+    return Months(pieces, total, stale, orders, flagged)
+
+
 def _months(day: pa.ChunkedArray) -> np.ndarray:
     """Each date's month, counted from 1970-01 (int64: 665 = 2025-06). Dates less than 2**16 days
     apart (any real file) look theirs up in a table of those days: a third of Arrow's year and month."""
@@ -240,16 +266,17 @@ def _months(day: pa.ChunkedArray) -> np.ndarray:
     return np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)[days - low]
 
 
-def _sums(amount: pa.ChunkedArray, order: np.ndarray, stale: np.ndarray) -> tuple[Decimal, Decimal]:
-    """The amounts (decimal(12,2)) at the positions `order`, and at `stale`, summed. A decimal(12,2)'s
-    cents are its decimal128's low word: summed as int64 (no sum of under SUMMED_IN_NUMPY of them can
-    overflow) instead of by Arrow's decimal sum after a take."""
+def _sums(amount: pa.ChunkedArray, orders: np.ndarray, stale: np.ndarray) -> tuple[Decimal, Decimal]:
+    """The amounts (decimal(12,2)) at the positions `orders` (in any order: ascending is cheaper), and
+    at `stale`, summed. A decimal(12,2)'s cents are its decimal128's low word: summed as int64 (no
+    sum of under SUMMED_IN_NUMPY of them can overflow) instead of by Arrow's decimal sum after a take,
+    unless one of them is null (the lines that are no orders may lack an amount)."""
     amount = one_array(amount)
-    if amount.null_count or len(order) > SUMMED_IN_NUMPY:
-        total = pc.sum(amount.take(pa.array(order))).as_py() or Decimal(0)
+    if len(orders) > SUMMED_IN_NUMPY or (amount.null_count and not valid_mask(amount)[orders].all()):
+        total = pc.sum(amount.take(pa.array(orders))).as_py() or Decimal(0)
         return total, (pc.sum(amount.take(pa.array(stale))).as_py() or Decimal(0)) if len(stale) else Decimal(0)
     cents = decimal_words(amount)[:, 0]
-    return Decimal(int(cents[order].sum())).scaleb(-2), Decimal(int(cents[stale].sum())).scaleb(-2)
+    return Decimal(int(cents[orders].sum())).scaleb(-2), Decimal(int(cents[stale].sum())).scaleb(-2)
 
 
 def _dictionary_columns(table: pa.Table) -> list[str]:

@@ -137,7 +137,7 @@ def warnings_for(result) -> list[dict]:
     for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
-            thing = "line" if code == "lines_without_amount" else "row"
+            thing = "line" if code in ("lines_without_amount", "unreadable_quantities") else "row"
             add(code, f"{_many(count, thing)}, {_for_example(lines)}", count=count, lines=lines)
     header, count = result.mapping.get("amount", ""), doubts.rows["amount_may_be_unit_price"]
     if count and names_unit_price(header):

@@ -17,6 +17,7 @@ import pyarrow.ipc as ipc
 
 from . import profile
 from .arrow_buffers import one_array
+from .buckets import nulls
 from .chunk import LINE_SCHEMA, Cleaned
 from .copies import Copies
 from .spreadsheet import formula_safe
@@ -131,7 +132,7 @@ class Spool:
         if last_read:
             path.unlink()
         n = table.num_rows
-        columns = [table.column(f.name) if f.name in table.column_names else pa.nulls(n, f.type) for f in LINE_SCHEMA]
+        columns = [table.column(f.name) if f.name in table.column_names else nulls(n, f.type) for f in LINE_SCHEMA]
         return pa.table(columns, schema=LINE_SCHEMA).combine_chunks()
 
     def keep(self, b: int, rows: np.ndarray, group: np.ndarray, copies: Copies | None = None) -> None:

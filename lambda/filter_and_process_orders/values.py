@@ -144,10 +144,10 @@ def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Arr
 
 @profile.timed("clean.quantity")
 def integers(text: pa.Array, decimal_comma: bool = False) -> pa.Array:
-    """int64 per cleaned cell (`3`, `3.0`, `1,200`; in a file of decimal commas, as its amounts are
-    decided, `3,0`, `1.200`); null where empty or not a whole number. A column of few distinct cells
-    (quantities mostly are) is read once per distinct cell; `text` may come dictionary-encoded
-    (`cleaned_codes`)."""
+    """int64 per cleaned cell (`3`, `+3`, `3.0`, `1,200`; in a file of decimal commas, as its amounts
+    are decided, `3,0`, `1.200`); null where empty or not a whole number of at most 15 digits. A
+    column of few distinct cells (quantities mostly are) is read once per distinct cell; `text` may
+    come dictionary-encoded (`cleaned_codes`)."""
     if pa.types.is_dictionary(text.type):
         return pc.take(_integers(text.dictionary, decimal_comma), text.indices)
     encoded = pc.dictionary_encode(text)
@@ -168,14 +168,15 @@ def _integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
 _PLAIN_INTEGER = r"^-?[0-9]{1,15}$"
 # `1,200`, `3.00`; with decimal commas `1.200`, `3,00`
 _WRITTEN_INTEGER = {
-    False: (r"^(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", ","),
-    True: (r"^(-?[0-9]{1,3}(?:\.[0-9]{3})+|-?[0-9]{1,15})(?:,0+)?$", "."),
-}
+    False: (r"^\+?(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", ","),
+    True: (r"^\+?(-?[0-9]{1,3}(?:\.[0-9]{3})+|-?[0-9]{1,15})(?:,0+)?$", "."),
+}  # a leading `+` (`+3`, as amounts may have one) is left out of the digits
 
 
 def _written_integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
     pattern, grouping = _WRITTEN_INTEGER[decimal_comma]
     written = pc.match_substring_regex(text, pattern)  # not `1,2`: its comma is no thousands group
+    written = pc.and_(written, pc.invert(pc.starts_with(text, "+-")))  # one sign only
     digits = pc.replace_substring(pc.replace_substring_regex(text, pattern, r"\1"), grouping, "")
     whole = pc.and_(written, pc.match_substring_regex(digits, _PLAIN_INTEGER))
     return pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())

@@ -236,7 +236,7 @@ def test_quantities_that_are_no_whole_numbers_are_said_not_dropped_silently():
     }
     warning = codes(manifest)["unreadable_quantities"]
     assert (warning["count"], warning["lines"]) == (2, [3, 4])
-    assert warning["text"].endswith("2 rows, e.g. lines 3, 4")
+    assert warning["text"].endswith("2 lines, e.g. lines 3, 4")
 
 
 def test_whole_quantities_and_empty_cells_give_no_quantity_warning():

@@ -203,18 +203,18 @@ def test_decimal_separator_votes_read_from_shapes_agree_with_the_general_parse(t
 
 
 def whole_number(text: str, decimal_comma: bool = False) -> int | None:
-    """The quantity rule, one cell: `3`, `-3`, `3.00`, `1,200` (decimal comma: `3,00`, `1.200`); at
-    most 15 digits."""
+    """The quantity rule, one cell: `3`, `+3`, `-3`, `3.00`, `1,200` (decimal comma: `3,00`, `1.200`);
+    one sign at most; at most 15 digits."""
     group, point = (".", ",") if decimal_comma else (",", ".")
     grouped, fraction = rf"[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+", rf"(?:{re.escape(point)}0+)?"
-    m = re.fullmatch(rf"(-?(?:{grouped}|[0-9]{{1,15}})){fraction}", text)
-    digits = m.group(1).replace(group, "") if m else ""
-    return int(digits) if m and len(digits.lstrip("-")) <= 15 else None
+    m = re.fullmatch(rf"([+-]?)((?:{grouped}|[0-9]{{1,15}})){fraction}", text)
+    digits = m.group(2).replace(group, "") if m else ""
+    return int(m.group(1) + digits) if m and len(digits) <= 15 else None
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.from_regex(r"\A-?[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20),
+    st.lists(st.from_regex(r"\A[+-]{0,2}[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20),
     st.booleans(),
 )
 def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts, decimal_comma):

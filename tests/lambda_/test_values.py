@@ -149,6 +149,9 @@ def test_placeholders_are_empty_whole_cell_in_any_case(text):
 
 def test_quantities_are_whole_numbers():
     assert integers(pa.array(["3", "3.0", "1,200", "", "2.5", "x"])).to_pylist() == [3, 3, 1200, None, None, None]
+    # A sign as amounts may have one (review B7-5), one at most; 16 digits are no quantity.
+    cells = pa.array(["+3", "-3", "+1,200", "+-3", "++3", "+", "9223372036854775807"])
+    assert integers(cells).to_pylist() == [3, -3, 1200, None, None, None, None]
 
 
 def test_quantities_in_a_file_of_decimal_commas_group_thousands_with_points():

@@ -262,3 +262,24 @@ def test_an_older_export_sharing_no_order_with_the_newer_one_is_a_note_not_a_war
     listing = client.get(reverse("pipeline_admin:uploads")).content.decode()
     rows = dict(re.findall(r'<tr data-upload="(\d+)">(.*?)</tr>', listing, flags=re.S))
     assert "as-of-flag" not in rows[str(apart.pk)]
+
+
+def test_an_earlier_exports_orders_already_superseded_by_another_upload_are_not_counted_for_it(
+    client, twin, pipeline_admin, django_capture_on_commit_callbacks
+):
+    """Review B7-6: FIRST (as of 2025-05-30) has orders 1 and 2; NEWER (as of 2025-06-01, uploaded
+    after it) supersedes both; OLDER (as of 2025-05-12) lands last. By hand: OLDER takes orders 1
+    and 2 from NEWER (2, order 2 differs: shipped here, cancelled there), and none from FIRST, whose
+    versions had stopped counting when NEWER landed (0: they share orders, but it overrides none)."""
+    upload("first.csv", HEADER + "1,Ann,9.00,shipped,2025-05-05\n2,Bob,20.00,shipped,2025-05-10\n", "2025-05-30")
+    upload("newer.csv", NEWER, "2025-06-01")
+    older = upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    page = detail(client, older.pk, django_capture_on_commit_callbacks)
+    assert (
+        "This file now supersedes 2 orders of newer.csv: they count from this file, not from newer.csv;"
+        " 1 of them differs" in page
+    )
+    assert "This file now supersedes 0 orders of first.csv." in page
