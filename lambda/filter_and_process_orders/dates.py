@@ -13,10 +13,12 @@ import threading
 import unicodedata
 from datetime import date
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .arrow_buffers import string_offsets, valid_mask
 from .trim import trim
 
 _TAIL = r"(?:[ T].*)?$"
@@ -44,6 +46,8 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
     whether there is any numeric date at all (so that the order matters). Rows, like the decimal
     separator's votes: a day's export whose rows share one date outweighs a few stray ones (review
     B7-2). `text` may be distinct cells with their rows in `counts` (`pc.value_counts`' fields)."""
+    if not _may_be_numeric(text):  # a file of ISO dates: each chunk after the sample asks (`decide.reopen_dates`)
+        return {"DMY": 0, "MDY": 0}, False
     if counts is None:
         found = pc.value_counts(text)
         text, counts = found.field("values"), found.field("counts")
@@ -59,6 +63,24 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
     rows = lambda mask: pc.sum(pc.filter(counts, mask)).as_py() or 0  # noqa: E731
     return {"DMY": rows(dmy), "MDY": rows(mdy)}, True
+
+
+_SEPARATOR_BYTES = np.isin(np.arange(256), list(b"-/."))  # a numeric date's separators
+
+
+def _may_be_numeric(text: pa.Array) -> bool:
+    """False only when no cell can be a numeric date: none has `-`, `/` or `.` as its second or third
+    byte, where `_NUMERIC`'s first separator is (after one or two digits). Read from the buffers
+    (two bytes a cell), not by a kernel."""
+    if not isinstance(text, pa.Array) or text.type != pa.string():
+        return True  # not read here
+    data = text.buffers()[2]
+    if data is None or not data.size:
+        return False
+    offsets = string_offsets(text)
+    start, length, raw = offsets[:-1], np.diff(offsets), np.frombuffer(data, np.uint8)
+    second, third = (_SEPARATOR_BYTES[raw[np.minimum(start + k, data.size - 1)]] & (length > k) for k in (1, 2))
+    return bool(((second | third) & valid_mask(text)).any())
 
 
 # The shapes the kernels read, in the order they are tried, with their names for staff.

@@ -46,6 +46,7 @@ def gather(chunk: Chunk, mapping: dict[str, int], *, dates_only: bool = False) -
 class Decisions:
     date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY
     date_order_assumed: bool = False
+    # Rows whose numeric date reads only that way (one vote a row, as the separator's votes are cells).
     date_order_votes: dict[str, int] = field(default_factory=lambda: {"DMY": 0, "MDY": 0})
     decimal_separator: str = "."
     decimal_separator_assumed: bool = False

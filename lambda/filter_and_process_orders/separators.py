@@ -2,10 +2,12 @@
 comma reads, or both read differently (`1.234`, `959,984`); see `amounts` for the rules and
 `decide` for the decision."""
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import number_parts
+from .arrow_buffers import string_offsets
 
 # Cells whose vote shows in their shape alone (a property test holds them to `number_parts`): one
 # group of 1-2 or 4+ decimals, or thousands groups and decimals; a currency sign and a minus may come
@@ -22,7 +24,11 @@ def separator_votes(text: pa.Array) -> dict[str, int]:
     """Cells that only a decimal point reads, only a decimal comma reads, and both read differently.
     Only cells with a `.` or `,` can vote; most show it in their shape, the rest go through
     `number_parts`.
-    A cell has at most one of the shapes, so each pattern runs only on the cells the ones before it left."""
+    A cell has at most one of the shapes, so each pattern runs only on the cells the ones before it left;
+    none runs when no byte of the text is a `.` or `,` (a file of whole amounts: `decide.check_late`
+    asks of each chunk)."""
+    if not _separated(text):
+        return dict.fromkeys(_ONE_WAY, 0)
     rest = pc.drop_null(text)
     votes = {}
     for vote, pattern in _ONE_WAY.items():
@@ -34,6 +40,18 @@ def separator_votes(text: pa.Array) -> dict[str, int]:
         shaped = _shape_votes(left)
         votes = {vote: count + shaped[vote] for vote, count in votes.items()}
     return votes
+
+
+def _separated(text: pa.Array) -> bool:
+    """Whether some byte of the cells' text (null cells' included) is a `.` or `,`."""
+    if not isinstance(text, pa.Array) or text.type != pa.string():
+        return True  # not read here
+    data = text.buffers()[2]
+    if data is None:
+        return False
+    offsets = string_offsets(text)
+    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+    return bool(((raw == ord(".")) | (raw == ord(","))).any())
 
 
 def _count(mask: pa.Array) -> int:

@@ -19,7 +19,7 @@ from filter_and_process_orders.amounts import LINE_AMOUNT_TYPE, amount_is_too_la
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import PLACEHOLDERS
 from filter_and_process_orders.csv_records import csv_module_parse
-from filter_and_process_orders.dates import DateMemo, dates
+from filter_and_process_orders.dates import DateMemo, date_votes, dates
 from filter_and_process_orders.doubts import doubts
 from filter_and_process_orders.records import parse_chunk
 from filter_and_process_orders.rejects import _longer, _mangled
@@ -200,6 +200,23 @@ def test_amounts_a_file_has_read_before_read_the_same_again(chunks, decimal_comm
 def test_decimal_separator_votes_read_from_shapes_agree_with_the_general_parse(texts):
     column = pa.array([trim(t) for t in texts] + [None], pa.string())
     assert separator_votes(column) == _shape_votes(column)
+    # a slice's bytes start and end inside its buffers (the check for a `.` or `,` reads them there)
+    sliced = pa.array(["1.5"] + [trim(t) for t in texts] + ["2,5"], pa.string()).slice(1, len(texts))
+    assert separator_votes(sliced) == _shape_votes(sliced)
+
+
+# A numeric date, restated from dates.py's docstring: one or two digits, `-`, `/` or `.`, one or two
+# digits, the same separator, a year of two or four digits; then nothing, or a space or `T` and more.
+NUMERIC_DATE = re.compile(r"[0-9]{1,2}([-/.])[0-9]{1,2}\1(?:[0-9]{4}|[0-9]{2})(?:[ T].*)?\Z")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(date_text, st.none()), max_size=12), st.booleans())
+def test_a_chunk_has_numeric_dates_exactly_when_a_cell_has_the_shape(texts, sliced):
+    cells = [None if t is None else trim(t) for t in texts]
+    column = pa.array(["1/2/25"] + cells + ["3/4/25"], pa.string()).slice(1, len(cells)) if sliced else pa.array(cells)
+    expected = any(c is not None and NUMERIC_DATE.match(c) for c in cells)
+    assert date_votes(column.cast(pa.string()))[1] == expected
 
 
 def whole_number(text: str, decimal_comma: bool = False) -> int | None:
