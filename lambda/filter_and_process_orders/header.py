@@ -1,12 +1,17 @@
 """Where the header row is, and which delimiter the file uses.
 
 The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that
-maps every required column of the contract; a record is one line, or several when a quoted cell
-holds a line break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines
-before it are skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles
-such as "Orders export — generated …", blank lines. When no record qualifies, the first non-blank
-line's is taken as the header, so the rejection names its columns. Line numbers are physical lines
-of the file (line 1 is the first).
+maps every required column of the contract; with an explicit mapping (staff's, from the upload form
+or `manage.py upload --mapping`), the first such record that also has every header the mapping names
+(compared as `mapping` compares them), so a summary block above the real header that synonyms happen
+to map is skipped (review B7-7). A record is one line, or several when a quoted cell holds a line
+break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines before it are
+skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles such as "Orders
+export — generated …", blank lines. When no record qualifies, the first record that synonyms map
+(an explicit mapping naming a header no record has; of those, the one lacking the fewest named
+headers, so a typo is told against the header staff meant), else the first non-blank line's, is taken
+as the header, so the rejection names its columns. Line numbers are physical lines of the file (line
+1 is the first).
 """
 
 import io
@@ -14,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .header_record import read_record
-from .mapping import map_headers, missing_required
+from .mapping import map_headers, missing_required, not_found
 from .text import UnreadableFile, open_text
 from .utf8 import LINE_END
 
@@ -35,9 +40,11 @@ class Header:
 
 
 def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
-    """The header of a file from its first bytes (decoded). Lines end at a CRLF, a bare CR or an LF,
-    as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
+    """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
+    column: header name}. Lines end at a CRLF, a bare CR or an LF, as the csv module and source_line
+    count them. Raises UnreadableFile when no line has any text."""
     hint, skipped, first = None, [], None
+    mapped: tuple[int, Header] | None = None  # the record synonyms map that lacks the fewest named headers
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
@@ -55,14 +62,17 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         names, spans, delimiter = read_record(lines[number - 1 :], hint)
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
-        if first is None:
-            first = header
+        first = first or header
         if not missing_required(mapping):
-            return header
+            absent = len(not_found(names, explicit))  # headers the explicit mapping names, not in this record
+            if not absent:
+                return header
+            if mapped is None or absent < mapped[0]:
+                mapped = (absent, header)
         skipped.append({"line": number, "text": line[:200]})
     if first is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return replace(first, search_ended=ended)
+    return replace(mapped[1] if mapped else first, search_ended=ended)
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:
