@@ -19,7 +19,7 @@ from . import profile
 from .amount_memo import GeneralMemo
 from .amounts import LINE_AMOUNT_TYPE, amounts
 from .arrow_buffers import bool_mask, one_array, valid_mask
-from .buckets import split_by_bucket
+from .buckets import nulls, split_by_bucket
 from .contract import BY_NAME
 from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
@@ -101,8 +101,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     n = cleaned.rows_in = raw.num_rows
     if not n:
         return cleaned
-    # Null columns are made only for the fields the file lacks (each is a fresh allocation).
-    cell = {c: used[c] if c in used else pa.nulls(n, pa.string()) for c in LINE_FIELDS}
+    # Null columns only for the fields the file lacks: slices of one kept array (`buckets.nulls`).
+    cell = {c: used[c] if c in used else nulls(n, pa.string()) for c in LINE_FIELDS}
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
@@ -128,7 +128,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         cleaned.doubts.quantities(columns["quantity"], good, lines, used["quantity"])
     with profile.stage("clean.typed and buckets"):
         # Columns the file does not have stay null without a pass over them.
-        filled = [columns[name] if name in columns else pa.nulls(n, _TYPES[name]) for name in LINE_FIELDS]
+        filled = [columns[name] if name in columns else nulls(n, _TYPES[name]) for name in LINE_FIELDS]
         typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
         cleaned.lines = split_by_bucket(typed, buckets, good)
     return cleaned
