@@ -30,8 +30,9 @@ class Evidence:
     orders: int = 0
     repeated_orders: int = 0
     orders_with_differing_lines: int = 0
-    orders_with_one_amount: int = 0  # of those, orders whose lines all carry the same amount
+    orders_with_one_amount: int = 0  # of those, orders whose lines carry an amount, all the same
     orders_with_one_amount_differing_quantities: int = 0  # of those, orders whose lines differ in quantity
+    orders_with_differing_amounts: int = 0  # repeated orders (line column or not) carrying two amounts or more
     exact_duplicates: int = 0
     amount_header: str = ""  # the amount column's header (the file's): set once per file, not counted
     # The first lines of orders whose rows differ in a line column, found in buckets where such orders
@@ -56,32 +57,35 @@ class Evidence:
     def certain(self, has_line_column: bool, lines_left: int) -> tuple[str, bool] | None:
         """The file's grain and `amount_is_order_total` when no evidence from `lines_left` more lines
         can change them (at most lines_left // 2 more repeated orders, differing in their lines or
-        not); None while it still can. Both counts only grow, and orders_with_one_amount never
-        passes orders_with_differing_lines: once below it, the amounts are no order totals."""
+        not); None while it still can. The counts only grow: once an order carries two amounts, the
+        amounts are no order totals."""
         if not lines_left:
             return self.grain(has_line_column), self.amount_is_order_total
         more = lines_left // 2
-        differing, one_amount = self.orders_with_differing_lines, self.orders_with_one_amount
+        differing = self.orders_with_differing_lines
         if 2 * differing + more < self.repeated_orders:  # line items could no longer win
             return "history", False
-        if has_line_column and 2 * differing >= self.repeated_orders + more and one_amount < differing:
+        if has_line_column and 2 * differing >= self.repeated_orders + more and self.orders_with_differing_amounts:
             return "line_items", False
         return None
 
     @property
     def amount_is_order_total(self) -> bool:
         """The amount column is the order's total repeated on each of its lines (WooCommerce's "Order
-        Total Amount"), counted once: every order of several differing lines carries one amount on all
-        of them, and something says so, as fixed-price line items alone would look the same: the
+        Total Amount"), counted once: every order of several lines (exact duplicates out) carries one
+        amount on all of them that carry one, whether or not its lines differ in their line column (review
+        B7-10: 20.00 and 10.00 on one product are two lines, not a total), at least one of them differing
+        in its lines, and something says so, as fixed-price line items alone would look the same: the
         column's header names an order total (`names_order_total`: then one such order is enough, as
         in a small export of a day's orders), or, with at least two such orders, the lines of such an
         order that carry the amount (two or more: not Shopify's first line only) differ in quantity
-        while their amounts do not (a line total would follow it)."""
-        differing = self.orders_with_differing_lines
-        if not differing or self.orders_with_one_amount != differing:
+        while their amounts do not (a line total would follow it). An order rejected whole (no amount,
+        or no date, on any line) is no evidence either way."""
+        one_amount = self.orders_with_one_amount
+        if not one_amount or self.orders_with_differing_amounts:
             return False
         return names_order_total(self.amount_header) or (
-            differing >= 2 and self.orders_with_one_amount_differing_quantities > 0
+            one_amount >= 2 and self.orders_with_one_amount_differing_quantities > 0
         )
 
     @property
@@ -152,18 +156,20 @@ def sift(lines: pa.Table) -> Sifted:
 def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
     column (line id, else product), of those how many carry one amount on every line, and of those
-    how many differ in quantity (`many`: by id number, whether it repeats). An amount or quantity
-    holds one value in an order when its smallest and largest (the decimal's integer) are equal; a
-    line key when each line's equals one line's of its order (compared as text: no hash of every key)."""
+    how many differ in quantity; and how many repeated ids carry two amounts or more (`many`: by id
+    number, whether it repeats). An id none of whose lines has an amount, or a date, is rejected
+    whole: it carries neither one amount nor two. An amount or quantity holds one value in an order
+    when its smallest and largest (the decimal's integer) are equal; a line key when each line's
+    equals one line's of its order (compared as text: no hash of every key)."""
     lines, group, at = repeated.lines, repeated.group, pa.array(repeated.rows)
     keys = [lines.column(c).take(at) for c in LINE_COLUMNS if lines.column(c).null_count < lines.num_rows]
     texts = pc.coalesce(*keys) if len(keys) > 1 else keys[0] if keys else pa.nulls(len(at), pa.string())
     differing = _texts_differ(group, len(many), texts)
     found.repeated_orders = int(many.sum())
     found.orders_with_differing_lines = int(differing.sum())
-    if not found.orders_with_differing_lines:  # no line column (us, own): the amounts tell nothing more
+    if not keys:  # no line column in the bucket (us, own): never line items, the amounts tell nothing more
         return
-    if 2 * found.orders_with_differing_lines < found.repeated_orders:  # a minority: named if read as history
+    if 0 < 2 * found.orders_with_differing_lines < found.repeated_orders:  # a minority: named if read as history
         line = lines.column("line").to_numpy()[repeated.rows]
         first = np.zeros(len(many), np.int64)
         first[group[::-1]] = line[::-1]  # the scatter leaves each order's first line (lines ascend)
@@ -171,7 +177,14 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     amount = lines.column("amount").take(at).combine_chunks()
     valid = pc.is_valid(amount).to_numpy(zero_copy_only=False)
     low, high = amount_words(amount)
-    one_amount = differing & ~(_spread(group, len(many), low, valid) | _spread(group, len(many), high, valid))
+    size, dates = len(many), lines.column("order_date")
+    kept = np.bincount(group[valid], minlength=size) > 0  # not rejected whole (missing_amount) ...
+    if dates.null_count:  # ... nor missing_order_date
+        dated = pc.is_valid(dates.take(at).combine_chunks()).to_numpy(zero_copy_only=False)
+        kept &= np.bincount(group[dated], minlength=size) > 0
+    two_amounts = kept & (_spread(group, size, low, valid) | _spread(group, size, high, valid))
+    found.orders_with_differing_amounts = int(two_amounts.sum())
+    one_amount = differing & kept & ~two_amounts
     found.orders_with_one_amount = int(one_amount.sum())
     quantity = lines.column("quantity")
     if found.orders_with_one_amount and quantity.null_count < lines.num_rows:

@@ -243,3 +243,78 @@ def test_whole_quantities_and_empty_cells_give_no_quantity_warning():
     text = "order_id,product,amount,quantity,order_date\nQ1,a,10.00,2,2025-05-01\nQ1,b,5.00,,2025-05-01\n"
     manifest, orders = run("quantities_ok", text)
     assert orders["Q1"]["quantity"] == 2 and "unreadable_quantities" not in codes(manifest)
+
+
+# Review B7-10: an order of several lines carrying two different amounts (exact duplicates out) says the
+# amounts are no order totals, whatever its lines' product; an order rejected whole is no evidence.
+TWO_AMOUNTS_ONE_PRODUCT = [
+    ("9", "P1", "20.00", "1"),  # order 9: 20.00 and 10.00, both on P1
+    ("9", "P1", "10.00", "1"),
+    ("3", "P1", "5.00", "1"),  # orders 3 and 4: one amount on lines of differing quantities
+    ("3", "P2", "5.00", "2"),
+    ("4", "P1", "7.00", "1"),
+    ("4", "P2", "7.00", "3"),
+]
+
+
+def test_an_order_of_one_product_on_two_different_amounts_stops_amounts_counting_once():
+    text = "order_id,product,Amount,order_date,quantity\n"
+    text += "".join(f"{o},{p},{a},2025-05-20,{q}\n" for o, p, a, q in TWO_AMOUNTS_ONE_PRODUCT)
+    text += "9,P1,10.00,2025-05-20,1\n"  # an exact duplicate of 9's second line: removed, no third amount
+    manifest, orders = run("twoamounts", text)
+    # By hand: 2 of 3 repeated orders differ in product: line items. Order 9 carries 20.00 and 10.00,
+    # so not every order of several lines carries one amount: each line's amount is summed.
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
+        "9": (Decimal("30.00"), 2),  # 20.00 + 10.00
+        "3": (Decimal("10.00"), 2),  # 5.00 + 5.00
+        "4": (Decimal("14.00"), 2),  # 7.00 + 7.00
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("54.00")
+    assert (manifest["grain"], manifest["rows_duplicate"], manifest["rows_merged"]) == ("line_items", 1, 3)
+    assert "amount_repeated_per_order" not in codes(manifest)
+
+
+def test_an_order_of_one_product_on_two_different_amounts_stops_even_an_order_total_header():
+    text = "order_id,product,Order Total,order_date\n"
+    text += "9,P1,20.00,2025-05-20\n9,P1,10.00,2025-05-20\n3,P1,5.00,2025-05-20\n3,P2,5.00,2025-05-20\n"
+    manifest, orders = run("twototals", text)
+    assert {k: r["amount"] for k, r in orders.items()} == {"9": Decimal("30.00"), "3": Decimal("10.00")}
+    assert Decimal(manifest["amount_total"]) == Decimal("40.00")  # 20.00 + 10.00 + 5.00 + 5.00
+    assert manifest["grain"] == "line_items"  # 1 of 2 repeated orders differs in product: half is enough
+    assert "amount_repeated_per_order" not in codes(manifest)
+
+
+def test_an_order_rejected_for_want_of_any_amount_still_counts_for_the_grain_but_not_for_counting_once():
+    text = "order_id,product,Order Total,order_date\n"
+    text += "9,P1,20.00,2025-05-20\n9,P1,10.00,2025-05-20\n3,P1,N/A,2025-03-01\n3,P2,,2025-05-20\n"
+    manifest, orders = run("rejectedthree", text)
+    # By hand: order 3 has no amount on any line: rejected with both its lines (missing_amount). Its lines
+    # differ in product, which the grain goes by (1 of 2 repeated orders: line items); it carries no
+    # amount, so it says nothing for or against counting once, and order 9 (20.00, 10.00) is against.
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {"9": (Decimal("30.00"), 2)}
+    assert Decimal(manifest["amount_total"]) == Decimal("30.00")
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("missing_amount", 2)]
+    assert (manifest["grain"], manifest["rows_rejected"], manifest["rows_merged"]) == ("line_items", 2, 1)
+    assert "amount_repeated_per_order" not in codes(manifest)
+
+
+@pytest.mark.parametrize(
+    ("amount_header", "rejected", "amount_9", "once"),
+    [
+        # Order 9 alone carries one amount (12.00 on both lines, quantities 1 and 4); order 3 is rejected
+        # whole. Under "Order Total" one such order is enough: 12.00 once, and the warning counts 1 order.
+        ("Order Total", "3,P1,N/A,2025-05-20,1\n3,P2,,2025-05-20,1\n", "12.00", True),
+        ("Order Total", "3,P1,5.00,,1\n3,P2,6.00,,1\n", "12.00", True),  # 3 has no date: rejected whole
+        # Under "Amount" the quantities need two such orders: order 3 is none, so 12.00 + 12.00.
+        ("Amount", "3,P1,N/A,2025-05-20,1\n3,P2,,2025-05-20,1\n", "24.00", False),
+    ],
+)
+def test_an_order_rejected_whole_neither_carries_one_amount_nor_two(amount_header, rejected, amount_9, once):
+    text = f"order_id,product,{amount_header},order_date,quantity\n"
+    text += "9,P1,12.00,2025-05-20,1\n9,P2,12.00,2025-05-20,4\n" + rejected
+    manifest, orders = run(f"rejectedwhole{len(rejected)}{len(amount_header)}", text)
+    assert {k: r["amount"] for k, r in orders.items()} == {"9": Decimal(amount_9)}
+    assert manifest["rows_rejected"] == 2 and manifest["grain"] == "line_items"
+    assert ("amount_repeated_per_order" in codes(manifest)) is once
+    if once:
+        assert codes(manifest)["amount_repeated_per_order"]["count"] == 1  # order 9 only
