@@ -3,8 +3,6 @@
 import os
 from dataclasses import dataclass
 
-from .values import canonical_status
-
 
 @dataclass(frozen=True)
 class Config:
@@ -35,4 +33,6 @@ def stale_statuses(setting: str) -> frozenset[str]:
     """The STALE_STATUSES setting (comma-separated) as the canonical words the cleaner stores
     (`values.canonical_status`: `Canceled` -> cancelled, `on-hold` -> on_hold, `Pending Payment` ->
     pending_payment), so it names statuses however the exports spell them."""
+    from .values import canonical_status  # here: importing config stays free of numpy and pyarrow
+
     return frozenset(canonical_status(s) for s in setting.split(",") if s.strip())
