@@ -12,6 +12,15 @@ def string_offsets(text: pa.Array) -> np.ndarray:
     return np.frombuffer(text.buffers()[1], np.int32, len(text) + 1, 4 * text.offset)
 
 
+def cell_bytes(text: pa.Array) -> np.ndarray:
+    """The bytes of a string array's cells end to end (uint8, a view of its data buffer; none when it has no buffer)."""
+    data = text.buffers()[2]
+    if data is None:
+        return np.empty(0, np.uint8)
+    offsets = string_offsets(text)
+    return np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+
+
 def first_bytes(text: pa.Array) -> np.ndarray:
     """The first byte of each cell of a string array (uint8; 0 for an empty cell), read from its buffers."""
     offsets = string_offsets(text)

@@ -2,12 +2,11 @@
 comma reads, or both read differently (`1.234`, `959,984`); see `amounts` for the rules and
 `decide` for the decision."""
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import number_parts
-from .arrow_buffers import string_offsets
+from .arrow_buffers import cell_bytes
 
 # Cells whose vote shows in their shape alone (a property test holds them to `number_parts`): one
 # group of 1-2 or 4+ decimals, or thousands groups and decimals; a currency sign and a minus may come
@@ -46,11 +45,7 @@ def _separated(text: pa.Array) -> bool:
     """Whether some byte of the cells' text (null cells' included) is a `.` or `,`."""
     if not isinstance(text, pa.Array) or text.type != pa.string():
         return True  # not read here
-    data = text.buffers()[2]
-    if data is None:
-        return False
-    offsets = string_offsets(text)
-    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+    raw = cell_bytes(text)
     return bool(((raw == ord(".")) | (raw == ord(","))).any())
 
 

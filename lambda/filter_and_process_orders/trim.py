@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import string_offsets
+from .arrow_buffers import cell_bytes
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + ZERO_WIDTH  # none is above U+3000
@@ -35,12 +35,9 @@ def trimmed(column: pa.Array) -> pa.Array:
     which takes about half the time (the check: the bytes' largest and smallest, and only when some
     byte is below a space a search for the separators, a sixth of the time at most); the others by
     `utf8_trim` with the set, as fast as `utf8_trim_whitespace` without it."""
-    data = column.buffers()[2]
-    if data is not None and data.size:
-        offsets = string_offsets(column)
-        raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
-        if not len(raw) or (
-            raw.max() < 0x80 and (raw.min() >= 0x20 or not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any())
-        ):
-            return pc.ascii_trim_whitespace(column)
+    raw = cell_bytes(column)
+    if not len(raw) or (
+        raw.max() < 0x80 and (raw.min() >= 0x20 or not ((raw - np.uint8(_SEPARATORS[0])) < _SEPARATORS[1]).any())
+    ):
+        return pc.ascii_trim_whitespace(column)
     return pc.utf8_trim(column, characters=TRIMMED)
