@@ -167,16 +167,16 @@ def _integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
 
 _PLAIN_INTEGER = r"^-?[0-9]{1,15}$"
 # `1,200`, `3.00`; with decimal commas `1.200`, `3,00`
+# One sign at most: a `+` (as amounts may have one: `+3`) is left out of the digits (`\1\2`), a `-` kept.
 _WRITTEN_INTEGER = {
-    False: (r"^\+?(-?[0-9]{1,3}(?:,[0-9]{3})+|-?[0-9]{1,15})(?:\.0+)?$", ","),
-    True: (r"^\+?(-?[0-9]{1,3}(?:\.[0-9]{3})+|-?[0-9]{1,15})(?:,0+)?$", "."),
-}  # a leading `+` (`+3`, as amounts may have one) is left out of the digits
+    False: (r"^(?:\+|(-))?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,15})(?:\.0+)?$", ","),
+    True: (r"^(?:\+|(-))?([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,15})(?:,0+)?$", "."),
+}
 
 
 def _written_integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
     pattern, grouping = _WRITTEN_INTEGER[decimal_comma]
     written = pc.match_substring_regex(text, pattern)  # not `1,2`: its comma is no thousands group
-    written = pc.and_(written, pc.invert(pc.starts_with(text, "+-")))  # one sign only
-    digits = pc.replace_substring(pc.replace_substring_regex(text, pattern, r"\1"), grouping, "")
+    digits = pc.replace_substring(pc.replace_substring_regex(text, pattern, r"\1\2"), grouping, "")
     whole = pc.and_(written, pc.match_substring_regex(digits, _PLAIN_INTEGER))
     return pc.cast(pc.if_else(whole, digits, pa.scalar(None, pa.string())), pa.int64())
