@@ -58,7 +58,7 @@ def finish_buckets(
             with profile.stage("dedup.evidence.read"):
                 lines = spool.bucket(b)
             sifted = sift(lines)
-            later = sifted.repeated is not None and not last_wins and decided is None
+            later = sifted.repeated is not None and decided is None
             if later:  # the grain step reads the bucket again, with the positions of repeated ids' lines
                 spool.keep(b, sifted.repeated.rows, sifted.repeated.group, sifted.copies)
             else:
@@ -68,7 +68,7 @@ def finish_buckets(
                 made = [grains.single_orders(sifted.lines, sifted.single, sifted.copies)]
             if sifted.repeated is not None and not later:  # the grain is already certain
                 with profile.stage("grain.orders"):
-                    made.append(grains.orders(sifted.repeated, *(decided or ("history", False))))
+                    made.append(grains.orders(sifted.repeated, *decided))
         return sifted.evidence, _by_month(made, rules), later
 
     def bucket_orders(b: int, decided: tuple[str, bool]) -> tuple[None, Made, bool]:
@@ -82,7 +82,7 @@ def finish_buckets(
     # The grain (and whether amounts are order totals) once no bucket still to come can change it:
     # from then on a bucket's repeated ids are made into orders as it is sifted, and the buckets kept
     # for a second read are worked on beside the others (eu 1M rows: decided about halfway).
-    decided = ("line_items", False) if grain == "line_items" else None
+    decided = ("line_items", False) if grain == "line_items" else ("history", False) if last_wins else None
     result.evidence.amount_header = result.mapping.get("amount", "")
     lines_left = spool.lines
     queue: deque = deque((bucket_sifted, b) for b in held)
@@ -101,7 +101,7 @@ def finish_buckets(
             lines_left -= found.lines
         if later:
             kept.append(b)
-        if decided is None and not last_wins:
+        if decided is None:
             decided = result.evidence.certain(line_column, lines_left)
         if decided is not None and kept:
             queue.extendleft((bucket_orders, b) for b in reversed(kept))
