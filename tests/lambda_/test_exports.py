@@ -7,13 +7,11 @@ placeholder and garbage cells in every column; and (eu) a sep= line and preamble
 thousands-only amounts, line items summed, lines exported twice.
 """
 
-import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from django.conf import settings
 from filter_and_process_orders.handler import lambda_handler
@@ -21,6 +19,7 @@ from filter_and_process_orders.handler import lambda_handler
 from bench.exports import export_bytes
 from bench.row_by_row import clean_file
 from ordersite.aws import aws_client
+from tests.lambda_.test_handler import parquet_table
 
 BUCKET = "ordersite-test"
 
@@ -38,7 +37,7 @@ def process(body: bytes, key: str) -> tuple[dict, pa.Table]:
     record["s3"] = {"bucket": {"name": BUCKET}, "object": {"key": key, "eTag": etag, "size": len(body)}}
     lambda_handler({"Records": [record]})
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=settings.PROCESSED_PREFIX).get("Contents", [])
-    tables = [pq.read_table(io.BytesIO(s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read())) for o in listed]
+    tables = [parquet_table(s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()) for o in listed]
     manifests = s3.list_objects_v2(Bucket=BUCKET, Prefix=settings.MANIFEST_PREFIX)["Contents"]
     manifest = json.loads(s3.get_object(Bucket=BUCKET, Key=manifests[0]["Key"])["Body"].read())
     return manifest, pa.concat_tables(tables) if tables else None

@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 from django.conf import settings
@@ -27,6 +26,7 @@ from filter_and_process_orders.publish import Publication
 from filter_and_process_orders.result import CleanResult, Rules
 
 from ordersite.aws import aws_client
+from tests.lambda_.test_handler import parquet_table
 
 from .test_handler import BUCKET, keys, manifest_for, put_raw, s3_event
 
@@ -143,7 +143,7 @@ def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_w
     assert sorted(k for op, k in writes if op == "PutObject") == sorted(manifest.outputs)
 
     # The numbers, read back from S3, against the export as generated.
-    orders = [row for k in manifest.outputs for row in pq.read_table(io.BytesIO(s3_bytes(k))).to_pylist()]
+    orders = [row for k in manifest.outputs for row in parquet_table(s3_bytes(k)).to_pylist()]
     assert len(orders) == expected["orders"]
     assert sum(r["amount"] for r in orders) == expected["total"]
     assert sum(r["amount"] for r in orders if not r["stale"]) == expected["counted"]
