@@ -87,7 +87,7 @@ def average_order_value(revenue, orders) -> Decimal | None:
     exact quotient rounded once to cents, a half cent to the even cent (`AVERAGE_ROUNDING`).
 
     Computed here, not by the engine, so Athena and DuckDB show the same cents: Trino divides a
-    decimal to 6 places (half up), so over more than 10,000 orders an average just past a half cent
+    decimal to 6 places, so over more than 10,000 orders an average just past a half cent
     (25.0050002 over 20,001 orders) came back as the tie 25.005000; DuckDB divides in binary floating
     point. Half-even, because the course's published values round so (Charlie's 5793.70 / 20 =
     289.685 is published as 289.68; tests/data/orders.expected.json)."""

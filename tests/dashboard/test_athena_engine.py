@@ -90,7 +90,7 @@ def test_results_are_mapped_to_typed_columns_and_rows(twin):
 def test_an_average_is_the_exact_revenue_over_the_orders_not_athenas_six_decimal_quotient(twin):
     """Review B8-5: 20,001 orders of 500,125.01 in all. By hand: 20,001 x 25.005 = 500,125.005, so
     the average is 25.005 + 0.005 / 20,001 = 25.00500025 (just past the half cent): 25.01 under any
-    rounding. Trino divides decimal(38,6) by a count to 6 places (half up), 25.005000, which read
+    rounding. Trino divides decimal(38,6) by a count to 6 places, 25.005000, which read
     as a tie rounded to the even cent gave 25.00 (DuckDB's binary quotient gave 25.01)."""
     seed_results(
         [("revenue", "decimal"), ("orders", "bigint"), ("average_order_value", "decimal"), ("customers", "bigint")],
