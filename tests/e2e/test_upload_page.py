@@ -26,6 +26,15 @@ def upload_page(page, twin, uploader):
     return page
 
 
+def map_and_upload(page, row, name: str, mapping: dict[str, str]) -> None:
+    """Chooses each column's header in the file's mapping step, then uploads: the file is stored."""
+    for column, header in mapping.items():
+        page.select_option(f"select[name=map-{column}]", header)
+    expect(row).to_have_attribute("data-status", "ready")
+    page.click("#upload-button")
+    page.wait_for_selector(f"text={name}: stored")
+
+
 def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_before_upload(upload_page):
     upload_page.set_input_files(
         "input[type=file]",
@@ -45,12 +54,7 @@ def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_befo
         " (required: without it the Lambda rejects the file)."
     )
     assert list(Upload.objects.values_list("original_name", flat=True)) == ["good.csv"]
-    upload_page.select_option("select[name=map-order_id]", "Ref")
-    upload_page.select_option("select[name=map-order_date]", "When")
-    upload_page.select_option("select[name=map-amount]", "Total")
-    expect(export_row).to_have_attribute("data-status", "ready")
-    upload_page.click("#upload-button")
-    upload_page.wait_for_selector("text=export.csv: stored")
+    map_and_upload(upload_page, export_row, "export.csv", {"order_id": "Ref", "order_date": "When", "amount": "Total"})
     assert upload_page.eval_on_selector_all("#file-list progress", "bars => bars.map(b => b.value)") == [100, 100]
     export = Upload.objects.get(original_name="export.csv")
     assert export.column_mapping == {"order_id": "Ref", "order_date": "When", "amount": "Total"}
@@ -133,12 +137,7 @@ def test_the_mapping_step_lets_staff_pick_the_header_row_below_a_summary(upload_
     assert upload_page.locator("select[name=map-amount]").input_value() == ""  # Total is no cell of line 4
     row = upload_page.locator("li.file", has_text="summary.csv")
     expect(row).to_have_attribute("data-status", "needs_mapping")
-    upload_page.select_option("select[name=map-order_id]", "Ref")
-    upload_page.select_option("select[name=map-amount]", "Gross")
-    upload_page.select_option("select[name=map-order_date]", "When")
-    expect(row).to_have_attribute("data-status", "ready")
-    upload_page.click("#upload-button")
-    upload_page.wait_for_selector("text=summary.csv: stored")
+    map_and_upload(upload_page, row, "summary.csv", {"order_id": "Ref", "amount": "Gross", "order_date": "When"})
     stored = Upload.objects.get(original_name="summary.csv")
     assert stored.column_mapping == {"order_id": "Ref", "amount": "Gross", "order_date": "When"}
     runtime_drain()
