@@ -105,8 +105,8 @@ class MultipartUploads:
                 file.sent += length
             if closed and file.upload is None:
                 file.put = self.pool.submit((WHOLE, -size), self._put, file, path)
-            elif closed:  # after its parts: a thread that takes it waits only on parts under way
-                file.put = self.pool.submit((CHAIN,), self._complete, file)
+            elif closed:  # queued once its parts are in
+                file.put = self.pool.submit_after(file.parts, (CHAIN,), self._complete, file)
             file.closed = closed
 
     def _note_failure(self, part: Future) -> None:
@@ -217,8 +217,8 @@ class MultipartUploads:
 
     @profile.timed("write.upload.complete")
     def _complete(self, file: _File) -> str | None:
-        """Completes the file's multipart upload once `after` and its parts are in (raises a part's
-        failure); the version id it made (as `_put`)."""
+        """Completes the file's multipart upload (its parts are done: raises a part's failure) once
+        `after` is in; the version id it made (as `_put`)."""
         if self.after is not None:
             self.after.result()
         response = storage.s3_client().complete_multipart_upload(
