@@ -1,8 +1,8 @@
 """A thread pool that runs the waiting call of the lowest rank first: the outputs' uploads, where a
-multipart upload's chain of requests (begin, parts, complete) goes before the files PUT whole that
-were queued before its parts (`multipart`), so the chain does not start after them at the run's end;
-its completion is queued only once its parts are in (`submit_after`), so it holds no thread meanwhile."""
+multipart upload's chain (begin, parts, completion queued once the parts are in: `submit_after`) goes
+before the files PUT whole queued before it (`multipart`), so it does not start after them at the end."""
 
+import contextlib
 import heapq
 import itertools
 import threading
@@ -21,7 +21,7 @@ class RankedPool:
         self._waiting: list[tuple] = []  # heap of (rank, number, future, call, args)
         self._numbers = itertools.count()
         self._lock = threading.Lock()
-        self._cancelled = False  # by `shutdown`: a call of `submit_after` not yet queued is cancelled
+        self._cancelled = False  # by `shutdown`: a `submit_after` call not yet queued never will be
 
     def submit(self, rank: tuple, call: Callable, *args) -> Future:
         """A future of `call(*args)`. Raises RuntimeError after `shutdown`."""
@@ -32,34 +32,26 @@ class RankedPool:
         return future
 
     def submit_after(self, before: list[Future], rank: tuple, call: Callable, *args) -> Future:
-        """As `submit`, but the call is queued only once every future in `before` is done (done,
-        failed or cancelled): no thread waits on them. Cancelled instead when a `shutdown` that
-        cancels came first; a `shutdown` that does not cancel must come after it is queued."""
+        """As `submit`, queued once every future in `before` (not empty) is done: no thread waits on
+        them. Cancelled if a `shutdown` that cancels comes first (one that does not must come after)."""
         future: Future = Future()
         left = [len(before)]
 
-        def one_done(_: Future | None = None) -> None:
+        def one_done(_: Future) -> None:
             with self._lock:
                 left[0] -= 1
-                if left[0] > 0:
-                    return
-                queued = not self._cancelled
+                last, queued = not left[0], not (left[0] or self._cancelled)
                 if queued:
                     heapq.heappush(self._waiting, (rank, next(self._numbers), future, call, args))
-            if not queued:
+            if queued:
+                with contextlib.suppress(RuntimeError):  # shut down since: `shutdown` cancelled it
+                    self._pool.submit(self._run_next)
+            elif last:
                 future.cancel()
                 future.set_running_or_notify_cancel()
-                return
-            try:
-                self._pool.submit(self._run_next)
-            except RuntimeError:  # shut down meanwhile: `shutdown` took the call and cancelled it
-                pass
 
         for done in before:
             done.add_done_callback(one_done)
-        if not before:
-            left[0] = 1
-            one_done()
         return future
 
     def _run_next(self) -> None:
