@@ -1,9 +1,9 @@
 """Output files that go up to S3 while they are written: each file that reaches a part becomes one
 S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
 exist, so at the end of a run only each such file's last part and the CompleteMultipartUpload are
-left. A file closed under one part (every month file at 1M rows) goes up whole, as one PutObject,
-as soon as it is closed: beside the run's last writes (the other months' last row groups, the
-rejected rows), not after them.
+left. A file closed under one part (every month file at 1M rows), or under two and first reported
+when closed (the rejected rows at 1M rows, written at once), goes up whole, as one PutObject, as soon
+as it is closed: beside the run's last writes (the other months' last row groups), not after them.
 
 The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
 write, from any thread; the bytes a file has on disk then never change, so a part can be read from
@@ -80,7 +80,8 @@ class MultipartUploads:
         """`path` holds more bytes (or is `closed`: it holds all of them). A file that holds a whole
         part begins its multipart upload, and every whole part not yet sent is queued; a closed one
         also queues its last part and its completion (`_complete`). A file closed under one part (empty
-        included) is PUT whole at once (`_put`); both wait for `after`. A file reported closed again
+        included), or first reported when closed and under two parts (one part: a PUT's work in three
+        requests), is PUT whole at once (`_put`); both wait for `after`. A file reported closed again
         is left as it is. Raises the failure of any part sent so far, so that the writer stops
         instead of writing in vain."""
         with self._lock:
@@ -92,7 +93,8 @@ class MultipartUploads:
             if file.closed:
                 return
             size = path.stat().st_size
-            if file.upload is None and size >= self.part_size:  # the first part's submit waits on it
+            # A file first reported when closed, under two parts, is PUT whole (below): one request, not three.
+            if file.upload is None and size >= self.part_size and not (closed and size < 2 * self.part_size):
                 file.upload = self.pool.submit((CHAIN,), self._create, file)
             while file.upload is not None and (size - file.sent >= self.part_size or (closed and size > file.sent)):
                 left = size - file.sent

@@ -40,6 +40,9 @@ SPOOL_BUFFER = 256 << 10
 # SPOOL_CHUNKS chunks' typed lines (about 4 MB each) are held a little longer, in phase 1.
 SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
 _SAFE_AT_ONCE = 64 << 20  # bytes of rejected rows' text made formula-safe as one array
+# Rejected rows' bytes (Arrow text, about the CSV's) from which `on_write` hears rejected_rows.csv grow
+# (its parts go up while it is written: eu 10M rows, 60 MB); below, only closed (us 1M: 6 MB, one PUT).
+STREAMED_FROM = 16 << 20
 
 
 def buckets_for(size: int) -> int:
@@ -76,7 +79,7 @@ class Spool:
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
         self._held: pa.Table | None = None  # the held-back rows, read back once after the last chunk
         self._late: list[pa.Table] = []  # lines rejected after their chunk, each table in line order
-        self.rejected_rows = 0
+        self.rejected_rows, self._rejected_bytes = 0, 0
         self.rejected_sample: list[dict] = []
 
     def add(self, cleaned: Cleaned) -> None:
@@ -166,13 +169,12 @@ class Spool:
         last chunk, a bucket's at a time: the held-back rows are read back once (memory-mapped)."""
         if not any(len(lines) for lines, _ in rejected.values()):
             return
-        if self._held is None:
-            if self._deferred is None:
-                return
+        if self._deferred is not None:  # the first time: the held-back rows are read back
             self._deferred.close()
-            self._deferred = None
             with ipc.open_stream(pa.memory_map(str(self.workdir / "deferred.arrow"))) as reader:
-                self._held = reader.read_all()
+                self._held, self._deferred = reader.read_all(), None
+        if self._held is None:  # no row was held back
+            return
         line = self._held.column("line").to_numpy()
         for code, (lines, text) in rejected.items():
             if len(lines):
@@ -225,7 +227,8 @@ class Spool:
         # chunk's text columns are made safe as one array (a few kernel calls, not a few per column:
         # eu 1M rows, ~0.015 CPU s less); many rows (held-back rows rejected at the end) column by column.
         text = [one_array(c) for c in table.columns[1:]]
-        if sum(c.nbytes for c in text) > _SAFE_AT_ONCE:
+        self._rejected_bytes += (size := sum(c.nbytes for c in text))
+        if size > _SAFE_AT_ONCE:
             return pa.table([table.column(0), *(formula_safe(c) for c in text)], names=names)
         safe, at, columns = formula_safe(pa.concat_arrays(text)), 0, []
         for column in text:
@@ -252,7 +255,7 @@ class Spool:
                         batch, late = merged.sort_by("line"), late.slice(cut)
                 writer = writer or pacsv.CSVWriter(file.buffer, batch.schema, write_options=options)
                 writer.write(batch)
-                if self.on_write:
+                if self.on_write and self._rejected_bytes >= STREAMED_FROM:
                     self.on_write(self.rejected_path, False)
             if late is not None and late.num_rows:
                 writer = writer or pacsv.CSVWriter(file.buffer, late.schema, write_options=options)
@@ -275,11 +278,9 @@ class Spool:
     def close(self) -> None:
         if self._rejects is not None or self._late:
             self._write_rejected()
-            self._late = []
         if self._deferred is not None:
             self._deferred.close()
-            self._deferred = None
-        self._held = None
+        self._deferred, self._held, self._late = None, None, []
 
 
 def _as_read(column: pa.ChunkedArray) -> pa.ChunkedArray:
