@@ -3,7 +3,7 @@
 The site shows the text and decides on the code; it never matches the text.
 """
 
-from .mapping import names_unit_price
+from .mapping import names_unit_price, repeated
 
 ROW_REASONS = {
     "value_too_long": "value too long",
@@ -36,6 +36,8 @@ WARNINGS = {
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
     "unmapped_columns": "some columns are not part of the orders table",
+    "repeated_columns": "some columns of the orders table are named by more than one header; one of each is read, "
+    "the others are not used",
     "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
     "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1001.0); read as "
     "integers (1001), so they match the same orders from other uploads",
@@ -89,7 +91,9 @@ def warnings_for(result) -> list[dict]:
     doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows});
     `stray_bytes_read_as_cp1252` adds `count` (bytes), `lines` (the first lines holding one) and
     `line_count` (lines holding one); `differing_lines_read_as_history` adds `count` (orders) and
-    `lines` (their first lines, from the buckets where they were a minority: `evidence._count`)."""
+    `lines` (their first lines, from the buckets where they were a minority: `evidence._count`);
+    `repeated_columns` adds `columns`, {contract column: the positions of the headers naming it, 1
+    the first, the one read first} (`mapping.repeated`)."""
     d = result.decisions
     found = []
 
@@ -133,6 +137,13 @@ def warnings_for(result) -> list[dict]:
         add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
     if result.unmapped:
         add("unmapped_columns", ", ".join(result.unmapped)[:300])
+    named = repeated(result.header, {c: result.header.index(h) for c, h in result.mapping.items()})
+    if named:
+        said = "; ".join(
+            f"{c} read from {_columns(result.header, i[:1])}, not {_columns(result.header, i[1:])}"
+            for c, i in named.items()
+        )
+        add("repeated_columns", said[:300], columns={c: [n + 1 for n in i] for c, i in named.items()})
     doubts = result.doubts
     for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
@@ -153,6 +164,11 @@ def warnings_for(result) -> list[dict]:
         text = ", ".join(f"{w} ({_rows(n)})" for w, n in words.items())[:300]
         add("unknown_statuses", text, count=doubts.statuses.total(), words=words)
     return found
+
+
+def _columns(header: list[str], indexes: list[int]) -> str:
+    """Columns by position (1 is the first) and header: column 1 “order_id”, column 4 “order_id”."""
+    return ", ".join(f"column {i + 1} “{header[i]}”" for i in indexes)
 
 
 def _for_example(lines: list[int]) -> str:
