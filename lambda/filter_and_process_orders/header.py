@@ -9,8 +9,11 @@ break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lin
 skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles such as "Orders
 export — generated …", blank lines. When no record qualifies, the first record that synonyms map
 (an explicit mapping naming a header no record has; of those, the one lacking the fewest named
-headers, so a typo is told against the header staff meant), else the first non-blank line's, is taken
-as the header, so the rejection names its columns. Line numbers are physical lines of the file (line
+headers, so a typo is told against the header staff meant), else the record that maps the most
+required columns (the first of equals; none maps any: the first non-blank line), is taken as the
+header, so the rejection names its columns and the upload form's mapping step offers them: a summary
+block above a header that lacks a synonym (`Total,Sales` over `Order,Gross,Date`) is not offered in its
+place. Line numbers are physical lines of the file (line
 1 is the first).
 """
 
@@ -19,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .header_record import read_record
-from .mapping import map_headers, missing_required, not_found
+from .mapping import REQUIRED, map_headers, missing_required, not_found
 from .text import UnreadableFile, open_text
 from .utf8 import LINE_END
 
@@ -43,7 +46,8 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
     """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
     column: header name}. Lines end at a CRLF, a bare CR or an LF, as the csv module and source_line
     count them. Raises UnreadableFile when no line has any text."""
-    hint, skipped, first = None, [], None
+    hint, skipped = None, []
+    likeliest: tuple[int, Header] | None = None  # the record that maps the most required columns, first of equals
     mapped: tuple[int, Header] | None = None  # the record synonyms map that lacks the fewest named headers
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
@@ -62,17 +66,19 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         names, spans, delimiter = read_record(lines[number - 1 :], hint)
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
-        first = first or header
-        if not missing_required(mapping):
+        found = len(REQUIRED) - len(missing_required(mapping))
+        if likeliest is None or found > likeliest[0]:
+            likeliest = (found, header)
+        if found == len(REQUIRED):
             absent = len(not_found(names, explicit))  # headers the explicit mapping names, not in this record
             if not absent:
                 return header
             if mapped is None or absent < mapped[0]:
                 mapped = (absent, header)
         skipped.append({"line": number, "text": line[:200]})
-    if first is None:
+    if likeliest is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return replace(mapped[1] if mapped else first, search_ended=ended)
+    return replace(mapped[1] if mapped else likeliest[1], search_ended=ended)
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:
