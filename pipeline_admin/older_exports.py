@@ -47,7 +47,7 @@ class AsOfConflict:
     key: str  # its raw key ("" when gone)
     text: str  # the warning: both files, both dates, and which versions count
     # Of its orders, how many count from the later file now, and how many of those differ in
-    # status, amount or date (`superseded_count`); None until counted.
+    # status, amount, date or stale flag (`superseded_count`); None until counted.
     superseded: int | None = None
     changed: int | None = None
 

@@ -4,8 +4,9 @@
 -- the file is an earlier upload's (:earlier_keys, raw keys joined by commas; raw keys hold none):
 -- that upload's version no longer counts because of this file. An order whose version in an earlier
 -- upload had already been superseded by another upload is not counted for it. `changed`: those
--- whose status, amount or order date differ between the two versions (what the earlier upload said
--- and the reports no longer show). Only the key columns are read over every month, as the reports read them.
+-- whose status, amount, order date or stale flag differ between the two versions (what the earlier
+-- upload said and the reports no longer show; an older export's earlier reference date can leave
+-- an identical order not stale, so it counts again). Only the key columns are read over every month, as the reports read them.
 latest AS (
     SELECT order_id
     FROM (
@@ -20,13 +21,13 @@ latest AS (
     WHERE version_rank = 1 AND source_key = :source_key
 ),
 this_file AS (
-    SELECT order_id, status, amount, order_date FROM orders WHERE source_key = :source_key
+    SELECT order_id, status, amount, order_date, stale FROM orders WHERE source_key = :source_key
 ),
 earlier AS (
-    SELECT order_id, source_key, status, amount, order_date
+    SELECT order_id, source_key, status, amount, order_date, stale
     FROM (
         SELECT
-            order_id, source_key, status, amount, order_date,
+            order_id, source_key, status, amount, order_date, stale,
             row_number() OVER (
                 PARTITION BY order_id
                 ORDER BY ingested_at DESC, source_key DESC, source_line DESC NULLS LAST
@@ -43,6 +44,7 @@ SELECT
         WHEN coalesce(e.status, '') <> coalesce(t.status, '')
           OR e.amount <> t.amount
           OR e.order_date <> t.order_date
+          OR e.stale <> t.stale
         THEN e.order_id END) AS changed
 FROM earlier AS e
 JOIN latest AS l ON l.order_id = e.order_id

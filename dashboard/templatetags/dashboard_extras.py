@@ -163,13 +163,14 @@ def page_grain(page) -> str:
 @register.filter
 def table_rows(card) -> tuple[list[str], list[list]]:
     """The card's table alternative: the result, with a breakdown's folded row named "Other"
-    (its `other` flag column left out) and an empty value named "(none)"."""
+    (its `other` flag column left out) and an empty value of the first column (the customer, the
+    breakdown's value: orders without one) named "(none)", as the charts name it (`charts.js`)."""
     result = card.result
-    if "other" not in result.columns:
-        return result.columns, result.rows
-    flag = result.columns.index("other")
+    flag = result.columns.index("other") if "other" in result.columns else None
     rows = [
-        [("Other" if int(row[flag] or 0) else "(none)") if i == 0 and row[0] is None else v for i, v in enumerate(row)]
+        [("Other" if flag is not None and int(row[flag] or 0) else "(none)") if row[0] is None else row[0], *row[1:]]
         for row in result.rows
     ]
+    if flag is None:
+        return result.columns, rows
     return [c for c in result.columns if c != "other"], [[v for i, v in enumerate(r) if i != flag] for r in rows]

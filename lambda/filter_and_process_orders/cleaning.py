@@ -24,7 +24,7 @@ from .blocks import skip_lines
 from .chunk import clean_chunk
 from .finish import finish_buckets
 from .header import HEADER_SEARCH_LINES, find_header
-from .mapping import missing_required, not_found, unmapped
+from .mapping import missing_required, not_found
 from .output import Output
 from .reading import read_chunks
 from .reasons import mapping_not_found_reason, missing_columns_reason
@@ -33,6 +33,7 @@ from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
 from .trim import trimmed
+from .unused_headers import unmapped
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
 

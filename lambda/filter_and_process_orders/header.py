@@ -6,15 +6,12 @@ or `manage.py upload --mapping`), the first such record that also has every head
 (compared as `mapping` compares them), so a summary block above the real header that synonyms happen
 to map is skipped (review B7-7). A record is one line, or several when a quoted cell holds a line
 break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines before it are
-skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles such as "Orders
-export — generated …", blank lines. When no record qualifies, the first record that synonyms map
-(an explicit mapping naming a header no record has; of those, the one lacking the fewest named
-headers, so a typo is told against the header staff meant), else the record that maps the most
-required columns (the first of equals; none maps any: the first non-blank line), is taken as the
-header, so the rejection names its columns and the upload form's mapping step offers them: a summary
-block above a header that lacks a synonym (`Total,Sales` over `Order,Gross,Date`) is not offered in its
-place. Line numbers are physical lines of the file (line
-1 is the first).
+skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles, blank lines.
+When no record qualifies, the first record that synonyms map (an explicit mapping naming a header no
+record has; of those, the one lacking the fewest named headers, so a typo is told against the header
+staff meant), else the one mapping the most required columns (the first of equals) is the header: the
+rejection names its cells, the upload form offers them, not a summary's above (`Total,Sales` over
+`Order,Gross,Date`). Line numbers are physical lines of the file (line 1 is the first).
 """
 
 import io
@@ -46,9 +43,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
     """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
     column: header name}. Lines end at a CRLF, a bare CR or an LF, as the csv module and source_line
     count them. Raises UnreadableFile when no line has any text."""
-    hint, skipped = None, []
-    likeliest: tuple[int, Header] | None = None  # the record that maps the most required columns, first of equals
-    mapped: tuple[int, Header] | None = None  # the record synonyms map that lacks the fewest named headers
+    hint, skipped, best = None, [], None
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
@@ -67,18 +62,14 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
         found = len(REQUIRED) - len(missing_required(mapping))
-        if likeliest is None or found > likeliest[0]:
-            likeliest = (found, header)
-        if found == len(REQUIRED):
-            absent = len(not_found(names, explicit))  # headers the explicit mapping names, not in this record
-            if not absent:
-                return header
-            if mapped is None or absent < mapped[0]:
-                mapped = (absent, header)
+        rank = (found, -len(not_found(names, explicit)) if found == len(REQUIRED) else 0)  # named headers absent
+        if rank == (len(REQUIRED), 0):
+            return header
+        best = best if best and best[0] >= rank else (rank, header)  # the first of equals
         skipped.append({"line": number, "text": line[:200]})
-    if likeliest is None:
+    if best is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return replace(mapped[1] if mapped else likeliest[1], search_ended=ended)
+    return replace(best[1], search_ended=ended)
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:

@@ -3,7 +3,8 @@
 The site shows the text and decides on the code; it never matches the text.
 """
 
-from .mapping import names_unit_price, repeated
+from .mapping import names_unit_price
+from .unused_headers import repeated
 
 ROW_REASONS = {
     "value_too_long": "value too long",
@@ -93,7 +94,7 @@ def warnings_for(result) -> list[dict]:
     `line_count` (lines holding one); `differing_lines_read_as_history` adds `count` (orders) and
     `lines` (their first lines, from the buckets where they were a minority: `evidence._count`);
     `repeated_columns` adds `columns`, {contract column: the positions of the headers naming it, 1
-    the first, the one read first} (`mapping.repeated`)."""
+    the first, the one read first} (`unused_headers.repeated`)."""
     d = result.decisions
     found = []
 

@@ -1,6 +1,14 @@
+import io
+import re
+from datetime import date
+
 from django.urls import reverse
 
 from dashboard.reports import PAGE
+from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import upload_create, uploads_sync
+
+HEADER = "order_id,customer,amount,status,order_date\n"
 
 
 def test_a_cold_dashboard_computes_each_card_once_and_then_shows_the_values(
@@ -48,3 +56,23 @@ def test_parameters_that_are_no_filter_of_the_page_are_named_as_ignored_with_the
     assert "<code>colour</code>, <code>custmer</code> (did you mean <code>customer</code>?)." in notice
     assert "Month: 2025-02" in page and "Customer: Bob" not in page  # the filter it knows applies, no other
     assert 'id="ignored-params"' not in client.get(reverse("dashboard:home"), {"month": "2025-02"}).content.decode()
+
+
+def test_orders_without_a_customer_are_named_none_in_the_tables_as_in_the_charts(
+    client, twin, analyst, django_capture_on_commit_callbacks
+):
+    """Review B8-6 item 5: orders B and C have no customer. By hand: Ann 1 order, 10.00; without a
+    customer 2 orders, 5.00 + 2.50 = 7.50 (average 3.75). The Sales by customer table names that
+    row "(none)", as its chart does, not an empty customer cell."""
+    rows = "A,Ann,10.00,shipped,2025-05-01\nB,,5.00,shipped,2025-05-02\nC,,2.50,shipped,2025-05-03\n"
+    upload_create(user=None, fileobj=io.BytesIO((HEADER + rows).encode()), name="anon.csv", as_of=date(2025, 5, 10))
+    runtime_drain()
+    uploads_sync()
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("dashboard:home"))
+    page = client.get(reverse("dashboard:home")).content.decode()
+    card = page.split('id="card-sales-by-customer"', 1)[1].split("</section>", 1)[0]
+    table = re.findall(r"<tr>(.*?)</tr>", card.split("<tbody>", 1)[1], flags=re.S)
+    cells = [re.findall(r"<td>(.*?)</td>", row) for row in table]
+    assert cells == [["Ann", "1", "10.00", "10.00"], ["(none)", "2", "7.50", "3.75"]]

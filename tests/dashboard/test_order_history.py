@@ -129,6 +129,17 @@ def test_the_order_command_prints_the_history_as_json(two_exports):
             call_command("order", "NO-SUCH", *flags, stdout=io.StringIO())
 
 
+def test_the_order_command_prints_a_missing_status_blank_as_the_page_does(twin, pipeline_admin):
+    """Review B8-6 item 4: order N-1 has no status (line 2, 1.00, 2025-01-16); the page's cell is
+    empty, so the command's line reads "line 2  1.00  2025-01-16", not "1.00 None 2025-01-16"."""
+    upload(pipeline_admin, HEADER + "N-1,Pat,1.00,,2025-01-16\n", "no-status.csv", "2025-01-20")
+    text = io.StringIO()
+    call_command("order", "N-1", stdout=text)
+    (line,) = [line for line in text.getvalue().splitlines() if line.startswith("* ")]  # the one version, counted
+    assert "None" not in line
+    assert line.split(") ", 1)[1].startswith("line 2  1.00  2025-01-16  -> ")
+
+
 def test_the_drill_export_keeps_formula_like_cells_inert(client, drill, two_exports, analyst):
     client.force_login(analyst)
     body = client.get(reverse("dashboard:orders_export")).content.decode()

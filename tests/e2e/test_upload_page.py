@@ -99,6 +99,6 @@ def test_an_older_export_is_warned_about_in_its_row_and_the_warning_stays_once_p
     row.locator("a", has_text="details").click()
     expect(page.locator("#as-of-warning .superseded-count")).to_have_text(
         "This file now supersedes 1 order of newer.csv: it counts from this file, not from newer.csv;"
-        " it differs in status, amount or date."
+        " it differs in status, amount, date or stale flag."
     )
     screenshot(page, "older-export-page")

@@ -283,3 +283,27 @@ def test_an_earlier_exports_orders_already_superseded_by_another_upload_are_not_
         " 1 of them differs" in page
     )
     assert "This file now supersedes 0 orders of first.csv." in page
+
+
+def test_an_order_the_older_exports_reference_date_counts_again_is_counted_among_those_that_differ(
+    client, twin, pipeline_admin, django_capture_on_commit_callbacks
+):
+    """Review B8-3: X (as of 2025-06-10), then Y (as of 2025-05-25) uploaded after it; both have
+    orders 50, 51, 52, all dated 2025-05-01. By hand, with the default stale rule (pending and
+    cancelled, 30 days or more before the reference date): in X, 50 (cancelled) and 52 (pending) are
+    40 days old, stale; in Y, 50 is shipped and 52 is pending but 24 days old, not stale. Y
+    supersedes all 3; 50 differs in status, 52 in its stale flag only (it counts again: +7.00 in every
+    report), 51 in nothing: 2 differ."""
+    header = "order_id,amount,status,order_date\n"
+    same = "51,5.00,shipped,2025-05-01\n52,7.00,pending,2025-05-01\n"
+    upload("X.csv", header + "50,20.00,cancelled,2025-05-01\n" + same, "2025-06-10")
+    y = upload("Y.csv", header + "50,20.00,shipped,2025-05-01\n" + same, "2025-05-25")
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    page = detail(client, y.pk, django_capture_on_commit_callbacks)
+    assert 'data-orders="3" data-changed="2"' in page
+    assert (
+        "This file now supersedes 3 orders of X.csv: they count from this file, not from X.csv;"
+        " 2 of them differ in status, amount, date or stale flag." in page
+    )

@@ -34,8 +34,9 @@ class Command(BaseCommand):
         for v in history["versions"]:
             lines = v.get("source_lines") or v.get("source_line")
             mark = "*" if v["counts"] else " "
+            status = v["status"] or ""  # no status: blank, as the page's cell
             self.stdout.write(
-                f"{mark} {v['ingested_at']}  {v['file']} ({v['source_key']}) line {lines}  {v['amount']} {v['status']} "
+                f"{mark} {v['ingested_at']}  {v['file']} ({v['source_key']}) line {lines}  {v['amount']} {status} "
                 f"{v['order_date']}  -> {v['why']}"
             )
         for r in history["rejected"]:
