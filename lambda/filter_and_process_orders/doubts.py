@@ -9,7 +9,9 @@
 - `amount_may_be_unit_price`: a quantity other than 1 beside an amount column whose header names a
   unit price (`Price`, `Lineitem price`): the amount may be one unit's, not the line's.
 - `unreadable_quantities`: a quantity cell that is no whole number (`1.5`, `abc`, over 15 digits): the
-  line stays, its quantity unknown (an order's quantity sums the lines' known ones).
+  line stays, its quantity unknown (an order's quantity sums the lines' known ones). Said only of the
+  lines whose quantity an order would have used (`used_quantities`: not a history's superseded rows;
+  an exact duplicate once), recounted after the grain is decided.
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
@@ -36,11 +38,13 @@ class Doubts:
     rows: Counter = field(default_factory=Counter)  # code -> rows
     lines: dict[str, list[int]] = field(default_factory=dict)  # code -> its first physical lines
     statuses: Counter = field(default_factory=Counter)  # unknown status word -> rows
+    quantity_lines: list[np.ndarray] = field(default_factory=list)  # every unreadable quantity's line
 
     def add(self, other: "Doubts") -> None:
         """Another chunk's doubts (chunks come in file order)."""
         self.rows.update(other.rows)
         self.statuses.update(other.statuses)
+        self.quantity_lines += other.quantity_lines
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
@@ -58,7 +62,9 @@ class Doubts:
         `unreadable_quantities`."""
         self._found("amount_may_be_unit_price", good & bool_mask(pc.not_equal(quantity, 1)), lines)
         if quantity.null_count > text.null_count:  # a cell was there but no number came of it
-            self._found("unreadable_quantities", good & ~valid_mask(quantity) & bool_mask(pc.is_valid(text)), lines)
+            unreadable = good & ~valid_mask(quantity) & bool_mask(pc.is_valid(text))
+            self._found("unreadable_quantities", unreadable, lines)
+            self.quantity_lines.append(lines[unreadable])  # which of them an order uses: `used_quantities`
 
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
         count = int(np.count_nonzero(mask))
