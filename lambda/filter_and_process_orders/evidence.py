@@ -30,8 +30,13 @@ class Evidence:
     orders: int = 0
     repeated_orders: int = 0
     orders_with_differing_lines: int = 0
-    orders_with_one_amount: int = 0  # of those, orders whose lines carry an amount, all the same
-    orders_with_one_amount_differing_quantities: int = 0  # of those, orders whose lines differ in quantity
+    # Repeated orders (line column or not, not rejected whole) whose lines carry an amount, all the same;
+    # of those, the orders whose lines differ in a line column, and the orders whose lines that carry the
+    # amount (two or more) differ in quantity (not counted in a bucket where an order carries two
+    # amounts: the amounts are no order totals then, whatever the quantities).
+    orders_with_one_amount: int = 0
+    orders_with_one_amount_differing_lines: int = 0
+    orders_with_one_amount_differing_quantities: int = 0
     orders_with_differing_amounts: int = 0  # repeated orders (line column or not) carrying two amounts or more
     exact_duplicates: int = 0
     amount_header: str = ""  # the amount column's header (the file's): set once per file, not counted
@@ -72,20 +77,20 @@ class Evidence:
     @property
     def amount_is_order_total(self) -> bool:
         """The amount column is the order's total repeated on each of its lines (WooCommerce's "Order
-        Total Amount"), counted once: every order of several lines (exact duplicates out) carries one
-        amount on all of them that carry one, whether or not its lines differ in their line column (review
-        B7-10: 20.00 and 10.00 on one product are two lines, not a total), at least one of them differing
-        in its lines, and something says so, as fixed-price line items alone would look the same: the
-        column's header names an order total (`names_order_total`: then one such order is enough, as
-        in a small export of a day's orders), or, with at least two such orders, the lines of such an
-        order that carry the amount (two or more: not Shopify's first line only) differ in quantity
-        while their amounts do not (a line total would follow it). An order rejected whole (no amount,
-        or no date, on any line) is no evidence either way."""
-        one_amount = self.orders_with_one_amount
-        if not one_amount or self.orders_with_differing_amounts:
+        Total Amount"), counted once (README "Grain"): every order of several lines (exact duplicates
+        out) carries one amount on all of them that carry one, whether or not its lines differ in their
+        line column (review B7-10: 20.00 and 10.00 on one product are two lines, not a total), at least
+        one of them differing in its lines, and something says so, as fixed-price line items alone would
+        look the same: the column's header names an order total (`names_order_total`: then one such
+        order is enough, as in a small export of a day's orders), or, with at least two such orders, the
+        lines of one of them that carry the amount (two or more: not Shopify's first line only) differ
+        in quantity while their amounts do not (a line total would follow it), whatever their product
+        (review B8-7: one product at 20.00 for 1 and for 3 is no line total either). An order rejected
+        whole (no amount, or no date, on any line) is no evidence either way."""
+        if not self.orders_with_one_amount_differing_lines or self.orders_with_differing_amounts:
             return False
         return names_order_total(self.amount_header) or (
-            one_amount >= 2 and self.orders_with_one_amount_differing_quantities > 0
+            self.orders_with_one_amount >= 2 and self.orders_with_one_amount_differing_quantities > 0
         )
 
     @property
@@ -155,12 +160,13 @@ def sift(lines: pa.Table) -> Sifted:
 
 def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
     """The evidence of a bucket's repeated ids: how many, how many of them differ in their line
-    column (line id, else product), of those how many carry one amount on every line, and of those
-    how many differ in quantity; and how many repeated ids carry two amounts or more (`many`: by id
-    number, whether it repeats). An id none of whose lines has an amount, or a date, is rejected
-    whole: it carries neither one amount nor two. An amount or quantity holds one value in an order
-    when its smallest and largest (the decimal's integer) are equal; a line key when each line's
-    equals one line's of its order (compared as text: no hash of every key)."""
+    column (line id, else product); how many carry two amounts or more, and how many one amount on
+    every line that carries one, of those how many differ in their line column and how many differ in
+    quantity on their lines that carry the amount (`many`: by id number, whether it repeats). An id
+    none of whose lines has an amount, or a date, is rejected whole: it carries neither one amount nor
+    two. An amount or quantity holds one value in an order when its smallest and largest (the
+    decimal's integer) are equal; a line key when each line's equals one line's of its order (compared
+    as text: no hash of every key)."""
     lines, group, at = repeated.lines, repeated.group, pa.array(repeated.rows)
     keys = [lines.column(c).take(at) for c in LINE_COLUMNS if lines.column(c).null_count < lines.num_rows]
     texts = pc.coalesce(*keys) if len(keys) > 1 else keys[0] if keys else pa.nulls(len(at), pa.string())
@@ -184,14 +190,19 @@ def _count(found: Evidence, repeated: Repeated, many: np.ndarray) -> None:
         kept &= np.bincount(group[dated], minlength=size) > 0
     two_amounts = kept & (_spread(group, size, low, valid) | _spread(group, size, high, valid))
     found.orders_with_differing_amounts = int(two_amounts.sum())
-    one_amount = differing & kept & ~two_amounts
+    one_amount = kept & ~two_amounts
     found.orders_with_one_amount = int(one_amount.sum())
+    found.orders_with_one_amount_differing_lines = int((one_amount & differing).sum())
     quantity = lines.column("quantity")
-    if found.orders_with_one_amount and quantity.null_count < lines.num_rows:
-        # The amount on two lines or more (not Shopify's, on the first line only) and the quantities differ.
+    if (
+        found.orders_with_one_amount
+        and not found.orders_with_differing_amounts
+        and quantity.null_count < lines.num_rows
+    ):
+        # The amount on two lines or more (not Shopify's, on the first line only), whose quantities differ.
         repeated_amount = one_amount & (np.bincount(group[valid], minlength=len(many)) > 1)
         quantity = quantity.take(at).combine_chunks()
-        valid = pc.is_valid(quantity).to_numpy(zero_copy_only=False)
+        valid = valid & pc.is_valid(quantity).to_numpy(zero_copy_only=False)
         values = pc.fill_null(quantity, 0).to_numpy(zero_copy_only=False)
         found.orders_with_one_amount_differing_quantities = int(
             (repeated_amount & _spread(group, len(many), values, valid)).sum()

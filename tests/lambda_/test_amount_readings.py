@@ -318,3 +318,79 @@ def test_an_order_rejected_whole_neither_carries_one_amount_nor_two(amount_heade
     assert ("amount_repeated_per_order" in codes(manifest)) is once
     if once:
         assert codes(manifest)["amount_repeated_per_order"]["count"] == 1  # order 9 only
+
+
+# Review B8-7: the quantities are evidence in any order of several lines carrying one amount, whatever its
+# lines' product: one product at 20.00 for 1 and for 3 is no line total (it would follow the quantity).
+QC = "1,P1,30.00,1\n1,P2,30.00,1\n2,P1,50.00,1\n2,P2,50.00,1\n3,P1,20.00,1\n3,P1,20.00,3\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (QC, "1 order carries one amount on lines of differing quantities"),  # order 3, one product
+        (QC.replace("1,P2,30.00,1", "1,P2,30.00,2"), "2 orders carry one amount on lines of differing quantities"),
+    ],
+    ids=["order 3", "orders 1 and 3"],
+)
+def test_an_order_repeating_one_product_at_one_amount_for_differing_quantities_counts_it_once(body, why):
+    text = "order_id,product,amount,order_date,quantity\n"
+    text += "".join(f"{o},{p},{a},2025-05-01,{q}\n" for o, p, a, q in (line.split(",") for line in body.split()))
+    manifest, orders = run(f"qc{len(why)}", text)
+    # By hand: every order of several lines carries one amount (30.00, 50.00, 20.00), orders 1 and 2
+    # differ in product, three such orders, and order 3's (or 1's) priced lines differ in quantity only.
+    assert {k: (r["amount"], r["line_count"]) for k, r in orders.items()} == {
+        "1": (Decimal("30.00"), 2),
+        "2": (Decimal("50.00"), 2),
+        "3": (Decimal("20.00"), 2),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("100.00")  # 30.00 + 50.00 + 20.00, not 200.00
+    warning = codes(manifest)["amount_repeated_per_order"]
+    assert warning["count"] == 3 and warning["text"].endswith(why)
+
+
+@pytest.mark.parametrize(
+    ("order_3", "amount_3"),
+    [
+        ("3,P1,20.00,1\n3,P1,20.00,\n", "40.00"),  # an empty quantity differs from none: 20.00 + 20.00
+        ("3,P1,20.00,1\n3,P1,,3\n", "20.00"),  # one priced line (Shopify's shape): 20.00 + nothing
+        ("3,P1,20.00,1\n3,P2,20.00,1\n3,P3,,5\n", "40.00"),  # the unpriced line's quantity is no evidence
+    ],
+    ids=["empty quantity", "one priced line", "unpriced line's quantity"],
+)
+def test_no_order_whose_priced_lines_differ_in_quantity_leaves_equal_amounts_summed(order_3, amount_3):
+    body = QC.split("3,P1")[0] + order_3
+    text = "order_id,product,amount,order_date,quantity\n"
+    text += "".join(f"{o},{p},{a},2025-05-01,{q}\n" for o, p, a, q in (line.split(",") for line in body.split()))
+    manifest, orders = run(f"qcsummed{len(order_3)}", text)
+    assert {k: r["amount"] for k, r in orders.items()} == {
+        "1": Decimal("60.00"),  # 30.00 + 30.00
+        "2": Decimal("100.00"),  # 50.00 + 50.00
+        "3": Decimal(amount_3),
+    }
+    assert Decimal(manifest["amount_total"]) == Decimal("160.00") + Decimal(amount_3)
+    assert manifest["grain"] == "line_items" and "amount_repeated_per_order" not in codes(manifest)
+
+
+@pytest.mark.parametrize(
+    ("order_c", "amounts", "once"),
+    [
+        # C repeats the Pen at 5.00 for 1 and for 2: no line total, so 5.00 is each order's, once.
+        ("C,Pen,5.00,2025-05-01,1\nC,Pen,5.00,2025-05-02,2\n", ("5.00", "5.00", "5.00"), True),
+        # C's Pens on two days, one each: fixed-price items alone, summed (5.00 + 5.00 per order).
+        ("C,Pen,5.00,2025-05-01,1\nC,Pen,5.00,2025-05-02,1\n", ("10.00", "10.00", "10.00"), False),
+        ("C,Pen,5.00,2025-05-01,2\nC,Ink,5.00,2025-05-02,2\n", ("10.00", "10.00", "10.00"), False),
+    ],
+    ids=["one product, quantities 1 and 2", "one product, equal quantities", "two products, equal quantities"],
+)
+def test_fixed_price_items_are_summed_unless_an_order_repeats_a_product_at_one_amount_for_other_quantities(
+    order_c, amounts, once
+):
+    text = "order_id,product,amount,order_date,quantity\n"
+    text += "A,Pen,5.00,2025-05-01,1\nA,Cap,5.00,2025-05-01,1\nB,Mug,5.00,2025-05-01,1\nB,Pad,5.00,2025-05-01,1\n"
+    text += order_c + "D,Ink,5.00,2025-05-01,1\n"
+    manifest, orders = run(f"fixed{len(order_c)}{once}", text)
+    expected = dict(zip("ABC", map(Decimal, amounts)), D=Decimal("5.00"))
+    assert {k: r["amount"] for k, r in orders.items()} == expected
+    assert Decimal(manifest["amount_total"]) == sum(expected.values())  # 20.00 once, 35.00 summed
+    assert ("amount_repeated_per_order" in codes(manifest)) is once

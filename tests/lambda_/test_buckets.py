@@ -104,22 +104,24 @@ def test_an_order_differs_in_its_line_key_exactly_when_its_lines_hold_two_texts(
 
 @st.composite
 def bucket_evidence(draw):
-    """One bucket's evidence as sift counts it: a repeated order has two lines or more, an order
-    with one amount on every line is one of those whose lines differ, one with two amounts or more
-    (differing in its lines or not) is none of those."""
+    """One bucket's evidence as sift counts it: a repeated order has two lines or more; it carries
+    one amount on every line, or two amounts or more, or (rejected whole) neither; of those with one
+    amount, some differ in their lines, some in quantity (counted only if none carries two)."""
     from filter_and_process_orders.evidence import Evidence
 
     lines = draw(st.integers(0, 12))
     repeated = draw(st.integers(0, lines // 2))
     differing = draw(st.integers(0, repeated))
-    one_amount = draw(st.integers(0, differing))
-    quantities = draw(st.integers(0, one_amount))
+    one_amount = draw(st.integers(0, repeated))
+    one_amount_differing = draw(st.integers(max(0, differing + one_amount - repeated), min(differing, one_amount)))
     two_amounts = draw(st.integers(0, repeated - one_amount))
+    quantities = draw(st.integers(0, 0 if two_amounts else one_amount))
     return Evidence(
         lines=lines,
         repeated_orders=repeated,
         orders_with_differing_lines=differing,
         orders_with_one_amount=one_amount,
+        orders_with_one_amount_differing_lines=one_amount_differing,
         orders_with_one_amount_differing_quantities=quantities,
         orders_with_differing_amounts=two_amounts,
     )
