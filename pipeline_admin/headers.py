@@ -7,7 +7,7 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 from dataclasses import dataclass, field
 
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
-from filter_and_process_orders.header import inspect
+from filter_and_process_orders.header import Header, inspect
 from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 
@@ -25,6 +25,9 @@ class HeaderCheck:
     line: int = 0  # the physical line where the header row starts
     last_line: int = 0  # where it ends: after `line` when a quoted cell holds a line break ("Order⏎ID")
     skipped: list[dict] = field(default_factory=list)  # lines before it: [{"line", "text"}]
+    # When no record maps every required column: each record of the searched lines, one of which staff
+    # may pick as the header instead, [{"line", "last_line", "header", "mapping", "missing"}] (as above).
+    candidates: list[dict] = field(default_factory=list)
 
     @property
     def recognised(self) -> bool:
@@ -37,14 +40,18 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
         found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    return HeaderCheck(
-        header=found.names,
-        mapping={column: found.names[i] for column, i in found.mapping.items()},
-        missing=missing_required(found.mapping),
-        line=found.line,
-        last_line=found.last_line,
-        skipped=found.skipped,
-    )
+    return HeaderCheck(**_record(found), skipped=found.skipped, candidates=[_record(c) for c in found.candidates])
+
+
+def _record(found: Header) -> dict:
+    """A record of the searched lines as the form offers it: its cells, what synonyms map, what is missing."""
+    return {
+        "header": found.names,
+        "mapping": {column: found.names[i] for column, i in found.mapping.items()},
+        "missing": missing_required(found.mapping),
+        "line": found.line,
+        "last_line": found.last_line,
+    }
 
 
 @dataclass(frozen=True)

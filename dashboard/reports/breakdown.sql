@@ -1,6 +1,7 @@
 -- Revenue, orders and average order value per value of one groupable column (:group_column is
 -- written in from the contract's GROUPABLE), the top :limit by revenue and the rest folded into
--- one row with other = 1. average_order_value is exact here; the report rounds it to cents.
+-- one row with other = 1. average_order_value is replaced by the report with revenue / orders,
+-- exact, rounded once to cents (reports/__init__.py `average_order_value`).
 , grouped AS (
     SELECT :group_column AS value, count(*) AS orders, sum(amount) AS revenue
     FROM filtered_orders

@@ -1,4 +1,5 @@
--- average_order_value is exact here; the report rounds it to cents half-even (see reports/__init__.py).
+-- average_order_value is replaced by the report with revenue / orders, exact, rounded once to cents
+-- (reports/__init__.py `average_order_value`: the engines divide differently).
 SELECT
     customer,
     count(*) AS orders,

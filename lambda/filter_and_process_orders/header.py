@@ -37,13 +37,14 @@ class Header:
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
     search_ended: bool = False  # no record qualified in HEADER_SEARCH_LINES non-blank lines, and more followed
+    candidates: tuple["Header", ...] = ()  # when none qualified: every record searched, for staff to pick from
 
 
 def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
     """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
     column: header name}. Lines end at a CRLF, a bare CR or an LF, as the csv module and source_line
     count them. Raises UnreadableFile when no line has any text."""
-    hint, skipped, best = None, [], None
+    hint, skipped, best, seen = None, [], None, []
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
@@ -61,6 +62,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         names, spans, delimiter = read_record(lines[number - 1 :], hint)
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
+        seen.append(header)
         found = len(REQUIRED) - len(missing_required(mapping))
         rank = (found, -len(not_found(names, explicit)) if found == len(REQUIRED) else 0)  # named headers absent
         if rank == (len(REQUIRED), 0):
@@ -69,7 +71,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         skipped.append({"line": number, "text": line[:200]})
     if best is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return replace(best[1], search_ended=ended)
+    return replace(best[1], search_ended=ended, candidates=tuple(seen))
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:

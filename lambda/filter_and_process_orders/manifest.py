@@ -115,8 +115,7 @@ class Manifest:
         self.decimal_separator_votes = d.decimal_separator_votes
         self.grain, self.grain_overridden = result.grain, result.grain_overridden
         self.grain_evidence = asdict(result.evidence)
-        lines = result.rows_in - result.rows_rejected
-        orders = result.orders
+        lines, orders = result.lines, result.orders
         summed = f"{lines:,} line{'' if lines == 1 else 's'} → {orders:,} order{'' if orders == 1 else 's'}"
         self.grain_summary = f"{result.grain.replace('_', ' ')}: {summed}"
         self.describe_header(result)

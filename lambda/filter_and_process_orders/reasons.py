@@ -118,8 +118,7 @@ def warnings_for(result) -> list[dict]:
         )
         add("decimal_separator_assumed", f"{why}; read with “{d.decimal_separator}”")
     if result.grain == "line_items":
-        lines = result.rows_in - result.rows_rejected
-        add("line_items_summed", f"{_count(lines, 'line')} → {_count(result.orders, 'order')}")
+        add("line_items_summed", f"{_count(result.lines, 'line')} → {_count(result.orders, 'order')}")
         if result.order_totals:
             e = result.evidence
             n = e.orders_with_one_amount

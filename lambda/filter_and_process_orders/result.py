@@ -60,6 +60,12 @@ class CleanResult:
         return self.evidence.amount_is_order_total and not self.grain_overridden
 
     @property
+    def lines(self) -> int:
+        """The rows made into orders: every row but the rejected ones and the exact duplicates'
+        extra copies (counted as duplicates, never summed). The N of "N lines → M orders"."""
+        return self.rows_in - self.rows_rejected - self.duplicates
+
+    @property
     def rows_out(self) -> int:
         """Orders written that count in reports (not stale)."""
         return self.orders - self.orders_stale

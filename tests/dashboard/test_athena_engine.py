@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from dashboard.engines import EngineError
 from dashboard.engines.athena import athena_run
-from dashboard.reports import report_query, report_statement
+from dashboard.reports import report_get, report_query, report_statement
 from ordersite.aws import aws_client
 
 
@@ -84,6 +84,22 @@ def test_results_are_mapped_to_typed_columns_and_rows(twin):
     ]
     assert isinstance(result.rows[0][1], int)
     assert result.query_id and result.output_location.startswith(f"s3://{settings.PIPELINE_BUCKET}/enriched/")
+
+
+@override_settings(ATHENA_POLL_SECONDS=0.05)
+def test_an_average_is_the_exact_revenue_over_the_orders_not_athenas_six_decimal_quotient(twin):
+    """Review B8-5: 20,001 orders of 500,125.01 in all. By hand: 20,001 x 25.005 = 500,125.005, so
+    the average is 25.005 + 0.005 / 20,001 = 25.00500025 (just past the half cent): 25.01 under any
+    rounding. Trino divides decimal(38,6) by a count to 6 places, 25.005000, which read
+    as a tie rounded to the even cent gave 25.00 (DuckDB's binary quotient gave 25.01)."""
+    seed_results(
+        [("revenue", "decimal"), ("orders", "bigint"), ("average_order_value", "decimal"), ("customers", "bigint")],
+        [["500125.01", "20001", "25.005000", "1"]],
+    )
+    query = report_query("kpis", {})
+    result = athena_run(*report_statement(query, data_version=1))
+    rows = report_get("kpis").finish(query, result.columns, result.rows)
+    assert [[str(v) for v in row] for row in rows] == [["500125.01", "20001", "25.01", "1"]]
 
 
 @override_settings(ATHENA_POLL_SECONDS=0.05)

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from pipeline_admin.models import Upload
-from pipeline_admin.services import upload_create
+from pipeline_admin.runtime import runtime_drain
+from pipeline_admin.services import upload_create, uploads_sync
 
 from .conftest import login, screenshot
 
@@ -23,6 +24,15 @@ def upload_page(page, twin, uploader):
     login(page, "uploader")
     page.goto("/pipeline/upload/")
     return page
+
+
+def map_and_upload(page, row, name: str, mapping: dict[str, str]) -> None:
+    """Chooses each column's header in the file's mapping step, then uploads: the file is stored."""
+    for column, header in mapping.items():
+        page.select_option(f"select[name=map-{column}]", header)
+    expect(row).to_have_attribute("data-status", "ready")
+    page.click("#upload-button")
+    page.wait_for_selector(f"text={name}: stored")
 
 
 def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_before_upload(upload_page):
@@ -44,12 +54,7 @@ def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_befo
         " (required: without it the Lambda rejects the file)."
     )
     assert list(Upload.objects.values_list("original_name", flat=True)) == ["good.csv"]
-    upload_page.select_option("select[name=map-order_id]", "Ref")
-    upload_page.select_option("select[name=map-order_date]", "When")
-    upload_page.select_option("select[name=map-amount]", "Total")
-    expect(export_row).to_have_attribute("data-status", "ready")
-    upload_page.click("#upload-button")
-    upload_page.wait_for_selector("text=export.csv: stored")
+    map_and_upload(upload_page, export_row, "export.csv", {"order_id": "Ref", "order_date": "When", "amount": "Total"})
     assert upload_page.eval_on_selector_all("#file-list progress", "bars => bars.map(b => b.value)") == [100, 100]
     export = Upload.objects.get(original_name="export.csv")
     assert export.column_mapping == {"order_id": "Ref", "order_date": "When", "amount": "Total"}
@@ -102,3 +107,40 @@ def test_an_older_export_is_warned_about_in_its_row_and_the_warning_stays_once_p
         " it differs in status, amount, date or stale flag."
     )
     screenshot(page, "older-export-page")
+
+
+# Line 1-2 a summary whose header maps order_date and amount (Date, Total); line 3 blank; line 4 the
+# table's header, which no synonym maps (Ref, Gross, When); lines 5-6 two orders, 100.00 + 200.00.
+SUMMARY_ABOVE = b"Date,Total\n2025-05-31,300.00\n\nRef,Gross,When\nA1,100.00,2025-05-01\nA2,200.00,2025-05-02\n"
+
+
+def test_the_mapping_step_lets_staff_pick_the_header_row_below_a_summary(upload_page):
+    upload_page.set_input_files(
+        "input[type=file]", {"name": "summary.csv", "mimeType": "text/csv", "buffer": SUMMARY_ABOVE}
+    )
+    pick = upload_page.locator("select[name=header-line]")
+    expect(pick.locator("option")).to_have_text(  # every non-blank record of the searched lines
+        [
+            "line 1: Date, Total",
+            "line 2: 2025-05-31, 300.00",
+            "line 4: Ref, Gross, When",
+            "line 5: A1, 100.00, 2025-05-01",
+            "line 6: A2, 200.00, 2025-05-02",
+        ]
+    )
+    expect(pick.locator("option:checked")).to_have_text("line 1: Date, Total")  # it maps 2 required columns
+    assert upload_page.locator("select[name=map-amount]").input_value() == "Total"
+    pick.select_option(label="line 4: Ref, Gross, When")
+    expect(upload_page.locator("select[name=map-amount] option")).to_have_text(
+        ["— not in this file —", "Ref", "Gross", "When"]
+    )
+    assert upload_page.locator("select[name=map-amount]").input_value() == ""  # Total is no cell of line 4
+    row = upload_page.locator("li.file", has_text="summary.csv")
+    expect(row).to_have_attribute("data-status", "needs_mapping")
+    map_and_upload(upload_page, row, "summary.csv", {"order_id": "Ref", "amount": "Gross", "order_date": "When"})
+    stored = Upload.objects.get(original_name="summary.csv")
+    assert stored.column_mapping == {"order_id": "Ref", "amount": "Gross", "order_date": "When"}
+    runtime_drain()
+    uploads_sync()
+    stored.refresh_from_db()
+    assert (stored.manifest["header_line"], stored.rows_in, stored.manifest["amount_total"]) == (4, 2, "300.00")

@@ -87,6 +87,27 @@ def test_lines_of_an_order_summing_past_the_largest_amount_show_their_amounts_as
 
 
 @pytest.mark.parametrize(
+    ("rows", "summary"),
+    [
+        # Line items: lines 2 and 3 are one line exported twice, line 4 another product: order 1 is
+        # 1.00 + 2.00 = 3.00 from 2 lines (the copy is not summed; it is counted as a duplicate).
+        ("1,P1,1.00,2025-05-01\n1,P1,1.00,2025-05-01\n1,P2,2.00,2025-05-01\n", "line items: 2 lines → 1 order"),
+        # History: line 3 repeats line 2, line 4 is a later version (2.00): 2 versions, 1 order of 2.00.
+        ("1,,1.00,2025-05-01\n1,,1.00,2025-05-01\n1,,2.00,2025-05-01\n", "history: 2 lines → 1 order"),
+    ],
+)
+def test_the_lines_of_the_grain_count_an_exact_duplicate_once(rows, summary):
+    # Review B8-6 item 1: an exact duplicate is reported as a duplicate, not as a line summed.
+    manifest = run("dup__orders.csv", "order_id,product,amount,order_date\n" + rows)
+    assert (manifest["orders"], manifest["rows_duplicate"]) == (1, 1)
+    assert manifest["amount_total"] == ("3.00" if summary.startswith("line") else "2.00")
+    assert manifest["grain_summary"] == summary
+    warnings = {w["code"]: w["text"] for w in manifest["warnings"]}
+    if summary.startswith("line"):
+        assert warnings["line_items_summed"].endswith(": 2 lines → 1 order")
+
+
+@pytest.mark.parametrize(
     ("mapping", "total"),
     [
         # A typo names no column: rejected for staff to map again, not read from the `amount` column.

@@ -36,3 +36,20 @@ def test_the_file_page_offers_the_tables_header_and_its_mapping_is_read(client, 
     upload.refresh_from_db()
     assert (upload.status, upload.rows_in, upload.rows_out) == (Upload.Status.PROCESSED, 2, 2)
     assert Decimal(upload.manifest["amount_total"]) == Decimal("300.00")
+
+
+def test_the_inspect_step_lists_the_searched_records_staff_may_pick_as_the_header(client, twin, uploader):
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload_inspect")
+    check = client.post(url, {"sample": csv("summary.csv", SUMMARY)}).json()
+    assert [(c["line"], c["header"]) for c in check["candidates"]] == [
+        (1, ["Total", "Sales"]),
+        (2, ["all", "300.00"]),
+        (4, ["Order", "Gross", "Date"]),
+        (5, ["1", "100.00", "2025-05-01"]),
+        (6, ["2", "200.00", "2025-05-02"]),
+    ]
+    first = check["candidates"][0]
+    assert (first["mapping"], first["missing"]) == ({"amount": "Total"}, ["order_id", "order_date"])  # Total, not Sales
+    known = b"order_id,amount,order_date\n1,1.00,2025-05-01\n"  # recognised: nothing to pick
+    assert client.post(url, {"sample": csv("known.csv", known)}).json()["candidates"] == []

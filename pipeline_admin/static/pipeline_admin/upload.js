@@ -1,5 +1,6 @@
 // The upload page. Each chosen file is pre-checked at once (size, type, header: recognised
-// columns or the mapping step, which holds the file back until every required column is chosen) and can be removed before "Upload the files", which sends each file straight
+// columns or the mapping step, which holds the file back until every required column is chosen, and
+// offers the other records of the first lines as the header row) and can be removed before "Upload the files", which sends each file straight
 // to S3 as a presigned multipart upload (4 parts at a time, progress per file, parts retried and
 // resumed after a network drop; choosing the same file again later resumes it), then the server
 // checks the stored object and the page follows the file's status until it is final.
@@ -109,24 +110,42 @@
         }
         entry.check.textContent = "Header not recognised: choose the columns below (required: order id, order date, amount).";
         entry.check.className = "check warn";
-        entry.missing = check.missing;
         entry.labels = check.labels;
-        const box = el("div", { class: "mapping" });
-        Object.entries(check.labels).forEach(([column, label]) => {
-          const select = el("select", { name: "map-" + column });
-          select.append(el("option", { value: "" }, "— not in this file —"));
-          check.header.forEach((h) => select.append(el("option", { value: h }, h)));
-          select.value = check.mapping[column] || "";
-          select.addEventListener("change", () => mappingState(entry));
-          const wrap = el("label", {}, label + (check.missing.includes(column) ? " *" : ""));
-          wrap.append(select);
-          box.append(wrap);
-          entry.selects[column] = select;
-        });
-        entry.check.append(box);
-        mappingState(entry);
+        const records = check.candidates || [];
+        if (records.length > 1) { // a summary or title above the table: staff may pick the header row
+          const pick = el("select", { name: "header-line" });
+          records.forEach((r, i) => pick.append(el("option", { value: String(i) }, "line " + r.line + ": " + r.header.join(", ").slice(0, 80))));
+          pick.value = String(Math.max(0, records.findIndex((r) => r.line === check.line)));
+          pick.addEventListener("change", () => offer(entry, records[Number(pick.value)]));
+          const wrap = el("label", { class: "header-line" }, "Header row ");
+          wrap.append(pick);
+          entry.check.append(wrap);
+        }
+        offer(entry, check);
       })
       .catch(() => badge(entry, "ready", "ready")); // the server checks the stored file again
+  }
+
+  // The column choices for one record of the file (`found`: its header cells, what synonyms map, the
+  // required columns they do not): the mapping then names its cells, so the Lambda reads that record.
+  function offer(entry, found) {
+    if (entry.box) entry.box.remove();
+    entry.missing = found.missing;
+    entry.selects = {};
+    entry.box = el("div", { class: "mapping" });
+    Object.entries(entry.labels).forEach(([column, label]) => {
+      const select = el("select", { name: "map-" + column });
+      select.append(el("option", { value: "" }, "— not in this file —"));
+      found.header.forEach((h) => select.append(el("option", { value: h }, h)));
+      select.value = found.mapping[column] || "";
+      select.addEventListener("change", () => mappingState(entry));
+      const wrap = el("label", {}, label + (found.missing.includes(column) ? " *" : ""));
+      wrap.append(select);
+      entry.box.append(wrap);
+      entry.selects[column] = select;
+    });
+    entry.check.append(entry.box);
+    mappingState(entry);
   }
 
   // Required columns the Lambda did not recognise and nobody has chosen yet: such a file is not
