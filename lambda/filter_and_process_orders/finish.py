@@ -1,12 +1,12 @@
 """After the last chunk, bucket by bucket: the grain evidence (and exact duplicates) with the orders
 of ids that come once, then the orders of repeated ids under the file's grain, as soon as that is
-certain; all with their stale flag, written per month; the rows rejected for want of an amount."""
+certain; all with their stale flag, written per month; the rows rejected for want of an amount or a
+date on any line of their order, or for a sum too large, added to the rejects bucket by bucket."""
 
-from collections import Counter, deque
+from collections import deque
 from concurrent.futures import Executor, Future
 from datetime import timedelta
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,6 +22,9 @@ from .used_quantities import UsedQuantities
 # Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
 # vCPUs busy while the writing thread waits on Parquet encoding (one left a vCPU idle).
 AHEAD = 2
+# Codes of rows rejected after the chunks, in the order they join the counts (the manifest lists the
+# reasons by count, a tie in that order).
+LATE_CODES = ("missing_amount", "missing_order_date", "amount_too_large")
 Made = list[tuple[grains.Orders, Months | None]]  # a bucket's orders, copied by month for the writer
 
 
@@ -37,8 +40,7 @@ def finish_buckets(
 ) -> None:
     """Fills `result` from the spooled buckets; `grain` (one of grain.GRAINS) overrides the evidence's."""
     held = spool.close_buckets()
-    rejected: dict[str, list[np.ndarray]] = {"missing_amount": [], "missing_order_date": []}
-    too_large: list = []
+    late = dict.fromkeys(LATE_CODES, 0)  # rows rejected after the chunks, by code
     # The last line wins in every grain but line items: without a line column (or with staff's
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
     last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
@@ -46,10 +48,7 @@ def finish_buckets(
 
     def note(*made: grains.Orders) -> None:
         for m in made:
-            rejected["missing_amount"].append(m.rejected_lines)
-            rejected["missing_order_date"].append(m.undated_lines)
-            if m.too_large is not None:
-                too_large.append(m.too_large)
+            _reject(spool, m, late)
             result.superseded += m.superseded
             result.merged += m.merged
             if m.unpriced_lines is not None:
@@ -110,18 +109,19 @@ def finish_buckets(
             queue.extendleft((bucket_orders, b) for b in reversed(kept))
             kept = []
         if not (queue or in_flight):  # the last bucket: rejected_rows.csv is written while its orders are added
-            closing = pool.submit(_close_rejects, spool, rejected, too_large)
+            closing = pool.submit(spool.close)
         with profile.stage("write"):
             output.add_months(*(split for _, split in made))
     if closing is None:  # no bucket held a line
-        closing = pool.submit(_close_rejects, spool, rejected, too_large)
+        closing = pool.submit(spool.close)
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
     quantities.settle(result.doubts, result.grain)
     with profile.stage("write"):
         result.months = output.finish()  # while rejected_rows.csv is written
-    result.rejected_reasons.update(closing.result())
+    closing.result()
+    result.rejected_reasons.update({code: rows for code, rows in late.items() if rows})
     result.orders, result.orders_stale = output.orders, output.stale.count
     result.amount_total, result.amount_counted = output.amount_total, output.amount_counted
     result.rows_rejected, result.rejected_path = spool.rejected_rows, spool.rejected_path
@@ -129,18 +129,18 @@ def finish_buckets(
     result.stale_sample = output.stale.sample
 
 
-def _close_rejects(spool: Spool, rejected: dict[str, list[np.ndarray]], too_large: list[pa.Table]) -> Counter:
-    """Rejects the held-back rows (no amount or no date) of orders that have none on any line, and the
-    lines of orders summing past MAX_AMOUNT, then writes rejected_rows.csv; how many of each code."""
-    late = {code: np.sort(np.concatenate(found)) for code, found in rejected.items() if found}
-    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in late.items()})
-    counts = Counter({code: len(lines) for code, lines in late.items() if len(lines)})
-    if too_large:
-        lines = pa.concat_tables(too_large).sort_by("line")
+def _reject(spool: Spool, orders: grains.Orders, counts: dict[str, int]) -> None:
+    """Rejects a bucket's held-back rows (no amount or no date) of orders that have none on any line,
+    and the lines of its orders summing past MAX_AMOUNT (on the main thread, while the pool works on
+    the next buckets: rejected_rows.csv is then written soon after the last one); counts them."""
+    held = {"missing_amount": orders.rejected_lines, "missing_order_date": orders.undated_lines}
+    spool.reject_deferred({code: (lines, ROW_REASONS[code]) for code, lines in held.items()})
+    for code, lines in held.items():
+        counts[code] += len(lines)
+    if orders.too_large is not None:
+        lines = orders.too_large.sort_by("line")
         spool.reject_lines(lines, "amount_too_large", ROW_REASONS["amount_too_large"])
-        counts["amount_too_large"] = lines.num_rows
-    spool.close()
-    return counts
+        counts["amount_too_large"] += lines.num_rows
 
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:

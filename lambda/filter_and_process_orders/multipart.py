@@ -1,19 +1,21 @@
 """Output files that go up to S3 while they are written: each file that reaches a part becomes one
 S3 multipart upload whose parts are sent from the local file by a few threads as soon as the bytes
 exist, so at the end of a run only each such file's last part and the CompleteMultipartUpload are
-left. A file closed under one part (every month file at 1M rows) goes up whole, as one PutObject,
-as soon as it is closed: beside the run's last writes (the other months' last row groups, the
-rejected rows), not after them.
+left. A file closed under one part (every month file at 1M rows), or under two and first reported
+when closed (the rejected rows at 1M rows, written at once), goes up whole, as one PutObject, as soon
+as it is closed: beside the run's last writes (the other months' last row groups), not after them.
 
 The writers (Parquet row groups, CSV batches) only append to their files and call `grew` after each
 write, from any thread; the bytes a file has on disk then never change, so a part can be read from
 it while the writer goes on (s3transfer's `ReadFileChunk`: a part is read from disk as it is sent,
 never held in memory; a whole file is read from disk as it is PUT). A key becomes visible only once
-its file is complete: PUT when closed (and not before `after`, the run's first manifest, is in), or
-completed in `complete` after every part is in. When a write fails, the versions this run wrote are
-deleted again (by `complete`, or by `abort` when the run fails elsewhere), so that an earlier run's
-output under the same key is current again (the bucket is versioned; without versioning a key an
-earlier run wrote is left as rewritten, since deleting it would lose both). On any failure before
+its file is complete: PUT whole when closed, or its multipart upload completed once it is closed and
+its parts are in (on the part threads, not when the run publishes: the rejected rows, closed beside
+the months' last row groups, go up beside them), in either case not before `after`, the run's first
+manifest, is in. When a write fails, the versions this run wrote are deleted again (by `complete`,
+or by `abort` when the run fails elsewhere), so that an earlier run's output under the same key is
+current again (the bucket is versioned; without versioning a key an earlier run wrote is left as
+rewritten, since deleting it would lose both). On any failure before
 `complete`, `abort` also cancels the parts not sent and aborts every upload begun (best effort: the
 bucket's lifecycle rule aborts what is left after two days). Retries are the S3 client's
 (`storage.s3_client`: standard mode, 5 attempts). Parts and whole files carry a CRC32 checksum, as
@@ -52,7 +54,7 @@ class _File:
     upload: Future | None = None  # -> the upload id, begun when the file reaches a whole part
     sent: int = 0  # bytes handed to part uploads
     parts: list[Future] = field(default_factory=list)  # -> {"PartNumber", "ETag", "ChecksumCRC32"}
-    put: Future | None = None  # -> the version id, a file closed under one part PUT whole
+    put: Future | None = None  # -> the version id, once closed: PUT whole (under one part) or completed
     closed: bool = False
 
 
@@ -77,9 +79,11 @@ class MultipartUploads:
     def grew(self, path: Path, closed: bool = False) -> None:
         """`path` holds more bytes (or is `closed`: it holds all of them). A file that holds a whole
         part begins its multipart upload, and every whole part not yet sent is queued; a closed one
-        also queues its last part. A file closed under one part (empty included) is PUT whole at once
-        (`_put`, once `after` is in); a file reported closed again is left as it is. Raises the
-        failure of any part sent so far, so that the writer stops instead of writing in vain."""
+        also queues its last part and its completion (`_complete`). A file closed under one part (empty
+        included), or first reported when closed and under two parts (one part: a PUT's work in three
+        requests), is PUT whole at once (`_put`); both wait for `after`. A file reported closed again
+        is left as it is. Raises the failure of any part sent so far, so that the writer stops
+        instead of writing in vain."""
         with self._lock:
             if self._failed is not None:
                 raise self._failed
@@ -89,7 +93,8 @@ class MultipartUploads:
             if file.closed:
                 return
             size = path.stat().st_size
-            if file.upload is None and size >= self.part_size:  # the first part's submit waits on it
+            # A file first reported when closed, under two parts, is PUT whole (below): one request, not three.
+            if file.upload is None and size >= self.part_size and not (closed and size < 2 * self.part_size):
                 file.upload = self.pool.submit((CHAIN,), self._create, file)
             while file.upload is not None and (size - file.sent >= self.part_size or (closed and size > file.sent)):
                 left = size - file.sent
@@ -102,6 +107,8 @@ class MultipartUploads:
                 file.sent += length
             if closed and file.upload is None:
                 file.put = self.pool.submit((WHOLE, -size), self._put, file, path)
+            elif closed:  # queued once its parts are in
+                file.put = self.pool.submit_after(file.parts, (CHAIN,), self._complete, file)
             file.closed = closed
 
     def _note_failure(self, part: Future) -> None:
@@ -109,19 +116,16 @@ class MultipartUploads:
             self._failed = part.exception()
 
     def complete(self, existed: frozenset[str] = frozenset()) -> list[str]:
-        """Waits for every part, then completes the multipart uploads (on the part threads) and waits
-        for them and for the PUTs of the files under one part, begun when they closed; the keys.
-        Every file must have been reported `closed`. Raises the first failure; what was PUT or
+        """Waits for the PUTs of the files under one part and the completions of the multipart uploads,
+        begun when the files closed; the keys. Every file must have been reported `closed`. Raises
+        the first failure (a part's, through its file's completion); what was PUT or
         completed before it failed is taken back (`take_back`; `existed`: the keys an earlier run
         wrote), so a failed run changes no output in a versioned bucket and removes none in any."""
         with self._lock:
             files = list(self._files.values())
         if any(not file.closed for file in files):
             raise RuntimeError("an output was published before its file was closed")
-        for file in files:
-            for part in file.parts:
-                part.result()
-        writing = [(f.key, f.put if f.upload is None else self.pool.submit((CHAIN,), self._complete, f)) for f in files]
+        writing = [(f.key, f.put) for f in files]
         written: list[tuple[str, str | None]] = []
         failure = None
         for key, done in writing:
@@ -154,10 +158,10 @@ class MultipartUploads:
                 logger.warning("could not take back %s (%s) after a failure", key, version, exc_info=True)
 
     def abort(self, existed: frozenset[str] | None = None) -> None:
-        """Best effort: parts and PUTs not yet begun are dropped, the ones under way finish, the files
-        PUT whole are taken back (`take_back`; `existed` None: not known, so a key is deleted only
-        by its version id), then every multipart upload begun is aborted (its parts deleted; the key
-        never appears)."""
+        """Best effort: parts, PUTs and completions not yet begun are dropped, the ones under way finish,
+        the files PUT whole or completed are taken back (`take_back`; `existed` None: not known, so a
+        key is deleted only by its version id), then every other multipart upload begun is aborted
+        (its parts deleted; the key never appears)."""
         self.pool.shutdown(cancel=True)
         with self._lock:
             files = list(self._files.values())
@@ -169,6 +173,8 @@ class MultipartUploads:
         for file in files:
             if file.upload is None or file.upload.cancelled() or file.upload.exception() is not None:
                 continue
+            if file.put is not None and not file.put.cancelled() and file.put.exception() is None:
+                continue  # completed (and taken back)
             try:
                 storage.s3_client().abort_multipart_upload(
                     Bucket=self.bucket, Key=file.key, UploadId=file.upload.result()
@@ -213,7 +219,10 @@ class MultipartUploads:
 
     @profile.timed("write.upload.complete")
     def _complete(self, file: _File) -> str | None:
-        """Completes the file's multipart upload; the version id it made (as `_put`)."""
+        """Completes the file's multipart upload (its parts are done: raises a part's failure) once
+        `after` is in; the version id it made (as `_put`)."""
+        if self.after is not None:
+            self.after.result()
         response = storage.s3_client().complete_multipart_upload(
             Bucket=self.bucket,
             Key=file.key,

@@ -20,11 +20,12 @@ class Publication:
     """The outputs of one run over `source`, uploaded while they are written: a file that reaches 5 MiB
     is a multipart upload (`multipart`) whose parts go up as they fill, the listing of what an
     earlier run over the source wrote starts at once, a file under one part is PUT whole as soon as
-    it is closed (once `after`, the run's first manifest, is in), and `publish` is left with the
-    files' last parts and the completions, and once every output is in, the removal of the earlier
-    run's outputs this run did not write again. Used as a context manager: on an exception, or when
-    `publish` never ran (a file rejected as a whole), every upload begun is aborted and every file
-    PUT is taken back: no output of the run stays visible."""
+    it is closed, a larger one completed once closed and its last part is in (both once `after`, the
+    run's first manifest, is in), and `publish` is left with waiting for them, and once every output
+    is in, the removal of the earlier run's outputs this run did not write again. Used as a context
+    manager: on an exception, or when `publish` never ran (a file rejected as a whole), every upload
+    begun is aborted and every file PUT or completed is taken back: no output of the run stays
+    visible."""
 
     def __init__(self, obj: ObjectEvent, source: str, config: Config, after: Future | None = None):
         self.bucket, self.source, self.config = obj.bucket, source, config
@@ -65,7 +66,7 @@ class Publication:
         months, a stale_orders.csv of runs before the stale orders were stored only in the Parquet), and
         names the outputs in the manifest, and what it removed (with what a rejection that failed
         midway removed and this run did not write again: `outputs_withdraw`). The outputs become
-        visible last (PUT whole as their files closed, at the end of the cleaning, or completed here),
+        visible last (PUT whole or completed as their files closed, at the end of the cleaning),
         and only once all are in is anything removed: a failure up to there removes nothing, no
         output of this run stays visible, and an earlier run's outputs under the same keys are
         current again (`MultipartUploads.take_back`; in a bucket without versioning those keys keep

@@ -1,8 +1,9 @@
 """Local files written as the chunks go by: the typed lines by dedup bucket (Arrow IPC), the
 rejected rows (Arrow IPC, with line, reason code and reason), and the raw rows held back for want of
 an amount. Memory stays bounded whatever the file size: a bucket is read back whole only at the end.
-`close` writes rejected_rows.csv in physical line order: the chunks' rejects merged with the
-held-back rows rejected at the end (continuation lines whose order never had an amount).
+`close` writes rejected_rows.csv in physical line order: the chunks' rejects merged with the lines
+rejected later (held-back rows of orders with no amount or date on any line, lines of orders summing
+too much), which come bucket by bucket (`finish`): after the last bucket only the CSV is left.
 """
 
 import csv
@@ -39,6 +40,9 @@ SPOOL_BUFFER = 256 << 10
 # SPOOL_CHUNKS chunks' typed lines (about 4 MB each) are held a little longer, in phase 1.
 SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
 _SAFE_AT_ONCE = 64 << 20  # bytes of rejected rows' text made formula-safe as one array
+# Rejected rows' bytes (Arrow text, about the CSV's) from which `on_write` hears rejected_rows.csv grow
+# (its parts go up while it is written: eu 10M rows, 60 MB); below, only closed (us 1M: 6 MB, one PUT).
+STREAMED_FROM = 16 << 20
 
 
 def buckets_for(size: int) -> int:
@@ -73,8 +77,9 @@ class Spool:
         self._deferred: ipc.RecordBatchStreamWriter | None = None
         self.rejected_path: Path | None = None
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
-        self._late: pa.Table | None = None  # held-back rows rejected at the end, in line order
-        self.rejected_rows = 0
+        self._held: pa.Table | None = None  # the held-back rows, read back once after the last chunk
+        self._late: list[pa.Table] = []  # lines rejected after their chunk, each table in line order
+        self.rejected_rows, self._rejected_bytes = 0, 0
         self.rejected_sample: list[dict] = []
 
     def add(self, cleaned: Cleaned) -> None:
@@ -160,19 +165,20 @@ class Spool:
         (self.workdir / f"lines-{b}.arrow").unlink()
 
     def reject_deferred(self, rejected: dict[str, tuple[np.ndarray, str]]) -> None:
-        """The held-back raw rows go to the rejects after all: {code: (their lines, sorted; reason text)}.
-        Once, at the end: the held-back rows are read back and their store closed."""
-        if self._deferred is None or not any(len(lines) for lines, _ in rejected.values()):
+        """Held-back raw rows go to the rejects after all: {code: (their lines; reason text)}. After the
+        last chunk, a bucket's at a time: the held-back rows are read back once (memory-mapped)."""
+        if not any(len(lines) for lines, _ in rejected.values()):
             return
-        self._deferred.close()
-        self._deferred = None
-        path = self.workdir / "deferred.arrow"
-        with ipc.open_stream(path) as reader:
-            table = reader.read_all()
-        line = table.column("line").to_numpy()
+        if self._deferred is not None:  # the first time: the held-back rows are read back
+            self._deferred.close()
+            with ipc.open_stream(pa.memory_map(str(self.workdir / "deferred.arrow"))) as reader:
+                self._held, self._deferred = reader.read_all(), None
+        if self._held is None:  # no row was held back
+            return
+        line = self._held.column("line").to_numpy()
         for code, (lines, text) in rejected.items():
             if len(lines):
-                some = table.filter(pa.array(np.isin(line, lines)))
+                some = self._held.filter(pa.array(np.isin(line, lines)))
                 self._reject_late(some.drop_columns(["line"]), some.column("line").to_numpy(), code, text)
 
     def reject_lines(self, lines: pa.Table, code: str, text: str) -> None:
@@ -194,8 +200,7 @@ class Spool:
     def _reject_late(self, raw: pa.Table, lines: np.ndarray, code: str, text: str) -> None:
         n = raw.num_rows
         codes, texts = pa.array([code] * n, pa.string()), pa.array([text] * n, pa.string())
-        late = self._rows(raw, lines, codes, texts)
-        self._late = late if self._late is None else pa.concat_tables([self._late, late]).sort_by("line")
+        self._late.append(self._rows(raw, lines, codes, texts))
 
     def reject(self, raw: pa.Table, lines: np.ndarray, codes: pa.Array, texts: pa.Array) -> None:
         """Raw values as read (c0..c{n-1}), the line each record starts on, and why it was rejected.
@@ -222,7 +227,8 @@ class Spool:
         # chunk's text columns are made safe as one array (a few kernel calls, not a few per column:
         # eu 1M rows, ~0.015 CPU s less); many rows (held-back rows rejected at the end) column by column.
         text = [one_array(c) for c in table.columns[1:]]
-        if sum(c.nbytes for c in text) > _SAFE_AT_ONCE:
+        self._rejected_bytes += (size := sum(c.nbytes for c in text))
+        if size > _SAFE_AT_ONCE:
             return pa.table([table.column(0), *(formula_safe(c) for c in text)], names=names)
         safe, at, columns = formula_safe(pa.concat_arrays(text)), 0, []
         for column in text:
@@ -240,7 +246,7 @@ class Spool:
             csv.writer(file, lineterminator="\n").writerow(header)
             file.flush()
             options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-            writer, late = None, self._late
+            writer, late = None, pa.concat_tables(self._late).sort_by("line") if self._late else None
             for batch in self._reject_batches():
                 if late is not None and late.num_rows:
                     cut = int(np.searchsorted(late.column("line").to_numpy(), batch.column(0)[-1].as_py(), "right"))
@@ -249,7 +255,7 @@ class Spool:
                         batch, late = merged.sort_by("line"), late.slice(cut)
                 writer = writer or pacsv.CSVWriter(file.buffer, batch.schema, write_options=options)
                 writer.write(batch)
-                if self.on_write:
+                if self.on_write and self._rejected_bytes >= STREAMED_FROM:
                     self.on_write(self.rejected_path, False)
             if late is not None and late.num_rows:
                 writer = writer or pacsv.CSVWriter(file.buffer, late.schema, write_options=options)
@@ -270,12 +276,11 @@ class Spool:
         path.unlink()
 
     def close(self) -> None:
-        if self._rejects is not None or self._late is not None:
+        if self._rejects is not None or self._late:
             self._write_rejected()
-            self._late = None
         if self._deferred is not None:
             self._deferred.close()
-            self._deferred = None
+        self._deferred, self._held, self._late = None, None, []
 
 
 def _as_read(column: pa.ChunkedArray) -> pa.ChunkedArray:

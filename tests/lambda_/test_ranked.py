@@ -42,3 +42,28 @@ def test_a_shutdown_that_cancels_cancels_what_waits_and_waits_for_what_runs():
     release.set()
     stopping.join(10)
     assert not stopping.is_alive() and all(f.cancelled() for f in waiting) and ran == []
+
+
+def test_a_call_submitted_after_others_is_queued_only_once_they_are_done_and_holds_no_thread_meanwhile():
+    pool, release = held_pool()
+    ran: list[str] = []
+    first = pool.submit((1,), ran.append, "first")
+    after = pool.submit_after([first], (0,), ran.append, "after")  # ranks lowest, but waits for `first`
+    pool.submit((2,), ran.append, "last")  # queued before `after`, run after it
+    assert not after.done()
+    release.set()
+    assert after.result(10) is None
+    pool.shutdown()
+    assert ran == ["first", "after", "last"]
+
+
+def test_a_shutdown_that_cancels_cancels_a_call_whose_others_were_not_done():
+    pool, release = held_pool()
+    waiting = pool.submit((1,), int, "1")
+    after = pool.submit_after([waiting], (0,), int, "2")
+    stopping = threading.Thread(target=pool.shutdown, kwargs={"cancel": True})
+    stopping.start()
+    assert wait([after], timeout=10).not_done == set()
+    release.set()
+    stopping.join(10)
+    assert not stopping.is_alive() and waiting.cancelled() and after.cancelled()

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 from django.conf import settings
-from filter_and_process_orders import multipart, storage
+from filter_and_process_orders import multipart, spool, storage
 from filter_and_process_orders.cleaning import clean_stream
 from filter_and_process_orders.config import Config
 from filter_and_process_orders.events import ObjectEvent
@@ -39,6 +39,7 @@ KEPT, STALE, BAD = 3_000, 40_000, 36_000
 def lambda_env(twin, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
     monkeypatch.setattr(multipart, "PART_SIZE", PART)
+    monkeypatch.setattr(spool, "STREAMED_FROM", 0)  # the rejected rows go up as they are written
 
 
 OUTPUT_PREFIXES = (settings.PROCESSED_PREFIX, settings.QUARANTINE_PREFIX)
@@ -152,6 +153,18 @@ def test_every_output_in_s3_is_byte_for_byte_its_local_file_and_the_large_ones_w
     assert len(rejected) == expected["rejected"] and {r["order_id"][:2] for r in rejected} == {"B-"}
     stale = [r["order_id"] for r in orders if r["stale"]]
     assert len(stale) == expected["stale"] == result.orders_stale and {i[:2] for i in stale} == {"S-"}
+
+
+def test_rejected_rows_written_at_once_under_two_parts_go_up_whole_in_one_put(tmp_path, writes, monkeypatch):
+    monkeypatch.setattr(spool, "STREAMED_FROM", 16 << 20)  # the Lambda's: the rows come to 6 MB
+    body, expected = export()
+    manifest, _, local = published(body, "whole", tmp_path)
+
+    assert PART < local[manifest.rejected_key].stat().st_size < 2 * PART
+    assert_put_whole(manifest.rejected_key, local[manifest.rejected_key])
+    assert sorted(writes) == sorted(("PutObject", key) for key in local)  # one request per output
+    rejected = list(csv.DictReader(io.StringIO(s3_bytes(manifest.rejected_key).decode())))
+    assert len(rejected) == expected["rejected"] and {r["order_id"][:2] for r in rejected} == {"B-"}
 
 
 def s3_bytes(key: str) -> bytes:
@@ -325,14 +338,14 @@ def test_a_multipart_uploads_requests_go_before_the_files_put_whole_that_wait_th
     uploads.complete()
 
     key = {name: f"{settings.PROCESSED_PREFIX}{name}" for name in files}
-    assert writes[:4] == [
+    assert writes[:5] == [
         ("PutObject", key["held"]),  # under way when the others were queued
         ("CreateMultipartUpload", key["big"]),
         ("UploadPart", key["big"]),
         ("UploadPart", key["big"]),
+        ("CompleteMultipartUpload", key["big"]),  # queued when the file closed, after its parts
     ]
-    # The completion is queued once the parts are in, beside the PUTs still waiting.
     assert [k for op, k in writes if op == "PutObject"] == [key["held"], key["larger"], key["small"]]
-    assert [op for op, k in writes if k == key["big"]][-1] == "CompleteMultipartUpload" and len(writes) == 7
+    assert len(writes) == 7
     for name, path in files.items():
         assert s3_bytes(key[name]) == path.read_bytes()
