@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amount_memo import GeneralMemo
-from .arrow_buffers import bitmap, bool_mask, decimal_words, one_array, string_offsets, valid_mask
+from .arrow_buffers import bitmap, bool_mask, decimal_words, one_array, string_offsets, valid_mask, without_byte
 from .trim import trim
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
@@ -142,7 +142,7 @@ def _units(number: pa.Array, decimal_comma: bool, *, grouped: bool) -> tuple[np.
     """A fast path's matches (null elsewhere) as (units of 1e-8, valid): thousands groups out, a point
     for the decimal, then `_exact`."""
     if grouped:
-        number = pc.replace_substring(number, "." if decimal_comma else ",", "")
+        number = without_byte(number, ord("." if decimal_comma else ","))
     if decimal_comma:
         number = _comma_to_point(number)
     return _exact(number)

@@ -21,6 +21,27 @@ def cell_bytes(text: pa.Array) -> np.ndarray:
     return np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
 
 
+def without_byte(text: pa.Array, byte: int) -> pa.Array:
+    """A string array with every `byte` taken out of its cells, an ASCII character's (one byte in UTF-8,
+    no part of another character): `replace_substring(text, chr(byte), "")` done on the buffers, the
+    bytes kept by numpy and each offset moved back by the bytes taken before it (`us` 1M rows, the
+    thousands commas of ~19k cells a chunk: 0.51 ms instead of 0.85)."""
+    assert byte < 0x80, byte
+    validity, _, data = text.buffers()
+    if data is None:
+        return text
+    offsets = string_offsets(text)
+    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+    hit = raw == byte
+    taken = np.zeros(len(raw) + 1, np.int32)
+    np.cumsum(hit, out=taken[1:])
+    cells = offsets - offsets[0]
+    moved = np.zeros(text.offset + len(text) + 1, np.int32)  # the offsets start where the bitmap does
+    moved[text.offset :] = cells - taken[cells]
+    buffers = [validity, pa.py_buffer(moved), pa.py_buffer(raw[~hit])]
+    return pa.Array.from_buffers(pa.string(), len(text), buffers, offset=text.offset)
+
+
 def first_bytes(text: pa.Array) -> np.ndarray:
     """The first byte of each cell of a string array (uint8; 0 for an empty cell), read from its buffers."""
     offsets = string_offsets(text)

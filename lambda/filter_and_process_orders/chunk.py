@@ -47,6 +47,8 @@ class Formats:
     day_first: bool
     decimal_comma: bool
     dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)  # the file's dates read so far
+    # and its unreadable ones as the other day/month order reads them (`rejects`: once per file, not per chunk)
+    other_dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)
     general: GeneralMemo = field(default_factory=GeneralMemo, compare=False, repr=False)  # and odd amounts
 
 
@@ -110,7 +112,9 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):
-            cleaned.rejected, cleaned.reason_counts = rejected(raw, lines, number, cell, formats.day_first)
+            cleaned.rejected, cleaned.reason_counts = rejected(
+                raw, lines, number, cell, formats.day_first, formats.other_dates
+            )
     with profile.stage("clean.deferred"):
         gaps = [c for c in (cell["amount"], order_date) if c.null_count]  # (dates: null where empty or unread)
         deferred = good & ~np.logical_and.reduce([valid_mask(c) for c in gaps]) if gaps else None

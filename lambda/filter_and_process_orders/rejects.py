@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from .amounts import MARKS
 from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
-from .dates import dates
+from .dates import DateMemo, dates
 from .reasons import ROW_REASONS
 
 # The row checks, in the order they are tried.
@@ -97,11 +97,17 @@ def reason_numbers(
 
 
 def rejected(
-    raw: pa.Table, lines: np.ndarray, number: np.ndarray, cell: dict[str, pa.Array], day_first: bool
+    raw: pa.Table,
+    lines: np.ndarray,
+    number: np.ndarray,
+    cell: dict[str, pa.Array],
+    day_first: bool,
+    other_dates: DateMemo | None = None,
 ) -> tuple[tuple[pa.Table, np.ndarray, pa.Array, pa.Array], dict[str, int]]:
     """((raw rows, their lines, codes, texts), {code: rows} in order of first appearance) of the rows
     whose `number` (see reason_numbers) is not 0. Quoted values are cut to 40 characters. A date that
-    reads only in the other day/month order than the file's (`day_first`) says so (`_other_order`)."""
+    reads only in the other day/month order than the file's (`day_first`) says so (`_other_order`;
+    `other_dates`: the file's memo of that order's readings, so the same garbage in every chunk is read once)."""
     rows = np.flatnonzero(number)
     k = number[rows].astype(np.int8) - 1
     index = pa.array(k)
@@ -116,7 +122,9 @@ def rejected(
         texts = pc.if_else(pc.is_valid(value), detail, texts)
     bad_date = np.flatnonzero(k == CHECKS.index("bad_order_date"))
     if len(bad_date):
-        texts = _other_order(texts, bad_date, pc.take(cell["order_date"], pa.array(rows[bad_date])), day_first)
+        texts = _other_order(
+            texts, bad_date, pc.take(cell["order_date"], pa.array(rows[bad_date])), day_first, other_dates
+        )
     present, first = np.unique(k, return_index=True)
     counts = np.bincount(k, minlength=len(CHECKS))
     order = present[np.argsort(first)]
@@ -124,11 +132,11 @@ def rejected(
     return (raw.take(taken), lines[rows], codes, texts), {CHECKS[c]: int(counts[c]) for c in order}
 
 
-def _other_order(texts: pa.Array, at: np.ndarray, cells: pa.Array, day_first: bool) -> pa.Array:
+def _other_order(texts: pa.Array, at: np.ndarray, cells: pa.Array, day_first: bool, memo: DateMemo | None) -> pa.Array:
     """`texts` with those at `at` (rejected `bad_order_date`, their `cells`) that read in the other
     day/month order told so, as `amount_format` tells an amount of the other decimal separator:
     "order_date 13/02/2025 reads only day first; this file's dates are month first"."""
-    other = valid_mask(dates(cells, day_first=not day_first))
+    other = valid_mask(dates(cells, day_first=not day_first, memo=memo))
     if not other.any():
         return texts
     files, only = ("day first", "month first") if day_first else ("month first", "day first")

@@ -3,7 +3,7 @@
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from filter_and_process_orders.arrow_buffers import bitmap, bool_mask, boolean_array, valid_mask
+from filter_and_process_orders.arrow_buffers import bitmap, bool_mask, boolean_array, valid_mask, without_byte
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,3 +30,18 @@ def test_numpy_masks_become_the_same_arrow_booleans_and_bitmaps(values):
     assert boolean_array(mask).to_pylist() == values
     validity = pa.Array.from_buffers(pa.int8(), len(values), [bitmap(mask), pa.py_buffer(bytes(len(values)))])
     assert pc.is_valid(validity).to_pylist() == values
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=",.1é€ ", max_size=6)), max_size=30),
+    st.integers(0, 9),
+    st.integers(0, 9),
+    st.sampled_from(",."),
+)
+def test_a_byte_taken_out_of_the_buffers_is_pythons_replace_of_every_cell(cells, start, cut, character):
+    # Any slice (its offsets and bitmap start inside the buffers); the oracle: str.replace, cell by cell.
+    array = pa.array(cells, pa.string()).slice(min(start, len(cells)), max(0, len(cells) - start - cut))
+    expected = [None if v is None else v.replace(character, "") for v in array.to_pylist()]
+    assert without_byte(array, ord(character)).to_pylist() == expected
+    assert without_byte(pa.nulls(3, pa.string()), ord(character)).to_pylist() == [None] * 3
