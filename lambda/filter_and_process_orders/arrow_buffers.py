@@ -30,8 +30,7 @@ def without_byte(text: pa.Array, byte: int) -> pa.Array:
     validity, _, data = text.buffers()
     if data is None:
         return text
-    offsets = string_offsets(text)
-    raw = np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
+    offsets, raw = string_offsets(text), cell_bytes(text)
     hit = raw == byte
     taken = np.zeros(len(raw) + 1, np.int32)
     np.cumsum(hit, out=taken[1:])
