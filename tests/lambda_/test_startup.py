@@ -122,3 +122,26 @@ def test_the_handlers_imports_hold_numpys_openblas_to_one_thread_unless_set_and_
     path = {"PATH": os.environ.get("PATH", "")}
     assert run_python(code, env=path).split() == ["1", "1", "True"]
     assert run_python(code, env={**path, "OPENBLAS_NUM_THREADS": "2"}).split() == ["2", "2", "True"]
+
+
+def test_the_native_libraries_are_loaded_beside_the_imports_without_importing_a_module():
+    # The libraries an import of numpy and pyarrow loads first, loaded by a thread; the modules are imported
+    # only by the handler's own imports, and the thread is gone once they are.
+    code = (
+        "import sys, threading\n"
+        "from filter_and_process_orders import startup\n"
+        "loaded = startup.preload(startup.NATIVE)\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "print([p.rsplit('/', 2)[-2] for p in loaded], 'numpy' in sys.modules, 'pyarrow' in sys.modules)\n"
+        "print('libarrow.so' in maps, 'libarrow_python.so' in maps, 'openblas' in maps)\n"
+        "import numpy\n"  # imported: left alone
+        "print([p.rsplit('/', 2)[-2] for p in startup.preload(startup.NATIVE)], startup.preload((('x', ('a',)),)))\n"
+        "import filter_and_process_orders.handler\n"
+        "print([t.name for t in threading.enumerate()])\n"
+    )
+    assert run_python(code).split("\n")[:4] == [
+        "['_core', 'pyarrow'] False False",
+        "True True True",
+        "['pyarrow'] []",
+        "['MainThread']",
+    ]
