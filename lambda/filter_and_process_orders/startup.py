@@ -29,7 +29,9 @@ libarrow_dataset...: their relocations and static initialisers, which need no GI
 thread imports botocore; the imports then find them loaded. Nothing is imported by it, and it is
 joined before `importing` ends. Import of the handler in a fresh process (2026-12-02, 20 alternating
 runs each at a load of 4-5): wall median 0.842 -> 0.787 s (Python 3.11), 0.952 -> 0.878 s (the
-layer's 3.12), CPU unchanged (0.418 -> 0.408, 0.484 -> 0.472).
+layer's 3.12), CPU unchanged (0.418 -> 0.408, 0.484 -> 0.472). It takes a core idle meanwhile: on a
+Lambda of under one vCPU the CPU is the same and only the reads of the libraries' pages from the
+layer at a cold start (not measured) can overlap.
 
 `settle` runs once per process, at the first invocation: it makes what lives as long as the
 process (the S3 client with its service model, created then as AWS advises for the init phase),
