@@ -27,9 +27,10 @@ pyarrow's first extension modules need (`preload`: dlopen of numpy's _multiarray
 OpenBLAS, and of pyarrow.lib with libarrow, libarrow_compute, libarrow_python, libparquet,
 libarrow_dataset...: their relocations and static initialisers, which need no GIL), while the main
 thread imports botocore; the imports then find them loaded. Nothing is imported by it, and it is
-joined before `importing` ends. Import of the handler in a fresh process (2026-12-02, 20 alternating
-runs each at a load of 4-5): wall median 0.842 -> 0.787 s (Python 3.11), 0.952 -> 0.878 s (the
-layer's 3.12), CPU unchanged (0.418 -> 0.408, 0.484 -> 0.472). It takes a core idle meanwhile: on a
+joined before `importing` ends. Import of the handler in a fresh process (2026-12-02, alternating,
+at loads of 4-7): the main thread's CPU 0.342 -> 0.327 s (median; min 0.276 -> 0.248; 40 pairs),
+the process's 0.342 -> 0.349; wall median 0.842 -> 0.787 s (Python 3.11), 0.952 -> 0.878 s (the
+layer's 3.12; 20 pairs each at a load of 4-5, 1.007 in a later 30). It takes a core idle meanwhile: on a
 Lambda of under one vCPU the CPU is the same and only the reads of the libraries' pages from the
 layer at a cold start (not measured) can overlap.
 
