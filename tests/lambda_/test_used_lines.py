@@ -174,3 +174,16 @@ def test_unreadable_quantities_show_only_the_cells_of_the_lines_said(tmp_path):
     result = clean(body, tmp_path)
     assert said(result, "unreadable_quantities") == (1, [3])
     assert text(result, "unreadable_quantities").endswith(": 1 line, e.g. line 3 (“abc”)")
+
+
+def test_full_width_and_space_grouped_quantities_are_read_not_said(tmp_path):
+    # Review B8-6: order 1's lines hold ３ and 1 000 (quantity 1003), order 2's 2.5 (no quantity, said).
+    body = lines(
+        "order_id,product,amount,order_date,quantity",
+        "1,a,1.00,2025-05-01,３",
+        '1,b,2.00,2025-05-01,"1 000"',
+        "2,a,1.00,2025-05-01,2.5",
+    )
+    result = clean(body, tmp_path)
+    assert {k: r["quantity"] for k, r in kept_by_id(result).items()} == {"1": 1003, "2": None}
+    assert said(result, "unreadable_quantities") == (1, [4])
