@@ -77,7 +77,9 @@ class UsedLines:
             doubts.lines[code] = used[:SAMPLE_LINES].tolist()
             if doubts.cells.get(code) and len(used):
                 cells = pa.concat_arrays(doubts.cells[code]).take(np.argsort(np.concatenate(doubts.every_line[code])))
-                said = pc.unique(cells.take(np.searchsorted(all_found, used)))  # in order of first appearance
+                at = np.minimum(np.searchsorted(all_found, used), len(all_found) - 1)
+                at = at[all_found[at] == used]  # (a copy named by a first copy without such a cell: not shown)
+                said = pc.unique(cells.take(at))  # in order of first appearance
                 doubts.values[code] = said[:EXAMPLES].to_pylist()
 
 
