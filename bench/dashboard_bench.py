@@ -110,7 +110,7 @@ def csv_copies() -> None:
     for obj in list(s3.objects_iter(prefix=settings.PROCESSED_PREFIX)):
         if not obj.key.endswith(".parquet"):
             continue
-        table = pq.read_table(io.BytesIO(s3.object_bytes(key=obj.key)))
+        table = pq.read_table(s3.object_arrow_buffer(key=obj.key))
         # Every contract column in the engine's order (empty where this file has none).
         names = [name for name in ORDER_COLUMNS if name != "order_month"]
         table = pa.table({name: table[name] if name in table.column_names else pa.nulls(len(table)) for name in names})

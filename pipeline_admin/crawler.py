@@ -5,7 +5,6 @@ local crawler that does the same job on the twin (moto's Glue keeps a catalog bu
 is READY again, snapshot again, and report what changed.
 """
 
-import io
 import logging
 import re
 import time
@@ -190,7 +189,7 @@ def _file_columns(objects: list) -> list[dict]:
     """The newest file speaks for the table, as a Glue crawler with UPDATE_IN_DATABASE would."""
     newest = max(objects, key=lambda o: (o.last_modified, o.key))
     try:
-        schema = pq.read_schema(io.BytesIO(s3.object_bytes(key=newest.key)))
+        schema = pq.read_schema(s3.object_arrow_buffer(key=newest.key))
     except (pa.ArrowInvalid, OSError) as exc:
         raise CrawlerError(f"{newest.key} is not a readable Parquet file: {exc}") from exc
     return [{"Name": f.name, "Type": athena_type(f.type)} for f in schema if f.name != "order_month"]

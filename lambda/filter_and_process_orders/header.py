@@ -7,11 +7,12 @@ or `manage.py upload --mapping`), the first such record that also has every head
 to map is skipped (review B7-7). A record is one line, or several when a quoted cell holds a line
 break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines before it are
 skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles, blank lines.
-When no record qualifies, the first record that synonyms map (an explicit mapping naming a header no
-record has; of those, the one lacking the fewest named headers, so a typo is told against the header
-staff meant), else the one mapping the most required columns (the first of equals) is the header: the
-rejection names its cells, the upload form offers them, not a summary's above (`Total,Sales` over
-`Order,Gross,Date`). Line numbers are physical lines of the file (line 1 is the first).
+When no record qualifies, the record lacking the fewest of the headers an explicit mapping names (any
+record of the searched lines, whether synonyms map it or not, so a typo is told against the header
+staff meant, not a summary's above: review B8-2), of those the one mapping the most required columns
+(the first of equals) is the header: the rejection names its cells, the upload form offers them, not a
+summary's above (`Total,Sales` over `Order,Gross,Date`). Line numbers are physical lines of the file
+(line 1 is the first).
 """
 
 import io
@@ -37,14 +38,16 @@ class Header:
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
     search_ended: bool = False  # no record qualified in HEADER_SEARCH_LINES non-blank lines, and more followed
-    candidates: tuple["Header", ...] = ()  # when none qualified: every record searched, for staff to pick from
+    # Every record searched (when none qualified, or asked for with `every`), for staff to pick from
+    candidates: tuple["Header", ...] = ()
 
 
-def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
+def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: bool = False) -> Header:
     """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
-    column: header name}. Lines end at a CRLF, a bare CR or an LF, as the csv module and source_line
-    count them. Raises UnreadableFile when no line has any text."""
-    hint, skipped, best, seen = None, [], None, []
+    column: header name}; `every`: read every record of the searched lines into `candidates` even when
+    one qualifies (the upload form offers them as the header row). Lines end at a CRLF, a bare CR or an
+    LF, as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
+    hint, skipped, best, seen, chosen = None, [], None, [], None
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
@@ -63,14 +66,17 @@ def find_header(sample: str, explicit: dict[str, str] | None = None) -> Header:
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
         seen.append(header)
-        found = len(REQUIRED) - len(missing_required(mapping))
-        rank = (found, -len(not_found(names, explicit)) if found == len(REQUIRED) else 0)  # named headers absent
-        if rank == (len(REQUIRED), 0):
-            return header
+        rank = (-len(not_found(names, explicit)), len(REQUIRED) - len(missing_required(mapping)))
+        if rank == (0, len(REQUIRED)) and chosen is None:
+            if not every:
+                return header
+            chosen = header
         best = best if best and best[0] >= rank else (rank, header)  # the first of equals
         skipped.append({"line": number, "text": line[:200]})
     if best is None:
         raise UnreadableFile("the file has no header row", "no_header")
+    if chosen is not None:
+        return replace(chosen, candidates=tuple(seen))
     return replace(best[1], search_ended=ended, candidates=tuple(seen))
 
 

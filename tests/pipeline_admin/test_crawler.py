@@ -259,3 +259,19 @@ def test_aws_mode_defaults_to_athena_and_the_glue_crawler():
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.stdout.split() == ["dashboard.engines.athena.athena_run", "pipeline_admin.crawler.GlueCrawler"]
+
+
+def test_parquet_is_read_from_a_buffer_arrow_allocated_not_from_python_bytes(twin):
+    """Review B8-8: a reader over Python's bytes (io.BytesIO, pa.py_buffer) may be released by an Arrow
+    thread while the interpreter exits, which aborts it; the crawler and the dashboard bench read the
+    object from memory Arrow's pool allocated (a wrapper of Python bytes allocates nothing there)."""
+    from ordersite.aws import s3
+
+    key = "processed/orders/order_month=2025-05/owned.parquet"
+    put_parquet(key, pa.table({"order_id": ["1", "2"], "amount": [1.5, 2.5]}))
+    stored = aws_client("s3").get_object(Bucket=settings.PIPELINE_BUCKET, Key=key)["Body"].read()
+    before = pa.total_allocated_bytes()
+    buffer = s3.object_arrow_buffer(key=key)
+    assert pa.total_allocated_bytes() - before >= len(stored)
+    assert buffer.to_pybytes() == stored
+    assert pq.read_table(buffer).column("order_id").to_pylist() == ["1", "2"]
