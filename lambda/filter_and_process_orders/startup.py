@@ -30,9 +30,9 @@ thread imports botocore; the imports then find them loaded. Nothing is imported 
 joined before `importing` ends. Import of the handler in a fresh process (2026-12-02, alternating,
 at loads of 4-7): the main thread's CPU 0.342 -> 0.327 s (median; min 0.276 -> 0.248; 40 pairs),
 the process's 0.342 -> 0.349; wall median 0.842 -> 0.787 s (Python 3.11), 0.952 -> 0.878 s (the
-layer's 3.12; 20 pairs each at a load of 4-5, 1.007 in a later 30). It takes a core idle meanwhile: on a
-Lambda of under one vCPU the CPU is the same and only the reads of the libraries' pages from the
-layer at a cold start (not measured) can overlap.
+layer's 3.12; 20 pairs each at a load of 4-5; 30 more pairs later: a per-pair ratio of 1.007). It
+takes a core idle meanwhile: on a Lambda of under one vCPU the CPU is the same and only the reads of
+the libraries' pages from the layer at a cold start (not measured) can overlap.
 
 `settle` runs once per process, at the first invocation: it makes what lives as long as the
 process (the S3 client with its service model, created then as AWS advises for the init phase),
@@ -68,7 +68,7 @@ from . import memory, profile
 
 PROBED_BY = ("pyarrow", __package__ or "filter_and_process_orders")
 # numpy's and pyarrow's first extension modules: loading them (and OpenBLAS, libarrow, libarrow_python,
-# libparquet... which they need) is 25-45 ms of the imports' wall that needs no GIL.
+# libparquet... which they need) is ~0.02 CPU s (20-45 ms wall at loads of 4-7) that needs no GIL.
 NATIVE = (("numpy", ("_core/_multiarray_umath", "core/_multiarray_umath")), ("pyarrow", ("lib",)))
 LAZY = ("numpy.ma", "pyarrow.acero", "pyarrow.parquet", "s3transfer.utils")  # beside the first S3 round trips
 
