@@ -81,5 +81,6 @@ def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: b
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:
-    """The header of a file from its first bytes, as the Lambda finds it (for the upload form)."""
-    return find_header(open_text(io.BytesIO(sample)).sample, explicit)
+    """The header of a file from its first bytes, as the Lambda finds it, with every record of the
+    searched lines as `candidates` (for the upload form and the file page's remap form)."""
+    return find_header(open_text(io.BytesIO(sample)).sample, explicit, every=True)
