@@ -129,7 +129,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"], formats.decimal_comma)
-        cleaned.doubts.quantities(columns["quantity"], good, lines, used["quantity"])
+        cleaned.doubts.quantities(columns["quantity"], amount, good, lines, used["quantity"])
     with profile.stage("clean.typed and buckets"):
         # Columns the file does not have stay null without a pass over them.
         filled = [columns[name] if name in columns else nulls(n, _TYPES[name]) for name in LINE_FIELDS]

@@ -4,20 +4,25 @@
 - `negative_amounts`: an amount below zero (a refund, a credit note, or a sign error).
 - `float_like_ids`: an order id such as `1001.0` (a spreadsheet stored the id as a number): digits, a
   point and only zeros, read as the integer id (`1001`), as a spreadsheet's number converts back
-  unambiguously, so it matches the same order written `1001` in another upload.
+  unambiguously, so it matches the same order written `1001` in another upload. Said of every row
+  whose id was read so, superseded or an exact duplicate or not: the reading places the row in its
+  order, so it decides what the row supersedes or duplicates (`7.0` then `7` is one order's history,
+  not two orders).
 - `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
-- `amount_may_be_unit_price`: a quantity other than 1 beside an amount column whose header names a
-  unit price (`Price`, `Lineitem price`): the amount may be one unit's, not the line's.
+- `amount_may_be_unit_price`: a quantity other than 1 beside an amount on one line, in a file whose
+  amount column's header names a unit price (`Price`, `Lineitem price`): the amount may be one
+  unit's, not the line's (a line without an amount has nothing that could be multiplied).
 - `unreadable_quantities`: a quantity cell that is no whole number (`1.5`, `abc`, over 15 digits): the
-  line stays, its quantity unknown (an order's quantity sums the lines' known ones). Said only of the
-  lines whose quantity an order would have used (`used_quantities`: not a history's superseded rows;
-  an exact duplicate once), recounted after the grain is decided.
+  line stays, its quantity unknown (an order's quantity sums the lines' known ones); the warning
+  shows the first few such cells (`values`).
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 
 Counted on the rows a chunk keeps (not rejected; a row held back for want of an amount or a date and
 rejected at the end, `chunk`, is counted), the last one per bucket (`grain`); each code keeps its
-first SAMPLE_LINES lines.
+first SAMPLE_LINES lines. The codes of USED are said only of the lines whose value reaches an
+order's numbers (`used_lines`: not a history's superseded rows; an exact duplicate once), recounted
+after the grain is decided: phase 1 keeps every such line (`every_line`).
 """
 
 from collections import Counter
@@ -30,6 +35,10 @@ import pyarrow.compute as pc
 from .arrow_buffers import bool_mask, decimal_words, first_bytes, valid_mask
 
 SAMPLE_LINES = 5
+EXAMPLES = 3  # the cells a warning shows (`values`)
+# Codes said only of the lines whose value an order takes -> the column holding that value: of an
+# order's history, its last line with a cell in that column (`used_lines`).
+USED = {"negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity"}
 _FLOAT_ID = r"^[0-9]+\.0+$"
 
 
@@ -38,13 +47,17 @@ class Doubts:
     rows: Counter = field(default_factory=Counter)  # code -> rows
     lines: dict[str, list[int]] = field(default_factory=dict)  # code -> its first physical lines
     statuses: Counter = field(default_factory=Counter)  # unknown status word -> rows
-    quantity_lines: list[np.ndarray] = field(default_factory=list)  # every unreadable quantity's line
+    every_line: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of USED -> its lines, by chunk
+    cells: dict[str, list[pa.Array]] = field(default_factory=dict)  # code -> the cells at those lines (text)
+    values: dict[str, list[str]] = field(default_factory=dict)  # code -> the first few distinct cells said
 
     def add(self, other: "Doubts") -> None:
         """Another chunk's doubts (chunks come in file order)."""
         self.rows.update(other.rows)
         self.statuses.update(other.statuses)
-        self.quantity_lines += other.quantity_lines
+        for mine, theirs in ((self.every_line, other.every_line), (self.cells, other.cells)):
+            for code, found in theirs.items():
+                mine[code] = mine.get(code, []) + found
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
@@ -55,22 +68,32 @@ class Doubts:
             first = np.sort(lines)[:SAMPLE_LINES].tolist()
             self.lines[code] = sorted(self.lines.get(code, []) + first)[:SAMPLE_LINES]
 
-    def quantities(self, quantity: pa.Array, good: np.ndarray, lines: np.ndarray, text: pa.Array) -> None:
-        """The `good` rows whose quantity is known and not 1: said (`amount_may_be_unit_price`) only
-        when the amount column's header names a unit price (`mapping.names_unit_price`); and those
-        whose quantity cell (`text`, cleaned) holds something that is no whole number (`1.5`, `abc`):
-        `unreadable_quantities`."""
-        self._found("amount_may_be_unit_price", good & bool_mask(pc.not_equal(quantity, 1)), lines)
+    def quantities(
+        self, quantity: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray, text: pa.Array
+    ) -> None:
+        """The `good` rows whose quantity is known and not 1 and that have an `amount`: said
+        (`amount_may_be_unit_price`) only when the amount column's header names a unit price
+        (`mapping.names_unit_price`); and those whose quantity cell (`text`, cleaned, maybe
+        dictionary-encoded) holds something that is no whole number (`1.5`, `abc`): `unreadable_quantities`."""
+        priced = good & bool_mask(pc.not_equal(quantity, 1))
+        if amount.null_count:
+            priced &= valid_mask(amount)
+        self._found("amount_may_be_unit_price", priced, lines)
         if quantity.null_count > text.null_count:  # a cell was there but no number came of it
             unreadable = good & ~valid_mask(quantity) & bool_mask(pc.is_valid(text))
-            self._found("unreadable_quantities", unreadable, lines)
-            self.quantity_lines.append(lines[unreadable])  # which of them an order uses: `used_quantities`
+            if self._found("unreadable_quantities", unreadable, lines):
+                cells = text.filter(pa.array(unreadable))
+                cells = cells.dictionary_decode() if isinstance(cells, pa.DictionaryArray) else cells
+                self.cells["unreadable_quantities"] = [cells]
 
-    def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> None:
+    def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> bool:
         count = int(np.count_nonzero(mask))
         if count:
             self.rows[code] += count
             self.lines[code] = lines[mask][:SAMPLE_LINES].tolist()
+            if code in USED:  # which of them an order uses: `used_lines`
+                self.every_line[code] = [lines[mask]]
+        return bool(count)
 
 
 def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> tuple[Doubts, pa.Array]:

@@ -17,7 +17,7 @@ from .output import Months, Output, by_month
 from .reasons import ROW_REASONS
 from .result import CleanResult, Rules
 from .spool import Spool
-from .used_quantities import UsedQuantities
+from .used_lines import UsedLines
 
 # Buckets worked on while the orders of an earlier one are written: two keep both of a Lambda's
 # vCPUs busy while the writing thread waits on Parquet encoding (one left a vCPU idle).
@@ -44,7 +44,7 @@ def finish_buckets(
     # The last line wins in every grain but line items: without a line column (or with staff's
     # choice) that is known before the evidence, and repeated ids are done in the first pass.
     last_wins = grain != "line_items" if grain in grains.GRAINS else not line_column
-    quantities = UsedQuantities(result.doubts)  # of the unreadable quantities, those an order uses
+    used = UsedLines(result.doubts, result.mapping.get("amount", ""))  # of the doubtful values, those an order uses
 
     def note(*made: grains.Orders) -> None:
         for m in made:
@@ -59,7 +59,7 @@ def finish_buckets(
             with profile.stage("dedup.evidence.read"):
                 lines = spool.bucket(b)
             sifted = sift(lines)
-            quantities.sift(sifted)
+            used.sift(sifted)
             later = sifted.repeated is not None and decided is None
             if later:  # the grain step reads the bucket again, with the positions of repeated ids' lines
                 spool.keep(b, sifted.repeated.rows, sifted.repeated.group, sifted.copies)
@@ -117,7 +117,7 @@ def finish_buckets(
     result.duplicates = result.evidence.exact_duplicates
     result.grain_overridden = grain in grains.GRAINS
     result.grain = grain if result.grain_overridden else result.evidence.grain(line_column)
-    quantities.settle(result.doubts, result.grain)
+    used.settle(result.doubts, result.grain)
     with profile.stage("write"):
         result.months = output.finish()  # while rejected_rows.csv is written
     closing.result()

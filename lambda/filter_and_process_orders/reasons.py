@@ -46,8 +46,8 @@ WARNINGS = {
     "of its order, adding nothing to its amount",
     "amount_may_be_unit_price": "the amount column may hold unit prices, not line totals (a quantity is not "
     "multiplied in); if so, map a line-total column",
-    "unreadable_quantities": "some quantities are not whole numbers (1.5, abc): those lines count in their "
-    "orders, but their quantity is left out of the order's quantity",
+    "unreadable_quantities": "some quantities are not whole numbers: those lines count in their orders, but "
+    "their quantity is left out of the order's quantity",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
     "differing_lines_read_as_history": "the file was read as orders' histories (most repeated orders differ "
     "only in status, date or amount), but some orders' rows differ by product or line: only each such "
@@ -84,6 +84,7 @@ def missing_columns_reason(header: list[str], missing: list[str], line: int = 1,
 
 
 MANY_REJECTED = 0.20
+CELL_CHARS = 40  # of a cell a warning shows
 MANY_DUPLICATES = 0.10
 
 
@@ -128,7 +129,7 @@ def warnings_for(result) -> list[dict]:
     e = result.evidence
     if result.grain == "history" and not result.grain_overridden and e.orders_with_differing_lines:
         n, lines = e.orders_with_differing_lines, e.differing_first_lines
-        detail = f"{_many(n, 'order')} of {e.repeated_orders:,} repeated"
+        detail = f"{_count(n, 'order')} of {e.repeated_orders:,} repeated"
         detail += f", {_for_example(lines)}" if lines else ""
         add("differing_lines_read_as_history", detail, count=n, lines=lines)
     if result.rows_in and result.duplicates / result.rows_in > MANY_DUPLICATES:
@@ -148,20 +149,20 @@ def warnings_for(result) -> list[dict]:
     for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
-            thing = "line" if code in ("lines_without_amount", "unreadable_quantities") else "row"
-            add(code, f"{_many(count, thing)}, {_for_example(lines)}", count=count, lines=lines)
+            cells = _cells(doubts.values.get(code, []))
+            add(code, f"{_count(count, 'line')}, {_for_example(lines)}{cells}", count=count, lines=lines)
     header, count = result.mapping.get("amount", ""), doubts.rows["amount_may_be_unit_price"]
     if count and names_unit_price(header):
         lines = doubts.lines["amount_may_be_unit_price"]
-        detail = f"“{header}”, {_rows(count)} with a quantity other than 1, {_for_example(lines)}"
+        detail = f"“{header}”, {_count(count, 'line')} with a quantity other than 1, {_for_example(lines)}"
         add("amount_may_be_unit_price", detail, count=count, lines=lines)
     stray = result.stray_bytes
     if stray.count:
-        detail = f"{_many(stray.count, 'byte')} on {_many(stray.lines, 'line')}, first on line {stray.first_lines[0]}"
+        detail = f"{_count(stray.count, 'byte')} on {_count(stray.lines, 'line')}, first on line {stray.first_lines[0]}"
         add("stray_bytes_read_as_cp1252", detail, count=stray.count, lines=stray.first_lines, line_count=stray.lines)
     if doubts.statuses:
         words = dict(doubts.statuses.most_common(10))
-        text = ", ".join(f"{w} ({_rows(n)})" for w, n in words.items())[:300]
+        text = ", ".join(f"{w} ({_count(n, 'row')})" for w, n in words.items())[:300]
         add("unknown_statuses", text, count=doubts.statuses.total(), words=words)
     return found
 
@@ -176,12 +177,19 @@ def _for_example(lines: list[int]) -> str:
     return f"e.g. line{'s' * (len(lines) > 1)} {', '.join(map(str, lines))}"
 
 
-def _rows(n: int) -> str:
-    return _many(n, "row")
+def _cells(values: list[str]) -> str:
+    """The first few cells a doubt was said of, quoted and formula-safe (`spreadsheet.formula_safe`,
+    as every cell ordersite shows in a CSV), each cut to CELL_CHARS: ` (“abc”, “1.5”)`; "" for none."""
+    if not values:
+        return ""
+    from .spreadsheet import formula_safe  # only a file with such a doubt needs it
+
+    safe = formula_safe(values).to_pylist()
+    return " (" + ", ".join(f"“{_cut(v)}”" for v in safe) + ")"
 
 
-def _many(n: int, thing: str) -> str:
-    return f"{n:,} {thing}{'s' * (n != 1)}"
+def _cut(text: str) -> str:
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
 def _count(n: int, noun: str) -> str:

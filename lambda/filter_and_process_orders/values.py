@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
-from .amounts import parse_amount  # noqa: F401
-from .arrow_buffers import bitmap, bool_mask, string_offsets, valid_mask
+from .amounts import LINE_SCALE, amounts, parse_amount  # noqa: F401
+from .arrow_buffers import bitmap, bool_mask, decimal_words, string_offsets, valid_mask
 from .contract import PLACEHOLDERS
 from .dates import parse_date  # noqa: F401
 from .trim import trim, trimmed
@@ -145,9 +145,12 @@ def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Arr
 @profile.timed("clean.quantity")
 def integers(text: pa.Array, decimal_comma: bool = False) -> pa.Array:
     """int64 per cleaned cell (`3`, `+3`, `3.0`, `1,200`; in a file of decimal commas, as its amounts
-    are decided, `3,0`, `1.200`); null where empty or not a whole number of at most 15 digits. A
-    column of few distinct cells (quantities mostly are) is read once per distinct cell; `text` may
-    come dictionary-encoded (`cleaned_codes`)."""
+    are decided, `3,0`, `1.200`); null where empty or not a whole number of at most 15 digits. Other
+    cells are read as the file's amounts are (`amounts.amounts`: other digit scripts `３`, spaces and
+    apostrophes grouping thousands `1 000`, a currency, `(3)`; review B8-6) when that is a whole number
+    and the cell has at most 8 decimals (an amount's are cut there). A column of few distinct cells
+    (quantities mostly are) is read once per distinct cell; `text` may come dictionary-encoded
+    (`cleaned_codes`)."""
     if pa.types.is_dictionary(text.type):
         return pc.take(_integers(text.dictionary, decimal_comma), text.indices)
     encoded = pc.dictionary_encode(text)
@@ -162,7 +165,33 @@ def _integers(text: pa.Array, decimal_comma: bool) -> pa.Array:
     rest = pc.fill_null(pc.and_(pc.invert(plain), pc.greater(pc.binary_length(text), 0)), False)
     if not pc.any(rest).as_py():
         return result
-    return pc.replace_with_mask(result, rest, _written_integers(pc.filter(text, rest), decimal_comma))
+    written = _written_integers(pc.filter(text, rest), decimal_comma)
+    if written.null_count:  # rare: the cells no integer shape reads, read as amounts
+        written = _amount_integers(pc.filter(text, rest), written, decimal_comma)
+    return pc.replace_with_mask(result, rest, written)
+
+
+_UNIT = 10**LINE_SCALE  # an amount's units of 1e-8 in a whole one
+# More decimals than an amount keeps (it cuts them): `3.0000000001` is no whole number.
+_LONG_FRACTION = {False: r"\.\p{Nd}{9}", True: r",\p{Nd}{9}"}
+
+
+def _amount_integers(text: pa.Array, written: pa.Array, decimal_comma: bool) -> pa.Array:
+    """`written` (int64 per cell of `text`, null where no integer shape reads it) with the null ones
+    read as amounts (`amounts.amounts`, no memo), where that gives a whole number."""
+    left = np.flatnonzero(
+        ~valid_mask(written) & ~bool_mask(pc.match_substring_regex(text, _LONG_FRACTION[decimal_comma]))
+    )
+    if not len(left):
+        return written
+    value, _ = amounts(pc.take(text, pa.array(left)), decimal_comma=decimal_comma)
+    units = decimal_words(value)[:, 0]
+    whole = valid_mask(value) & (units % _UNIT == 0)
+    read = np.zeros(len(text), bool)
+    read[left[whole]] = True
+    found = np.zeros(len(text), np.int64)
+    found[left[whole]] = units[whole] // _UNIT
+    return pc.if_else(pa.array(read), pa.array(found), written)
 
 
 _PLAIN_INTEGER = r"^-?[0-9]{1,15}$"

@@ -163,7 +163,7 @@ def test_a_price_column_beside_quantities_other_than_one_is_kept_as_read_and_sai
     assert manifest["status"] == "processed_with_warnings"
     warning = codes(manifest)["amount_may_be_unit_price"]
     assert (warning["count"], warning["lines"]) == (2, [2, 3])  # P1 (4) and P2 (3); P3's quantity is 1
-    assert "“Price”, 2 rows with a quantity other than 1, e.g. lines 2, 3" in warning["text"]
+    assert "“Price”, 2 lines with a quantity other than 1, e.g. lines 2, 3" in warning["text"]
 
 
 @pytest.mark.parametrize(
@@ -236,7 +236,7 @@ def test_quantities_that_are_no_whole_numbers_are_said_not_dropped_silently():
     }
     warning = codes(manifest)["unreadable_quantities"]
     assert (warning["count"], warning["lines"]) == (2, [3, 4])
-    assert warning["text"].endswith("2 lines, e.g. lines 3, 4")
+    assert warning["text"].endswith("2 lines, e.g. lines 3, 4 (“abc”, “1.5”)")  # the file's own cells
 
 
 def test_whole_quantities_and_empty_cells_give_no_quantity_warning():

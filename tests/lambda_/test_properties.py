@@ -221,19 +221,32 @@ def test_a_chunk_has_numeric_dates_exactly_when_a_cell_has_the_shape(texts, slic
 
 def whole_number(text: str, decimal_comma: bool = False) -> int | None:
     """The quantity rule, one cell: `3`, `+3`, `-3`, `3.00`, `1,200` (decimal comma: `3,00`, `1.200`);
-    one sign at most; at most 15 digits."""
+    one sign at most; at most 15 digits. Else what the one-cell amount rule reads to a whole number
+    (`３`, `1 000`, `(3)`, `$3`), of a cell with at most 8 decimals (review B8-6)."""
     group, point = (".", ",") if decimal_comma else (",", ".")
     grouped, fraction = rf"[0-9]{{1,3}}(?:{re.escape(group)}[0-9]{{3}})+", rf"(?:{re.escape(point)}0+)?"
     m = re.fullmatch(rf"([+-]?)((?:{grouped}|[0-9]{{1,15}})){fraction}", text)
     digits = m.group(2).replace(group, "") if m else ""
-    return int(m.group(1) + digits) if m and len(digits) <= 15 else None
+    if m and len(digits) <= 15:
+        return int(m.group(1) + digits)
+    if re.search(rf"{re.escape(point)}\d{{9}}", text):  # Python's \d: any script's digits
+        return None
+    value = parse_amount(text, decimal_comma)
+    return int(value) if value is not None and value == value.to_integral_value() else None
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.from_regex(r"\A[+-]{0,2}[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z") | st.text(max_size=5), max_size=20),
+    st.lists(
+        st.from_regex(r"\A[+-]{0,2}[0-9]{0,17}([.,][0-9]{0,4}){0,6}\Z")
+        | st.from_regex(r"\A[($]?[-+]?[0-9０-９٣ '\u00a0]{1,8}([.,][0-9０-９]{0,10})?[-)]?\Z")
+        | st.text(max_size=5),
+        max_size=20,
+    ),
     st.booleans(),
 )
+@example(["３", "1 000", "1 000,10", "(3)", "3-", "$3", "3.0000000001", "3,0000000001", "١٢"], False)
+@example(["３", "1 000", "1 000,10", "２,００", "1.000.000,000000000"], True)
 def test_the_kernel_quantity_parser_agrees_with_the_one_cell_rule(texts, decimal_comma):
     trimmed = [trim(t) for t in texts]
     expected = [whole_number(t, decimal_comma) if t else None for t in trimmed]

@@ -154,6 +154,16 @@ def test_quantities_are_whole_numbers():
     assert integers(cells).to_pylist() == [3, -3, 1200, None, None, None, None]
 
 
+def test_quantities_are_read_as_amounts_are_when_whole():
+    # Review B8-6: `３` (full width) and `1 000` (space-grouped) are read, as amounts read `１２.５０` and
+    # `1 000,10`; a whole amount's other shapes too: (3) and 3- are -3, $3 is 3. Not whole: 1 000,10 in a
+    # comma file (1000.10), 1.5; 3.0000000001 has more decimals than an amount keeps.
+    cells = pa.array(["３", "1 000", "1\u00a0000", "(3)", "3-", "$3", "1.5", "3.0000000001", "１２"])
+    assert integers(cells).to_pylist() == [3, 1000, 1000, -3, -3, 3, None, None, 12]
+    cells = pa.array(["３", "1 000", "1 000,10", "２,００", "1.5"])
+    assert integers(cells, decimal_comma=True).to_pylist() == [3, 1000, None, 2, None]
+
+
 def test_quantities_in_a_file_of_decimal_commas_group_thousands_with_points():
     cells = pa.array(["1.000", "2.500", "1.200,0", "3,0", "12,5", "3"])
     assert integers(cells, decimal_comma=True).to_pylist() == [1000, 2500, 1200, 3, None, 3]
