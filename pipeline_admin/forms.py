@@ -1,7 +1,9 @@
+from collections.abc import Callable
+
 from django import forms
 from filter_and_process_orders.contract import GRAINS_OFFERED, LABELS
 
-from .headers import COLUMNS, REQUIRED_COLUMNS
+from .headers import COLUMNS, REQUIRED_COLUMNS, HeaderCheck
 from .models import Upload
 
 
@@ -84,11 +86,69 @@ class PartsForm(forms.Form):
         return [int(n) for n in self.cleaned_data["numbers"].split(",")]
 
 
-class MappingForm(forms.Form):
-    """Pick, for each column of the orders table, the header of this file that holds it."""
+class InspectForm(forms.Form):
+    """The upload page's pre-check of a file it has not sent: its first 64 KiB, its size, and (to learn
+    which line the Lambda reads as the header with it) the mapping staff chose."""
 
-    def __init__(self, *args, header: list[str], initial_mapping: dict[str, str], **kwargs):
+    sample = forms.FileField(allow_empty_file=True, error_messages={"required": "no sample was sent"})
+    size = forms.IntegerField(required=False, min_value=0)
+    mapping = forms.JSONField(required=False)
+
+    def clean_mapping(self) -> dict[str, str]:
+        return mapping_clean(self.cleaned_data.get("mapping") or {})
+
+
+def _cells(record: dict) -> str:
+    return ", ".join(record["header"])[:80]
+
+
+class HeaderLineForm(forms.Form):
+    """Which record of the file's first lines is its header row (`HeaderCheck.candidates`): the file
+    page's remap form offers that record's cells as the columns (without JavaScript: the choice is
+    submitted, and the page comes back with them). Unbound or left empty, the header the Lambda finds."""
+
+    def __init__(self, *args, check: HeaderCheck, **kwargs):
+        kwargs.setdefault("auto_id", "pick_%s")  # the mapping form beside it carries header_line too
         super().__init__(*args, **kwargs)
+        self.check = check
+        self.fields["header_line"] = forms.TypedChoiceField(
+            label="Header row",
+            choices=[(c["line"], f"line {c['line']}: {_cells(c)}") for c in check.candidates],
+            coerce=int,
+            required=False,
+            empty_value=None,
+            initial=check.line,
+        )
+
+    def record(self) -> dict:
+        """The chosen record ({"line", "last_line", "header", "mapping", "missing"}), else the Lambda's."""
+        line = self.cleaned_data.get("header_line") if self.is_bound and self.is_valid() else None
+        chosen = [c for c in self.check.candidates if c["line"] == line]
+        if chosen:
+            return chosen[0]
+        found = self.check
+        return {"line": found.line, "last_line": found.last_line, "header": found.header, "mapping": found.mapping}
+
+
+class MappingForm(forms.Form):
+    """Pick, for each column of the orders table, the header of this file that holds it: the cells of
+    the record on `header_line`. `reads_line(mapping)` is the line the Lambda reads as the header with a
+    mapping: one naming only headers an earlier record has too is refused, the Lambda would read that."""
+
+    header_line = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args,
+        header: list[str],
+        initial_mapping: dict[str, str],
+        header_line: int | None = None,
+        reads_line: Callable[[dict[str, str]], int] | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.line, self.reads_line = header_line, reads_line
+        self.fields["header_line"].initial = header_line
         choices = [("", "— not in this file —")] + [(h, h) for h in header if h]
         for column in (*REQUIRED_COLUMNS, *(c for c in COLUMNS if c not in REQUIRED_COLUMNS)):
             self.fields[column] = forms.ChoiceField(
@@ -107,14 +167,21 @@ class MappingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        chosen = [v for k, v in data.items() if v and k != "grain"]
+        chosen = [v for k, v in data.items() if v and k not in ("grain", "header_line")]
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError("each header can hold only one column")
+        if self.reads_line and self.line and not self.errors:
+            read = self.reads_line(self.mapping())
+            if read != self.line:
+                raise forms.ValidationError(
+                    f"line {read} has every header these columns name too, and the Lambda reads the first such "
+                    f"line: choose at least one column that line {self.line} has and line {read} has not"
+                )
         return data
 
     def mapping(self) -> dict[str, str]:
         """Column -> header, and the grain staff chose ("grain" key) when they chose one."""
-        return {column: header for column, header in self.cleaned_data.items() if header}
+        return {column: header for column, header in self.cleaned_data.items() if header and column != "header_line"}
 
 
 class UploadFilterForm(forms.Form):

@@ -4,6 +4,7 @@ The upload page and the mapping form use it so that "recognised" means exactly w
 Lambda does with the file (the same header search past titles and `sep=` lines), not a second opinion.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
@@ -25,9 +26,11 @@ class HeaderCheck:
     line: int = 0  # the physical line where the header row starts
     last_line: int = 0  # where it ends: after `line` when a quoted cell holds a line break ("Order⏎ID")
     skipped: list[dict] = field(default_factory=list)  # lines before it: [{"line", "text"}]
-    # When no record maps every required column: each record of the searched lines, one of which staff
-    # may pick as the header instead, [{"line", "last_line", "header", "mapping", "missing"}] (as above).
+    # Each record of the first HEADER_SEARCH_LINES non-blank lines, one of which staff may pick as the
+    # header instead, [{"line", "last_line", "header", "mapping", "missing"}] (as above), and of them the
+    # other records that look like a header too (`looks_like_header`): the page says so beside the header.
     candidates: list[dict] = field(default_factory=list)
+    others: list[dict] = field(default_factory=list)
 
     @property
     def recognised(self) -> bool:
@@ -40,7 +43,25 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
         found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    return HeaderCheck(**_record(found), skipped=found.skipped, candidates=[_record(c) for c in found.candidates])
+    chosen, candidates = _record(found), [_record(c) for c in found.candidates]
+    others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, chosen)]
+    return HeaderCheck(**chosen, skipped=found.skipped, candidates=candidates, others=others)
+
+
+_VALUE = re.compile(r"[-+(]?[$€£¥]?\s?\d")  # a cell that starts as a number, an amount or a date does
+
+
+def looks_like_header(record: dict, header: dict) -> bool:
+    """Whether another record of the searched lines (as `_record` gives it) could be the header as well
+    as `header`, the one the Lambda takes: none of its cells starts like a value (a digit, after a sign or
+    a currency sign: an amount, a date, an id), and synonyms map a required column of it or it has at
+    least as many non-empty cells. A summary's header (`order_id,amount,date`) above the table's (`Order
+    No,Gross,Amount,Date`) is, and so is a table's header below a title; the summary's and the table's
+    rows (`total,3.00,2025-05-31`) and a title line of one cell above a wider header are not."""
+    cells = [c for c in record["header"] if c]
+    if not cells or any(_VALUE.match(c) for c in cells):
+        return False
+    return len(record["missing"]) < len(REQUIRED) or len(cells) >= len([c for c in header["header"] if c])
 
 
 def _record(found: Header) -> dict:

@@ -1,6 +1,7 @@
 """Reads of the pipeline admin."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -130,11 +131,17 @@ def stale_orders_url(*, upload: Upload) -> str:
     return ""
 
 
-def upload_header(*, upload: Upload) -> HeaderCheck:
+def upload_header(*, upload: Upload) -> tuple[HeaderCheck, Callable[[dict[str, str]], int]]:
     """The header row of a stored file and what the Lambda's mapping makes of it: found with the
-    mapping staff chose for it, as the Lambda finds it (a mapping can pick a later header record)."""
+    mapping staff chose for it, as the Lambda finds it (a mapping can pick a later header record), with
+    every record of its first lines (`HeaderCheck.candidates`); and the line the Lambda would read as
+    the header with another mapping, from the same first bytes (one read of the object)."""
     sample = s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES)
-    return header_inspect(sample=sample, explicit=upload.column_mapping or None)
+
+    def reads_line(mapping: dict[str, str]) -> int:
+        return header_inspect(sample=sample, explicit=mapping or None).line
+
+    return header_inspect(sample=sample, explicit=upload.column_mapping or None), reads_line
 
 
 def dlq_depth() -> int:

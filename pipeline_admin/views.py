@@ -16,7 +16,7 @@ from ordersite.security import csp_allow_connect
 
 from . import actions, older_exports, selectors, services
 from .checks import head_problem
-from .forms import COLUMN_LABELS, MappingForm, UploadFilterForm, UploadForm
+from .forms import COLUMN_LABELS, HeaderLineForm, InspectForm, MappingForm, UploadFilterForm, UploadForm
 from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
 from .models import Upload
 from .stale_orders import StaleOrdersGone, stale_orders_csv
@@ -108,14 +108,16 @@ def upload_template(request):
 @require_POST
 def upload_inspect(request):
     """The checks of a file the browser has not sent yet (it sends the first 64 KiB and the size)."""
-    sample = request.FILES.get("sample")
-    if sample is None:
-        return JsonResponse({"problem": "no sample was sent"}, status=400)
-    head, size = sample.read(HEADER_SAMPLE_BYTES), request.POST.get("size", "")
-    problem = head_problem(sample.name, head, size=int(size) if size.isdigit() else len(head))
+    form = InspectForm(request.POST, request.FILES)
+    if not form.is_valid():
+        problem = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        return JsonResponse({"problem": problem}, status=400)
+    sample, size = form.cleaned_data["sample"], form.cleaned_data["size"]
+    head = sample.read(HEADER_SAMPLE_BYTES)
+    problem = head_problem(sample.name, head, size=size if size is not None else len(head))
     if problem:
         return JsonResponse({"problem": problem, "recognised": False})
-    check = header_inspect(sample=head)
+    check = header_inspect(sample=head, explicit=form.cleaned_data["mapping"] or None)
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
@@ -152,10 +154,7 @@ def upload_detail(request, pk: int):
         context["rejected_url"] = selectors.rejected_rows_url(upload=item)
         context["stale_url"] = selectors.stale_orders_url(upload=item)
         if item.can_remap and selectors.upload_remap_allowed(user=request.user, upload=item):
-            check = selectors.upload_header(upload=item)
-            context["header"] = check.header
-            initial = {**check.mapping, **(item.column_mapping or {})}
-            context["mapping_form"] = MappingForm(header=check.header, initial_mapping=initial)
+            context.update(_mapping_forms(item, request.GET if "header_line" in request.GET else None))
     except AwsError as exc:
         messages.error(request, str(exc))
     return render(request, "pipeline_admin/upload_detail.html", context)
@@ -192,9 +191,36 @@ def upload_remap(request, pk: int):
     return _action(request, item, lambda: _remap(request, item), "Column mapping saved; the file is processed again.")
 
 
+def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
+    """The file page's remap forms: the header row (a record of the file's first lines, the Lambda's
+    own by default) and the columns, chosen among that record's cells. `data`: the GET that chose a
+    header row, or the POST (`submitted`) that chose it and the columns."""
+    check, reads_line = selectors.upload_header(upload=item)
+    line_form = HeaderLineForm(data, check=check)
+    record = line_form.record()
+    if record["line"] == check.line:  # the header the Lambda reads now: its mapping, and staff's
+        initial = {**check.mapping, **(item.column_mapping or {})}
+    else:
+        initial = {**record["mapping"], **{k: v for k, v in (item.column_mapping or {}).items() if k == "grain"}}
+    mapping_form = MappingForm(
+        data if submitted else None,
+        header=record["header"],
+        initial_mapping=initial,
+        header_line=record["line"],
+        reads_line=reads_line,
+    )
+    return {
+        "header": record["header"],
+        "header_line": record["line"],
+        "header_found": check.line,
+        "line_form": line_form if len(check.candidates) > 1 else None,
+        "header_others": [c for c in check.others if c["line"] != record["line"]],
+        "mapping_form": mapping_form,
+    }
+
+
 def _remap(request, item: Upload) -> None:
-    check = selectors.upload_header(upload=item)
-    form = MappingForm(request.POST, header=check.header, initial_mapping=check.mapping)
+    form = _mapping_forms(item, request.POST, submitted=True)["mapping_form"]
     if not form.is_valid():
         errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
         raise actions.ActionError(f"column mapping not saved: {errors}")

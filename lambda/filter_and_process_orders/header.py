@@ -7,12 +7,10 @@ or `manage.py upload --mapping`), the first such record that also has every head
 to map is skipped (review B7-7). A record is one line, or several when a quoted cell holds a line
 break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines before it are
 skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles, blank lines.
-When no record qualifies, the record lacking the fewest of the headers an explicit mapping names (any
-record of the searched lines, whether synonyms map it or not, so a typo is told against the header
-staff meant, not a summary's above: review B8-2), of those the one mapping the most required columns
-(the first of equals) is the header: the rejection names its cells, the upload form offers them, not a
-summary's above (`Total,Sales` over `Order,Gross,Date`). Line numbers are physical lines of the file
-(line 1 is the first).
+When none qualifies, the record lacking the fewest headers an explicit mapping names (whether synonyms
+map it or not: a typo is told against the table staff meant, review B8-2), then mapping the most required
+columns (the first of equals) is the header: the rejection names its cells, the upload form offers them,
+not a summary's above (`Total,Sales` over `Order,Gross,Date`). Line numbers are physical (1 the first).
 """
 
 import io
@@ -38,8 +36,7 @@ class Header:
     mapping: dict[str, int]  # contract column -> index in a row
     skipped: list[dict] = field(default_factory=list)  # [{"line": n, "text": "..."}] before the header
     search_ended: bool = False  # no record qualified in HEADER_SEARCH_LINES non-blank lines, and more followed
-    # Every record searched (when none qualified, or asked for with `every`), for staff to pick from
-    candidates: tuple["Header", ...] = ()
+    candidates: tuple["Header", ...] = ()  # every record searched (none qualified, or `every`), for staff to pick
 
 
 def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: bool = False) -> Header:
@@ -47,7 +44,7 @@ def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: b
     column: header name}; `every`: read every record of the searched lines into `candidates` even when
     one qualifies (the upload form offers them as the header row). Lines end at a CRLF, a bare CR or an
     LF, as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
-    hint, skipped, best, seen, chosen = None, [], None, [], None
+    hint, skipped, best, seen = None, [], None, []
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
@@ -67,19 +64,16 @@ def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: b
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
         seen.append(header)
         rank = (-len(not_found(names, explicit)), len(REQUIRED) - len(missing_required(mapping)))
-        if rank == (0, len(REQUIRED)) and chosen is None:
-            if not every:
-                return header
-            chosen = header
-        best = best if best and best[0] >= rank else (rank, header)  # the first of equals
+        if rank == (0, len(REQUIRED)) and not every:
+            return header
+        best = best if best and best[0] >= rank else (rank, header)  # the first of equals: the qualifying one
         skipped.append({"line": number, "text": line[:200]})
     if best is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    if chosen is not None:
-        return replace(chosen, candidates=tuple(seen))
-    return replace(best[1], search_ended=ended, candidates=tuple(seen))
+    return replace(best[1], search_ended=ended and best[0] != (0, len(REQUIRED)), candidates=tuple(seen))
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:
-    """The header of a file from its first bytes, as the Lambda finds it (for the upload form)."""
-    return find_header(open_text(io.BytesIO(sample)).sample, explicit)
+    """The header of a file from its first bytes, as the Lambda finds it, with every record of the
+    searched lines as `candidates` (for the upload form and the file page's remap form)."""
+    return find_header(open_text(io.BytesIO(sample)).sample, explicit, every=True)

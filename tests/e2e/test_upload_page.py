@@ -3,6 +3,7 @@
 import io
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
+from tests.lambda_.test_handler import read_parquet
+from tests.lambda_.test_mapping_header import SUMMARY_ABOVE as MPRE2
 
 from .conftest import login, screenshot
 
@@ -144,3 +147,36 @@ def test_the_mapping_step_lets_staff_pick_the_header_row_below_a_summary(upload_
     uploads_sync()
     stored.refresh_from_db()
     assert (stored.manifest["header_line"], stored.rows_in, stored.manifest["amount_total"]) == (4, 2, "300.00")
+
+
+def test_a_recognised_header_above_the_table_is_changed_to_the_tables_before_upload(upload_page):
+    # Review B8-1's mpre2.csv: lines 2-3 a summary whose header maps every required column (order
+    # "total", 3.00), line 5 the table's header, lines 6-7 orders 1 and 2 with Gross 100.00 and 200.00.
+    upload_page.set_input_files("input[type=file]", {"name": "mpre2.csv", "mimeType": "text/csv", "buffer": MPRE2})
+    row = upload_page.locator("li.file", has_text="mpre2.csv")
+    expect(row.locator(".header-shown")).to_have_text("Header: line 2 (order_id, amount, date)")
+    expect(row.locator(".header-others")).to_have_text(
+        "Also looks like a header: line 5 (Order No, Gross, Amount, Date). "
+        "If the orders table starts there, choose it as the header row."
+    )
+    expect(row).to_have_attribute("data-status", "ready")  # recognised: no columns to choose
+    assert row.locator("select[name=map-amount]").count() == 0
+    row.locator("button.change-header").click()
+    row.locator("select[name=header-line]").select_option(label="line 5: Order No, Gross, Amount, Date")
+    expect(row.locator(".header-shown")).to_have_text("Header: line 5 (Order No, Gross, Amount, Date)")
+    expect(row.locator(".summary")).to_have_text("Choose the columns of line 5 below.")
+    expect(row.locator(".header-others")).to_be_hidden()
+    expect(row.locator("select[name=map-amount] option")).to_have_text(
+        ["— not in this file —", "Order No", "Gross", "Amount", "Date"]
+    )
+    screenshot(upload_page, "header-row-changed")
+    map_and_upload(upload_page, row, "mpre2.csv", {"amount": "Gross"})  # Order No and Date are offered as mapped
+    stored = Upload.objects.get(original_name="mpre2.csv")
+    assert stored.column_mapping == {"order_id": "Order No", "amount": "Gross", "order_date": "Date"}
+    runtime_drain()
+    uploads_sync()
+    stored.refresh_from_db()
+    assert (stored.manifest["header_line"], stored.rows_in, stored.rows_out) == (5, 2, 2)
+    amounts = {r["order_id"]: r["amount"] for key in stored.manifest["outputs"] for r in read_parquet(key).to_pylist()}
+    assert amounts == {"1": Decimal("100.00"), "2": Decimal("200.00")}  # the summary's "total" is not an order
+    assert stored.manifest["amount_total"] == "300.00"

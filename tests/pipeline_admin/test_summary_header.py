@@ -51,5 +51,10 @@ def test_the_inspect_step_lists_the_searched_records_staff_may_pick_as_the_heade
     ]
     first = check["candidates"][0]
     assert (first["mapping"], first["missing"]) == ({"amount": "Total"}, ["order_id", "order_date"])  # Total, not Sales
-    known = b"order_id,amount,order_date\n1,1.00,2025-05-01\n"  # recognised: nothing to pick
-    assert client.post(url, {"sample": csv("known.csv", known)}).json()["candidates"] == []
+    known = client.post(url, {"sample": csv("known.csv", b"order_id,amount,order_date\n1,1.00,2025-05-01\n")})
+    # Recognised: both records are listed to confirm or change the header row; the row is no header.
+    assert [(c["line"], c["header"]) for c in known.json()["candidates"]] == [
+        (1, ["order_id", "amount", "order_date"]),
+        (2, ["1", "1.00", "2025-05-01"]),
+    ]
+    assert known.json()["others"] == []

@@ -1,6 +1,6 @@
 // The upload page. Each chosen file is pre-checked at once (size, type, header: recognised
-// columns or the mapping step, which holds the file back until every required column is chosen, and
-// offers the other records of the first lines as the header row) and can be removed before "Upload the files", which sends each file straight
+// columns or the mapping step, which holds the file back until every required column is chosen; the
+// header row found, to confirm or change among the records of the first lines) and can be removed before "Upload the files", which sends each file straight
 // to S3 as a presigned multipart upload (4 parts at a time, progress per file, parts retried and
 // resumed after a network drop; choosing the same file again later resumes it), then the server
 // checks the stored object and the page follows the file's status until it is final.
@@ -102,28 +102,83 @@
       .then((check) => {
         if (check.problem) return block(entry, check.problem);
         badge(entry, "ready", "ready");
+        entry.labels = check.labels;
+        entry.found = check;
         if (check.recognised) {
           const found = Object.entries(check.mapping).map(([column, header]) => check.labels[column] + " ← " + header);
-          entry.check.textContent = "Recognised columns: " + found.join(", ");
+          entry.found.text = "Recognised columns: " + found.join(", ");
           entry.check.className = "check ok";
-          return;
+        } else {
+          entry.found.text = "Header not recognised: choose the columns below (required: order id, order date, amount).";
+          entry.check.className = "check warn";
         }
-        entry.check.textContent = "Header not recognised: choose the columns below (required: order id, order date, amount).";
-        entry.check.className = "check warn";
-        entry.labels = check.labels;
-        const records = check.candidates || [];
-        if (records.length > 1) { // a summary or title above the table: staff may pick the header row
-          const pick = el("select", { name: "header-line" });
-          records.forEach((r, i) => pick.append(el("option", { value: String(i) }, "line " + r.line + ": " + r.header.join(", ").slice(0, 80))));
-          pick.value = String(Math.max(0, records.findIndex((r) => r.line === check.line)));
-          pick.addEventListener("change", () => offer(entry, records[Number(pick.value)]));
-          const wrap = el("label", { class: "header-line" }, "Header row ");
-          wrap.append(pick);
-          entry.check.append(wrap);
-        }
-        offer(entry, check);
+        entry.summary = el("span", { class: "summary" }, entry.found.text);
+        entry.check.replaceChildren(entry.summary);
+        if ((check.candidates || []).length > 1) headerRow(entry, check);
+        if (!check.recognised) { entry.picked = check; offer(entry, check); }
       })
       .catch(() => badge(entry, "ready", "ready")); // the server checks the stored file again
+  }
+
+  function cells(record) { return record.header.join(", ").slice(0, 80); }
+
+  // The header row the Lambda found, to confirm or change among the records of the file's first lines
+  // (a summary or a title above the table): "Header: line 2 (order_id, amount, date) change", and a note
+  // naming the other records that look like a header too. Picking another record offers its cells as
+  // the columns; the mapping then names them, so the Lambda reads that record.
+  function headerRow(entry, check) {
+    const records = check.candidates;
+    const row = el("div", { class: "header-row" });
+    const shown = el("span", { class: "header-shown" }, "Header: line " + check.line + " (" + cells(check) + ")");
+    const pick = el("select", { name: "header-line" });
+    records.forEach((r, i) => pick.append(el("option", { value: String(i) }, "line " + r.line + ": " + cells(r))));
+    pick.value = String(Math.max(0, records.findIndex((r) => r.line === check.line)));
+    const wrap = el("label", { class: "header-line" }, "Header row ");
+    wrap.append(pick);
+    pick.addEventListener("change", () => pickHeader(entry, records[Number(pick.value)], shown));
+    if (check.recognised) {
+      const change = el("button", { type: "button", class: "change-header" }, "change");
+      change.addEventListener("click", () => { change.replaceWith(wrap); pick.focus(); });
+      row.append(shown, " ", change);
+    } else row.append(shown, " ", wrap);
+    entry.check.append(row);
+    if ((check.others || []).length) {
+      const others = check.others.map((r) => "line " + r.line + " (" + cells(r) + ")").join(", ");
+      entry.others = el("div", { class: "header-others warn" }, "Also looks like a header: " + others + ". If the orders table starts there, choose it as the header row.");
+      entry.check.append(entry.others);
+    }
+  }
+
+  function pickHeader(entry, record, shown) {
+    const found = entry.found;
+    shown.textContent = "Header: line " + record.line + " (" + cells(record) + ")";
+    entry.summary.textContent = record.line === found.line ? found.text : "Choose the columns of line " + record.line + " below.";
+    if (entry.others) entry.others.hidden = record.line !== found.line; // said of the header found, not of staff's pick
+    entry.picked = record.line === found.line && found.recognised ? null : record;
+    if (!entry.picked) { // back to the recognised header the Lambda finds: no mapping to send
+      if (entry.box) entry.box.remove();
+      entry.box = null;
+      entry.selects = {};
+      entry.missing = [];
+      mappingState(entry);
+      return;
+    }
+    offer(entry, record);
+  }
+
+  // Whether the Lambda reads the header row whose cells staff mapped (picked, or offered for an unrecognised
+  // header) with the columns they chose: it reads the first record having every header the mapping names,
+  // which may be an earlier one (asked of the server, whose header search is the Lambda's).
+  async function readsPicked(entry) {
+    if (!entry.picked) return true;
+    const data = new FormData();
+    data.append("sample", entry.file.slice(0, 64 * 1024), entry.file.name);
+    data.append("size", String(entry.file.size));
+    data.append("mapping", mappingOf(entry));
+    const check = await (await post(cfg.inspectUrl, data)).json();
+    if (check.line === entry.picked.line) return true;
+    note(entry, entry.file.name + ": not uploaded: line " + check.line + " has every header these columns name too, and the Lambda reads the first such line: choose at least one column that line " + entry.picked.line + " has and line " + check.line + " has not.", "error");
+    return false;
   }
 
   // The column choices for one record of the file (`found`: its header cells, what synonyms map, the
@@ -332,13 +387,17 @@
           " (required: without it the Lambda rejects the file).", "error");
       }
     });
-    const pending = chosen.filter((entry) => !unmapped(entry).length);
+    const mapped = chosen.filter((entry) => !unmapped(entry).length);
+    mapped.forEach((entry) => { entry.sent = true; }); // a second click while the header rows are asked sends nothing twice
+    const reads = await Promise.all(mapped.map((entry) => readsPicked(entry).catch(() => true))); // no answer: sent as chosen
+    mapped.forEach((entry, i) => { if (!reads[i]) entry.sent = false; });
+    const pending = mapped.filter((entry, i) => reads[i]);
     if (!pending.length) {
-      pageNote.textContent = chosen.length ? "No file is ready: choose the required columns of each file first." : "Choose or drop at least one file that passed its check.";
+      pageNote.textContent = mapped.length ? "No file is ready: see the note under each file." : chosen.length ? "No file is ready: choose the required columns of each file first." : "Choose or drop at least one file that passed its check.";
       pageNote.className = "note error";
       return;
     }
-    pending.forEach((entry) => { entry.sent = true; entry.remove.textContent = "Cancel"; });
+    pending.forEach((entry) => { entry.remove.textContent = "Cancel"; });
     for (const entry of pending) if (!entry.removed) await upload(entry, false);
   });
 })();
