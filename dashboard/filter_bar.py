@@ -13,7 +13,7 @@ from .query import DIMENSIONS, GRAINS, GROUPS, KNOWN_STATUSES, PERIODS
 
 # Parameters that choose how the page draws (not which orders): kept when a filter is removed.
 VIEW_PARAMS = ("grain", "group_by")
-FILTER_PARAMS = ("period", "start_date", "end_date", "month", "statuses", "customer", *DIMENSIONS)
+FILTER_PARAMS = ("period", "start_date", "end_date", "month", "statuses", "customer", "no_customer", *DIMENSIONS)
 SUGGESTIONS = 20
 
 
@@ -51,6 +51,9 @@ def trail(filters: dict) -> list[Chip]:
             for word in words:
                 rest = ",".join(w for w in words if w != word)
                 chips.append(Chip(f"Status: {word}", home_url(filters | {"statuses": rest})))
+            continue
+        if name == "no_customer":
+            chips.append(Chip("Customer: (none)", home_url(filters | {name: ""})))
             continue
         shown = PERIODS.get(value, value) if name == "period" else value
         label = {"period": "Period", "start_date": "From", "end_date": "To", "month": "Month"}.get(name)

@@ -54,7 +54,8 @@ class ParamError(ValueError):
 @dataclass(frozen=True)
 class ReportQuery:
     """One report over one set of filters. Dates are inclusive; `statuses` empty = every status
-    (`unknown` = orders without one); `customer` an exact name; `dimensions` are (column, value)
+    (`unknown` = orders without one); `customer` an exact name; `no_customer`: only the orders
+    without a customer (the "(none)" row of a report by customer); `dimensions` are (column, value)
     pairs sorted by column; `limit` only for reports that rank; `grain` (day/week/month) only for
     time charts; `group_by` (a GROUPABLE column) only for the breakdown."""
 
@@ -63,6 +64,7 @@ class ReportQuery:
     end_date: date = LATEST
     statuses: tuple[str, ...] = ()
     customer: str = ""
+    no_customer: bool = False
     dimensions: tuple[tuple[str, str], ...] = ()
     limit: int | None = None
     grain: str = ""
@@ -77,6 +79,8 @@ class ReportQuery:
             "customer": self.customer,
             **dict(self.dimensions),
         }
+        if self.no_customer:  # only when set: every other query keeps its fingerprint
+            params["no_customer"] = "1"
         if self.limit is not None:
             params["limit"] = self.limit
         if self.grain:
@@ -94,6 +98,7 @@ class ReportQuery:
             end_date=date.fromisoformat(params["end_date"]),
             statuses=tuple(s for s in params.get("statuses", "").split(",") if s),
             customer=params.get("customer", ""),
+            no_customer=params.get("no_customer") == "1",
             dimensions=tuple((d, params[d]) for d in DIMENSIONS if params.get(d)),
             limit=params.get("limit"),
             grain=params.get("grain", ""),
@@ -222,6 +227,8 @@ class ReportQueryForm(forms.Form):
     end_date = _DateField(required=False)
     statuses = forms.CharField(required=False)
     customer = _TextField()
+    # Only the orders without a customer (a "(none)" row's "Show" link): `no_customer=1`.
+    no_customer = forms.BooleanField(required=False)
     period = forms.ChoiceField(
         choices=[("", "")] + list(PERIODS.items()), required=False, error_messages=_choice_error(PERIODS)
     )
@@ -273,6 +280,11 @@ class ReportQueryForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        if data.get("no_customer") and data.get("customer"):
+            raise forms.ValidationError(
+                f"customer {data['customer'][:40]!r} and no_customer (orders without a customer) exclude each "
+                "other: remove one of them"
+            )
         start, end = data.get("start_date") or EARLIEST, data.get("end_date") or LATEST
         if period := data.get("period"):
             first, last = period_range(period, timezone.localdate())
@@ -294,6 +306,7 @@ class ReportQueryForm(forms.Form):
             end_date=end,
             statuses=data["statuses"],
             customer=data["customer"],
+            no_customer=bool(data.get("no_customer")),
             dimensions=tuple((name, data[name]) for name in DIMENSIONS if data.get(name)),
             limit=data.get("limit"),
             grain=(data.get("grain") or default_grain(start, end)) if self.takes_grain else "",

@@ -40,6 +40,13 @@ class ReportView:
         return (self.query.group_by if self.query else "") if drills == "group" else drills
 
     @property
+    def folded(self) -> str:
+        """The column whose values past the top N the report folds into one Other row
+        (breakdown.sql: the breakdown's `group_by`, sales-by-customer's customer); "" for none."""
+        report = report_get(self.slug)
+        return report.group or (self.query.group_by if report.takes_group and self.query else "")
+
+    @property
     def empty(self) -> bool:
         """A computed result in which no order matched the filters."""
         result = self.result

@@ -13,6 +13,7 @@ whole, as before: 500 MB).
 
 import contextlib
 import io
+import os
 import tempfile
 from collections.abc import Iterator
 
@@ -62,9 +63,14 @@ def stale_orders_csv(*, upload: Upload) -> Iterator[bytes]:
 def _chunks(keys: list[str]) -> Iterator[bytes]:
     yield _csv(_SCHEMA.empty_table(), header=True)
     for key in keys:
-        with tempfile.TemporaryFile() as spool:
-            s3.object_download(key=key, fileobj=spool)
-            yield from _month_chunks(pq.ParquetFile(spool, buffer_size=_READ_BYTES, pre_buffer=False))
+        # Arrow opens the spooled copy itself, by path: a reader over a Python file object may be
+        # released by an Arrow thread while the interpreter exits, which aborts it (review B8-8).
+        with tempfile.TemporaryDirectory() as spool:
+            path = os.path.join(spool, "month.parquet")
+            with open(path, "wb") as copy:
+                s3.object_download(key=key, fileobj=copy)
+            with pq.ParquetFile(path, buffer_size=_READ_BYTES, pre_buffer=False) as month:
+                yield from _month_chunks(month)
 
 
 def _month_chunks(month: pq.ParquetFile) -> Iterator[bytes]:

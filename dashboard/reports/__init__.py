@@ -20,7 +20,7 @@ from .periods import periods_fill
 
 HERE = Path(__file__).resolve().parent
 PLACEHOLDER = re.compile(r":([a-z_]+)\b")
-WRITTEN_IN = ("limit", "fingerprint", "grain", "group_column")
+WRITTEN_IN = ("limit", "fingerprint", "grain", "group_column", "value_column")
 CENTS = Decimal("0.01")
 AVERAGE_ROUNDING = ROUND_HALF_EVEN  # README "Dashboard": how an average's half cent rounds
 
@@ -31,7 +31,8 @@ def without_comments(sql: str) -> str:
 
 
 __all__ = [
-    "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "placeholders", "report_get", "report_query",
+    "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "column_plural", "other_label", "placeholders",
+    "report_get", "report_query",
 ]  # fmt: skip
 
 
@@ -51,12 +52,16 @@ class Report:
     # Average order values: computed here from each row's exact `revenue` and `orders`, not taken
     # from the engine (see `average_order_value`).
     averages: tuple[str, ...] = ()
+    # A report that runs another's SQL file (`sql`, its slug) with that file's :group_column fixed
+    # (`group`): sales-by-customer is the breakdown by customer, its top N plus one Other row.
+    sql: str = ""
+    group: str = ""
 
     @property
     def param_names(self) -> set[str]:
         if self.chart == "options":
             return set()
-        names = {"start_date", "end_date", "period", "month", "statuses", "customer", *DIMENSIONS}
+        names = {"start_date", "end_date", "period", "month", "statuses", "customer", "no_customer", *DIMENSIONS}
         flags = (("limit", self.takes_limit), ("grain", self.takes_grain), ("group_by", self.takes_group))
         return names | {name for name, wanted in flags if wanted}
 
@@ -97,6 +102,18 @@ def average_order_value(revenue, orders) -> Decimal | None:
         return (Decimal(str(revenue)) / int(orders)).quantize(CENTS, rounding=AVERAGE_ROUNDING)
 
 
+def other_label(count: int, column: str) -> str:
+    """The name of the row a report folds its values past the top N into, `count` of them, of
+    `column` (breakdown.sql's `other`): "Other (2 customers)", "Other (3 categories)"."""
+    return f"Other ({count:,} {column.replace('_', ' ') if count == 1 else column_plural(column)})"
+
+
+def column_plural(column: str) -> str:
+    """A groupable column's values, in words: customers, statuses, categories, countries."""
+    noun = column.replace("_", " ")
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "es" if noun.endswith("s") else noun + "s"
+
+
 def report_query(slug: str, raw: dict) -> ReportQuery:
     """The one validation: request parameters -> ReportQuery. Raises ParamError naming the parameter."""
     form = report_get(slug).form({k: v for k, v in raw.items() if v not in (None, "", [])})
@@ -108,7 +125,8 @@ def report_query(slug: str, raw: dict) -> ReportQuery:
 @cache
 def _templated(slug: str) -> str:
     fragment = (HERE / "_orders.sql").read_text()
-    body = (HERE / f"{slug.replace('-', '_')}.sql").read_text()
+    own = REPORTS[slug].sql if slug in REPORTS else ""  # (the drill list's SQL is no report's)
+    body = (HERE / f"{(own or slug).replace('-', '_')}.sql").read_text()
     text = f"WITH query_fingerprint AS (SELECT ':fingerprint' AS fingerprint),\n{fragment}\n{body}"
     return without_comments(text)
 
@@ -134,10 +152,12 @@ def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, lis
             raise ParamError(f"{query.report} needs a grain: one of {', '.join(GRAINS)}")
         text = text.replace(":grain", query.grain)
     if ":group_column" in text:
-        if query.group_by not in GROUPS:
+        group = report_get(query.report).group or query.group_by
+        if group not in GROUPS:
             raise ParamError(f"{query.report} needs group_by: one of {', '.join(GROUPS)}")
-        column = "coalesce(status, 'unknown')" if query.group_by == "status" else query.group_by
+        column = "coalesce(status, 'unknown')" if group == "status" else group
         text = text.replace(":group_column", column)
+        text = text.replace(":value_column", report_get(query.report).group or "value")
     values = {
         "start_date": query.start_date,
         "end_date": query.end_date,
@@ -145,6 +165,7 @@ def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, lis
         "end_month": query.end_date.strftime("%Y-%m"),
         "statuses": ",".join(query.statuses),
         "customer": query.customer,
+        "no_customer": "1" if query.no_customer else "",
         **{name: "" for name in DIMENSIONS},
         **dict(query.dimensions),
     }
@@ -161,7 +182,7 @@ REPORTS = {
         ),
         Report(
             "sales-by-customer", "Sales by customer", "bar", takes_limit=True, averages=("average_order_value",),
-            series=(("revenue", "orders"),), drills="customer",
+            series=(("revenue", "orders"),), drills="customer", sql="breakdown", group="customer",
         ),
         Report("status-summary", "Status mix", "donut", series=(("orders",),), drills="statuses"),
         Report(

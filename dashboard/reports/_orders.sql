@@ -39,6 +39,8 @@ filtered_orders AS (
       -- an order without a status is `unknown`, as the status mix shows it
       AND (:statuses = '' OR contains(split(:statuses, ','), coalesce(o.status, 'unknown')))
       AND (:customer = '' OR o.customer = :customer)
+      -- no_customer: only the orders without a customer (the "(none)" row of a report by customer)
+      AND (:no_customer = '' OR o.customer IS NULL)
       AND (:category = '' OR o.category = :category)
       AND (:region = '' OR o.region = :region)
       AND (:country = '' OR o.country = :country)

@@ -7,6 +7,8 @@ from django import template
 from django.conf import settings
 from django.utils.formats import number_format
 
+from ..reports import column_plural, other_label
+
 register = template.Library()
 
 
@@ -28,8 +30,17 @@ def humanize_column(name: str) -> str:
 
 
 @register.filter
-def chart_payload(result) -> dict:
-    return {"columns": result.columns, "rows": result.rows}
+def plural(column: str) -> str:
+    """`card.folded|plural`: a column's values in words ("customers"), `reports.column_plural`."""
+    return column_plural(column)
+
+
+@register.filter
+def chart_payload(card) -> dict:
+    """What a card's charts draw: the result's columns and rows, and each row's name as the table
+    names it (`table_rows`: "(none)", "Other (2 customers)")."""
+    result = card.result
+    return {"columns": result.columns, "rows": result.rows, "labels": [row[0] for row in table_rows(card)[1]]}
 
 
 @register.filter
@@ -162,15 +173,20 @@ def page_grain(page) -> str:
 
 @register.filter
 def table_rows(card) -> tuple[list[str], list[list]]:
-    """The card's table alternative: the result, with a breakdown's folded row named "Other"
-    (its `other` flag column left out) and an empty value of the first column (the customer, the
-    breakdown's value: orders without one) named "(none)", as the charts name it (`charts.js`)."""
+    """The card's table alternative: the result, with the row a report folds its values past the top
+    N into named "Other (2 customers)" (`reports.other_label`; its `other` column, the number of
+    values folded, left out) and an empty value of the first column (the customer, the breakdown's
+    value: orders without one) named "(none)", as the charts name them (`chart_payload`)."""
     result = card.result
     flag = result.columns.index("other") if "other" in result.columns else None
-    rows = [
-        [("Other" if flag is not None and int(row[flag] or 0) else "(none)") if row[0] is None else row[0], *row[1:]]
-        for row in result.rows
-    ]
+
+    def name(row: list):
+        if row[0] is not None:
+            return row[0]
+        folded = int(row[flag] or 0) if flag is not None else 0
+        return other_label(folded, card.folded or "value") if folded else "(none)"
+
+    rows = [[name(row), *row[1:]] for row in result.rows]
     if flag is None:
         return result.columns, rows
     return [c for c in result.columns if c != "other"], [[v for i, v in enumerate(r) if i != flag] for r in rows]

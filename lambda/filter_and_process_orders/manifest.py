@@ -8,7 +8,7 @@ processed_with_warnings, rejected.
 from dataclasses import asdict, dataclass, field
 
 from .cleaning import CleanResult
-from .reasons import FILE_REASONS, ROW_REASONS, warnings_for
+from .reasons import FILE_REASONS, REASON_LABELS, warnings_for
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Manifest:
         self.rows_superseded, self.rows_merged = result.superseded, result.merged
         self.amount_total, self.amount_counted = str(result.amount_total), str(result.amount_counted)
         self.reasons = [
-            {"code": code, "text": ROW_REASONS.get(code, code), "count": count}
+            {"code": code, "text": REASON_LABELS.get(code, code), "count": count}
             for code, count in result.rejected_reasons.most_common()
         ]
         d = result.decisions

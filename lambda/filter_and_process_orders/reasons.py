@@ -17,6 +17,12 @@ ROW_REASONS = {
     "bad_order_date": "unparseable order_date",
     "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
 }
+# A code's label where its rows' texts say different things (the file page's "Rejections by reason",
+# the manifest's `reasons`); every other code's label is its row text's start, ROW_REASONS.
+REASON_LABELS = ROW_REASONS | {
+    # "unparseable order_date: 2025-02-30", or "order_date 21/02/2025 reads only day first; ..." (`rejects`)
+    "bad_order_date": "unreadable order_date, or read only in the other day/month order",
+}
 FILE_REASONS = {
     "missing_column": "a required column is missing",
     "empty": "the file is empty",
@@ -55,6 +61,13 @@ WARNINGS = {
     "column mapping",
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
+
+# `unreadable_quantities` of a history (the last row wins): a cell that is no whole number is read as
+# an empty one, and a column a row leaves empty takes the order's last non-empty value (README "Grain").
+QUANTITIES_OF_HISTORY = (
+    "some quantities are not whole numbers: each is read as an empty cell, so its order keeps its quantity "
+    "from an earlier row that has one (none if no earlier row has one)"
+)
 
 
 def mapping_not_found_reason(header: list[str], named: dict[str, str]) -> str:
@@ -99,8 +112,9 @@ def warnings_for(result) -> list[dict]:
     d = result.decisions
     found = []
 
-    def add(code: str, detail: str = "", **facts) -> None:
-        found.append({"code": code, "text": WARNINGS[code] + (f": {detail}" if detail else ""), **facts})
+    def add(code: str, detail: str = "", text: str = "", **facts) -> None:
+        said = text or WARNINGS[code]
+        found.append({"code": code, "text": said + (f": {detail}" if detail else ""), **facts})
 
     if d.date_order_assumed:
         day_first = d.date_order_votes["DMY"]
@@ -150,7 +164,9 @@ def warnings_for(result) -> list[dict]:
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
             cells = _cells(doubts.values.get(code, []))
-            add(code, f"{_count(count, 'line')}, {_for_example(lines)}{cells}", count=count, lines=lines)
+            of_history = code == "unreadable_quantities" and result.grain == "history"
+            text = QUANTITIES_OF_HISTORY if of_history else ""
+            add(code, f"{_count(count, 'line')}, {_for_example(lines)}{cells}", text, count=count, lines=lines)
     header, count = result.mapping.get("amount", ""), doubts.rows["amount_may_be_unit_price"]
     if count and names_unit_price(header):
         lines = doubts.lines["amount_may_be_unit_price"]

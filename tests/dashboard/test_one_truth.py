@@ -99,7 +99,7 @@ def test_a_later_stale_cancellation_removes_the_order_from_every_report(pat):
     }
     assert [r["order_id"] for r in everywhere["top-orders"]] == ["C-11"]
     assert everywhere["sales-by-customer"] == [
-        {"customer": "Pat", "orders": 1, "revenue": "20.00", "average_order_value": "20.00"}
+        {"customer": "Pat", "other": 0, "orders": 1, "revenue": "20.00", "average_order_value": "20.00"}
     ]
     assert everywhere["status-summary"] == [{"status": "shipped", "orders": 1, "revenue": "20.00"}]
     assert [(r["day"], r["orders"]) for r in everywhere["daily-orders"]] == [("2025-01-16", 1)]

@@ -118,7 +118,9 @@ def oracle_report(slug: str, orders: list[dict], query: ReportQuery) -> list[tup
         return sorted(((s, n, t) for s, (n, t) in groups(lambda r: r["status"]).items()), key=lambda x: (-x[1], x[0]))
     if slug == "sales-by-customer":
         ranked = sorted(groups(lambda r: r["customer"]).items(), key=lambda x: (-x[1][1], x[0]))
-        return [(c, n, t) for c, (n, t) in ranked][: query.limit]
+        rest = ranked[query.limit :]  # folded into one Other row: (None, how many customers, orders, revenue)
+        other = [(None, len(rest), sum(n for _, (n, _) in rest), sum(t for _, (_, t) in rest))] if rest else []
+        return [(c, 0, n, t) for c, (n, t) in ranked][: query.limit] + other
     if slug == "top-orders":
         ranked = sorted(orders, key=lambda r: (-r["amount"], r["order_id"]))
         return [(r["order_id"], r["customer"], r["amount"], r["order_date"]) for r in ranked][: query.limit]
@@ -130,7 +132,7 @@ KEEP = {
     "revenue-by-month": ("month", "orders", "revenue"),
     "daily-orders": ("day", "orders", "revenue"),
     "status-summary": ("status", "orders", "revenue"),
-    "sales-by-customer": ("customer", "orders", "revenue"),
+    "sales-by-customer": ("customer", "other", "orders", "revenue"),
     "top-orders": ("order_id", "customer", "amount", "order_date"),
 }
 

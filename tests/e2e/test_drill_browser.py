@@ -95,3 +95,36 @@ def test_an_analyst_clicks_a_bar_and_a_month_and_lands_on_the_orders_they_count(
     row_link.click()
     expect(page.locator("#total-orders")).to_have_attribute("data-value", str(len(bob)))
     expect(page.locator("#total-amount")).to_have_attribute("data-value", str(sum(o["amount"] for o in bob)))
+
+
+def test_the_none_row_of_customers_opens_the_orders_without_one_and_the_link_column_is_named(
+    page, analyst, pipeline_loop, tmp_path
+):
+    """Review B9-5 item 4 and B9-4, on tests/dashboard/test_top_customers.py's file: by hand, the
+    "(none)" row is T-10 and T-11, 2 orders, 65.00; past the top 10, 4 customers fold into Other."""
+    from django.core.management import call_command
+
+    from tests.dashboard.test_top_customers import many_customers_csv
+
+    path = tmp_path / "many.csv"
+    path.write_text(many_customers_csv())
+    call_command("upload", str(path), "--as-of", "2025-06-01", "--wait")
+    call_command("crawl", "--wait")
+    login(page, "analyst")
+    page.goto("/dashboard/")
+    card = page.locator("#card-sales-by-customer")
+    expect(card.locator("canvas[data-drawn='1']")).to_have_count(1, timeout=30_000)
+    expect(card.locator("h2")).to_have_text("Sales by customer: top 10")
+    card.locator("details summary").click()
+    expect(card.locator("details thead th").last).to_have_text("Order list")
+    page.locator("#card-orders-over-time details summary").click()
+    expect(page.locator("#card-orders-over-time details thead th").last).to_have_text("Order list")
+    other = card.locator("details tbody tr", has_text="Other (4 customers)")
+    expect(other.locator("[data-action=orders]")).to_have_count(0)  # no one filter narrows to it
+    link = card.locator("details tbody tr", has_text="(none)").locator("[data-action=orders]")
+    expect(link).to_have_text("Show 2")
+    expect(link).to_have_attribute("aria-label", "Show the orders of (none)")
+    link.click()
+    expect(page.locator("#total-orders")).to_have_attribute("data-value", "2")
+    expect(page.locator("#total-amount")).to_have_attribute("data-value", "65.00")
+    screenshot(page, "orders-without-a-customer")

@@ -86,15 +86,16 @@ def seed_results() -> None:
             [["2025-02-01", "60", "16000.00"]],
         ),
         "sales-by-customer": (
-            [("customer", "varchar"), ("orders", "bigint"), ("revenue", "decimal"), ("average_order_value", "decimal")],
-            [["Bob", "30", "9211.69", "307.06"]],
+            [("customer", "varchar"), ("other", "bigint"), ("orders", "bigint"), ("revenue", "decimal"),
+             ("average_order_value", "decimal")],
+            [["Bob", "0", "30", "9211.69", "307.06"]],
         ),
         SLOW_OR_BROKEN: (
             [("status", "varchar"), ("orders", "bigint"), ("revenue", "decimal")],
             [["shipped", "46", "13435.16"]],
         ),
         "breakdown": (
-            [("value", "varchar"), ("other", "integer"), ("orders", "bigint"), ("revenue", "decimal"),
+            [("value", "varchar"), ("other", "bigint"), ("orders", "bigint"), ("revenue", "decimal"),
              ("average_order_value", "decimal")],
             [["shipped", "0", "46", "13435.16", "292.07"]],
         ),

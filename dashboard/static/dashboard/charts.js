@@ -25,16 +25,16 @@
     return new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(`${iso}T00:00:00Z`));
   }
 
-  function valueLabel(row, columns) {
+  // The row the report folds its values past the top N into (breakdown.sql's `other`: how many).
+  function folded(row, columns) {
     const other = columns.indexOf("other");
-    if (other >= 0 && Number(row[other]) === 1) return "Other";
-    return row[0] === null ? "(none)" : String(row[0]);
+    return other >= 0 && Number(row[other]) > 0;
   }
 
   // The page parameters that narrow to one chart element; null when it cannot be a filter.
   function narrowing(drills, row, columns, grain) {
     const value = row[0];
-    if (!drills || valueLabel(row, columns) === "Other") return null;
+    if (!drills || folded(row, columns)) return null;
     if (drills === "period") {
       const day = String(value);
       if (grain === "month") return { month: day.slice(0, 7) };
@@ -46,6 +46,8 @@
       return { start_date: day, end_date: day, period: "" };
     }
     if (drills === "status" || drills === "statuses") return { statuses: value === null ? "unknown" : value };
+    // Orders without a customer have their own filter (a "(none)" row); no other empty value has one.
+    if (value === null && drills === "customer") return { no_customer: "1", customer: "" };
     if (value === null || drills === "product") return null; // no filter for an empty value or a line column
     return { [drills]: value };
   }
@@ -98,7 +100,8 @@
     const kind = canvas.dataset.chart;
     const type = { line: "line", bar: "bar", donut: "doughnut" }[kind] || "bar";
     const series = (canvas.dataset.series || "").split(",").filter(Boolean).map((c) => data.columns.indexOf(c)).filter((i) => i > 0);
-    const labels = data.rows.map((r) => (grain ? periodLabel(String(r[0]), grain) : valueLabel(r, data.columns)));
+    // Each row's name as its table names it ("(none)", "Other (2 customers)"): the payload's labels.
+    const labels = data.rows.map((r, i) => (grain ? periodLabel(String(r[0]), grain) : data.labels[i]));
     const datasets = series.map((i, n) => ({
       label: data.columns[i].replace(/_/g, " "),
       data: data.rows.map((r) => parseFloat(r[i])),
@@ -142,13 +145,13 @@
     const head = card.querySelector("details table thead tr");
     const rows = card.querySelectorAll("details table tbody tr");
     if (!head || rows.length !== data.rows.length) return;
-    head.appendChild(Object.assign(document.createElement("th"), { textContent: "Orders" }));
+    head.appendChild(Object.assign(document.createElement("th"), { textContent: "Order list" }));
     rows.forEach((tr, i) => {
       const row = data.rows[i];
       const changes = narrowing(canvas.dataset.drills, row, data.columns, card.dataset.grain);
       const cell = document.createElement("td");
       if (changes) {
-        const label = card.dataset.grain ? periodLabel(String(row[0]), card.dataset.grain) : valueLabel(row, data.columns);
+        const label = card.dataset.grain ? periodLabel(String(row[0]), card.dataset.grain) : data.labels[i];
         const count = ordersColumn >= 0 ? numbers("orders").format(Number(row[ordersColumn])) : "";
         const link = Object.assign(document.createElement("a"), { href: url(orders, changes, false), textContent: count ? `Show ${count}` : "Show" });
         link.setAttribute("aria-label", `Show the orders of ${label}`);
