@@ -49,6 +49,7 @@ def finish_buckets(
     def note(*made: grains.Orders) -> None:
         for m in made:
             _reject(spool, m, late)
+            used.reject(m)
             result.superseded += m.superseded
             result.merged += m.merged
             if m.unpriced_lines is not None:

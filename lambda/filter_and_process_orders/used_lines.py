@@ -10,7 +10,14 @@ Phase 1 finds the lines (every line, in chunks); each dedup bucket is looked at 
 the end. A file without such a line costs one test per bucket; one with m such lines, a binary search
 of them per bucket and a look at the lines of their orders (eu 1M, ~6,000 unreadable quantities:
 0.017 CPU s over 13 buckets).
+Lines of orders rejected whole after the chunks (`grain`: no amount or no date on any line, a sum too
+large) are in no order: they are taken out of every doubt's lines (`reject`, bucket by bucket as the
+rejects are decided, keeping only those among the doubts' lines; review B9-8), and so are the held-back
+rows of the codes of `doubts.HELD` (float-like ids, unknown statuses) and, for unknown statuses, the
+lines of orders summing past MAX_AMOUNT (their words are in the rejected table).
 """
+
+from collections import Counter
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +27,7 @@ from . import profile
 from .arrow_buffers import one_array
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
 from .evidence import Sifted
+from .grain import Orders
 from .mapping import names_unit_price
 
 
@@ -34,6 +42,30 @@ class UsedLines:
         self.found = {code: np.sort(np.concatenate(lines)) for code, lines in said.items()}
         self.every: dict[str, list[np.ndarray]] = {code: [] for code in self.found}  # line items, ids once
         self.last: dict[str, list[np.ndarray]] = {code: [] for code in self.found}  # where the last line wins
+        held = {code: np.concatenate(lines) for code, lines in doubts.held.items() if lines}
+        self.held = held  # code of doubts.HELD -> its held-back rows' lines
+        self.watched = np.unique(np.concatenate([*self.found.values(), *held.values(), np.empty(0, np.int64)]))
+        self.rejected: list[np.ndarray] = []  # the doubts' lines among those rejected after the chunks
+        self.statuses = set(doubts.statuses)
+        self.too_large: Counter = Counter()  # unknown status -> lines of orders summing past MAX_AMOUNT
+
+    def reject(self, orders: Orders) -> None:
+        """A bucket's lines rejected after the chunks (`grain.Orders`, on the main thread): those that
+        hold a doubt are noted. Costs nothing when no doubt's line was found."""
+        too_large = orders.too_large
+        if len(self.watched):
+            found = [orders.rejected_lines, orders.undated_lines]
+            found += [] if too_large is None else [too_large.column("line").to_numpy()]
+            with profile.stage("reject.doubts"):  # binary search: us 1M 0.002 CPU s (np.isin 0.02)
+                for lines in found:
+                    if len(lines):
+                        at = np.minimum(np.searchsorted(self.watched, lines), len(self.watched) - 1)
+                        self.rejected.append(lines[self.watched[at] == lines])
+        if self.statuses and too_large is not None:
+            words = pc.filter(
+                too_large.column("status"), pc.is_in(too_large.column("status"), pa.array(list(self.statuses)))
+            )
+            self.too_large.update(words.to_pylist())
 
     def sift(self, sifted: Sifted) -> None:
         """A bucket's lines whose doubtful value is used, by either answer (from worker threads: only
@@ -69,10 +101,23 @@ class UsedLines:
         self.last[code].append(_named(line, last, sifted.copies))
 
     def settle(self, doubts: Doubts, grain: str) -> None:
-        """The warnings' counts, first lines and first few distinct cells, under the file's `grain`."""
+        """The warnings' counts, first lines and first few distinct cells, under the file's `grain`, less
+        the lines rejected after the chunks."""
+        rejected = np.unique(np.concatenate(self.rejected)) if self.rejected else np.empty(0, np.int64)
+        for code, held in self.held.items():
+            out = np.isin(held, rejected)
+            if code == "unknown_statuses":
+                doubts.statuses.subtract(pa.concat_arrays(doubts.held_words).filter(pa.array(out)).to_pylist())
+            else:
+                doubts.rows[code] -= int(np.count_nonzero(out))
+                lines = np.sort(np.r_[doubts.unheld.get(code, []), held[~out]].astype(np.int64))
+                doubts.lines[code] = lines[:SAMPLE_LINES].tolist()
+        doubts.statuses.subtract(self.too_large)
+        doubts.statuses = +doubts.statuses  # (only words still counted)
         for code, all_found in self.found.items():
             found = self.every[code] if grain == "line_items" else self.last[code]  # staff's `order`: the last wins
             used = np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
+            used = used[~np.isin(used, rejected)] if len(rejected) else used
             doubts.rows[code] = len(used)
             doubts.lines[code] = used[:SAMPLE_LINES].tolist()
             if doubts.cells.get(code) and len(used):

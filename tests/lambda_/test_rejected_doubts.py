@@ -1,0 +1,113 @@
+"""The doubt warnings say nothing of the lines of orders rejected whole after the chunks (no amount or
+no date on any line: review B9-8): those lines are in no order, and rejected_rows.csv gives each its
+own reason. Expected values by hand."""
+
+import pytest
+from filter_and_process_orders import text as text_module
+from filter_and_process_orders.reasons import warnings_for
+
+from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
+
+
+def warned(result) -> dict[str, dict]:
+    return {w["code"]: w for w in warnings_for(result)}
+
+
+def said(result, code: str) -> tuple[int, list[int]] | None:
+    found = warned(result).get(code)
+    return None if found is None else (found["count"], found["lines"])
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_unreadable_quantities_of_rejected_orders_are_not_said(tmp_path, buckets):
+    # Review B9-8's uq_rej.csv. Order 1 (lines 2, 3) has no amount on any line: rejected missing_amount;
+    # order 2 (line 4) no date: missing_order_date; line 7's amount is unreadable: bad_amount as read.
+    # Order 3 = 5.00 + 5.00 = 10.00, quantity 1 (line 6's 2.5 left out): only line 6 is said.
+    body = lines(
+        "order_id,product,amount,order_date,quantity",
+        "1,P1,,2025-05-01,1.5",
+        "1,P2,,2025-05-01,2",
+        "2,P1,5.00,,1.5",
+        "3,P1,5.00,2025-05-01,1",
+        "3,P2,5.00,2025-05-01,2.5",
+        "4,P1,abc,2025-05-01,1.5",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result)
+    assert {k: (str(r["amount"]), r["quantity"]) for k, r in kept_by_id(result).items()} == {"3": ("10.00", 1)}
+    assert result.rejected_reasons == {"missing_amount": 2, "missing_order_date": 1, "bad_amount": 1}
+    assert said(result, "unreadable_quantities") == (1, [6])
+    assert "2.5" in warned(result)["unreadable_quantities"]["text"]
+    assert "1.5" not in warned(result)["unreadable_quantities"]["text"]
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_negative_amounts_float_like_ids_and_unit_prices_of_rejected_rows_are_not_said(tmp_path, buckets):
+    # Review B9-8's warn_rej.csv: lines 2 (id 1.0, -5.00, quantity 2) and 4 (4.00, quantity 3) have no
+    # date: rejected missing_order_date. Order 2 (line 3) = -3.00, quantity 1: a negative amount, said;
+    # no kept line has a float-like id or a quantity other than 1 beside its price.
+    body = lines(
+        "order_id,product,Price,order_date,quantity",
+        "1.0,P1,-5.00,,2",
+        "2,P1,-3.00,2025-05-01,1",
+        "3,P1,4.00,,3",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result)
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"2": "-3.00"}
+    assert result.rejected_reasons == {"missing_order_date": 2}
+    assert said(result, "negative_amounts") == (1, [3])
+    assert said(result, "float_like_ids") is None
+    assert said(result, "amount_may_be_unit_price") is None
+
+
+def test_unknown_statuses_of_rejected_rows_are_not_said(tmp_path):
+    # Review B9-8's unk_rej.csv: line 2 has no date (missing_order_date), line 3's amount is unreadable
+    # (bad_amount as read); the one order (line 4) is shipped: no unknown status is kept.
+    body = lines(
+        "order_id,amount,order_date,status",
+        "1,5.00,,weirdstatus",
+        "2,abc,2025-05-01,otherweird",
+        "3,1.00,2025-05-01,shipped",
+    )
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert result.rejected_reasons == {"missing_order_date": 1, "bad_amount": 1}
+    assert "unknown_statuses" not in warned(result)
+
+
+@pytest.mark.parametrize("buckets", [1, 4])
+def test_doubts_of_orders_rejected_whole_far_from_their_other_lines(tmp_path, monkeypatch, buckets):
+    # Line items (products differ), read in many chunks and spread over buckets. Lines 2-6 open five
+    # orders whose other line comes after 40 filler orders of two lines (7-86), at lines 87-91:
+    # R1 (2, 87) has no amount on any line: missing_amount (line 2's 1.5 not said);
+    # R2 (3, 88) no date on any line: missing_order_date (line 3's -4.00 beside quantity 3, weirdstatus: not said);
+    # 9.0 / 9 (4, 89) no amount: missing_amount (line 4's float-like id not said);
+    # K1 (5, 90) = -2.00 + 3.00 = 1.00, kept: line 5's -2.00, abc and oddstatus said, line 90's 3.00 beside 2 said;
+    # 8.0 / 8 (6, 91) = 1.00 + 1.00, kept: line 6's float-like id said.
+    monkeypatch.setattr(text_module, "CHUNK_BYTES", 256)
+    fillers = [f"F{k:02},P{p},1.00,2025-05-02,1,shipped" for k in range(40) for p in (1, 2)]
+    body = lines(
+        "order_id,product,Price,order_date,quantity,status",
+        "R1,P1,,2025-05-01,1.5,shipped",
+        "R2,P1,-4.00,,3,weirdstatus",
+        "9.0,P1,,,1,shipped",
+        "K1,P1,-2.00,2025-05-03,abc,oddstatus",
+        "8.0,P1,1.00,2025-05-03,1,shipped",
+        *fillers,
+        "R1,P2,,2025-05-01,2,shipped",
+        "R2,P2,2.00,,1,shipped",
+        "9,P2,,,1,shipped",
+        "K1,P2,3.00,2025-05-03,2,shipped",
+        "8,P2,1.00,2025-05-03,1,shipped",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and result.grain == "line_items"
+    kept = {k: str(r["amount"]) for k, r in kept_by_id(result).items()}
+    assert kept == {**{f"F{k:02}": "2.00" for k in range(40)}, "K1": "1.00", "8": "2.00"}
+    assert result.rejected_reasons == {"missing_amount": 4, "missing_order_date": 2}
+    assert said(result, "unreadable_quantities") == (1, [5])
+    assert said(result, "negative_amounts") == (1, [5])
+    assert said(result, "amount_may_be_unit_price") == (1, [90])
+    assert said(result, "float_like_ids") == (1, [6])
+    assert warned(result)["unknown_statuses"]["words"] == {"oddstatus": 1}
