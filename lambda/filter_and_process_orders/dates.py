@@ -5,7 +5,9 @@ Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
 1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
 (`13/2/2024`) vote for the file's order, one vote a row. `date_shapes` counts which shapes a file's dates have,
-so that the detected format names what was read (e.g. "day month-name year").
+so that the detected format names what was read (e.g. "day month-name year"). A cell of the numeric
+shape that reads as no date either way (`00/00/0000`, `31/02/2025`, a year outside) is neither a vote
+nor a numeric date seen, nor of that shape (review B9-7: it opened the date order of an ISO file).
 """
 
 import re
@@ -56,6 +58,9 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
     parts, counts = pc.extract_regex(pc.filter(text, numeric), _NUMERIC), pc.filter(counts, numeric)
     same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
     parts, counts = pc.filter(parts, same), pc.filter(counts, same)
+    if len(parts):  # a date either way (rare otherwise: a placeholder)
+        real = _either_way(parts)
+        parts, counts = (parts, counts) if real.all() else (parts.filter(real), counts.filter(real))
     if not len(parts):
         return {"DMY": 0, "MDY": 0}, False
     a, b = (pc.cast(pc.struct_field(parts, f), pa.int8()) for f in ("a", "b"))
@@ -64,6 +69,25 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
     rows = lambda mask: pc.sum(pc.filter(counts, mask)).as_py() or 0  # noqa: E731
     return {"DMY": rows(dmy), "MDY": rows(mdy)}, True
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _either_way(parts: pa.StructArray) -> np.ndarray:
+    """Where a numeric date's parts (`_NUMERIC`'s groups) read as a real day with `a` the day or the
+    month (a dotted one day first only), in YEARS (two digits: 1970-2069), as `_real_days` reads."""
+    a, b, y = (pc.cast(pc.struct_field(parts, f), pa.int32()).to_numpy() for f in ("a", "b", "y"))
+    short = pc.utf8_length(pc.struct_field(parts, "y")).to_numpy() == 2
+    y = np.where(short, np.where(y < 70, 2000 + y, 1900 + y), y)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    dotted = pc.equal(pc.struct_field(parts, "s1"), ".").to_numpy(zero_copy_only=False)
+
+    def real(day: np.ndarray, month: np.ndarray) -> np.ndarray:
+        last = _MONTH_DAYS[np.clip(month, 0, 12)] + (leap & (month == 2))
+        return (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
+
+    return (y >= YEARS[0]) & (y <= YEARS[1]) & (real(a, b) | (real(b, a) & ~dotted))
 
 
 _OTHER_BYTES = np.arange(256) >= 0x80  # bytes of non-ASCII characters
@@ -106,6 +130,13 @@ def date_shapes(text: pa.Array) -> dict[str, int]:
     counts = {}
     for name, (pattern, _) in SHAPES.items():  # each on the cells the shapes before it left
         match = pc.match_substring_regex(left, pattern)
+        if name == "numeric" and pc.any(match).as_py():  # of a date either way only (`_either_way`)
+            at = np.flatnonzero(match.to_numpy(zero_copy_only=False))
+            read = _either_way(pc.extract_regex(left.take(pa.array(at)), pattern))
+            if not read.all():
+                keep = np.zeros(len(left), bool)
+                keep[at[read]] = True
+                match = pa.array(keep)
         counts[name] = pc.sum(pc.cast(match, pa.int64())).as_py() or 0
         left = pc.filter(left, pc.invert(match))
     return counts
