@@ -10,43 +10,51 @@ there, toward zero: a cut never crosses a half cent, so a one-line order is stil
 the cell's exact value); an order's amount is the exact sum of its lines rounded once to cents, half away from zero
 (`to_cents`), as in bookkeeping: never line by line. A cell in the file's convention whose cents would not
 fit decimal(12,2) (from 9,999,999,999.995 up in size) is `amount_too_large`; one no convention reads, `bad_amount`.
+What an amount may look like (signs, currencies, thousands marks, other digit scripts) is `amount_cell`'s.
 """
 
 import functools
-import re
-import unicodedata
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
+from .amount_cell import (  # noqa: F401 (parse_amount, amount_is_too_large: the one-cell reading)
+    CODES,
+    COMMA,
+    EDGE,
+    GROUPS,
+    LINE_SCALE,
+    POINT,
+    TOO_BIG,
+    amount_is_too_large,
+    fitting,
+    parse_amount,
+    read,
+    too_large,
+)
 from .amount_memo import GeneralMemo
 from .arrow_buffers import bitmap, bool_mask, decimal_words, one_array, string_offsets, valid_mask, without_byte
-from .trim import trim
+from .digits import folded
 
 AMOUNT_TYPE = pa.decimal128(12, 2)  # an order's amount (the contract's)
-LINE_SCALE = 8
 LINE_AMOUNT_TYPE = pa.decimal128(18, LINE_SCALE)  # a cell as read: exact, summed per order, then rounded
 MAX_AMOUNT = Decimal("9999999999.99")
 MARKS = ("amount_format", "amount_too_large")  # the problems of a cell without a value that `amounts` names
-_TOO_BIG = Decimal("9999999999.995")  # a cell from here up has more cents than decimal(12,2) holds
-_LINE_UNIT = Decimal(1).scaleb(-LINE_SCALE)
 _WIDE = pa.decimal128(20, LINE_SCALE)
 
-# Currency codes before or after the number, currency signs, spaces and apostrophes (1'234.50).
-_CURRENCY = r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$|[$€£¥₹₽¢\s'\x{a0}\x{202f}]"
-_SHAPE = r"^(?P<open>\(?)(?P<sign>[-+]?)(?P<num>[0-9][0-9.,]*)(?P<trail>-?)(?P<close>\)?)$"
-_INTEGER = r"^[0-9]+$"
-_POINT = (_INTEGER, r"^[0-9]+\.[0-9]+$", r"^[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?$")
-_COMMA = (_INTEGER, r"^[0-9]+,[0-9]+$", r"^[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?$")
+_SHAPE = (  # the number and what may stand around it (`amount_cell`), in one RE2 pattern
+    f"^{EDGE}*(?P<open>\\(?){EDGE}*(?P<sign>[-+]?){EDGE}*(?P<num>[0-9](?:[0-9.,{GROUPS}]*[0-9])?)"
+    f"{EDGE}*(?P<trail>-?){EDGE}*(?P<close>\\)?){EDGE}*$"
+)
 _FITS = r"^[0-9]{1,10}(\.[0-9]{1,8})?$"
 _BIG = r"^0*[1-9][0-9]{10}"  # 11 whole digits or more, leading zeros aside: too large in any case
 _PYTHON_ONLY = r"[^\x21-\x7e]|[.,]-|[0-9]{9}"  # a cell only `parse_amount` may read has one of these
 # Fast paths, each a subset of what the general path reads to the same value (a property test holds
 # them to `parse_amount`): at most 10 integer digits, and at most 2 decimals with 10 of them, so that
-# every match fits decimal(18,8) below _TOO_BIG. `_PLAIN` is cast as it is (`1234.5`, `-12,50`);
+# every match fits decimal(18,8) below TOO_BIG. `_PLAIN` is cast as it is (`1234.5`, `-12,50`);
 # `_TIDY` after a leading currency sign is trimmed and the thousands groups removed (`$1,234.50`,
 # `$-12.5`, `1.234,56`); other shapes (`-$5`, `12,50 €`, `USD 10`, `(12.00)`) go through `_general`.
 _PLAIN_NUMBER = r"[0-9]{1,9}(?:{d}[0-9]{1,8})?|[0-9]{10}(?:{d}[0-9]{1,2})?"
@@ -77,12 +85,12 @@ def _any(text: pa.Array, patterns) -> pa.Array:
 
 def number_parts(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(number part, negative, reads as decimal point, reads as decimal comma) per cell."""
-    parts = pc.extract_regex(pc.replace_substring_regex(text, _CURRENCY, ""), _SHAPE)
+    parts = pc.extract_regex(pc.replace_substring_regex(text, CODES, ""), _SHAPE)
     field = {name: pc.struct_field(parts, name) for name in ("open", "sign", "num", "trail", "close")}
     balanced = pc.fill_null(pc.equal(pc.equal(field["open"], "("), pc.equal(field["close"], ")")), False)
     negative = pc.or_(pc.equal(field["open"], "("), pc.or_(pc.equal(field["sign"], "-"), pc.equal(field["trail"], "-")))
     num = field["num"]
-    return num, negative, pc.and_(balanced, _any(num, _POINT)), pc.and_(balanced, _any(num, _COMMA))
+    return num, negative, pc.and_(balanced, _any(num, POINT)), pc.and_(balanced, _any(num, COMMA))
 
 
 @profile.timed("clean.amount")
@@ -155,11 +163,11 @@ def _comma_to_point(text: pa.Array) -> pa.Array:
     validity, offsets, data = text.buffers()
     if data is None:
         return text
-    swapped = pa.py_buffer(data.to_pybytes().translate(_COMMA_TO_POINT))
+    swapped = pa.py_buffer(data.to_pybytes().translate(COMMA_TOPOINT))
     return pa.Array.from_buffers(pa.string(), len(text), [validity, offsets, swapped], offset=text.offset)
 
 
-_COMMA_TO_POINT = bytes.maketrans(b",", b".")
+COMMA_TOPOINT = bytes.maketrans(b",", b".")
 
 
 _FLOAT_EXACT = 1e7  # below it, a decimal of at most 8 places comes back exactly from its float (see `_exact`)
@@ -190,75 +198,34 @@ def _exact(number: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
+    text = folded(text)  # other digit scripts as ASCII digits: `１２,５０` is a decimal comma's (amount_format)
     num, negative, point, comma = number_parts(text)
     ours, theirs = (comma, point) if decimal_comma else (point, comma)
+    num = pc.replace_substring_regex(num, f"[{GROUPS}]", "")
     digits = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".") if decimal_comma else num
     digits = pc.replace_substring(digits, ",", "")
     ok = pc.and_(ours, pc.fill_null(pc.match_substring_regex(digits, _FITS), False))
     wide = pc.cast(pc.if_else(ok, digits, pa.scalar(None, pa.string())), _WIDE)
     wide = pc.if_else(pc.fill_null(negative, False), pc.negate(wide), wide)
-    fits = pc.less(pc.abs(wide), pa.scalar(_TOO_BIG, _WIDE))
+    fits = pc.less(pc.abs(wide), pa.scalar(TOO_BIG, _WIDE))
     value = pc.cast(pc.if_else(fits, wide, pa.scalar(None, _WIDE)), LINE_AMOUNT_TYPE)
-    # In this convention but too large: read past _TOO_BIG, or more whole digits than _FITS lets be read.
+    # In this convention but too large: read past TOO_BIG, or more whole digits than _FITS lets be read.
     long = pc.and_(ours, pc.fill_null(pc.match_substring_regex(digits, _BIG), False))
     big = pc.or_(pc.fill_null(pc.invert(fits), False), long)
     problem = pc.if_else(pc.and_(pc.invert(ours), theirs), "amount_format", "bad_amount")
     problem = pc.if_else(pc.is_valid(value), _NO_TEXT, pc.if_else(big, "amount_too_large", problem))
-    # Rare shapes get one more try in Python: other digits or spaces (Python's \s is wider than RE2's),
-    # `12,-`, more than 8 decimals or leading zeros past 10 digits. Only they: `12.3.4` is bad either way.
+    # Rare shapes get one more try in Python: spaces around the number that RE2's \s leaves (Python's is
+    # wider), `12,-`, more than 8 decimals or leading zeros past 10 digits. Only they: `12.3.4` is bad either way.
     odd = pc.and_(pc.equal(problem, "bad_amount"), pc.match_substring_regex(text, _PYTHON_ONLY))
     if pc.any(odd).as_py():
         distinct = pc.unique(pc.filter(text, odd))
-        read = [_read(t, decimal_comma) for t in distinct.to_pylist()]
+        readings = [read(t, decimal_comma) for t in distinct.to_pylist()]
         at = pc.index_in(text, value_set=distinct)
-        found = pc.take(pa.array([_fitting(r) for r in read], LINE_AMOUNT_TYPE), at)
+        found = pc.take(pa.array([fitting(r) for r in readings], LINE_AMOUNT_TYPE), at)
         value = pc.coalesce(value, found)
-        too_big = pc.fill_null(pc.take(pa.array([_too_large(r) for r in read]), at), False)
+        too_big = pc.fill_null(pc.take(pa.array([too_large(r) for r in readings]), at), False)
         problem = pc.if_else(pc.is_valid(found), _NO_TEXT, pc.if_else(too_big, "amount_too_large", problem))
     return value, problem
-
-
-_PY_CURRENCY = re.compile(r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$|[$€£¥₹₽¢\s'\u00a0\u202f]")
-_PY_SHAPE = re.compile(r"^(\(?)([-+]?)([0-9][0-9.,]*?)(?:[.,]-)?(-?)(\)?)$")
-
-
-def parse_amount(text: str, decimal_comma: bool = False) -> Decimal | None:
-    """One cell, the pure-Python way: any Unicode digits, `12,-` for whole units, any number of
-    decimals (cut toward zero to LINE_SCALE places: the half-cent boundaries have 3 decimals, so the
-    cut never moves a value across one and the order's single rounding stays exact). The same rules and value as
-    `amounts`; None when the cell is not an amount in this convention, or one too large (`amount_is_too_large`)."""
-    return _fitting(_read(text, decimal_comma))
-
-
-def amount_is_too_large(text: str, decimal_comma: bool = False) -> bool:
-    """Whether one cell reads as an amount in this convention whose cents decimal(12,2) cannot hold
-    (`amount_too_large`; `amounts` marks the same cells)."""
-    return _too_large(_read(text, decimal_comma))
-
-
-def _too_large(value: Decimal | None) -> bool:
-    return value is not None and abs(value) >= _TOO_BIG
-
-
-def _fitting(value: Decimal | None) -> Decimal | None:
-    return None if _too_large(value) else value
-
-
-def _read(text: str, decimal_comma: bool) -> Decimal | None:
-    """`parse_amount` without the size limit: a value too large is returned as it is written."""
-    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in trim(text))
-    m = _PY_SHAPE.match(_PY_CURRENCY.sub("", s))
-    if not m or (m.group(1) == "(") != (m.group(5) == ")"):
-        return None
-    num = m.group(3)
-    patterns = _COMMA if decimal_comma else _POINT
-    if not any(re.match(p, num) for p in patterns):
-        return None
-    num = num.replace(".", "").replace(",", ".") if decimal_comma else num.replace(",", "")
-    value = Decimal(num)  # digits with at most one point: exact, of any length
-    if value < _TOO_BIG:  # past it, its exact value is kept (and never fits)
-        value = value.quantize(_LINE_UNIT, ROUND_DOWN)
-    return -value if m.group(1) == "(" or m.group(2) == "-" or m.group(4) == "-" else value
 
 
 def to_cents(values: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -12,7 +12,6 @@ nor a numeric date seen, nor of that shape (review B9-7: it opened the date orde
 
 import re
 import threading
-import unicodedata
 from datetime import date
 
 import numpy as np
@@ -21,6 +20,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .arrow_buffers import string_offsets, valid_mask
+from .digits import fold, folded
 from .trim import trim
 
 _TAIL = r"(?:[ T].*)?$"
@@ -53,6 +53,7 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
     if counts is None:
         found = pc.value_counts(text)
         text, counts = found.field("values"), found.field("counts")
+    text = folded(text)  # other digit scripts vote as ASCII digits (review B9-3)
     numeric = pc.fill_null(pc.match_substring_regex(text, _NUMERIC), False)
     parts, counts = pc.extract_regex(pc.filter(text, numeric), _NUMERIC), pc.filter(counts, numeric)
     same = pc.fill_null(pc.equal(pc.struct_field(parts, "s1"), pc.struct_field(parts, "s2")), False)
@@ -89,13 +90,15 @@ def _either_way(parts: pa.StructArray) -> np.ndarray:
     return (y >= YEARS[0]) & (y <= YEARS[1]) & (real(a, b) | (real(b, a) & ~dotted))
 
 
-_SEPARATOR_BYTES = np.isin(np.arange(256), list(b"-/."))  # a numeric date's separators
+_OTHER_BYTES = np.arange(256) >= 0x80  # bytes of non-ASCII characters
+_MAY_BE_NUMERIC = [_OTHER_BYTES, *[_OTHER_BYTES | np.isin(np.arange(256), list(b"-/."))] * 2]  # by byte position
 
 
 def _may_be_numeric(text: pa.Array) -> bool:
     """False only when no cell can be a numeric date: none has `-`, `/` or `.` as its second or third
-    byte, where `_NUMERIC`'s first separator is (after one or two digits). Read from the buffers
-    (two bytes a cell), not by a kernel."""
+    byte, where `_NUMERIC`'s first separator is (after one or two digits), nor a byte of a non-ASCII
+    character (a digit of another script, `digits`) among its first three. Read from the buffers
+    (three bytes a cell), not by a kernel."""
     if not isinstance(text, pa.Array) or text.type != pa.string():
         return True  # not read here
     data = text.buffers()[2]
@@ -103,8 +106,10 @@ def _may_be_numeric(text: pa.Array) -> bool:
         return False
     offsets = string_offsets(text)
     start, length, raw = offsets[:-1], np.diff(offsets), np.frombuffer(data, np.uint8)
-    second, third = (_SEPARATOR_BYTES[raw[np.minimum(start + k, data.size - 1)]] & (length > k) for k in (1, 2))
-    return bool(((second | third) & valid_mask(text)).any())
+    first, second, third = (
+        _MAY_BE_NUMERIC[k][raw[np.minimum(start + k, data.size - 1)]] & (length > k) for k in range(3)
+    )
+    return bool(((first | second | third) & valid_mask(text)).any())
 
 
 # The shapes the kernels read, in the order they are tried, with their names for staff.
@@ -120,7 +125,7 @@ SHAPES = {
 def date_shapes(text: pa.Array) -> dict[str, int]:
     """How many distinct cells have each shape of SHAPES (the first that matches), e.g.
     {"ymd": 0, "numeric": 0, "day_name": 143, "name_day": 0, "compact": 0}. Empty cells have none."""
-    distinct = pc.unique(text)
+    distinct = folded(pc.unique(text))
     left = pc.filter(distinct, pc.greater(pc.utf8_length(distinct), 0))  # nulls go too
     counts = {}
     for name, (pattern, _) in SHAPES.items():  # each on the cells the shapes before it left
@@ -245,8 +250,7 @@ _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORE
 def parse_date(text: str, day_first: bool = False) -> date | None:
     """One cell, the pure-Python way, for rare shapes: other digits (`٢٠٢٥-٠٥-٣٠`), a weekday first
     (`Fri, 30 May 2025`). Same shapes and rules as `dates`."""
-    s = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in trim(text))
-    s = _WEEKDAY.sub("", s)
+    s = _WEEKDAY.sub("", fold(trim(text)))
     for i, pattern in enumerate(_PY):
         m = pattern.match(s)
         if not m or (i == 1 and m.group("s1") != m.group("s2")):

@@ -20,7 +20,7 @@ REQUIRED = frozenset({
     "fill_null", "filter", "greater", "if_else", "index_in", "invert", "is_in", "is_null",
     "is_valid", "less", "less_equal", "match_substring", "match_substring_regex", "negate", "not_equal", "or_",
     "replace_substring", "replace_substring_regex", "replace_with_mask", "strftime", "strptime", "struct_field",
-    "sum", "take", "unique", "utf8_length", "utf8_lower", "utf8_lpad", "utf8_ltrim",
+    "string_is_ascii", "sum", "take", "unique", "utf8_length", "utf8_lower", "utf8_lpad", "utf8_ltrim",
     "utf8_slice_codeunits", "utf8_trim", "value_counts",
 })  # fmt: skip
 # pyarrow.compute exposes these under a Python name that differs from the registry's kernel.

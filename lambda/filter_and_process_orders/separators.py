@@ -7,6 +7,7 @@ import pyarrow.compute as pc
 
 from .amounts import number_parts
 from .arrow_buffers import cell_bytes
+from .digits import folded
 
 # Cells whose vote shows in their shape alone (a property test holds them to `number_parts`): one
 # group of 1-2 or 4+ decimals, or thousands groups and decimals; a currency sign and a minus may come
@@ -54,7 +55,7 @@ def _count(mask: pa.Array) -> int:
 
 
 def _shape_votes(text: pa.Array) -> dict[str, int]:
-    num, _, point, comma = number_parts(text)
+    num, _, point, comma = number_parts(folded(text))  # other digit scripts vote as ASCII digits (review B9-3)
     separated = pc.match_substring_regex(pc.fill_null(num, ""), r"[.,]")
     return {
         "point": _count(pc.and_(point, pc.invert(comma))),

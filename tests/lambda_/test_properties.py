@@ -133,6 +133,8 @@ fast_path_amounts = st.one_of(
     st.from_regex(r"\A0{1,4}[0-9]{1,10}([.,][0-9]{1,3})?\Z"),
     st.from_regex(r"\A[0-9]{1,3}([.,][0-9]{3})?[.,]-\Z"),
     st.from_regex(r"\A[0-9٠-٩]{1,4}([.,][0-9٠-٩]{1,2})?\Z"),
+    # spaces, apostrophes and currency signs around and inside the digits (review B9-1)
+    st.from_regex(r"\A[-(]?[$€ ]{0,2}[-+]?[0-9]{1,4}([ '\u00a0\u202f$€,.][0-9]{1,3}){0,3}[ €$]{0,2}(-|\)| ?USD)?\Z"),
 )
 
 
@@ -152,6 +154,11 @@ fast_path_amounts = st.one_of(
 @example(["9.999.999.999,99", "10.000.000.000,00", "-10000000000,00", "99999999999999,99", "10000000000,-"], True)
 @example(["9999999999.995", "9999999999.9949999999", "(10000000000)", "١٠٠٠٠٠٠٠٠٠٠٠", "0009999999999.99"], False)
 @example(["\u200b12.5", "$1,234.50\ufeff", "\u2060 -3\u200d", "1\u200b2"], False)  # trimmed as cells are
+@example(
+    ["12€50", "5$00", "1 2 3", "1 23.50", "12.50 3", "12 34", "1 234.50", "€\u00a01 234.50", "CHF 1'234.50"], False
+)
+@example(["1 234,50 €", "1 000,10", "1.234,50-", "1\u202f234,5", "12 €50", "1 234'567", "- 5,00", "5,00 -"], True)
+@example(["$1,234.50", "($1,234.50)", "USD -5.00", "-5.00 USD", "1,234 567.00", "1 234 567", "0 123"], False)
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
     trimmed = [trim(t) for t in texts]
     # A slice, as the chunk's columns often are: the fast paths read the buffers from its offset.
@@ -160,6 +167,80 @@ def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal
     assert values.to_pylist() == [parse_amount(t, decimal_comma) if t else None for t in trimmed]
     too_large = marks.get("amount_too_large", np.zeros(len(trimmed), dtype=bool)).tolist()
     assert too_large == [bool(t) and amount_is_too_large(t, decimal_comma) for t in trimmed]
+
+
+# An amount rendered from its value (review B9-1): thousands marks of the convention, a currency sign or
+# code before or after, a sign, parentheses or a trailing minus. And three ways to break one, each no
+# amount: a currency sign in place of the decimal separator (`12€50`), a group after the decimals
+# (`12.50 3`), groups of two (`1 23 45.00`).
+MARKS = {False: [",", " ", "\u00a0", "\u202f", "\u2009", "'"], True: [".", " ", "\u00a0", "\u202f", "\u2009", "'"]}
+NEGATIVE = [("-", ""), ("(", ")"), ("", "-")]
+
+
+def grouped(digits: str, size: int, mark: str) -> str:
+    groups = []
+    while digits:
+        groups.insert(0, digits[-size:])
+        digits = digits[:-size]
+    return mark.join(groups)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 999_999_999_999),
+    st.booleans(),
+    st.integers(0, 5),
+    st.sampled_from(["", "$", "€", "€ ", "£", "USD ", "CHF "]),
+    st.sampled_from(["", " €", "€", " EUR", " $"]),
+    st.sampled_from([None, *NEGATIVE]),
+    st.sampled_from([None, "sign", "after_decimals", "pairs"]),
+)
+def test_an_amount_rendered_from_its_value_reads_as_that_value_and_a_broken_one_not_at_all(
+    cents, decimal_comma, mark, before, after, negative, broken
+):
+    whole, fraction = str(cents // 100), f"{cents % 100:02d}"
+    point = "," if decimal_comma else "."
+    mark = MARKS[decimal_comma][mark]
+    number = grouped(whole, 3, mark) + point + fraction
+    value = Decimal(cents).scaleb(-2)
+    if broken == "sign":
+        number, value = whole + "€" + fraction, None
+    elif broken == "after_decimals":
+        number, value = number + " 3", None
+    elif broken == "pairs" and cents >= 10000:
+        number, value = grouped(whole, 2, " ") + point + fraction, None
+    if negative is not None:
+        number = negative[0] + number + negative[1]
+        value = None if value is None else -value
+    text = before + number + after
+    assert parse_amount(text, decimal_comma) == value, text
+    column = pa.array(["1,5", text], pa.string()).slice(1)
+    assert amounts(column, decimal_comma=decimal_comma)[0].to_pylist() == [value], text
+
+
+DIGIT_SCRIPTS = [
+    "٠١٢٣٤٥٦٧٨٩",
+    "۰۱۲۳۴۵۶۷۸۹",
+    "०१२३४५६७८९",
+    "০১২৩৪৫৬৭৮৯",
+    "０１２３４５６７８９",
+]  # Arabic-Indic, Persian, ...
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(date_text, amount_text, fast_path_amounts), max_size=12),
+    st.sampled_from(DIGIT_SCRIPTS),
+    st.integers(0, 2**12 - 1),
+)
+def test_cells_in_other_digit_scripts_vote_as_their_ascii_equivalents(texts, script, which):
+    # Review B9-3: the date-order and the separator votes of a column with some cells written in another
+    # script's digits are those of the same column in ASCII digits.
+    ascii_cells = [trim(t) for t in texts]
+    table = str.maketrans("0123456789", script)
+    other = [t.translate(table) if which >> i & 1 else t for i, t in enumerate(ascii_cells)]
+    assert date_votes(pa.array(other, pa.string())) == date_votes(pa.array(ascii_cells, pa.string()))
+    assert separator_votes(pa.array(other, pa.string())) == separator_votes(pa.array(ascii_cells, pa.string()))
 
 
 @settings(max_examples=100, deadline=None)

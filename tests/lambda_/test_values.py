@@ -66,15 +66,40 @@ def read(texts: list[str], decimal_comma: bool) -> list:
         ("10000000000.00.1", "bad_amount", "bad_amount"),
         ("1e400", "bad_amount", "bad_amount"),
         ("(12", "bad_amount", "bad_amount"),
+        # Review B9-1: a space, NBSP, U+202F or apostrophe between digits only groups thousands (groups
+        # of three after the first, before the decimals, one kind in a cell); a currency sign or code
+        # stands before or after the number, never between its digits.
+        ("1 234.50", "1234.50", "amount_format"),
+        ("1 234,50 €", "amount_format", "1234.50"),
+        ("€\u00a01 234.50", "1234.50", "amount_format"),
+        ("1\u202f234\u202f567,89", "amount_format", "1234567.89"),
+        ("1 234 567", "1234567.00", "1234567.00"),
+        ("1\u2009234.50", "1234.50", "amount_format"),  # a thin space, as SI writes thousands
+        ("- 5.00", "-5.00", "amount_format"),
+        ("12€50", "bad_amount", "bad_amount"),
+        ("5$00", "bad_amount", "bad_amount"),
+        ("12 €50", "bad_amount", "bad_amount"),
+        ("1 2 3", "bad_amount", "bad_amount"),
+        ("1 23.50", "bad_amount", "bad_amount"),
+        ("12 34", "bad_amount", "bad_amount"),
+        ("12.50 3", "bad_amount", "bad_amount"),
+        ("1,234 567.00", "bad_amount", "bad_amount"),
+        ("1 234'567", "bad_amount", "bad_amount"),
+        ("0 123", "bad_amount", "bad_amount"),  # as `0,123.00`: no thousands group starts with 0
+        ("12USD50", "bad_amount", "bad_amount"),
+        ("1\t234", "bad_amount", "bad_amount"),
+        ("\u22125.00", "bad_amount", "bad_amount"),  # U+2212 MINUS SIGN is not read (README "Numbers")
+        ("US$5.00", "bad_amount", "bad_amount"),
+        ("usd 5.00", "bad_amount", "bad_amount"),
     ],
 )
 def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_named(text, point, comma):
     for decimal_comma, expected in ((False, point), (True, comma)):
         got = read([text.strip()], decimal_comma)[0]
         assert got == (Decimal(expected) if expected[0] in "-0123456789" else expected), (text, decimal_comma)
-        if got not in ("amount_format", "bad_amount"):  # the pure-Python reading agrees
-            assert parse_amount(text, decimal_comma) == (None if got == "amount_too_large" else got)
-            assert amount_is_too_large(text, decimal_comma) == (got == "amount_too_large")
+        # the pure-Python reading agrees
+        assert parse_amount(text, decimal_comma) == (None if isinstance(got, str) else got)
+        assert amount_is_too_large(text, decimal_comma) == (got == "amount_too_large")
 
 
 def test_the_python_fallback_reads_rare_shapes_the_kernels_leave():
@@ -162,6 +187,9 @@ def test_quantities_are_read_as_amounts_are_when_whole():
     assert integers(cells).to_pylist() == [3, 1000, 1000, -3, -3, 3, None, None, 12]
     cells = pa.array(["３", "1 000", "1 000,10", "２,００", "1.5"])
     assert integers(cells, decimal_comma=True).to_pylist() == [3, 1000, None, 2, None]
+    # Review B9-1: as amounts, a space or currency sign inside the digits reads no number.
+    cells = pa.array(["1 2 3", "12 34", "5$00", "1 000 000", "1'000", "3 €"])
+    assert integers(cells).to_pylist() == [None, None, None, 1000000, 1000, 3]
 
 
 def test_quantities_in_a_file_of_decimal_commas_group_thousands_with_points():
