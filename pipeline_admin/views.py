@@ -110,8 +110,7 @@ def upload_inspect(request):
     """The checks of a file the browser has not sent yet (it sends the first 64 KiB and the size)."""
     form = InspectForm(request.POST, request.FILES)
     if not form.is_valid():
-        problem = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return JsonResponse({"problem": problem}, status=400)
+        return JsonResponse({"problem": _form_errors(form)}, status=400)
     sample, size = form.cleaned_data["sample"], form.cleaned_data["size"]
     head = sample.read(HEADER_SAMPLE_BYTES)
     problem = head_problem(sample.name, head, size=size if size is not None else len(head))
@@ -219,11 +218,15 @@ def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
     }
 
 
+def _form_errors(form) -> str:
+    """A bound, invalid form's error messages, every field's and the form's own, in one line."""
+    return " ".join(str(e) for errs in form.errors.values() for e in errs)
+
+
 def _remap(request, item: Upload) -> None:
     form = _mapping_forms(item, request.POST, submitted=True)["mapping_form"]
     if not form.is_valid():
-        errors = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        raise actions.ActionError(f"column mapping not saved: {errors}")
+        raise actions.ActionError(f"column mapping not saved: {_form_errors(form)}")
     actions.upload_remap(upload=item, user=request.user, column_mapping=form.mapping())
 
 

@@ -4,18 +4,9 @@ own reason. Expected values by hand."""
 
 import pytest
 from filter_and_process_orders import text as text_module
-from filter_and_process_orders.reasons import warnings_for
 
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
-
-
-def warned(result) -> dict[str, dict]:
-    return {w["code"]: w for w in warnings_for(result)}
-
-
-def said(result, code: str) -> tuple[int, list[int]] | None:
-    found = warned(result).get(code)
-    return None if found is None else (found["count"], found["lines"])
+from tests.lambda_.test_used_lines import said, warned
 
 
 @pytest.mark.parametrize("buckets", [1, 3])

@@ -9,13 +9,19 @@ from filter_and_process_orders.reasons import warnings_for
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
 
 
+def warned(result) -> dict[str, dict]:
+    """The result's warnings by code."""
+    return {w["code"]: w for w in warnings_for(result)}
+
+
 def said(result, code: str) -> tuple[int, list[int]] | None:
-    found = {w["code"]: w for w in warnings_for(result)}.get(code)
+    """A warning's (count, first lines), None when it is not given."""
+    found = warned(result).get(code)
     return None if found is None else (found["count"], found["lines"])
 
 
 def text(result, code: str) -> str:
-    return {w["code"]: w for w in warnings_for(result)}[code]["text"]
+    return warned(result)[code]["text"]
 
 
 # (header, the file's rows, the warning's code, each order's amount, the warning's (count, lines) or None)

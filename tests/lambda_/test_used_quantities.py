@@ -2,16 +2,15 @@
 (review B7-9): not a history's superseded rows, an exact duplicate once. Expected values by hand."""
 
 import pytest
-from filter_and_process_orders.reasons import warnings_for
 
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
+from tests.lambda_.test_used_lines import said
 
 HEADER = "order_id,amount,status,order_date,quantity"
 
 
 def unreadable(result) -> tuple[int, list[int]] | None:
-    found = {w["code"]: w for w in warnings_for(result)}.get("unreadable_quantities")
-    return None if found is None else (found["count"], found["lines"])
+    return said(result, "unreadable_quantities")
 
 
 # A history's rows: (the file's rows, each order's quantity, rows rejected by reason, the warning's
