@@ -15,22 +15,28 @@ from filter_and_process_orders.reasons import warnings_for
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
 
 
-@pytest.mark.parametrize("cell", ["00/00/0000", "31/02/2025", "13/13/2025", "01/01/1800"])
-def test_a_placeholder_of_the_numeric_shape_is_no_numeric_date(tmp_path, cell):
-    # Review B9-7's iso_garbage.csv (and cells of its shape that read as no date in either order, or a
-    # year outside 1900-2999): the file's dates are ISO; line 4's cell is rejected bad_order_date and
-    # opens no date order. Orders 1 + 2 + 4 = 1.00 + 2.00 + 4.00 = 7.00.
+def placeholder_among(tmp_path, dates: tuple[str, str, str], cell: str):
+    """A file of three orders dated `dates` and, on line 4, order 3 dated `cell`, a cell that reads as
+    no date: it is rejected bad_order_date. Orders 1 + 2 + 4 = 1.00 + 2.00 + 4.00 = 7.00."""
     body = lines(
         "order_id,amount,order_date",
-        "1,1.00,2025-05-01",
-        "2,2.00,2025-05-02",
+        f"1,1.00,{dates[0]}",
+        f"2,2.00,{dates[1]}",
         f"3,3.00,{cell}",
-        "4,4.00,2025-05-03",
+        f"4,4.00,{dates[2]}",
     )
     result = clean(body, tmp_path)
     assert accounted(result)
     assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"1": "1.00", "2": "2.00", "4": "4.00"}
     assert result.rejected_reasons == {"bad_order_date": 1}
+    return result
+
+
+@pytest.mark.parametrize("cell", ["00/00/0000", "31/02/2025", "13/13/2025", "01/01/1800"])
+def test_a_placeholder_of_the_numeric_shape_is_no_numeric_date(tmp_path, cell):
+    # Review B9-7's iso_garbage.csv (and cells of its shape that read as no date in either order, or a
+    # year outside 1900-2999): the file's dates are ISO; the cell opens no date order.
+    result = placeholder_among(tmp_path, ("2025-05-01", "2025-05-02", "2025-05-03"), cell)
     d = result.decisions
     assert (d.date_order, d.date_order_assumed, d.numeric_dates) == ("ISO", False, False)
     assert d.date_format == "year-month-day"
@@ -51,21 +57,9 @@ def test_a_placeholder_after_the_sample_reopens_no_date_order(tmp_path, monkeypa
 @pytest.mark.parametrize("cell", ["0000-00-00", "2025-02-30", "2025-13-01", "1800-01-01", "2025-02-29", "00000000"])
 def test_a_placeholder_of_the_year_month_day_shape_shows_no_format(tmp_path, cell):
     # A day-first file (13/02/2025 reads day first only: 3 DMY votes) with one cell of the
-    # year-month-day (or yyyymmdd) shape that names no real day: line 4 is rejected bad_order_date, and
-    # the format shown is the dates read only: "day/month/year" (not "..., year-month-day").
-    # Orders 1 + 2 + 4 = 1.00 + 2.00 + 4.00 = 7.00.
-    body = lines(
-        "order_id,amount,order_date",
-        "1,1.00,13/02/2025",
-        "2,2.00,14/02/2025",
-        f"3,3.00,{cell}",
-        "4,4.00,15/02/2025",
-    )
-    result = clean(body, tmp_path)
-    assert accounted(result)
-    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"1": "1.00", "2": "2.00", "4": "4.00"}
-    assert result.rejected_reasons == {"bad_order_date": 1}
-    d = result.decisions
+    # year-month-day (or yyyymmdd) shape that names no real day: the format shown is that of the dates
+    # read only, "day/month/year" (not "..., year-month-day").
+    d = placeholder_among(tmp_path, ("13/02/2025", "14/02/2025", "15/02/2025"), cell).decisions
     assert (d.date_order, d.date_order_votes) == ("DMY", {"DMY": 3, "MDY": 0})
     assert d.date_format == "day/month/year"
 
