@@ -1,6 +1,7 @@
 """One chunk of records in, its typed lines (by dedup bucket), rejects and counts out. Pure.
 
-A row is blank when every cell is empty or whitespace: not an order, not counted. A row with a usable
+A row is blank when every cell, mapped or not, is empty, whitespace or a placeholder (`N/A`, `#N/A`,
+`-`, ...: `values.cleaned_text`): not an order, counted apart (`rows_blank`). A row with a usable
 id but without an amount (its date empty or readable) or without a date (its amount readable) is held
 back ("deferred"): it may be a line of its order (Shopify writes an order's amount, date, status and
 customer on its first line only; a status log may write the amount on an order's first row only), so
@@ -25,7 +26,6 @@ from .dates import DateMemo, dates
 from .doubts import Doubts, doubts
 from .reading import Chunk
 from .rejects import reason_numbers, rejected
-from .trim import trimmed
 from .values import cleaned_codes, cleaned_text, integers, status_words
 
 # What a chunk hands to the dedup buckets: the contract's columns read from the file, and the line.
@@ -55,6 +55,7 @@ class Formats:
 @dataclass
 class Cleaned:
     rows_in: int = 0
+    rows_blank: int = 0
     lines: list[tuple[int, pa.RecordBatch]] = field(default_factory=list)  # (bucket, lines)
     rejected: tuple[pa.Table, np.ndarray, pa.Array, pa.Array] | None = None  # raw, lines, codes, texts
     deferred: tuple[pa.Table, np.ndarray] | None = None  # raw rows without an amount or a date, and their lines
@@ -66,11 +67,15 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.
     # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
     filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
     nonblank = functools.reduce(pc.or_, filled)
-    # The other columns matter only to rows whose mapped cells are all empty (none, mostly).
+    # The other columns matter only to rows whose mapped cells are all empty (none, mostly): those
+    # rows' cells alone are cleaned, placeholders null as in a mapped column.
     if not pc.all(nonblank).as_py():
+        mask = bool_mask(nonblank).copy()
+        empty = np.flatnonzero(~mask)
         for i, column in enumerate(raw.columns):
             if i not in mapped:
-                nonblank = pc.or_(nonblank, pc.greater(pc.binary_length(trimmed(one_array(column))), 0))
+                mask[empty[valid_mask(cleaned_text(one_array(column).take(pa.array(empty))))]] = True
+        return pa.array(mask)
     return one_array(nonblank)
 
 
@@ -101,6 +106,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
             raw, lines = raw.filter(nonblank), lines[bool_mask(nonblank)]
             used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
+    cleaned.rows_blank = chunk.table.num_rows - n
     if not n:
         return cleaned
     # Null columns only for the fields the file lacks: slices of one kept array (`buckets.nulls`).

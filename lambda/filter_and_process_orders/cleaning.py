@@ -144,6 +144,7 @@ def _header_told(chunks: Iterator, result: CleanResult) -> Iterator:
 
 def _add(cleaned, spool: Spool, result: CleanResult) -> None:
     result.rows_in += cleaned.rows_in
+    result.rows_blank += cleaned.rows_blank
     result.rejected_reasons.update(cleaned.reason_counts)
     result.doubts.add(cleaned.doubts)
     with profile.stage("spool"):

@@ -31,6 +31,8 @@ class Manifest:
     reason: str = ""  # why the whole file was not used
     reason_code: str = ""
     rows_in: int | None = 0  # non-blank data rows; None when a rejected file's rows were not counted
+    # blank data records after the header (every cell empty, whitespace or a placeholder), of a file read
+    rows_blank: int = 0
     rows_out: int = 0  # orders written that count in reports (not stale)
     orders: int = 0  # orders written, stale or not
     rows_stale: int = 0  # orders written with stale=true
@@ -87,6 +89,7 @@ class Manifest:
         self.mapping, self.unmapped, self.header = result.mapping, result.unmapped, result.header
         self.header_line, self.header_last_line = result.header_line, result.header_last_line
         self.skipped_lines = result.skipped_lines
+        self.rows_blank = result.rows_blank  # (also of a file of blank rows alone, rejected `no_rows`)
         self.encoding, self.delimiter = result.encoding, result.delimiter
 
     def describe(self, result: CleanResult) -> None:

@@ -36,6 +36,7 @@ class CleanResult:
     grain_overridden: bool = False
     evidence: Evidence = field(default_factory=Evidence)
     rows_in: int = 0
+    rows_blank: int = 0  # data records every cell of which is empty, whitespace or a placeholder (`chunk`)
     rows_rejected: int = 0
     rejected_reasons: Counter = field(default_factory=Counter)  # code -> rows
     duplicates: int = 0

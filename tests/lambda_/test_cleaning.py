@@ -115,6 +115,31 @@ def test_blank_and_all_empty_rows_are_not_orders(tmp_path):
     body = b"order_id,amount,order_date\n\nA1,1,2025-05-30\n,,\n  ,  , \nA2,2,2025-05-30\n\n"
     result = clean(body, tmp_path)
     assert (result.rows_in, result.rows_out, result.rows_rejected) == (2, 2, 0)
+    assert result.rows_blank == 4  # lines 2, 4, 5 and 7: 1 header + 4 blank + 2 rows = the 7 lines
+    assert accounted(result)
+
+
+def test_a_row_of_placeholders_is_blank_whether_its_columns_are_mapped_or_not_and_blank_rows_are_counted(tmp_path):
+    # Review B10-2, on /tmp/bk10/cases/placeholder_rows.csv: lines 3-6 hold only placeholders, so they
+    # are blank, and counted: 1 header line + 4 blank + 2 rows in = the file's 7 lines.
+    body = lines(
+        "order_id,customer,amount,order_date,status", "1,Ann,1.00,2025-05-01,shipped", "#N/A,#N/A,#N/A,#N/A,#N/A",
+        "N/A,N/A,N/A,N/A,N/A", "-,-,-,-,-", "null,NULL,None,nan,NA", "2,Bob,2.00,2025-05-01,shipped",
+    )  # fmt: skip
+    result = clean(body, tmp_path)
+    assert (result.rows_in, result.rows_blank, result.rows_rejected, result.orders) == (2, 4, 0, 2)
+    # /tmp/bk10/cases/blank_like.csv: the same rule with an unmapped column (note). Blank, by hand: lines 3
+    # (,,,), 4 (spaces), 5 (N/A in the note too: blank as line 4 of the file above, no longer rejected), 7,
+    # 8 (a zero-width space), 9 (quoted empties), 10 and 11 (short, long), 12 (null) = 9. Rows in: lines 2
+    # and 14 (orders), 6 (only a note) and 13 (only a date), both missing_order_id. 1 + 9 + 4 = 14 lines.
+    body = lines(
+        "order_id,amount,order_date,note", "1,1.00,2025-05-01,a", ",,,", " , , , ", "N/A,N/A,N/A,N/A",
+        ",,,only a note", "-,-,-,-", "\u200b,,,", '"","","",""', ",,", ",,,,,", "null,,,", ",,2025-05-01,",
+        "2,2.00,2025-05-01,b",
+    )  # fmt: skip
+    result = clean(body, tmp_path)
+    assert (result.rows_in, result.rows_blank, result.orders) == (4, 9, 2)
+    assert [row[:2] for row in rejected_rows(result)[1:]] == [["6", "missing_order_id"], ["13", "missing_order_id"]]
     assert accounted(result)
 
 

@@ -106,3 +106,16 @@ def test_a_file_with_a_header_and_no_rows_says_on_its_page_which_line_the_header
     empty = _rejected_upload("empty", {"status": "rejected", "reason_code": "empty", "header_line": None})
     page = client.get(reverse("pipeline_admin:upload_detail", args=[empty.pk])).content.decode()
     assert '<td id="header-line">none found</td>' in page
+
+
+def test_the_file_page_says_how_many_blank_rows_the_file_had(client, twin, pipeline_admin):
+    # Review B10-2, /tmp/bk10/cases/placeholder_rows.csv: by hand, lines 3-6 hold only placeholders (blank),
+    # lines 2 and 7 are orders: 1 header line + 4 blank + 2 rows in = the file's 7 lines.
+    body = (
+        b"order_id,customer,amount,order_date,status\n1,Ann,1.00,2025-05-01,shipped\n#N/A,#N/A,#N/A,#N/A,#N/A\n"
+        b"N/A,N/A,N/A,N/A,N/A\n-,-,-,-,-\nnull,NULL,None,nan,NA\n2,Bob,2.00,2025-05-01,shipped\n"
+    )
+    upload = processed_upload(client, pipeline_admin, body=body, name="placeholders.csv")
+    assert (upload.manifest["rows_in"], upload.manifest["rows_blank"], upload.manifest["rows_rejected"]) == (2, 4, 0)
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert page.split('id="rows-blank">', 1)[1].startswith("4</td>")
