@@ -133,7 +133,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
-        cleaned.doubts.hold_statuses(columns["status"], deferred, lines)
+        cleaned.doubts.unknown_statuses(columns["status"], good, lines)
     if "quantity" in used:
         columns["quantity"] = integers(used["quantity"], formats.decimal_comma)
         cleaned.doubts.quantities(columns["quantity"], amount, good, lines, used["quantity"])

@@ -8,7 +8,8 @@
   whose id was read so, superseded or an exact duplicate or not: the reading places the row in its
   order, so it decides what the row supersedes or duplicates (`7.0` then `7` is one order's history,
   not two orders); not of a row rejected (see below).
-- `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`).
+- `unknown_statuses`: a status word outside `values.KNOWN_STATUSES` (see `values.status_words`) that
+  an order keeps: its last line with a status (review B10-5), counted in lines with the words.
 - `amount_may_be_unit_price`: a quantity other than 1 beside an amount on one line, in a file whose
   amount column's header names a unit price (`Price`, `Lineitem price`): the amount may be one
   unit's, not the line's (a line without an amount has nothing that could be multiplied).
@@ -20,19 +21,16 @@
 
 Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
 its first SAMPLE_LINES lines. The codes of USED are said only of the lines whose value reaches an
-order's numbers (`used_lines`: not a history's superseded rows; an exact duplicate once), recounted
-after the grain is decided: phase 1 keeps every such line (`every_line`). No code is said of a line
+order's numbers (`used_lines`: not a history's superseded rows; an exact duplicate once; of statuses
+only each order's last line with one, in every grain), recounted after the grain is decided: phase 1
+keeps every such line (`every_line`), and for statuses its word (`cells`). No code is said of a line
 of an order rejected whole after the chunks (no amount or no date on any line, a sum too large:
 review B9-8), nor of an exact copy of such a line: it is in no order, and rejected_rows.csv gives it
 its own reason. Of the codes of HELD phase 1 keeps the lines that a late reject can take
 (`held`): every float-like id's (a sum too large can take any line; none in the benchmark's
-files), and the unknown status words of held-back rows (`chunk`: no amount or no date), those of
-orders summing past MAX_AMOUNT being taken from the rejected lines themselves; they are taken out
-after the buckets (`used_lines.UsedLines.reject`). A float-like id is not said of a rejected row
-(rejected_rows.csv shows its id as written, and it matches no order), but of a copy of a kept row
-counted as an exact duplicate it is, as of every duplicate. Left: the unknown status of a dropped
-exact copy of a row not held back, of an order summing past MAX_AMOUNT, is still counted (finding
-those copies' words cost about 0.004 CPU s a run on us 1M, for a shape no file is known to have).
+files); they are taken out after the buckets (`used_lines.UsedLines.reject`). A float-like id is not
+said of a rejected row (rejected_rows.csv shows its id as written, and it matches no order), but of a
+copy of a kept row counted as an exact duplicate it is, as of every duplicate.
 """
 
 from collections import Counter
@@ -48,9 +46,12 @@ SAMPLE_LINES = 5
 EXAMPLES = 3  # the cells a warning shows (`values`)
 # Codes said only of the lines whose value an order takes -> the column holding that value: of an
 # order's history, its last line with a cell in that column (`used_lines`).
-USED = {"negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity"}
+USED = {
+    "negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity",
+    "unknown_statuses": "status",
+}  # fmt: skip
 # Codes counted on every kept row whose lines a late reject can take phase 1 keeps (see above).
-HELD = ("float_like_ids", "unknown_statuses")
+HELD = ("float_like_ids",)
 _FLOAT_ID = r"^[0-9]+\.0+$"
 
 
@@ -58,12 +59,11 @@ _FLOAT_ID = r"^[0-9]+\.0+$"
 class Doubts:
     rows: Counter = field(default_factory=Counter)  # code -> rows
     lines: dict[str, list[int]] = field(default_factory=dict)  # code -> its first physical lines
-    statuses: Counter = field(default_factory=Counter)  # unknown status word -> rows
+    statuses: Counter = field(default_factory=Counter)  # unknown status word -> rows (lines an order keeps, settled)
     every_line: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of USED -> its lines, by chunk
     cells: dict[str, list[pa.Array]] = field(default_factory=dict)  # code -> the cells at those lines (text)
     values: dict[str, list[str]] = field(default_factory=dict)  # code -> the first few distinct cells said
     held: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of HELD -> the lines a late reject can take
-    held_words: list[pa.Array] = field(default_factory=list)  # the unknown status at held["unknown_statuses"]
 
     def add(self, other: "Doubts") -> None:
         """Another chunk's doubts (chunks come in file order)."""
@@ -72,7 +72,6 @@ class Doubts:
         for mine, theirs in ((self.every_line, other.every_line), (self.cells, other.cells), (self.held, other.held)):
             for code, found in theirs.items():
                 mine[code] = mine.get(code, []) + found
-        self.held_words += other.held_words
         for code, lines in other.lines.items():
             self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
@@ -101,17 +100,17 @@ class Doubts:
                 cells = cells.dictionary_decode() if isinstance(cells, pa.DictionaryArray) else cells
                 self.cells["unreadable_quantities"] = [cells]
 
-    def hold_statuses(self, status: pa.Array, held: np.ndarray | None, lines: np.ndarray) -> None:
-        """Of the `held` rows (a mask, None: none), those with an unknown status word (`status`: the
-        canonical words, `values.status_words`, counted before): their lines and words."""
-        if self.statuses and held is not None and held.any():
-            rows = np.flatnonzero(held)
-            words = status.take(pa.array(rows))
-            words = words.dictionary_decode() if isinstance(words, pa.DictionaryArray) else words
-            unknown = bool_mask(pc.is_in(words, value_set=pa.array(sorted(self.statuses), pa.string())))
-            if unknown.any():
-                self.held["unknown_statuses"] = [lines[rows[unknown]]]
-                self.held_words = [words.filter(pa.array(unknown))]
+    def unknown_statuses(self, status: pa.Array, good: np.ndarray, lines: np.ndarray) -> None:
+        """Of the `good` rows, those whose status word (`status`: the canonical words, maybe
+        dictionary-encoded, `values.status_words`) is one of the unknown ones counted before
+        (`statuses`): their lines and words, for `used_lines` to keep the lines an order keeps.
+        Costs nothing in a chunk without an unknown status."""
+        if not self.statuses:
+            return
+        words = status.dictionary_decode() if isinstance(status, pa.DictionaryArray) else status
+        found = good & bool_mask(pc.is_in(words, value_set=pa.array(sorted(self.statuses), pa.string())))
+        if self._found("unknown_statuses", found, lines):
+            self.cells["unknown_statuses"] = [words.filter(pa.array(found))]
 
     def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> bool:
         count = int(np.count_nonzero(mask))

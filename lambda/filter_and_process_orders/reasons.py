@@ -177,9 +177,9 @@ def warnings_for(result) -> list[dict]:
         detail = f"{_count(stray.count, 'byte')} on {_count(stray.lines, 'line')}, first on line {stray.first_lines[0]}"
         add("stray_bytes_read_as_cp1252", detail, count=stray.count, lines=stray.first_lines, line_count=stray.lines)
     if doubts.statuses:
-        words = dict(doubts.statuses.most_common(10))
-        text = ", ".join(f"{w} ({_count(n, 'row')})" for w, n in words.items())[:300]
-        add("unknown_statuses", text, count=doubts.statuses.total(), words=words)
+        words, lines = dict(doubts.statuses.most_common(10)), doubts.lines.get("unknown_statuses", [])
+        text = ", ".join(f"{w} ({_count(n, 'line')})" for w, n in words.items())[:300] + f"; {_for_example(lines)}"
+        add("unknown_statuses", text, count=doubts.statuses.total(), words=words, lines=lines)
     return found
 
 

@@ -13,8 +13,8 @@ of them per bucket and a look at the lines of their orders (eu 1M, ~6,000 unread
 Lines of orders rejected whole after the chunks (`grain`: no amount or no date on any line, a sum too
 large) are in no order: they are taken out of every doubt's lines (`reject`, bucket by bucket as the
 rejects are decided, keeping only those among the doubts' lines; review B9-8), and so are the lines
-of the codes of `doubts.HELD` (float-like ids, unknown statuses of held-back rows) and, for unknown
-statuses, the lines of orders summing past MAX_AMOUNT (their words are in the rejected table). A
+of the codes of `doubts.HELD` (float-like ids). Of statuses the line an order keeps is its last
+line with a status, in every grain (`grain`: "the last non-empty one winning"; review B10-5). A
 rejected order names each of its lines by its first copy's (`copies.Copies`), so a held line that is
 an exact copy is known by the name of a line of its order that is not dropped (`_alias`): a copy of
 a rejected row is in no order either.
@@ -52,8 +52,6 @@ class UsedLines:
         self.rejected: list[np.ndarray] = []  # the doubts' lines among those rejected after the chunks
         self.aliases: list[tuple[np.ndarray, np.ndarray]] = []  # held lines that are copies, their names
         self._aliased, self._targets = 0, self.watched  # the lines `reject` keeps: watched, and the names
-        self.statuses = set(doubts.statuses)
-        self.too_large: Counter = Counter()  # unknown status -> lines of orders summing past MAX_AMOUNT
 
     def reject(self, orders: Orders) -> None:
         """A bucket's lines rejected after the chunks (`grain.Orders`, on the main thread): those that
@@ -67,13 +65,6 @@ class UsedLines:
                 for lines in found:
                     if len(lines):
                         self.rejected.append(lines[_among(lines, targets)])
-        if self.statuses and too_large is not None:
-            status = too_large.column("status")
-            held = np.sort(self.held.get("unknown_statuses", np.empty(0, np.int64)))
-            if len(held):  # a held-back row's word is taken out with its line (`settle`)
-                status = status.filter(pa.array(~_among(too_large.column("line").to_numpy(), held)))
-            words = pc.filter(status, pc.is_in(status, pa.array(list(self.statuses))))
-            self.too_large.update(words.to_pylist())
 
     def _names(self) -> np.ndarray:
         """The watched lines and the names of the held copies found so far (rare: the union is made
@@ -157,15 +148,14 @@ class UsedLines:
         rejected = np.unique(np.concatenate(self.rejected)) if self.rejected else np.empty(0, np.int64)
         for code, held in self.held.items():
             out = np.isin(self._named(held), rejected)
-            if code == "unknown_statuses":
-                doubts.statuses.subtract(pa.concat_arrays(doubts.held_words).filter(pa.array(out)).to_pylist())
-            else:
-                doubts.rows[code] -= int(np.count_nonzero(out))
-                doubts.lines[code] = np.sort(held[~out])[:SAMPLE_LINES].tolist()
-        doubts.statuses.subtract(self.too_large)
-        doubts.statuses = +doubts.statuses  # (only words still counted)
+            doubts.rows[code] -= int(np.count_nonzero(out))
+            doubts.lines[code] = np.sort(held[~out])[:SAMPLE_LINES].tolist()
+        if "unknown_statuses" not in self.found:
+            doubts.statuses = Counter()  # (none on a line an order keeps)
         for code, all_found in self.found.items():
-            found = self.every[code] if grain == "line_items" else self.last[code]  # staff's `order`: the last wins
+            # An order's status is its last line's, in every grain; staff's `order`: the last wins.
+            every = grain == "line_items" and code != "unknown_statuses"
+            found = self.every[code] if every else self.last[code]
             used = np.sort(np.concatenate(found)) if found else np.empty(0, np.int64)
             used = used[~np.isin(used, rejected)] if len(rejected) else used
             doubts.rows[code] = len(used)
@@ -174,8 +164,13 @@ class UsedLines:
                 cells = pa.concat_arrays(doubts.cells[code]).take(np.argsort(np.concatenate(doubts.every_line[code])))
                 at = np.minimum(np.searchsorted(all_found, used), len(all_found) - 1)
                 at = at[all_found[at] == used]  # (a copy named by a first copy without such a cell: not shown)
+                if code == "unknown_statuses":  # the words of the lines an order keeps
+                    doubts.statuses = Counter(cells.take(at).to_pylist())
+                    continue
                 said = pc.unique(cells.take(at))  # in order of first appearance
                 doubts.values[code] = said[:EXAMPLES].to_pylist()
+            elif code == "unknown_statuses":
+                doubts.statuses = Counter()
 
 
 def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:

@@ -74,7 +74,8 @@ def test_doubts_of_orders_rejected_whole_far_from_their_other_lines(tmp_path, mo
     # R1 (2, 87) has no amount on any line: missing_amount (line 2's 1.5 not said);
     # R2 (3, 88) no date on any line: missing_order_date (line 3's -4.00 beside quantity 3, weirdstatus: not said);
     # 9.0 / 9 (4, 89) no amount: missing_amount (line 4's float-like id not said);
-    # K1 (5, 90) = -2.00 + 3.00 = 1.00, kept: line 5's -2.00, abc and oddstatus said, line 90's 3.00 beside 2 said;
+    # K1 (5, 90) = -2.00 + 3.00 = 1.00, kept: line 5's -2.00, abc and oddstatus said (line 90 has no status:
+    # K1 keeps line 5's, review B10-5), line 90's 3.00 beside 2 said;
     # 8.0 / 8 (6, 91) = 1.00 + 1.00, kept: line 6's float-like id said.
     monkeypatch.setattr(text_module, "CHUNK_BYTES", 256)
     fillers = [f"F{k:02},P{p},1.00,2025-05-02,1,shipped" for k in range(40) for p in (1, 2)]
@@ -89,7 +90,7 @@ def test_doubts_of_orders_rejected_whole_far_from_their_other_lines(tmp_path, mo
         "R1,P2,,2025-05-01,2,shipped",
         "R2,P2,2.00,,1,shipped",
         "9,P2,,,1,shipped",
-        "K1,P2,3.00,2025-05-03,2,shipped",
+        "K1,P2,3.00,2025-05-03,2,",
         "8,P2,1.00,2025-05-03,1,shipped",
     )
     result = clean(body, tmp_path, buckets=buckets)
@@ -102,6 +103,7 @@ def test_doubts_of_orders_rejected_whole_far_from_their_other_lines(tmp_path, mo
     assert said(result, "amount_may_be_unit_price") == (1, [90])
     assert said(result, "float_like_ids") == (1, [6])
     assert warned(result)["unknown_statuses"]["words"] == {"oddstatus": 1}
+    assert said(result, "unknown_statuses") == (1, [5])
 
 
 @pytest.mark.parametrize("buckets", [1, 3])
@@ -111,7 +113,8 @@ def test_copies_of_a_rejected_row_are_not_said(tmp_path, buckets):
     # Order 9 (line 5 `9`, line 6 `9.0`, the same row once the id is read as 9): no amount on any
     # line, rejected missing_amount (named line 5); line 6's float-like id and oddstatus reach no order.
     # Order 7.0 (lines 7, 8, exact copies) = 1.00 and is kept: both its lines are said (every
-    # duplicate is), and its status `otherweird` twice. Duplicates: 2 + 1 + 1 = 4.
+    # duplicate is), its status `otherweird` once, of line 7 (the line the order keeps, an exact
+    # duplicate once, named by its first copy: review B10-5). Duplicates: 2 + 1 + 1 = 4.
     body = lines(
         "order_id,amount,order_date,status",
         "1.0,5.00,,weirdstatus",
@@ -128,7 +131,8 @@ def test_copies_of_a_rejected_row_are_not_said(tmp_path, buckets):
     assert result.rejected_reasons == {"missing_order_date": 1, "missing_amount": 1}
     assert result.duplicates == 4
     assert said(result, "float_like_ids") == (2, [7, 8])
-    assert warned(result)["unknown_statuses"]["words"] == {"otherweird": 2}
+    assert warned(result)["unknown_statuses"]["words"] == {"otherweird": 1}
+    assert said(result, "unknown_statuses") == (1, [7])
 
 
 @pytest.mark.parametrize("buckets", [1, 3])
@@ -136,8 +140,9 @@ def test_lines_of_an_order_summing_past_the_limit_are_not_said(tmp_path, buckets
     # Line items (products differ). Order 5.0 (lines 2-6; line 3 an exact copy of line 2, dropped as a
     # duplicate; line 6 without an amount, a line of its order) sums 9,000,000,000.00 + 999,999,999.99
     # + 0.01 = 10,000,000,000.00 > 9,999,999,999.99: amount_too_large, its 4 kept lines; line 3 is in
-    # no order either. Order 6 (lines 7 `6.0`, 8 `6`) = 1.00 + 2.00 = 3.00: only line 7's float-like
-    # id is said, and only line 7's status `weird` (lines 5 and 6 hold it too, once each).
+    # no order either. Order 6 (lines 7 `6.0`, 8 `6`, without a status) = 1.00 + 2.00 = 3.00: only line
+    # 7's float-like id is said, and only line 7's status `weird`, the one order 6 keeps (lines 5 and 6
+    # hold it too, once each).
     body = lines(
         "order_id,product,amount,order_date,status",
         "5.0,P1,9000000000.00,2025-05-01,shipped",
@@ -146,7 +151,7 @@ def test_lines_of_an_order_summing_past_the_limit_are_not_said(tmp_path, buckets
         "5.0,P3,0.01,2025-05-01,weird",
         "5.0,P4,,2025-05-01,weird",
         "6.0,P1,1.00,2025-05-01,weird",
-        "6,P2,2.00,2025-05-01,shipped",
+        "6,P2,2.00,2025-05-01,",
     )
     result = clean(body, tmp_path, buckets=buckets)
     assert accounted(result) and result.grain == "line_items"
@@ -155,3 +160,4 @@ def test_lines_of_an_order_summing_past_the_limit_are_not_said(tmp_path, buckets
     assert result.duplicates == 1
     assert said(result, "float_like_ids") == (1, [7])
     assert warned(result)["unknown_statuses"]["words"] == {"weird": 1}
+    assert said(result, "unknown_statuses") == (1, [7])

@@ -303,9 +303,10 @@ def test_doubtful_values_are_kept_and_warned_about_with_counts_and_lines(tmp_pat
     assert {k: (w["count"], w["lines"]) for k, w in warnings.items() if "lines" in w} == {
         "negative_amounts": (1, [4]),
         "float_like_ids": (9, [2, 3, 4, 5, 6]),
+        "unknown_statuses": (2, [6, 12]),  # each its order's only line
     }
     assert warnings["unknown_statuses"]["words"] == {"invalid": 2}  # INVALID and Invalid
-    assert warnings["unknown_statuses"]["text"].endswith("kept as written: invalid (2 rows)")
+    assert warnings["unknown_statuses"]["text"].endswith("kept as written: invalid (2 lines); e.g. lines 6, 12")
     assert dict(result.rejected_reasons) == {"missing_order_id": 1, "missing_order_date": 1}
 
 
