@@ -5,6 +5,7 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
@@ -46,6 +47,18 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> 
     chosen, candidates = _record(found), [_record(c) for c in found.candidates]
     others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, chosen)]
     return HeaderCheck(**chosen, skipped=found.skipped, candidates=candidates, others=others)
+
+
+def header_and_reader(
+    *, sample: bytes, explicit: dict[str, str] | None = None
+) -> tuple[HeaderCheck, Callable[[dict[str, str]], int]]:
+    """`header_inspect` of a file's first bytes, and the line the Lambda would read as the header of
+    the same bytes with another mapping (a mapping can pick a later header record)."""
+
+    def reads_line(mapping: dict[str, str]) -> int:
+        return header_inspect(sample=sample, explicit=mapping or None).line
+
+    return header_inspect(sample=sample, explicit=explicit), reads_line
 
 
 _VALUE = re.compile(r"[-+(]?[$€£¥]?\s?\d")  # a cell that starts as a number, an amount or a date does

@@ -16,7 +16,7 @@ from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, user_has_role
 
 from .catalog import TableSnapshot, catalog_snapshot
 from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
-from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect
+from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_and_reader
 from .models import CrawlerRun, Upload
 
 
@@ -137,11 +137,7 @@ def upload_header(*, upload: Upload) -> tuple[HeaderCheck, Callable[[dict[str, s
     every record of its first lines (`HeaderCheck.candidates`); and the line the Lambda would read as
     the header with another mapping, from the same first bytes (one read of the object)."""
     sample = s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES)
-
-    def reads_line(mapping: dict[str, str]) -> int:
-        return header_inspect(sample=sample, explicit=mapping or None).line
-
-    return header_inspect(sample=sample, explicit=upload.column_mapping or None), reads_line
+    return header_and_reader(sample=sample, explicit=upload.column_mapping or None)
 
 
 def dlq_depth() -> int:
