@@ -17,7 +17,7 @@ from ordersite.security import csp_allow_connect
 from . import actions, older_exports, selectors, services
 from .checks import head_problem
 from .forms import COLUMN_LABELS, HeaderLineForm, InspectForm, MappingForm, UploadFilterForm, UploadForm
-from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv
+from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv, with_header_line
 from .models import Upload
 from .stale_orders import StaleOrdersGone, stale_orders_csv
 from .upload_handlers import upload_refusals
@@ -81,7 +81,7 @@ def _upload_options(form) -> dict:
     data = getattr(form, "cleaned_data", {})
     return {
         "as_of": data.get("as_of"),
-        "column_mapping": data.get("mapping") or {},
+        "column_mapping": with_header_line(data.get("mapping") or {}, data.get("header_line")),
         "allow_duplicate": bool(data.get("allow_duplicate")),
     }
 
@@ -116,7 +116,8 @@ def upload_inspect(request):
     problem = head_problem(sample.name, head, size=size if size is not None else len(head))
     if problem:
         return JsonResponse({"problem": problem, "recognised": False})
-    check = header_inspect(sample=head, explicit=form.cleaned_data["mapping"] or None)
+    data = form.cleaned_data
+    check = header_inspect(sample=head, explicit=data["mapping"] or None, chosen=data["header_line"])
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
@@ -194,7 +195,7 @@ def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
     """The file page's remap forms: the header row (a record of the file's first lines, the Lambda's
     own by default) and the columns, chosen among that record's cells. `data`: the GET that chose a
     header row, or the POST (`submitted`) that chose it and the columns."""
-    check, reads_line = selectors.upload_header(upload=item)
+    check = selectors.upload_header(upload=item)
     line_form = HeaderLineForm(data, check=check)
     record = line_form.record()
     if record["line"] == check.line:  # the header the Lambda reads now: its mapping, and staff's
@@ -206,7 +207,6 @@ def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
         header=record["header"],
         initial_mapping=initial,
         header_line=record["line"],
-        reads_line=reads_line,
     )
     return {
         "header": record["header"],
