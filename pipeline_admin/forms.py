@@ -1,7 +1,10 @@
+import base64
+import binascii
+
 from django import forms
 from filter_and_process_orders.contract import GRAINS_OFFERED, LABELS
 
-from .headers import COLUMNS, REQUIRED_COLUMNS, HeaderCheck, with_header_line
+from .headers import COLUMNS, HEADER_SAMPLE_BYTES, REQUIRED_COLUMNS, HeaderCheck, with_header_line
 from .models import Upload
 
 
@@ -98,6 +101,20 @@ class InspectForm(forms.Form):
 
     def clean_mapping(self) -> dict[str, str]:
         return mapping_clean(self.cleaned_data.get("mapping") or {})
+
+
+class HeaderSampleForm(forms.Form):
+    """The upload page's header step without JavaScript: the first bytes of the file checked, sent
+    back by the page (base64) when staff pick another header row, as a browser keeps no chosen file."""
+
+    header_name = forms.CharField(max_length=255, strip=False)
+    header_sample = forms.CharField(max_length=4 * (HEADER_SAMPLE_BYTES // 3 + 1), strip=False)
+
+    def clean_header_sample(self) -> bytes:
+        try:
+            return base64.b64decode(self.cleaned_data["header_sample"], validate=True)[:HEADER_SAMPLE_BYTES]
+        except (binascii.Error, ValueError):
+            raise forms.ValidationError("the file's first bytes came back broken: choose the file again") from None
 
 
 def _cells(record: dict) -> str:

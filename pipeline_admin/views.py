@@ -1,3 +1,4 @@
+import base64
 from dataclasses import asdict
 
 from django.conf import settings
@@ -16,8 +17,24 @@ from ordersite.security import csp_allow_connect
 
 from . import actions, older_exports, selectors, services
 from .checks import head_problem
-from .forms import COLUMN_LABELS, HeaderLineForm, InspectForm, MappingForm, UploadFilterForm, UploadForm
-from .headers import HEADER_SAMPLE_BYTES, header_inspect, recognised_columns, template_csv, with_header_line
+from .forms import (
+    COLUMN_LABELS,
+    HeaderLineForm,
+    HeaderSampleForm,
+    InspectForm,
+    MappingForm,
+    UploadFilterForm,
+    UploadForm,
+)
+from .headers import (
+    HEADER_LINE,
+    HEADER_SAMPLE_BYTES,
+    HeaderCheck,
+    header_inspect,
+    recognised_columns,
+    template_csv,
+    with_header_line,
+)
 from .models import Upload
 from .stale_orders import StaleOrdersGone, stale_orders_csv
 from .upload_handlers import upload_refusals
@@ -33,16 +50,62 @@ def upload(request):
     if request.method != "POST":
         response = render(request, "pipeline_admin/upload.html", _upload_context(form))
         return csp_allow_connect(response, selectors.upload_origin_or_none())
+    if request.POST.get("step") == "header":  # without JavaScript: the header row first, nothing stored
+        kept = UploadForm(initial={k: request.POST[k] for k in ("as_of", "allow_duplicate") if request.POST.get(k)})
+        return render(request, "pipeline_admin/upload.html", _upload_context(kept, step=_header_step(request)))
     refused = services.refusals_record(user=request.user, refusals=upload_refusals(request))
     if any(r.whole_request for r in upload_refusals(request)):
         return _upload_answer(request, form, refused, status=413)
     if not form.is_valid() and not refused:
         if _wants_json(request):
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
-        return render(request, "pipeline_admin/upload.html", _upload_context(form))
+        step = _header_step(request) if request.POST.get("header_step") else None
+        return render(request, "pipeline_admin/upload.html", _upload_context(form, step=step))
+    options = _upload_options(form)
+    if request.POST.get("header_step") and form.is_valid():  # the files come with the header step's columns
+        step = _header_step(request, submitted=True)
+        if "problem" in step or not step["mapping_form"].is_valid():
+            return render(request, "pipeline_admin/upload.html", _upload_context(form, step=step))
+        options["column_mapping"] = _step_mapping(step)
     files = form.cleaned_data.get("files", []) if form.is_valid() else []
-    outcomes = refused + services.uploads_receive(user=request.user, files=files, **_upload_options(form))
+    outcomes = refused + services.uploads_receive(user=request.user, files=files, **options)
     return _upload_answer(request, form, outcomes)
+
+
+def _header_step(request, *, submitted: bool = False) -> dict:
+    """The upload page's header step without JavaScript (its script does the same as a file is chosen):
+    the header row the Lambda finds in the first file chosen, the records of its first lines to pick
+    another from (`HeaderLineForm`) and the columns of the one picked (`MappingForm`, applied to every
+    file of the upload). The file's first bytes come with the files; when staff only pick another
+    header row, back from the page (`HeaderSampleForm`): a browser without JavaScript keeps no chosen
+    file from one page to the next. `submitted`: the POST that uploads the files with the columns."""
+    files = request.FILES.getlist("files")
+    if files:
+        head, name, size = files[0].read(HEADER_SAMPLE_BYTES), files[0].name, files[0].size
+        files[0].seek(0)
+    else:
+        sample = HeaderSampleForm(request.POST)
+        if not sample.is_valid():
+            return {"problem": "Choose a file to check its header row."}
+        head, name = sample.cleaned_data["header_sample"], sample.cleaned_data["header_name"]
+        size = len(head)
+    problem = head_problem(name, head, size=size)
+    if problem:
+        return {"problem": problem}
+    check = header_inspect(sample=head)
+    sample_text = base64.b64encode(head).decode("ascii")
+    forms = _header_forms(check, request.POST, submitted=submitted)
+    return {**forms, "name": name, "sample": sample_text, "recognised": check.recognised, "found": check.mapping}
+
+
+def _step_mapping(step: dict) -> dict[str, str]:
+    """The header step's columns as the upload's mapping; none (but a grain chosen) when they are what the
+    Lambda reads by itself, as the page's script sends none then."""
+    mapping = step["mapping_form"].mapping()
+    columns = {k: v for k, v in mapping.items() if k not in ("grain", HEADER_LINE)}
+    if step["header_line"] == step["header_found"] and columns == step["found"]:
+        return {k: v for k, v in mapping.items() if k == "grain"}
+    return mapping
 
 
 def _upload_answer(request, form, outcomes, status: int = 200):
@@ -57,9 +120,10 @@ def _upload_answer(request, form, outcomes, status: int = 200):
     return redirect("pipeline_admin:uploads")
 
 
-def _upload_context(form, outcomes=()) -> dict:
+def _upload_context(form, outcomes=(), step: dict | None = None) -> dict:
     return {
         "form": form,
+        "step": step,
         "columns": recognised_columns(),
         "outcomes": outcomes,
         "has_duplicates": any(o.outcome == "duplicate" for o in outcomes),
@@ -196,12 +260,23 @@ def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
     own by default) and the columns, chosen among that record's cells. `data`: the GET that chose a
     header row, or the POST (`submitted`) that chose it and the columns."""
     check = selectors.upload_header(upload=item)
+    return _header_forms(check, data, submitted=submitted, chosen=item.column_mapping or {})
+
+
+def _header_forms(
+    check: HeaderCheck, data=None, *, submitted: bool = False, chosen: dict[str, str] | None = None
+) -> dict:
+    """The forms of a file's header row and columns (the file page's and the upload page's): a record of
+    its first lines (`check`: the Lambda's header and the records searched), the Lambda's by default,
+    and that record's cells as the columns, whose line goes with them (`MappingForm.mapping`); `chosen`:
+    the mapping staff chose before."""
+    chosen = chosen or {}
     line_form = HeaderLineForm(data, check=check)
     record = line_form.record()
     if record["line"] == check.line:  # the header the Lambda reads now: its mapping, and staff's
-        initial = {**check.mapping, **(item.column_mapping or {})}
+        initial = {**check.mapping, **chosen}
     else:
-        initial = {**record["mapping"], **{k: v for k, v in (item.column_mapping or {}).items() if k == "grain"}}
+        initial = {**record["mapping"], **{k: v for k, v in chosen.items() if k == "grain"}}
     mapping_form = MappingForm(
         data if submitted else None,
         header=record["header"],

@@ -5,8 +5,11 @@ or upper-case code (`USD`) before or after it: before its first digit and after 
 spaces and apostrophes go (`€ 1 234.50`, `- 5.00`). Between its digits only the decimal separator and
 thousands marks stand: the convention's `,` (or `.`), or a space (also U+00A0, U+202F, U+2009) or an
 apostrophe, one kind in a cell, in groups of three after a first of one to three digits (`1,2345.00`,
-`12 34` and `12€50` are no amounts; review B9-1). Digits of other scripts read as ASCII ones (`digits`); U+2212 MINUS
-SIGN, `US$`, `R$` and lower-case codes are not read."""
+`12 34` and `12€50` are no amounts; review B9-1). Digits of other scripts read as ASCII ones (`digits`),
+and U+066B ARABIC DECIMAL SEPARATOR and U+066C ARABIC THOUSANDS SEPARATOR as the convention's decimal
+separator and thousands mark (`١٬٢٣٤٫٥٠` is 1234.50 in either convention: they say which they are, so
+such a cell is read in either and casts no vote, `separators`); U+2212 MINUS SIGN, `US$`, `R$` and
+lower-case codes are not read."""
 
 import re
 from decimal import ROUND_DOWN, Decimal
@@ -21,6 +24,8 @@ _LINE_UNIT = Decimal(1).scaleb(-LINE_SCALE)
 CODES = r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$"  # a currency code first or last, taken off first
 EDGE = "[$€£¥₹₽¢\\s'\u00a0\u202f]"  # taken off before the first digit and after the last
 GROUPS = "' \u00a0\u202f\u2009"  # thousands marks besides the convention's `,` or `.`
+# Per convention (decimal comma?), the Arabic decimal separator and thousands mark as its own (`digits.fold`).
+ARABIC_MARKS = {comma: str.maketrans("\u066b\u066c", ",." if comma else ".,") for comma in (False, True)}
 
 
 def _grouped(mark: str, decimal: str) -> str:
@@ -61,7 +66,7 @@ def fitting(value: Decimal | None) -> Decimal | None:
 
 def read(text: str, decimal_comma: bool) -> Decimal | None:
     """`parse_amount` without the size limit: a value too large is returned as it is written."""
-    s = _PY_CODES.sub("", fold(trim(text)))
+    s = _PY_CODES.sub("", fold(trim(text), ARABIC_MARKS[decimal_comma]))
     number = _PY_NUMBER.search(s)
     lead = number and _PY_LEAD.fullmatch(_PY_EDGE.sub("", s[: number.start()]))
     tail = lead and _PY_TAIL.fullmatch(_PY_EDGE.sub("", s[number.end() :]))

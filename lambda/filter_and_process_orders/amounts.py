@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .amount_cell import (  # noqa: F401 (parse_amount, amount_is_too_large: the one-cell reading)
+    ARABIC_MARKS,
     CODES,
     COMMA,
     EDGE,
@@ -198,9 +199,14 @@ def _exact(number: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _general(text: pa.Array, decimal_comma: bool) -> tuple[pa.Array, pa.Array]:
-    text = folded(text)  # other digit scripts as ASCII digits: `１２,５０` is a decimal comma's (amount_format)
-    num, negative, point, comma = number_parts(text)
+    # Other digit scripts as ASCII digits (`１２,５０` is a decimal comma's: amount_format), and the Arabic
+    # decimal and thousands marks as the convention's (`amount_cell`): only non-ASCII cells, in Python.
+    ascii_text = folded(text, ARABIC_MARKS[decimal_comma])
+    num, negative, point, comma = number_parts(ascii_text)
     ours, theirs = (comma, point) if decimal_comma else (point, comma)
+    if ascii_text is not text:  # a cell with an Arabic mark reads in neither convention or in both: never the other's
+        theirs = pc.and_(theirs, pc.invert(pc.fill_null(pc.match_substring_regex(text, "[\u066b\u066c]"), False)))
+    text = ascii_text
     num = pc.replace_substring_regex(num, f"[{GROUPS}]", "")
     digits = pc.replace_substring(pc.replace_substring(num, ".", ""), ",", ".") if decimal_comma else num
     digits = pc.replace_substring(digits, ",", "")

@@ -124,7 +124,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     columns = {name: used[name] for name in used if name in _TYPES and name not in ("status", "quantity")}
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     with profile.stage("clean.doubts"):
-        cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines, deferred)
+        cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
         cleaned.doubts.hold_statuses(columns["status"], deferred, lines)

@@ -7,7 +7,8 @@ always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-d
 (`13/2/2024`) vote for the file's order, one vote a row. `date_shapes` counts which shapes a file's dates have,
 so that the detected format names what was read (e.g. "day month-name year"). A cell of the numeric
 shape that reads as no date either way (`00/00/0000`, `31/02/2025`, a year outside) is neither a vote
-nor a numeric date seen, nor of that shape (review B9-7: it opened the date order of an ISO file).
+nor a numeric date seen, nor of that shape (review B9-7: it opened the date order of an ISO file); nor
+is a year-month-day or yyyymmdd cell that names no real day (`0000-00-00`) of its shape.
 """
 
 import re
@@ -112,13 +113,26 @@ def _may_be_numeric(text: pa.Array) -> bool:
     return bool(((first | second | third) & valid_mask(text)).any())
 
 
-# The shapes the kernels read, in the order they are tried, with their names for staff.
+def _real_ymd(sep: str, pad: str) -> str:
+    """A regex of year `sep` month `sep` day that names a real day in YEARS (RE2 has no arithmetic:
+    the months' lengths and the leap years are spelled out); `pad` "0?" lets month and day have one
+    digit, "0" makes them two. One pass of RE2's automaton, as the shape alone costs."""
+    year, leap = r"(?:19|2[0-9])[0-9]{2}", r"(?:(?:19|2[0-9])(?:0[48]|[2468][048]|[13579][26])|2[048]00)"
+    d28 = f"(?:{pad}[1-9]|1[0-9]|2[0-8])"
+    long, short = f"(?:{pad}[13578]|1[02])", f"(?:{pad}[469]|11)"
+    md = f"(?:{long}{sep}(?:{d28}|29|3[01])|{short}{sep}(?:{d28}|29|30)|{pad}2{sep}{d28})"
+    return f"(?:{year}{sep}{md}|{leap}{sep}{pad}2{sep}29)"
+
+
+# The shapes the kernels read, in the order they are tried, with their names for staff. A cell of
+# the year-month-day or yyyymmdd shape counts only when it names a real day (`0000-00-00`,
+# `2025-02-30` read as no date: they show no format, as numeric ones, `_either_way`).
 SHAPES = {
-    "ymd": (_YMD_RE2, "year-month-day"),
+    "ymd": ("^(?:" + "|".join(_real_ymd(sep, "0?") for sep in ("-", "/", r"\.")) + ")" + _TAIL, "year-month-day"),
     "numeric": (_NUMERIC, "day/month/year or month/day/year"),
     "day_name": (_DAY_NAME, "day month-name year"),
     "name_day": (_NAME_DAY, "month-name day year"),
-    "compact": (_COMPACT, "yyyymmdd"),
+    "compact": ("^" + _real_ymd("", "0") + "$", "yyyymmdd"),
 }
 
 

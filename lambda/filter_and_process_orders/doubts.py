@@ -23,12 +23,14 @@ its first SAMPLE_LINES lines. The codes of USED are said only of the lines whose
 order's numbers (`used_lines`: not a history's superseded rows; an exact duplicate once), recounted
 after the grain is decided: phase 1 keeps every such line (`every_line`). No code is said of a line
 of an order rejected whole after the chunks (no amount or no date on any line, a sum too large:
-review B9-8): it is in no order, and rejected_rows.csv gives it its own reason. Such lines are held
-back as they are read (`chunk`), so of the codes of HELD phase 1 keeps the lines (and unknown status
-words) of held-back rows only (`held`), taken out after the buckets (`used_lines.UsedLines.reject`).
-A float-like id is not said of a rejected row (rejected_rows.csv shows its id as written, and it
-matches no order), but of a copy of it counted as an exact duplicate it is, as of every duplicate; of
-a line of an order summing past MAX_AMOUNT (rare: not held back) it still is.
+review B9-8), nor of an exact copy of such a line: it is in no order, and rejected_rows.csv gives it
+its own reason. Of the codes of HELD phase 1 keeps the lines that a late reject can take
+(`held`): every float-like id's (a sum too large can take any line; none in the benchmark's
+files), and the unknown status words of held-back rows (`chunk`: no amount or no date), those of
+orders summing past MAX_AMOUNT being taken from the rejected lines themselves; they are taken out
+after the buckets (`used_lines.UsedLines.reject`). A float-like id is not said of a rejected row
+(rejected_rows.csv shows its id as written, and it matches no order), but of a copy of a kept row
+counted as an exact duplicate it is, as of every duplicate.
 """
 
 from collections import Counter
@@ -45,7 +47,7 @@ EXAMPLES = 3  # the cells a warning shows (`values`)
 # Codes said only of the lines whose value an order takes -> the column holding that value: of an
 # order's history, its last line with a cell in that column (`used_lines`).
 USED = {"negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity"}
-# Codes counted on every kept row whose held-back rows' lines phase 1 keeps (see above).
+# Codes counted on every kept row whose lines a late reject can take phase 1 keeps (see above).
 HELD = ("float_like_ids", "unknown_statuses")
 _FLOAT_ID = r"^[0-9]+\.0+$"
 
@@ -58,9 +60,8 @@ class Doubts:
     every_line: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of USED -> its lines, by chunk
     cells: dict[str, list[pa.Array]] = field(default_factory=dict)  # code -> the cells at those lines (text)
     values: dict[str, list[str]] = field(default_factory=dict)  # code -> the first few distinct cells said
-    held: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of HELD -> its held-back rows' lines
+    held: dict[str, list[np.ndarray]] = field(default_factory=dict)  # code of HELD -> the lines a late reject can take
     held_words: list[pa.Array] = field(default_factory=list)  # the unknown status at held["unknown_statuses"]
-    unheld: dict[str, list[int]] = field(default_factory=dict)  # code of HELD -> its first lines not held back
 
     def add(self, other: "Doubts") -> None:
         """Another chunk's doubts (chunks come in file order)."""
@@ -70,9 +71,8 @@ class Doubts:
             for code, found in theirs.items():
                 mine[code] = mine.get(code, []) + found
         self.held_words += other.held_words
-        for sampled, more in ((self.lines, other.lines), (self.unheld, other.unheld)):
-            for code, lines in more.items():
-                sampled[code] = (sampled.get(code, []) + lines)[:SAMPLE_LINES]
+        for code, lines in other.lines.items():
+            self.lines[code] = (self.lines.get(code, []) + lines)[:SAMPLE_LINES]
 
     def add_lines(self, code: str, lines: np.ndarray) -> None:
         """Rows of `code` found at `lines` (physical lines, in any order, e.g. a dedup bucket's)."""
@@ -111,30 +111,21 @@ class Doubts:
                 self.held["unknown_statuses"] = [lines[rows[unknown]]]
                 self.held_words = [words.filter(pa.array(unknown))]
 
-    def _held(self, code: str, mask: np.ndarray, held: np.ndarray | None, lines: np.ndarray) -> None:
-        """Of the rows of `code` (`mask`), the `held` ones' lines, and the first lines of the others."""
-        mine = np.zeros_like(mask) if held is None else mask & held
-        self.unheld[code] = lines[mask & ~mine][:SAMPLE_LINES].tolist()
-        if mine.any():
-            self.held[code] = [lines[mine]]
-
-    def _found(self, code: str, mask: np.ndarray, lines: np.ndarray, held: np.ndarray | None = None) -> bool:
+    def _found(self, code: str, mask: np.ndarray, lines: np.ndarray) -> bool:
         count = int(np.count_nonzero(mask))
         if count:
             self.rows[code] += count
             self.lines[code] = lines[mask][:SAMPLE_LINES].tolist()
             if code in USED:  # which of them an order uses: `used_lines`
                 self.every_line[code] = [lines[mask]]
-            if code in HELD:
-                self._held(code, mask, held, lines)
+            if code in HELD:  # (float-like ids: every line)
+                self.held[code] = [lines[mask]]
         return bool(count)
 
 
-def doubts(
-    order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray, held: np.ndarray | None = None
-) -> tuple[Doubts, pa.Array]:
-    """Negative amounts and float-like ids among the `good` rows (numpy masks over the chunk's rows;
-    `held`: those held back, None: none), and the ids with the float-like ones read as integers
+def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> tuple[Doubts, pa.Array]:
+    """Negative amounts and float-like ids among the `good` rows (a numpy mask over the chunk's rows),
+    and the ids with the float-like ones read as integers
     (`order_id` itself when there is none).
     `amount` is LINE_AMOUNT_TYPE (`amounts.amounts`): each value fits its low 64-bit word, so its high
     word is -1 exactly when it is below zero (read from the buffers: no decimal comparison)."""
@@ -145,7 +136,7 @@ def doubts(
     found._found("negative_amounts", negative, lines)
     order_id, float_like = integer_ids(order_id)
     if float_like is not None:
-        found._found("float_like_ids", good & float_like, lines, held)
+        found._found("float_like_ids", good & float_like, lines)
     return found, order_id
 
 

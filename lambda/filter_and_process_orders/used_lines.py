@@ -12,9 +12,12 @@ of them per bucket and a look at the lines of their orders (eu 1M, ~6,000 unread
 0.017 CPU s over 13 buckets).
 Lines of orders rejected whole after the chunks (`grain`: no amount or no date on any line, a sum too
 large) are in no order: they are taken out of every doubt's lines (`reject`, bucket by bucket as the
-rejects are decided, keeping only those among the doubts' lines; review B9-8), and so are the held-back
-rows of the codes of `doubts.HELD` (float-like ids, unknown statuses) and, for unknown statuses, the
-lines of orders summing past MAX_AMOUNT (their words are in the rejected table).
+rejects are decided, keeping only those among the doubts' lines; review B9-8), and so are the lines
+of the codes of `doubts.HELD` (float-like ids, unknown statuses of held-back rows) and, for unknown
+statuses, the lines of orders summing past MAX_AMOUNT (their words are in the rejected table). A
+rejected order names each of its lines by its first copy's (`copies.Copies`), so a held line that is
+an exact copy is known by the name of a line of its order that is not dropped (`_alias`): a copy of
+a rejected row is in no order either.
 """
 
 from collections import Counter
@@ -24,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import profile
-from .arrow_buffers import one_array
+from .arrow_buffers import bool_mask, one_array
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
 from .evidence import Sifted
 from .grain import Orders
@@ -43,9 +46,12 @@ class UsedLines:
         self.every: dict[str, list[np.ndarray]] = {code: [] for code in self.found}  # line items, ids once
         self.last: dict[str, list[np.ndarray]] = {code: [] for code in self.found}  # where the last line wins
         held = {code: np.concatenate(lines) for code, lines in doubts.held.items() if lines}
-        self.held = held  # code of doubts.HELD -> its held-back rows' lines
-        self.watched = np.unique(np.concatenate([*self.found.values(), *held.values(), np.empty(0, np.int64)]))
+        self.held = held  # code of doubts.HELD -> the lines a late reject can take
+        self.held_lines = np.unique(np.concatenate([*held.values(), np.empty(0, np.int64)]))
+        self.watched = np.union1d(np.concatenate([*self.found.values(), np.empty(0, np.int64)]), self.held_lines)
         self.rejected: list[np.ndarray] = []  # the doubts' lines among those rejected after the chunks
+        self.aliases: list[tuple[np.ndarray, np.ndarray]] = []  # held lines that are copies, their names
+        self._aliased, self._targets = 0, self.watched  # the lines `reject` keeps: watched, and the names
         self.statuses = set(doubts.statuses)
         self.too_large: Counter = Counter()  # unknown status -> lines of orders summing past MAX_AMOUNT
 
@@ -57,24 +63,57 @@ class UsedLines:
             found = [orders.rejected_lines, orders.undated_lines]
             found += [] if too_large is None else [too_large.column("line").to_numpy()]
             with profile.stage("reject.doubts"):  # binary search: us 1M 0.002 CPU s (np.isin 0.02)
+                targets = self._names()
                 for lines in found:
                     if len(lines):
-                        at = np.minimum(np.searchsorted(self.watched, lines), len(self.watched) - 1)
-                        self.rejected.append(lines[self.watched[at] == lines])
+                        self.rejected.append(lines[_among(lines, targets)])
         if self.statuses and too_large is not None:
-            words = pc.filter(
-                too_large.column("status"), pc.is_in(too_large.column("status"), pa.array(list(self.statuses)))
-            )
+            status = too_large.column("status")
+            held = np.sort(self.held.get("unknown_statuses", np.empty(0, np.int64)))
+            if len(held):  # a held-back row's word is taken out with its line (`settle`)
+                status = status.filter(pa.array(~_among(too_large.column("line").to_numpy(), held)))
+            words = pc.filter(status, pc.is_in(status, pa.array(list(self.statuses))))
             self.too_large.update(words.to_pylist())
+
+    def _names(self) -> np.ndarray:
+        """The watched lines and the names of the held copies found so far (rare: the union is made
+        again only when a bucket found some)."""
+        aliased = len(self.aliases)
+        if aliased != self._aliased:
+            names = [names for _, names in self.aliases[:aliased]]
+            self._aliased, self._targets = aliased, np.union1d(self.watched, np.concatenate(names))
+        return self._targets
 
     def sift(self, sifted: Sifted) -> None:
         """A bucket's lines whose doubtful value is used, by either answer (from worker threads: only
         appends)."""
+        if len(self.held_lines) and sifted.copies is not None:
+            self._alias(sifted)
         if self.found and sifted.lines.num_rows:
             with profile.stage("dedup.used lines"):
                 line = one_array(sifted.lines.column("line")).to_numpy()
                 for code, found in self.found.items():
                     self._sift(code, found, line, sifted)
+
+    def _alias(self, sifted: Sifted) -> None:
+        """The held lines among the bucket's exact copies, each with the name of a line of its order
+        that is not dropped: the order's rejection names that line (not every copy). Costs a binary
+        search of the copies' lines when none is held."""
+        copies = sifted.copies
+        assert copies is not None
+        line = one_array(sifted.lines.column("line")).to_numpy()
+        at = np.r_[copies.dropped, copies.kept]
+        held = at[_among(line[at], self.held_lines)]
+        if not len(held):
+            return
+        with profile.stage("dedup.used lines"):
+            ids = one_array(sifted.lines.column("order_id"))
+            theirs = ids.take(pa.array(held))
+            kept = np.ones(len(line), bool)
+            kept[copies.dropped] = False
+            mine = np.flatnonzero(kept & bool_mask(pc.is_in(ids, value_set=theirs)))  # their orders' kept lines
+            which = pc.index_in(theirs, value_set=ids.take(pa.array(mine))).to_numpy()  # (each has one: its copy)
+            self.aliases.append((line[held], copies.named(line[mine], mine)[which]))
 
     def _sift(self, code: str, found: np.ndarray, line: np.ndarray, sifted: Sifted) -> None:
         at = np.minimum(np.searchsorted(line, found), len(line) - 1)  # a bucket's lines ascend
@@ -100,18 +139,29 @@ class UsedLines:
         self.every[code].append(_named(line, every, sifted.copies))
         self.last[code].append(_named(line, last, sifted.copies))
 
+    def _named(self, held: np.ndarray) -> np.ndarray:
+        """The `held` lines, each copy's by its name (`_alias`)."""
+        if not self.aliases:
+            return held
+        lines, names = (np.concatenate(part) for part in zip(*self.aliases))
+        order = np.argsort(lines)
+        lines, names = lines[order], names[order]
+        found = _among(held, lines)
+        named = held.copy()
+        named[found] = names[np.searchsorted(lines, held[found])]
+        return named
+
     def settle(self, doubts: Doubts, grain: str) -> None:
         """The warnings' counts, first lines and first few distinct cells, under the file's `grain`, less
         the lines rejected after the chunks."""
         rejected = np.unique(np.concatenate(self.rejected)) if self.rejected else np.empty(0, np.int64)
         for code, held in self.held.items():
-            out = np.isin(held, rejected)
+            out = np.isin(self._named(held), rejected)
             if code == "unknown_statuses":
                 doubts.statuses.subtract(pa.concat_arrays(doubts.held_words).filter(pa.array(out)).to_pylist())
             else:
                 doubts.rows[code] -= int(np.count_nonzero(out))
-                lines = np.sort(np.r_[doubts.unheld.get(code, []), held[~out]].astype(np.int64))
-                doubts.lines[code] = lines[:SAMPLE_LINES].tolist()
+                doubts.lines[code] = np.sort(held[~out])[:SAMPLE_LINES].tolist()
         doubts.statuses.subtract(self.too_large)
         doubts.statuses = +doubts.statuses  # (only words still counted)
         for code, all_found in self.found.items():
@@ -126,6 +176,14 @@ class UsedLines:
                 at = at[all_found[at] == used]  # (a copy named by a first copy without such a cell: not shown)
                 said = pc.unique(cells.take(at))  # in order of first appearance
                 doubts.values[code] = said[:EXAMPLES].to_pylist()
+
+
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Mask of `values`: those in `ascending` (a sorted array; a binary search, not a hash)."""
+    if not len(ascending):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
+    return ascending[at] == values
 
 
 def _named(line: np.ndarray, rows: np.ndarray, copies) -> np.ndarray:

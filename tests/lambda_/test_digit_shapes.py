@@ -7,6 +7,7 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import pytest
 from filter_and_process_orders.cleaning import Rules, clean_stream
 
 from tests.lambda_.test_cleaning import kept_by_id, rejected_rows
@@ -159,3 +160,38 @@ def test_amounts_in_other_digit_scripts_vote_for_the_decimal_separator(tmp_path)
     assert reasons(result) == []
     assert amounts(result) == {"1": Decimal("12.50"), "2": Decimal("1234.50"), "3": Decimal("3.25")}
     assert result.amount_total == Decimal("1250.25")  # 12.50 + 1234.50 + 3.25
+
+
+# Arabic-Indic digits with U+066B ARABIC DECIMAL SEPARATOR (٫) and U+066C ARABIC THOUSANDS SEPARATOR (٬):
+# the marks say which they are, so the cells read the same in either convention and cast no vote;
+# the file's convention comes from its one ASCII cell (line 6).
+ARABIC_MARKED = """order_id,amount,order_date
+1,١٢٫٥٠,2025-05-01
+2,١٬٢٣٤٫٥٠,2025-05-01
+3,٣٫٢٥,2025-05-01
+4,١٬٠٠٠,2025-05-01
+5,(١٬٢٣٤٬٥٦٧٫٨٩),2025-05-01
+6,{ascii},2025-05-01
+7,١٢٬٥٠,2025-05-01
+"""
+
+
+@pytest.mark.parametrize(("ascii_cell", "separator"), [('"1,234.5"', "."), ('"1.234,5"', ",")])
+def test_arabic_decimal_and_thousands_marks_read_in_either_convention(tmp_path, ascii_cell, separator):
+    result = clean(ARABIC_MARKED.format(ascii=ascii_cell), tmp_path)
+    d = result.decisions
+    assert (d.decimal_separator, d.decimal_separator_assumed) == (separator, False)
+    assert d.decimal_separator_votes == {"point": int(separator == "."), "comma": int(separator == ","), "ambiguous": 0}
+    # 12٫50 = 12.50; 1٬234٫50 = 1234.50; 3٫25 = 3.25; 1٬000 = 1000 (a thousands group, no decimals);
+    # (1٬234٬567٫89) = -1234567.89; the ASCII cell 1234.50. Line 8 `12٬50`: a thousands mark before a
+    # group of two is no amount (bad_amount).
+    assert amounts(result) == {
+        "1": Decimal("12.50"),
+        "2": Decimal("1234.50"),
+        "3": Decimal("3.25"),
+        "4": Decimal("1000.00"),
+        "5": Decimal("-1234567.89"),
+        "6": Decimal("1234.50"),
+    }
+    assert reasons(result) == [("8", "bad_amount")]
+    assert result.amount_total == Decimal("-1231083.14")  # 12.50 + 1234.50 + 3.25 + 1000 - 1234567.89 + 1234.50

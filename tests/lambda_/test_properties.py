@@ -133,6 +133,8 @@ fast_path_amounts = st.one_of(
     st.from_regex(r"\A0{1,4}[0-9]{1,10}([.,][0-9]{1,3})?\Z"),
     st.from_regex(r"\A[0-9]{1,3}([.,][0-9]{3})?[.,]-\Z"),
     st.from_regex(r"\A[0-9٠-٩]{1,4}([.,][0-9٠-٩]{1,2})?\Z"),
+    # the Arabic decimal separator and thousands mark, U+066B and U+066C, beside ASCII marks
+    st.from_regex(r"\A[-(]?[0-9٠-٩]{1,4}([\u066c,. ][0-9٠-٩]{1,3}){0,3}([\u066b.,][0-9٠-٩]{1,3})?[)]?\Z"),
     # spaces, apostrophes and currency signs around and inside the digits (review B9-1)
     st.from_regex(r"\A[-(]?[$€ ]{0,2}[-+]?[0-9]{1,4}([ '\u00a0\u202f$€,.][0-9]{1,3}){0,3}[ €$]{0,2}(-|\)| ?USD)?\Z"),
 )
@@ -159,6 +161,8 @@ fast_path_amounts = st.one_of(
 )
 @example(["1 234,50 €", "1 000,10", "1.234,50-", "1\u202f234,5", "12 €50", "1 234'567", "- 5,00", "5,00 -"], True)
 @example(["$1,234.50", "($1,234.50)", "USD -5.00", "-5.00 USD", "1,234 567.00", "1 234 567", "0 123"], False)
+@example(["١٢\u066b٥٠", "١\u066c٢٣٤\u066b٥", "12\u066c50", "1\u066c234,5", "1.234\u066b5", "$١\u066c٠٠٠"], True)
+@example(["(٣\u066b٢٥)", "١\u066c٢٣٤\u066c٥٦٧", "12\u066b5\u066b0", "\u066b5", "5\u066b"], False)
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
     trimmed = [trim(t) for t in texts]
     # A slice, as the chunk's columns often are: the fast paths read the buffers from its offset.
@@ -170,9 +174,11 @@ def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal
 
 
 # An amount rendered from its value (review B9-1): thousands marks of the convention, a currency sign or
-# code before or after, a sign, parentheses or a trailing minus. And three ways to break one, each no
-# amount: a currency sign in place of the decimal separator (`12€50`), a group after the decimals
-# (`12.50 3`), groups of two (`1 23 45.00`).
+# code before or after, a sign, parentheses or a trailing minus; or in Arabic-Indic digits with the
+# Arabic decimal separator (U+066B) and, for the convention's mark, the Arabic thousands mark (U+066C),
+# which read the same in either convention. And three ways to break one, each no amount: a currency sign
+# in place of the decimal separator (`12€50`), a group after the decimals (`12.50 3`), groups of two
+# (`1 23 45.00`).
 MARKS = {False: [",", " ", "\u00a0", "\u202f", "\u2009", "'"], True: [".", " ", "\u00a0", "\u202f", "\u2009", "'"]}
 NEGATIVE = [("-", ""), ("(", ")"), ("", "-")]
 
@@ -194,13 +200,16 @@ def grouped(digits: str, size: int, mark: str) -> str:
     st.sampled_from(["", " €", "€", " EUR", " $"]),
     st.sampled_from([None, *NEGATIVE]),
     st.sampled_from([None, "sign", "after_decimals", "pairs"]),
+    st.booleans(),
 )
 def test_an_amount_rendered_from_its_value_reads_as_that_value_and_a_broken_one_not_at_all(
-    cents, decimal_comma, mark, before, after, negative, broken
+    cents, decimal_comma, mark, before, after, negative, broken, arabic
 ):
     whole, fraction = str(cents // 100), f"{cents % 100:02d}"
-    point = "," if decimal_comma else "."
-    mark = MARKS[decimal_comma][mark]
+    point = "\u066b" if arabic else "," if decimal_comma else "."
+    mark = "\u066c" if arabic and mark == 0 else MARKS[decimal_comma][mark]
+    if arabic:
+        whole, fraction = (part.translate(str.maketrans("0123456789", DIGIT_SCRIPTS[0])) for part in (whole, fraction))
     number = grouped(whole, 3, mark) + point + fraction
     value = Decimal(cents).scaleb(-2)
     if broken == "sign":

@@ -102,3 +102,56 @@ def test_doubts_of_orders_rejected_whole_far_from_their_other_lines(tmp_path, mo
     assert said(result, "amount_may_be_unit_price") == (1, [90])
     assert said(result, "float_like_ids") == (1, [6])
     assert warned(result)["unknown_statuses"]["words"] == {"oddstatus": 1}
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_copies_of_a_rejected_row_are_not_said(tmp_path, buckets):
+    # Order 1.0 (lines 2, 3, 4: three exact copies) has no date on any line: rejected missing_order_date,
+    # its kept copy (line 4) named by its first copy (line 2): 1 row rejected, 2 duplicates.
+    # Order 9 (line 5 `9`, line 6 `9.0`, the same row once the id is read as 9): no amount on any
+    # line, rejected missing_amount (named line 5); line 6's float-like id and oddstatus reach no order.
+    # Order 7.0 (lines 7, 8, exact copies) = 1.00 and is kept: both its lines are said (every
+    # duplicate is), and its status `otherweird` twice. Duplicates: 2 + 1 + 1 = 4.
+    body = lines(
+        "order_id,amount,order_date,status",
+        "1.0,5.00,,weirdstatus",
+        "1.0,5.00,,weirdstatus",
+        "1.0,5.00,,weirdstatus",
+        "9,,2025-05-01,oddstatus",
+        "9.0,,2025-05-01,oddstatus",
+        "7.0,1.00,2025-05-01,otherweird",
+        "7.0,1.00,2025-05-01,otherweird",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result)
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"7": "1.00"}
+    assert result.rejected_reasons == {"missing_order_date": 1, "missing_amount": 1}
+    assert result.duplicates == 4
+    assert said(result, "float_like_ids") == (2, [7, 8])
+    assert warned(result)["unknown_statuses"]["words"] == {"otherweird": 2}
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_lines_of_an_order_summing_past_the_limit_are_not_said(tmp_path, buckets):
+    # Line items (products differ). Order 5.0 (lines 2-6; line 3 an exact copy of line 2, dropped as a
+    # duplicate; line 6 without an amount, a line of its order) sums 9,000,000,000.00 + 999,999,999.99
+    # + 0.01 = 10,000,000,000.00 > 9,999,999,999.99: amount_too_large, its 4 kept lines; line 3 is in
+    # no order either. Order 6 (lines 7 `6.0`, 8 `6`) = 1.00 + 2.00 = 3.00: only line 7's float-like
+    # id is said, and only line 7's status `weird` (lines 5 and 6 hold it too, once each).
+    body = lines(
+        "order_id,product,amount,order_date,status",
+        "5.0,P1,9000000000.00,2025-05-01,shipped",
+        "5.0,P1,9000000000.00,2025-05-01,shipped",
+        "5.0,P2,999999999.99,2025-05-01,shipped",
+        "5.0,P3,0.01,2025-05-01,weird",
+        "5.0,P4,,2025-05-01,weird",
+        "6.0,P1,1.00,2025-05-01,weird",
+        "6,P2,2.00,2025-05-01,shipped",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and result.grain == "line_items"
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"6": "3.00"}
+    assert result.rejected_reasons == {"amount_too_large": 4}
+    assert result.duplicates == 1
+    assert said(result, "float_like_ids") == (1, [7])
+    assert warned(result)["unknown_statuses"]["words"] == {"weird": 1}

@@ -15,6 +15,7 @@ from pipeline_admin.models import Upload
 from tests.lambda_.test_handler import read_parquet
 from tests.lambda_.test_header_line import TWIN_HEADER
 from tests.pipeline_admin.test_direct_upload import begin, put_parts
+from tests.pipeline_admin.test_upload_header_step import hidden
 from tests.pipeline_admin.test_upload_status import csv, post_files, processed_upload, settle
 
 # TWIN_HEADER is /tmp/bk10/cases/twin_header.csv: line 1 "order_id,amount,order_date", 2 the totals row
@@ -66,6 +67,20 @@ def test_the_upload_form_sends_the_header_row_chosen_with_the_mapping(client, tw
     post_files(client, csv("twin.csv", TWIN_HEADER), mapping=json.dumps(NAMED), header_line="4")
     upload = Upload.objects.get()
     assert (upload.column_mapping, metadata(upload)["header-line"]) == ({**NAMED, "header_line": "4"}, "4")
+    settle()
+    read_from_line_4(upload)
+
+
+def test_without_javascript_the_upload_pages_header_step_sends_the_line_chosen(client, twin, uploader):
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload")
+    page = client.post(url, {"files": [csv("twin.csv", TWIN_HEADER)], "step": "header"}).content.decode()
+    assert "Line 4 (order_id, amount, order_date) also looks like a header" in page
+    step = {k: hidden(page, k) for k in ("header_step", "header_name", "header_sample")}
+    data = {"files": [csv("twin.csv", TWIN_HEADER)], **step, "header_line": "4", **NAMED}
+    assert client.post(url, data).status_code == 302
+    upload = Upload.objects.get()
+    assert upload.column_mapping == {**NAMED, "header_line": "4"}
     settle()
     read_from_line_4(upload)
 
