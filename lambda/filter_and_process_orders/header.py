@@ -1,16 +1,14 @@
 """Where the header row is, and which delimiter the file uses.
 
-The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that maps
-every required column of the contract; with an explicit mapping (staff's, from the upload form or
-`manage.py upload --mapping`), the first such record that also has every header the mapping names (as
-`mapping` compares them), so a summary above the real header that synonyms map is skipped (review
-B7-7); the header row staff chose (metadata `header-line`) is the record on that line, never another
-(B10-3). A record is a line, or several when a quoted cell holds a line break (Excel wraps a long
-header so: "Order⏎ID" is the header "Order ID"). Lines before it are skipped and reported: Excel's
-`sep=X` hint (which also fixes the delimiter), titles, blank lines. When none qualifies, the record
-lacking the fewest headers an explicit mapping names (whether synonyms map it or not: a typo is told
-against the table staff meant, review B8-2), then mapping the most required columns (the first of equals)
-is the header: the rejection names its cells, the upload form offers them, not a summary's above
+The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that maps every required
+column of the contract; with an explicit mapping (staff's: upload form, `manage.py upload --mapping`), the first such
+record that also has every header the mapping names, so a summary above the real header that synonyms map is skipped
+(review B7-7); the header row staff chose (metadata `header-line`) is the record on that line, never another (B10-3).
+A record is a line, or several when a quoted cell holds a line break (Excel wraps a long header so: "Order⏎ID" is
+"Order ID"). Lines before it are skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles,
+blank lines. When none qualifies, the record lacking the fewest headers an explicit mapping names (whether synonyms
+map it or not: a typo is told against the table staff meant, B8-2), then mapping the most required columns (the first
+of equals) is the header: the rejection names its cells, the upload form offers them, not a summary's above
 (`Total,Sales` over `Order,Gross,Date`). Line numbers are physical (1 the first).
 """
 
@@ -42,11 +40,10 @@ class Header:
 
 
 def find_header(sample: str, explicit: dict | None = None, *, every: bool = False, chosen: int | None = None) -> Header:
-    """The header of a file from its first bytes (decoded); `explicit`: staff's mapping, {contract column:
-    header name}; `chosen`: the line staff chose as the header row; `every`: read every record searched into
-    `candidates` even when one qualifies (the upload form offers them; a `chosen` not found gives the search's).
-    Lines end at a CRLF, a bare CR or an LF, as csv and source_line count them. Raises UnreadableFile when
-    no line has any text, or (`no_header`) when `chosen` starts no record searched."""
+    """The header of a file from its first bytes (decoded); `explicit`: staff's mapping, {contract column: header
+    name}; `chosen`: the line staff chose as the header row; `every`: every record searched in `candidates` even
+    when one qualifies (the upload form offers them; a `chosen` not found gives the search's). Lines end at a CRLF,
+    a bare CR or an LF, as csv counts them. UnreadableFile: no line has text; `no_header`: `chosen` is no record."""
     hint, skipped, best, seen = None, [], None, []
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
@@ -79,6 +76,5 @@ def find_header(sample: str, explicit: dict | None = None, *, every: bool = Fals
 
 
 def inspect(sample: bytes, explicit: dict[str, str] | None = None, chosen: int | None = None) -> Header:
-    """The header of a file from its first bytes, as the Lambda finds it (on `chosen`, the line staff
-    chose), with every record of the searched lines as `candidates` (for the upload form and file page)."""
+    """`find_header` of a file's first bytes, with every record searched as `candidates` (for the site's forms)."""
     return find_header(open_text(io.BytesIO(sample)).sample, explicit, every=True, chosen=chosen)
