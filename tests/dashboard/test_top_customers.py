@@ -21,17 +21,25 @@ ORDERS = [
     ("Ann", "100.00"), ("Ann", "50.00"), ("Ben", "140.00"), ("Cal", "130.00"), ("Dee", "120.00"),
     ("Eve", "110.00"), ("Fay", "100.00"), ("Gus", "90.00"), ("Hal", "80.00"), ("Ivy", "70.00"),
     ("", "55.00"), ("", "10.00"), ("Jon", "30.00"), ("Jon", "30.00"), ("Kim", "20.00"), ("Kim", "10.01"),
-    ("Lou", "25.00"), ("Max", "5.02"),
+    ("Lou", "25.00"), ("Max", "5.01"),
 ]  # fmt: skip
-# By hand: Ann 150.00 (2 orders, 75.00 each), Ben .. Ivy one order each, (none) 65.00 (2, 32.50) tenth;
-# folded: Jon 60.00 (2), Kim 30.01 (2), Lou 25.00, Max 5.02 = 4 customers, 6 orders, 120.03, whose
-# average 120.03 / 6 = 20.005 rounds half to even: 20.00. Total 18 orders, 1,175.03.
+# By hand: Ann 150.00 (2 orders, 75.00 each), Ben .. Ivy one order each, Jon 60.00 (2, 30.00) tenth;
+# then (none) 65.00 (2, 32.50): its own row after the top 10, never folded, though it out-earns Jon
+# (review B10-1); folded: Kim 30.01 (2), Lou 25.00, Max 5.01 = 3 customers, 4 orders, 60.02, whose
+# average 60.02 / 4 = 15.005 rounds half to even: 15.00. Total 18 orders, 1,175.02.
 EXPECTED = [
     ["Ann", 0, 2, "150.00", "75.00"],
     *[[name, 0, 1, f"{amount}.00", f"{amount}.00"] for name, amount in
       [("Ben", 140), ("Cal", 130), ("Dee", 120), ("Eve", 110), ("Fay", 100), ("Gus", 90), ("Hal", 80), ("Ivy", 70)]],
+    ["Jon", 0, 2, "60.00", "30.00"],
     [None, 0, 2, "65.00", "32.50"],
-    [None, 4, 6, "120.03", "20.00"],
+    [None, 3, 4, "60.02", "15.00"],
+]  # fmt: skip
+# limit=3, by hand: Ann, Ben, Cal; (none); folded Dee .. Max = 10 customers, 6 + 2 + 2 + 1 + 1 = 12 orders,
+# 570.00 + 60.00 + 30.01 + 25.00 + 5.01 = 690.02, average 690.02 / 12 = 57.5016.. -> 57.50.
+EXPECTED_TOP_3 = [
+    ["Ann", 0, 2, "150.00", "75.00"], ["Ben", 0, 1, "140.00", "140.00"], ["Cal", 0, 1, "130.00", "130.00"],
+    [None, 0, 2, "65.00", "32.50"], [None, 10, 12, "690.02", "57.50"],
 ]  # fmt: skip
 
 
@@ -57,10 +65,14 @@ def test_sales_by_customer_is_the_top_10_and_one_other_row_that_sum_to_the_key_f
     table = rows("sales-by-customer")
     assert table == EXPECTED
     (revenue, orders, *_) = rows("kpis")[0]
-    assert (Decimal(revenue), orders) == (Decimal("1175.03"), 18)
+    assert (Decimal(revenue), orders) == (Decimal("1175.02"), 18)
     assert sum(Decimal(r[3]) for r in table) == Decimal(revenue) and sum(r[2] for r in table) == orders
-    # A limit past the customers folds nothing: 13 customers and (none), no Other row.
-    assert [r[0] for r in rows("sales-by-customer", limit="20")][-4:] == ["Jon", "Kim", "Lou", "Max"]
+    # The orders without a customer are never counted as a folded customer: 10 customers folded, not 11.
+    top_3 = rows("sales-by-customer", limit="3")
+    assert top_3 == EXPECTED_TOP_3
+    assert sum(Decimal(r[3]) for r in top_3) == Decimal(revenue) and sum(r[2] for r in top_3) == orders
+    # A limit past the customers folds nothing: 13 customers, then (none), no Other row.
+    assert [r[0] for r in rows("sales-by-customer", limit="20")][-4:] == ["Kim", "Lou", "Max", None]
     assert all(r[1] == 0 for r in rows("sales-by-customer", limit="20"))
     # The breakdown by customer is the same fold.
     assert rows("breakdown", group_by="customer") == [[r[0], *r[1:]] for r in EXPECTED]
@@ -78,8 +90,12 @@ def test_the_card_says_top_10_and_names_the_other_row_with_its_customers(
     assert "The top 10 customers by revenue, and one Other row with the rest" in card
     table = re.findall(r"<tr>(.*?)</tr>", card.split("<tbody>", 1)[1], flags=re.S)
     cells = [re.findall(r"<td>(.*?)</td>", row) for row in table]
-    assert cells[-2:] == [["(none)", "2", "65.00", "32.50"], ["Other (4 customers)", "6", "120.03", "20.00"]]
-    assert '"labels": ["Ann", "Ben"' in card and '"(none)", "Other (4 customers)"]' in card  # the chart's names
+    assert cells[-3:] == [
+        ["Jon", "2", "60.00", "30.00"],
+        ["(none)", "2", "65.00", "32.50"],
+        ["Other (3 customers)", "4", "60.02", "15.00"],
+    ]  # fmt: skip
+    assert '"labels": ["Ann", "Ben"' in card and '"Jon", "(none)", "Other (3 customers)"]' in card  # the chart's names
 
 
 def test_orders_without_a_customer_have_their_own_filter(client, drill, many_customers, analyst):

@@ -101,7 +101,7 @@ def test_the_none_row_of_customers_opens_the_orders_without_one_and_the_link_col
     page, analyst, pipeline_loop, tmp_path
 ):
     """Review B9-5 item 4 and B9-4, on tests/dashboard/test_top_customers.py's file: by hand, the
-    "(none)" row is T-10 and T-11, 2 orders, 65.00; past the top 10, 4 customers fold into Other."""
+    "(none)" row is T-10 and T-11, 2 orders, 65.00; past the top 10, 3 customers fold into Other."""
     from django.core.management import call_command
 
     from tests.dashboard.test_top_customers import many_customers_csv
@@ -119,7 +119,7 @@ def test_the_none_row_of_customers_opens_the_orders_without_one_and_the_link_col
     expect(card.locator("details thead th").last).to_have_text("Order list")
     page.locator("#card-orders-over-time details summary").click()
     expect(page.locator("#card-orders-over-time details thead th").last).to_have_text("Order list")
-    other = card.locator("details tbody tr", has_text="Other (4 customers)")
+    other = card.locator("details tbody tr", has_text="Other (3 customers)")
     expect(other.locator("[data-action=orders]")).to_have_count(0)  # no one filter narrows to it
     link = card.locator("details tbody tr", has_text="(none)").locator("[data-action=orders]")
     expect(link).to_have_text("Show 2")

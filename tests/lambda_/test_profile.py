@@ -2,6 +2,7 @@
 
 import io
 import threading
+import time
 
 import pytest
 from filter_and_process_orders import profile
@@ -91,3 +92,24 @@ def test_the_report_shows_when_each_stage_first_began_and_last_ended(monkeypatch
     row = next(line for line in profile.report().splitlines() if line.startswith("write "))
     first, last = (float(t) for t in row.split()[-1].split("-"))
     assert began - 0.01 <= first <= last <= ended + 0.01 and last - first >= 0.03
+
+
+def test_the_timeline_draws_each_thread_s_stages_in_the_order_they_ran(monkeypatch):
+    monkeypatch.setenv(profile.ENV, "1")
+    with profile.stage("parse"):
+        time.sleep(0.05)
+
+    def work():
+        with profile.stage("clean"), profile.stage("clean.amount"):  # a nested stage is not drawn
+            time.sleep(0.05)
+
+    cleaner = threading.Thread(target=work, name="cleaner")
+    cleaner.start()
+    cleaner.join()
+    drawn = profile.timeline(columns=10).splitlines()
+    rows = {line.split()[0]: line.split()[1] for line in drawn[1:]}
+    assert set(rows) == {"MainThread", "cleaner"}
+    assert rows["MainThread"].startswith("PP") and rows["MainThread"].endswith("..")
+    assert rows["cleaner"].startswith("..") and rows["cleaner"].endswith("CC")
+    assert set(rows["MainThread"] + rows["cleaner"]) == {"P", "C", "."}
+    assert profile.report().endswith(profile.timeline())
