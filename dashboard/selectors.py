@@ -11,7 +11,7 @@ from filter_and_process_orders.spreadsheet import formula_safe
 from .keys import cache_key, data_version_get
 from .models import DataChange, ReportResult
 from .query import ReportQuery
-from .reports import report_get
+from .reports import other_label, report_get
 
 
 @dataclass
@@ -112,7 +112,9 @@ def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
 
 
 def report_csv(*, view: ReportView) -> str:
-    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`).
+    """The result as CSV (RFC 4180 line ends), formula-like cells made inert (`formula_safe`): the
+    rows named as the card names them (`rows_named`: "(none)", "Other (10 customers)", the `other`
+    column kept), the breakdown's first column headed with its column ("region", not "value").
 
     The caller has checked that `view.result` exists (the export otherwise starts its job and waits)."""
     result = view.result
@@ -120,9 +122,29 @@ def report_csv(*, view: ReportView) -> str:
         raise ValueError(f"{view} has no result to export")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    columns = [formula_safe(column).to_pylist() for column in zip(result.columns, *result.rows)]
+    header = [view.folded if i == 0 and c == "value" and view.folded else c for i, c in enumerate(result.columns)]
+    columns = [formula_safe(column).to_pylist() for column in zip(header, *rows_named(view))]
     writer.writerows(zip(*columns))
     return out.getvalue()
+
+
+def rows_named(view: ReportView) -> list[list]:
+    """The result's rows with their first cell as the card, its table, its chart and its CSV name it:
+    the row a report folds its values past the top N into "Other (2 customers)" (`reports.other_label`,
+    from its `other` column, the number of values folded), and an empty first cell (the customer, the
+    breakdown's value: orders without one) "(none)". Raises ValueError without a result."""
+    result = view.result
+    if result is None:
+        raise ValueError(f"{view} has no result to name")
+    flag = result.columns.index("other") if "other" in result.columns else None
+
+    def name(row: list):
+        if row[0] is not None:
+            return row[0]
+        folded = int(row[flag] or 0) if flag is not None else 0
+        return other_label(folded, view.folded or "value") if folded else "(none)"
+
+    return [[name(row), *row[1:]] for row in result.rows]
 
 
 @dataclass

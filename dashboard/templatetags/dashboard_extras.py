@@ -7,7 +7,8 @@ from django import template
 from django.conf import settings
 from django.utils.formats import number_format
 
-from ..reports import column_plural, other_label
+from ..reports import column_plural
+from ..selectors import rows_named
 
 register = template.Library()
 
@@ -173,20 +174,11 @@ def page_grain(page) -> str:
 
 @register.filter
 def table_rows(card) -> tuple[list[str], list[list]]:
-    """The card's table alternative: the result, with the row a report folds its values past the top
-    N into named "Other (2 customers)" (`reports.other_label`; its `other` column, the number of
-    values folded, left out) and an empty value of the first column (the customer, the breakdown's
-    value: orders without one) named "(none)", as the charts name them (`chart_payload`)."""
+    """The card's table alternative: the result, its rows named as `selectors.rows_named` names them
+    ("(none)", "Other (2 customers)"), the `other` column (the number of values folded) left out."""
     result = card.result
     flag = result.columns.index("other") if "other" in result.columns else None
-
-    def name(row: list):
-        if row[0] is not None:
-            return row[0]
-        folded = int(row[flag] or 0) if flag is not None else 0
-        return other_label(folded, card.folded or "value") if folded else "(none)"
-
-    rows = [[name(row), *row[1:]] for row in result.rows]
+    rows = rows_named(card)
     if flag is None:
         return result.columns, rows
     return [c for c in result.columns if c != "other"], [[v for i, v in enumerate(r) if i != flag] for r in rows]

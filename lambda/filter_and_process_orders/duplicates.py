@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .arrow_buffers import decimal_words
+from .buckets import take_rows
 from .chunk import LINE_FIELDS
 from .copies import Copies
 
@@ -17,10 +18,13 @@ _MIX = np.array(
 
 
 def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> Copies | None:
-    """Rows (among `at`, lines of repeated ids, whose id numbers are `group`) identical to another
-    row in every mapped column; None when there are none. Only rows that also share a hash of their
-    number fields can be identical, and are compared field by field."""
-    picked = lines.select(["amount", "order_date", "quantity"]).take(pa.array(at))
+    """Rows (among `at`, lines of repeated ids, whose id numbers are `group`; ascending) identical to
+    another row in every mapped column; None when there are none. Only rows that also share a hash of
+    their number fields can be identical, and are compared field by field: by a group-by over the
+    columns the bucket fills (an empty one, null on every line, separates no rows), taken without the
+    others (us 1M rows: 0.033 -> 0.027 CPU s over the 8 buckets, serially)."""
+    filled = [c for c in LINE_FIELDS if lines.column(c).null_count < lines.num_rows]
+    picked = take_rows(lines.select(["amount", "order_date", "quantity"]), pa.array(at))
     low, high = amount_words(picked.column("amount").combine_chunks())
     fields = [group, low, high, _integers(picked.column("order_date")), _integers(picked.column("quantity"))]
     hashed = np.zeros(len(at), np.uint64)
@@ -29,17 +33,18 @@ def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> Copi
     alike = at[_shared(hashed)]
     if not len(alike):
         return None
-    rows = lines.take(pa.array(alike))
-    sets = rows.group_by(LINE_FIELDS, use_threads=False).aggregate([("line", "min"), ("line", "max")])
+    rows = take_rows(lines.select([*filled, "line"]), pa.array(alike))
+    sets = rows.group_by(filled, use_threads=False).aggregate([("line", "min"), ("line", "max")])
     first, last = sets.column("line_min").to_numpy(), sets.column("line_max").to_numpy()
-    line = rows.column("line").to_numpy()
-    copy = np.isin(line, last, invert=True)
-    if not copy.any():
+    line = rows.column("line").to_numpy()  # ascends, as the positions do: each set's last is found by a search
+    is_last = np.zeros(len(line), bool)
+    is_last[np.searchsorted(line, last)] = True
+    if is_last.all():
         return None
     many = first < last  # sets of two or more copies: their last is kept (lines ascend with positions)
     order = np.argsort(last[many])
-    kept = alike[np.isin(line, last[many])]
-    return Copies(alike[copy], kept, first[many][order])
+    kept = alike[np.sort(np.searchsorted(line, last[many]))]
+    return Copies(alike[~is_last], kept, first[many][order])
 
 
 def _shared(hashed: np.ndarray) -> np.ndarray:

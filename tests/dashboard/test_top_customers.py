@@ -113,3 +113,49 @@ def test_orders_without_a_customer_have_their_own_filter(client, drill, many_cus
     assert sorted(r["order_id"] for r in body["rows"]) == ["T-10", "T-11"]
     page = client.get(reverse("dashboard:home"), {"no_customer": "1"}).content.decode()
     assert "Customer: (none)" in page and '<input type="hidden" name="no_customer" value="1">' in page
+
+
+# Review B10-4: the CSV exports name the rows as the card does. Five customers, one order without a
+# customer (R-6) and one without a region (R-3), all shipped in May 2025.
+REGIONS_CSV = """order_id,customer,region,amount,status,order_date
+R-1,Ann,North,100.00,shipped,2025-05-01
+R-2,Ben,South,50.00,shipped,2025-05-02
+R-3,Cal,,30.00,shipped,2025-05-03
+R-4,Dee,East,20.00,shipped,2025-05-04
+R-5,Eve,West,10.00,shipped,2025-05-05
+R-6,,North,5.00,shipped,2025-05-06
+"""
+MAY = {"start_date": "2025-05-01", "end_date": "2025-05-31"}
+
+
+def test_the_csv_exports_name_the_none_row_and_the_other_row_as_the_card_does(client, twin, analyst):
+    upload_create(user=None, fileobj=io.BytesIO(REGIONS_CSV.encode()), name="regions.csv", as_of=date(2025, 6, 1))
+    runtime_drain()
+    uploads_sync()
+    client.force_login(analyst)
+
+    def export(slug: str, **params) -> list[str]:
+        report_compute(query=report_query(slug, {**MAY, **params}))
+        response = client.get(reverse("dashboard:export", args=[slug]), {**MAY, **params})
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        return response.content.decode().split("\r\n")
+
+    # By hand: North = R-1 + R-6 = 105.00 (2 orders, 52.50); (none) = R-3 30.00; folded South 50.00, East
+    # 20.00, West 10.00 = 3 regions, 3 orders, 80.00, average 26.666.. -> 26.67.
+    assert export("breakdown", group_by="region", limit="1") == [
+        "region,other,orders,revenue,average_order_value",
+        "North,0,2,105.00,52.50",
+        "(none),0,1,30.00,30.00",
+        "Other (3 regions),3,3,80.00,26.67",
+        "",
+    ]
+    # By hand: Ann 100.00, Ben 50.00; (none) = R-6 5.00; folded Cal 30.00, Dee 20.00, Eve 10.00 = 3 customers,
+    # 3 orders, 60.00, average 20.00.
+    assert export("sales-by-customer", limit="2") == [
+        "customer,other,orders,revenue,average_order_value",
+        "Ann,0,1,100.00,100.00",
+        "Ben,0,1,50.00,50.00",
+        "(none),0,1,5.00,5.00",
+        "Other (3 customers),3,3,60.00,20.00",
+        "",
+    ]
