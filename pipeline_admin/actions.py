@@ -18,7 +18,7 @@ from ordersite.aws import s3, sqs
 from ordersite.signals import processed_data_changed
 
 from .models import Upload, UploadEvent
-from .services import mapping_metadata, message_keys
+from .services import choice_metadata, message_keys
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ def upload_remap(*, upload: Upload, user, column_mapping: dict[str, str]) -> Non
     # write its outputs beside the new version's (under the earlier version's name).
     _settled(upload, "choose its columns again")
     metadata = s3.object_head(key=key).get("Metadata", {})
-    metadata["mapping"] = mapping_metadata(column_mapping)
+    metadata = {k: v for k, v in metadata.items() if k not in ("mapping", "header-line")}  # staff's earlier choice
+    metadata.update(choice_metadata(column_mapping))
     s3.objects_delete(keys=outputs_of(upload))
     s3.object_metadata_replace(key=key, metadata=metadata)
     with transaction.atomic():

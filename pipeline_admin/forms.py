@@ -1,11 +1,10 @@
 import base64
 import binascii
-from collections.abc import Callable
 
 from django import forms
 from filter_and_process_orders.contract import GRAINS_OFFERED, LABELS
 
-from .headers import COLUMNS, HEADER_SAMPLE_BYTES, REQUIRED_COLUMNS, HeaderCheck
+from .headers import COLUMNS, HEADER_SAMPLE_BYTES, REQUIRED_COLUMNS, HeaderCheck, with_header_line
 from .models import Upload
 
 
@@ -46,8 +45,10 @@ class UploadForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Backfills: the reference date for the stale-order rule instead of the upload time.",
     )
-    # Filled by the page's script when staff map an unrecognised header: {"order_date": "Data_order", ...}.
+    # Filled by the page's script when staff map an unrecognised header: {"order_date": "Data_order", ...},
+    # and the header row they chose (a physical line of the file, 1 the first), which the Lambda reads.
     mapping = forms.JSONField(required=False, widget=forms.HiddenInput)
+    header_line = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(
         required=False, label="Store files again even if the same content was uploaded before"
     )
@@ -64,6 +65,7 @@ class DirectUploadForm(forms.Form):
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", error_messages={"invalid": "sha256 is 64 hex digits"})
     as_of = forms.DateField(required=False)
     mapping = forms.JSONField(required=False)
+    header_line = forms.IntegerField(required=False, min_value=1)  # the header row staff chose
     allow_duplicate = forms.BooleanField(required=False)
 
     def clean_mapping(self) -> dict[str, str]:
@@ -76,7 +78,7 @@ class DirectUploadForm(forms.Form):
             "size": data["size"],
             "sha256": data["sha256"],
             "as_of": data["as_of"],
-            "column_mapping": data["mapping"],
+            "column_mapping": with_header_line(data["mapping"], data["header_line"]),
             "allow_duplicate": data["allow_duplicate"],
         }
 
@@ -89,12 +91,13 @@ class PartsForm(forms.Form):
 
 
 class InspectForm(forms.Form):
-    """The upload page's pre-check of a file it has not sent: its first 64 KiB, its size, and (to learn
-    which line the Lambda reads as the header with it) the mapping staff chose."""
+    """The upload page's pre-check of a file it has not sent: its first 64 KiB, its size, and the mapping
+    and header row (a physical line) staff chose, which the Lambda reads the header with."""
 
     sample = forms.FileField(allow_empty_file=True, error_messages={"required": "no sample was sent"})
     size = forms.IntegerField(required=False, min_value=0)
     mapping = forms.JSONField(required=False)
+    header_line = forms.IntegerField(required=False, min_value=1)
 
     def clean_mapping(self) -> dict[str, str]:
         return mapping_clean(self.cleaned_data.get("mapping") or {})
@@ -148,8 +151,8 @@ class HeaderLineForm(forms.Form):
 
 class MappingForm(forms.Form):
     """Pick, for each column of the orders table, the header of this file that holds it: the cells of
-    the record on `header_line`. `reads_line(mapping)` is the line the Lambda reads as the header with a
-    mapping: one naming only headers an earlier record has too is refused, the Lambda would read that."""
+    the record on `header_line`, which goes with the mapping (`mapping()`), so the Lambda reads that line
+    as the header even when an earlier line has the same cells (review B10-3)."""
 
     header_line = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -159,11 +162,10 @@ class MappingForm(forms.Form):
         header: list[str],
         initial_mapping: dict[str, str],
         header_line: int | None = None,
-        reads_line: Callable[[dict[str, str]], int] | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.line, self.reads_line = header_line, reads_line
+        self.line = header_line
         self.fields["header_line"].initial = header_line
         choices = [("", "— not in this file —")] + [(h, h) for h in header if h]
         for column in (*REQUIRED_COLUMNS, *(c for c in COLUMNS if c not in REQUIRED_COLUMNS)):
@@ -186,18 +188,13 @@ class MappingForm(forms.Form):
         chosen = [v for k, v in data.items() if v and k not in ("grain", "header_line")]
         if len(chosen) != len(set(chosen)):
             raise forms.ValidationError("each header can hold only one column")
-        if self.reads_line and self.line and not self.errors:
-            read = self.reads_line(self.mapping())
-            if read != self.line:
-                raise forms.ValidationError(
-                    f"line {read} has every header these columns name too, and the Lambda reads the first such "
-                    f"line: choose at least one column that line {self.line} has and line {read} has not"
-                )
         return data
 
     def mapping(self) -> dict[str, str]:
-        """Column -> header, and the grain staff chose ("grain" key) when they chose one."""
-        return {column: header for column, header in self.cleaned_data.items() if header and column != "header_line"}
+        """Column -> header, the grain staff chose ("grain" key) when they chose one, and the header row
+        (`headers.HEADER_LINE`: the line whose cells were offered)."""
+        chosen = {column: header for column, header in self.cleaned_data.items() if header and column != "header_line"}
+        return with_header_line(chosen, self.line)
 
 
 class UploadFilterForm(forms.Form):

@@ -5,7 +5,6 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 """
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
@@ -14,6 +13,9 @@ from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 
 HEADER_SAMPLE_BYTES = SAMPLE_BYTES
+# The key of a column mapping (`Upload.column_mapping`) holding the header row staff chose: a physical
+# line as text ("4"), sent to the Lambda as object metadata `header-line` (`services.choice_metadata`).
+HEADER_LINE = "header_line"
 COLUMNS = MAPPABLE  # the contract's columns a file can hold, in the contract's order
 REQUIRED_COLUMNS = REQUIRED
 
@@ -38,27 +40,27 @@ class HeaderCheck:
         return not self.problem and not self.missing
 
 
-def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None) -> HeaderCheck:
-    """Find and map the header in the first bytes of a file as the Lambda would."""
+def with_header_line(mapping: dict[str, str], line: int | None) -> dict[str, str]:
+    """A column mapping carrying the header row staff chose (`HEADER_LINE`), when they chose one."""
+    return {**mapping, HEADER_LINE: str(line)} if line else mapping
+
+
+def header_line_of(column_mapping: dict | None) -> int | None:
+    """The header row a column mapping carries (`HEADER_LINE`), else None."""
+    value = str((column_mapping or {}).get(HEADER_LINE) or "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) >= 1 else None
+
+
+def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None, chosen: int | None = None) -> HeaderCheck:
+    """Find and map the header in the first bytes of a file as the Lambda would; `chosen`: the header
+    row staff chose (a physical line), read as the header when it starts a record of the searched lines."""
     try:
-        found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit)
+        found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit, chosen)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    chosen, candidates = _record(found), [_record(c) for c in found.candidates]
-    others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, chosen)]
-    return HeaderCheck(**chosen, skipped=found.skipped, candidates=candidates, others=others)
-
-
-def header_and_reader(
-    *, sample: bytes, explicit: dict[str, str] | None = None
-) -> tuple[HeaderCheck, Callable[[dict[str, str]], int]]:
-    """`header_inspect` of a file's first bytes, and the line the Lambda would read as the header of
-    the same bytes with another mapping (a mapping can pick a later header record)."""
-
-    def reads_line(mapping: dict[str, str]) -> int:
-        return header_inspect(sample=sample, explicit=mapping or None).line
-
-    return header_inspect(sample=sample, explicit=explicit), reads_line
+    read, candidates = _record(found), [_record(c) for c in found.candidates]
+    others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, read)]
+    return HeaderCheck(**read, skipped=found.skipped, candidates=candidates, others=others)
 
 
 _VALUE = re.compile(r"[-+(]?[$€£¥]?\s?\d")  # a cell that starts as a number, an amount or a date does

@@ -1,7 +1,6 @@
 """Reads of the pipeline admin."""
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ from ordersite.roles import PIPELINE_ADMINS, UPLOADERS, user_has_role
 
 from .catalog import TableSnapshot, catalog_snapshot
 from .crawler import CrawlerError, CrawlerStatus, crawler_for_mode
-from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_and_reader
+from .headers import HEADER_SAMPLE_BYTES, HeaderCheck, header_inspect, header_line_of
 from .models import CrawlerRun, Upload
 
 
@@ -131,13 +130,13 @@ def stale_orders_url(*, upload: Upload) -> str:
     return ""
 
 
-def upload_header(*, upload: Upload) -> tuple[HeaderCheck, Callable[[dict[str, str]], int]]:
+def upload_header(*, upload: Upload) -> HeaderCheck:
     """The header row of a stored file and what the Lambda's mapping makes of it: found with the
-    mapping staff chose for it, as the Lambda finds it (a mapping can pick a later header record), with
-    every record of its first lines (`HeaderCheck.candidates`); and the line the Lambda would read as
-    the header with another mapping, from the same first bytes (one read of the object)."""
+    mapping and header row staff chose for it, as the Lambda finds it (a mapping can pick a later
+    header record), with every record of its first lines (`HeaderCheck.candidates`)."""
     sample = s3.object_head_bytes(key=upload.raw_key, size=HEADER_SAMPLE_BYTES)
-    return header_and_reader(sample=sample, explicit=upload.column_mapping or None)
+    mapping = upload.column_mapping or None
+    return header_inspect(sample=sample, explicit=mapping, chosen=header_line_of(mapping))
 
 
 def dlq_depth() -> int:

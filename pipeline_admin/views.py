@@ -27,12 +27,13 @@ from .forms import (
     UploadForm,
 )
 from .headers import (
+    HEADER_LINE,
     HEADER_SAMPLE_BYTES,
     HeaderCheck,
-    header_and_reader,
     header_inspect,
     recognised_columns,
     template_csv,
+    with_header_line,
 )
 from .models import Upload
 from .stale_orders import StaleOrdersGone, stale_orders_csv
@@ -91,9 +92,9 @@ def _header_step(request, *, submitted: bool = False) -> dict:
     problem = head_problem(name, head, size=size)
     if problem:
         return {"problem": problem}
-    check, reads_line = header_and_reader(sample=head)
+    check = header_inspect(sample=head)
     sample_text = base64.b64encode(head).decode("ascii")
-    forms = _header_forms(check, reads_line, request.POST, submitted=submitted)
+    forms = _header_forms(check, request.POST, submitted=submitted)
     return {**forms, "name": name, "sample": sample_text, "recognised": check.recognised, "found": check.mapping}
 
 
@@ -101,7 +102,7 @@ def _step_mapping(step: dict) -> dict[str, str]:
     """The header step's columns as the upload's mapping; none (but a grain chosen) when they are what the
     Lambda reads by itself, as the page's script sends none then."""
     mapping = step["mapping_form"].mapping()
-    columns = {k: v for k, v in mapping.items() if k != "grain"}
+    columns = {k: v for k, v in mapping.items() if k not in ("grain", HEADER_LINE)}
     if step["header_line"] == step["header_found"] and columns == step["found"]:
         return {k: v for k, v in mapping.items() if k == "grain"}
     return mapping
@@ -144,7 +145,7 @@ def _upload_options(form) -> dict:
     data = getattr(form, "cleaned_data", {})
     return {
         "as_of": data.get("as_of"),
-        "column_mapping": data.get("mapping") or {},
+        "column_mapping": with_header_line(data.get("mapping") or {}, data.get("header_line")),
         "allow_duplicate": bool(data.get("allow_duplicate")),
     }
 
@@ -179,7 +180,8 @@ def upload_inspect(request):
     problem = head_problem(sample.name, head, size=size if size is not None else len(head))
     if problem:
         return JsonResponse({"problem": problem, "recognised": False})
-    check = header_inspect(sample=head, explicit=form.cleaned_data["mapping"] or None)
+    data = form.cleaned_data
+    check = header_inspect(sample=head, explicit=data["mapping"] or None, chosen=data["header_line"])
     return JsonResponse({**asdict(check), "recognised": check.recognised, "labels": COLUMN_LABELS})
 
 
@@ -257,17 +259,17 @@ def _mapping_forms(item: Upload, data=None, *, submitted: bool = False) -> dict:
     """The file page's remap forms: the header row (a record of the file's first lines, the Lambda's
     own by default) and the columns, chosen among that record's cells. `data`: the GET that chose a
     header row, or the POST (`submitted`) that chose it and the columns."""
-    check, reads_line = selectors.upload_header(upload=item)
-    return _header_forms(check, reads_line, data, submitted=submitted, chosen=item.column_mapping or {})
+    check = selectors.upload_header(upload=item)
+    return _header_forms(check, data, submitted=submitted, chosen=item.column_mapping or {})
 
 
 def _header_forms(
-    check: HeaderCheck, reads_line, data=None, *, submitted: bool = False, chosen: dict[str, str] | None = None
+    check: HeaderCheck, data=None, *, submitted: bool = False, chosen: dict[str, str] | None = None
 ) -> dict:
     """The forms of a file's header row and columns (the file page's and the upload page's): a record of
     its first lines (`check`: the Lambda's header and the records searched), the Lambda's by default,
-    and that record's cells as the columns; `chosen`: the mapping staff chose before. `reads_line`
-    (`header_and_reader`) refuses columns with which the Lambda would read an earlier record."""
+    and that record's cells as the columns, whose line goes with them (`MappingForm.mapping`); `chosen`:
+    the mapping staff chose before."""
     chosen = chosen or {}
     line_form = HeaderLineForm(data, check=check)
     record = line_form.record()
@@ -280,7 +282,6 @@ def _header_forms(
         header=record["header"],
         initial_mapping=initial,
         header_line=record["line"],
-        reads_line=reads_line,
     )
     return {
         "header": record["header"],

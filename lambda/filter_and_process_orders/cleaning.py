@@ -49,13 +49,14 @@ def clean_stream(
     buckets: int = 1,
     grain: str | None = None,
     on_write: Callable[[Path, bool], None] | None = None,
+    header_line: int | None = None,
 ) -> CleanResult:
     """Raises UnreadableFile when the file as a whole cannot be used (with the header found, its `read`,
     when there is one); data problems never raise. `grain` (one of grain.GRAINS) overrides the grain the
     evidence would choose. `on_write(path, closed)` is told of each append to an output file and of its
-    close (see `output.Output`)."""
+    close (see `output.Output`). `header_line`: the physical line staff chose as the header row (`header`)."""
     opened = open_text(stream)
-    header = find_header(opened.sample, explicit_mapping)
+    header = find_header(opened.sample, explicit_mapping, chosen=header_line)
     result = CleanResult(
         encoding=opened.encoding,
         delimiter=header.delimiter,
@@ -68,7 +69,7 @@ def clean_stream(
     )
     named = not_found(header.names, explicit_mapping)  # staff's choice is not read from another column
     if named:
-        reason = mapping_not_found_reason(header.names, named)
+        reason = mapping_not_found_reason(header.names, named, header_line)
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
     missing = missing_required(header.mapping)
     if missing:

@@ -180,6 +180,7 @@ def _process_opened(obj: ObjectEvent, config: Config, manifest: Manifest, opened
                 buckets=buckets_for(size),
                 grain=str(explicit.get("grain") or "").strip() or None,  # staff's choice on the mapping step
                 on_write=outputs.grew,
+                header_line=_header_line(metadata, obj),
             )
         except UnreadableFile as exc:
             first.result()
@@ -206,3 +207,14 @@ def _explicit_mapping(metadata: dict) -> dict | None:
         logger.warning("ignoring a mapping in object metadata that is not JSON")
         return None
     return mapping if isinstance(mapping, dict) else None
+
+
+def _header_line(metadata: dict, obj: ObjectEvent) -> int | None:
+    """The header row staff chose, metadata `header-line`: a physical line (1 the first); None without one.
+    A value that is not a whole number from 1 is ignored with a logged warning (the header is searched)."""
+    value = (metadata.get("header-line") or "").strip()
+    if value.isascii() and value.isdigit() and int(value) >= 1:
+        return int(value)
+    if value:
+        logger.warning("ignoring bad header-line metadata %r on %s", value, obj.key)
+    return None

@@ -1,16 +1,15 @@
 """Where the header row is, and which delimiter the file uses.
 
-The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that
-maps every required column of the contract; with an explicit mapping (staff's, from the upload form
-or `manage.py upload --mapping`), the first such record that also has every header the mapping names
-(compared as `mapping` compares them), so a summary block above the real header that synonyms happen
-to map is skipped (review B7-7). A record is one line, or several when a quoted cell holds a line
-break (Excel wraps a long header so: "Order⏎ID" is the header "Order ID"). Lines before it are
-skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles, blank lines.
-When none qualifies, the record lacking the fewest headers an explicit mapping names (whether synonyms
-map it or not: a typo is told against the table staff meant, review B8-2), then mapping the most required
-columns (the first of equals) is the header: the rejection names its cells, the upload form offers them,
-not a summary's above (`Total,Sales` over `Order,Gross,Date`). Line numbers are physical (1 the first).
+The header is the first record starting within the first HEADER_SEARCH_LINES non-blank lines that maps every required
+column of the contract; with an explicit mapping (staff's: upload form, `manage.py upload --mapping`), the first such
+record that also has every header the mapping names, so a summary above the real header that synonyms map is skipped
+(review B7-7); the header row staff chose (metadata `header-line`) is the record on that line, never another (B10-3).
+A record is a line, or several when a quoted cell holds a line break (Excel wraps a long header so: "Order⏎ID" is
+"Order ID"). Lines before it are skipped and reported: Excel's `sep=X` hint (which also fixes the delimiter), titles,
+blank lines. When none qualifies, the record lacking the fewest headers an explicit mapping names (whether synonyms
+map it or not: a typo is told against the table staff meant, B8-2), then mapping the most required columns (the first
+of equals) is the header: the rejection names its cells, the upload form offers them, not a summary's above
+(`Total,Sales` over `Order,Gross,Date`). Line numbers are physical (1 the first).
 """
 
 import io
@@ -23,6 +22,7 @@ from .text import UnreadableFile, open_text
 from .utf8 import LINE_END
 
 HEADER_SEARCH_LINES = 20
+_SEARCHED = f"in the first {HEADER_SEARCH_LINES} non-blank lines"
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
 _LINE = re.compile(f"[^\r\n]*(?:{LINE_END.pattern.decode()})")  # a whole line with its end, in decoded text
 
@@ -39,11 +39,11 @@ class Header:
     candidates: tuple["Header", ...] = ()  # every record searched (none qualified, or `every`), for staff to pick
 
 
-def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: bool = False) -> Header:
-    """The header of a file from its first bytes (decoded); `explicit` is staff's mapping, {contract
-    column: header name}; `every`: read every record of the searched lines into `candidates` even when
-    one qualifies (the upload form offers them as the header row). Lines end at a CRLF, a bare CR or an
-    LF, as the csv module and source_line count them. Raises UnreadableFile when no line has any text."""
+def find_header(sample: str, explicit: dict | None = None, *, every: bool = False, chosen: int | None = None) -> Header:
+    """The header of a file from its first bytes (decoded); `explicit`: staff's mapping, {contract column: header
+    name}; `chosen`: the line staff chose as the header row; `every`: every record searched in `candidates` even
+    when one qualifies (the upload form offers them; a `chosen` not found gives the search's). Lines end at a CRLF,
+    a bare CR or an LF, as csv counts them. UnreadableFile: no line has text; `no_header`: `chosen` is no record."""
     hint, skipped, best, seen = None, [], None, []
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended = 0, False
@@ -63,17 +63,18 @@ def find_header(sample: str, explicit: dict[str, str] | None = None, *, every: b
         mapping = map_headers(names, explicit)
         header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
         seen.append(header)
-        rank = (-len(not_found(names, explicit)), len(REQUIRED) - len(missing_required(mapping)))
-        if rank == (0, len(REQUIRED)) and not every:
+        rank = (number == chosen, -len(not_found(names, explicit)), len(REQUIRED) - len(missing_required(mapping)))
+        if (rank[0] if chosen else rank[1:] == (0, len(REQUIRED))) and not every:
             return header
         best = best if best and best[0] >= rank else (rank, header)  # the first of equals: the qualifying one
         skipped.append({"line": number, "text": line[:200]})
+    if chosen and not every:  # blank, a `sep=` hint or past the search
+        raise UnreadableFile(f"line {chosen}, chosen as the header row, starts no record {_SEARCHED}", "no_header")
     if best is None:
         raise UnreadableFile("the file has no header row", "no_header")
-    return replace(best[1], search_ended=ended and best[0] != (0, len(REQUIRED)), candidates=tuple(seen))
+    return replace(best[1], search_ended=ended and best[0][1:] != (0, len(REQUIRED)), candidates=tuple(seen))
 
 
-def inspect(sample: bytes, explicit: dict[str, str] | None = None) -> Header:
-    """The header of a file from its first bytes, as the Lambda finds it, with every record of the
-    searched lines as `candidates` (for the upload form and the file page's remap form)."""
-    return find_header(open_text(io.BytesIO(sample)).sample, explicit, every=True)
+def inspect(sample: bytes, explicit: dict[str, str] | None = None, chosen: int | None = None) -> Header:
+    """`find_header` of a file's first bytes, with every record searched as `candidates` (for the site's forms)."""
+    return find_header(open_text(io.BytesIO(sample)).sample, explicit, every=True, chosen=chosen)

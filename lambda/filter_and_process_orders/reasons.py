@@ -71,9 +71,15 @@ QUANTITIES_OF_HISTORY = (
 )
 
 
-def mapping_not_found_reason(header: list[str], named: dict[str, str]) -> str:
-    """The reason a file is rejected whose column mapping names headers it does not have ({column: header})."""
+def mapping_not_found_reason(header: list[str], named: dict[str, str], chosen: int | None = None) -> str:
+    """The reason a file is rejected whose column mapping names headers it does not have ({column: header});
+    `chosen`: the header row staff chose, a physical line, whose cells `header` are."""
     which = ", ".join(f"“{h}” for {c.replace('order_', 'order ')}" for c, h in named.items())
+    if chosen:
+        return (
+            f"the column mapping names {which}, not a header of line {chosen}, chosen as the header row; its "
+            f"cells were: {', '.join(header)[:300]}. Choose the header row or the column again"
+        )
     return (
         f"the column mapping names {which}, not a column of this file; headers were: {', '.join(header)[:300]}. "
         "Choose the column again in the upload form's column mapping"

@@ -25,6 +25,7 @@ from .direct import (
 from .receiving import (
     DuplicateUpload,
     FileOutcome,
+    choice_metadata,
     duplicate_outcome,
     mapping_metadata,
     refusals_record,
@@ -61,6 +62,7 @@ __all__ = [
     "new_data_pending_since",
     "dlq_keys",
     "duplicate_outcome",
+    "choice_metadata",
     "mapping_metadata",
     "message_keys",
     "refusals_record",

@@ -23,6 +23,7 @@ from ordersite.aws import s3
 from ordersite.roles import PIPELINE_ADMINS, user_has_role
 
 from ..checks import file_problem
+from ..headers import HEADER_LINE
 from ..models import Upload, UploadEvent
 from ..older_exports import as_of_conflicts_current, as_of_conflicts_find
 
@@ -102,8 +103,22 @@ def upload_id_new(now: datetime) -> str:
 
 
 def mapping_metadata(column_mapping: dict[str, str]) -> str:
+    """Object metadata `mapping`: staff's columns and grain as compact JSON (the header row apart)."""
     # ensure_ascii keeps non-ASCII header names legal in an HTTP header (S3 metadata).
-    return json.dumps({k: v for k, v in column_mapping.items() if v}, separators=(",", ":"), ensure_ascii=True)
+    mapping = {k: v for k, v in column_mapping.items() if v and k != HEADER_LINE}
+    return json.dumps(mapping, separators=(",", ":"), ensure_ascii=True)
+
+
+def choice_metadata(column_mapping: dict[str, str]) -> dict[str, str]:
+    """The raw object's metadata for what staff chose, which the Lambda reads: `mapping` (columns and
+    grain, `mapping_metadata`) and `header-line` (the header row, a physical line, 1 the first: the
+    column mapping's "header_line"); {} for none. A few dozen bytes of S3's 2 KB of user metadata."""
+    metadata = {}
+    if any(v for k, v in column_mapping.items() if k != HEADER_LINE):
+        metadata["mapping"] = mapping_metadata(column_mapping)
+    if column_mapping.get(HEADER_LINE):
+        metadata["header-line"] = str(column_mapping[HEADER_LINE])
+    return metadata
 
 
 def upload_metadata(upload: Upload) -> dict[str, str]:
@@ -116,8 +131,7 @@ def upload_metadata(upload: Upload) -> dict[str, str]:
     }
     if upload.as_of:
         metadata["as-of"] = upload.as_of.isoformat()
-    if upload.column_mapping:
-        metadata["mapping"] = mapping_metadata(upload.column_mapping)
+    metadata.update(choice_metadata(upload.column_mapping or {}))
     return metadata
 
 

@@ -145,6 +145,7 @@ def test_each_chosen_file_shows_its_precheck_at_once_and_can_be_removed_before_u
         "order_id": "Ref",
         "order_date": "When",
         "amount": "Total",
+        "header_line": "1",  # the line whose cells were mapped
     }
 
 

@@ -12,6 +12,7 @@ from pipeline_admin.models import Upload
 from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
 from tests.lambda_.test_handler import read_parquet
+from tests.lambda_.test_header_line import TWIN_HEADER as TWIN
 from tests.lambda_.test_mapping_header import SUMMARY_ABOVE as MPRE2
 
 from .conftest import login, screenshot
@@ -60,7 +61,8 @@ def test_each_file_gets_a_progress_bar_and_an_unrecognised_header_is_mapped_befo
     map_and_upload(upload_page, export_row, "export.csv", {"order_id": "Ref", "order_date": "When", "amount": "Total"})
     assert upload_page.eval_on_selector_all("#file-list progress", "bars => bars.map(b => b.value)") == [100, 100]
     export = Upload.objects.get(original_name="export.csv")
-    assert export.column_mapping == {"order_id": "Ref", "order_date": "When", "amount": "Total"}
+    # The columns are line 1's cells, and its line goes with them (the header row the Lambda then reads).
+    assert export.column_mapping == {"order_id": "Ref", "order_date": "When", "amount": "Total", "header_line": "1"}
 
 
 def test_a_dropped_file_is_uploaded_and_a_duplicate_is_stored_only_after_confirming(upload_page):
@@ -142,7 +144,7 @@ def test_the_mapping_step_lets_staff_pick_the_header_row_below_a_summary(upload_
     expect(row).to_have_attribute("data-status", "needs_mapping")
     map_and_upload(upload_page, row, "summary.csv", {"order_id": "Ref", "amount": "Gross", "order_date": "When"})
     stored = Upload.objects.get(original_name="summary.csv")
-    assert stored.column_mapping == {"order_id": "Ref", "amount": "Gross", "order_date": "When"}
+    assert stored.column_mapping == {"order_id": "Ref", "amount": "Gross", "order_date": "When", "header_line": "4"}
     runtime_drain()
     uploads_sync()
     stored.refresh_from_db()
@@ -172,11 +174,36 @@ def test_a_recognised_header_above_the_table_is_changed_to_the_tables_before_upl
     screenshot(upload_page, "header-row-changed")
     map_and_upload(upload_page, row, "mpre2.csv", {"amount": "Gross"})  # Order No and Date are offered as mapped
     stored = Upload.objects.get(original_name="mpre2.csv")
-    assert stored.column_mapping == {"order_id": "Order No", "amount": "Gross", "order_date": "Date"}
+    mapped = {"order_id": "Order No", "amount": "Gross", "order_date": "Date"}
+    assert stored.column_mapping == {**mapped, "header_line": "5"}
+    assert processed(stored) == (5, 2, 2, {"1": Decimal("100.00"), "2": Decimal("200.00")})  # "total" is no order
+    assert stored.manifest["amount_total"] == "300.00"
+
+
+def processed(stored: Upload) -> tuple:
+    """The stored file once the Lambda has run: (its header line, rows in, rows out, {order id: amount})."""
     runtime_drain()
     uploads_sync()
     stored.refresh_from_db()
-    assert (stored.manifest["header_line"], stored.rows_in, stored.rows_out) == (5, 2, 2)
     amounts = {r["order_id"]: r["amount"] for key in stored.manifest["outputs"] for r in read_parquet(key).to_pylist()}
-    assert amounts == {"1": Decimal("100.00"), "2": Decimal("200.00")}  # the summary's "total" is not an order
+    return stored.manifest["header_line"], stored.rows_in, stored.rows_out, amounts
+
+
+def test_a_header_row_that_repeats_a_totals_blocks_header_is_read_from_the_line_picked(upload_page):
+    # Review B10-3's twin_header.csv: line 1 "order_id,amount,order_date", 2 the totals row (Total,
+    # 300.00), 3 blank, 4 the same header again, 5-6 orders T1 100.00 and T2 200.00: 300.00, not 600.00.
+    upload_page.set_input_files("input[type=file]", {"name": "twin.csv", "mimeType": "text/csv", "buffer": TWIN})
+    row = upload_page.locator("li.file", has_text="twin.csv")
+    expect(row.locator(".header-others")).to_have_text(
+        "Also looks like a header: line 4 (order_id, amount, order_date). "
+        "If the orders table starts there, choose it as the header row."
+    )
+    row.locator("button.change-header").click()
+    row.locator("select[name=header-line]").select_option(label="line 4: order_id, amount, order_date")
+    expect(row.locator(".header-shown")).to_have_text("Header: line 4 (order_id, amount, order_date)")
+    map_and_upload(upload_page, row, "twin.csv", {})  # line 4's cells are offered as synonyms map them
+    stored = Upload.objects.get(original_name="twin.csv")
+    named = {"order_id": "order_id", "amount": "amount", "order_date": "order_date"}
+    assert stored.column_mapping == {**named, "header_line": "4"}
+    assert processed(stored) == (4, 2, 2, {"T1": Decimal("100.00"), "T2": Decimal("200.00")})
     assert stored.manifest["amount_total"] == "300.00"

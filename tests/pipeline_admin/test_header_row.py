@@ -76,25 +76,21 @@ def test_a_file_read_from_the_summary_is_remapped_from_its_page_to_the_table_bel
 
 
 # Line 1 a summary's header, 2 its row; line 4 the table's header, which has every cell of line 1 and a
-# status: columns naming only cells line 1 has too would make the Lambda read line 1.
+# status; line 5 order 1, 100.00.
 SAME_NAMES = (
     b"order_id,amount,date\ntotal,3.00,2025-05-31\n\norder_id,amount,date,status\n1,100.00,2025-05-01,shipped\n"
 )
 
 
-def test_columns_an_earlier_record_has_too_are_refused_for_a_later_header_row(client, twin, pipeline_admin):
+def test_columns_an_earlier_record_has_too_are_read_from_the_header_row_chosen(client, twin, pipeline_admin):
+    # Before review B10-3 this was refused (the Lambda read the first record having every named header);
+    # the header row now goes with the mapping, so line 4 is read though line 1 has those headers too.
     upload = processed_upload(client, pipeline_admin, body=SAME_NAMES, name="same.csv")
     assert upload.manifest["header_line"] == 1
     remap = reverse("pipeline_admin:upload_remap", args=[upload.pk])
     mapping = {"order_id": "order_id", "amount": "amount", "order_date": "date"}
-    page = client.post(remap, {"header_line": "4", **mapping}, follow=True).content.decode()
-    assert (
-        "column mapping not saved: line 1 has every header these columns name too, and the Lambda reads the "
-        "first such line: choose at least one column that line 4 has and line 1 has not"
-    ) in page
-    upload.refresh_from_db()
-    assert upload.column_mapping in (None, {}) and upload.manifest["header_line"] == 1
-    client.post(remap, {"header_line": "4", **mapping, "status": "status"})
+    client.post(remap, {"header_line": "4", **mapping})
     settle()
     upload.refresh_from_db()
+    assert upload.column_mapping == {**mapping, "header_line": "4"}
     assert (upload.manifest["header_line"], orders(upload)) == (4, {"1": Decimal("100.00")})

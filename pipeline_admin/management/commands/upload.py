@@ -1,3 +1,4 @@
+import argparse
 import json
 import time
 from datetime import date
@@ -6,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from pipeline_admin import services
+from pipeline_admin.headers import with_header_line
 from pipeline_admin.models import Upload
 
 
@@ -17,6 +19,12 @@ class _LocalFile:
 
     def __getattr__(self, name):
         return getattr(self._fh, name)
+
+
+def _line(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"a line number from 1, not {value!r}")
+    return int(value)
 
 
 class Command(BaseCommand):
@@ -31,8 +39,14 @@ class Command(BaseCommand):
             "--allow-duplicate", action="store_true", help="store a file even if the same content was uploaded before"
         )
         parser.add_argument("--mapping", type=json.loads, help='column mapping as JSON, e.g. {"order_date": "When"}')
+        parser.add_argument(
+            "--header-line",
+            type=_line,
+            help="the header row: the physical line of each file (1 the first) read as its header, e.g. 4 "
+            "below a totals block that repeats it; the file is refused if that line lacks a header --mapping names",
+        )
 
-    def handle(self, *args, paths, as_of, wait, timeout, allow_duplicate, mapping, **options):
+    def handle(self, *args, paths, as_of, wait, timeout, allow_duplicate, mapping, header_line, **options):
         for path in paths:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
@@ -40,7 +54,7 @@ class Command(BaseCommand):
             user=None,
             files=[_LocalFile(path) for path in paths],
             as_of=as_of,
-            column_mapping=mapping or {},
+            column_mapping=with_header_line(mapping or {}, header_line),
             allow_duplicate=allow_duplicate,
         )
         for outcome in outcomes:

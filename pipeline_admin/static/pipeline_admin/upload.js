@@ -125,7 +125,7 @@
   // The header row the Lambda found, to confirm or change among the records of the file's first lines
   // (a summary or a title above the table): "Header: line 2 (order_id, amount, date) change", and a note
   // naming the other records that look like a header too. Picking another record offers its cells as
-  // the columns; the mapping then names them, so the Lambda reads that record.
+  // the columns; its line goes with the mapping (header_line), so the Lambda reads that record.
   function headerRow(entry, check) {
     const records = check.candidates;
     const row = el("div", { class: "header-row" });
@@ -166,23 +166,8 @@
     offer(entry, record);
   }
 
-  // Whether the Lambda reads the header row whose cells staff mapped (picked, or offered for an unrecognised
-  // header) with the columns they chose: it reads the first record having every header the mapping names,
-  // which may be an earlier one (asked of the server, whose header search is the Lambda's).
-  async function readsPicked(entry) {
-    if (!entry.picked) return true;
-    const data = new FormData();
-    data.append("sample", entry.file.slice(0, 64 * 1024), entry.file.name);
-    data.append("size", String(entry.file.size));
-    data.append("mapping", mappingOf(entry));
-    const check = await (await post(cfg.inspectUrl, data)).json();
-    if (check.line === entry.picked.line) return true;
-    note(entry, entry.file.name + ": not uploaded: line " + check.line + " has every header these columns name too, and the Lambda reads the first such line: choose at least one column that line " + entry.picked.line + " has and line " + check.line + " has not.", "error");
-    return false;
-  }
-
   // The column choices for one record of the file (`found`: its header cells, what synonyms map, the
-  // required columns they do not): the mapping then names its cells, so the Lambda reads that record.
+  // required columns they do not): the mapping names its cells and goes with its line, which the Lambda reads.
   function offer(entry, found) {
     if (entry.box) entry.box.remove();
     entry.missing = found.missing;
@@ -322,7 +307,7 @@
       const sha = entry.sha || (entry.sha = await fingerprint(entry));
       const data = new FormData();
       [["name", entry.file.name], ["size", String(entry.file.size)], ["sha256", sha], ["as_of", form.querySelector("[name=as_of]").value],
-        ["mapping", mappingOf(entry)]].forEach(([k, v]) => data.append(k, v));
+        ["mapping", mappingOf(entry)], ["header_line", entry.picked ? String(entry.picked.line) : ""]].forEach(([k, v]) => data.append(k, v));
       if (allowDuplicate || form.querySelector("[name=allow_duplicate]").checked) data.append("allow_duplicate", "on");
       const begun = await post(cfg.directUrl, data);
       const body = await begun.json();
@@ -387,13 +372,10 @@
           " (required: without it the Lambda rejects the file).", "error");
       }
     });
-    const mapped = chosen.filter((entry) => !unmapped(entry).length);
-    mapped.forEach((entry) => { entry.sent = true; }); // a second click while the header rows are asked sends nothing twice
-    const reads = await Promise.all(mapped.map((entry) => readsPicked(entry).catch(() => true))); // no answer: sent as chosen
-    mapped.forEach((entry, i) => { if (!reads[i]) entry.sent = false; });
-    const pending = mapped.filter((entry, i) => reads[i]);
+    const pending = chosen.filter((entry) => !unmapped(entry).length);
+    pending.forEach((entry) => { entry.sent = true; });
     if (!pending.length) {
-      pageNote.textContent = mapped.length ? "No file is ready: see the note under each file." : chosen.length ? "No file is ready: choose the required columns of each file first." : "Choose or drop at least one file that passed its check.";
+      pageNote.textContent = chosen.length ? "No file is ready: choose the required columns of each file first." : "Choose or drop at least one file that passed its check.";
       pageNote.className = "note error";
       return;
     }

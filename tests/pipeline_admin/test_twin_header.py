@@ -1,0 +1,120 @@
+"""A totals block that repeats the orders table's own header above it (review B10-3): the header row staff
+choose on the web, line 4, goes with the mapping (object metadata `header-line`) from the upload page
+(what its script posts, the server's form, the inspect step) and from the file page's remap, and the
+Lambda reads the table from that line. Expected values are worked out by hand."""
+
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from ordersite.aws import aws_client
+from pipeline_admin.models import Upload
+from tests.lambda_.test_handler import read_parquet
+from tests.lambda_.test_header_line import TWIN_HEADER
+from tests.pipeline_admin.test_direct_upload import begin, put_parts
+from tests.pipeline_admin.test_upload_header_step import hidden
+from tests.pipeline_admin.test_upload_status import csv, post_files, processed_upload, settle
+
+# TWIN_HEADER is /tmp/bk10/cases/twin_header.csv: line 1 "order_id,amount,order_date", 2 the totals row
+# (Total, 300.00), 3 blank, 4 the same header again, 5-6 orders T1 100.00 and T2 200.00: 300.00.
+NAMED = {"order_id": "order_id", "amount": "amount", "order_date": "order_date"}
+
+
+def orders(upload: Upload) -> dict[str, Decimal]:
+    return {r["order_id"]: r["amount"] for key in upload.manifest["outputs"] for r in read_parquet(key).to_pylist()}
+
+
+def metadata(upload: Upload) -> dict[str, str]:
+    return aws_client("s3").head_object(Bucket=settings.PIPELINE_BUCKET, Key=upload.key)["Metadata"]
+
+
+def read_from_line_4(upload: Upload) -> None:
+    upload.refresh_from_db()
+    assert (upload.status, upload.manifest["header_line"]) == (Upload.Status.PROCESSED, 4)
+    assert [s["line"] for s in upload.manifest["skipped_lines"]] == [1, 2, 3]
+    assert (upload.rows_in, upload.rows_out, upload.manifest["rows_rejected"]) == (2, 2, 0)
+    assert orders(upload) == {"T1": Decimal("100.00"), "T2": Decimal("200.00")}
+    assert Decimal(upload.manifest["amount_total"]) == Decimal("300.00")
+
+
+def test_the_inspect_step_reads_the_header_from_the_line_chosen(client, twin, uploader):
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload_inspect")
+    found = client.post(url, {"sample": csv("twin.csv", TWIN_HEADER)}).json()
+    assert (found["line"], [c["line"] for c in found["others"]]) == (1, [4])  # "also looks like a header: line 4"
+    chosen = client.post(url, {"sample": csv("twin.csv", TWIN_HEADER), "mapping": json.dumps(NAMED), "header_line": 4})
+    assert (chosen.json()["line"], chosen.json()["recognised"]) == (4, True)
+
+
+def test_the_upload_pages_script_sends_the_header_row_chosen_with_the_mapping(client, twin, uploader):
+    client.force_login(uploader)
+    plan = begin(client, "twin.csv", TWIN_HEADER, mapping=json.dumps(NAMED), header_line="4").json()
+    put_parts(client, plan, TWIN_HEADER)
+    assert client.post(plan["complete_url"]).json()["file"]["outcome"] == "stored"
+    upload = Upload.objects.get()
+    assert upload.column_mapping == {**NAMED, "header_line": "4"}
+    assert metadata(upload)["header-line"] == "4"
+    assert json.loads(metadata(upload)["mapping"]) == NAMED
+    settle()
+    read_from_line_4(upload)
+
+
+def test_the_upload_form_sends_the_header_row_chosen_with_the_mapping(client, twin, uploader):
+    client.force_login(uploader)
+    post_files(client, csv("twin.csv", TWIN_HEADER), mapping=json.dumps(NAMED), header_line="4")
+    upload = Upload.objects.get()
+    assert (upload.column_mapping, metadata(upload)["header-line"]) == ({**NAMED, "header_line": "4"}, "4")
+    settle()
+    read_from_line_4(upload)
+
+
+def test_without_javascript_the_upload_pages_header_step_sends_the_line_chosen(client, twin, uploader):
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload")
+    page = client.post(url, {"files": [csv("twin.csv", TWIN_HEADER)], "step": "header"}).content.decode()
+    assert "Line 4 (order_id, amount, order_date) also looks like a header" in page
+    step = {k: hidden(page, k) for k in ("header_step", "header_name", "header_sample")}
+    data = {"files": [csv("twin.csv", TWIN_HEADER)], **step, "header_line": "4", **NAMED}
+    assert client.post(url, data).status_code == 302
+    upload = Upload.objects.get()
+    assert upload.column_mapping == {**NAMED, "header_line": "4"}
+    settle()
+    read_from_line_4(upload)
+
+
+def test_a_file_read_from_the_totals_block_is_remapped_from_its_page_to_line_4(client, twin, pipeline_admin):
+    upload = processed_upload(client, pipeline_admin, body=TWIN_HEADER, name="twin.csv")
+    # As uploaded: line 1 is the header, Total (300.00) counts as an order, line 4 is rejected: 600.00.
+    assert (upload.manifest["header_line"], upload.rows_in, upload.rows_out) == (1, 4, 3)
+    assert Decimal(upload.manifest["amount_total"]) == Decimal("600.00")
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk]), {"header_line": "4"})
+    assert '<input type="hidden" name="header_line" value="4"' in page.content.decode()
+    remap = reverse("pipeline_admin:upload_remap", args=[upload.pk])
+    page = client.post(remap, {"header_line": "4", **NAMED}, follow=True).content.decode()
+    assert "Column mapping saved; the file is processed again." in page
+    assert metadata(upload)["header-line"] == "4"
+    settle()
+    read_from_line_4(upload)
+    detail = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert "header row ← line 4" in detail
+    client.post(reverse("pipeline_admin:upload_reprocess", args=[upload.pk]))  # the choice stays on the object
+    settle()
+    read_from_line_4(upload)
+    client.post(remap, {"header_line": "1", **NAMED})  # and a later remap replaces it
+    assert metadata(upload)["header-line"] == "1"
+    settle()
+    upload.refresh_from_db()
+    assert (upload.manifest["header_line"], Decimal(upload.manifest["amount_total"])) == (1, Decimal("600.00"))
+
+
+def test_the_command_line_sends_the_header_row_chosen(twin, tmp_path):
+    path = tmp_path / "twin.csv"
+    path.write_bytes(TWIN_HEADER)
+    call_command("upload", str(path), "--header-line", "4")
+    upload = Upload.objects.get()
+    assert (upload.column_mapping, metadata(upload).get("mapping")) == ({"header_line": "4"}, None)
+    settle()
+    read_from_line_4(upload)
