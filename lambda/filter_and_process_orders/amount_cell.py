@@ -1,8 +1,9 @@
 """One amount cell, the pure-Python way (`parse_amount`), and the shapes of an amount the kernels of
 `amounts` read by the same rules (a property test holds them to each other). A number, with a sign,
 parentheses or a trailing minus for a negative (`(12.00)`, `12.00-`), and a currency sign (`$ € £ ¥ ₹ ₽ ¢`)
-or upper-case code (`USD`) before or after it: before its first digit and after its last, currency signs,
-spaces and apostrophes go (`€ 1 234.50`, `- 5.00`). Between its digits only the decimal separator and
+or upper-case code (`USD`) before or after it, inside or outside the sign (`-USD 5.00`, `(1234.50 USD)`,
+review B10-7): before its first digit and after its last, currency signs, spaces, apostrophes and one
+code go (`€ 1 234.50`, `- 5.00`). Between its digits only the decimal separator and
 thousands marks stand: the convention's `,` (or `.`), or a space (also U+00A0, U+202F, U+2009) or an
 apostrophe, one kind in a cell, in groups of three after a first of one to three digits (`1,2345.00`,
 `12 34` and `12€50` are no amounts; review B9-1). Digits of other scripts read as ASCII ones (`digits`),
@@ -21,7 +22,10 @@ LINE_SCALE = 8  # decimals a cell is read to
 TOO_BIG = Decimal("9999999999.995")  # a cell from here up has more cents than decimal(12,2) holds
 _LINE_UNIT = Decimal(1).scaleb(-LINE_SCALE)
 
-CODES = r"^[A-Z]{3}[ ]*|[ ]*[A-Z]{3}$"  # a currency code first or last, taken off first
+# One currency code before the first digit and one after the last, wherever a currency sign may stand
+# there (`-USD 5.00`, `(1234.50 USD)`, `5.00 EUR-`; review B10-7): replaced by CODES_KEPT, what stood
+# around it (RE2 and Python alike). What is left beside the number then reads as it would with a sign.
+CODES, CODES_KEPT = r"^([^0-9]*?)[A-Z]{3}|[A-Z]{3}([^0-9]*)$", r"\1\2"
 EDGE = "[$€£¥₹₽¢\\s'\u00a0\u202f]"  # taken off before the first digit and after the last
 GROUPS = "' \u00a0\u202f\u2009"  # thousands marks besides the convention's `,` or `.`
 # Per convention (decimal comma?), the Arabic decimal separator and thousands mark as its own (`digits.fold`).
@@ -66,7 +70,7 @@ def fitting(value: Decimal | None) -> Decimal | None:
 
 def read(text: str, decimal_comma: bool) -> Decimal | None:
     """`parse_amount` without the size limit: a value too large is returned as it is written."""
-    s = _PY_CODES.sub("", fold(trim(text), ARABIC_MARKS[decimal_comma]))
+    s = _PY_CODES.sub(CODES_KEPT, fold(trim(text), ARABIC_MARKS[decimal_comma]))
     number = _PY_NUMBER.search(s)
     lead = number and _PY_LEAD.fullmatch(_PY_EDGE.sub("", s[: number.start()]))
     tail = lead and _PY_TAIL.fullmatch(_PY_EDGE.sub("", s[number.end() :]))

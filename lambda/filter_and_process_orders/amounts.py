@@ -24,6 +24,7 @@ from . import profile
 from .amount_cell import (  # noqa: F401 (parse_amount, amount_is_too_large: the one-cell reading)
     ARABIC_MARKS,
     CODES,
+    CODES_KEPT,
     COMMA,
     EDGE,
     GROUPS,
@@ -86,7 +87,7 @@ def _any(text: pa.Array, patterns) -> pa.Array:
 
 def number_parts(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(number part, negative, reads as decimal point, reads as decimal comma) per cell."""
-    parts = pc.extract_regex(pc.replace_substring_regex(text, CODES, ""), _SHAPE)
+    parts = pc.extract_regex(pc.replace_substring_regex(text, CODES, CODES_KEPT), _SHAPE)
     field = {name: pc.struct_field(parts, name) for name in ("open", "sign", "num", "trail", "close")}
     balanced = pc.fill_null(pc.equal(pc.equal(field["open"], "("), pc.equal(field["close"], ")")), False)
     negative = pc.or_(pc.equal(field["open"], "("), pc.or_(pc.equal(field["sign"], "-"), pc.equal(field["trail"], "-")))

@@ -57,8 +57,9 @@ WARNINGS = {
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
     "differing_lines_read_as_history": "the file was read as orders' histories (most repeated orders differ "
     "only in status, date or amount), but some orders' rows differ by product or line: only each such "
-    "order's last row counts; if they are line items, choose the line-item grain at upload or in the "
-    "column mapping",
+    "order's last row counts; if they are line items, have the file read again with “One row is: one line "
+    "item” under “Columns and grain” on its page (a remap, a pipeline admin's action), or upload it with "
+    'manage.py upload --mapping \'{"grain": "line_items"}\'',
     "stray_bytes_read_as_cp1252": "some bytes are not UTF-8 in a file read as UTF-8; each was read as Windows-1252",
 }
 

@@ -196,7 +196,10 @@ def test_orders_whose_rows_differ_by_product_in_a_file_read_as_history_are_warne
     warning = {w["code"]: w for w in manifest["warnings"]}["differing_lines_read_as_history"]
     assert (warning["count"], warning["lines"]) == (1, [2])
     assert warning["text"].endswith("1 order of 4 repeated, e.g. line 2")
-    assert "choose the line-item grain" in warning["text"]
+    # where the grain is really chosen (review B10-6): the file page's remap form or the command's mapping
+    assert "“One row is: one line item” under “Columns and grain” on its page" in warning["text"]
+    assert """manage.py upload --mapping '{"grain": "line_items"}'""" in warning["text"]
+    assert "at upload" not in warning["text"]
 
 
 def test_no_such_warning_when_staff_chose_history_or_the_rows_are_line_items():

@@ -137,6 +137,11 @@ fast_path_amounts = st.one_of(
     st.from_regex(r"\A[-(]?[0-9٠-٩]{1,4}([\u066c,. ][0-9٠-٩]{1,3}){0,3}([\u066b.,][0-9٠-٩]{1,3})?[)]?\Z"),
     # spaces, apostrophes and currency signs around and inside the digits (review B9-1)
     st.from_regex(r"\A[-(]?[$€ ]{0,2}[-+]?[0-9]{1,4}([ '\u00a0\u202f$€,.][0-9]{1,3}){0,3}[ €$]{0,2}(-|\)| ?USD)?\Z"),
+    # codes (and what is not one) beside every negative form, on either side of it (review B10-7)
+    st.from_regex(
+        r"\A[-+(]?[ $]?(USD|EUR|ABCD|usd|US\$|R\$)?[ $]?[-+(]?[0-9]{1,4}([.,][0-9]{1,3})?[ $]?[-)]?[ $]?"
+        r"(USD|EUR|US\$|usd)?[ ]?[-)]?\Z"
+    ),
 )
 
 
@@ -161,6 +166,7 @@ fast_path_amounts = st.one_of(
 )
 @example(["1 234,50 €", "1 000,10", "1.234,50-", "1\u202f234,5", "12 €50", "1 234'567", "- 5,00", "5,00 -"], True)
 @example(["$1,234.50", "($1,234.50)", "USD -5.00", "-5.00 USD", "1,234 567.00", "1 234 567", "0 123"], False)
+@example(["(USD 1234.50)", "-USD 5.00", "(1234.50 USD)", "1234.50 USD-", "-US$5", "(R$ 5)", "-usd 5", "(US 5)"], False)
 @example(["١٢\u066b٥٠", "١\u066c٢٣٤\u066b٥", "12\u066c50", "1\u066c234,5", "1.234\u066b5", "$١\u066c٠٠٠"], True)
 @example(["(٣\u066b٢٥)", "١\u066c٢٣٤\u066c٥٦٧", "12\u066b5\u066b0", "\u066b5", "5\u066b"], False)
 def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal_comma):
@@ -174,11 +180,11 @@ def test_the_kernel_amount_parser_agrees_with_the_pure_python_one(texts, decimal
 
 
 # An amount rendered from its value (review B9-1): thousands marks of the convention, a currency sign or
-# code before or after, a sign, parentheses or a trailing minus; or in Arabic-Indic digits with the
-# Arabic decimal separator (U+066B) and, for the convention's mark, the Arabic thousands mark (U+066C),
-# which read the same in either convention. And three ways to break one, each no amount: a currency sign
-# in place of the decimal separator (`12€50`), a group after the decimals (`12.50 3`), groups of two
-# (`1 23 45.00`).
+# code before or after, a sign, parentheses or a trailing minus inside or around them (review B10-7); or
+# in Arabic-Indic digits with the Arabic decimal separator (U+066B) and, for the convention's mark, the
+# Arabic thousands mark (U+066C), which read the same in either convention. And three ways to break one,
+# each no amount: a currency sign in place of the decimal separator (`12€50`), a group after the decimals
+# (`12.50 3`), groups of two (`1 23 45.00`).
 MARKS = {False: [",", " ", "\u00a0", "\u202f", "\u2009", "'"], True: [".", " ", "\u00a0", "\u202f", "\u2009", "'"]}
 NEGATIVE = [("-", ""), ("(", ")"), ("", "-")]
 
@@ -201,9 +207,10 @@ def grouped(digits: str, size: int, mark: str) -> str:
     st.sampled_from([None, *NEGATIVE]),
     st.sampled_from([None, "sign", "after_decimals", "pairs"]),
     st.booleans(),
+    st.booleans(),
 )
 def test_an_amount_rendered_from_its_value_reads_as_that_value_and_a_broken_one_not_at_all(
-    cents, decimal_comma, mark, before, after, negative, broken, arabic
+    cents, decimal_comma, mark, before, after, negative, broken, arabic, outside
 ):
     whole, fraction = str(cents // 100), f"{cents % 100:02d}"
     point = "\u066b" if arabic else "," if decimal_comma else "."
@@ -218,10 +225,10 @@ def test_an_amount_rendered_from_its_value_reads_as_that_value_and_a_broken_one_
         number, value = number + " 3", None
     elif broken == "pairs" and cents >= 10000:
         number, value = grouped(whole, 2, " ") + point + fraction, None
-    if negative is not None:
-        number = negative[0] + number + negative[1]
-        value = None if value is None else -value
     text = before + number + after
+    if negative is not None:  # the sign or parentheses inside the currency and code, or around them (review B10-7)
+        text = negative[0] + text + negative[1] if outside else before + negative[0] + number + negative[1] + after
+        value = None if value is None else -value
     assert parse_amount(text, decimal_comma) == value, text
     column = pa.array(["1,5", text], pa.string()).slice(1)
     assert amounts(column, decimal_comma=decimal_comma)[0].to_pylist() == [value], text

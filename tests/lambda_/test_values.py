@@ -91,6 +91,30 @@ def read(texts: list[str], decimal_comma: bool) -> list:
         ("\u22125.00", "bad_amount", "bad_amount"),  # U+2212 MINUS SIGN is not read (README "Numbers")
         ("US$5.00", "bad_amount", "bad_amount"),
         ("usd 5.00", "bad_amount", "bad_amount"),
+        # Review B10-7: a code combines with a minus, parentheses or a trailing minus as a currency sign does.
+        ("(USD 1234.50)", "-1234.50", "amount_format"),
+        ("-USD 5.00", "-5.00", "amount_format"),
+        ("(1234.50 USD)", "-1234.50", "amount_format"),
+        ("1234.50 USD-", "-1234.50", "amount_format"),
+        ("(USD 1,234.50)", "-1234.50", "amount_format"),
+        ("(EUR 1.234,50)", "amount_format", "-1234.50"),
+        ("- CHF 1'234.50", "-1234.50", "amount_format"),
+        ("+USD 7", "7.00", "7.00"),
+        ("(USD 12)", "-12.00", "-12.00"),
+        ("-12 EUR", "-12.00", "-12.00"),
+        ("($1234.50)", "-1234.50", "amount_format"),
+        ("-$5.00", "-5.00", "amount_format"),
+        ("USD -5.00", "-5.00", "amount_format"),
+        ("(1234.50 €)", "-1234.50", "amount_format"),
+        ("1234.50 €-", "-1234.50", "amount_format"),
+        ("-USD EUR 5.00", "bad_amount", "bad_amount"),  # one code a side
+        ("(USDEUR 5)", "bad_amount", "bad_amount"),
+        ("-US$5.00", "bad_amount", "bad_amount"),
+        ("(R$ 5.00)", "bad_amount", "bad_amount"),
+        ("-usd 5.00", "bad_amount", "bad_amount"),
+        ("(5.00 usd)", "bad_amount", "bad_amount"),
+        ("(US 5.00)", "bad_amount", "bad_amount"),
+        ("-12 USD 50", "bad_amount", "bad_amount"),
     ],
 )
 def test_an_amount_reads_by_the_files_decimal_separator_and_contradictions_are_named(text, point, comma):

@@ -67,6 +67,26 @@ def test_staff_choose_the_grain_on_the_mapping_step_and_the_file_is_read_again(c
     assert upload.manifest["amount_total"] == "22.26"  # the last line of each order: 12.25 + 10.01
 
 
+def test_the_history_warning_names_the_grain_choice_the_file_page_really_has(client, twin, pipeline_admin):
+    # Review B10-6: the warning said "choose the line-item grain at upload", where there is no such choice.
+    # M1's rows differ by product, the other repeated orders only in amount or status: read as histories.
+    body = (
+        b"order_id,amount,status,order_date,product\n"
+        b"M1,10.00,shipped,2025-05-01,Shirt\nM1,20.00,shipped,2025-05-01,Hat\n"
+        b"M2,5.00,shipped,2025-05-01,Mug\nM2,7.00,shipped,2025-05-01,Mug\n"
+        b"M3,1.00,pending,2025-05-01,Cup\nM3,1.00,shipped,2025-05-01,Cup\n"
+    )
+    upload = processed_upload(client, pipeline_admin, body=body, name="minority.csv")
+    warning = {w["code"]: w for w in upload.manifest["warnings"]}["differing_lines_read_as_history"]
+    page = client.get(reverse("pipeline_admin:upload_detail", args=[upload.pk])).content.decode()
+    assert html.escape(warning["text"]) in page
+    # what it names is on this page: the card, its grain select and the line-item option
+    assert "“One row is: one line item” under “Columns and grain”" in warning["text"]
+    assert "<h2>Columns and grain</h2>" in page
+    assert '<label>One row is <select name="grain"' in page
+    assert '<option value="line_items">one line item' in page
+
+
 def _rejected_upload(name: str, manifest: dict) -> Upload:
     """An upload the Lambda rejected, as the site records it, with `manifest` as its manifest."""
     return Upload.objects.create(
