@@ -107,9 +107,8 @@ class UsedLines:
             self.aliases.append((line[held], copies.named(line[mine], mine)[which]))
 
     def _sift(self, code: str, found: np.ndarray, line: np.ndarray, sifted: Sifted) -> None:
-        at = np.minimum(np.searchsorted(line, found), len(line) - 1)  # a bucket's lines ascend
         hit = np.zeros(len(line), bool)
-        hit[at[line[at] == found]] = True
+        hit[_positions(found, line)[0]] = True  # a bucket's lines ascend
         if not hit.any():
             return
         repeated = sifted.repeated
@@ -137,9 +136,9 @@ class UsedLines:
         lines, names = (np.concatenate(part) for part in zip(*self.aliases))
         order = np.argsort(lines)
         lines, names = lines[order], names[order]
-        found = _among(held, lines)
+        at, found = _positions(held, lines)
         named = held.copy()
-        named[found] = names[np.searchsorted(lines, held[found])]
+        named[found] = names[at]
         return named
 
     def settle(self, doubts: Doubts, grain: str) -> None:
@@ -162,8 +161,7 @@ class UsedLines:
             doubts.lines[code] = used[:SAMPLE_LINES].tolist()
             if doubts.cells.get(code) and len(used):
                 cells = pa.concat_arrays(doubts.cells[code]).take(np.argsort(np.concatenate(doubts.every_line[code])))
-                at = np.minimum(np.searchsorted(all_found, used), len(all_found) - 1)
-                at = at[all_found[at] == used]  # (a copy named by a first copy without such a cell: not shown)
+                at = _positions(used, all_found)[0]  # (a copy named by a first copy without such a cell: not shown)
                 if code == "unknown_statuses":  # the words of the lines an order keeps
                     doubts.statuses = Counter(cells.take(at).to_pylist())
                     continue
@@ -173,12 +171,19 @@ class UsedLines:
                 doubts.statuses = Counter()
 
 
-def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
-    """Mask of `values`: those in `ascending` (a sorted array; a binary search, not a hash)."""
+def _positions(values: np.ndarray, ascending: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the positions in `ascending` of the `values` found there, in their order; the mask of those
+    `values`): a binary search of a sorted array, not a hash."""
     if not len(ascending):
-        return np.zeros(len(values), bool)
+        return np.empty(0, np.intp), np.zeros(len(values), bool)
     at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
-    return ascending[at] == values
+    found = ascending[at] == values
+    return at[found], found
+
+
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Mask of `values`: those in `ascending` (a sorted array)."""
+    return _positions(values, ascending)[1]
 
 
 def _named(line: np.ndarray, rows: np.ndarray, copies) -> np.ndarray:
