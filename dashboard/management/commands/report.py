@@ -38,19 +38,18 @@ class Command(BaseCommand):
                 )
             )
             return
-        rows = [[_cell(c, v) for c, v in zip(result.columns, row)] for row in result.rows]
+        rows = [[_cell(v) for v in row] for row in result.rows]
         widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(result.columns)]
         self.stdout.write("  ".join(c.ljust(w) for c, w in zip(result.columns, widths)))
         for row in rows:
             self.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths)))
 
 
-def _cell(column: str, value) -> str:
-    """A value as text. SQL's sum over no orders is NULL: revenue of no orders is 0.00; any other
-    missing value (an average of no orders) is "–". --json keeps them null."""
-    if value is None:
-        return "0.00" if column == "revenue" else "–"
-    return str(value)
+def _cell(value) -> str:
+    """A value as text; a missing one (the average order value of no orders, which does not exist)
+    is "–", as the card shows it; --json keeps it null. The revenue of no orders is 0.00, from the
+    report itself (kpis.sql)."""
+    return "–" if value is None else str(value)
 
 
 def _dumps(value) -> str:
