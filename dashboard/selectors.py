@@ -11,7 +11,7 @@ from filter_and_process_orders.spreadsheet import formula_safe
 from .keys import cache_key, data_version_get
 from .models import DataChange, ReportResult
 from .query import ReportQuery
-from .reports import other_label, report_get
+from .reports import none_meaning, other_label, report_get
 
 
 @dataclass
@@ -45,6 +45,12 @@ class ReportView:
         (breakdown.sql: the breakdown's `group_by`, sales-by-customer's customer); "" for none."""
         report = report_get(self.slug)
         return report.group or (self.query.group_by if report.takes_group and self.query else "")
+
+    @property
+    def none_row(self) -> str:
+        """What the "(none)" row of a folded report holds, in words ("the orders without a customer",
+        `reports.none_meaning`); "" when the report folds nothing or its column always has a value."""
+        return none_meaning(self.folded) if self.folded else ""
 
     @property
     def empty(self) -> bool:
