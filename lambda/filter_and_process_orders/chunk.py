@@ -91,12 +91,18 @@ def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
     return text
 
 
-def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
+def clean_chunk(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1, names: dict[str, str] | None = None
+) -> Cleaned:
+    """`names`: the header's name of each mapped column, {column: name}: a row of them again is rejected
+    `repeated_header` (`rejects`)."""
     with profile.stage("clean"):
-        return _clean(chunk, mapping, formats, buckets)
+        return _clean(chunk, mapping, formats, buckets, names)
 
 
-def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
+def _clean(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int, names: dict[str, str] | None
+) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {
@@ -118,7 +124,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, amount_marks, order_date)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date, names)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):

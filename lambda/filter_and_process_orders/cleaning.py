@@ -95,7 +95,9 @@ def clean_stream(
             rules.day_first_default,
             rules.decimal_comma_default,
             workdir,
-            lambda chunk, formats: pool.submit(clean_chunk, chunk, header.mapping, formats, spool.buckets),
+            lambda chunk, formats: pool.submit(
+                clean_chunk, chunk, header.mapping, formats, spool.buckets, result.mapping
+            ),
         )
         in_flight: deque = deque()
         for cleaning in cleanings:
