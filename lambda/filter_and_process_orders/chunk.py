@@ -82,6 +82,16 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: 
     return one_array(nonblank)
 
 
+def count_blank(chunk: Chunk) -> int:
+    """The blank records of a chunk (every cell empty, whitespace or a placeholder, and no extra cell
+    past the header's: the rule above), for a file rejected as a whole that is read only to count them."""
+    filled = [pc.is_valid(cleaned_text(chunk.column(i))) for i in range(chunk.table.num_columns)]
+    nonblank = bool_mask(functools.reduce(pc.or_, filled)) if filled else np.zeros(chunk.table.num_rows, bool)
+    if chunk.wide is not None:
+        nonblank = nonblank | chunk.wide
+    return chunk.table.num_rows - int(np.count_nonzero(nonblank))
+
+
 def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
     """`cleaned_text` of column i, worked out once per chunk (`decide` reads the sample's dates and
     amounts before their rows are cleaned)."""

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pytest
 from filter_and_process_orders.records import Chunk
 from filter_and_process_orders.spill import Spilled
+from filter_and_process_orders.text import UnreadableFile
 
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines, rejected_rows
 from tests.lambda_.test_used_lines import said, text
@@ -94,3 +95,11 @@ def test_wide_records_survive_a_spill(tmp_path):
     assert [c.lines.tolist() for c in back] == [[2, 3, 4], [5, 6, 7]]
     assert back[0].wide.tolist() == [False, True, False] and back[1].wide is None
     assert [c.table.column_names for c in back] == [["c0"], ["c0"]]
+
+
+def test_a_file_rejected_for_a_missing_column_counts_its_rows_by_the_same_rule(tmp_path):
+    # No amount column. Line 2: a row; line 3: placeholders (blank); line 4: a note past the header's
+    # two cells (a row); line 5: trailing delimiters only (blank). 2 rows, 2 blank.
+    with pytest.raises(UnreadableFile) as raised:
+        clean(lines("order_id,order_date", "1,2025-05-01", "N/A,-", ",,a note", ",,,"), tmp_path)
+    assert (raised.value.code, raised.value.rows_in, raised.value.read.rows_blank) == ("missing_column", 2, 2)
