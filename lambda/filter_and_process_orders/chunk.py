@@ -63,14 +63,17 @@ class Cleaned:
     doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
 
 
-def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
+def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: np.ndarray | None) -> pa.Array:
     # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
     filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
     nonblank = functools.reduce(pc.or_, filled)
     # The other columns matter only to rows whose mapped cells are all empty (none, mostly): those
-    # rows' cells alone are cleaned, placeholders null as in a mapped column.
+    # rows' cells alone are cleaned, placeholders null as in a mapped column; a wide row's extra
+    # cells (`Chunk.wide`: one is not empty) make it a row too.
     if not pc.all(nonblank).as_py():
         mask = bool_mask(nonblank).copy()
+        if wide is not None:
+            mask |= wide
         empty = np.flatnonzero(~mask)
         for i, column in enumerate(raw.columns):
             if i not in mapped:
@@ -101,9 +104,10 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         for column, i in mapping.items()
     }
     with profile.stage("clean.blank rows"):
-        nonblank = _nonblank(raw, used, set(mapping.values()))
+        nonblank, wide = _nonblank(raw, used, set(mapping.values()), chunk.wide), chunk.wide
         if not pc.all(nonblank).as_py():
             raw, lines = raw.filter(nonblank), lines[bool_mask(nonblank)]
+            wide = None if wide is None else wide[bool_mask(nonblank)]
             used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
     cleaned.rows_blank = chunk.table.num_rows - n
@@ -131,6 +135,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     with profile.stage("clean.doubts"):
         cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
+        if wide is not None:
+            cleaned.doubts.extra_cells(wide, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
         cleaned.doubts.unknown_statuses(columns["status"], good, lines)
