@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
 from filter_and_process_orders.header import Header, inspect
+from filter_and_process_orders.header_line import header_line
 from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 
@@ -46,9 +47,13 @@ def with_header_line(mapping: dict[str, str], line: int | None) -> dict[str, str
 
 
 def header_line_of(column_mapping: dict | None) -> int | None:
-    """The header row a column mapping carries (`HEADER_LINE`), else None."""
-    value = str((column_mapping or {}).get(HEADER_LINE) or "")
-    return int(value) if value.isascii() and value.isdigit() and int(value) >= 1 else None
+    """The header row a column mapping carries (`HEADER_LINE`), a physical line (1 the first), read by the
+    Lambda's own rule (`filter_and_process_orders.header_line`); None without one, or for a value that is no
+    line number, which the Lambda ignores too (it searches the header)."""
+    try:
+        return header_line((column_mapping or {}).get(HEADER_LINE))
+    except ValueError:
+        return None
 
 
 def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None, chosen: int | None = None) -> HeaderCheck:
