@@ -82,6 +82,16 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: 
     return one_array(nonblank)
 
 
+def count_blank(chunk: Chunk) -> int:
+    """The blank records of a chunk (every cell empty, whitespace or a placeholder, and no extra cell
+    past the header's: the rule above), for a file rejected as a whole that is read only to count them."""
+    filled = [pc.is_valid(cleaned_text(chunk.column(i))) for i in range(chunk.table.num_columns)]
+    nonblank = bool_mask(functools.reduce(pc.or_, filled)) if filled else np.zeros(chunk.table.num_rows, bool)
+    if chunk.wide is not None:
+        nonblank = nonblank | chunk.wide
+    return chunk.table.num_rows - int(np.count_nonzero(nonblank))
+
+
 def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
     """`cleaned_text` of column i, worked out once per chunk (`decide` reads the sample's dates and
     amounts before their rows are cleaned)."""
@@ -91,12 +101,18 @@ def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
     return text
 
 
-def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
+def clean_chunk(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1, names: dict[str, str] | None = None
+) -> Cleaned:
+    """`names`: the header's name of each mapped column, {column: name}: a row of them again is rejected
+    `repeated_header` (`rejects`)."""
     with profile.stage("clean"):
-        return _clean(chunk, mapping, formats, buckets)
+        return _clean(chunk, mapping, formats, buckets, names)
 
 
-def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
+def _clean(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int, names: dict[str, str] | None
+) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {
@@ -118,7 +134,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, amount_marks, order_date)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date, names)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):

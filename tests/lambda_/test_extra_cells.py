@@ -5,10 +5,14 @@ and said (`extra_cells`) of the lines that reach an order, unless the extra cell
 import numpy as np
 import pyarrow as pa
 import pytest
+from django.conf import settings
+from filter_and_process_orders.handler import lambda_handler
 from filter_and_process_orders.records import Chunk
 from filter_and_process_orders.spill import Spilled
+from filter_and_process_orders.text import UnreadableFile
 
 from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines, rejected_rows
+from tests.lambda_.test_handler import manifest_for, put_raw, s3_event
 from tests.lambda_.test_used_lines import said, text
 
 HEADER = "order_id,amount,status,order_date"
@@ -94,3 +98,23 @@ def test_wide_records_survive_a_spill(tmp_path):
     assert [c.lines.tolist() for c in back] == [[2, 3, 4], [5, 6, 7]]
     assert back[0].wide.tolist() == [False, True, False] and back[1].wide is None
     assert [c.table.column_names for c in back] == [["c0"], ["c0"]]
+
+
+def test_a_file_rejected_for_a_missing_column_counts_its_rows_by_the_same_rule(tmp_path):
+    # No amount column. Line 2: a row; line 3: placeholders (blank); line 4: a note past the header's
+    # two cells (a row); line 5: trailing delimiters only (blank). 2 rows, 2 blank.
+    with pytest.raises(UnreadableFile) as raised:
+        clean(lines("order_id,order_date", "1,2025-05-01", "N/A,-", ",,a note", ",,,"), tmp_path)
+    assert (raised.value.code, raised.value.rows_in, raised.value.read.rows_blank) == ("missing_column", 2, 2)
+
+
+def test_the_manifest_carries_the_warning_the_file_page_shows(twin, monkeypatch):
+    # Through the handler on the twin's S3: order A-1 (line 2) has an extra cell “x”, A-2 (line 3)
+    # trailing delimiters only. The file is processed with the one warning, as its page lists them.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+    key = "raw/2025/06/01/wide__orders.csv"
+    body = lines(HEADER, "A-1,5.00,shipped,2025-05-01,x", "A-2,6.00,shipped,2025-05-01,,")
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["rows_in"], manifest["orders"]) == ("processed_with_warnings", 2, 2)
+    assert [(w["code"], w["count"], w["lines"]) for w in manifest["warnings"]] == [("extra_cells", 1, [2])]

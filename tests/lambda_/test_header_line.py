@@ -79,9 +79,9 @@ def test_the_chosen_line_is_the_header_though_an_earlier_line_repeats_it(mapping
 
 def test_without_a_chosen_line_the_first_header_is_read_as_before():
     manifest = run("first", TWIN_HEADER, {"mapping": json.dumps(NAMED)})
-    # Line 1 is the header: Total (300.00) is an order, line 4's amount "amount" is unparseable.
+    # Line 1 is the header: Total (300.00) is an order, line 4 is the header again (`repeated_header`).
     assert (manifest["header_line"], manifest["rows_in"], manifest["rows_rejected"]) == (1, 4, 1)
-    assert [(r["line"], r["code"]) for r in manifest["rejected_sample"]] == [(4, "bad_amount")]
+    assert [(r["line"], r["code"]) for r in manifest["rejected_sample"]] == [(4, "repeated_header")]
     assert Decimal(manifest["amount_total"]) == Decimal("600.00")  # 300.00 + 100.00 + 200.00
 
 
