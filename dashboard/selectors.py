@@ -153,6 +153,16 @@ def rows_named(view: ReportView) -> list[list]:
     return [[name(row), *row[1:]] for row in result.rows]
 
 
+def row_labels(view: ReportView) -> list[str] | None:
+    """Each row's name as the card's table and chart name it (`rows_named`: "(none)", "Other (2 customers)"),
+    for the report API and `report --json`, whose rows keep the value itself (null for both rows, `other`
+    counting what is folded); None for a report whose rows name nothing (the key figures, the filter values)
+    or without a result."""
+    if view.result is None or view.chart in ("kpi", "options"):
+        return None
+    return [row[0] for row in rows_named(view)]
+
+
 @dataclass
 class DashboardPage:
     """The cards of one dashboard page, all of one data version (`version`).

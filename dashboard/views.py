@@ -17,7 +17,15 @@ from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
 from .keys import data_version_get
 from .query import ReportQuery
 from .reports import DASHBOARD, OPTIONS, REPORTS, ParamError, report_query
-from .selectors import DashboardPage, ReportView, dashboard_page, data_changes_summary, report_csv, report_view
+from .selectors import (
+    DashboardPage,
+    ReportView,
+    dashboard_page,
+    data_changes_summary,
+    report_csv,
+    report_view,
+    row_labels,
+)
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
@@ -241,6 +249,7 @@ def report_api(request, slug: str):
     body = {
         "columns": result.columns if result else [],
         "rows": result.rows if result else [],
+        **({"labels": labels} if (labels := row_labels(view)) is not None else {}),
         "meta": {
             **(result.meta if result else {}),
             "fresh": view.fresh,
