@@ -70,7 +70,7 @@ def clean_stream(
     missing = missing_required(header.mapping)
     if missing:
         searched = HEADER_SEARCH_LINES if header.search_ended else None
-        reason = missing_columns_reason(header.names, missing, header.line, searched)
+        reason = missing_columns_reason(header.names, missing, header.line, searched, chosen=bool(header_line))
         raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header, result), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of

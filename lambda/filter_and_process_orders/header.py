@@ -46,7 +46,7 @@ def find_header(sample: str, explicit: dict | None = None, *, every: bool = Fals
     a bare CR or an LF, as csv counts them. UnreadableFile: no line has text; `no_header`: `chosen` is no record."""
     hint, skipped, best, seen = None, [], None, []
     lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
-    non_blank, ended = 0, False
+    non_blank, ended, covered = 0, False, 0  # covered: the last line of the record read last
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
         if not line.strip() or not line.strip(",;\t| \"'"):
             skipped.append({"line": number, "text": line[:200]})
@@ -59,16 +59,20 @@ def find_header(sample: str, explicit: dict | None = None, *, every: bool = Fals
         if non_blank > HEADER_SEARCH_LINES:
             ended = True
             break
+        if number <= covered:  # inside a record (a quoted cell's line break): starts none (review B11-4)
+            skipped.append({"line": number, "text": line[:200]})
+            continue
         names, spans, delimiter = read_record(lines[number - 1 :], hint)
+        covered = number + spans - 1
         mapping = map_headers(names, explicit)
-        header = Header(number, number + spans - 1, delimiter, names, mapping, list(skipped))
+        header = Header(number, covered, delimiter, names, mapping, list(skipped))
         seen.append(header)
         rank = (number == chosen, -len(not_found(names, explicit)), len(REQUIRED) - len(missing_required(mapping)))
         if (rank[0] if chosen else rank[1:] == (0, len(REQUIRED))) and not every:
             return header
         best = best if best and best[0] >= rank else (rank, header)  # the first of equals: the qualifying one
         skipped.append({"line": number, "text": line[:200]})
-    if chosen and not every:  # blank, a `sep=` hint or past the search
+    if chosen and not every:  # blank, a `sep=` hint, inside a record or past the search
         raise UnreadableFile(f"line {chosen}, chosen as the header row, starts no record {_SEARCHED}", "no_header")
     if best is None:
         raise UnreadableFile("the file has no header row", "no_header")

@@ -89,10 +89,13 @@ def mapping_not_found_reason(header: list[str], named: dict[str, str], chosen: i
     )
 
 
-def missing_columns_reason(header: list[str], missing: list[str], line: int = 1, searched: int | None = None) -> str:
+def missing_columns_reason(
+    header: list[str], missing: list[str], line: int = 1, searched: int | None = None, chosen: bool = False
+) -> str:
     """The reason a file lacking required columns is rejected: no record mapped them, so the first
     non-blank one, on `line`, was read as the header, and its cells are named. `searched`: the search
-    stopped after that many non-blank lines (header.HEADER_SEARCH_LINES) with lines left, said too."""
+    stopped after that many non-blank lines (header.HEADER_SEARCH_LINES) with lines left, said too.
+    `chosen`: `line` is the header row staff chose, so the advice is to choose another (review B11-4)."""
     names = ", ".join(m.replace("order_", "order ") for m in missing)
     ended = (
         f"; none of the first {searched} non-blank lines names every required column, and no line below "
@@ -100,6 +103,11 @@ def missing_columns_reason(header: list[str], missing: list[str], line: int = 1,
         if searched
         else ""
     )
+    if chosen:
+        return (
+            f"no {names} column; headers were: {', '.join(header)[:300]} (line {line}, chosen as the header row). "
+            'Choose another header row (the file page\'s "Header row", or upload --header-line) or map the column'
+        )
     return (
         f"no {names} column; headers were: {', '.join(header)[:300]} (line {line}{ended}). "
         "Rename the column or choose it in the upload form's column mapping"

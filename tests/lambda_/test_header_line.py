@@ -109,10 +109,33 @@ def test_a_chosen_line_lacking_a_named_header_is_refused_naming_the_line():
 
 
 def test_a_chosen_line_lacking_a_required_column_is_refused_naming_the_line():
+    # The advice is to choose another header row, the fault being the line chosen (review B11-4), not to
+    # rename a column.
     manifest = run("nomap", GROSS_BELOW, {"header-line": "4"})
     assert (manifest["status"], manifest["reason_code"], manifest["header_line"]) == ("rejected", "missing_column", 4)
-    assert manifest["reason"].startswith("no amount column; headers were: order_id, gross, order_date (line 4).")
+    assert manifest["reason"] == (
+        "no amount column; headers were: order_id, gross, order_date (line 4, chosen as the header row). Choose "
+        'another header row (the file page\'s "Header row", or upload --header-line) or map the column'
+    )
     assert manifest["outputs"] == []
+
+
+# Review B11-4's u8_hl.csv: a title, a totals row, the header "order⏎id";amount;order_date on lines 3-4 (a
+# quoted cell holding a line break), orders 1 (1,50) and 2 (2,50) on lines 5 and 7, CRLF.
+WRAPPED = (
+    b'Summary\r\nTotal;99,00;\r\n"order\r\nid";amount;order_date\r\n1;1,50;2025-05-01\r\n\r\n2;2,50;2025-05-02\r\n'
+)
+
+
+def test_a_chosen_line_inside_a_quoted_record_starts_none_and_is_refused_naming_it():
+    # Line 4 continues line 3's record: no record starts there (it was read as the header "id";amount;...).
+    manifest = run("inside", WRAPPED, {"header-line": "4"})
+    assert (manifest["status"], manifest["reason_code"]) == ("rejected", "no_header")
+    assert manifest["reason"] == "line 4, chosen as the header row, starts no record in the first 20 non-blank lines"
+    # Line 3, where the record starts, is the header "order id": 1.50 + 2.50 = 4.00.
+    manifest = run("start", WRAPPED, {"header-line": "3"})
+    assert (manifest["status"], manifest["header_line"], manifest["header_last_line"]) == ("processed", 3, 4)
+    assert Decimal(manifest["amount_total"]) == Decimal("4.00") and manifest["rows_in"] == 2
 
 
 @pytest.mark.parametrize("line", ["3", "9"])  # blank; past the file's end

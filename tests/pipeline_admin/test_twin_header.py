@@ -3,6 +3,7 @@ choose on the web, line 4, goes with the mapping (object metadata `header-line`)
 (what its script posts, the server's form, the inspect step) and from the file page's remap, and the
 Lambda reads the table from that line. Expected values are worked out by hand."""
 
+import io
 import json
 from decimal import Decimal
 
@@ -11,10 +12,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from ordersite.aws import aws_client
-from pipeline_admin.headers import header_line_of
+from pipeline_admin.headers import header_inspect, header_line_of
+from pipeline_admin.management.commands.upload import Command
 from pipeline_admin.models import Upload
 from tests.lambda_.test_handler import read_parquet
-from tests.lambda_.test_header_line import LINE_VALUES, NOT_LINES, TWIN_HEADER
+from tests.lambda_.test_header_line import LINE_VALUES, NOT_LINES, TWIN_HEADER, WRAPPED
 from tests.pipeline_admin.test_direct_upload import begin, put_parts
 from tests.pipeline_admin.test_upload_header_step import hidden
 from tests.pipeline_admin.test_upload_status import csv, post_files, processed_upload, settle
@@ -130,3 +132,29 @@ def test_the_site_reads_a_mapping_s_header_line_by_the_lambda_s_rule():
     for value in NOT_LINES:
         assert header_line_of({**NAMED, "header_line": value}) is None, value
     assert header_line_of(None) is None and header_line_of(NAMED) is None
+
+
+def test_the_line_select_offers_no_line_inside_a_quoted_record():
+    # WRAPPED (review B11-4): records start on lines 1, 2, 3 (the header, to line 4), 5 and 7; line 4 continues
+    # line 3's and was offered as a header row of its own ("id", amount, order_date).
+    check = header_inspect(sample=WRAPPED)
+    assert (check.line, check.last_line, check.header) == (3, 4, ["order id", "amount", "order_date"])
+    assert [c["line"] for c in check.candidates] == [1, 2, 3, 5, 7]
+
+
+def test_the_command_line_says_a_wrong_header_row_and_counts_1_row(twin, tmp_path):
+    # TWIN_HEADER with --header-line 2: the totals row read as the header lacks order id and order date; its rows
+    # are lines 4-6 (3 rows). ONE: a file of one order, "1 row in, 1 out".
+    (tmp_path / "twin.csv").write_bytes(TWIN_HEADER)
+    (tmp_path / "one.csv").write_bytes(b"order_id,amount,order_date\nZ1,50.00,2025-05-01\n")
+    call_command("upload", str(tmp_path / "twin.csv"), "--header-line", "2", stdout=io.StringIO())
+    call_command("upload", str(tmp_path / "one.csv"), stdout=io.StringIO())
+    settle()
+    out = io.StringIO()
+    Command(stdout=out)._wait(list(Upload.objects.order_by("pk")), timeout=5)  # the lines `upload --wait` writes
+    assert sorted(out.getvalue().splitlines()) == [
+        "one.csv: processed (1 row in, 1 out) ",
+        "twin.csv: rejected (3 rows in, 0 out) no order id, order date column; headers were: Total, 300.00, "
+        '2025-05-31 (line 2, chosen as the header row). Choose another header row (the file page\'s "Header row", '
+        "or upload --header-line) or map the column",
+    ]

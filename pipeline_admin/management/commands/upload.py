@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from pipeline_admin import services
 from pipeline_admin.headers import with_header_line
@@ -78,7 +79,8 @@ class Command(BaseCommand):
             services.uploads_sync()
             for u in Upload.objects.filter(pk__in=pending, status__in=Upload.FINAL):
                 pending.discard(u.pk)
-                rows = "rows not counted" if u.rows_in is None else f"{u.rows_in} rows in, {u.rows_out or 0} out"
+                counted = f"{u.rows_in} row{pluralize(u.rows_in)} in, {u.rows_out or 0} out"
+                rows = "rows not counted" if u.rows_in is None else counted
                 self.stdout.write(f"{u.original_name}: {u.status} ({rows}) {u.status_reason}")
             if pending:
                 time.sleep(1)
