@@ -2,9 +2,10 @@
 the wrong width, a bare CR ending a record, a last record that a chunk's end may have cut.
 
 A record with fewer cells than the header gets empty ones; one with more keeps the header's width,
-and those of its extra cells that hold more than whitespace make it *wide* (the mask this parse
-returns): the warning `extra_cells` says so (`doubts`). Trailing delimiters (`1,9.50,2025-05-01,,`)
-are common in exports and mean nothing: cells that trim to nothing (`trim`) make no record wide."""
+and those of its extra cells that hold more than whitespace or a placeholder make it *wide* (the mask
+this parse returns): the warning `extra_cells` says so (`doubts`). Trailing delimiters
+(`1,9.50,2025-05-01,,`) are common in exports and mean nothing: cells that trim to nothing (`trim`) or
+are a placeholder (`N/A`: `values.is_placeholder`) make no record wide, so a record of them is blank."""
 
 import csv
 import io
@@ -15,6 +16,7 @@ import pyarrow as pa
 from . import profile
 from .sniff import UnreadableFile
 from .trim import trim
+from .values import is_placeholder
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -47,7 +49,7 @@ def csv_module_parse(
     for n, fields in enumerate(records):
         for i, column in enumerate(columns):
             column.append(fields[i] if i < len(fields) else "")
-        if len(fields) > width and any(trim(cell) for cell in fields[width:]):
+        if len(fields) > width and any(trim(cell) and not is_placeholder(cell) for cell in fields[width:]):
             wide.append(n)
     table = pa.table([pa.array(c, pa.string()) for c in columns], names=names)
     mask = None

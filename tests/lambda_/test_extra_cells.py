@@ -118,3 +118,23 @@ def test_the_manifest_carries_the_warning_the_file_page_shows(twin, monkeypatch)
     manifest = manifest_for(key)
     assert (manifest["status"], manifest["rows_in"], manifest["orders"]) == ("processed_with_warnings", 2, 2)
     assert [(w["code"], w["count"], w["lines"]) for w in manifest["warnings"]] == [("extra_cells", 1, [2])]
+
+
+def test_placeholders_past_the_header_make_no_row_and_are_not_said(tmp_path):
+    # Review B11-1's generator (b1.csv, e.g. its line 284): a record of whitespace and placeholders, some of
+    # them past the header's columns, is blank by README's rule ("every cell, mapped or not, empty, whitespace
+    # or a placeholder"); it was counted as a row and rejected missing_order_id. Line 2: order 1 with an extra
+    # "N/A" (not said); line 3: 7 cells, NBSP, null, empty, "-", then "#N/A", a space and "NaN" past the four
+    # columns: blank; line 4: 8 cells of the b1.csv kind (quoted NBSP, BOM, "NA", U+2009, tab, "n/a"): blank;
+    # line 5: order 2. 2 rows in, 2 blank, 2 orders, nothing rejected or said.
+    body = lines(
+        HEADER,
+        "1,5.00,shipped,2025-05-01,N/A",
+        "\u00a0,null,,-,#N/A, ,NaN",
+        '"\u00a0","\ufeff","  \t ","NA","\u2009",\t," ",n/a',
+        "2,6.00,shipped,2025-05-01",
+    )
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert (result.rows_in, result.rows_blank, result.orders, result.rows_rejected) == (2, 2, 2, 0)
+    assert said(result, "extra_cells") is None
