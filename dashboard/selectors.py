@@ -11,7 +11,7 @@ from filter_and_process_orders.spreadsheet import formula_safe
 from .keys import cache_key, data_version_get
 from .models import DataChange, ReportResult
 from .query import ReportQuery
-from .reports import other_label, report_get
+from .reports import none_meaning, other_label, report_get
 
 
 @dataclass
@@ -45,6 +45,12 @@ class ReportView:
         (breakdown.sql: the breakdown's `group_by`, sales-by-customer's customer); "" for none."""
         report = report_get(self.slug)
         return report.group or (self.query.group_by if report.takes_group and self.query else "")
+
+    @property
+    def none_row(self) -> str:
+        """What the "(none)" row of a folded report holds, in words ("the orders without a customer",
+        `reports.none_meaning`); "" when the report folds nothing or its column always has a value."""
+        return none_meaning(self.folded) if self.folded else ""
 
     @property
     def empty(self) -> bool:
@@ -145,6 +151,16 @@ def rows_named(view: ReportView) -> list[list]:
         return other_label(folded, view.folded or "value") if folded else "(none)"
 
     return [[name(row), *row[1:]] for row in result.rows]
+
+
+def row_labels(view: ReportView) -> list[str] | None:
+    """Each row's name as the card's table and chart name it (`rows_named`: "(none)", "Other (2 customers)"),
+    for the report API and `report --json`, whose rows keep the value itself (null for both rows, `other`
+    counting what is folded); None for a report whose rows name nothing (the key figures, the filter values)
+    or without a result."""
+    if view.result is None or view.chart in ("kpi", "options"):
+        return None
+    return [row[0] for row in rows_named(view)]
 
 
 @dataclass

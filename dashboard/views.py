@@ -17,7 +17,15 @@ from .jobs import ComputeUnavailable, dashboard_refresh, report_refresh_request
 from .keys import data_version_get
 from .query import ReportQuery
 from .reports import DASHBOARD, OPTIONS, REPORTS, ParamError, report_query
-from .selectors import DashboardPage, ReportView, dashboard_page, data_changes_summary, report_csv, report_view
+from .selectors import (
+    DashboardPage,
+    ReportView,
+    dashboard_page,
+    data_changes_summary,
+    report_csv,
+    report_view,
+    row_labels,
+)
 from .services import RefreshRefused, dashboard_params
 
 logger = logging.getLogger(__name__)
@@ -207,7 +215,7 @@ def export_csv(request, slug: str):
     except ParamError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     view = report_view(query=query)
-    if view.result is None or view.result.error:
+    if view.result is None or view.result.error or not view.fresh:  # an older data version's: not served (B11-5)
         return _export_wait(request, query, view)
     response = HttpResponse(report_csv(view=view), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
@@ -215,7 +223,8 @@ def export_csv(request, slug: str):
 
 
 def _export_wait(request, query: ReportQuery, view: ReportView) -> HttpResponse:
-    """No result to export: start its job (the card's, single flight) and answer 202 with a page
+    """No result of the current data version to export (none, or an older version's, whose numbers a
+    CSV would carry with no date): start its job (the card's, single flight) and answer 202 with a page
     that asks again every EXPORT_RETRY_SECONDS until the CSV downloads; 409 when the newest run
     failed, 429/503 when no job may or can start."""
     if view.fresh and view.result is not None:  # this data version was computed and failed
@@ -241,6 +250,7 @@ def report_api(request, slug: str):
     body = {
         "columns": result.columns if result else [],
         "rows": result.rows if result else [],
+        **({"labels": labels} if (labels := row_labels(view)) is not None else {}),
         "meta": {
             **(result.meta if result else {}),
             "fresh": view.fresh,

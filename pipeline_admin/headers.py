@@ -7,10 +7,13 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 import re
 from dataclasses import dataclass, field
 
+import pyarrow as pa
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
 from filter_and_process_orders.header import Header, inspect
+from filter_and_process_orders.header_line import header_line
 from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
+from filter_and_process_orders.values import cleaned_text
 
 HEADER_SAMPLE_BYTES = SAMPLE_BYTES
 # The key of a column mapping (`Upload.column_mapping`) holding the header row staff chose: a physical
@@ -46,9 +49,13 @@ def with_header_line(mapping: dict[str, str], line: int | None) -> dict[str, str
 
 
 def header_line_of(column_mapping: dict | None) -> int | None:
-    """The header row a column mapping carries (`HEADER_LINE`), else None."""
-    value = str((column_mapping or {}).get(HEADER_LINE) or "")
-    return int(value) if value.isascii() and value.isdigit() and int(value) >= 1 else None
+    """The header row a column mapping carries (`HEADER_LINE`), a physical line (1 the first), read by the
+    Lambda's own rule (`filter_and_process_orders.header_line`); None without one, or for a value that is no
+    line number, which the Lambda ignores too (it searches the header)."""
+    try:
+        return header_line((column_mapping or {}).get(HEADER_LINE))
+    except ValueError:
+        return None
 
 
 def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None, chosen: int | None = None) -> HeaderCheck:
@@ -58,9 +65,16 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None, cho
         found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit, chosen)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    read, candidates = _record(found), [_record(c) for c in found.candidates]
+    read, candidates = _record(found), [_record(c) for c in found.candidates if not blank_record(c.names)]
     others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, read)]
     return HeaderCheck(**read, skipped=found.skipped, candidates=candidates, others=others)
+
+
+def blank_record(cells: list[str]) -> bool:
+    """Whether every cell of a record is empty, whitespace or a placeholder (`N/A`, `#N/A`, `-`, ...): blank by
+    the Lambda's own rule (`values.cleaned_text`, which `chunk` counts `rows_blank` by), no header row to offer
+    (review B11-3)."""
+    return cleaned_text(pa.array(cells, pa.string())).null_count == len(cells)
 
 
 _VALUE = re.compile(r"[-+(]?[$€£¥]?\s?\d")  # a cell that starts as a number, an amount or a date does

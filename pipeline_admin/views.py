@@ -62,12 +62,20 @@ def upload(request):
         step = _header_step(request) if request.POST.get("header_step") else None
         return render(request, "pipeline_admin/upload.html", _upload_context(form, step=step))
     options = _upload_options(form)
+    files = form.cleaned_data.get("files", []) if form.is_valid() else []
     if request.POST.get("header_step") and form.is_valid():  # the files come with the header step's columns
         step = _header_step(request, submitted=True)
         if "problem" in step or not step["mapping_form"].is_valid():
             return render(request, "pipeline_admin/upload.html", _upload_context(form, step=step))
-        options["column_mapping"] = _step_mapping(step)
-    files = form.cleaned_data.get("files", []) if form.is_valid() else []
+        # The header row chosen is a line of the first file, the only one whose lines the step showed: it
+        # goes with that file alone; the others get the columns, and the Lambda finds their header (B11-2).
+        first = services.uploads_receive(
+            user=request.user, files=files[:1], **{**options, "column_mapping": _step_mapping(step)}
+        )
+        others = services.uploads_receive(
+            user=request.user, files=files[1:], **{**options, "column_mapping": _step_mapping(step, line=False)}
+        )
+        return _upload_answer(request, form, refused + first + others)
     outcomes = refused + services.uploads_receive(user=request.user, files=files, **options)
     return _upload_answer(request, form, outcomes)
 
@@ -98,14 +106,15 @@ def _header_step(request, *, submitted: bool = False) -> dict:
     return {**forms, "name": name, "sample": sample_text, "recognised": check.recognised, "found": check.mapping}
 
 
-def _step_mapping(step: dict) -> dict[str, str]:
+def _step_mapping(step: dict, *, line: bool = True) -> dict[str, str]:
     """The header step's columns as the upload's mapping; none (but a grain chosen) when they are what the
-    Lambda reads by itself, as the page's script sends none then."""
+    Lambda reads by itself, as the page's script sends none then. `line`: with the header row chosen (the
+    first file's); without it, for the post's other files, whose header the Lambda finds."""
     mapping = step["mapping_form"].mapping()
     columns = {k: v for k, v in mapping.items() if k not in ("grain", HEADER_LINE)}
-    if step["header_line"] == step["header_found"] and columns == step["found"]:
+    if (step["header_line"] == step["header_found"] or not line) and columns == step["found"]:
         return {k: v for k, v in mapping.items() if k == "grain"}
-    return mapping
+    return mapping if line else {k: v for k, v in mapping.items() if k != HEADER_LINE}
 
 
 def _upload_answer(request, form, outcomes, status: int = 200):

@@ -31,8 +31,8 @@ def without_comments(sql: str) -> str:
 
 
 __all__ = [
-    "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "column_plural", "other_label", "placeholders",
-    "report_get", "report_query",
+    "DASHBOARD", "OPTIONS", "PAGE", "REPORTS", "ParamError", "Report", "column_plural", "none_meaning", "other_label",
+    "placeholders", "report_get", "report_query",
 ]  # fmt: skip
 
 
@@ -108,6 +108,18 @@ def other_label(count: int, column: str) -> str:
     return f"Other ({count:,} {column.replace('_', ' ') if count == 1 else column_plural(column)})"
 
 
+# Groupable columns that always have a value in a report: an order without a status is `unknown`
+# (as the status mix shows it), so a report by status has no "(none)" row. The SQL each stands for.
+ALWAYS_VALUED = {"status": "coalesce(status, 'unknown')"}
+
+
+def none_meaning(column: str) -> str:
+    """What the "(none)" row of a report by `column` holds, in words: "the orders without a customer"
+    (breakdown.sql: the orders without a value, one row after the top N, never folded into Other);
+    "" for a column that always has a value (`ALWAYS_VALUED`: status), whose report has no such row."""
+    return "" if column in ALWAYS_VALUED else f"the orders without a {column.replace('_', ' ')}"
+
+
 def column_plural(column: str) -> str:
     """A groupable column's values, in words: customers, statuses, categories, countries."""
     noun = column.replace("_", " ")
@@ -155,7 +167,7 @@ def report_statement(query: ReportQuery, *, data_version: int) -> tuple[str, lis
         group = report_get(query.report).group or query.group_by
         if group not in GROUPS:
             raise ParamError(f"{query.report} needs group_by: one of {', '.join(GROUPS)}")
-        column = "coalesce(status, 'unknown')" if group == "status" else group
+        column = ALWAYS_VALUED.get(group, group)
         text = text.replace(":group_column", column)
         text = text.replace(":value_column", report_get(query.report).group or "value")
     values = {

@@ -61,7 +61,8 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "I
 @register.filter
 def money(value) -> str:
     """An amount with the DASHBOARD_CURRENCY's symbol (or code), two decimals and the thousands
-    separator of the active locale (Django's l10n formats): `$30,205.10`. Empty for no value."""
+    separator of the active locale (Django's l10n formats): `$30,205.10`; "–" for no value (the
+    average order value of no orders)."""
     if value in (None, ""):
         return "–"
     amount = Decimal(str(value))
@@ -109,7 +110,8 @@ def kpi_tiles(card) -> list[Tile]:
     """The key figures of a KPI card, formatted, each with its change against the previous
     period of the same length when the page has one (`card.previous`, a bounded range) and it is
     computed. A previous period without orders has nothing to compare with: every tile says
-    "n/a" (its average order value does not exist, and 0 -> x is no percentage)."""
+    "n/a" (its average order value does not exist, and 0 -> x is no percentage); so does the
+    average order value of a period without orders (shown "–"), whose revenue is $0.00."""
     result = card.result
     if not result or not result.rows:
         return []
@@ -119,7 +121,7 @@ def kpi_tiles(card) -> list[Tile]:
         shown = money(value) if column in MONEY else count(value)
         if before is None:
             change, direction = "", ""
-        elif not before.get("orders"):
+        elif not before.get("orders") or value is None:
             change, direction = "n/a", "flat"
         else:
             change, direction = _change(column, value, before.get(column))

@@ -63,20 +63,33 @@ class Cleaned:
     doubts: Doubts = field(default_factory=Doubts)  # kept values that become warnings
 
 
-def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int]) -> pa.Array:
+def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: np.ndarray | None) -> pa.Array:
     # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
     filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
     nonblank = functools.reduce(pc.or_, filled)
     # The other columns matter only to rows whose mapped cells are all empty (none, mostly): those
-    # rows' cells alone are cleaned, placeholders null as in a mapped column.
+    # rows' cells alone are cleaned, placeholders null as in a mapped column; a wide row's extra
+    # cells (`Chunk.wide`: one is not empty) make it a row too.
     if not pc.all(nonblank).as_py():
         mask = bool_mask(nonblank).copy()
+        if wide is not None:
+            mask |= wide
         empty = np.flatnonzero(~mask)
         for i, column in enumerate(raw.columns):
             if i not in mapped:
                 mask[empty[valid_mask(cleaned_text(one_array(column).take(pa.array(empty))))]] = True
         return pa.array(mask)
     return one_array(nonblank)
+
+
+def count_blank(chunk: Chunk) -> int:
+    """The blank records of a chunk (every cell empty, whitespace or a placeholder, and no extra cell
+    past the header's: the rule above), for a file rejected as a whole that is read only to count them."""
+    filled = [pc.is_valid(cleaned_text(chunk.column(i))) for i in range(chunk.table.num_columns)]
+    nonblank = bool_mask(functools.reduce(pc.or_, filled)) if filled else np.zeros(chunk.table.num_rows, bool)
+    if chunk.wide is not None:
+        nonblank = nonblank | chunk.wide
+    return chunk.table.num_rows - int(np.count_nonzero(nonblank))
 
 
 def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
@@ -88,12 +101,18 @@ def cleaned_column(chunk: Chunk, i: int) -> pa.Array:
     return text
 
 
-def clean_chunk(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1) -> Cleaned:
+def clean_chunk(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int = 1, names: dict[str, str] | None = None
+) -> Cleaned:
+    """`names`: the header's name of each mapped column, {column: name}: a row of them again is rejected
+    `repeated_header` (`rejects`)."""
     with profile.stage("clean"):
-        return _clean(chunk, mapping, formats, buckets)
+        return _clean(chunk, mapping, formats, buckets, names)
 
 
-def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int) -> Cleaned:
+def _clean(
+    chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int, names: dict[str, str] | None
+) -> Cleaned:
     cleaned = Cleaned()
     raw, lines = chunk.table, chunk.lines
     used = {
@@ -101,9 +120,10 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
         for column, i in mapping.items()
     }
     with profile.stage("clean.blank rows"):
-        nonblank = _nonblank(raw, used, set(mapping.values()))
+        nonblank, wide = _nonblank(raw, used, set(mapping.values()), chunk.wide), chunk.wide
         if not pc.all(nonblank).as_py():
             raw, lines = raw.filter(nonblank), lines[bool_mask(nonblank)]
+            wide = None if wide is None else wide[bool_mask(nonblank)]
             used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
     cleaned.rows_blank = chunk.table.num_rows - n
@@ -114,7 +134,7 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, amount_marks, order_date)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date, names)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):
@@ -131,6 +151,8 @@ def _clean(chunk: Chunk, mapping: dict[str, int], formats: Formats, buckets: int
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     with profile.stage("clean.doubts"):
         cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
+        if wide is not None:
+            cleaned.doubts.extra_cells(wide, good, lines)
     if "status" in used:
         columns["status"], cleaned.doubts.statuses = status_words(used["status"], good)
         cleaned.doubts.unknown_statuses(columns["status"], good, lines)

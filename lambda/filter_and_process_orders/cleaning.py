@@ -16,12 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from . import decide, profile
 from .blocks import skip_lines
-from .chunk import clean_chunk
+from .chunk import clean_chunk, count_blank
 from .finish import finish_buckets
 from .header import HEADER_SEARCH_LINES, find_header
 from .mapping import missing_required, not_found
@@ -32,7 +29,6 @@ from .result import CleanResult, Rules
 from .sample import with_formats
 from .spool import Spool
 from .text import UnreadableFile, open_text
-from .trim import trimmed
 from .unused_headers import unmapped
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a Lambda gets 2 vCPUs from 1769 MB of memory up
@@ -70,12 +66,12 @@ def clean_stream(
     named = not_found(header.names, explicit_mapping)  # staff's choice is not read from another column
     if named:
         reason = mapping_not_found_reason(header.names, named, header_line)
-        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header, result), read=result)
     missing = missing_required(header.mapping)
     if missing:
         searched = HEADER_SEARCH_LINES if header.search_ended else None
         reason = missing_columns_reason(header.names, missing, header.line, searched)
-        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header), read=result)
+        raise UnreadableFile(reason, "missing_column", rows_in=_data_rows(opened, header, result), read=result)
     spool = Spool(workdir, header=header.names, buckets=buckets, mapping=header.mapping, on_write=on_write)
     # Reading, deciding formats and spooling stay on this thread, in file order; parsing (ahead of
     # time, see reading.read_chunks) and cleaning run on WORKERS threads, as pyarrow releases the GIL.
@@ -95,7 +91,9 @@ def clean_stream(
             rules.day_first_default,
             rules.decimal_comma_default,
             workdir,
-            lambda chunk, formats: pool.submit(clean_chunk, chunk, header.mapping, formats, spool.buckets),
+            lambda chunk, formats: pool.submit(
+                clean_chunk, chunk, header.mapping, formats, spool.buckets, result.mapping
+            ),
         )
         in_flight: deque = deque()
         for cleaning in cleanings:
@@ -119,17 +117,19 @@ def clean_stream(
     return result
 
 
-def _data_rows(opened, header) -> int | None:
+def _data_rows(opened, header, result: CleanResult) -> int | None:
     """The non-blank records after the header of a file rejected as a whole (it is read to the end
-    for this only); None when its records cannot be read."""
-    rows = 0
+    for this only), its blank ones counted in `result.rows_blank` as a file read is (`chunk`);
+    None when its records cannot be read."""
+    rows = blank = 0
     try:
         blocks = skip_lines(opened.blocks, header.line - 1)
         for chunk in read_chunks(blocks, len(header.names), header.delimiter, header.line):
-            blank = [pc.equal(pc.binary_length(trimmed(chunk.column(i))), 0) for i in range(chunk.table.num_columns)]
-            rows += chunk.table.num_rows - (pc.sum(pc.cast(functools.reduce(pc.and_, blank), pa.int64())).as_py() or 0)
+            found = count_blank(chunk)
+            rows, blank = rows + chunk.table.num_rows - found, blank + found
     except UnreadableFile:
         return None
+    result.rows_blank = blank
     return rows
 
 

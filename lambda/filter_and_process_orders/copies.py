@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ascending import positions
+
 
 @dataclass
 class Copies:
@@ -23,9 +25,6 @@ class Copies:
         if rows is None:
             named[self.kept] = self.first_line
             return named
-        if not len(rows):
-            return named
-        at = np.minimum(np.searchsorted(rows, self.kept), len(rows) - 1)
-        found = rows[at] == self.kept
-        named[at[found]] = self.first_line[found]
+        at, found = positions(self.kept, rows)
+        named[at] = self.first_line[found]
         return named

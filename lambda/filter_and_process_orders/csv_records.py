@@ -1,5 +1,10 @@
 """Records the csv module reads, for the chunks Arrow's reader cannot place (see `records`): rows of
-the wrong width, a bare CR ending a record, a last record that a chunk's end may have cut."""
+the wrong width, a bare CR ending a record, a last record that a chunk's end may have cut.
+
+A record with fewer cells than the header gets empty ones; one with more keeps the header's width,
+and those of its extra cells that hold more than whitespace make it *wide* (the mask this parse
+returns): the warning `extra_cells` says so (`doubts`). Trailing delimiters (`1,9.50,2025-05-01,,`)
+are common in exports and mean nothing: cells that trim to nothing (`trim`) make no record wide."""
 
 import csv
 import io
@@ -9,6 +14,7 @@ import pyarrow as pa
 
 from . import profile
 from .sniff import UnreadableFile
+from .trim import trim
 
 csv.field_size_limit(16 * 1024 * 1024)
 
@@ -16,8 +22,9 @@ csv.field_size_limit(16 * 1024 * 1024)
 @profile.timed("parse.csv module fallback")
 def csv_module_parse(
     data: bytes, final: bool, names: list[str], delimiter: str, line: int
-) -> tuple[pa.Table, np.ndarray, int, bytes]:
-    """(records as columns `names`, the line each starts on, lines consumed, text left for the next chunk)."""
+) -> tuple[pa.Table, np.ndarray, int, bytes, np.ndarray | None]:
+    """(records as columns `names`, the line each starts on, lines consumed, text left for the next chunk,
+    the mask of the wide records (see above), None when there is none)."""
     lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     records, starts, start = [], [], 1
@@ -36,11 +43,18 @@ def csv_module_parse(
         consumed = starts.pop() - 1
         pending = "".join(lines[consumed:]).encode("utf-8")
     columns = [[] for _ in names]
-    for fields in records:
+    width, wide = len(names), []
+    for n, fields in enumerate(records):
         for i, column in enumerate(columns):
             column.append(fields[i] if i < len(fields) else "")
+        if len(fields) > width and any(trim(cell) for cell in fields[width:]):
+            wide.append(n)
     table = pa.table([pa.array(c, pa.string()) for c in columns], names=names)
-    return table, np.asarray(starts, dtype=np.int64) + (line - 1), consumed, pending if names else b""
+    mask = None
+    if wide:
+        mask = np.zeros(len(records), bool)
+        mask[wide] = True
+    return table, np.asarray(starts, dtype=np.int64) + (line - 1), consumed, pending if names else b"", mask
 
 
 def _is_cut(lines: list[str], delimiter: str) -> bool:

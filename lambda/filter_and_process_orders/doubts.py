@@ -18,6 +18,9 @@
   shows the first few such cells (`values`).
 - `lines_without_amount`: a line item whose amount is blank or a placeholder, counted as a line of
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
+- `extra_cells`: a row with more cells than the header, one of the extra ones not empty (`csv_records`:
+  trailing delimiters are no doubt): the row is read by the header's columns, its extra cells dropped.
+  Said of the lines that reach an order: every line of a line-item order, of a history its last row.
 
 Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
 its first SAMPLE_LINES lines. The codes of USED are said only of the lines whose value reaches an
@@ -48,7 +51,7 @@ EXAMPLES = 3  # the cells a warning shows (`values`)
 # order's history, its last line with a cell in that column (`used_lines`).
 USED = {
     "negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity",
-    "unknown_statuses": "status",
+    "unknown_statuses": "status", "extra_cells": "order_id",  # (every kept row has an id: a history's last row)
 }  # fmt: skip
 # Codes counted on every kept row whose lines a late reject can take phase 1 keeps (see above).
 HELD = ("float_like_ids",)
@@ -99,6 +102,10 @@ class Doubts:
                 cells = text.filter(pa.array(unreadable))
                 cells = cells.dictionary_decode() if isinstance(cells, pa.DictionaryArray) else cells
                 self.cells["unreadable_quantities"] = [cells]
+
+    def extra_cells(self, wide: np.ndarray, good: np.ndarray, lines: np.ndarray) -> None:
+        """The `good` rows that are wide (`records.Chunk.wide`: extra cells dropped): `extra_cells`."""
+        self._found("extra_cells", good & wide, lines)
 
     def unknown_statuses(self, status: pa.Array, good: np.ndarray, lines: np.ndarray) -> None:
         """Of the `good` rows, those whose status word (`status`: the canonical words, maybe

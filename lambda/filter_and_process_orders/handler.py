@@ -21,6 +21,7 @@ with startup.importing():
     from .config import Config, config_from_env
     from .events import ObjectEvent, is_processable, object_events
     from .failure import manifest_key, record_failure
+    from .header_line import header_line
     from .kernels import kernels_check
     from .manifest import Manifest
     from .memory import use_jemalloc
@@ -210,11 +211,11 @@ def _explicit_mapping(metadata: dict) -> dict | None:
 
 
 def _header_line(metadata: dict, obj: ObjectEvent) -> int | None:
-    """The header row staff chose, metadata `header-line`: a physical line (1 the first); None without one.
-    A value that is not a whole number from 1 is ignored with a logged warning (the header is searched)."""
-    value = (metadata.get("header-line") or "").strip()
-    if value.isascii() and value.isdigit() and int(value) >= 1:
-        return int(value)
-    if value:
-        logger.warning("ignoring bad header-line metadata %r on %s", value, obj.key)
-    return None
+    """The header row staff chose, metadata `header-line` (`header_line.header_line`: a physical line, 1 the
+    first); None without one. A value that is no line number is ignored with a logged warning (the header is
+    searched)."""
+    try:
+        return header_line(metadata.get("header-line"))
+    except ValueError as exc:
+        logger.warning("ignoring bad header-line metadata on %s: %s", obj.key, exc)
+        return None

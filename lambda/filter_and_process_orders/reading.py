@@ -70,7 +70,7 @@ def read_chunks(
                 f"a quoted field opened at line {line + consumed} never closes; check the quotes on that line"
             )
         if skip_header and chunk.table.num_rows:
-            chunk = Chunk(chunk.table.slice(1), chunk.lines[1:])
+            chunk = chunk.after_first()
             skip_header = False
         line += consumed
         if chunk.table.num_rows:

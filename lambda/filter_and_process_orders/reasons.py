@@ -16,6 +16,7 @@ ROW_REASONS = {
     "missing_order_date": "missing order_date",
     "bad_order_date": "unparseable order_date",
     "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
+    "repeated_header": "the header row again (files joined one after another?), not an order",
 }
 # A code's label where its rows' texts say different things (the file page's "Rejections by reason",
 # the manifest's `reasons`); every other code's label is its row text's start, ROW_REASONS.
@@ -55,6 +56,8 @@ WARNINGS = {
     "unreadable_quantities": "some quantities are not whole numbers: those lines count in their orders, but "
     "their quantity is left out of the order's quantity",
     "unknown_statuses": "some statuses are not order statuses the site knows; kept as written",
+    "extra_cells": "some rows have more cells than the header: each was read by the header's columns, its "
+    "extra cells left out (a delimiter inside a cell that is not quoted?)",
     "differing_lines_read_as_history": "the file was read as orders' histories (most repeated orders differ "
     "only in status, date or amount), but some orders' rows differ by product or line: only each such "
     "order's last row counts; if they are line items, have the file read again with “One row is: one line "
@@ -167,7 +170,7 @@ def warnings_for(result) -> list[dict]:
         )
         add("repeated_columns", said[:300], columns={c: [n + 1 for n in i] for c, i in named.items()})
     doubts = result.doubts
-    for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities"):
+    for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities", "extra_cells"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
             cells = _cells(doubts.values.get(code, []))

@@ -26,6 +26,13 @@ class Chunk:
     evidence: tuple[pa.Array, tuple[dict[str, int], bool], dict[str, int]] | None = field(
         default=None, repr=False, compare=False
     )
+    # The records with more cells than the header, one of the extra ones not empty (`csv_records`); None: none.
+    wide: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def after_first(self) -> "Chunk":
+        """The records after the first (the header's, in the block that starts with it)."""
+        wide = None if self.wide is None else self.wide[1:]
+        return Chunk(self.table.slice(1), self.lines[1:], wide=wide if wide is not None and wide.any() else None)
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
@@ -53,8 +60,8 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
             starts = np.arange(line, line + n, dtype=np.int64)
             starts[1:] += np.cumsum(inside[:-1])
             return Chunk(table, starts), newlines, b""
-    table, starts, consumed, pending = csv_module_parse(data, final, names, delimiter, line)
-    return Chunk(table, starts), consumed, pending
+    table, starts, consumed, pending, wide = csv_module_parse(data, final, names, delimiter, line)
+    return Chunk(table, starts, wide=wide), consumed, pending
 
 
 def parse_block(
@@ -69,7 +76,7 @@ def parse_block(
         chunk, consumed, pending = parse_chunk(text, final, width, delimiter, 0)
     skipped = first and chunk.table.num_rows > 0
     if skipped:
-        chunk = Chunk(chunk.table.slice(1), chunk.lines[1:])
+        chunk = chunk.after_first()
     if prepare is not None and chunk.table.num_rows:
         prepare(chunk)
     return chunk, consumed, pending, found, skipped

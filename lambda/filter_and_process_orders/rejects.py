@@ -2,6 +2,12 @@
 the reason (reasons.ROW_REASONS), and the reason texts with the offending value quoted (`_QUOTED`).
 
 Masks are numpy booleans over the chunk's rows; a check that cannot fail in a chunk is None.
+
+A row whose mapped cells are the header's names again (`repeated_header`: two exports joined one
+after the other, each with its header) is named so, whatever check it fails first: it is looked for
+only among the rows whose amount and order date both are unreadable, as a header's words are (a
+mask and a count per chunk in a file without such rows). Its number is the last (`reason_numbers`):
+the others keep theirs.
 """
 
 import numpy as np
@@ -13,11 +19,13 @@ from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
 from .dates import DateMemo, dates
 from .reasons import ROW_REASONS
+from .trim import TRIMMED
 
 # The row checks, in the order they are tried.
 CHECKS = [
     "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
     "amount_too_large", "missing_order_date", "bad_order_date",
+    "repeated_header",  # tried before the others, numbered after them (see above)
 ]  # fmt: skip
 _CODES = pa.array(CHECKS, pa.string())
 _TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
@@ -55,13 +63,38 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
     return mask
 
 
+def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.ndarray) -> np.ndarray:
+    """Those of `rows` whose every cell in `used` (cleaned: trimmed as a header cell is) reads as the
+    header's name of its column (`names`), compared as the header is read (`header_record`: a byte-order
+    mark taken out, a line break inside the cell made a space). Cheap: that reading keeps a cleaned
+    cell's first byte (it is trimmed already), so only the cells led by the name's first byte are read so."""
+    for column, name in names.items():
+        if not len(rows) or not name:  # (an empty cell is null once cleaned: it equals no name)
+            return rows[:0]
+        cells = pc.take(used[column], pa.array(rows))
+        if isinstance(cells, pa.DictionaryArray):
+            cells = cells.dictionary_decode()
+        led = first_bytes(cells) == name.encode()[0]
+        rows, cells = rows[led], cells.filter(pa.array(led))
+        if len(rows):
+            cells = pc.replace_substring_regex(pc.replace_substring(cells, "\ufeff", ""), r"\s*[\r\n]+\s*", " ")
+            rows = rows[bool_mask(pc.fill_null(pc.equal(pc.utf8_trim(cells, characters=TRIMMED), name), False))]
+    return rows
+
+
 def reason_numbers(
-    used: dict[str, pa.Array], cell: dict[str, pa.Array], amount: pa.Array, marks: dict[str, np.ndarray], day: pa.Array
+    used: dict[str, pa.Array],
+    cell: dict[str, pa.Array],
+    amount: pa.Array,
+    marks: dict[str, np.ndarray],
+    day: pa.Array,
+    names: dict[str, str] | None = None,
 ) -> np.ndarray:
     """Per row, 0 when every check passes, else 1 + the position in CHECKS of the first that fails
     (uint8). `used`: the file's cleaned text columns; `cell`: the same for every line field (null
     columns for those the file lacks); `amount`, `marks` as `amounts.amounts` gives them; `day` the
-    order dates read (null where empty or unreadable)."""
+    order dates read (null where empty or unreadable); `names`: the header's name of each column of
+    `used` ({column: name}), for `repeated_header` (not looked for without)."""
     n = len(amount)
     empty = {c: ~valid_mask(cell[c]) for c in ("order_id", "amount", "order_date")}
     too_long = None
@@ -89,10 +122,12 @@ def reason_numbers(
         "bad_order_date": bad_date,
     }
     number = np.zeros(n, np.uint8)
-    for k in reversed(range(len(CHECKS))):  # the first failing check is written last
+    for k in reversed(range(len(CHECKS) - 1)):  # the first failing check is written last
         mask = checks[CHECKS[k]]
         if mask is not None:
             number[mask] = k + 1
+    if names:
+        number[_repeated_header(used, names, np.flatnonzero(unread & bad_date))] = len(CHECKS)
     return number
 
 

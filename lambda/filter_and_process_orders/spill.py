@@ -11,7 +11,7 @@ from .reading import Chunk
 
 
 class Spilled:
-    """Chunks written to one Arrow IPC file in order (their lines as a last column), read back once."""
+    """Chunks written to one Arrow IPC file in order (their lines and wide records as last columns), read back once."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -19,6 +19,8 @@ class Spilled:
 
     def add(self, chunk: Chunk) -> None:
         table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
+        wide = pa.nulls(len(chunk.lines), pa.bool_()) if chunk.wide is None else pa.array(chunk.wide)
+        table = table.append_column("wide", wide)
         if self._writer is None:
             self._writer = ipc.new_stream(self.path, table.schema)
         self._writer.write_table(table)
@@ -31,5 +33,7 @@ class Spilled:
         with ipc.open_stream(self.path) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
-                yield Chunk(table.drop_columns(["line"]), table.column("line").to_numpy())
+                wide = table.column("wide")
+                mask = None if wide.null_count == len(wide) else wide.to_numpy(zero_copy_only=False)
+                yield Chunk(table.drop_columns(["line", "wide"]), table.column("line").to_numpy(), wide=mask)
         self.path.unlink()

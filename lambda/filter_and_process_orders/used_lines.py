@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from . import profile
 from .arrow_buffers import bool_mask, one_array
+from .ascending import among, positions
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
 from .evidence import Sifted
 from .grain import Orders
@@ -64,7 +65,7 @@ class UsedLines:
                 targets = self._names()
                 for lines in found:
                     if len(lines):
-                        self.rejected.append(lines[_among(lines, targets)])
+                        self.rejected.append(lines[among(lines, targets)])
 
     def _names(self) -> np.ndarray:
         """The watched lines and the names of the held copies found so far (rare: the union is made
@@ -94,7 +95,7 @@ class UsedLines:
         assert copies is not None
         line = one_array(sifted.lines.column("line")).to_numpy()
         at = np.r_[copies.dropped, copies.kept]
-        held = at[_among(line[at], self.held_lines)]
+        held = at[among(line[at], self.held_lines)]
         if not len(held):
             return
         with profile.stage("dedup.used lines"):
@@ -108,7 +109,7 @@ class UsedLines:
 
     def _sift(self, code: str, found: np.ndarray, line: np.ndarray, sifted: Sifted) -> None:
         hit = np.zeros(len(line), bool)
-        hit[_positions(found, line)[0]] = True  # a bucket's lines ascend
+        hit[positions(found, line)[0]] = True  # a bucket's lines ascend
         if not hit.any():
             return
         repeated = sifted.repeated
@@ -136,7 +137,7 @@ class UsedLines:
         lines, names = (np.concatenate(part) for part in zip(*self.aliases))
         order = np.argsort(lines)
         lines, names = lines[order], names[order]
-        at, found = _positions(held, lines)
+        at, found = positions(held, lines)
         named = held.copy()
         named[found] = names[at]
         return named
@@ -161,7 +162,7 @@ class UsedLines:
             doubts.lines[code] = used[:SAMPLE_LINES].tolist()
             if doubts.cells.get(code) and len(used):
                 cells = pa.concat_arrays(doubts.cells[code]).take(np.argsort(np.concatenate(doubts.every_line[code])))
-                at = _positions(used, all_found)[0]  # (a copy named by a first copy without such a cell: not shown)
+                at = positions(used, all_found)[0]  # (a copy named by a first copy without such a cell: not shown)
                 if code == "unknown_statuses":  # the words of the lines an order keeps
                     doubts.statuses = Counter(cells.take(at).to_pylist())
                     continue
@@ -169,21 +170,6 @@ class UsedLines:
                 doubts.values[code] = said[:EXAMPLES].to_pylist()
             elif code == "unknown_statuses":
                 doubts.statuses = Counter()
-
-
-def _positions(values: np.ndarray, ascending: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(the positions in `ascending` of the `values` found there, in their order; the mask of those
-    `values`): a binary search of a sorted array, not a hash."""
-    if not len(ascending):
-        return np.empty(0, np.intp), np.zeros(len(values), bool)
-    at = np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)
-    found = ascending[at] == values
-    return at[found], found
-
-
-def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
-    """Mask of `values`: those in `ascending` (a sorted array)."""
-    return _positions(values, ascending)[1]
 
 
 def _named(line: np.ndarray, rows: np.ndarray, copies) -> np.ndarray:

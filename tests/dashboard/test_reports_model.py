@@ -108,7 +108,7 @@ def oracle_report(slug: str, orders: list[dict], query: ReportQuery) -> list[tup
         return out
 
     if slug == "kpis":
-        revenue = sum((r["amount"] for r in orders), Decimal("0.00")) if orders else None
+        revenue = sum((r["amount"] for r in orders), Decimal("0.00"))  # over no orders: 0.00 (README)
         return [(len(orders), revenue, len({r["customer"] for r in orders}))]
     if slug == "revenue-by-month":
         return [(m, n, t) for m, (n, t) in sorted(groups(lambda r: r["order_date"].strftime("%Y-%m")).items())]

@@ -87,7 +87,11 @@ def test_the_card_says_top_10_and_names_the_other_row_with_its_customers(
     page = client.get(reverse("dashboard:home")).content.decode()
     card = page.split('id="card-sales-by-customer"', 1)[1].split("</section>", 1)[0]
     assert "<h2>Sales by customer: top 10</h2>" in card
-    assert "The top 10 customers by revenue, and one Other row with the rest" in card
+    # The subtitle names every kind of row the table has: the top 10, "(none)" and Other.
+    assert (
+        '<p class="meta">The top 10 customers by revenue, then the orders without a customer as one "(none)" row, '
+        "and one Other row with the rest, so the rows sum to the total.</p>"
+    ) in card
     table = re.findall(r"<tr>(.*?)</tr>", card.split("<tbody>", 1)[1], flags=re.S)
     cells = [re.findall(r"<td>(.*?)</td>", row) for row in table]
     assert cells[-3:] == [
@@ -96,6 +100,24 @@ def test_the_card_says_top_10_and_names_the_other_row_with_its_customers(
         ["Other (3 customers)", "4", "60.02", "15.00"],
     ]  # fmt: skip
     assert '"labels": ["Ann", "Ben"' in card and '"Jon", "(none)", "Other (3 customers)"]' in card  # the chart's names
+
+
+def test_the_breakdown_card_names_its_none_row_after_its_column_and_a_report_by_status_has_none(client, twin, analyst):
+    """The subtitle is written before any result (the card is still computing): a breakdown by region
+    has a "(none)" row of the orders without a region; statuses always have a value (`unknown`)."""
+    client.force_login(analyst)
+
+    def subtitle(**params) -> str:
+        card = client.get(reverse("dashboard:card", args=["breakdown"]), params).content.decode()
+        return re.search(r'<p class="meta">(The top .*?)</p>', card).group(1)
+
+    assert subtitle(group_by="region", limit="5") == (
+        'The top 5 regions by revenue, then the orders without a region as one "(none)" row, '
+        "and one Other row with the rest, so the rows sum to the total."
+    )
+    assert subtitle(group_by="status") == (
+        "The top 10 statuses by revenue, and one Other row with the rest, so the rows sum to the total."
+    )
 
 
 def test_orders_without_a_customer_have_their_own_filter(client, drill, many_customers, analyst):

@@ -320,18 +320,23 @@ def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem()
 
 
 def test_a_file_rejected_for_a_missing_column_still_says_how_many_data_rows_it_had():
-    # 3 data rows by hand: a blank line and a whitespace-only row are not rows; a quoted line break
-    # keeps one record on two physical lines.
-    body = b'Order.N;gold\nO_1;10\n\n  ;  \nO_2;"20\n5"\nO_3;30\n'
+    # 3 data rows by hand: a blank line (3), a whitespace-only row (4) and a row of placeholders (5,
+    # `N/A;-`) are blank, as in a file that is read (README "Counts"); a quoted line break keeps one
+    # record on two physical lines (6-7). Records: the header + 3 blank + 3 rows = 7 (8 lines).
+    body = b'Order.N;gold\nO_1;10\n\n  ;  \nN/A;-\nO_2;"20\n5"\nO_3;30\n'
     key, pdf = "raw/2025/06/01/m__orders.csv", "raw/2025/06/01/pdf__orders.csv"
     lambda_handler(s3_event(key, put_raw(key, body)))
     lambda_handler(s3_event(pdf, put_raw(pdf, b"%PDF-1.4 not a table")))
-    assert [manifest_for(k).get(f) for k in (key, pdf) for f in ("reason_code", "rows_in")] == [
+    assert [manifest_for(k).get(f) for k in (key, pdf) for f in ("reason_code", "rows_in", "rows_blank")] == [
         "missing_column",
+        3,
         3,
         "not_csv",
         None,  # not read, so not counted (the site shows "–", not 0)
+        0,
     ]
+    m = manifest_for(key)  # the identity README "Counts" states: the file's 7 records
+    assert m["header_last_line"] - m["header_line"] + 1 + len(m["skipped_lines"]) + m["rows_blank"] + m["rows_in"] == 7
 
 
 @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))

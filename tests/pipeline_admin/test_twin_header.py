@@ -11,9 +11,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from ordersite.aws import aws_client
+from pipeline_admin.headers import header_line_of
 from pipeline_admin.models import Upload
 from tests.lambda_.test_handler import read_parquet
-from tests.lambda_.test_header_line import TWIN_HEADER
+from tests.lambda_.test_header_line import LINE_VALUES, NOT_LINES, TWIN_HEADER
 from tests.pipeline_admin.test_direct_upload import begin, put_parts
 from tests.pipeline_admin.test_upload_header_step import hidden
 from tests.pipeline_admin.test_upload_status import csv, post_files, processed_upload, settle
@@ -118,3 +119,14 @@ def test_the_command_line_sends_the_header_row_chosen(twin, tmp_path):
     assert (upload.column_mapping, metadata(upload).get("mapping")) == ({"header_line": "4"}, None)
     settle()
     read_from_line_4(upload)
+
+
+def test_the_site_reads_a_mapping_s_header_line_by_the_lambda_s_rule():
+    """The file page shows the header the Lambda will read (`header_line_of` -> `header_inspect`), so a mapping's
+    `header_line` names the same line for both, by the Lambda's hand-written table: " 4 " is line 4 (the site
+    read it as no choice, the Lambda as line 4), and what is no line number is no choice."""
+    for value, line in LINE_VALUES:
+        assert header_line_of({**NAMED, "header_line": value}) == line, value
+    for value in NOT_LINES:
+        assert header_line_of({**NAMED, "header_line": value}) is None, value
+    assert header_line_of(None) is None and header_line_of(NAMED) is None

@@ -93,3 +93,38 @@ def test_a_check_without_a_file_or_of_a_file_that_is_no_table_says_why(client, t
     ).content.decode()
     assert "book.csv: this is a zip archive or an Excel workbook" in page
     assert not Upload.objects.exists()
+
+
+# Review B11-2's files. NOJS_A: line 1 a copy of the header over a totals row (Total 70.00) and a blank
+# line, the table's header again on line 4, M1 30.00 + M2 40.00 = 70.00 below it. NOJS_B: the header on
+# line 1, N1 10.00 + N2 20.00, the header again on line 4 (two exports joined), N3 30.00.
+NOJS_A = (
+    b"order_id,customer,amount,order_date,status\nTotal,,70.00,2025-05-31,\n,,,,\n"
+    b"order_id,customer,amount,order_date,status\nM1,Ann,30.00,2025-05-01,shipped\nM2,Bob,40.00,2025-05-02,shipped\n"
+)
+NOJS_B = (
+    b"order_id,customer,amount,order_date,status\nN1,Ann,10.00,2025-05-01,shipped\nN2,Bob,20.00,2025-05-02,shipped\n"
+    b"order_id,customer,amount,order_date,status\nN3,Cy,30.00,2025-05-03,shipped\n"
+)
+
+
+def test_the_header_row_chosen_goes_with_the_file_whose_lines_were_shown_only(client, twin, uploader):
+    # The step shows nojs_a.csv's lines; line 4 is chosen. nojs_a.csv is read from line 4: 70.00 (the Total
+    # row skipped). nojs_b.csv's header is found as usual, line 1: 10.00 + 20.00 + 30.00 = 60.00 from 4 rows,
+    # its line 4 rejected as the header again (before B11-2 it was read from line 4 too: 30.00, 1 row).
+    client.force_login(uploader)
+    url = reverse("pipeline_admin:upload")
+    page = client.post(url, {"files": [csv("nojs_a.csv", NOJS_A), csv("nojs_b.csv", NOJS_B)], "step": "header"})
+    step = {k: hidden(page.content.decode(), k) for k in ("header_step", "header_name", "header_sample")}
+    assert step["header_name"] == "nojs_a.csv"
+    columns = {c: c for c in ("order_id", "customer", "amount", "order_date", "status")}
+    files = [csv("nojs_a.csv", NOJS_A), csv("nojs_b.csv", NOJS_B)]
+    assert client.post(url, {"files": files, **step, "header_line": "4", **columns}).status_code == 302
+    settle()
+    a, b = (Upload.objects.get(original_name=name) for name in ("nojs_a.csv", "nojs_b.csv"))
+    assert (a.manifest["header_line"], a.rows_in, orders(a)) == (4, 2, {"M1": Decimal("30.00"), "M2": Decimal("40.00")})
+    assert "header_line" not in b.column_mapping
+    assert (b.manifest["header_line"], b.manifest["skipped_lines"], b.rows_in, b.rows_out) == (1, [], 4, 3)
+    assert orders(b) == {"N1": Decimal("10.00"), "N2": Decimal("20.00"), "N3": Decimal("30.00")}
+    assert Decimal(b.manifest["amount_total"]) == Decimal("60.00")
+    assert [(r["line"], r["code"]) for r in b.manifest["rejected_sample"]] == [(4, "repeated_header")]

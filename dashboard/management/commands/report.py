@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.reports import REPORTS, ParamError, report_query
+from dashboard.selectors import ReportView, row_labels, rows_named
 from dashboard.services import report_compute
 
 
@@ -22,35 +23,34 @@ class Command(BaseCommand):
                 raise CommandError(f"--param takes NAME=VALUE, got {item!r}")
             raw[name.strip()] = value
         try:
-            result = report_compute(query=report_query(slug, raw))
+            query = report_query(slug, raw)
+            result = report_compute(query=query)
         except ParamError as exc:
             raise CommandError(str(exc)) from None
         if result.error:
             raise CommandError(result.error)
-        if json:
-            self.stdout.write(
-                _dumps(
-                    {
-                        "columns": result.columns,
-                        "rows": result.rows,
-                        "meta": {**result.meta, "params": result.params, "computed_at": result.computed_at.isoformat()},
-                    }
-                )
-            )
+        report = REPORTS[slug]
+        view = ReportView(slug, report.title, report.chart, query, result, fresh=True)
+        labels = row_labels(view)
+        if json:  # the report API's body
+            meta = {**result.meta, "params": result.params, "computed_at": result.computed_at.isoformat()}
+            body = {"columns": result.columns, "rows": result.rows}
+            self.stdout.write(_dumps({**body, **({"labels": labels} if labels is not None else {}), "meta": meta}))
             return
-        rows = [[_cell(c, v) for c, v in zip(result.columns, row)] for row in result.rows]
+        # The rows named as the card names them ("(none)", "Other (3 regions)"), as `labels` does in --json.
+        named = rows_named(view) if labels is not None else result.rows
+        rows = [[_cell(v) for v in row] for row in named]
         widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(result.columns)]
         self.stdout.write("  ".join(c.ljust(w) for c, w in zip(result.columns, widths)))
         for row in rows:
             self.stdout.write("  ".join(v.ljust(w) for v, w in zip(row, widths)))
 
 
-def _cell(column: str, value) -> str:
-    """A value as text. SQL's sum over no orders is NULL: revenue of no orders is 0.00; any other
-    missing value (an average of no orders) is "–". --json keeps them null."""
-    if value is None:
-        return "0.00" if column == "revenue" else "–"
-    return str(value)
+def _cell(value) -> str:
+    """A value as text; a missing one (the average order value of no orders, which does not exist)
+    is "–", as the card shows it; --json keeps it null. The revenue of no orders is 0.00, from the
+    report itself (kpis.sql)."""
+    return "–" if value is None else str(value)
 
 
 def _dumps(value) -> str:

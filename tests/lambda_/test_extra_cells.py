@@ -1,0 +1,120 @@
+"""A row with more cells than the header (F8): read by the header's columns, its extra cells left out,
+and said (`extra_cells`) of the lines that reach an order, unless the extra cells are all empty
+(trailing delimiters). Expected values by hand."""
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from django.conf import settings
+from filter_and_process_orders.handler import lambda_handler
+from filter_and_process_orders.records import Chunk
+from filter_and_process_orders.spill import Spilled
+from filter_and_process_orders.text import UnreadableFile
+
+from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines, rejected_rows
+from tests.lambda_.test_handler import manifest_for, put_raw, s3_event
+from tests.lambda_.test_used_lines import said, text
+
+HEADER = "order_id,amount,status,order_date"
+
+
+@pytest.mark.parametrize("buckets", [1, 3])  # the same when orders are spread over buckets
+def test_a_history_names_only_its_orders_last_rows_with_extra_cells(tmp_path, buckets):
+    # Order 1: line 2 (extra "x") superseded by line 3 (no extra): not said. Order 2: line 4, then line 5
+    # with an extra "note, more" (two cells): its last row, said. Order 3 (line 6): trailing delimiters
+    # only (",,"), and order 4 (line 7) an extra cell of spaces: both read as they are, not said.
+    body = lines(
+        HEADER,
+        "1,5.00,pending,2025-05-01,x",
+        "1,6.00,shipped,2025-05-02",
+        "2,3.00,pending,2025-05-01",
+        "2,3.50,shipped,2025-05-03,note,more",
+        "3,1.00,shipped,2025-05-01,,",
+        "4,2.00,shipped,2025-05-01,   ",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and result.grain == "history"
+    assert (result.rows_in, result.orders, result.superseded) == (6, 4, 2)
+    assert {k: (str(r["amount"]), r["status"]) for k, r in kept_by_id(result).items()} == {
+        "1": ("6.00", "shipped"),
+        "2": ("3.50", "shipped"),  # the extra cells are not read into any column
+        "3": ("1.00", "shipped"),
+        "4": ("2.00", "shipped"),
+    }
+    assert said(result, "extra_cells") == (1, [5])
+    assert text(result, "extra_cells").endswith(": 1 line, e.g. line 5")
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_every_line_item_with_extra_cells_is_named_an_exact_duplicate_once(tmp_path, buckets):
+    # Line items of order 1: lines 2 (extra), 3 and its exact copy 4 (extra "z" both), 5 (no extra);
+    # order 2: line 6 (extra). Said: 2, 3 (its copy not again), 6: 3 lines.
+    body = lines(
+        "order_id,product,amount,order_date",
+        "1,a,1.00,2025-05-01,y",
+        "1,b,2.00,2025-05-01,z",
+        "1,b,2.00,2025-05-01,z",
+        "1,c,4.00,2025-05-01",
+        "2,a,8.00,2025-05-01,w",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and (result.grain, result.duplicates) == ("line_items", 1)
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"1": "7.00", "2": "8.00"}
+    assert said(result, "extra_cells") == (3, [2, 3, 6])
+    assert text(result, "extra_cells").endswith(": 3 lines, e.g. lines 2, 3, 6")
+
+
+def test_rejected_rows_with_extra_cells_are_not_said_and_a_note_past_the_header_is_a_row(tmp_path):
+    # Line 2: a bad amount (rejected as read); line 3: order 9 has no amount on any line (rejected after
+    # the chunks); line 4: nothing under the header, a note past it: a row (README "Counts": one real
+    # cell anywhere), rejected for its missing id; line 5: fine, no extra. 4 rows, none blank, 1 order.
+    body = lines(
+        HEADER,
+        "8,abc,shipped,2025-05-01,x",
+        "9,,shipped,2025-05-01,x",
+        ",,,,only a note",
+        "10,1.00,shipped,2025-05-01",
+    )
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert (result.rows_in, result.rows_blank, result.orders) == (4, 0, 1)
+    assert result.rejected_reasons == {"bad_amount": 1, "missing_order_id": 1, "missing_amount": 1}
+    assert [r[0] for r in rejected_rows(result)[1:]] == ["2", "3", "4"]
+    assert said(result, "extra_cells") is None
+
+
+def test_a_file_without_extra_cells_says_nothing(tmp_path):
+    result = clean(lines(HEADER, "1,5.00,shipped,2025-05-01", "2,6.00,shipped,2025-05-01,,,"), tmp_path)
+    assert said(result, "extra_cells") is None and result.orders == 2
+
+
+def test_wide_records_survive_a_spill(tmp_path):
+    # Chunks held back on disk while the formats are undecided keep which of their records are wide.
+    spilled = Spilled(tmp_path / "undecided.arrow")
+    table = pa.table({"c0": ["a", "b", "c"]})
+    spilled.add(Chunk(table, np.array([2, 3, 4]), wide=np.array([False, True, False])))
+    spilled.add(Chunk(table, np.array([5, 6, 7])))
+    back = list(spilled.chunks())
+    assert [c.lines.tolist() for c in back] == [[2, 3, 4], [5, 6, 7]]
+    assert back[0].wide.tolist() == [False, True, False] and back[1].wide is None
+    assert [c.table.column_names for c in back] == [["c0"], ["c0"]]
+
+
+def test_a_file_rejected_for_a_missing_column_counts_its_rows_by_the_same_rule(tmp_path):
+    # No amount column. Line 2: a row; line 3: placeholders (blank); line 4: a note past the header's
+    # two cells (a row); line 5: trailing delimiters only (blank). 2 rows, 2 blank.
+    with pytest.raises(UnreadableFile) as raised:
+        clean(lines("order_id,order_date", "1,2025-05-01", "N/A,-", ",,a note", ",,,"), tmp_path)
+    assert (raised.value.code, raised.value.rows_in, raised.value.read.rows_blank) == ("missing_column", 2, 2)
+
+
+def test_the_manifest_carries_the_warning_the_file_page_shows(twin, monkeypatch):
+    # Through the handler on the twin's S3: order A-1 (line 2) has an extra cell “x”, A-2 (line 3)
+    # trailing delimiters only. The file is processed with the one warning, as its page lists them.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", settings.AWS_ENDPOINT_URL)
+    key = "raw/2025/06/01/wide__orders.csv"
+    body = lines(HEADER, "A-1,5.00,shipped,2025-05-01,x", "A-2,6.00,shipped,2025-05-01,,")
+    lambda_handler(s3_event(key, put_raw(key, body)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["rows_in"], manifest["orders"]) == ("processed_with_warnings", 2, 2)
+    assert [(w["code"], w["count"], w["lines"]) for w in manifest["warnings"]] == [("extra_cells", 1, [2])]

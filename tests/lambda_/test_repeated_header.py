@@ -1,0 +1,62 @@
+"""The header row again mid-file (two exports joined one after the other): rejected `repeated_header`
+with its line, not `bad_amount` or whatever check it would fail first. Expected values by hand."""
+
+import pytest
+from filter_and_process_orders import rejects
+from filter_and_process_orders.reasons import ROW_REASONS
+
+from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines, rejected_rows
+
+HEADER = "Order ID,Amount,Status,Order Date,Note"
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_a_header_repeated_mid_file_is_rejected_as_such_with_its_line(tmp_path, buckets):
+    # Line 1 the header; lines 2, 4, 9: orders 1, 2, 4. Line 3: the header again. Line 5: the header's
+    # mapped cells again, padded and quoted (trimmed as the header is), another Note (not mapped). Line 6:
+    # the header without its last cell (Note is not mapped). Line 7: its date cell a date: not the
+    # header, `bad_amount` (“Amount”). Line 8: `bad_amount` (“abc”). Rows: lines 2-9, 8 = 3 orders + 5
+    # rejected (3 repeated headers: lines 3, 5, 6; 2 bad amounts: lines 7, 8).
+    body = lines(
+        HEADER,
+        "1,5.00,shipped,2025-05-01,a",
+        HEADER,
+        "2,6.00,shipped,2025-05-02,b",
+        ' Order ID ,"Amount",Status, Order Date ,other',
+        "Order ID,Amount,Status,Order Date",
+        "Order ID,Amount,Status,2025-05-02,x",
+        "3,abc,shipped,2025-05-01,x",
+        "4,7.00,shipped,2025-05-03,",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, result.rows_rejected) == (8, 3, 5)
+    assert dict(result.rejected_reasons) == {"repeated_header": 3, "bad_amount": 2}
+    assert sorted(kept_by_id(result)) == ["1", "2", "4"]
+    got = [(r[0], r[1]) for r in rejected_rows(result)[1:]]
+    assert got == [
+        ("3", "repeated_header"),
+        ("5", "repeated_header"),
+        ("6", "repeated_header"),
+        ("7", "bad_amount"),
+        ("8", "bad_amount"),
+    ]
+    assert rejected_rows(result)[1][2] == ROW_REASONS["repeated_header"]
+
+
+def test_a_wrapped_header_repeated_is_read_as_the_header_is(tmp_path):
+    # The header's first cell is "Order⏎ID" (read "Order ID"): lines 1-2. Order A-1 on line 3; the same
+    # header again on lines 4-5 (one record); A-2 on line 6. 3 rows: 2 orders, 1 repeated header (line 4).
+    body = b'"Order\nID",Amount,Date\nA-1,1.00,2025-05-01\n"Order\nID",Amount,Date\nA-2,2.00,2025-05-02\n'
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, dict(result.rejected_reasons)) == (3, 2, {"repeated_header": 1})
+    assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("4", "repeated_header")]
+
+
+def test_the_older_reasons_keep_their_numbers():
+    # Reason numbers 1-9 as they were before `repeated_header` (10) was added.
+    assert rejects.CHECKS == [
+        "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
+        "amount_too_large", "missing_order_date", "bad_order_date", "repeated_header",
+    ]  # fmt: skip
