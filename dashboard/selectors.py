@@ -200,13 +200,33 @@ def dashboard_page(*, queries: list[ReportQuery]) -> DashboardPage:
     return DashboardPage(views, shown, current)
 
 
+# Changes after which the same file is processed again: its next `processed` change ends them.
+RESTARTS = ("reprocessed", "dlq_replayed")
+
+
 def data_changes_summary(*, after: int, up_to: int) -> dict:
     """What changed in the processed data between two data versions, for the page's note:
-    {"text": "1 new file", "changed_at": ISO time of the last change or None}."""
+    {"text": "2 new files, 1 file reprocessed", "changed_at": ISO time of the last change or None}.
+
+    Files are counted once per kind of change (distinct raw keys; a change without keys, a crawl,
+    counts once). A file's `processed` change after its reprocess, remap or DLQ replay (`RESTARTS`,
+    in the span or before it) is that run's end, counted with it, not as a new file (review B11-6:
+    each reprocess was counted twice, once more as a new file)."""
     changes = list(DataChange.objects.filter(id__gt=after, id__lte=up_to).order_by("id"))
-    counts: dict[str, int] = {}
+    restarted = {  # raw key -> the kind of its last restart before the span
+        key: reason
+        for keys, reason in DataChange.objects.filter(id__lte=after, reason__in=RESTARTS)
+        .order_by("id")
+        .values_list("source_keys", "reason")
+        for key in keys or []
+    }
+    seen: dict[str, set] = {}
     for change in changes:
-        counts[change.reason] = counts.get(change.reason, 0) + max(len(change.source_keys), 1)
+        for key in change.source_keys or [change.pk]:
+            reason = restarted.get(key, change.reason) if change.reason == "processed" else change.reason
+            if change.reason in RESTARTS:
+                restarted[key] = change.reason
+            seen.setdefault(reason, set()).add(key)
     words = {
         "processed": ("new file", "new files"),
         "reprocessed": ("file reprocessed", "files reprocessed"),
@@ -214,5 +234,5 @@ def data_changes_summary(*, after: int, up_to: int) -> dict:
         "dlq_replayed": ("file replayed", "files replayed"),
         "crawled": ("catalog change", "catalog changes"),
     }
-    parts = [f"{n} {words.get(reason, (reason, reason))[n != 1]}" for reason, n in counts.items()]
+    parts = [f"{len(keys)} {words.get(reason, (reason, reason))[len(keys) != 1]}" for reason, keys in seen.items()]
     return {"text": ", ".join(parts), "changed_at": changes[-1].changed_at.isoformat() if changes else None}

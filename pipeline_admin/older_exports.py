@@ -57,17 +57,25 @@ def as_of_conflicts_current(*, upload: Upload, viewer=None) -> list[AsOfConflict
     recorded = upload.as_of_conflicts or []
     now = {u.pk: u for u in Upload.objects.filter(pk__in=[c["upload_id"] for c in recorded])}
     admin = viewer is None or user_has_role(viewer, PIPELINE_ADMINS)
+    gone = _no_longer_counts(upload)
     conflicts = []
     for c in recorded:
         earlier = now.get(c["upload_id"])
         revealed = admin or (earlier is not None and earlier.uploaded_by_id == viewer.pk)
         name = c["name"] if revealed else "a file uploaded by someone else"
         uploaded_at = c["uploaded_at"][:16].replace("T", " ")
+        current = earlier is not None and earlier.status in CURRENT_STATUSES
         text = (
             f"This file is as of {upload.reference_day}, older than {name} (as of {c['as_of']}), uploaded before "
-            f"it ({uploaded_at} UTC). Where both files have an order, this file's version counts, because it was "
-            f"uploaded later: what the newer export says of those orders (a cancellation, a new amount) no longer "
-            "counts. Nothing is lost: both raw files are kept."
+            f"it ({uploaded_at} UTC). "
+        )
+        text += (
+            f"{gone}{f': where both files have an order, what {name} says of it counts' if current else ''}. "
+            "Nothing is lost: both raw files are kept."
+            if gone
+            else "Where both files have an order, this file's version counts, because it was uploaded later: what "
+            "the newer export says of those orders (a cancellation, a new amount) no longer counts. Nothing is "
+            "lost: both raw files are kept."
         )
         conflicts.append(
             AsOfConflict(
@@ -76,12 +84,22 @@ def as_of_conflicts_current(*, upload: Upload, viewer=None) -> list[AsOfConflict
                 url=reverse("pipeline_admin:upload_detail", args=[c["upload_id"]]) if revealed and earlier else "",
                 as_of=c["as_of"],
                 uploaded_at=uploaded_at,
-                current=earlier is not None and earlier.status in CURRENT_STATUSES,
+                current=current,
                 key=(earlier.key or "") if earlier else "",
                 text=text,
             )
         )
     return conflicts
+
+
+def _no_longer_counts(upload: Upload) -> str:
+    """Why `upload`'s own versions count in no report (review B11-7), a sentence without its full
+    stop; "" while they count or will (CURRENT_STATUSES: processed, or on its way there)."""
+    if upload.status in CURRENT_STATUSES:
+        return ""
+    if upload.status == Upload.Status.WITHDRAWN:
+        return "Its processed output was deleted, so its versions no longer count"
+    return f"It has no processed output ({upload.get_status_display()}), so its versions do not count"
 
 
 @dataclass(frozen=True)
@@ -94,18 +112,24 @@ class SupersededCount:
     state: str = ""
     error: str = ""
     meta: dict = field(default_factory=dict)
+    counts: bool = True  # False once the file's own output was deleted (or it has none): it overrides nothing
 
     @property
     def overrides_nothing(self) -> bool:
-        """Counted, and the file supersedes no order of any newer export that still counts (they
-        share none): said as a note, not a warning (review F16)."""
-        return self.state == "counted" and not any(c.current and c.superseded for c in self.conflicts)
+        """The file's own versions no longer count (`counts` False, review B11-7), or counted, it
+        supersedes no order of any newer export that still counts (they share none): said as a
+        note, not a warning, offering no action (review F16)."""
+        return not self.counts or (
+            self.state == "counted" and not any(c.current and c.superseded for c in self.conflicts)
+        )
 
 
 def superseded_count(*, upload: Upload, conflicts: list[AsOfConflict], user, start: bool = True) -> SupersededCount:
     """How many orders of each current newer export `upload`'s rows supersede now, counted by the
     report engine (the dashboard's, through the SUPERSEDED_ORDERS setting: one cached count per
     data version, computed in a Celery job). `start` off only reads a count made before."""
+    if upload.status not in CURRENT_STATUSES:
+        return SupersededCount(conflicts, counts=False)
     earlier = [c.key for c in conflicts if c.current and c.key]
     if not earlier or not upload.stored or upload.status not in Upload.PROCESSED_ANY:
         return SupersededCount(conflicts)

@@ -137,7 +137,10 @@ COLUMNS: tuple[Column, ...] = (
 
 BY_NAME = {c.name: c for c in COLUMNS}
 STORED = tuple(c for c in COLUMNS if c.stored)
-SCHEMA = pa.schema([(c.name, c.type) for c in STORED])  # the Parquet files, in this order
+# The Parquet files, in this order. They store no Arrow schema (`output.WRITTEN`): every reader takes
+# these types from the Parquet schema (BYTE_ARRAY UTF8 -> string, FIXED_LEN_BYTE_ARRAY DECIMAL(12,2),
+# INT32 DATE, TIMESTAMP(MILLIS, UTC) -> timestamp[ms, tz=UTC], ...), which maps back to them exactly.
+SCHEMA = pa.schema([(c.name, c.type) for c in STORED])
 MAPPABLE = tuple(c.name for c in COLUMNS if c.synonyms)  # read from a file's columns
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 SYNONYMS = {c.name: list(c.synonyms) for c in COLUMNS if c.synonyms}

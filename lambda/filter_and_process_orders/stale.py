@@ -34,7 +34,8 @@ class StaleOrders:
         """The first stale orders by line, as text (the cells formula-safe, as every CSV cell is)."""
         if self._first is None:
             return []
-        rows = [formula_safe(c) if c.type == pa.string() else c for c in self._first.columns]
+        rows = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in self._first.columns]
+        rows = [formula_safe(c) if c.type == pa.string() else c for c in rows]
         return [
             {k: "" if v is None else str(v) for k, v in row.items()}
             for row in pa.table(rows, names=list(STALE_COLUMNS)).to_pylist()

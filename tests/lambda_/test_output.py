@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from filter_and_process_orders import output as output_module
 from filter_and_process_orders.contract import SCHEMA
-from filter_and_process_orders.output import BODY, Output
+from filter_and_process_orders.months import BODY
+from filter_and_process_orders.output import Output
 
 INGESTED = datetime(2025, 6, 1, 12, tzinfo=UTC)
 

@@ -120,6 +120,31 @@ def test_the_page_says_when_the_newer_export_no_longer_counts(client, twin, pipe
     assert "That file no longer counts" in page
 
 
+def test_once_the_older_files_output_is_deleted_its_page_says_its_versions_no_longer_count(
+    client, twin, pipeline_admin
+):
+    """Review B11-7: the page kept saying this file's versions count and offering to delete its output."""
+    upload("newer.csv", NEWER, "2025-06-01")
+    older = upload("older.csv", OLDER, "2025-05-12")
+    runtime_drain()
+    uploads_sync()
+    client.force_login(pipeline_admin)
+    url = reverse("pipeline_admin:upload_detail", args=[older.pk])
+    assert WHAT_HAPPENS in plain(client.get(url).content.decode())  # while it counts
+    actions.upload_output_delete(upload=Upload.objects.get(pk=older.pk), user=pipeline_admin)
+    page = plain(client.get(url).content.decode())
+    assert "This file is as of 2025-05-12, older than newer.csv (as of 2025-06-01), uploaded before it " in page
+    gone = (
+        "Its processed output was deleted, so its versions no longer count: where both files have an order, "
+        "what newer.csv says of it counts. Nothing is lost: both raw files are kept."
+    )
+    assert gone in page and WHAT_HAPPENS not in page
+    assert "no longer counting: nothing is overridden</h2>" in page
+    assert '<section class="message info" id="as-of-warning">' in page
+    assert 'id="as-of-actions"' not in page and "delete this file's processed output" not in page
+    assert "Delete processed output" not in page
+
+
 def test_another_uploaders_file_is_not_named_to_an_uploader(client, twin, uploader, pipeline_admin):
     upload("admins-june.csv", NEWER, "2025-06-01", user=pipeline_admin)
     client.force_login(uploader)
