@@ -149,16 +149,13 @@ def _reject(spool: Spool, orders: grains.Orders, counts: dict[str, int]) -> None
 
 def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
     """The stale rule: an order in a stale status dated stale_after_days or more before the reference date.
-    Dictionary-encoded statuses (`months.encoded`) are looked up once per distinct word."""
+    `orders`' statuses dictionary-encoded (`months.encoded`, as `_by_month` gives them): each distinct
+    word is looked up once."""
     before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
-    statuses, status = pa.array(sorted(rules.stale_statuses), pa.string()), orders.column("status")
-    if pa.types.is_dictionary(status.type):
-        status = one_array(status)
-        hit = np.r_[bool_mask(pc.is_in(status.dictionary, value_set=statuses)), False]  # False: no status
-        at = pc.fill_null(status.indices, len(status.dictionary)) if status.null_count else status.indices
-        in_status = boolean_array(hit[at.to_numpy()])
-    else:
-        in_status = pc.fill_null(pc.is_in(status, value_set=statuses), False)
+    statuses, status = pa.array(sorted(rules.stale_statuses), pa.string()), one_array(orders.column("status"))
+    hit = np.r_[bool_mask(pc.is_in(status.dictionary, value_set=statuses)), False]  # False: no status
+    at = pc.fill_null(status.indices, len(status.dictionary)) if status.null_count else status.indices
+    in_status = boolean_array(hit[at.to_numpy()])
     return pc.and_(in_status, pc.fill_null(pc.less_equal(orders.column("order_date"), before), False))
 
 

@@ -18,8 +18,8 @@ from .amounts import MARKS
 from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
 from .dates import DateMemo, dates
+from .header_record import header_cells
 from .reasons import ROW_REASONS
-from .trim import TRIMMED
 
 # The row checks, in the order they are tried.
 CHECKS = [
@@ -65,9 +65,9 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
 
 def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.ndarray) -> np.ndarray:
     """Those of `rows` whose every cell in `used` (cleaned: trimmed as a header cell is) reads as the
-    header's name of its column (`names`), compared as the header is read (`header_record`: a byte-order
-    mark taken out, a line break inside the cell made a space). Cheap: that reading keeps a cleaned
-    cell's first byte (it is trimmed already), so only the cells led by the name's first byte are read so."""
+    header's name of its column (`names`), compared as the header is read (`header_record.header_cells`).
+    Cheap: that reading keeps a cleaned cell's first byte (it is trimmed already), so only the cells led
+    by the name's first byte are read so."""
     for column, name in names.items():
         if not len(rows) or not name:  # (an empty cell is null once cleaned: it equals no name)
             return rows[:0]
@@ -77,8 +77,7 @@ def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.
         led = first_bytes(cells) == name.encode()[0]
         rows, cells = rows[led], cells.filter(pa.array(led))
         if len(rows):
-            cells = pc.replace_substring_regex(pc.replace_substring(cells, "\ufeff", ""), r"\s*[\r\n]+\s*", " ")
-            rows = rows[bool_mask(pc.fill_null(pc.equal(pc.utf8_trim(cells, characters=TRIMMED), name), False))]
+            rows = rows[bool_mask(pc.fill_null(pc.equal(header_cells(cells), name), False))]
     return rows
 
 

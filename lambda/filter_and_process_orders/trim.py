@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 from .arrow_buffers import cell_bytes
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-TRIMMED = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + ZERO_WIDTH  # none is above U+3000
+SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())  # none is above U+3000
+TRIMMED = SPACES + ZERO_WIDTH
 
 
 def trim(text: str) -> str:

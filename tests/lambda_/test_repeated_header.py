@@ -54,6 +54,18 @@ def test_a_wrapped_header_repeated_is_read_as_the_header_is(tmp_path):
     assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("4", "repeated_header")]
 
 
+def test_spaces_around_a_wrapped_header_cells_line_break_are_read_as_the_header_does(tmp_path):
+    # The header's first cell "Order ⏎ ID" with a no-break space on each side of the line break (Python's
+    # `\s`, the header's reading, takes it; RE2's ASCII `\s` would not): read "Order ID", as is its repeat
+    # on lines 4-5. 3 rows: A-1 1.00 + A-2 2.00, line 4 repeated_header.
+    header = '"Order \u00a0\n\u00a0 ID",Amount,Date\n'.encode()
+    body = header + b"A-1,1.00,2025-05-01\n" + header + b"A-2,2.00,2025-05-02\n"
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, dict(result.rejected_reasons)) == (3, 2, {"repeated_header": 1})
+    assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("4", "repeated_header")]
+
+
 def test_the_older_reasons_keep_their_numbers():
     # Reason numbers 1-9 as they were before `repeated_header` (10) was added.
     assert rejects.CHECKS == [
