@@ -1,21 +1,17 @@
 """One CSV record from the first lines of a file, as the csv module reads it: a header row, whose
 cells Excel may wrap onto two lines inside quotes (`"Order⏎ID",Customer,…`). A header cell is read
-one way, as one cell here and as a column by `header_cells` (a repeated header, `rejects`): a
-byte-order mark taken out, a line break with the spaces around it made one space, trimmed (`trim`)."""
+with its byte-order marks taken out, a line break with the spaces around it made one space, trimmed
+(`trim`); the mapping then compares it as `mapping.normalise_header` does, as a repeated header's
+cells are compared (`rejects`)."""
 
 import csv
 import re
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
 from .sniff import detect_delimiter
-from .trim import SPACES, trim, trimmed
+from .trim import SPACES, trim
 
-# The spaces as a class of literal characters (none is special inside brackets): read alike by Python's
-# re and by Arrow's RE2, whose `\s` is ASCII only.
-LINE_BREAK = f"[{SPACES}]*[\r\n]+[{SPACES}]*"
-_LINE_BREAKS = re.compile(LINE_BREAK)
+# The spaces (`trim`) as a class of literal characters (none is special inside brackets).
+_LINE_BREAKS = re.compile(f"[{SPACES}]*[\r\n]+[{SPACES}]*")
 
 
 def read_record(lines: list[str], hint: str | None) -> tuple[list[str], int, str]:
@@ -33,11 +29,6 @@ def read_record(lines: list[str], hint: str | None) -> tuple[list[str], int, str
     if reader.line_num > 1 and reader.line_num == len(lines) and _cut(lines, delimiter):
         return read_record(lines[:1], hint)
     return [trim(_LINE_BREAKS.sub(" ", c.replace("\ufeff", ""))) for c in cells], max(1, reader.line_num), delimiter
-
-
-def header_cells(column: pa.Array) -> pa.Array:
-    """Every cell of a string array read as `read_record` reads a header cell (see above)."""
-    return trimmed(pc.replace_substring_regex(pc.replace_substring(column, "\ufeff", ""), LINE_BREAK, " "))
 
 
 def _cut(lines: list[str], delimiter: str) -> bool:

@@ -18,7 +18,7 @@ from .amounts import MARKS
 from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
 from .dates import DateMemo, dates
-from .header_record import header_cells
+from .mapping import normalise_header
 from .reasons import ROW_REASONS
 
 # The row checks, in the order they are tried.
@@ -35,6 +35,9 @@ _QUOTED = {"mangled_id": "order_id", "bad_amount": "amount", "bad_order_date": "
 # What a spreadsheet (Excel, LibreOffice, Google Sheets: `4.40213E+11`, `1E+05`) or Python (`1e+16`) writes for a
 # number too long to show: one digit before the point and a signed exponent. `12E45`, `3e2` are ids as written.
 _MANGLED_ID = r"^[+-]?[0-9]([.,][0-9]+)?[eE][+-][0-9]+$"
+# First bytes of a cell that may read as any header name: one of the ASCII characters `mapping.normalise_header`
+# drops (spaces, `_ . - / ( ) #`), or not ASCII (`_may_read_as`).
+_LEADS = np.array([b >= 0x80 or normalise_header(chr(b) + "x") == "x" for b in range(256)])
 
 
 def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
@@ -64,21 +67,31 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
 
 
 def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.ndarray) -> np.ndarray:
-    """Those of `rows` whose every cell in `used` (cleaned: trimmed as a header cell is) reads as the
-    header's name of its column (`names`), compared as the header is read (`header_record.header_cells`).
-    Cheap: that reading keeps a cleaned cell's first byte (it is trimmed already), so only the cells led
-    by the name's first byte are read so."""
+    """Those of `rows` whose every cell in `used` (cleaned: trimmed, a placeholder null) reads as the
+    header's name of its column (`names`), compared as the header is read: as the mapping compares names
+    (`mapping.normalise_header`: without case, spaces, line breaks, zero-width characters or `_ . - / ( ) #`),
+    so `Order_ID ,AMOUNT` repeats `order id,amount` (review B12-2). Cheap: only the cells whose first byte
+    may lead such a cell are normalised, in Python (`_may_read_as`)."""
     for column, name in names.items():
-        if not len(rows) or not name:  # (an empty cell is null once cleaned: it equals no name)
-            return rows[:0]
+        if not len(rows):
+            break
         cells = pc.take(used[column], pa.array(rows))
         if isinstance(cells, pa.DictionaryArray):
             cells = cells.dictionary_decode()
-        led = first_bytes(cells) == name.encode()[0]
-        rows, cells = rows[led], cells.filter(pa.array(led))
-        if len(rows):
-            rows = rows[bool_mask(pc.fill_null(pc.equal(header_cells(cells), name), False))]
+        normalised = normalise_header(name)
+        led = np.flatnonzero(_may_read_as(cells, normalised))
+        said = [cell is not None and normalise_header(cell) == normalised for cell in cells.take(led).to_pylist()]
+        rows = rows[led[np.array(said, bool)]]
     return rows
+
+
+def _may_read_as(cells: pa.Array, normalised: str) -> np.ndarray:
+    """The cells (trimmed) that may normalise to `normalised`, by their first byte: one that is not
+    ASCII, one of the characters the normalising drops, or the first character's in either case."""
+    leads = _LEADS.copy()
+    if normalised and normalised[0].isascii():
+        leads[[ord(normalised[0]), ord(normalised[0].upper())]] = True
+    return leads[first_bytes(cells)]
 
 
 def reason_numbers(

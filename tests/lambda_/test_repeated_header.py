@@ -66,6 +66,34 @@ def test_spaces_around_a_wrapped_header_cells_line_break_are_read_as_the_header_
     assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("4", "repeated_header")]
 
 
+def test_a_repeated_header_in_other_case_or_spacing_is_read_as_the_mapping_reads_the_header(tmp_path):
+    # Review B12-2. The header's names compared as the mapping compares them (without case, spaces, zero-width
+    # characters or _ . - / ( ) #), as a second export's header in its own spelling has them. Line 1 the
+    # header; lines 2, 4, 7: orders 1, 2, 3 (5.00 + 6.00 + 7.00). Line 3: ORDER_ID,amount,ORDER-DATE,STATUS.
+    # Line 5: NBSP Order NBSP ID ZWSP, AMOUNT, order.date, (Status). Line 6: "Order IDs" is no name of the
+    # header: the row is read as it is, `bad_amount` (“Amount”). 6 rows: 3 orders + 3 rejected.
+    body = lines(
+        "Order ID,Amount,Order Date,Status",
+        "1,5.00,2025-05-01,shipped",
+        "ORDER_ID,amount,ORDER-DATE,STATUS",
+        "2,6.00,2025-05-02,shipped",
+        "\u00a0Order\u00a0ID\u200b,AMOUNT,order.date,(Status)",
+        "Order IDs,Amount,Order Date,Status",
+        "3,7.00,2025-05-03,shipped",
+    )
+    result = clean(body, tmp_path)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, result.rows_rejected) == (6, 3, 3)
+    assert dict(result.rejected_reasons) == {"repeated_header": 2, "bad_amount": 1}
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"1": "5.00", "2": "6.00", "3": "7.00"}
+    got = [(r[0], r[1], r[2]) for r in rejected_rows(result)[1:]]
+    assert got == [
+        ("3", "repeated_header", ROW_REASONS["repeated_header"]),
+        ("5", "repeated_header", ROW_REASONS["repeated_header"]),
+        ("6", "bad_amount", "unparseable amount: Amount"),
+    ]
+
+
 def test_the_older_reasons_keep_their_numbers():
     # Reason numbers 1-9 as they were before `repeated_header` (10) was added.
     assert rejects.CHECKS == [
