@@ -20,7 +20,9 @@
   its order (Shopify writes the amount on an order's first line only), adding nothing to its amount.
 - `extra_cells`: a row with more cells than the header, one of the extra ones not empty (`csv_records`:
   trailing delimiters are no doubt): the row is read by the header's columns, its extra cells dropped.
-  Said of the lines that reach an order: every line of a line-item order, of a history its last row.
+  Said of the lines that reach an order: every line of a line-item order, of a history each row that
+  gives the order a value (its last row, and an earlier one whose amount, date, customer, … the order
+  keeps because the rows after it leave that column empty: review B12-4).
 
 Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
 its first SAMPLE_LINES lines. The codes of USED are said only of the lines whose value reaches an
@@ -48,10 +50,11 @@ from .arrow_buffers import bool_mask, decimal_words, first_bytes, valid_mask
 SAMPLE_LINES = 5
 EXAMPLES = 3  # the cells a warning shows (`values`)
 # Codes said only of the lines whose value an order takes -> the column holding that value: of an
-# order's history, its last line with a cell in that column (`used_lines`).
-USED = {
+# order's history, its last line with a cell in that column (`used_lines`); None: any column (a row with
+# extra cells is doubtful in every cell it gives an order, review B12-4).
+USED: dict[str, str | None] = {
     "negative_amounts": "amount", "amount_may_be_unit_price": "amount", "unreadable_quantities": "quantity",
-    "unknown_statuses": "status", "extra_cells": "order_id",  # (every kept row has an id: a history's last row)
+    "unknown_statuses": "status", "extra_cells": None,
 }  # fmt: skip
 # Codes counted on every kept row whose lines a late reject can take phase 1 keeps (see above).
 HELD = ("float_like_ids",)

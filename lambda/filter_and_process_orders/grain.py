@@ -40,7 +40,8 @@ from .runs import Runs
 
 GRAINS = ("order", "line_items", "history")
 _LAST = ["customer", "status", "order_date", "product", "category", "region", "country", "channel"]
-_ORDER_FIELDS = [c for c in LINE_FIELDS if c != "line_id"]
+# The columns an order takes from its lines (of a history, each its last line with a cell there: `_gaps`).
+ORDER_FIELDS = [c for c in LINE_FIELDS if c != "line_id"]
 
 
 @dataclass
@@ -226,7 +227,7 @@ def _last_wins(repeated: Repeated) -> Orders:
     at = last[won]
     # The first name: the first line's, or a kept copy's first copy's when the bucket has copies.
     first = named[starts] if copies is None or not len(rows) else np.minimum.reduceat(named, starts)
-    whole = take_rows(lines.select([c for c in _ORDER_FIELDS if c not in gaps]), pa.array(at))
+    whole = take_rows(lines.select([c for c in ORDER_FIELDS if c not in gaps]), pa.array(at))
     for c, found in gaps.items():  # the empty cells' last value, where the order has one
         whole = whole.append_column(c, lines.column(c).take(pa.array(np.where(found[won] >= 0, found[won], at))))
     superseded = len(rows) - len(rejected) - len(undated) - len(won)
@@ -241,7 +242,7 @@ def _gaps(lines: pa.Table, in_order: np.ndarray, starts: np.ndarray, ends: np.nd
     nothing; one whose last lines are all filled, a look at them."""
     last = in_order[ends - 1] if len(in_order) else in_order
     gaps = {}
-    for c in _ORDER_FIELDS[1:]:  # an order id is never empty
+    for c in ORDER_FIELDS[1:]:  # an order id is never empty
         column = lines.column(c)
         if not column.null_count or (column.null_count == len(column) and c not in ("amount", "order_date")):
             continue
@@ -259,9 +260,9 @@ def _gaps(lines: pa.Table, in_order: np.ndarray, starts: np.ndarray, ends: np.nd
 def _one_line_each(lines: pa.Table, source_line) -> pa.Table:
     """Orders made of one line each (`lines`), first seen on `source_line`."""
     n = lines.num_rows
-    taken = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in _ORDER_FIELDS]
+    taken = [to_cents(lines.column(c)) if c == "amount" else lines.column(c) for c in ORDER_FIELDS]
     taken += [pa.repeat(pa.scalar(1, pa.int32()), n), source_line, nulls(n, pa.string())]
-    return pa.table(taken, names=[*_ORDER_FIELDS, "line_count", "source_line", "source_lines"])
+    return pa.table(taken, names=[*ORDER_FIELDS, "line_count", "source_line", "source_lines"])
 
 
 def _type(lines: pa.Table, column: str) -> pa.DataType:

@@ -1,9 +1,10 @@
 """Which doubtful values reach an order's numbers (reviews B7-9, B8-6): the warnings of `doubts.USED`
-(`negative_amounts`, `amount_may_be_unit_price`, `unreadable_quantities`) name only their lines.
-Every line of a line-item order and an order's only line count; of an order's history, only the line
-whose value the order takes: its last line with a cell in the code's column (amount, quantity; a line
-whose cell is empty leaves the order the one before, `grain._gaps`); the earlier ones are
-superseded. An exact duplicate counts once, named by its first copy's line (`copies.Copies`).
+(`negative_amounts`, `amount_may_be_unit_price`, `unreadable_quantities`, `extra_cells`) name only their
+lines. Every line of a line-item order and an order's only line count; of an order's history, only the
+line whose value the order takes: its last line with a cell in the code's column (amount, quantity; a
+line whose cell is empty leaves the order the one before, `grain._gaps`; for `extra_cells` any column
+the order takes, `grain.ORDER_FIELDS`: review B12-4); the earlier ones are superseded. An exact
+duplicate counts once, named by its first copy's line (`copies.Copies`).
 
 Phase 1 finds the lines (every line, in chunks); each dedup bucket is looked at as it is sifted
 (`evidence.sift`), for both answers, as the grain may not be known yet; the file's grain picks one at
@@ -31,7 +32,7 @@ from .arrow_buffers import bool_mask, one_array
 from .ascending import among, positions
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
 from .evidence import Sifted
-from .grain import Orders
+from .grain import ORDER_FIELDS, Orders
 from .mapping import names_unit_price
 
 
@@ -121,12 +122,15 @@ class UsedLines:
             wanted = np.zeros(int(group.max()) + 1, bool)
             wanted[group[hit[rows]]] = True  # the orders with such a line
             rows, group = rows[wanted[group]], group[wanted[group]]
-            column = sifted.lines.column(USED[code]).take(rows)
-            cell = pc.is_valid(column).to_numpy(zero_copy_only=False) | hit[rows]  # an unread quantity is a cell
-            taken = np.full(len(wanted), -1, np.int64)
-            taken[group[cell]] = rows[cell]  # a scatter in file order leaves each order's last
-            taken = taken[taken >= 0]
-            last = np.union1d(alone, taken[hit[taken]])
+            last, given = alone, USED[code]
+            for name in ORDER_FIELDS if given is None else [given]:
+                cell = pc.is_valid(sifted.lines.column(name).take(rows)).to_numpy(zero_copy_only=False)
+                if given is not None:
+                    cell |= hit[rows]  # an unread quantity is a cell
+                taken = np.full(len(wanted), -1, np.int64)
+                taken[group[cell]] = rows[cell]  # a scatter in file order leaves each order's last
+                taken = taken[taken >= 0]
+                last = np.union1d(last, taken[hit[taken]])
         self.every[code].append(_named(line, every, sifted.copies))
         self.last[code].append(_named(line, last, sifted.copies))
 

@@ -46,6 +46,41 @@ def test_a_history_names_only_its_orders_last_rows_with_extra_cells(tmp_path, bu
 
 
 @pytest.mark.parametrize("buckets", [1, 3])
+def test_a_history_names_each_row_with_extra_cells_that_gives_its_order_a_value(tmp_path, buckets):
+    # Review B12-4: a row is named when any value it gives reaches its order, not only an order's last row.
+    # Order 5: line 2 (extra "234.50": "1,234.50" unquoted) gives the amount 1 and the customer Ann that
+    # line 3 (a status only, and its date) leaves empty: named. Order 6: line 4 (extra "x") is superseded in
+    # every column by line 5: not named. Order 7: line 7 (extra "y") is its last row: named. Order 8: line 8
+    # (extra "z") superseded by line 9: not named. Order 9: line 10 (extra "w") gives the date, customer and
+    # amount that line 11 (a status only) leaves empty: named. Said: lines 2, 7, 10.
+    body = lines(
+        "order_id,customer,order_date,status,amount",
+        "5,Ann,2025-05-01,pending,1,234.50",
+        "5,,2025-05-03,shipped,",
+        "6,Bo,2025-05-02,pending,2.00,x",
+        "6,Cy,2025-05-04,shipped,3.00",
+        "7,Di,2025-05-02,pending,4.00",
+        "7,Ed,2025-05-06,shipped,5.00,y",
+        "8,,2025-05-01,pending,6.00,z",
+        "8,Fa,2025-05-05,shipped,7.00",
+        "9,Gu,2025-05-01,pending,8.00,w",
+        "9,,,shipped,",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and result.grain == "history"
+    assert (result.rows_in, result.orders, result.superseded) == (10, 5, 5)
+    assert {k: (str(r["amount"]), r["customer"], str(r["order_date"])) for k, r in kept_by_id(result).items()} == {
+        "5": ("1.00", "Ann", "2025-05-03"),
+        "6": ("3.00", "Cy", "2025-05-04"),
+        "7": ("5.00", "Ed", "2025-05-06"),
+        "8": ("7.00", "Fa", "2025-05-05"),
+        "9": ("8.00", "Gu", "2025-05-01"),
+    }
+    assert said(result, "extra_cells") == (3, [2, 7, 10])
+    assert text(result, "extra_cells").endswith(": 3 lines, e.g. lines 2, 7, 10")
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
 def test_every_line_item_with_extra_cells_is_named_an_exact_duplicate_once(tmp_path, buckets):
     # Line items of order 1: lines 2 (extra), 3 and its exact copy 4 (extra "z" both), 5 (no extra);
     # order 2: line 6 (extra). Said: 2, 3 (its copy not again), 6: 3 lines.
