@@ -5,7 +5,8 @@ A record with fewer cells than the header gets empty ones; one with more keeps t
 and those of its extra cells that hold more than whitespace or a placeholder make it *wide* (the mask
 this parse returns): the warning `extra_cells` says so (`doubts`). Trailing delimiters
 (`1,9.50,2025-05-01,,`) are common in exports and mean nothing: cells that trim to nothing (`trim`) or
-are a placeholder (`N/A`: `values.is_placeholder`) make no record wide, so a record of them is blank."""
+are a placeholder (`N/A`: `values.is_placeholder`) make no record wide, so a record of them is blank.
+A BOM at a record's start is dropped before its quotes are read (`boms.AtRecordStarts`)."""
 
 import csv
 import io
@@ -14,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import profile
+from .boms import AtRecordStarts
 from .sniff import UnreadableFile
 from .trim import trim
 from .values import is_placeholder
@@ -27,13 +29,17 @@ def csv_module_parse(
 ) -> tuple[pa.Table, np.ndarray, int, bytes, np.ndarray | None]:
     """(records as columns `names`, the line each starts on, lines consumed, text left for the next chunk,
     the mask of the wide records (see above), None when there is none)."""
-    lines = io.StringIO(data.decode("utf-8"), newline="").readlines()
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    text = data.decode("utf-8")
+    lines = io.StringIO(text, newline="").readlines()
+    source = AtRecordStarts(lines) if "\ufeff" in text else None  # a BOM where a record starts: dropped
+    reader = csv.reader(source or lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     records, starts, start = [], [], 1
     for fields in reader:
         records.append(fields)
         starts.append(start)
         start = reader.line_num + 1
+        if source is not None:
+            source.next_record()
     consumed, pending = len(lines), b""
     if records and final and start - starts[-1] > 1 and _is_cut(lines[starts[-1] - 1 :], delimiter):
         # The file ends inside a quoted field that took in the lines after its own: an unclosed quote.
@@ -60,9 +66,9 @@ def csv_module_parse(
 
 
 def _is_cut(lines: list[str], delimiter: str) -> bool:
-    """Does this last record end inside a quoted field, so that the next chunk continues it?"""
+    """Does this last record (its lines) end inside a quoted field, so that the next chunk continues it?"""
     try:
-        list(csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True))
+        list(csv.reader(AtRecordStarts(lines), delimiter=delimiter, quotechar='"', doublequote=True, strict=True))
     except csv.Error as exc:
         return "unexpected end of data" in str(exc)
     return False

@@ -19,7 +19,9 @@ def read_record(lines: list[str], hint: str | None) -> tuple[list[str], int, str
     rest of a sample): (its cells, trimmed as cells are (`trim`: whitespace and zero-width
     characters), a line break inside one made a space: "Order ID"; the physical lines it spans; its
     delimiter, `hint` or detected). A record whose quotes the sample's end leaves open is read as
-    its first line alone."""
+    its first line alone. A BOM at its start is dropped before its quotes are read (`boms`)."""
+    if lines[0].startswith("\ufeff"):
+        lines = [lines[0][1:], *lines[1:]]
     text, end = lines[0], 1
     while text.count('"') % 2 and end < len(lines):  # a quote still open: the record goes on
         text, end = text + lines[end], end + 1

@@ -9,6 +9,7 @@ import pyarrow.csv as pacsv
 
 from . import profile
 from .arrow_buffers import one_array
+from .boms import led_by_bom, line_start_boms
 from .csv_records import csv_module_parse
 from .line_breaks import line_breaks
 from .utf8 import StrayBytes, as_utf8
@@ -47,19 +48,29 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
     one before it plus the line breaks inside that one's fields. A chunk with a row of the wrong
     width, lines that do not add up (a bare CR ending a record or inside a field) or a last record holding a line
     break (it may be cut at the chunk's end) goes through the csv module instead, which knows each
-    record's line and where a cut record resumes.
+    record's line and where a cut record resumes. A BOM at a record's start is dropped (`boms`): when a
+    record Arrow read starts with one, or a row is of the wrong width (a wrapped header cell after a BOM
+    makes two), Arrow reads the text again without those that start a line, kept only when each such
+    line starts a record.
     """
     names = [f"c{i}" for i in range(width)]
+    text, boms = data, None
     table = _arrow_parse(data, names, delimiter)
+    if table is None or led_by_bom(one_array(table.column(0))):
+        boms = line_start_boms(data)
+        if boms is not None:
+            text = boms[0]
+            table = _arrow_parse(text, names, delimiter)
     newlines = int(np.count_nonzero(np.frombuffer(data, np.uint8) == 10))  # 3x bytes.count
     rows = newlines + (0 if data.endswith(b"\n") or not data else 1)
     if table is not None:
         n = table.num_rows
-        inside = np.zeros(n, dtype=np.int64) if _one_line_each(table, data, rows) else line_breaks(table)
+        inside = np.zeros(n, dtype=np.int64) if _one_line_each(table, text, rows) else line_breaks(table)
         if inside is not None and n + int(inside.sum()) == rows and not (n and inside[-1]):
             starts = np.arange(line, line + n, dtype=np.int64)
             starts[1:] += np.cumsum(inside[:-1])
-            return Chunk(table, starts), newlines, b""
+            if boms is None or np.isin(boms[1] + line, starts).all():
+                return Chunk(table, starts), newlines, b""
     table, starts, consumed, pending, wide = csv_module_parse(data, final, names, delimiter, line)
     return Chunk(table, starts, wide=wide), consumed, pending
 
