@@ -174,12 +174,15 @@ class DashboardPage:
     """The cards of one dashboard page, all of one data version (`version`).
 
     While the newest version (`current`) is still computing, the page keeps the previous complete
-    set: `updating` is then True and the cards' numbers are those of `version`."""
+    set: `updating` is then True and the cards' numbers are those of `version`. `complete` is False
+    when no data version has every card (filters nobody computed before: each card shows what it
+    has, `version` 0): the first complete set then replaces no set, so no "updated with" note."""
 
     cards: list[ReportView]
     version: int
     current: int
     options: ReportView | None = None  # the filter bar's values (filter-values report)
+    complete: bool = True
 
     @property
     def updating(self) -> bool:
@@ -195,7 +198,7 @@ def dashboard_page(*, queries: list[ReportQuery]) -> DashboardPage:
     by_version = [dict(rows) for rows in stored]
     complete = set.intersection(*(set(versions) for versions in by_version)) if by_version else set()
     if not complete:  # no version every card has: each card shows what it has, all marked updating
-        return DashboardPage(views, 0, current)
+        return DashboardPage(views, 0, current, complete=False)
     shown = max(complete)
     results = ReportResult.objects.in_bulk([versions[shown] for versions in by_version])
     for view, versions in zip(views, by_version, strict=True):
