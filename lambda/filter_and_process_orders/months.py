@@ -17,9 +17,14 @@ from .contract import SCHEMA
 
 ENCODED = ("status", "source_key")  # dictionary-encoded on the way to the writer (`output.WRITTEN`)
 MADE = ("source_key", "ingested_at")  # one value a file: made per row group by the writer
-# What `by_month` takes and gives: SCHEMA less the columns made per row group, the statuses encoded.
+# What `by_month` takes and gives: SCHEMA less the columns made per row group, the statuses encoded,
+# every column nullable (the lines that are no orders may lack a date or an amount; `rows` names the orders).
 BODY = pa.schema(
-    [f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED else f for f in SCHEMA if f.name not in MADE]
+    [
+        (f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED else f).with_nullable(True)
+        for f in SCHEMA
+        if f.name not in MADE
+    ]
 )
 SUMMED_IN_NUMPY = 9_000_000  # amounts of at most 999,999,999,999 cents: 9M of them fit an int64
 
