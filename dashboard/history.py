@@ -33,7 +33,7 @@ from filter_and_process_orders.trim import trimmed
 from ordersite.aws import AwsError, s3
 
 from .drill import file_name
-from .keys import data_version_get, jsonable
+from .keys import RESULT_FORMAT, data_version_get, jsonable
 from .reports import HERE, without_comments
 from .services import athena_cost_usd, scan_budget_check, statement_run
 
@@ -66,7 +66,7 @@ def order_history(order_id: str, *, user=None) -> dict:
     Raises ValueError for a bad id, RefreshRefused when the scan budget is spent, EngineError."""
     order_id = order_id_clean(order_id)
     version = data_version_get()
-    key = f"drill:history:v{version}:{hashlib.sha256(order_id.encode()).hexdigest()[:24]}"
+    key = f"drill:history:f{RESULT_FORMAT}:v{version}:{hashlib.sha256(order_id.encode()).hexdigest()[:24]}"
     try:
         stored = cache.get(key)
     except Exception:

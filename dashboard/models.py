@@ -9,6 +9,8 @@ class ReportResult(models.Model):
     slug = models.CharField(max_length=64, db_index=True)
     params = models.JSONField(default=dict)
     data_version = models.IntegerField(default=0)
+    # keys.RESULT_FORMAT when it was computed; a result of another format is never read (0: before formats)
+    result_format = models.IntegerField(default=0)
     columns = models.JSONField(default=list)
     rows = models.JSONField(default=list)
     meta = models.JSONField(default=dict)

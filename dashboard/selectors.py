@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from filter_and_process_orders.spreadsheet import formula_safe
 
-from .keys import cache_key, data_version_get
+from .keys import RESULT_FORMAT, cache_key, data_version_get
 from .models import DataChange, ReportResult
 from .query import ReportQuery
 from .reports import none_meaning, other_label, report_get
@@ -85,6 +85,12 @@ class ReportView:
         return (timezone.now() - self.result.computed_at).total_seconds() if self.result else None
 
 
+def _stored(slug: str, params: dict):
+    """The stored results of one report and parameters, of any data version, in the current result
+    format (`keys.RESULT_FORMAT`): one of another format is as if never computed, never shown."""
+    return ReportResult.objects.filter(slug=slug, params=params, result_format=RESULT_FORMAT)
+
+
 def report_view(*, query: ReportQuery) -> ReportView:
     """The freshest result for this query: the cached one, else the last stored one.
 
@@ -112,7 +118,7 @@ def report_views(*, queries: list[ReportQuery]) -> list[ReportView]:
         fresh = result is not None
         if result is None:
             stored = query.as_params()
-            result = ReportResult.objects.filter(slug=report.slug, params=stored).order_by("-computed_at").first()
+            result = _stored(report.slug, stored).order_by("-computed_at").first()
         views.append(ReportView(report.slug, report.title, report.chart, query, result, fresh, cache_ok))
     return views
 
@@ -168,12 +174,15 @@ class DashboardPage:
     """The cards of one dashboard page, all of one data version (`version`).
 
     While the newest version (`current`) is still computing, the page keeps the previous complete
-    set: `updating` is then True and the cards' numbers are those of `version`."""
+    set: `updating` is then True and the cards' numbers are those of `version`. `complete` is False
+    when no data version has every card (filters nobody computed before: each card shows what it
+    has, `version` 0): the first complete set then replaces no set, so no "updated with" note."""
 
     cards: list[ReportView]
     version: int
     current: int
     options: ReportView | None = None  # the filter bar's values (filter-values report)
+    complete: bool = True
 
     @property
     def updating(self) -> bool:
@@ -185,14 +194,11 @@ def dashboard_page(*, queries: list[ReportQuery]) -> DashboardPage:
     views = report_views(queries=queries)
     if all(view.fresh for view in views):
         return DashboardPage(views, current, current)
-    stored = [
-        ReportResult.objects.filter(slug=query.report, params=query.as_params()).values_list("data_version", "pk")
-        for query in queries
-    ]
+    stored = [_stored(query.report, query.as_params()).values_list("data_version", "pk") for query in queries]
     by_version = [dict(rows) for rows in stored]
     complete = set.intersection(*(set(versions) for versions in by_version)) if by_version else set()
     if not complete:  # no version every card has: each card shows what it has, all marked updating
-        return DashboardPage(views, 0, current)
+        return DashboardPage(views, 0, current, complete=False)
     shown = max(complete)
     results = ReportResult.objects.in_bulk([versions[shown] for versions in by_version])
     for view, versions in zip(views, by_version, strict=True):

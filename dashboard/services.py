@@ -16,7 +16,7 @@ from django.utils.module_loading import import_string
 from ordersite.aws import AwsError
 
 from .engines import EngineError, engine_run
-from .keys import cache_key, data_processed_at, data_version_get, jsonable
+from .keys import RESULT_FORMAT, cache_key, data_processed_at, data_version_get, jsonable
 from .models import DataChange, ReportResult, ReportRun
 from .query import ReportQuery
 from .reports import PAGE, report_get, report_query
@@ -135,6 +135,7 @@ def _result_save(
             "slug": query.report,
             "params": query.as_params(),
             "data_version": version,
+            "result_format": RESULT_FORMAT,
             "columns": list(columns),
             "rows": list(rows),
             "meta": meta,

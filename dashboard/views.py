@@ -69,7 +69,7 @@ def _page_cards(queries: list[ReportQuery], user) -> DashboardPage:
         views = list(page.cards)
     except Exception:
         logger.exception("dashboard cards could not be read together; reading them one by one")
-        page, views = DashboardPage([], 0, 0), [None] * len(queries)
+        page, views = DashboardPage([], 0, 0, complete=False), [None] * len(queries)
     cards = []
     for query, view in zip(queries, views, strict=True):
         slug = query.report
@@ -163,17 +163,20 @@ def data_version(request):
 @require_GET
 def page_cards(request):
     """All cards of the page for these filters, once every card has the newest data version
-    (`ready`); until then the page keeps its complete set, marked updating."""
+    (`ready`); until then the page keeps its complete set, marked updating. `since` is the data
+    version of the set the page shows: `changes` says what changed after it ("updated with ...");
+    without `since` (the page showed no complete set) `changes` is None."""
     filters = {k: v for k, v in _query(request.GET).items() if k in FILTERS}
     try:
         page = _page_cards(_page_queries(filters), request.user)
     except ParamError as exc:
         return JsonResponse({"error": str(exc)}, status=400)
-    since = int(request.GET["since"]) if request.GET.get("since", "").isdigit() else 0
+    since = request.GET.get("since", "")
     body = {"version": page.version, "current": page.current, "ready": not page.updating}
     if body["ready"]:
         body["html"] = _freshness_html(page) + "".join(_card_html(card) for card in page.cards)
-        body["changes"] = data_changes_summary(after=since, up_to=page.version)
+        # without `since` the page showed no complete set: the first one replaces nothing (review B12-5)
+        body["changes"] = data_changes_summary(after=int(since), up_to=page.version) if since.isdigit() else None
     return JsonResponse(body)
 
 

@@ -55,3 +55,23 @@ def test_while_a_new_version_computes_the_page_keeps_its_complete_set_marked_upd
     assert (body["ready"], body["version"]) == (True, old + 1)
     assert shown_versions(body["html"]) == {old + 1}
     assert body["changes"]["text"] == "1 new file" and body["changes"]["changed_at"]
+
+
+def test_a_page_computed_for_the_first_time_replaces_no_set_so_says_no_updated_with(
+    page, django_capture_on_commit_callbacks
+):
+    """Review B12-5: filters nobody computed before showed no complete set (data version 0), and the
+    note counted every change since the stack began ("updated with 7 new files, ..."). By hand: the
+    first set replaces nothing, so the page sends no `since` and the answer has no changes (None)."""
+    home = page.get(reverse("dashboard:home")).content.decode()
+    (old,) = shown_versions(home)
+    assert f'data-version="{old}" data-since="{old}"' in home  # a complete set: what changed after it is said
+
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        cold = page.get(reverse("dashboard:home"), {"customer": "Nobody computed this"}).content.decode()
+    assert 'class="grid updating" id="cards" data-version="0"\n' in cold and "data-since" not in cold
+    for job in jobs:
+        job()
+    body = page.get(reverse("dashboard:cards"), {"customer": "Nobody computed this"}).json()
+    assert (body["ready"], body["version"], body["changes"]) == (True, old, None)
+    assert shown_versions(body["html"]) == {old}

@@ -6,6 +6,9 @@
   const note = document.getElementById("live-note");
   if (!grid || !note) return;
   let shown = Number(grid.dataset.version);
+  // the data version of the complete set shown; none when no version had every card (filters nobody
+  // computed before): the first set then replaces nothing, so no "updated with" note (review B12-5)
+  let since = grid.dataset.since;
   let following = false;
   let updated = null; // {text, changedAt}
 
@@ -19,6 +22,7 @@
   function showNote() {
     if (following) return;
     if (updated && updated.changedAt) note.textContent = `updated with ${updated.text} · ${age(updated.changedAt)}`;
+    else if (since !== undefined) note.textContent = `data version ${shown}`;
   }
 
   async function follow() {
@@ -27,7 +31,7 @@
     note.classList.add("updating");
     note.textContent = "updating to the newest data…";
     const params = new URLSearchParams(window.location.search);
-    params.set("since", String(shown));
+    if (since !== undefined) params.set("since", since);
     try {
       for (;;) {
         const response = await fetch(`${grid.dataset.cardsUrl}?${params}`, { headers: { Accept: "application/json" } });
@@ -37,7 +41,8 @@
           grid.innerHTML = body.html;
           shown = body.version;
           grid.dataset.version = String(shown);
-          updated = { text: body.changes.text, changedAt: body.changes.changed_at };
+          since = String(shown);
+          updated = body.changes ? { text: body.changes.text, changedAt: body.changes.changed_at } : null;
           document.dispatchEvent(new Event("dashboard:cards-replaced"));
           return;
         }
