@@ -64,32 +64,33 @@ class Cleaned:
 
 
 def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: np.ndarray | None) -> pa.Array:
+    """The blank rule (above), its one place: per row of `raw`, whether a cell is real. `used`: the cleaned
+    columns at the positions `mapped` ({} for none); the others are cleaned here (`cleaned_text`:
+    placeholders null), only for the rows whose `used` cells are all empty and that are not `wide`."""
     # Cleaned text is null where empty (coded text: its indices, `cleaned_codes`).
     filled = [pc.is_valid(cell.indices if isinstance(cell, pa.DictionaryArray) else cell) for cell in used.values()]
-    nonblank = functools.reduce(pc.or_, filled)
+    nonblank = functools.reduce(pc.or_, filled) if filled else None
+    if nonblank is not None and pc.all(nonblank).as_py():
+        return one_array(nonblank)
     # The other columns matter only to rows whose mapped cells are all empty (none, mostly): those
     # rows' cells alone are cleaned, placeholders null as in a mapped column; a wide row's extra
     # cells (`Chunk.wide`: one is not empty) make it a row too.
-    if not pc.all(nonblank).as_py():
-        mask = bool_mask(nonblank).copy()
-        if wide is not None:
-            mask |= wide
-        empty = np.flatnonzero(~mask)
-        for i, column in enumerate(raw.columns):
-            if i not in mapped:
-                mask[empty[valid_mask(cleaned_text(one_array(column).take(pa.array(empty))))]] = True
-        return pa.array(mask)
-    return one_array(nonblank)
+    mask = np.zeros(raw.num_rows, bool) if nonblank is None else bool_mask(nonblank).copy()
+    if wide is not None:
+        mask |= wide
+    empty = np.flatnonzero(~mask)
+    for i, column in enumerate(raw.columns):
+        if i not in mapped:
+            cells = one_array(column) if len(empty) == len(mask) else one_array(column).take(pa.array(empty))
+            mask[empty[valid_mask(cleaned_text(cells))]] = True
+    return pa.array(mask)
 
 
 def count_blank(chunk: Chunk) -> int:
-    """The blank records of a chunk (every cell empty, whitespace or a placeholder, and no extra cell
-    past the header's: the rule above), for a file rejected as a whole that is read only to count them."""
-    filled = [pc.is_valid(cleaned_text(chunk.column(i))) for i in range(chunk.table.num_columns)]
-    nonblank = bool_mask(functools.reduce(pc.or_, filled)) if filled else np.zeros(chunk.table.num_rows, bool)
-    if chunk.wide is not None:
-        nonblank = nonblank | chunk.wide
-    return chunk.table.num_rows - int(np.count_nonzero(nonblank))
+    """The blank records of a chunk (`_nonblank`'s rule, every column cleaned), for a file rejected as a
+    whole that is read only to count them."""
+    nonblank = _nonblank(chunk.table, {}, set(), chunk.wide)
+    return chunk.table.num_rows - int(np.count_nonzero(bool_mask(nonblank)))
 
 
 def cleaned_column(chunk: Chunk, i: int) -> pa.Array:

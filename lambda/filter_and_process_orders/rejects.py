@@ -5,9 +5,11 @@ Masks are numpy booleans over the chunk's rows; a check that cannot fail in a ch
 
 A row whose mapped cells are the header's names again (`repeated_header`: two exports joined one
 after the other, each with its header) is named so, whatever check it fails first: it is looked for
-only among the rows whose amount and order date both are unreadable, as a header's words are (a
-mask and a count per chunk in a file without such rows). Its number is the last (`reason_numbers`):
-the others keep theirs.
+among the rows whose amount and order date both are unreadable, as a header's words mostly are, and
+those whose order id ends in the last byte of the header's order-id name (`D` of "Order ID", where ids
+mostly end in a digit), for a header whose amount and date names read as values (`2024`, `1.5`,
+`01/02/2024`): one gather from the ids' buffers per chunk (about 2 ms CPU per 1M rows) in a file
+without such rows. Its number is the last (`reason_numbers`): the others keep theirs.
 """
 
 import numpy as np
@@ -81,6 +83,15 @@ def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.
     return rows
 
 
+def _ending_in(text: pa.Array, byte: int) -> np.ndarray:
+    """The cells of a string array whose last byte may be `byte`: every one whose is, and perhaps empty
+    ones (their end is the cell's before). One gather from the buffers, half of `first_bytes`' cost."""
+    data = text.buffers()[2]
+    if data is None or not data.size:
+        return np.zeros(len(text), bool)
+    return np.take(np.frombuffer(data, np.uint8), string_offsets(text)[1:] - 1, mode="clip") == byte
+
+
 def reason_numbers(
     used: dict[str, pa.Array],
     cell: dict[str, pa.Array],
@@ -126,7 +137,10 @@ def reason_numbers(
         if mask is not None:
             number[mask] = k + 1
     if names:
-        number[_repeated_header(used, names, np.flatnonzero(unread & bad_date))] = len(CHECKS)
+        maybe = unread & bad_date
+        if names.get("order_id"):  # its amount's and date's names may read as values ("2024", "01/02/2024")
+            maybe |= _ending_in(cell["order_id"], names["order_id"].encode()[-1])
+        number[_repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS)
     return number
 
 

@@ -34,7 +34,8 @@ def open_text(stream: BinaryIO) -> Opened:
     # A UTF-8 head's stray bytes read as Windows-1252, as in the blocks (a title's "—" stays one).
     text = as_utf8(head)[0] if encoding.startswith("utf-8") else head
     sample = text.decode(encoding, errors="ignore").lstrip("\ufeff")
-    # Old Mac exports end lines with a bare CR; cutting blocks needs LF.
+    # Old Mac exports end lines with a bare CR; cutting blocks needs LF. Every line end is then read as
+    # LF, a quoted cell's line break too (README, "Line numbers"); a CRLF below the sample stays one line.
     cr_only = "\r" in sample and "\n" not in sample
     if cr_only:
         sample = sample.replace("\r", "\n")
@@ -46,13 +47,16 @@ def _utf8_blocks(buffered: io.BufferedReader, encoding: str, cr_only: bool) -> I
     if encoding == "utf-8-sig":  # the first read then ends where the stream's first CHUNK_BYTES do, and
         size -= len(buffered.read(len(codecs.BOM_UTF8)))  # the next ones are ReadAhead's blocks, uncopied
     decoder = None if encoding.startswith("utf-8") else codecs.getincrementaldecoder(encoding)(errors="replace")
-    first = True
+    first, cut_crlf = True, False
     while True:
         raw, size = buffered.read(size), CHUNK_BYTES
         block = raw if decoder is None else decoder.decode(raw, not raw).encode("utf-8", errors="replace")
         block, first = (block.removeprefix(codecs.BOM_UTF8) if first else block), False  # UTF-16's BOM, decoded
-        if cr_only:
-            block = block.replace(b"\r", b"\n")
+        if cr_only:  # every line end made one LF: a CR, and a CRLF further down (also cut between two blocks)
+            if cut_crlf and block[:1] == b"\n":
+                block = block[1:]
+            cut_crlf = block[-1:] == b"\r"
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         if block:
             yield block
         if not raw:

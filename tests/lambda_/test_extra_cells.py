@@ -108,6 +108,38 @@ def test_a_file_rejected_for_a_missing_column_counts_its_rows_by_the_same_rule(t
     assert (raised.value.code, raised.value.rows_in, raised.value.read.rows_blank) == ("missing_column", 2, 2)
 
 
+@pytest.mark.parametrize("header", ["order_id,amount,order_date,note", "ref,value,when,note"], ids=["read", "rejected"])
+def test_a_file_read_and_a_file_rejected_whole_count_blank_records_by_one_rule(tmp_path, header):
+    # The same records under a header that maps (read: `chunk._nonblank` over the mapped columns, then
+    # the others) and one that maps nothing (rejected missing_column: `count_blank`, the same rule over
+    # every column). Rows: lines 2 and 9 (orders), 4 (a note past the mapped cells), 6 (an extra cell
+    # "x" past the header's four). Blank: line 3 (a no-break space, a zero-width space, N/A, nan), 5 (a
+    # placeholder past the header's cells), 7 (an empty line), 8 (-, —, NULL, spaces). 4 rows, 4 blank.
+    body = lines(
+        header,
+        "1,5.00,2025-05-01,",
+        "\u00a0,\u200b,N/A,nan",
+        ",,,a note",
+        ",,,,#N/A",
+        ",,,,x",
+        "",
+        "-, — ,NULL,  ",
+        "2,6.00,2025-05-02,x",
+    )
+    if header.startswith("ref"):
+        with pytest.raises(UnreadableFile) as raised:
+            clean(body, tmp_path)
+        assert (raised.value.code, raised.value.rows_in, raised.value.read.rows_blank) == ("missing_column", 4, 4)
+        return
+    result = clean(body, tmp_path)
+    assert (result.rows_in, result.rows_blank, result.orders, dict(result.rejected_reasons)) == (
+        4,
+        4,
+        2,
+        {"missing_order_id": 2},
+    )
+
+
 def test_the_manifest_carries_the_warning_the_file_page_shows(twin, monkeypatch):
     # Through the handler on the twin's S3: order A-1 (line 2) has an extra cell “x”, A-2 (line 3)
     # trailing delimiters only. The file is processed with the one warning, as its page lists them.

@@ -72,3 +72,36 @@ def test_the_older_reasons_keep_their_numbers():
         "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
         "amount_too_large", "missing_order_date", "bad_order_date", "repeated_header",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("header", "mapping", "amount"),
+    [  # the amount's header reads as an amount, the date's as a date or not at all
+        ("Order ID,2024,Status,01/02/2024", {"amount": "2024", "order_date": "01/02/2024"}, "2024.00"),
+        ("Order ID,1.5,Status,Date", {"amount": "1.5"}, "1.50"),
+    ],
+    ids=["amount 2024, date 01/02/2024", "amount 1.5"],
+)
+def test_a_repeated_header_whose_amount_header_reads_as_an_amount_is_found(tmp_path, header, mapping, amount):
+    # Line 1 the header; lines 2, 4: orders 1 (5.00) and 2 (6.00). Line 3: the header again: its amount
+    # reads (2024, 1.5), so it was no candidate (only rows whose amount and date both are unreadable were
+    # looked at): an order "Order ID" of 2,024.00 dated 2024-01-02, or `bad_order_date` ("Date"). Line 5:
+    # "Order ID" with the header's amount but another status and date: no header, an order (2,024.00 or
+    # 1.50). By hand: 4 rows in, 3 orders, line 3 repeated_header.
+    body = lines(
+        header,
+        "1,5.00,shipped,2025-05-01",
+        header,
+        "2,6.00,shipped,2025-05-02",
+        f"Order ID,{header.split(',')[1]},paid,2025-05-03",
+    )
+    result = clean(body, tmp_path, explicit_mapping={"order_id": "Order ID", **mapping})
+    assert accounted(result)
+    assert (result.rows_in, result.orders, dict(result.rejected_reasons)) == (4, 3, {"repeated_header": 1})
+    assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("3", "repeated_header")]
+    kept = {k: (str(r["amount"]), str(r["order_date"]), r["source_line"]) for k, r in kept_by_id(result).items()}
+    assert kept == {
+        "1": ("5.00", "2025-05-01", 2),
+        "2": ("6.00", "2025-05-02", 4),
+        "Order ID": (amount, "2025-05-03", 5),
+    }

@@ -211,4 +211,4 @@ WILD_SPECS: dict[str, dict] = {
 STALE_STATUSES = frozenset({"pending", "cancelled"})
 STALE_AFTER_DAYS = 30
 REFERENCE_DATE = "2025-06-01"  # the event time the tests give the handler
-PLACEHOLDERS = frozenset({"null", "n/a", "na", "none", "-", "—", "#n/a"})  # whole cell, any case
+PLACEHOLDERS = frozenset({"null", "n/a", "na", "none", "-", "—", "#n/a", "nan"})  # whole cell, any case (README)

@@ -58,3 +58,53 @@ def test_a_spec_that_contradicts_its_file_is_refused():
         assert "vote" in str(exc)
     else:
         raise AssertionError("a decimal-comma spec was accepted for a decimal-point file")
+
+
+# README's amount rule ("The cleaner", "Numbers"), its own examples, each value by hand.
+D = wild.Decimal
+README_AMOUNTS = [
+    ("$1,234.50", ".", D("1234.50")),
+    ("1 234,50 €", ",", D("1234.50")),
+    ("USD -5.00", ".", D("-5.00")),
+    ("($1,234.50)", ".", D("-1234.50")),
+    ("1.234,50-", ",", D("-1234.50")),
+    ("-USD 5.00", ".", D("-5.00")),
+    ("(USD 1,234.50)", ".", D("-1234.50")),
+    ("1,234.50 USD-", ".", D("-1234.50")),
+    ("1 234.50", ".", D("1234.50")),
+    ("CHF 1'234.50", ".", D("1234.50")),
+    ("1\u00a0234.50", ".", D("1234.50")),
+    ("+12.5", ".", D("12.5")),
+    ("١٢,٥٠", ",", D("12.50")),  # Arabic-Indic digits, a decimal comma
+    ("١٬٢٣٤٫٥٠", ".", D("1234.50")),  # U+066C thousands, U+066B decimal: in either convention
+    ("١٬٢٣٤٫٥٠", ",", D("1234.50")),
+    ("9999999999.99", ".", D("9999999999.99")),  # the most decimal(12,2) holds
+    ("10000000000", ".", "amount_too_large"),
+    ("12,50", ".", "amount_format"),  # only a decimal comma reads it
+    ("1,234.56", ",", "amount_format"),
+    *((cell, ".", "bad_amount") for cell in ["12€50", "5$00", "1 23.50", "12.50 3", "1,234 567.00", "\u22125.00"]),
+    *((cell, ".", "bad_amount") for cell in ["US$5.00", "R$5.00", "usd 5", ".5", "12.", "1e3"]),
+]
+
+
+@pytest.mark.parametrize(("cell", "separator", "expected"), README_AMOUNTS)
+def test_the_oracle_reads_an_amount_as_readme_says(cell, separator, expected):
+    """Before, the oracle took out every currency sign and space anywhere (`12€50` was 1250), and read no
+    code, parenthesis, trailing minus, `+`, apostrophe or digit of another script."""
+    assert wild._amount(cell, separator) == expected
+
+
+@pytest.mark.parametrize(
+    ("cells", "votes"),
+    [  # a cell only one convention reads votes; one both read differently is ambiguous; U+066B/C: no vote
+        (["$1,234.50", "12,50", "1.234", "١٬٢٣٤٫٥٠", "7"], {"point": 1, "comma": 1, "ambiguous": 1}),
+        (["CHF 1'234.50", "(USD 1,234.50)", "1 234,50 €"], {"point": 2, "comma": 1, "ambiguous": 0}),
+    ],
+)
+def test_the_oracle_counts_decimal_separator_votes_as_readme_says(cells, votes):
+    got = wild._check_separator(cells, {"decimal": "." if votes["point"] >= votes["comma"] else ","})
+    assert {k: got[k] for k in votes} == votes
+
+
+def test_nan_is_a_placeholder_and_zero_width_characters_are_trimmed():
+    assert (wild._cell(" nan "), wild._cell("\u200b12.50\ufeff"), wild._cell("NaN")) == ("", "12.50", "")

@@ -1,8 +1,9 @@
 """The independent oracle for `tests/data/wild/` and `tests/data/shapes/`: each file's expected
 outcome, from its spec.
 
-Never imports the cleaner. Reads each file with the csv module, parses amounts with Decimal and
-dates with `strptime` as its spec (`spec.py`, `shapes.py`) says, checks the evidence the spec claims, and
+Never imports the cleaner. Reads each file with the csv module, parses amounts with Decimal by
+README's rule as written there ("The cleaner", "Numbers": `_parts`, `_read`) and dates with
+`strptime` as its spec (`spec.py`, `shapes.py`) says, checks the evidence the spec claims, and
 applies the contract's rules (placeholders, spreadsheet ids, grain, stale rule).
 
     python -m tests.oracle.wild            # print the outcomes as JSON
@@ -24,6 +25,7 @@ import io
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -47,12 +49,19 @@ COLUMN_WORDS = {
     "amount": ("amount", "total", "sales", "price", "revenue", "value", "sum", "cost", "paid"),
     "order_date": ("date", "time", "day", "created", "dt"),
 }
-# The two ways to write a number (issue 12, "Number format"): a cell is unambiguous when only one reads it.
-READS = {
-    ".": re.compile(r"^-?([0-9]+(\.[0-9]+)?|[1-9][0-9]{0,2}(,[0-9]{3})+(\.[0-9]+)?)$"),
-    ",": re.compile(r"^-?([0-9]+(,[0-9]+)?|[1-9][0-9]{0,2}(\.[0-9]{3})+(,[0-9]+)?)$"),
-}
 OTHER = {".": ",", ",": "."}
+# README, "The cleaner", "Numbers" and "Trim", read as written there (not from the cleaner's code).
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"  # trimmed at either end as whitespace is
+CURRENCY_SIGNS = "$€£¥₹₽¢"
+GROUP_SPACES = " \u00a0\u202f\u2009"  # each its own kind of thousands mark, as `,`, `.` and `'` are
+ARABIC_DECIMAL, ARABIC_THOUSANDS = "\u066b", "\u066c"  # in either convention; such a cell casts no vote
+MOST = Decimal("9999999999.99")  # decimal(12,2)
+# A cell's parts: spaces, a sign, a parenthesis, a currency sign, a word (a code only as three capitals),
+# and the number: digits, with marks and spaces between digits only. Anything else is no amount.
+_PART = re.compile(
+    f"(?P<space>[{GROUP_SPACES}]+)|(?P<sign>[-+])|(?P<paren>[()])|(?P<currency>[{CURRENCY_SIGNS}])|"
+    f"(?P<word>[^\\W\\d_]+)|(?P<number>\\d(?:[\\d.,'{ARABIC_DECIMAL}{ARABIC_THOUSANDS}{GROUP_SPACES}]*\\d)?)"
+)
 
 
 class SpecMismatch(AssertionError):
@@ -60,24 +69,86 @@ class SpecMismatch(AssertionError):
 
 
 def _cell(text: str) -> str:
-    text = text.strip()
+    """Trimmed of whitespace (what `str.strip()` takes) and zero-width characters at either end; "" for a
+    placeholder."""
+    trimmed = text.strip().strip(ZERO_WIDTH)
+    while trimmed != text:
+        text, trimmed = trimmed, trimmed.strip().strip(ZERO_WIDTH)
     return "" if text.lower() in PLACEHOLDERS else text
 
 
-def _number(text: str) -> str:
-    """The cell without currency signs and spaces (`$1,234.50` -> `1,234.50`)."""
-    return re.sub(r"[$€£\s\u00a0]", "", text)
+def _parts(text: str) -> tuple[bool, str] | None:
+    """(negative, the number's text with its digits made ASCII) of an amount cell: one number; at most one
+    currency (a sign of CURRENCY_SIGNS or an upper-case three-letter code) before or after it; at most
+    one negative, `-` before it, parentheses around it or `-` after it (a `+` before it instead), with
+    the currency inside or outside the parentheses alike. None when the cell is not so made."""
+    digits = "".join(str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c for c in text)
+    parts, at = [], 0
+    while at < len(digits):
+        found = _PART.match(digits, at)
+        if found is None:
+            return None
+        kind = found.lastgroup
+        if kind == "word" and not re.fullmatch("[A-Z]{3}", found.group()):
+            return None
+        if kind != "space":
+            parts.append((kind if kind != "word" else "currency", found.group()))
+        at = found.end()
+    kinds = [kind for kind, _ in parts]
+    if kinds.count("number") != 1 or kinds.count("currency") > 1:
+        return None
+    number = kinds.index("number")
+    before, after = parts[:number], parts[number + 1 :]
+    if any(text == ")" for _, text in before) or any(text == "(" for _, text in after):
+        return None
+    opened, closed = sum(text == "(" for _, text in before), sum(text == ")" for _, text in after)
+    leading = [text for kind, text in before if kind == "sign"]
+    trailing = [text for kind, text in after if kind == "sign"]
+    if opened != closed or (trailing and (trailing != ["-"] or after[-1][1] != "-")):
+        return None  # (a trailing minus ends the cell)
+    if len(leading) + len(trailing) + opened > 1:  # one sign at most, parentheses being one
+        return None
+    return leading == ["-"] or trailing == ["-"] or opened == 1, parts[number][1]
+
+
+def _read(number: str, separator: str) -> Decimal | None:
+    """The number's value with `separator` as its decimal mark, None when that convention does not read
+    it: groups of three after a first of one to three digits, marked by one kind of thousands mark (the
+    convention's other mark, a space of GROUP_SPACES, an apostrophe; ARABIC_THOUSANDS beside
+    ARABIC_DECIMAL), and at most one decimal mark with digits on both sides."""
+    if ARABIC_DECIMAL in number or ARABIC_THOUSANDS in number:
+        separator, marks = ARABIC_DECIMAL, {ARABIC_THOUSANDS}
+    else:
+        marks = {OTHER[separator], "'", *GROUP_SPACES}
+    used = {c for c in number if not c.isdigit() and c != separator}
+    if len(used) > 1 or not used <= marks:
+        return None
+    mark = next(iter(used), None)
+    grouped = f"[0-9]{{1,3}}({re.escape(mark)}[0-9]{{3}})+|" if mark else ""
+    if not re.fullmatch(f"({grouped}[0-9]+)({re.escape(separator)}[0-9]+)?", number):
+        return None
+    return Decimal((number.replace(mark, "") if mark else number).replace(separator, "."))
+
+
+def _readings(text: str) -> dict[str, Decimal]:
+    """{separator: value} for each convention that reads the cell (an ARABIC_DECIMAL cell reads alike in both)."""
+    made = _parts(text)
+    if made is None:
+        return {}
+    negative, number = made
+    values = {sep: _read(number, sep) for sep in OTHER}
+    return {sep: -value if negative else value for sep, value in values.items() if value is not None}
 
 
 def _amount(text: str, separator: str) -> Decimal | str:
-    """The cell's value read with the file's decimal separator, or the reason code it cannot be."""
-    text = _number(text)
-    if READS[separator].match(text):
-        thousands = OTHER[separator]
-        value = Decimal(text.replace(thousands, "").replace(separator, "."))
-        # decimal(12,2) holds 9,999,999,999.99: a cell that rounds (half up) to more cents is too large
-        return value if abs(value) < Decimal("9999999999.995") else "amount_too_large"
-    return "amount_format" if READS[OTHER[separator]].match(text) else "bad_amount"
+    """The cell's value read with the file's decimal separator, or the reason code it cannot be:
+    `amount_format` when only the other convention reads it, `amount_too_large` when it rounds (to
+    cents, half away from zero) past MOST, `bad_amount` when no convention reads it."""
+    readings = _readings(text)
+    if separator in readings:
+        value = readings[separator]
+        return value if abs(value).quantize(CENTS, ROUND_HALF_UP) <= MOST else "amount_too_large"
+    return "amount_format" if readings else "bad_amount"
 
 
 def _rows(raw: bytes, spec: dict) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -112,12 +183,14 @@ def _check_rejection(header: list[str], spec: dict) -> None:
 
 
 def _check_separator(amounts: list[str], spec: dict) -> dict:
+    """A cell only one convention reads votes for it; one both read differently is ambiguous (`1.234`)."""
     votes = Counter()
-    for text in map(_number, amounts):
-        point, comma = bool(READS["."].match(text)), bool(READS[","].match(text))
+    for text in amounts:
+        readings = _readings(text)
+        point, comma = "." in readings, "," in readings
         votes["point"] += point and not comma
         votes["comma"] += comma and not point
-        votes["ambiguous"] += point and comma and bool(re.search("[.,]", text))
+        votes["ambiguous"] += point and comma and readings["."] != readings[","]
     decided = "," if votes["comma"] > votes["point"] else "." if votes["point"] else None
     if decided is not None and decided != spec["decimal"]:
         raise SpecMismatch(f"amount cells vote {dict(votes)}, the spec says {spec['decimal']!r}")
@@ -183,6 +256,10 @@ def outcome(name: str, raw: bytes, spec: dict) -> dict:
         seen.add(key)
         lines.append(value | {"line": line, "exact": amount, "order_date": day})
     orders = _grain(lines, spec)
+    for order in orders:  # an order whose lines sum past what decimal(12,2) holds is rejected with its lines
+        if abs(order["amount"]) > MOST:
+            rejected["amount_too_large"] += order["line_count"]
+    orders = [order for order in orders if abs(order["amount"]) <= MOST]
     reference = date.fromisoformat(REFERENCE_DATE)
     for order in orders:
         order["stale"] = (
