@@ -7,11 +7,16 @@ Lambda does with the file (the same header search past titles and `sep=` lines),
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 from filter_and_process_orders.contract import BY_NAME, MAPPABLE, REQUIRED
 from filter_and_process_orders.header import Header, inspect
 from filter_and_process_orders.header_line import header_line
 from filter_and_process_orders.mapping import missing_required
+from filter_and_process_orders.reasons import ROW_REASONS
+
+# The Lambda's own rule of a row that repeats the header (two exports joined), not a second opinion.
+from filter_and_process_orders.rejects import _repeated_header
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 from filter_and_process_orders.values import cleaned_text
 
@@ -33,10 +38,14 @@ class HeaderCheck:
     last_line: int = 0  # where it ends: after `line` when a quoted cell holds a line break ("Order⏎ID")
     skipped: list[dict] = field(default_factory=list)  # lines before it: [{"line", "text"}]
     # Each record of the first HEADER_SEARCH_LINES non-blank lines, one of which staff may pick as the
-    # header instead, [{"line", "last_line", "header", "mapping", "missing"}] (as above), and of them the
-    # other records that look like a header too (`looks_like_header`): the page says so beside the header.
+    # header instead, [{"line", "last_line", "header", "mapping", "missing", "skips"}] (as above; `skips`:
+    # the rows choosing it skips, or that are skipped now, `_skips`, "" when none), and of them the other
+    # records that look like a header too (`looks_like_header`), but for those after the header that
+    # repeat it (`repeats_header`): the page says so beside the header. `repeats_note` names those
+    # repeating it ("" when none).
     candidates: list[dict] = field(default_factory=list)
     others: list[dict] = field(default_factory=list)
+    repeats_note: str = ""
 
     @property
     def recognised(self) -> bool:
@@ -65,9 +74,61 @@ def header_inspect(*, sample: bytes, explicit: dict[str, str] | None = None, cho
         found = inspect(sample[:HEADER_SAMPLE_BYTES], explicit, chosen)
     except UnreadableFile as exc:
         return HeaderCheck(problem=str(exc))
-    read, candidates = _record(found), [_record(c) for c in found.candidates if not blank_record(c.names)]
-    others = [c for c in candidates if c["line"] != found.line and looks_like_header(c, read)]
-    return HeaderCheck(**read, skipped=found.skipped, candidates=candidates, others=others)
+    records = [c for c in found.candidates if not blank_record(c.names)]
+    read, candidates = _record(found), [_record(c) for c in records]
+    for c in candidates:
+        c["skips"] = _skips(c, read, candidates) if c["line"] != found.line else ""
+    repeats = [c.line for c in records if repeats_header(c, found)]
+    others = [
+        c for c in candidates if c["line"] != found.line and c["line"] not in repeats and looks_like_header(c, read)
+    ]
+    note = _repeats_note(repeats)
+    return HeaderCheck(**read, skipped=found.skipped, candidates=candidates, others=others, repeats_note=note)
+
+
+def repeats_header(record: Header, header: Header) -> bool:
+    """Whether a record after `header`, read as a row under it, is rejected `repeated_header` (its mapped
+    cells are the header's names again: two exports joined, review B12-1): the Lambda's own rule
+    (`rejects`), on the record's cells as `read_record` reads them, split by the header's delimiter (a
+    record of another delimiter is another row). Such a record is no place where the orders table starts."""
+    if record.line <= header.last_line or record.delimiter != header.delimiter or not header.mapping:
+        return False
+    cells = {c: record.names[i] if i < len(record.names) else None for c, i in header.mapping.items()}
+    used = {c: cleaned_text(pa.array([cell], pa.string())) for c, cell in cells.items()}
+    names = {c: header.names[i] for c, i in header.mapping.items()}
+    return len(_repeated_header(used, names, np.arange(1))) == 1
+
+
+def _lines(rows: list[int]) -> str:
+    return f"line {rows[0]}" if len(rows) == 1 else f"lines {rows[0]}–{rows[-1]}"
+
+
+def _skips(record: dict, header: dict, candidates: list[dict]) -> str:
+    """What choosing `record` as the header row changes besides the header: the rows (records not blank)
+    between it and `header`, read now and skipped then (it is below), or skipped now (it is above)."""
+    below = record["line"] > header["line"]
+    low, high = (header["last_line"], record["line"]) if below else (record["last_line"], header["line"])
+    rows = [c["line"] for c in candidates if low < c["line"] < high]
+    if not rows:
+        return ""
+    many = f"the {len(rows)} rows" if len(rows) > 1 else "the row"
+    if below:
+        return f"Choosing line {record['line']} skips {many} read now above it ({_lines(rows)})."
+    verb = "are" if len(rows) > 1 else "is"
+    return f"{many.capitalize()} between line {record['line']} and the header row ({_lines(rows)}) {verb} skipped now."
+
+
+def _repeats_note(lines: list[int]) -> str:
+    """The records after the header that repeat it, said as the Lambda reads them."""
+    if not lines:
+        return ""
+    said = ", ".join(str(line) for line in lines)
+    one = len(lines) == 1
+    return (
+        f"{'Line' if one else 'Lines'} {said} {'repeats' if one else 'repeat'} the header row: the Lambda rejects "
+        f"{'it' if one else 'them'} (“{ROW_REASONS['repeated_header']}”) and reads the rows after "
+        f"{'it' if one else 'them'} too."
+    )
 
 
 def blank_record(cells: list[str]) -> bool:

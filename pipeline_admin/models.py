@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from filter_and_process_orders.reasons import FILE_REASONS
 
 
 class Upload(models.Model):
@@ -85,6 +86,30 @@ class Upload(models.Model):
     def can_remap(self) -> bool:
         """Staff may choose the columns and the grain again for a file that has an outcome."""
         return self.needs_mapping or (self.stored and self.status in self.PROCESSED_ANY)
+
+    # The counters a row of a file whose rows were read ends in, one each (README "Counts").
+    ROW_OUTCOMES = ("rows_rejected", "rows_duplicate", "rows_superseded", "rows_merged", "orders")
+
+    @property
+    def rejected_with_file(self) -> dict | None:
+        """The rows of a file rejected as a whole that no row counter takes, None when there are none:
+        {"rows": how many, "why": the file's reason (`FILE_REASONS`)}. A file rejected after its header
+        was read but before its rows were (a missing column) counts them in `rows_in`, none in
+        `rows_rejected` (no row was read; `rejected_rows.csv` holds none): they are rejected with the file,
+        `rows_in` minus the row counters (review B12-3). A file rejected for its rows (`no_usable_row`)
+        has every row counted, none left."""
+        manifest = self.manifest or {}
+        if self.status != self.Status.REJECTED or not manifest.get("rows_in"):
+            return None
+        rows = manifest["rows_in"] - sum(manifest.get(counter) or 0 for counter in self.ROW_OUTCOMES)
+        code = manifest.get("reason_code", "")
+        return {"rows": rows, "why": FILE_REASONS.get(code, code)} if rows > 0 else None
+
+    @property
+    def has_outputs(self) -> bool:
+        """Whether the Lambda's last run over the file wrote processed objects (the manifest's `outputs`):
+        only then is there processed output to delete."""
+        return bool((self.manifest or {}).get("outputs"))
 
     @property
     def amounts(self) -> dict[str, Decimal] | None:

@@ -298,6 +298,9 @@ def _header_forms(
         "header_found": check.line,
         "line_form": line_form if len(check.candidates) > 1 else None,
         "header_others": [c for c in check.others if c["line"] != record["line"]],
+        # said of the header found: not of a record chosen instead, whose own skipped rows are said (B12-1)
+        "header_repeats": check.repeats_note if record["line"] == check.line else "",
+        "header_skips": record.get("skips", "") if record["line"] != check.line else "",
         "mapping_form": mapping_form,
     }
 

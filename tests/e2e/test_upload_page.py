@@ -159,7 +159,8 @@ def test_a_recognised_header_above_the_table_is_changed_to_the_tables_before_upl
     expect(row.locator(".header-shown")).to_have_text("Header: line 2 (order_id, amount, date)")
     expect(row.locator(".header-others")).to_have_text(
         "Also looks like a header: line 5 (Order No, Gross, Amount, Date). "
-        "If the orders table starts there, choose it as the header row."
+        "If the orders table starts there, choose it as the header row. "
+        "Choosing line 5 skips the row read now above it (line 3)."  # the summary's row "total" (B12-1)
     )
     expect(row).to_have_attribute("data-status", "ready")  # recognised: no columns to choose
     assert row.locator("select[name=map-amount]").count() == 0
@@ -194,13 +195,18 @@ def test_a_header_row_that_repeats_a_totals_blocks_header_is_read_from_the_line_
     # 300.00), 3 blank, 4 the same header again, 5-6 orders T1 100.00 and T2 200.00: 300.00, not 600.00.
     upload_page.set_input_files("input[type=file]", {"name": "twin.csv", "mimeType": "text/csv", "buffer": TWIN})
     row = upload_page.locator("li.file", has_text="twin.csv")
-    expect(row.locator(".header-others")).to_have_text(
-        "Also looks like a header: line 4 (order_id, amount, order_date). "
-        "If the orders table starts there, choose it as the header row."
+    # Line 4 repeats line 1's header: the Lambda rejects it repeated_header, so it is said, not offered (B12-1)
+    expect(row.locator(".header-others")).to_have_count(0)
+    expect(row.locator(".header-repeats")).to_have_text(
+        "Line 4 repeats the header row: the Lambda rejects it (“the header row again (files joined one after "
+        "another?), not an order”) and reads the rows after it too."
     )
+    expect(row.locator(".header-skips")).to_be_hidden()
     row.locator("button.change-header").click()
     row.locator("select[name=header-line]").select_option(label="line 4: order_id, amount, order_date")
     expect(row.locator(".header-shown")).to_have_text("Header: line 4 (order_id, amount, order_date)")
+    expect(row.locator(".header-repeats")).to_be_hidden()  # said of the header found, not of the pick
+    expect(row.locator(".header-skips")).to_have_text("Choosing line 4 skips the row read now above it (line 2).")
     map_and_upload(upload_page, row, "twin.csv", {})  # line 4's cells are offered as synonyms map them
     stored = Upload.objects.get(original_name="twin.csv")
     named = {"order_id": "order_id", "amount": "amount", "order_date": "order_date"}

@@ -46,16 +46,20 @@ def test_the_file_page_offers_no_blank_record_and_counts_them_blank(client, twin
     assert offered == [1, 2, 8, 14, 18]
 
 
-# Three copies of one header, orders between them: lines 3 and 5 also look like a header.
+# Three header-like records, orders between them: lines 3 and 5 also look like a header (no cell starts like
+# a value, as many cells as the header's) and repeat none of it, so neither is a repeated header (B12-1).
 THRICE = (
-    b"order_id,amount,order_date\nT1,100.00,2025-05-01\norder_id,amount,order_date\nT2,200.00,2025-05-02\n"
-    b"order_id,amount,order_date\nT3,300.00,2025-05-03\n"
+    b"order_id,amount,order_date\nT1,100.00,2025-05-01\nref,total,day\nT2,200.00,2025-05-02\n"
+    b"id,sum,when\nT3,3,2025-05-03\n"
 )
 
 
 def test_the_note_names_the_records_mid_sentence_in_lower_case(client, twin, uploader):
     client.force_login(uploader)
     page, _ = checked(client, THRICE, "thrice.csv")
+    # By hand: choosing line 3 skips line 2 (T1); choosing line 5 skips lines 2, 3, 4 (T1, ref, T2).
     assert (
-        "Line 3 (order_id, amount, order_date), line 5 (order_id, amount, order_date) also look like a header"
+        "Line 3 (ref, total, day), line 5 (id, sum, when) also look like a header: if the orders table starts "
+        "there, choose it as the header row. Choosing line 3 skips the row read now above it (line 2). "
+        "Choosing line 5 skips the 3 rows read now above it (lines 2–4)."
     ) in page

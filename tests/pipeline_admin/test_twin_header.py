@@ -47,7 +47,9 @@ def test_the_inspect_step_reads_the_header_from_the_line_chosen(client, twin, up
     client.force_login(uploader)
     url = reverse("pipeline_admin:upload_inspect")
     found = client.post(url, {"sample": csv("twin.csv", TWIN_HEADER)}).json()
-    assert (found["line"], [c["line"] for c in found["others"]]) == (1, [4])  # "also looks like a header: line 4"
+    # line 4 repeats line 1's header: the Lambda rejects it (B12-1), said so and offered in the select alone
+    assert (found["line"], found["others"], found["repeats_note"][:30]) == (1, [], "Line 4 repeats the header row:")
+    assert [c["line"] for c in found["candidates"]] == [1, 2, 4, 5, 6]
     chosen = client.post(url, {"sample": csv("twin.csv", TWIN_HEADER), "mapping": json.dumps(NAMED), "header_line": 4})
     assert (chosen.json()["line"], chosen.json()["recognised"]) == (4, True)
 
@@ -78,7 +80,7 @@ def test_without_javascript_the_upload_pages_header_step_sends_the_line_chosen(c
     client.force_login(uploader)
     url = reverse("pipeline_admin:upload")
     page = client.post(url, {"files": [csv("twin.csv", TWIN_HEADER)], "step": "header"}).content.decode()
-    assert "Line 4 (order_id, amount, order_date) also looks like a header" in page
+    assert "Line 4 repeats the header row" in page and '<option value="4">line 4: order_id, amount, order_date' in page
     step = {k: hidden(page, k) for k in ("header_step", "header_name", "header_sample")}
     data = {"files": [csv("twin.csv", TWIN_HEADER)], **step, "header_line": "4", **NAMED}
     assert client.post(url, data).status_code == 302

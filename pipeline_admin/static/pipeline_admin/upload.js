@@ -144,9 +144,17 @@
     entry.check.append(row);
     if ((check.others || []).length) {
       const others = check.others.map((r) => "line " + r.line + " (" + cells(r) + ")").join(", ");
-      entry.others = el("div", { class: "header-others warn" }, "Also looks like a header: " + others + ". If the orders table starts there, choose it as the header row.");
+      const skips = check.others.filter((r) => r.skips).map((r) => " " + r.skips).join("");
+      entry.others = el("div", { class: "header-others warn" }, "Also looks like a header: " + others + ". If the orders table starts there, choose it as the header row." + skips);
       entry.check.append(entry.others);
     }
+    // a record after the header that repeats it is no place where the table starts: said, not offered (B12-1)
+    if (check.repeats_note) {
+      entry.repeats = el("div", { class: "header-repeats" }, check.repeats_note);
+      entry.check.append(entry.repeats);
+    }
+    entry.skips = el("div", { class: "header-skips warn", hidden: "" }, "");
+    entry.check.append(entry.skips);
   }
 
   function pickHeader(entry, record, shown) {
@@ -154,6 +162,9 @@
     shown.textContent = "Header: line " + record.line + " (" + cells(record) + ")";
     entry.summary.textContent = record.line === found.line ? found.text : "Choose the columns of line " + record.line + " below.";
     if (entry.others) entry.others.hidden = record.line !== found.line; // said of the header found, not of staff's pick
+    if (entry.repeats) entry.repeats.hidden = record.line !== found.line;
+    entry.skips.textContent = record.line === found.line ? "" : record.skips || ""; // the rows staff's pick skips
+    entry.skips.hidden = !entry.skips.textContent;
     entry.picked = record.line === found.line && found.recognised ? null : record;
     if (!entry.picked) { // back to the recognised header the Lambda finds: no mapping to send
       if (entry.box) entry.box.remove();
