@@ -93,7 +93,10 @@ def _month_chunks(month: pq.ParquetFile) -> Iterator[bytes]:
             stale = batch.filter(batch["stale"]).select(_COLUMNS)
             rank = ranks[done : done + stale.num_rows]
             done += stale.num_rows
-            ranked = stale.append_column("rank", rank)
+            # Under _RANKED whatever the file says: a month written before 2026-12-02 holds every column
+            # OPTIONAL (read as nullable), a newer one order_id, amount, order_date and source_line
+            # REQUIRED (read as not null, as SCHEMA says); the IPC stream takes batches of one schema.
+            ranked = pa.RecordBatch.from_arrays([*stale.columns, rank], schema=_RANKED)
             number = pc.divide(pc.subtract(rank, 1), _BIN_ROWS)  # ranks start at 1
             for n in pc.unique(number).to_pylist():
                 writers[n].write_batch(ranked.filter(pc.equal(number, n)))

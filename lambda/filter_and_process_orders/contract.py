@@ -26,6 +26,8 @@ class Column:
     filterable: bool = False  # reports may filter on it
     groupable: bool = False  # reports may group by it
     stored: bool = True  # False: read for evidence only (the line id that tells line items apart)
+    # False: every order has one (REQUIRED in the Parquet: no definition levels, see SCHEMA).
+    nullable: bool = True
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -36,6 +38,7 @@ COLUMNS: tuple[Column, ...] = (
         ("orderid", "orderno", "ordernumber", "ordernum", "orderref", "idorders", "idorder", "ordern", "id", "order"),
         required=True,
         max_length=200,
+        nullable=False,
     ),
     Column(
         "customer",
@@ -59,6 +62,7 @@ COLUMNS: tuple[Column, ...] = (
             "lineitemprice",
         ),
         required=True,
+        nullable=False,
     ),
     Column(
         "status", pa.string(), "Status", ("status", "orderstatus", "orderstate", "financialstatus"),
@@ -74,6 +78,7 @@ COLUMNS: tuple[Column, ...] = (
         ),
         required=True,
         filterable=True,
+        nullable=False,
     ),
     Column(
         "product",
@@ -114,14 +119,14 @@ COLUMNS: tuple[Column, ...] = (
             "qtyordered",
         ),
     ),
-    Column("line_count", pa.int32(), "Lines"),
-    Column("stale", pa.bool_(), "Stale"),
-    Column("source_line", pa.int64(), "Source line"),
+    Column("line_count", pa.int32(), "Lines", nullable=False),
+    Column("stale", pa.bool_(), "Stale", nullable=False),
+    Column("source_line", pa.int64(), "Source line", nullable=False),
     # Line items only: every physical line summed into the order, in file order ("4,7,9"); null
     # when the order is one line (source_line says which).
     Column("source_lines", pa.string(), "Source lines"),
-    Column("source_key", pa.string(), "Source file"),
-    Column("ingested_at", pa.timestamp("ms", tz="UTC"), "Ingested at"),
+    Column("source_key", pa.string(), "Source file", nullable=False),
+    Column("ingested_at", pa.timestamp("ms", tz="UTC"), "Ingested at", nullable=False),
     Column(
         "line_id",
         pa.string(),
@@ -140,7 +145,12 @@ STORED = tuple(c for c in COLUMNS if c.stored)
 # The Parquet files, in this order. They store no Arrow schema (`output.WRITTEN`): every reader takes
 # these types from the Parquet schema (BYTE_ARRAY UTF8 -> string, FIXED_LEN_BYTE_ARRAY DECIMAL(12,2),
 # INT32 DATE, TIMESTAMP(MILLIS, UTC) -> timestamp[ms, tz=UTC], ...), which maps back to them exactly.
-SCHEMA = pa.schema([(c.name, c.type) for c in STORED])
+# The columns every order has (`nullable=False`: order_id, amount, order_date, line_count, stale,
+# source_line, source_key, ingested_at) are REQUIRED there, the others OPTIONAL; pyarrow reads a
+# REQUIRED column as `not null`, as SCHEMA says. Files written before 2026-12-02 hold every column
+# OPTIONAL, with no null in those eight: read together with newer ones (pyarrow datasets, DuckDB's
+# read_parquet, Athena) they give the same types and values (README, "Parquet layout").
+SCHEMA = pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in STORED])
 MAPPABLE = tuple(c.name for c in COLUMNS if c.synonyms)  # read from a file's columns
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 SYNONYMS = {c.name: list(c.synonyms) for c in COLUMNS if c.synonyms}

@@ -3,9 +3,10 @@ of ids that come once, then the orders of repeated ids under the file's grain, a
 certain; all with their stale flag, written per month; the rows rejected for want of an amount or a
 date on any line of their order, or for a sum too large, added to the rejects bucket by bucket."""
 
+import functools
 from collections import deque
 from concurrent.futures import Executor, Future
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +14,7 @@ import pyarrow.compute as pc
 
 from . import grain as grains
 from . import profile
-from .arrow_buffers import bool_mask, boolean_array, one_array
+from .arrow_buffers import bool_mask
 from .evidence import Evidence, Repeated, sift
 from .months import Months, by_month, encoded
 from .output import Output
@@ -28,6 +29,7 @@ AHEAD = 2
 # Codes of rows rejected after the chunks, in the order they join the counts (the manifest lists the
 # reasons by count, a tie in that order).
 LATE_CODES = ("missing_amount", "missing_order_date", "amount_too_large")
+EPOCH = date(1970, 1, 1)  # date32's day 0
 Made = list[tuple[grains.Orders, Months | None]]  # a bucket's orders, copied by month for the writer
 
 
@@ -147,23 +149,22 @@ def _reject(spool: Spool, orders: grains.Orders, counts: dict[str, int]) -> None
         counts["amount_too_large"] += lines.num_rows
 
 
-def stale_mask(orders: pa.Table, rules: Rules) -> pa.Array:
-    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date.
-    `orders`' statuses dictionary-encoded (`months.encoded`, as `_by_month` gives them): each distinct
-    word is looked up once."""
-    before = pa.scalar(rules.reference_date - timedelta(days=rules.stale_after_days), pa.date32())
-    statuses, status = pa.array(sorted(rules.stale_statuses), pa.string()), one_array(orders.column("status"))
+def stale_mask(status: pa.DictionaryArray, days: np.ndarray, dated: np.ndarray | None, rules: Rules) -> np.ndarray:
+    """The stale rule: an order in a stale status dated stale_after_days or more before the reference date
+    (numpy bool, one per line). `status` dictionary-encoded (`months.encoded`): each distinct word is
+    looked up once; `days`: each line's date in days since 1970-01-01, where `dated` (None: every line)."""
+    before = (rules.reference_date - timedelta(days=rules.stale_after_days) - EPOCH).days
+    statuses = pa.array(sorted(rules.stale_statuses), pa.string())
     hit = np.r_[bool_mask(pc.is_in(status.dictionary, value_set=statuses)), False]  # False: no status
     at = pc.fill_null(status.indices, len(status.dictionary)) if status.null_count else status.indices
-    in_status = boolean_array(hit[at.to_numpy()])
-    return pc.and_(in_status, pc.fill_null(pc.less_equal(orders.column("order_date"), before), False))
+    stale = hit[at.to_numpy()] & (days <= before)
+    return stale if dated is None else stale & dated
 
 
 def _by_month(made: list[grains.Orders], rules: Rules) -> Made:
     """Each bucket's orders with their stale flag, copied by month for the writer (on a worker thread);
-    their statuses dictionary-encoded once, for the stale rule, the copy and the writer (`months.ENCODED`)."""
+    their statuses dictionary-encoded once, for the stale rule, the copy and the writer (`months.ENCODED`),
+    and their dates read once, for the stale rule and the months (`months.by_month`)."""
+    rule = functools.partial(stale_mask, rules=rules)
     with profile.stage("write.by month"):
-        for m in made:
-            m.table = encoded(m.table)
-            m.table = m.table.append_column("stale", stale_mask(m.table, rules))
-        return [(m, by_month(m.table, m.rows)) for m in made]
+        return [(m, by_month(encoded(m.table), m.rows, rule)) for m in made]

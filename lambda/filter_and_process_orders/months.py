@@ -4,6 +4,7 @@ and the amounts summed (all orders and the stale ones). The statuses travel dict
 (`encoded`, ENCODED): the stale rule looks each distinct word up once, the take copies 4-byte
 indices, and the writer writes the indices instead of hashing the words again."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,15 +12,20 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .arrow_buffers import decimal_words, one_array, valid_mask
+from .arrow_buffers import bool_mask, boolean_array, decimal_words, one_array, valid_mask
 from .buckets import take_rows
 from .contract import SCHEMA
 
 ENCODED = ("status", "source_key")  # dictionary-encoded on the way to the writer (`output.WRITTEN`)
 MADE = ("source_key", "ingested_at")  # one value a file: made per row group by the writer
-# What `by_month` takes and gives: SCHEMA less the columns made per row group, the statuses encoded.
+# What `by_month` takes and gives: SCHEMA less the columns made per row group, the statuses encoded,
+# every column nullable (the lines that are no orders may lack a date or an amount; `rows` names the orders).
 BODY = pa.schema(
-    [f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED else f for f in SCHEMA if f.name not in MADE]
+    [
+        (f.with_type(pa.dictionary(pa.int32(), f.type)) if f.name in ENCODED else f).with_nullable(True)
+        for f in SCHEMA
+        if f.name not in MADE
+    ]
 )
 SUMMED_IN_NUMPY = 9_000_000  # amounts of at most 999,999,999,999 cents: 9M of them fit an int64
 
@@ -35,13 +41,29 @@ class Months:
     flagged: np.ndarray
 
 
-def by_month(orders: pa.Table, rows: np.ndarray | None = None) -> Months | None:
-    """The orders (`Output.add`'s) copied once, by month, and their amounts summed; None without one."""
+# The stale rule (`finish.stale_mask`): the statuses (dictionary-encoded), each line's date in days since
+# 1970-01-01 and where it has one (None: every line) -> the stale lines (numpy bool).
+StaleRule = Callable[[pa.DictionaryArray, np.ndarray, "np.ndarray | None"], np.ndarray]
+
+
+def by_month(orders: pa.Table, rows: np.ndarray | None = None, stale: StaleRule | None = None) -> Months | None:
+    """The orders (`Output.add`'s) copied once, by month, and their amounts summed; None without one.
+    With `stale`, their stale column is made here from the dates read once for the months too (the
+    statuses dictionary-encoded: `encoded`); without, `orders` hold it."""
     if not (orders.num_rows if rows is None else len(rows)):
         return None
-    orders = orders.select(BODY.names).cast(BODY)  # the constant columns join when a row group is written
-    month = _months(orders.column("order_date"))
-    flagged = orders.column("stale").to_numpy(zero_copy_only=False)
+    day = one_array(orders.column("order_date")).view(pa.int32())
+    dated = valid_mask(day) if day.null_count else None  # lines that are no orders may lack a date
+    days = (pc.fill_null(day, 0) if day.null_count else day).to_numpy()
+    if stale is None:
+        flagged = bool_mask(orders.column("stale"))
+    else:
+        flagged = stale(one_array(orders.column("status")), days, dated)
+        orders = orders.append_column("stale", boolean_array(flagged))
+    orders = orders.select(BODY.names)  # the constant columns join when a row group is written
+    if orders.schema != BODY:
+        orders = orders.cast(BODY)
+    month = _months(days)
     if rows is not None:
         month, flagged = month[rows], flagged[rows]
     first = month.min()
@@ -59,11 +81,10 @@ def by_month(orders: pa.Table, rows: np.ndarray | None = None) -> Months | None:
     return Months(pieces, total, stale, orders, flagged)
 
 
-def _months(day: pa.ChunkedArray) -> np.ndarray:
-    """Each date's month, counted from 1970-01 (int64: 665 = 2025-06). Dates less than 2**16 days
-    apart (any real file) look theirs up in a table of those days: a third of Arrow's year and month."""
-    days = one_array(day).view(pa.int32())
-    days = (pc.fill_null(days, 0) if days.null_count else days).to_numpy()  # lines that are no orders may lack one
+def _months(days: np.ndarray) -> np.ndarray:
+    """Each date's month (`days`: since 1970-01-01), counted from 1970-01 (int64: 665 = 2025-06). Dates
+    less than 2**16 days apart (any real file) look theirs up in a table of those days: a third of Arrow's
+    year and month."""
     low, high = int(days.min()), int(days.max())
     if high - low >= 1 << 16:
         return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)

@@ -21,8 +21,12 @@ class StaleOrders:
         self.count += len(rows)
         lines = orders.column("source_line").take(pa.array(rows)).to_numpy()
         if self._first is not None and len(self._first) == SAMPLE_SIZE:
-            if lines.min() > self._first.column("source_line")[SAMPLE_SIZE - 1].as_py():
+            # Only those up to the sample's last line can join it (us 1M rows: of 425k stale orders, a few
+            # hundred): the others are not partitioned.
+            near = np.flatnonzero(lines <= self._first.column("source_line")[SAMPLE_SIZE - 1].as_py())
+            if not len(near):
                 return  # nothing before the sample's last line
+            rows, lines = rows[near], lines[near]
         # The lowest lines unordered (linear time; sort_by below orders the few kept).
         lowest = np.argpartition(lines, SAMPLE_SIZE - 1)[:SAMPLE_SIZE] if len(lines) > SAMPLE_SIZE else slice(None)
         candidates = orders.select(STALE_COLUMNS).take(pa.array(rows[lowest]))

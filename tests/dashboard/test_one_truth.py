@@ -23,9 +23,10 @@ from pipeline_admin.runtime import runtime_drain
 from pipeline_admin.services import upload_create, uploads_sync
 
 
-def processed(name: str, ingested: datetime, rows: list[tuple]) -> None:
+def processed(name: str, ingested: datetime, rows: list[tuple], *, optional: bool = False) -> None:
     """One raw file's output: rows (order_id, customer, amount, status, order_date, stale), one
-    Parquet file per order month, as the Lambda writes them."""
+    Parquet file per order month, as the Lambda writes them (`optional`: as it wrote them before
+    2026-12-02, every column OPTIONAL)."""
     by_month: dict[str, list[dict]] = {}
     for line, (order_id, customer, amount, status, day, stale) in enumerate(rows, start=2):
         by_month.setdefault(day[:7], []).append(
@@ -35,6 +36,7 @@ def processed(name: str, ingested: datetime, rows: list[tuple]) -> None:
                 "amount": Decimal(amount),
                 "status": status,
                 "order_date": date.fromisoformat(day),
+                "line_count": 1,
                 "stale": stale,
                 "source_line": line,
                 "source_key": f"raw/{name}.csv",
@@ -43,7 +45,8 @@ def processed(name: str, ingested: datetime, rows: list[tuple]) -> None:
         )
     for month, records in by_month.items():
         out = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(records, schema=SCHEMA), out)
+        schema = pa.schema([f.with_nullable(True) for f in SCHEMA]) if optional else SCHEMA
+        pq.write_table(pa.Table.from_pylist(records, schema=schema), out, store_schema=False)
         key = f"{settings.PROCESSED_PREFIX}order_month={month}/{name}.parquet"
         s3.object_put_bytes(key=key, body=out.getvalue(), content_type="application/octet-stream")
 
@@ -104,6 +107,32 @@ def test_a_later_stale_cancellation_removes_the_order_from_every_report(pat):
     assert everywhere["status-summary"] == [{"status": "shipped", "orders": 1, "revenue": "20.00"}]
     assert [(r["day"], r["orders"]) for r in everywhere["daily-orders"]] == [("2025-01-16", 1)]
     assert "C-10" not in str(everywhere) and "300.00" not in str(everywhere)
+
+
+def test_files_written_before_and_after_the_required_columns_count_together_in_one_month(twin):
+    processed(  # before 2026-12-02: every column OPTIONAL
+        "old-1",
+        datetime(2025, 1, 20, tzinfo=UTC),
+        [
+            ("C-10", "Pat", "300.00", "shipped", "2025-01-15", False),
+            ("C-11", "Pat", "20.00", "shipped", "2025-01-16", False),
+            ("C-12", "Kim", "5.00", "shipped", "2025-01-17", False),
+        ],
+        optional=True,
+    )
+    processed(  # since: order_id, amount, order_date, stale, source_line, ... REQUIRED
+        "new-2",
+        datetime(2025, 3, 10, tzinfo=UTC),
+        [
+            ("C-10", "Pat", "300.00", "cancelled", "2025-01-15", True),
+            ("C-11", "Pat", "20.00", "shipped", "2025-01-16", False),
+        ],
+    )
+    call_command("crawl", "--wait", stdout=io.StringIO())
+    # By hand: C-10's latest version (new-2) is stale, C-11's is new-2's 20.00, C-12 is only in old-1.
+    assert kpis() == (2, Decimal("25.00"))
+    assert report("revenue-by-month") == [{"month": "2025-01", "orders": 2, "revenue": "25.00"}]
+    assert [(r["customer"], r["revenue"]) for r in report("sales-by-customer")] == [("Pat", "20.00"), ("Kim", "5.00")]
 
 
 @pytest.fixture

@@ -92,3 +92,36 @@ def test_an_analyst_narrows_with_a_preset_and_a_customer_bar_removes_it_and_meet
     page.click("#empty-state a")
     expect(page.locator('[data-kpi="orders"]')).to_have_text(str(expected["kpis"]["orders"]))
     page.wait_for_load_state("networkidle")  # no request of this page outlives the test
+
+
+def test_a_page_first_computed_for_its_filters_says_no_updated_with(page, analyst, pipeline_loop, shared_data):
+    """Review B12-5: filters nobody computed before show no complete set; live.js swaps the first one in
+    and said "updated with 1 new file, ..." (every change since the stack began). By hand: the first set
+    replaces nothing, so the note reads the data version, as a page opened on computed filters does."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from dashboard.keys import cache_key, data_version_get
+    from dashboard.services import report_compute
+    from dashboard.views import _page_queries
+
+    call_command("upload", str(shared_data / "orders.csv"), "--as-of", "2025-06-01", "--wait")
+    call_command("crawl", "--wait")
+    expected = json.loads((shared_data / "orders.expected.json").read_text())
+    bob = [c for c in expected["sales_by_customer"] if c["customer"] == "Bob"][0]
+    version, queries = data_version_get(), _page_queries({"customer": "Bob"})
+    for query in queries:  # "a job is on its way" (single flight): the page starts none, it shows "Computing…"
+        cache.add("flight:" + cache_key(query, version), 1, timeout=600)
+    page.set_default_timeout(90_000)
+    login(page, "analyst")
+    page.goto("/dashboard/?customer=Bob")
+    expect(page.locator("#cards.updating")).to_have_count(1)
+    assert page.locator("#cards").get_attribute("data-since") is None  # no complete set shown
+    for query in queries:  # the jobs end: live.js swaps the first complete set in
+        report_compute(query=query)
+    expect(page.locator('[data-kpi="orders"]')).to_have_text(str(bob["orders"]))
+    expect(page.locator("#live-note")).to_have_text(f"data version {version}")
+    page.wait_for_timeout(1500)  # showNote runs every second: it keeps saying so
+    expect(page.locator("#live-note")).to_have_text(f"data version {version}")
+    assert page.locator("#cards").get_attribute("data-since") is None  # (live.js keeps `since` itself)
+    page.wait_for_load_state("networkidle")

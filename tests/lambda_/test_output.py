@@ -19,9 +19,10 @@ INGESTED = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
 
 def orders(rows: list[dict]) -> pa.Table:
-    """Orders as the grain step hands them over: the contract's columns less source_key and ingested_at."""
+    """Orders as the grain step hands them over: the contract's columns less source_key and ingested_at
+    (every order has a source line: the row's place, from line 2, unless given)."""
     defaults = {"customer": "Kim", "status": "shipped", "quantity": 1, "line_count": 1, "stale": False}
-    full = [{f.name: {**defaults, **r}.get(f.name) for f in BODY} for r in rows]
+    full = [{f.name: {**defaults, "source_line": i + 2, **r}.get(f.name) for f in BODY} for i, r in enumerate(rows)]
     return pa.Table.from_pylist(full, schema=BODY)
 
 

@@ -6,10 +6,11 @@ import html
 import io
 from decimal import Decimal
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.urls import reverse
-from filter_and_process_orders.contract import STALE_COLUMNS
+from filter_and_process_orders.contract import SCHEMA, STALE_COLUMNS
 
 from ordersite.aws import aws_client
 from pipeline_admin import stale_orders
@@ -117,3 +118,27 @@ def test_a_stale_order_exported_twice_is_downloaded_once_at_its_first_line_as_th
     assert rows[1:] == [["S-1", "Kim", "10.00", "pending", "2025-02-01", "2"]]
     assert [(o["order_id"], o["source_line"]) for o in upload.manifest["stale_sample"]] == [("S-1", "2")]
     assert (upload.manifest["rows_stale"], upload.manifest["rows_duplicate"]) == (1, 1)
+
+
+def test_month_files_written_before_and_after_the_required_columns_download_together(client, twin, pipeline_admin):
+    body, stale = stale_export()
+    upload = processed_upload(client, pipeline_admin, body=body, name="stale.csv")
+    s3 = aws_client("s3")
+    layouts = []
+    for n, key in enumerate(upload.manifest["outputs"]):
+        data = s3.get_object(Bucket=settings.PIPELINE_BUCKET, Key=key)["Body"].read()
+        if n % 2:  # every other month as files were written before 2026-12-02: every column OPTIONAL
+            table = pq.read_table(io.BytesIO(data))
+            out = io.BytesIO()
+            optional = pa.schema([f.with_nullable(True) for f in table.schema])
+            pq.write_table(table.cast(optional), out, store_schema=False)
+            data = out.getvalue()
+            s3.put_object(Bucket=settings.PIPELINE_BUCKET, Key=key, Body=data)
+        schema = pq.ParquetFile(io.BytesIO(data)).schema
+        layouts.append([schema.column(i).max_definition_level for i in range(len(schema))])
+    required = [SCHEMA.get_field_index(c) for c in ("order_id", "amount", "order_date", "source_line")]
+    assert {tuple(layout[i] for i in required) for layout in layouts} == {(0, 0, 0, 0), (1, 1, 1, 1)}  # both kinds
+    response = client.get(reverse("pipeline_admin:upload_stale_orders", args=[upload.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert rows[0] == list(STALE_COLUMNS) and rows[1:] == oracle_rows(stale)
+    assert len(rows) - 1 == 92 and sum(Decimal(r[2]) for r in rows[1:]) == sum(o["amount"] for o in stale)
