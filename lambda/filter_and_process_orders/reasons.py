@@ -17,6 +17,7 @@ ROW_REASONS = {
     "bad_order_date": "unparseable order_date",
     "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
     "repeated_header": "the header row again (files joined one after another?), not an order",
+    "sep_line": "Excel's delimiter hint (sep=) again (files joined one after another?), not an order",
 }
 # A code's label where its rows' texts say different things (the file page's "Rejections by reason",
 # the manifest's `reasons`); every other code's label is its row text's start, ROW_REASONS.
