@@ -32,6 +32,12 @@ logger = logging.getLogger(__name__)
 FILTERS = (*FILTER_PARAMS, *VIEW_PARAMS)
 CARD_HTML_SECONDS = 15
 EXPORT_RETRY_SECONDS = 3  # how often the page of a CSV still computing asks again
+# What a CSV download answers (503) while nothing can be computed: a download has no card that asks
+# again by itself (`ReportView.outage_notice`), and it never serves an older data version's numbers.
+EXPORT_OUTAGE = (
+    "Can't compute this report while the cache/queue is unavailable, so there is no CSV to download yet "
+    "(an older data version's numbers are not served). Try the download again in a moment."
+)
 
 
 def _query(query: QueryDict) -> dict:
@@ -234,7 +240,7 @@ def _export_wait(request, query: ReportQuery, view: ReportView) -> HttpResponse:
         return HttpResponse(f"This report failed: {view.result.error}", status=409, content_type="text/plain")
     view = _card(query, request.user, view)
     if view.outage or view.notice:
-        text, status = (view.outage_notice, 503) if view.outage else (view.notice, 429)
+        text, status = (EXPORT_OUTAGE, 503) if view.outage else (view.notice, 429)
         response = HttpResponse(text, status=status, content_type="text/plain")
     else:
         context = {"title": view.title, "seconds": EXPORT_RETRY_SECONDS}

@@ -135,7 +135,7 @@ def _clean(
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
     order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, amount_marks, order_date, names)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date, names, raw, wide)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):

@@ -17,6 +17,7 @@ ROW_REASONS = {
     "bad_order_date": "unparseable order_date",
     "amount_too_large": "amount past 9,999,999,999.99, the most an amount holds (one line, or an order's lines summed)",
     "repeated_header": "the header row again (files joined one after another?), not an order",
+    "sep_line": "Excel's delimiter hint (sep=) again (files joined one after another?), not an order",
 }
 # A code's label where its rows' texts say different things (the file page's "Rejections by reason",
 # the manifest's `reasons`); every other code's label is its row text's start, ROW_REASONS.
@@ -121,7 +122,8 @@ MANY_DUPLICATES = 0.10
 
 def warnings_for(result) -> list[dict]:
     """The warnings about a cleaned file (a `cleaning.CleanResult`): [{"code", "text"}]; the
-    doubts (`doubts`) add `count`, and `lines` (the first physical lines) or `words` ({word: rows});
+    doubts (`doubts`) add `count`, and `lines` (the first physical lines); `unknown_statuses` also
+    `words` (the 10 most common, {word: lines}) and `word_count` (how many words in all);
     `stray_bytes_read_as_cp1252` adds `count` (bytes), `lines` (the first lines holding one) and
     `line_count` (lines holding one); `differing_lines_read_as_history` adds `count` (orders) and
     `lines` (their first lines, from the buckets where they were a minority: `evidence._count`);
@@ -196,8 +198,11 @@ def warnings_for(result) -> list[dict]:
         add("stray_bytes_read_as_cp1252", detail, count=stray.count, lines=stray.first_lines, line_count=stray.lines)
     if doubts.statuses:
         words, lines = dict(doubts.statuses.most_common(10)), doubts.lines.get("unknown_statuses", [])
-        text = ", ".join(f"{w} ({_count(n, 'line')})" for w, n in words.items())[:300] + f"; {_for_example(lines)}"
-        add("unknown_statuses", text, count=doubts.statuses.total(), words=words, lines=lines)
+        count, word_count = doubts.statuses.total(), len(doubts.statuses)
+        some = "" if word_count == len(words) else "; the most common"  # only when not every word is named
+        named = ", ".join(f"{w} ({_count(n, 'line')})" for w, n in words.items())[:300]
+        text = f"{_count(word_count, 'word')} on {_count(count, 'line')}{some}: {named}; {_for_example(lines)}"
+        add("unknown_statuses", text, count=count, words=words, word_count=word_count, lines=lines)
     return found
 
 

@@ -9,15 +9,23 @@ among the rows whose amount and order date both are unreadable, as a header's wo
 those whose order id ends and starts as the header's order-id name does (`D` of "Order ID", where ids
 mostly end in a digit), for a header whose amount and date names read as values (`2024`, `1.5`,
 `01/02/2024`): one gather from the ids' buffers per chunk (about 2 ms CPU per 1M rows) in a file
-without such rows. Its number is the last (`reason_numbers`): the others keep theirs.
+without such rows. Its number is the last but one (`reason_numbers`): the others keep theirs.
+
+A record after the header that is exactly Excel's delimiter hint, `sep=` and one character (`sep=;`, as
+a joined export's own first line is), is rejected `sep_line` with its line, not read as an order `sep=`
+(review B12-11): its first cell `sep=` (the hint's character the delimiter, or no character) or `sep=X`,
+every other cell empty, no extra cell. It is looked for among the rows with two of the three required
+cells empty (a hint fills one cell at most). Its number is the last.
 """
+
+import re
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .amounts import MARKS
-from .arrow_buffers import bool_mask, first_bytes, string_offsets, valid_mask
+from .arrow_buffers import bool_mask, first_bytes, one_array, string_offsets, valid_mask
 from .contract import MAX_TEXT_LENGTH
 from .dates import DateMemo, dates
 from .mapping import normalise_header
@@ -27,7 +35,7 @@ from .reasons import ROW_REASONS
 CHECKS = [
     "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
     "amount_too_large", "missing_order_date", "bad_order_date",
-    "repeated_header",  # tried before the others, numbered after them (see above)
+    "repeated_header", "sep_line",  # tried before the others, numbered after them (see above)
 ]  # fmt: skip
 _CODES = pa.array(CHECKS, pa.string())
 _TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
@@ -40,6 +48,8 @@ _MANGLED_ID = r"^[+-]?[0-9]([.,][0-9]+)?[eE][+-][0-9]+$"
 # First bytes of a cell that may read as any header name: one of the ASCII characters `mapping.normalise_header`
 # drops (spaces, `_ . - / ( ) #`), or not ASCII (`_may_read_as`).
 _LEADS = np.array([b >= 0x80 or normalise_header(chr(b) + "x") == "x" for b in range(256)])
+# Excel's delimiter hint as a record's first cell (`header._SEP_HINT` reads it before the header).
+_SEP_CELL = re.compile(r"sep=.?\Z", re.IGNORECASE | re.DOTALL)
 
 
 def _longer(text: pa.Array, limit: int) -> np.ndarray | None:
@@ -96,6 +106,30 @@ def _may_read_as(cells: pa.Array, normalised: str) -> np.ndarray:
     return leads[first_bytes(cells)]
 
 
+def _sep_lines(raw: pa.Table, wide: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+    """Those of `rows` of the chunk's records (`raw`, `wide` its records with extra cells) that are
+    exactly Excel's delimiter hint (see above): the first cell `sep=` or `sep=` and one character,
+    every other cell empty (not even a space), no extra cell. Cheap: cells' sizes and first bytes are
+    read from the buffers; only a first cell of 4-8 bytes led by `s` or `S` is matched, in Python."""
+    if wide is not None:
+        rows = rows[~wide[rows]]
+    for i in reversed(range(raw.num_columns)):  # the first cell last
+        if not len(rows):
+            break
+        cells = one_array(raw.column(i))
+        offsets = string_offsets(cells)
+        size = offsets[rows + 1] - offsets[rows]
+        if i:
+            rows = rows[size == 0]  # (a null cell has none either: a record's cells are never null)
+            continue
+        rows = rows[(size >= 4) & (size <= 8)]
+        if len(rows):
+            rows = rows[np.frombuffer(cells.buffers()[2], np.uint8)[offsets[rows]] | 0x20 == ord("s")]
+        found = [c is not None and _SEP_CELL.match(c) is not None for c in cells.take(pa.array(rows)).to_pylist()]
+        rows = rows[np.array(found, bool)]
+    return rows
+
+
 def _named_like(text: pa.Array, name: bytes) -> np.ndarray:
     """The cells of a string array that may read as `name`: their last byte is its last (one gather from
     the buffers over every cell, half of `first_bytes`' cost), then their first its first (over those
@@ -117,12 +151,15 @@ def reason_numbers(
     marks: dict[str, np.ndarray],
     day: pa.Array,
     names: dict[str, str] | None = None,
+    raw: pa.Table | None = None,
+    wide: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per row, 0 when every check passes, else 1 + the position in CHECKS of the first that fails
     (uint8). `used`: the file's cleaned text columns; `cell`: the same for every line field (null
     columns for those the file lacks); `amount`, `marks` as `amounts.amounts` gives them; `day` the
     order dates read (null where empty or unreadable); `names`: the header's name of each column of
-    `used` ({column: name}), for `repeated_header` (not looked for without)."""
+    `used` ({column: name}), for `repeated_header` (not looked for without); `raw`: the chunk's records
+    (every cell as read) and `wide` the mask of those with extra cells, for `sep_line` (likewise)."""
     n = len(amount)
     empty = {c: ~valid_mask(cell[c]) for c in ("order_id", "amount", "order_date")}
     too_long = None
@@ -150,7 +187,7 @@ def reason_numbers(
         "bad_order_date": bad_date,
     }
     number = np.zeros(n, np.uint8)
-    for k in reversed(range(len(CHECKS) - 1)):  # the first failing check is written last
+    for k in reversed(range(len(CHECKS) - 2)):  # the first failing check is written last
         mask = checks[CHECKS[k]]
         if mask is not None:
             number[mask] = k + 1
@@ -158,7 +195,11 @@ def reason_numbers(
         maybe = unread & bad_date
         if names.get("order_id"):  # its amount's and date's names may read as values ("2024", "01/02/2024")
             maybe |= _named_like(cell["order_id"], names["order_id"].encode())
-        number[_repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS)
+        number[_repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS) - 1
+    if raw is not None:
+        hint = empty["amount"] & (empty["order_date"] | empty["order_id"]) | empty["order_id"] & empty["order_date"]
+        if hint.any():
+            number[_sep_lines(raw, wide, np.flatnonzero(hint))] = len(CHECKS)
     return number
 
 

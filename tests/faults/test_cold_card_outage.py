@@ -43,3 +43,23 @@ def test_with_redis_stopped_a_card_never_computed_says_so_and_fills_once_redis_i
     assert len(jobs) == 1 and "Computing…" in computing
     assert REVENUE in client.get(reverse("dashboard:card", args=["kpis"])).content.decode()
     assert client.get(reverse("report_api", args=["kpis"])).status_code == 200
+
+
+def test_with_redis_stopped_a_csv_download_says_so_without_a_card(
+    client,
+    crawled,
+    analyst,
+    redis_server,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    # Review B12-7 (a): the download answered the card's text, "This card tries again by itself".
+    client.force_login(analyst)
+    redis_server.stop()
+    with django_capture_on_commit_callbacks(execute=True) as jobs:
+        export = client.get(reverse("dashboard:export", args=["kpis"]), {"period": "all_time"})
+    assert jobs == []
+    assert (export.status_code, export["Retry-After"], export["Content-Type"]) == (503, "3", "text/plain")
+    assert export.content.decode() == (
+        "Can't compute this report while the cache/queue is unavailable, so there is no CSV to download yet "
+        "(an older data version's numbers are not served). Try the download again in a moment."
+    )

@@ -306,7 +306,8 @@ def test_doubtful_values_are_kept_and_warned_about_with_counts_and_lines(tmp_pat
         "unknown_statuses": (2, [6, 12]),  # each its order's only line
     }
     assert warnings["unknown_statuses"]["words"] == {"invalid": 2}  # INVALID and Invalid
-    assert warnings["unknown_statuses"]["text"].endswith("kept as written: invalid (2 lines); e.g. lines 6, 12")
+    said_text = "kept as written: 1 word on 2 lines: invalid (2 lines); e.g. lines 6, 12"
+    assert warnings["unknown_statuses"]["text"].endswith(said_text)
     assert dict(result.rejected_reasons) == {"missing_order_id": 1, "missing_order_date": 1}
 
 
