@@ -16,7 +16,7 @@ from filter_and_process_orders.mapping import missing_required
 from filter_and_process_orders.reasons import ROW_REASONS
 
 # The Lambda's own rule of a row that repeats the header (two exports joined), not a second opinion.
-from filter_and_process_orders.rejects import _repeated_header
+from filter_and_process_orders.rejects import repeated_header
 from filter_and_process_orders.text import SAMPLE_BYTES, UnreadableFile
 from filter_and_process_orders.values import cleaned_text
 
@@ -96,7 +96,7 @@ def repeats_header(record: Header, header: Header) -> bool:
     cells = {c: record.names[i] if i < len(record.names) else None for c, i in header.mapping.items()}
     used = {c: cleaned_text(pa.array([cell], pa.string())) for c, cell in cells.items()}
     names = {c: header.names[i] for c, i in header.mapping.items()}
-    return len(_repeated_header(used, names, np.arange(1))) == 1
+    return len(repeated_header(used, names, np.arange(1))) == 1
 
 
 def _lines(rows: list[int]) -> str:

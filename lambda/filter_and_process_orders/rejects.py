@@ -78,7 +78,7 @@ def _mangled(order_id: pa.Array) -> np.ndarray | None:
     return mask
 
 
-def _repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.ndarray) -> np.ndarray:
+def repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.ndarray) -> np.ndarray:
     """Those of `rows` whose every cell in `used` (cleaned: trimmed, a placeholder null) reads as the
     header's name of its column (`names`), compared as the header is read: as the mapping compares names
     (`mapping.normalise_header`: without case, spaces, line breaks, zero-width characters or `_ . - / ( ) #`),
@@ -195,7 +195,7 @@ def reason_numbers(
         maybe = unread & bad_date
         if names.get("order_id"):  # its amount's and date's names may read as values ("2024", "01/02/2024")
             maybe |= _named_like(cell["order_id"], names["order_id"].encode())
-        number[_repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS) - 1
+        number[repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS) - 1
     if raw is not None:
         hint = empty["amount"] & (empty["order_date"] | empty["order_id"]) | empty["order_id"] & empty["order_date"]
         if hint.any():
