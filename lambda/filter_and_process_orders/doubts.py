@@ -22,7 +22,8 @@
   trailing delimiters are no doubt): the row is read by the header's columns, its extra cells dropped.
   Said of the lines that reach an order: every line of a line-item order, of a history each row that
   gives the order a value (its last row, and an earlier one whose amount, date, customer, … the order
-  keeps because the rows after it leave that column empty: review B12-4).
+  keeps because the rows after it leave that column empty: review B12-4); exact copies (alike in every
+  column, the extra cells aside) once, when any copy has such a cell, at its line (review B12-8).
 
 Counted on the rows a chunk keeps (not rejected), the last one per bucket (`grain`); each code keeps
 its first SAMPLE_LINES lines. The codes of USED are said only of the lines whose value reaches an

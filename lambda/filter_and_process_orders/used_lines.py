@@ -4,7 +4,9 @@ lines. Every line of a line-item order and an order's only line count; of an ord
 line whose value the order takes: its last line with a cell in the code's column (amount, quantity; a
 line whose cell is empty leaves the order the one before, `grain._gaps`; for `extra_cells` any column
 the order takes, `grain.ORDER_FIELDS`: review B12-4); the earlier ones are superseded. An exact
-duplicate counts once, named by its first copy's line (`copies.Copies`).
+duplicate counts once, named by its first copy's line (`copies.Copies`); for `extra_cells`, whose cells
+no column holds, copies can differ: a set is said when any copy is, named by its first copy said
+(`_said_copies`, review B12-8).
 
 Phase 1 finds the lines (every line, in chunks); each dedup bucket is looked at as it is sifted
 (`evidence.sift`), for both answers, as the grain may not be known yet; the file's grain picks one at
@@ -30,6 +32,9 @@ import pyarrow.compute as pc
 from . import profile
 from .arrow_buffers import bool_mask, one_array
 from .ascending import among, positions
+from .buckets import take_rows
+from .chunk import LINE_FIELDS
+from .copies import Copies
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
 from .evidence import Sifted
 from .grain import ORDER_FIELDS, Orders
@@ -113,6 +118,9 @@ class UsedLines:
         hit[positions(found, line)[0]] = True  # a bucket's lines ascend
         if not hit.any():
             return
+        copies = sifted.copies
+        if copies is not None and USED[code] is None:  # copies may differ in a cell no column holds
+            copies = _said_copies(hit, line, sifted.lines, copies)
         repeated = sifted.repeated
         alone = np.flatnonzero(hit if sifted.single is None else hit & sifted.single)  # ids that come once
         every = last = alone
@@ -131,8 +139,8 @@ class UsedLines:
                 taken[group[cell]] = rows[cell]  # a scatter in file order leaves each order's last
                 taken = taken[taken >= 0]
                 last = np.union1d(last, taken[hit[taken]])
-        self.every[code].append(_named(line, every, sifted.copies))
-        self.last[code].append(_named(line, last, sifted.copies))
+        self.every[code].append(_named(line, every, copies))
+        self.last[code].append(_named(line, last, copies))
 
     def _named(self, held: np.ndarray) -> np.ndarray:
         """The `held` lines, each copy's by its name (`_alias`)."""
@@ -174,6 +182,30 @@ class UsedLines:
                 doubts.values[code] = said[:EXAMPLES].to_pylist()
             elif code == "unknown_statuses":
                 doubts.statuses = Counter()
+
+
+def _said_copies(hit: np.ndarray, line: np.ndarray, lines: pa.Table, copies: Copies) -> Copies:
+    """Exact copies (identical in every mapped column) can differ in a cell no column holds
+    (`extra_cells`: review B12-8): a set of copies is said when any copy is, at its last copy (the one
+    kept: `hit`, the bucket's mask of said lines, is set there in place), named by its first copy said
+    (the returned copies' `first_line`), not by its first copy. Costs a group-by of the copies only in
+    a bucket where one of them is said."""
+    at = np.r_[copies.dropped, copies.kept]
+    if not hit[at].any():
+        return copies
+    filled = [c for c in LINE_FIELDS if lines.column(c).null_count < lines.num_rows]  # as `duplicates`
+    none = np.iinfo(np.int64).max
+    rows = take_rows(lines.select(filled), pa.array(at))
+    rows = rows.append_column("last", pa.array(line[at])).append_column(
+        "said", pa.array(np.where(hit[at], line[at], none))
+    )
+    sets = rows.group_by(filled, use_threads=False).aggregate([("last", "max"), ("said", "min")])
+    last, said = sets.column("last_max").to_numpy(), sets.column("said_min").to_numpy()
+    which = np.searchsorted(line[copies.kept], last[said != none])  # (a bucket's lines ascend)
+    first = copies.first_line.copy()
+    first[which] = said[said != none]
+    hit[copies.kept[which]] = True
+    return Copies(copies.dropped, copies.kept, first)
 
 
 def _named(line: np.ndarray, rows: np.ndarray, copies) -> np.ndarray:

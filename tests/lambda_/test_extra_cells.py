@@ -205,3 +205,36 @@ def test_placeholders_past_the_header_make_no_row_and_are_not_said(tmp_path):
     assert accounted(result)
     assert (result.rows_in, result.rows_blank, result.orders, result.rows_rejected) == (2, 2, 2, 0)
     assert said(result, "extra_cells") is None
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_exact_copies_are_said_once_when_any_copy_has_extra_cells_at_a_line_that_has_one(tmp_path, buckets):
+    # Review B12-8: copies identical in every column but for an extra cell are exact duplicates (the last
+    # kept); the set is said when any copy has a real extra cell, naming the first line that has one.
+    # Order 11: line 2, its copy line 3 (extra "x"): said, line 3 (not 2, which has nothing extra). Order 12:
+    # line 4 (extra "y"), its copy line 5: said, line 4 (before: not said, the kept copy had none). Order 21:
+    # lines 6, 7 (extra "mid"), 8: said, line 7. Order 22: lines 9, 10, no extra: not said. Order 23: lines 11
+    # (extra "a"), 12 (extra "b"): said once, line 11. Said: 3, 4, 7, 11.
+    body = lines(
+        "order_id,amount,order_date",
+        "11,11.00,2025-05-01",
+        "11,11.00,2025-05-01,x",
+        "12,12.00,2025-05-01,y",
+        "12,12.00,2025-05-01",
+        "21,21.00,2025-05-01",
+        "21,21.00,2025-05-01,mid",
+        "21,21.00,2025-05-01",
+        "22,-2.00,2025-05-01",
+        "22,-2.00,2025-05-01",
+        "23,3.00,2025-05-01,a",
+        "23,3.00,2025-05-01,b",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, result.duplicates) == (11, 5, 6)
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {
+        "11": "11.00", "12": "12.00", "21": "21.00", "22": "-2.00", "23": "3.00",
+    }  # fmt: skip
+    assert said(result, "extra_cells") == (4, [3, 4, 7, 11])
+    assert text(result, "extra_cells").endswith(": 4 lines, e.g. lines 3, 4, 7, 11")
+    assert said(result, "negative_amounts") == (1, [9])  # every copy holds -2.00: the first copy's line
