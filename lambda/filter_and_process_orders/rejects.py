@@ -133,15 +133,24 @@ def _sep_lines(raw: pa.Table, wide: np.ndarray | None, rows: np.ndarray) -> np.n
 def _named_like(text: pa.Array, name: bytes) -> np.ndarray:
     """The cells of a string array that may read as `name`: their last byte is its last (one gather from
     the buffers over every cell, half of `first_bytes`' cost), then their first its first (over those
-    alone); perhaps empty cells too (their end is the cell's before)."""
+    alone), an ASCII letter in either case (as `mapping.normalise_header` compares names: `ORDER ID`
+    repeats `Order ID`); perhaps empty cells too (their end is the cell's before)."""
     data = text.buffers()[2]
     if data is None or not data.size:
         return np.zeros(len(text), bool)
     data, offsets = np.frombuffer(data, np.uint8), string_offsets(text)
-    like = np.take(data, offsets[1:] - 1, mode="clip") == name[-1]
+    like = _same_byte(np.take(data, offsets[1:] - 1, mode="clip"), name[-1])
     rows = np.flatnonzero(like)
-    like[rows[np.take(data, offsets[rows], mode="clip") != name[0]]] = False
+    like[rows[~_same_byte(np.take(data, offsets[rows], mode="clip"), name[0])]] = False
     return like
+
+
+def _same_byte(found: np.ndarray, byte: int) -> np.ndarray:
+    """Mask of `found` (bytes): equal to `byte`, an ASCII letter in either case (b | 0x20 folds A-Z alone
+    onto a-z)."""
+    if chr(byte).isascii() and chr(byte).isalpha():
+        return (found | 0x20) == (byte | 0x20)
+    return found == byte
 
 
 def reason_numbers(

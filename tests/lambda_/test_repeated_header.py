@@ -133,3 +133,18 @@ def test_a_repeated_header_whose_amount_header_reads_as_an_amount_is_found(tmp_p
         "2": ("6.00", "2025-05-02", 4),
         "Order ID": (amount, "2025-05-03", 5),
     }
+
+
+@pytest.mark.parametrize("again", ["ORDER ID,2024,STATUS,01/02/2024", "order id,2024,status,01/02/2024"])
+def test_a_repeated_header_in_other_case_whose_amount_and_date_read_as_values_is_found(tmp_path, again):
+    # As above, the header's amount and date names read as values (2024, 01/02/2024), and line 3 is the header
+    # again in other case: its id is compared as the mapping compares names (B12-2), so it is a candidate
+    # and a repeated_header (before: an order "ORDER ID" of 2,024.00). By hand: 3 rows in, orders 1 (5.00)
+    # and 2 (6.00), line 3 repeated_header.
+    body = lines("Order ID,2024,Status,01/02/2024", "1,5.00,shipped,2025-05-01", again, "2,6.00,shipped,2025-05-02")
+    mapping = {"order_id": "Order ID", "amount": "2024", "order_date": "01/02/2024"}
+    result = clean(body, tmp_path, explicit_mapping=mapping)
+    assert accounted(result)
+    assert (result.rows_in, result.orders, dict(result.rejected_reasons)) == (3, 2, {"repeated_header": 1})
+    assert [(r[0], r[1]) for r in rejected_rows(result)[1:]] == [("3", "repeated_header")]
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"1": "5.00", "2": "6.00"}
