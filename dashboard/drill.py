@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .engines import EngineError
-from .keys import RESULT_FORMAT, data_changed_at, data_version_get, jsonable
+from .keys import data_changed_at, data_version_get, jsonable, stored_key
 from .query import DIMENSIONS, EARLIEST, LATEST, ParamError, ReportQuery, ReportQueryForm
 from .reports import report_statement
 from .services import athena_cost_usd, statement_run
@@ -178,7 +178,7 @@ class OrdersPage:
 
 def page_key(oq: OrdersQuery, version: int) -> str:
     """The Redis key of one page over one data version, in the current result format."""
-    return f"drill:orders:f{RESULT_FORMAT}:v{version}:{oq.fingerprint}"
+    return stored_key("drill:orders", version, oq.fingerprint)
 
 
 def orders_cached(oq: OrdersQuery) -> OrdersPage | None:

@@ -33,7 +33,7 @@ from filter_and_process_orders.trim import trimmed
 from ordersite.aws import AwsError, s3
 
 from .drill import file_name
-from .keys import RESULT_FORMAT, data_version_get, jsonable
+from .keys import data_version_get, jsonable, stored_key
 from .reports import HERE, without_comments
 from .services import athena_cost_usd, scan_budget_check, statement_run
 
@@ -57,6 +57,11 @@ def history_statement(order_id: str, *, data_version: int) -> tuple[str, list]:
     return text.replace(":order_id", "?"), [order_id]
 
 
+def history_key(order_id: str, version: int) -> str:
+    """The Redis key of one order's history over one data version, in the current result format."""
+    return stored_key("drill:history", version, hashlib.sha256(order_id.encode()).hexdigest()[:24])
+
+
 def order_history(order_id: str, *, user=None) -> dict:
     """{"order_id", "versions": [...], "rejected": [...], "counting": index into versions or None,
     "verdict": one sentence, "rejects_searched": {"files", "cut_short"}, "meta": {engine,
@@ -66,7 +71,7 @@ def order_history(order_id: str, *, user=None) -> dict:
     Raises ValueError for a bad id, RefreshRefused when the scan budget is spent, EngineError."""
     order_id = order_id_clean(order_id)
     version = data_version_get()
-    key = f"drill:history:f{RESULT_FORMAT}:v{version}:{hashlib.sha256(order_id.encode()).hexdigest()[:24]}"
+    key = history_key(order_id, version)
     try:
         stored = cache.get(key)
     except Exception:

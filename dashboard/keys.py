@@ -35,9 +35,16 @@ def params_jsonable(values: dict) -> dict:
 RESULT_FORMAT = 1
 
 
+def stored_key(kind: str, version: int, tag: str) -> str:
+    """The Redis key of a stored result: `kind` (e.g. "report:kpis", "drill:orders"), the current result
+    format, the data version and `tag` (what tells results of one kind apart). Every stored kind's key is
+    built here, so none can leave out the format."""
+    return f"{kind}:f{RESULT_FORMAT}:v{version}:{tag}"
+
+
 def cache_key(query: ReportQuery, version: int) -> str:
     """The key of one query's result over one data version, in the current result format."""
-    return f"report:{query.report}:f{RESULT_FORMAT}:v{version}:{query.fingerprint}"
+    return stored_key(f"report:{query.report}", version, query.fingerprint)
 
 
 def data_version_get() -> int:

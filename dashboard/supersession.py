@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .engines import EngineError
-from .keys import RESULT_FORMAT, data_version_get
+from .keys import data_version_get, stored_key
 from .reports import HERE, PLACEHOLDER, without_comments
 from .services import athena_cost_usd, statement_run
 
@@ -38,7 +38,7 @@ def _tag(source_key: str, earlier_keys: list[str]) -> str:
 
 
 def superseded_key(source_key: str, earlier_keys: list[str], version: int) -> str:
-    return f"supersedes:f{RESULT_FORMAT}:v{version}:{_tag(source_key, earlier_keys)}"
+    return stored_key("supersedes", version, _tag(source_key, earlier_keys))
 
 
 def superseded_cached(key: str) -> dict | None:

@@ -99,3 +99,30 @@ def test_the_page_shows_no_result_of_an_older_format_even_of_an_older_data_versi
     card = client.get(url, MAY).content.decode().split('id="card-kpis"', 1)[1].split("</section>", 1)[0]
     values = dict(re.findall(r'data-kpi="(\w+)" data-value="[^"]*">([^<]*)</div>', card))
     assert values == {"revenue": "$12.50", "orders": "2", "average_order_value": "$6.25", "customers": "2"}
+
+
+def test_every_stored_kind_keys_the_result_format(monkeypatch):
+    """The four kinds kept in Redis (a report's result, a drill page, an order's history, a file's
+    superseded orders) change key with the result format: a bump misses each of them."""
+    from dashboard import keys
+    from dashboard.drill import OrdersQuery, page_key
+    from dashboard.history import history_key
+    from dashboard.supersession import superseded_key
+
+    query = report_query("kpis", MAY)
+
+    def every_key():
+        return [
+            keys.cache_key(query, 7),
+            page_key(OrdersQuery(query=query), 7),
+            history_key("A-1", 7),
+            superseded_key("raw/b.csv", ["raw/a.csv"], 7),
+        ]
+
+    now = every_key()
+    monkeypatch.setattr(keys, "RESULT_FORMAT", RESULT_FORMAT + 1)
+    bumped = every_key()
+    assert [k.split(":f")[0] for k in now] == ["report:kpis", "drill:orders", "drill:history", "supersedes"]
+    assert all(f":f{RESULT_FORMAT}:v7:" in k for k in now)
+    assert all(f":f{RESULT_FORMAT + 1}:v7:" in k for k in bumped)
+    assert all(a != b for a, b in zip(now, bumped))
