@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from filter_and_process_orders import buckets
 from filter_and_process_orders.buckets import id_numbers
 from hypothesis import example, given, settings
@@ -55,9 +56,18 @@ def test_many_ids_past_sixteen_bytes_or_with_nulls_group_as_text():
     assert numbers[0] == numbers[2] and len(set(numbers.tolist())) == 2
 
 
-def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not_spooled(tmp_path):
+# Bytes of lines held in memory: all of them (a small file), none (each bucket's file), the first
+# batch's (the second sends it to the file ahead of itself).
+@pytest.mark.parametrize("in_memory", [None, 0, 100])
+def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not_spooled(
+    tmp_path, monkeypatch, in_memory
+):
+    from filter_and_process_orders import bucket_lines
     from filter_and_process_orders.chunk import LINE_SCHEMA, Cleaned
     from filter_and_process_orders.spool import Spool
+
+    if in_memory is not None:
+        monkeypatch.setattr(bucket_lines, "IN_MEMORY", in_memory)
 
     n = 5
     values = {
@@ -76,6 +86,8 @@ def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not
     for batch in lines.to_batches(max_chunksize=2):
         spool.add(Cleaned(rows_in=batch.num_rows, lines=[(0, batch)]))
     assert spool.close_buckets() == [0]
+    assert (tmp_path / "lines-0.arrow").exists() == (in_memory is not None)  # batches of 2 rows: 82, 85, 43 bytes
+    assert spool.lines == n
     assert spool.bucket(0).equals(lines)
     spool.keep(0, np.array([1, 3]), np.array([0, 0], np.int32))  # the second read gets them back
     back, rows, group, copies = spool.kept(0)
