@@ -159,7 +159,8 @@ def test_pyarrow_computes_docstrings_are_made_as_without_the_handler_parsing_eac
         "import {module}\n"
         "import pyarrow.compute as pc\n"
         "docs = sorted((n, f.__doc__ or '') for n, f in vars(pc).items() if hasattr(f, '__arrow_compute_function__'))\n"
-        "print(len(docs), hashlib.sha256(repr(docs).encode()).hexdigest(), len(parses), docscrape.NumpyDocString is parser)\n"
+        "digest = hashlib.sha256(repr(docs).encode()).hexdigest()\n"
+        "print(len(docs), digest, len(parses), docscrape.NumpyDocString is parser)\n"
     )
     handler = run_python(code.format(module="filter_and_process_orders.handler")).split()
     alone = run_python(code.format(module="pyarrow.compute")).split()
