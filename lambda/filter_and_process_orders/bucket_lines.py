@@ -27,7 +27,7 @@ SPOOL_BUFFER = 256 << 10
 SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
 # Typed lines (Arrow bytes) held in memory before the buckets go to files. us 1M rows (66 MB of
 # text, all held): CPU s of the spooling 0.086 -> 0.029, of the reads back 0.033 -> 0.027, peak RSS
-# 322 -> 397 MB (one profiled run each, bench/README.md); past it, as a large file's, at most ~420 MB.
+# 322 -> 397 MB (one profiled run each; 373-384 MB with the statuses encoded, bench/README.md).
 IN_MEMORY = 96 << 20
 
 
