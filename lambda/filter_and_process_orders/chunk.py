@@ -48,6 +48,7 @@ class Formats:
 
     day_first: bool
     decimal_comma: bool
+    year_first: bool = False  # two-digit years stand first, yy-mm-dd (`years`)
     dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)  # the file's dates read so far
     # and its unreadable ones as the other day/month order reads them (`rejects`: once per file, not per chunk)
     other_dates: DateMemo = field(default_factory=DateMemo, compare=False, repr=False)
@@ -135,7 +136,9 @@ def _clean(
     # Null columns only for the fields the file lacks: slices of one kept array (`buckets.nulls`).
     cell = {c: used[c] if c in used else nulls(n, pa.string()) for c in LINE_FIELDS}
     amount, amount_marks = amounts(cell["amount"], decimal_comma=formats.decimal_comma, memo=formats.general)
-    order_date = dates(cell["order_date"], day_first=formats.day_first, memo=formats.dates)
+    order_date = dates(
+        cell["order_date"], day_first=formats.day_first, memo=formats.dates, year_first=formats.year_first
+    )
     with profile.stage("clean.checks"):
         number = reason_numbers(used, cell, amount, amount_marks, order_date, names, raw, wide)
         good = number == 0

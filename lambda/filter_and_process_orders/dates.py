@@ -3,9 +3,12 @@
 Shapes, each optionally followed by a time (` 13:00`, `T01:02Z`): `2025-05-30` (also with `/` or
 `.`), `30/05/2025` or `5/30/25` (numeric; the order is the file's, except that dotted dates are
 always day first), `05-Dec-17`, `26 May 2023`, `May 26, 2023`, `20250530`. Two-digit years are
-1970-2069; years outside 1900-2999 are not dates. Numeric dates that read only one way
-(`13/2/2024`) vote for the file's order, one vote a row. `date_shapes` counts which shapes a file's dates have,
-so that the detected format names what was read (e.g. "day month-name year"). A cell of the numeric
+1970-2069; years outside 1900-2999 are not dates. A numeric date with a two-digit year may have it
+first (`24-11-30`, yy-mm-dd, not dotted): `years.year_place` decides it once per file from the cells
+that read only one way (review B14-1); with none, the year is read last and the file says so.
+Numeric dates that read only one way (`13/2/2024`) vote for the file's order, one vote a row.
+`date_shapes` counts which shapes a file's dates have, so that the detected format names what was
+read (e.g. "day month-name year"). A cell of the numeric
 shape that reads as no date either way (`00/00/0000`, `31/02/2025`, a year outside) is neither a vote
 nor a numeric date seen, nor of that shape (review B9-7: it opened the date order of an ISO file); nor
 is a year-month-day or yyyymmdd cell that names no real day (`0000-00-00`) of its shape.
@@ -157,23 +160,26 @@ def date_shapes(text: pa.Array) -> dict[str, int]:
 
 
 @profile.timed("clean.date")
-def dates(text: pa.Array, *, day_first: bool, memo: "DateMemo | None" = None) -> pa.Array:
+def dates(text: pa.Array, *, day_first: bool, memo: "DateMemo | None" = None, year_first: bool = False) -> pa.Array:
     """date32 per trimmed cell; null where the cell is empty or not a date. Worked out once per
-    distinct value (orders of a file fall on a few hundred days), and with a `memo` once per file."""
+    distinct value (orders of a file fall on a few hundred days), and with a `memo` once per file.
+    `year_first`: a two-digit-year numeric date is yy-mm-dd (`year_place`)."""
     encoded = pc.dictionary_encode(text)
     distinct = encoded.dictionary
     # An ISO date with a time reads as its first ten characters: timestamps of one day share one reading.
     iso_time = pc.match_substring_regex(distinct, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]")
     if pc.any(iso_time).as_py():
         cut = pc.dictionary_encode(pc.if_else(iso_time, pc.utf8_slice_codeunits(distinct, 0, 10), distinct))
-        days = pc.take(_read(cut.dictionary, day_first, memo), cut.indices)
+        days = pc.take(_read(cut.dictionary, day_first, memo, year_first), cut.indices)
     else:
-        days = _read(distinct, day_first, memo)
+        days = _read(distinct, day_first, memo, year_first)
     return pc.take(days, encoded.indices)
 
 
-def _read(distinct: pa.Array, day_first: bool, memo: "DateMemo | None") -> pa.Array:
-    return memo.read(distinct, day_first) if memo is not None else _distinct_dates(distinct, day_first)
+def _read(distinct: pa.Array, day_first: bool, memo: "DateMemo | None", year_first: bool) -> pa.Array:
+    if memo is not None:
+        return memo.read(distinct, day_first, year_first)
+    return _distinct_dates(distinct, day_first, year_first)
 
 
 class DateMemo:
@@ -187,15 +193,15 @@ class DateMemo:
         # One tuple, replaced whole: a reader on another thread sees texts and dates of the same state.
         self._memo = (pa.array([], pa.string()), pa.array([], pa.date32()))
 
-    def read(self, distinct: pa.Array, day_first: bool) -> pa.Array:
-        """date32 per distinct text (as `_distinct_dates`); one memo serves one `day_first` only."""
+    def read(self, distinct: pa.Array, day_first: bool, year_first: bool = False) -> pa.Array:
+        """date32 per distinct text (as `_distinct_dates`); one memo serves one reading only."""
         text, days = self._memo
         at = pc.index_in(distinct, value_set=text)
         new = pc.is_null(at)
         if not pc.any(new).as_py():
             return pc.take(days, at)
         unread = pc.filter(distinct, new)
-        read = _distinct_dates(unread, day_first)
+        read = _distinct_dates(unread, day_first, year_first)
         with self._lock:
             known, known_days = self._memo
             if len(known) < self.LIMIT:
@@ -219,7 +225,7 @@ def _month(name: pa.Array) -> pa.Array:
     return pc.take(_MONTH_NUMBERS, pc.index_in(pc.utf8_lower(name), value_set=_MONTH_NAMES))
 
 
-def _candidates(text: pa.Array, day_first: bool) -> pa.Array:
+def _candidates(text: pa.Array, day_first: bool, year_first: bool = False) -> pa.Array:
     """`YYYY-MM-DD` text for every cell of a known shape (null elsewhere); not yet checked as a real day."""
     iso = pa.nulls(len(text), pa.string())
     ymd = pc.extract_regex(text, _YMD_RE2)
@@ -230,7 +236,12 @@ def _candidates(text: pa.Array, day_first: bool) -> pa.Array:
     same = pc.equal(f(num, "s1"), f(num, "s2"))
     d_first = pc.or_(pc.equal(f(num, "s1"), "."), pa.scalar(day_first))
     month, day = pc.if_else(d_first, f(num, "b"), f(num, "a")), pc.if_else(d_first, f(num, "a"), f(num, "b"))
-    iso = pc.coalesce(iso, pc.if_else(same, _iso(f(num, "y"), month, day), None))
+    year = f(num, "y")
+    if year_first:  # yy-mm-dd: of a two-digit year, not dotted
+        ymd = pc.and_(pc.equal(pc.utf8_length(year), 2), pc.invert(pc.equal(f(num, "s1"), ".")))
+        month, day = pc.if_else(ymd, f(num, "b"), month), pc.if_else(ymd, year, day)
+        year = pc.if_else(ymd, f(num, "a"), year)
+    iso = pc.coalesce(iso, pc.if_else(same, _iso(year, month, day), None))
     for pattern in (_DAY_NAME, _NAME_DAY):
         named = pc.extract_regex(text, pattern)
         iso = pc.coalesce(iso, _iso(f(named, "y"), _month(f(named, "n")), f(named, "d")))
@@ -248,11 +259,11 @@ def _real_days(iso: pa.Array) -> pa.Array:
     return pc.if_else(pc.fill_null(same, False), days, pa.scalar(None, pa.date32()))
 
 
-def _distinct_dates(text: pa.Array, day_first: bool) -> pa.Array:
-    result = _real_days(_candidates(text, day_first)) if len(text) else pa.array([], pa.date32())
+def _distinct_dates(text: pa.Array, day_first: bool, year_first: bool = False) -> pa.Array:
+    result = _real_days(_candidates(text, day_first, year_first)) if len(text) else pa.array([], pa.date32())
     odd = pc.and_(pc.is_null(result), pc.match_substring_regex(text, r"\p{Nd}"))
     if pc.any(odd).as_py():
-        found = pa.array([parse_date(t, day_first) for t in pc.filter(text, odd).to_pylist()], pa.date32())
+        found = pa.array([parse_date(t, day_first, year_first) for t in pc.filter(text, odd).to_pylist()], pa.date32())
         result = pc.replace_with_mask(result, odd, found)
     return result
 
@@ -261,7 +272,7 @@ _PY = [re.compile(p) for p in (_YMD, _NUMERIC, _DAY_NAME, _NAME_DAY, _COMPACT)]
 _WEEKDAY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 
 
-def parse_date(text: str, day_first: bool = False) -> date | None:
+def parse_date(text: str, day_first: bool = False, year_first: bool = False) -> date | None:
     """One cell, the pure-Python way, for rare shapes: other digits (`٢٠٢٥-٠٥-٣٠`), a weekday first
     (`Fri, 30 May 2025`). Same shapes and rules as `dates`."""
     s = _WEEKDAY.sub("", fold(trim(text)))
@@ -274,6 +285,9 @@ def parse_date(text: str, day_first: bool = False) -> date | None:
         if i == 1:
             d_first = g["s1"] == "." or day_first
             month, day = (int(g["b"]), int(g["a"])) if d_first else (int(g["a"]), int(g["b"]))
+            if year_first and len(g["y"]) == 2 and g["s1"] != ".":
+                a = int(g["a"])
+                y, month, day = a + (2000 if a < 70 else 1900), int(g["b"]), int(g["y"])
         else:
             month, day = MONTHS.get(g["n"].lower(), 0) if "n" in g else int(g["m"]), int(g["d"])
         try:

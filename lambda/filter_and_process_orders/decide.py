@@ -1,5 +1,6 @@
 """What is decided once per file from evidence before rows are cleaned: the day/month order of
-numeric dates and the decimal separator of amounts.
+numeric dates, where their two-digit years stand (`years`, decided from the sample's cells), and the
+decimal separator of amounts.
 
 The sample is the first EVIDENCE_CHUNKS chunks (or the whole file, if shorter), held back and
 then cleaned: a fixed prefix of the file, so the decision and its votes depend on the file's
@@ -25,6 +26,7 @@ from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
 from .separators import separator_votes
 from .year_order import year_first_doubt
+from .years import year_place
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
 # A chunk's distinct dates, its rows' date votes and whether it has a numeric date, its separator votes.
@@ -51,8 +53,10 @@ def today() -> date:
 
 @dataclass
 class Decisions:
-    date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY
+    date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY; YMD: two-digit years first (yy-mm-dd)
     date_order_assumed: bool = False
+    # Distinct two-digit-year dates that read only year first, only year last, or both (`years.year_place`).
+    year_votes: dict[str, int] = field(default_factory=lambda: {"first": 0, "last": 0, "both": 0})
     # Rows whose numeric date reads only that way (one vote a row, as the separator's votes are cells).
     date_order_votes: dict[str, int] = field(default_factory=lambda: {"DMY": 0, "MDY": 0})
     decimal_separator: str = "."
@@ -75,13 +79,18 @@ class Decisions:
     def date_format(self) -> str:
         """The shapes the dates were read in, most common first: "day month-name year",
         "year-month-day, day/month/year"; empty when no cell had a known shape."""
-        numeric = {"DMY": "day/month/year", "MDY": "month/day/year"}.get(self.date_order, SHAPES["numeric"][1])
+        named = {"DMY": "day/month/year", "MDY": "month/day/year", "YMD": "yy-mm-dd"}
+        numeric = named.get(self.date_order, SHAPES["numeric"][1])
         found = sorted((n for n, count in self.date_shapes.items() if count), key=lambda n: -self.date_shapes[n])
         return ", ".join(numeric if n == "numeric" else SHAPES[n][1] for n in found)
 
     def formats(self, day_first_default: bool) -> Formats:
         day_first = self.date_order == "DMY" if self.date_order != "ISO" else day_first_default
-        return Formats(day_first=day_first, decimal_comma=self.decimal_separator == ",")
+        return Formats(
+            day_first=day_first,
+            decimal_comma=self.decimal_separator == ",",
+            year_first=self.date_order == "YMD",
+        )
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
         distinct, (rows, numeric), found = chunk.evidence or gather(chunk, mapping, dates_only=self._dates_only)
@@ -112,6 +121,7 @@ class Decisions:
         trial = dataclasses.replace(self, _dates=[], _votes=None)  # `decide` rebinds attributes, never changes them
         if self._votes is not None:
             trial.date_order_votes, trial.numeric_dates = self._votes
+            trial.year_votes = year_place(pa.concat_arrays(self._dates))
         trial.decide(day_first_default, decimal_comma_default)
         return trial.formats(day_first_default)
 
@@ -121,6 +131,7 @@ class Decisions:
             self.date_order_votes, self.numeric_dates = self._votes
             sampled = pa.concat_arrays(self._dates)
             shapes = date_shapes(sampled)
+            self.year_votes = year_place(sampled)
             self._dates, self._votes = [], None
             if self._dates_only:  # after a sample without numeric dates: its shapes count too
                 shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}
@@ -130,7 +141,9 @@ class Decisions:
             self.date_order = "DMY" if dmy > mdy else "MDY"
         elif self.numeric_dates:
             self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
-        if sampled is not None and self.numeric_dates:
+        if self.year_votes["first"] > self.year_votes["last"]:  # yy-mm-dd: the day/month votes were the years'
+            self.date_order, self.date_order_assumed = "YMD", False
+        elif sampled is not None and self.numeric_dates:  # year last: said when the dates do not tell
             doubt = year_first_doubt(sampled, self.date_order == "DMY", today())
             self.year_first_cells, self.year_first_example = doubt
         if self._dates_only:
