@@ -99,11 +99,13 @@ def repeated_header(used: dict[str, pa.Array], names: dict[str, str], rows: np.n
 
 def _may_read_as(cells: pa.Array, normalised: str) -> np.ndarray:
     """The cells (trimmed) that may normalise to `normalised`, by their first byte: one that is not
-    ASCII, one of the characters the normalising drops, or the first character's in either case."""
-    leads = _LEADS.copy()
+    ASCII, one of the characters the normalising drops, or the first character's in either case
+    (`_same_byte`, the one ASCII case-fold here)."""
+    first = first_bytes(cells)
+    may = _LEADS[first]
     if normalised and normalised[0].isascii():
-        leads[[ord(normalised[0]), ord(normalised[0].upper())]] = True
-    return leads[first_bytes(cells)]
+        may |= _same_byte(first, ord(normalised[0]))
+    return may
 
 
 def _sep_lines(raw: pa.Table, wide: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
@@ -124,7 +126,7 @@ def _sep_lines(raw: pa.Table, wide: np.ndarray | None, rows: np.ndarray) -> np.n
             continue
         rows = rows[(size >= 4) & (size <= 8)]
         if len(rows):
-            rows = rows[np.frombuffer(cells.buffers()[2], np.uint8)[offsets[rows]] | 0x20 == ord("s")]
+            rows = rows[_same_byte(np.frombuffer(cells.buffers()[2], np.uint8)[offsets[rows]], ord("s"))]
         found = [c is not None and _SEP_CELL.match(c) is not None for c in cells.take(pa.array(rows)).to_pylist()]
         rows = rows[np.array(found, bool)]
     return rows

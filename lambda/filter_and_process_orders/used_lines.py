@@ -34,9 +34,9 @@ from . import profile
 from .arrow_buffers import bool_mask, one_array
 from .ascending import among, positions
 from .buckets import take_rows
-from .chunk import LINE_FIELDS
 from .copies import Copies
 from .doubts import EXAMPLES, SAMPLE_LINES, USED, Doubts
+from .duplicates import compared_columns
 from .evidence import Sifted
 from .grain import ORDER_FIELDS, Orders
 from .mapping import names_unit_price
@@ -205,7 +205,7 @@ def _said_copies(
     at = np.r_[copies.dropped, copies.kept]
     if not hit[at].any():
         return copies, None
-    filled = [c for c in LINE_FIELDS if lines.column(c).null_count < lines.num_rows]  # as `duplicates`
+    filled = compared_columns(lines)
     none = np.iinfo(np.int64).max
     rows = take_rows(lines.select(filled), pa.array(at))
     rows = rows.append_column("last", pa.array(line[at])).append_column(
