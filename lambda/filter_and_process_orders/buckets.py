@@ -88,28 +88,20 @@ def _words(order_id: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 def split_by_bucket(typed: pa.Table, buckets: int, keep: np.ndarray | None = None) -> list[tuple[int, pa.RecordBatch]]:
     """The rows of `typed` that `keep` (a numpy boolean mask; default all) selects, by bucket, each in row order.
-    Dictionary-encoded columns come decoded (their indices are taken, then the text built once)."""
+    Dictionary-encoded columns stay encoded (their indices are taken, the dictionary shared)."""
     rows = np.arange(typed.num_rows) if keep is None else np.flatnonzero(keep)
     if not len(rows):
         return []
     if buckets == 1:
         whole = typed if len(rows) == typed.num_rows else take_rows(typed, pa.array(rows))
-        return [(0, batch) for batch in _decoded(whole.combine_chunks()).to_batches()]
+        return [(0, batch) for batch in whole.combine_chunks().to_batches()]
     ids = one_array(typed.column("order_id"))  # its only chunk: `combine_chunks` would copy it
     number = bucket_numbers(ids, buckets)[rows]
     order = np.argsort(number, kind="stable")  # uint8: numpy sorts them by radix
-    taken = _decoded(take_rows(typed, pa.array(rows[order])))
+    taken = take_rows(typed, pa.array(rows[order]))
     counts = np.bincount(number, minlength=buckets)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(b, taken.slice(int(starts[b]), int(counts[b])).to_batches()[0]) for b in range(buckets) if counts[b]]
-
-
-def _decoded(table: pa.Table) -> pa.Table:
-    types = table.schema.types
-    if not any(pa.types.is_dictionary(t) for t in types):
-        return table
-    columns = [c.cast(t.value_type) if pa.types.is_dictionary(t) else c for c, t in zip(table.columns, types)]
-    return pa.table(columns, names=table.column_names)
 
 
 def take_rows(table: pa.Table, rows: pa.Array) -> pa.Table:

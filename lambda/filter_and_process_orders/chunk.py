@@ -34,7 +34,9 @@ LINE_FIELDS = [
     "channel", "quantity", "line_id",
 ]  # fmt: skip
 # Amounts stay exact here (LINE_AMOUNT_TYPE): an order's amount is rounded to cents once, in `grain`.
+# Statuses stay dictionary-encoded (`values.status_words`), as the Parquet writer takes them.
 _TYPES = {n: LINE_AMOUNT_TYPE if n == "amount" else BY_NAME[n].type for n in LINE_FIELDS}
+_TYPES["status"] = pa.dictionary(pa.int32(), _TYPES["status"])
 LINE_SCHEMA = pa.schema(list(_TYPES.items()) + [("line", pa.int64())])
 # Columns of few distinct cells, read per distinct cell: cleaned that way too (`cleaned_codes`).
 _CODED = ("status", "quantity")
@@ -163,6 +165,6 @@ def _clean(
     with profile.stage("clean.typed and buckets"):
         # Columns the file does not have stay null without a pass over them.
         filled = [columns[name] if name in columns else nulls(n, _TYPES[name]) for name in LINE_FIELDS]
-        typed = pa.table(filled + [pa.array(lines)], names=LINE_SCHEMA.names)  # statuses still encoded
+        typed = pa.table(filled + [pa.array(lines)], schema=LINE_SCHEMA)
         cleaned.lines = split_by_bucket(typed, buckets, good)
     return cleaned

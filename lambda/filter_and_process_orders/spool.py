@@ -1,6 +1,7 @@
-"""Local files written as the chunks go by: the typed lines by dedup bucket (Arrow IPC), the
+"""Local files written as the chunks go by: the typed lines by dedup bucket (`bucket_lines`), the
 rejected rows (Arrow IPC, with line, reason code and reason), and the raw rows held back for want of
-an amount. Memory stays bounded whatever the file size: a bucket is read back whole only at the end.
+an amount. Memory stays bounded whatever the file size: a bucket is read back whole only at the end
+(a small file's are held in memory).
 `close` writes rejected_rows.csv in physical line order: the chunks' rejects merged with the lines
 rejected later (held-back rows of orders with no amount or date on any line, lines of orders summing
 too much), which come bucket by bucket (`finish`): after the last bucket only the CSV is left.
@@ -18,7 +19,7 @@ import pyarrow.ipc as ipc
 
 from . import profile
 from .arrow_buffers import one_array
-from .buckets import nulls
+from .bucket_lines import BucketLines
 from .chunk import LINE_SCHEMA, Cleaned
 from .copies import Copies
 from .spreadsheet import formula_safe
@@ -29,16 +30,6 @@ _ALWAYS = ("order_id", "amount", "order_date", "line")  # in every bucket file: 
 # third are written (finish.AHEAD). 8 MB rather than 16 MB: on 1M-row exports the handler peaked
 # at 366-376 MB instead of 484-526 MB, for no more CPU (eu 10M rows: 377 MB).
 BYTES_PER_BUCKET = 8 << 20
-# Bytes gathered before a bucket file is written: a batch's forty-odd buffers then cost one system
-# call instead of one each. A chunk gives each bucket a small batch (about 300 lines at 10M rows,
-# 129 buckets): about 25 microseconds less a batch, about 0.9 CPU s less at 10M rows.
-SPOOL_BUFFER = 256 << 10
-# A bucket's lines are written as one batch once it has gathered SPOOL_LINES of them or SPOOL_CHUNKS
-# chunks went by: each batch costs a fixed 10-20 microseconds to write and again to read back, and
-# a chunk gives each bucket only about 300 lines at 10M rows (129 buckets, 257 chunks: 33k batches,
-# about 2.5 CPU s). At 1M rows a chunk gives it about 3,000: written at once, not copied. At most
-# SPOOL_CHUNKS chunks' typed lines (about 4 MB each) are held a little longer, in phase 1.
-SPOOL_LINES, SPOOL_CHUNKS = 2048, 8
 _SAFE_AT_ONCE = 64 << 20  # bytes of rejected rows' text made formula-safe as one array
 # Rejected rows' bytes (Arrow text, about the CSV's) from which `on_write` hears rejected_rows.csv grow
 # (its parts go up while it is written: eu 10M rows, 60 MB); below, only closed (us 1M: 6 MB, one PUT).
@@ -68,12 +59,7 @@ class Spool:
         # The bucket files hold the columns the file can fill (a column it lacks is null in every
         # line: written and read back, its offsets or values cost as much as a filled one's).
         spooled = [f for f in LINE_SCHEMA if mapping is None or f.name in mapping or f.name in _ALWAYS]
-        self._schema = pa.schema(spooled)
-        self._writers: list[ipc.RecordBatchStreamWriter | None] = [None] * self.buckets
-        self._files: list[pa.BufferedOutputStream | None] = [None] * self.buckets
-        self._gathered: list[list[pa.RecordBatch]] = [[] for _ in range(self.buckets)]  # not yet written
-        self._gathered_chunks = 0
-        self.lines = 0  # lines spooled into the buckets
+        self._lines = BucketLines(workdir, pa.schema(spooled), self.buckets)
         self._deferred: ipc.RecordBatchStreamWriter | None = None
         self.rejected_path: Path | None = None
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
@@ -85,13 +71,7 @@ class Spool:
     def add(self, cleaned: Cleaned) -> None:
         """A chunk's outcome; chunks come in file order."""
         with profile.stage("spool.lines"):
-            for b, batch in cleaned.lines:
-                self._gathered[b].append(batch.select(self._schema.names))
-                if sum(g.num_rows for g in self._gathered[b]) >= SPOOL_LINES:
-                    self._write_gathered([b])
-            self._gathered_chunks += 1
-            if self._gathered_chunks >= SPOOL_CHUNKS:
-                self._write_gathered(range(self.buckets))
+            self._lines.add(cleaned.lines)
         if cleaned.rejected:
             with profile.stage("spool.rejects"):
                 self.reject(*cleaned.rejected)
@@ -102,43 +82,18 @@ class Spool:
                 self._deferred = ipc.new_stream(self.workdir / "deferred.arrow", table.schema)
             self._deferred.write_table(table)
 
-    def _write_gathered(self, buckets) -> None:
-        """The buckets' gathered lines as one batch each (one copy of them: cheaper than a batch each)."""
-        for b in buckets:
-            batches = self._gathered[b]
-            if not batches:
-                continue
-            if self._writers[b] is None:
-                path = str(self.workdir / f"lines-{b}.arrow")
-                file = pa.BufferedOutputStream(pa.OSFile(path, "wb"), SPOOL_BUFFER)
-                self._files[b], self._writers[b] = file, ipc.new_stream(file, self._schema)
-            lines = batches[0] if len(batches) == 1 else pa.Table.from_batches(batches).combine_chunks()
-            self._writers[b].write(lines)
-            self.lines += lines.num_rows
-            self._gathered[b] = []
-        if len(buckets) == self.buckets:
-            self._gathered_chunks = 0
+    @property
+    def lines(self) -> int:
+        """Lines spooled into the buckets."""
+        return self._lines.lines
 
     def close_buckets(self) -> list[int]:
-        """Close the bucket files; the buckets that hold lines."""
-        self._write_gathered(range(self.buckets))
-        held = [b for b, writer in enumerate(self._writers) if writer is not None]
-        for b in held:
-            self._writers[b].close()
-            self._files[b].close()
-            self._writers[b] = self._files[b] = None
-        return held
+        """No more chunks: the buckets that hold lines."""
+        return self._lines.close()
 
     def bucket(self, b: int, *, last_read: bool = False) -> pa.Table:
-        """Bucket b's lines in file order (after close_buckets); the file goes with the last read."""
-        path = self.workdir / f"lines-{b}.arrow"
-        with ipc.open_stream(path) as reader:
-            table = reader.read_all()
-        if last_read:
-            path.unlink()
-        n = table.num_rows
-        columns = [table.column(f.name) if f.name in table.column_names else nulls(n, f.type) for f in LINE_SCHEMA]
-        return pa.table(columns, schema=LINE_SCHEMA).combine_chunks()
+        """Bucket b's lines in file order (after close_buckets); they go with the last read."""
+        return self._lines.read(b, last_read=last_read)
 
     def keep(self, b: int, rows: np.ndarray, group: np.ndarray, copies: Copies | None = None) -> None:
         """Bucket b (read once, after close_buckets) stays for a second read, with the positions of
@@ -161,8 +116,8 @@ class Spool:
         return self.bucket(b, last_read=True), rows, group.astype(np.int32), copies
 
     def drop(self, b: int) -> None:
-        """Bucket b's file goes (its lines were read once and are done with)."""
-        (self.workdir / f"lines-{b}.arrow").unlink()
+        """Bucket b's lines go (they were read once and are done with)."""
+        self._lines.drop(b)
 
     def reject_deferred(self, rejected: dict[str, tuple[np.ndarray, str]]) -> None:
         """Held-back raw rows go to the rejects after all: {code: (their lines; reason text)}. After the

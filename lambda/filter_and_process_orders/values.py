@@ -122,14 +122,17 @@ def statuses(text: pa.Array) -> pa.Array:
 def status_words(text: pa.Array, rows: np.ndarray | None = None) -> tuple[pa.Array, dict[str, int]]:
     """(canonical word per cleaned cell, dictionary-encoded; {word outside KNOWN_STATUSES: how many of
     `rows` have it, in order of first appearance}). `rows` is a boolean mask of the rows to count
-    (default: all). `text` may come dictionary-encoded (`cleaned_codes`). The words stay encoded
-    until a chunk's rows are taken into buckets (`buckets.split_by_bucket`): one copy of the text less."""
+    (default: all). `text` may come dictionary-encoded (`cleaned_codes`). The words stay encoded, each
+    once in the dictionary and no null there (a missing word a null index), through the buckets to the
+    Parquet writer (`chunk.LINE_SCHEMA`, `months.ENCODED`): the text is never copied per row."""
     encoded = text if pa.types.is_dictionary(text.type) else pc.dictionary_encode(text)
     words = pc.replace_substring_regex(pc.utf8_lower(encoded.dictionary), _STATUS_SPACES, "_")
     canonical = pc.coalesce(pc.take(_STATUS_VALUES, pc.index_in(words, value_set=_STATUS_KEYS)), words)
     canonical = pc.if_else(pc.greater(pc.utf8_length(canonical), 0), canonical, pa.scalar(None, pa.string()))
     unknown = pc.and_(pc.is_valid(canonical), pc.invert(pc.is_in(canonical, value_set=_KNOWN)))
-    result, counts = pa.DictionaryArray.from_arrays(encoded.indices, canonical), {}
+    words_once = pc.dictionary_encode(canonical)  # `Shipped` and `shipped` are one word; `""` none
+    result = pa.DictionaryArray.from_arrays(pc.take(words_once.indices, encoded.indices), words_once.dictionary)
+    counts: dict[str, int] = {}
     if pc.any(unknown).as_py():  # rare: only then the rows are counted, per distinct cell
         size = len(encoded.dictionary)
         indices = pc.fill_null(encoded.indices, size).to_numpy(zero_copy_only=False)  # null cells: `size`

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from filter_and_process_orders import buckets
 from filter_and_process_orders.buckets import id_numbers
 from hypothesis import example, given, settings
@@ -55,9 +56,18 @@ def test_many_ids_past_sixteen_bytes_or_with_nulls_group_as_text():
     assert numbers[0] == numbers[2] and len(set(numbers.tolist())) == 2
 
 
-def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not_spooled(tmp_path):
+# Bytes of lines held in memory: all of them (a small file), none (each bucket's file), the first
+# batch's (the second sends it to the file ahead of itself).
+@pytest.mark.parametrize("in_memory", [None, 0, 100])
+def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not_spooled(
+    tmp_path, monkeypatch, in_memory
+):
+    from filter_and_process_orders import bucket_lines
     from filter_and_process_orders.chunk import LINE_SCHEMA, Cleaned
     from filter_and_process_orders.spool import Spool
+
+    if in_memory is not None:
+        monkeypatch.setattr(bucket_lines, "IN_MEMORY", in_memory)
 
     n = 5
     values = {
@@ -76,6 +86,8 @@ def test_a_bucket_reads_back_every_line_column_even_those_the_file_lacks_and_not
     for batch in lines.to_batches(max_chunksize=2):
         spool.add(Cleaned(rows_in=batch.num_rows, lines=[(0, batch)]))
     assert spool.close_buckets() == [0]
+    assert (tmp_path / "lines-0.arrow").exists() == (in_memory is not None)  # batches of 2 rows: 82, 85, 43 bytes
+    assert spool.lines == n
     assert spool.bucket(0).equals(lines)
     spool.keep(0, np.array([1, 3]), np.array([0, 0], np.int32))  # the second read gets them back
     back, rows, group, copies = spool.kept(0)
@@ -153,7 +165,7 @@ def test_a_grain_called_certain_before_the_last_bucket_is_the_one_every_bucket_g
     st.integers(1, 3),
     st.lists(st.booleans(), min_size=40, max_size=40),
 )
-def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_as_the_plain_text_of_each_kept_row(
+def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_encoded_with_the_text_of_each_kept_row(
     rows, count, kept
 ):
     # The oracle: each kept row's status, in row order, in the bucket of its id (a plain-text split).
@@ -162,8 +174,9 @@ def test_a_dictionary_encoded_column_comes_out_of_the_bucket_split_as_the_plain_
     keep = np.array(kept[: len(rows)], dtype=bool)
     plain = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words}), count, keep)
     coded = buckets.split_by_bucket(pa.table({"order_id": ids, "status": words.dictionary_encode()}), count, keep)
+    encoded = pa.dictionary(pa.int32(), pa.string())
     assert [(b, batch.schema.types, batch.to_pylist()) for b, batch in coded] == [
-        (b, [pa.string(), pa.string()], batch.to_pylist()) for b, batch in plain
+        (b, [pa.string(), encoded], batch.to_pylist()) for b, batch in plain
     ]
     out = sorted(r["status"] or "" for _, batch in coded for r in batch.to_pylist())
     assert out == sorted(w or "" for (_, w), k in zip(rows, kept) if k)

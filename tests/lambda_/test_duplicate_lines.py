@@ -195,3 +195,30 @@ def test_orders_with_differing_lines_in_a_history_are_counted_over_every_bucket(
     assert set(warning["lines"]) <= {42, 44, 46}
     if buckets == 1:
         assert warning["lines"] == [42, 44, 46]
+
+
+@BUCKETS
+@pytest.mark.parametrize("in_memory", [None, 0])  # the buckets' lines held in memory, or in their files
+def test_copies_whose_statuses_are_one_word_written_otherwise_are_exact_duplicates(
+    tmp_path, monkeypatch, buckets, in_memory
+):
+    # Statuses travel dictionary-encoded to phase 2, whose group-by compares them by their indices:
+    # `Shipped`, ` shipped ` and `SHIPPED` are one word there, as they are one canonical status.
+    from filter_and_process_orders import bucket_lines
+
+    if in_memory is not None:
+        monkeypatch.setattr(bucket_lines, "IN_MEMORY", in_memory)
+    text = "order_id,customer,amount,status,order_date\n"
+    text += "A-1,Kim,10.00,Shipped,2025-05-01\n"  # line 2
+    text += "A-2,Lee,5.00,shipped,2025-05-02\n"  # line 3
+    text += "A-1,Kim,10.00, shipped ,2025-05-01\n"  # line 4: a copy of line 2, its status the same word
+    text += "A-3,Ann,7.00,SHIPPED,2025-05-03\n"  # line 5
+    text += "A-3,Ann,7.00,delivered,2025-05-04\n"  # line 6: A-3's later state: the last row wins
+    result = clean(text, tmp_path, buckets=buckets)
+    assert (result.duplicates, result.superseded, result.orders, result.rows_rejected) == (1, 1, 3, 0)
+    assert {k: (r["status"], r["source_line"]) for k, r in orders(result).items()} == {
+        "A-1": ("shipped", 2),
+        "A-2": ("shipped", 3),
+        "A-3": ("delivered", 5),
+    }
+    assert total(result) == Decimal("22.00")

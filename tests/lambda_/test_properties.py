@@ -529,6 +529,10 @@ def test_cells_cleaned_once_per_distinct_cell_read_as_every_cell_cleaned_alone(c
     words, unknown = status_words(coded, rows)
     plain_words, plain_unknown = status_words(cleaned_text(column), rows)
     assert words.to_pylist() == plain_words.to_pylist()
+    for encoded in (words, plain_words):  # grouped by their indices later (exact duplicates): each word once
+        dictionary = encoded.dictionary.to_pylist()
+        assert None not in dictionary and len(set(dictionary)) == len(dictionary)
+        assert pc.is_valid(encoded).to_pylist() == [w is not None for w in encoded.to_pylist()]
     assert unknown == plain_unknown and list(unknown) == list(plain_unknown)  # counts in order of first appearance
     assert integers(coded, decimal_comma).to_pylist() == [
         None if k is None else whole_number(k, decimal_comma) for k in kept
