@@ -35,6 +35,9 @@ KEY = (
     "country",
     "channel",
 )
+# A line item is known by these (and its quantity): a row alike but for its status and date is a later
+# version of the line, the last counting (rules.py); an exact repeat is one too.
+LINE = tuple(c for c in KEY if c not in ("status", "date_text"))
 
 
 def run_polars(path: Path, out: Path) -> dict:
@@ -95,7 +98,7 @@ def run_polars(path: Path, out: Path) -> dict:
         df.group_by("order_id").agg(pl.col("product").n_unique() > 1)["product"].any()
     )
     if line_items:
-        df = df.unique(subset=[*KEY, "quantity"], keep="last", maintain_order=True)
+        df = df.unique(subset=[*LINE, "quantity"], keep="last", maintain_order=True)
         df = df.group_by("order_id", maintain_order=True).agg(
             pl.col("customer").filter(pl.col("customer") != "").last(),
             pl.when(pl.col("amount").is_not_null().any()).then(pl.col("amount").sum()),
@@ -189,8 +192,8 @@ def run_duckdb(path: Path, out: Path) -> dict:
         > 0
     )
     # arg_max skips a NULL argument: the last non-empty value of each column.
-    if line_items:  # rows identical in every mapped column once, at the place of the last of them
-        key = ", ".join([*KEY, "quantity"])
+    if line_items:  # a line's rows (alike but for status and date) once, at the place of the last of them
+        key = ", ".join([*LINE, "quantity"])
         orders = f"""
             WITH once AS (SELECT * FROM rows QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY line DESC) = 1)
             SELECT order_id, arg_max(nullif(customer, ''), line) AS customer, sum(amount) AS amount,
@@ -265,7 +268,7 @@ def run_pandas(path: Path, out: Path) -> dict:
     df["cents"] = (df["amount"] * 100).round()  # float: NaN where empty
     # groupby's last is the last non-null value (customer and status: non-empty)
     if line_items:
-        df = df.drop_duplicates(subset=[*KEY, "quantity"], keep="last")
+        df = df.drop_duplicates(subset=[*LINE, "quantity"], keep="last")
         g = df.replace({"customer": {"": None}, "status": {"": None}}).groupby("order_id", sort=False)
         df = g.agg(
             customer=("customer", "last"),

@@ -139,7 +139,8 @@ def status_of(text: str) -> str:
 
 def clean_file(path: Path) -> Outcome:
     """Rows are read one at a time; a row whose amount or date cell is empty (not unreadable) is a line
-    of its order like any other. Line items: identical rows count once, amounts and quantities summed,
+    of its order like any other. Line items: a line's rows (alike but for status and date: an exact
+    repeat or a later version) count once, amounts and quantities summed,
     the last non-empty date, customer and status. History: the order's last row, a cell it leaves empty
     taking the order's last non-empty value. Then an order without an amount on any line is rejected
     with its lines, and one without a date likewise."""
@@ -163,7 +164,7 @@ def clean_file(path: Path) -> Outcome:
         status = status_of(cells["status"])
         before = out.orders.get(order_id)
         if out.line_items:
-            key = hash((tuple(cells.values()), quantity))
+            key = hash((tuple(v for c, v in cells.items() if c not in ("status", "order_date")), quantity))
             if before:  # a further line, or a repeat of one counted once where it last appears
                 repeat = key in seen[order_id]
                 if not repeat:

@@ -19,8 +19,9 @@ Every peer applies the same rules to the same bytes (DESIGN.md "The orders contr
 - an empty amount or date (after trimming and placeholders; `$` alone is no empty amount) does not
   reject the row: it is a line of its order; an unreadable one does.
 - grain: with a product column and an order whose rows name different products, line items:
-  rows identical in every mapped column (a line id such as `Row ID` included) count once, at the
-  place of the last of them; amounts and quantities are summed, the last non-empty date, customer
+  rows identical in every mapped column but the status and the date (a line id such as `Row ID`
+  included: an exact repeat, or a later version of the line) count once, at the place of the last
+  of them; amounts and quantities are summed, the last non-empty date, customer
   and status. Otherwise the last row of an order id wins, a cell it leaves empty taking the order's
   last non-empty value. An order with no amount on any row is rejected, and one with no date.
 - stale: status `pending` or `cancelled` and the date 30 or more days before the reference

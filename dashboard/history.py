@@ -187,16 +187,17 @@ def _rejected_rows(order_id: str) -> tuple[list[dict], dict]:
         budget, searched = budget - len(data), searched + 1
         if len(data) >= size:
             data, cut_short = data[: data.rfind(b"\n") + 1], True
-        for row in _matches(data.decode("utf-8", "replace"), id_column, order_id):
+        comma = source.get("decimal_separator") == ","
+        for row in _matches(data.decode("utf-8", "replace"), id_column, order_id, comma):
             found.append({"source_key": source_key, "ingested_at": source.get("ingested_at", ""), **row})
     found.sort(key=lambda r: (r["ingested_at"], r["source_key"], r["line"]))
     return found, {"files": searched, "cut_short": cut_short}
 
 
-def _matches(text: str, id_column: str, order_id: str):
+def _matches(text: str, id_column: str, order_id: str, decimal_comma: bool = False):
     """Rows of a quarantine CSV whose order-id cell is `order_id` once read as the cleaner reads ids
     (formula-safe prefix undone, then the Lambda's own trim and float-like reading: `\u200b7003` and
-    `7003.0` are order 7003)."""
+    `7003.0` are order 7003, and `7003,0` too in a file of decimal commas)."""
     reader = csv.reader(io.StringIO(text))
     header = next(reader, [])
     names = [_unsafe(h) for h in header]
@@ -205,7 +206,7 @@ def _matches(text: str, id_column: str, order_id: str):
     at = names.index(id_column, 3)
     rows = [row for row in reader if len(row) > at]
     cells = pa.array([_unsafe(row[at]) for row in rows], pa.string())
-    ids, _ = integer_ids(trimmed(cells))
+    ids, _ = integer_ids(trimmed(cells), decimal_comma)
     for row, same in zip(rows, pc.equal(ids, order_id).to_pylist()):
         if same:
             yield {"line": int(row[0]), "code": row[1], "reason": row[2]}

@@ -48,7 +48,8 @@ def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: in
     raw key -> {"name": the uploaded file's name, "url": its upload page or "" when `user` (None:
     nobody) may not open it, "reference_date", "stale_rule" (the statuses and age the Lambda read the
     file by; {} before manifests recorded it), "ingested_at", "rejected_key", "mapping" (contract
-    column -> the file's header), "header", all from its manifest}. `with_rejects`: the `limit` most recently
+    column -> the file's header), "header", "decimal_separator" ("." or ","; "" before manifests
+    recorded it), all from its manifest}. `with_rejects`: the `limit` most recently
     uploaded files that have rejected rows, instead of `source_keys`."""
     uploads = Upload.objects.exclude(key=None)
     if with_rejects:
@@ -71,6 +72,7 @@ def order_sources(*, user, source_keys=(), with_rejects: bool = False, limit: in
             "rejected_key": manifest.get("rejected_key") or "",
             "mapping": manifest.get("mapping") or {},
             "header": manifest.get("header") or [],
+            "decimal_separator": manifest.get("decimal_separator") or "",
         }
     return sources
 

@@ -153,7 +153,7 @@ def _clean(
     columns = {name: used[name] for name in used if name in _TYPES and name not in ("status", "quantity")}
     columns.update(order_id=cell["order_id"], amount=amount, order_date=order_date)
     with profile.stage("clean.doubts"):
-        cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines)
+        cleaned.doubts, columns["order_id"] = doubts(cell["order_id"], amount, good, lines, formats.decimal_comma)
         if wide is not None:
             cleaned.doubts.extra_cells(wide, good, lines)
     if "status" in used:

@@ -3,7 +3,8 @@
 
 - `negative_amounts`: an amount below zero (a refund, a credit note, or a sign error).
 - `float_like_ids`: an order id such as `1001.0` (a spreadsheet stored the id as a number): digits, a
-  point and only zeros, read as the integer id (`1001`), as a spreadsheet's number converts back
+  point (in a file of decimal commas, a point or a comma: `1001,0`) and only zeros, read as the integer
+  id (`1001`), as a spreadsheet's number converts back
   unambiguously, so it matches the same order written `1001` in another upload. Said of every row
   whose id was read so, superseded or an exact duplicate or not: the reading places the row in its
   order, so it decides what the row supersedes or duplicates (`7.0` then `7` is one order's history,
@@ -60,6 +61,7 @@ USED: dict[str, str | None] = {
 # Codes counted on every kept row whose lines a late reject can take phase 1 keeps (see above).
 HELD = ("float_like_ids",)
 _FLOAT_ID = r"^[0-9]+\.0+$"
+_FLOAT_ID_COMMA = r"^[0-9]+[.,]0+$"  # in a file of decimal commas, `1001,0` too (review B14-3)
 
 
 @dataclass
@@ -135,7 +137,9 @@ class Doubts:
         return bool(count)
 
 
-def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray) -> tuple[Doubts, pa.Array]:
+def doubts(
+    order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.ndarray, decimal_comma: bool = False
+) -> tuple[Doubts, pa.Array]:
     """Negative amounts and float-like ids among the `good` rows (a numpy mask over the chunk's rows),
     and the ids with the float-like ones read as integers
     (`order_id` itself when there is none).
@@ -146,28 +150,32 @@ def doubts(order_id: pa.Array, amount: pa.Array, good: np.ndarray, lines: np.nda
     if amount.null_count:
         negative &= valid_mask(amount)
     found._found("negative_amounts", negative, lines)
-    order_id, float_like = integer_ids(order_id)
+    order_id, float_like = integer_ids(order_id, decimal_comma)
     if float_like is not None:
         found._found("float_like_ids", good & float_like, lines)
     return found, order_id
 
 
-def integer_ids(order_id: pa.Array) -> tuple[pa.Array, np.ndarray | None]:
-    """The ids with each float-like one (`^[0-9]+\\.0+$`) read as its integer (`1001.0` -> `1001`), and
-    where they were (a numpy mask; None: nowhere). Cheap on the hot path: only ids led by a digit (read
-    from the buffers) are searched for a point, and the shape matched only on those that hold one
-    (mangled ids such as `4.40213E+11` do)."""
+def integer_ids(order_id: pa.Array, decimal_comma: bool = False) -> tuple[pa.Array, np.ndarray | None]:
+    """The ids with each float-like one (`^[0-9]+\\.0+$`; in a file whose amounts are decided decimal
+    commas, `^[0-9]+[.,]0+$`: that locale's spreadsheet saves `1001,0`) read as its integer (`1001.0`,
+    `1001,0` -> `1001`), and where they were (a numpy mask; None: nowhere). Cheap on the hot path:
+    only ids led by a digit (read from the buffers) are searched for a point (or comma), and the shape
+    matched only on those that hold one (mangled ids such as `4.40213E+11` do)."""
     first = first_bytes(order_id)
     led = np.flatnonzero((first >= ord("0")) & (first <= ord("9")))
-    if 4 * len(led) > len(order_id):  # numeric ids: searched where they are, not taken first
-        dotted = np.flatnonzero(bool_mask(pc.match_substring(order_id, ".")))
-    else:
-        dotted = led[bool_mask(pc.match_substring(order_id.take(pa.array(led)), "."))]
+    numeric = 4 * len(led) > len(order_id)  # numeric ids: searched where they are, not taken first
+    searched = order_id if numeric else order_id.take(pa.array(led))
+    marked = pc.match_substring(searched, ".")
+    if decimal_comma:
+        marked = pc.or_(marked, pc.match_substring(searched, ","))
+    dotted = np.flatnonzero(bool_mask(marked)) if numeric else led[bool_mask(marked)]
     if not len(dotted):
         return order_id, None
-    shaped = bool_mask(pc.match_substring_regex(order_id.take(pa.array(dotted)), _FLOAT_ID))
+    shape, tail = (_FLOAT_ID_COMMA, r"[.,]0+$") if decimal_comma else (_FLOAT_ID, r"\.0+$")
+    shaped = bool_mask(pc.match_substring_regex(order_id.take(pa.array(dotted)), shape))
     if not shaped.any():
         return order_id, None
     float_like = np.zeros(len(order_id), bool)
     float_like[dotted[shaped]] = True
-    return pc.if_else(float_like, pc.replace_substring_regex(order_id, r"\.0+$", ""), order_id), float_like
+    return pc.if_else(float_like, pc.replace_substring_regex(order_id, tail, ""), order_id), float_like

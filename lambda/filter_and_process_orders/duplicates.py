@@ -1,6 +1,7 @@
 """Exact duplicates among a dedup bucket's lines (rows identical in every mapped column), found
 by a hash of their number fields first and compared field by field only where hashes agree; the last
-copy stays, named by its first copy's line."""
+copy stays, named by its first copy's line. Likewise a line item's versions (`line_versions`): lines
+of one order alike in every mapped column but the status and the date."""
 
 import numpy as np
 import pyarrow as pa
@@ -45,6 +46,36 @@ def exact_duplicates(lines: pa.Table, at: np.ndarray, group: np.ndarray) -> Copi
     order = np.argsort(last[many])
     kept = alike[np.sort(np.searchsorted(line, last[many]))]
     return Copies(alike[~is_last], kept, first[many][order])
+
+
+def line_versions(lines: pa.Table, rows: np.ndarray, group: np.ndarray) -> np.ndarray | None:
+    """Mask of `rows` (positions of repeated ids' lines in `lines`, ascending; `group` their id numbers)
+    whose line a later line of the same order repeats in every mapped column but `status` and
+    `order_date` (amount, quantity, product, line id... alike): earlier versions of one line item, as a
+    status log of line items writes them (review B14-2); None when there are none. As exact duplicates
+    are found: a hash of the id number, amount and quantity first, a group-by over the compared columns
+    only where hashes agree (a line-item file's lines of one order rarely share an amount)."""
+    picked = take_rows(lines.select(["amount", "quantity"]), pa.array(rows))
+    low, high = amount_words(picked.column("amount").combine_chunks())
+    hashed = np.zeros(len(rows), np.uint64)
+    for values, mix in zip([group, low, high, _integers(picked.column("quantity"))], _MIX):
+        hashed ^= values.astype(np.uint64) * mix
+    alike = np.flatnonzero(_shared(hashed))
+    if not len(alike):
+        return None
+    compared = [c for c in compared_columns(lines) if c not in _VERSIONED]
+    taken = take_rows(lines.select(compared), pa.array(rows[alike]))
+    taken = taken.append_column("at", pa.array(alike))
+    last = taken.group_by(compared, use_threads=False).aggregate([("at", "max")]).column("at_max").to_numpy()
+    if len(last) == len(alike):
+        return None
+    earlier = np.zeros(len(rows), bool)
+    earlier[alike] = True
+    earlier[last] = False
+    return earlier
+
+
+_VERSIONED = ("status", "order_date")  # what a line's later version may change
 
 
 def compared_columns(lines: pa.Table) -> list[str]:

@@ -59,6 +59,8 @@ def finish_buckets(
             result.merged += m.merged
             if m.unpriced_lines is not None:
                 result.doubts.add_lines("lines_without_amount", m.unpriced_lines)
+            if m.version_lines is not None:
+                result.doubts.add_lines("line_versions_superseded", m.version_lines)
 
     def bucket_sifted(b: int, decided: tuple[str, bool] | None) -> tuple[Evidence, Made, bool]:
         with profile.stage("dedup.evidence"):

@@ -3,7 +3,9 @@
 - `order`: one row per order (no order id repeats).
 - `line_items`: rows of one order differ in a line column (line id, SKU, product): they are summed
   into the order (amount and quantity; customer, status, date and the other dimensions from the
-  lines, the last non-empty one winning); rows without an amount are continuation lines of their
+  lines, the last non-empty one winning); a line that comes again alike but for its status and date
+  is one line, its last row counting, the earlier ones superseded (`duplicates.line_versions`, review
+  B14-2); rows without an amount are continuation lines of their
   order (Shopify-style), and so are rows without a date (Shopify writes `Created at` on an order's
   first line only). `line_count` says how many lines made the order. An order whose lines sum
   past MAX_AMOUNT (the most decimal(12,2) holds) is rejected with its lines, `amount_too_large` (a
@@ -30,11 +32,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import profile
 from .amounts import MAX_AMOUNT, to_cents
 from .arrow_buffers import one_array
 from .buckets import nulls, take_rows
 from .chunk import LINE_FIELDS
 from .copies import Copies
+from .duplicates import line_versions
 from .evidence import Repeated
 from .runs import Runs
 
@@ -56,6 +60,7 @@ class Orders:
     too_large: pa.Table | None = None  # lines (LINE_FIELDS and line) of orders summing past MAX_AMOUNT
     rows: np.ndarray | None = None  # positions of `table` that are orders, ascending (None: every row)
     unpriced_lines: np.ndarray | None = None  # lines summed into their order without an amount of their own
+    version_lines: np.ndarray | None = None  # line items' earlier versions, superseded (`duplicates.line_versions`)
 
 
 def single_orders(lines: pa.Table, single: np.ndarray | None = None, copies: Copies | None = None) -> Orders:
@@ -95,9 +100,17 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     columns are taken once per order, from the bucket. With exact duplicates, lines are named by their
     first copy's (`Copies`): source_line is an order's smallest name, source_lines its names in
     ascending order (`_joined`)."""
-    lines, rows, copies = repeated.lines, repeated.rows, repeated.copies
+    lines, rows, group, copies = repeated.lines, repeated.rows, repeated.group, repeated.copies
+    # A line's earlier versions (alike but for status and date) are superseded by its last, not summed.
+    with profile.stage("grain.versions"):
+        versions = line_versions(lines, rows, group)
+    superseded = np.empty(0, np.int64)
+    if versions is not None:
+        line_of = one_array(lines.column("line")).to_numpy()[rows[versions]]
+        superseded = line_of if copies is None else copies.named(line_of, rows[versions])
+        rows, group = rows[~versions], group[~versions]
     n = len(rows)
-    runs = Runs.of(repeated.group)
+    runs = Runs.of(group)
     line = one_array(lines.column("line")).to_numpy()[rows]
     named = line if copies is None else copies.named(line, rows)
     amount = one_array(lines.column("amount")).take(pa.array(rows))
@@ -161,7 +174,9 @@ def _summed(repeated: Repeated, order_total: bool) -> Orders:
     )
     kept_out = len(rejected) + len(undated) + (too_large.num_rows if too_large is not None else 0)
     merged = n - kept_out - table.num_rows
-    return Orders(table, rejected, undated, merged=merged, too_large=too_large, unpriced_lines=unpriced)
+    made = Orders(table, rejected, undated, merged=merged, too_large=too_large, unpriced_lines=unpriced)
+    made.superseded, made.version_lines = len(superseded), superseded
+    return made
 
 
 def _runs_lists(offsets: np.ndarray, values: np.ndarray, picked: np.ndarray) -> pa.Array:

@@ -54,6 +54,8 @@ WARNINGS = {
     "negative_amounts": "some amounts are below zero (refunds, credit notes or sign errors?); kept as they are",
     "float_like_ids": "some order ids look like numbers a spreadsheet stored as decimals (1001.0); read as "
     "integers (1001), so they match the same orders from other uploads",
+    "line_versions_superseded": "some line items come again later with only another status or date: each "
+    "such line counts once, as its last row (the earlier rows superseded), not summed again",
     "lines_without_amount": "some line items have no amount (blank or a placeholder): each was counted as a line "
     "of its order, adding nothing to its amount",
     "amount_may_be_unit_price": "the amount column may hold unit prices, not line totals (a quantity is not "
@@ -189,7 +191,8 @@ def warnings_for(result) -> list[dict]:
         )
         add("repeated_columns", said[:300], columns={c: [n + 1 for n in i] for c, i in named.items()})
     doubts = result.doubts
-    for code in ("negative_amounts", "float_like_ids", "lines_without_amount", "unreadable_quantities", "extra_cells"):
+    codes = ("negative_amounts", "float_like_ids", "lines_without_amount", "line_versions_superseded")
+    for code in (*codes, "unreadable_quantities", "extra_cells"):
         count, lines = doubts.rows[code], doubts.lines.get(code, [])
         if count:
             cells = _cells(doubts.values.get(code, []))

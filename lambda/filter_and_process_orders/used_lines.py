@@ -64,11 +64,13 @@ class UsedLines:
         self._seen, self._targets = (0, 0), self.watched  # the lines `reject` keeps: watched, and the names
 
     def reject(self, orders: Orders) -> None:
-        """A bucket's lines rejected after the chunks (`grain.Orders`, on the main thread): those that
-        hold a doubt are noted. Costs nothing when no doubt's line was found."""
+        """A bucket's lines rejected after the chunks (`grain.Orders`, on the main thread), and its line
+        items' earlier versions (superseded, review B14-2): those that hold a doubt are noted, as lines
+        whose values reach no order. Costs nothing when no doubt's line was found."""
         too_large = orders.too_large
         if len(self.watched):
             found = [orders.rejected_lines, orders.undated_lines]
+            found += [] if orders.version_lines is None else [np.sort(orders.version_lines)]
             found += [] if too_large is None else [too_large.column("line").to_numpy()]
             with profile.stage("reject.doubts"):  # binary search: us 1M 0.002 CPU s (np.isin 0.02)
                 targets = self._names()

@@ -106,6 +106,20 @@ def test_rejected_rows_are_matched_on_the_id_as_the_cleaner_reads_it(client, twi
     assert history(client, "7004.0")["rejected"] == []  # no order is called that once read
 
 
+def test_rejected_rows_of_a_file_of_decimal_commas_are_matched_on_its_comma_read_ids(client, twin, pipeline_admin):
+    # Review B14-3: in a file whose amounts are decimal commas (1,00), the cleaner reads 7006,0 as 7006;
+    # in a file of points a quoted "7008,0" stays as written (no order 7008 there).
+    comma = "order_id;customer;amount;status;order_date\n7006,0;Pat;oops;shipped;17.01.2025\n"
+    comma += "7007;Pat;1,00;shipped;17.01.2025\n"
+    upload(pipeline_admin, comma, "comma.csv", "2025-01-20")
+    upload(pipeline_admin, HEADER + '"7008,0",Pat,oops,shipped,2025-01-17\n', "point.csv", "2025-01-20")
+    client.force_login(pipeline_admin)
+    found = history(client, "7006")
+    assert [(r["file"], r["line"], r["code"]) for r in found["rejected"]] == [("comma.csv", 2, "bad_amount")]
+    assert history(client, "7008")["rejected"] == []
+    assert [(r["file"], r["line"]) for r in history(client, "7008,0")["rejected"]] == [("point.csv", 2)]
+
+
 def test_the_search_of_rejected_rows_is_bounded_and_says_so(client, two_exports, analyst, monkeypatch):
     client.force_login(analyst)
     monkeypatch.setattr(history_module, "REJECT_BUDGET", 40)  # bytes: less than the quarantine file
