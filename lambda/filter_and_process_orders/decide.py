@@ -14,6 +14,7 @@ matter to them). A file that stays ambiguous to its end uses the settings, and s
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,6 +24,7 @@ from .chunk import Formats, cleaned_column
 from .dates import SHAPES, date_shapes, date_votes
 from .reading import Chunk
 from .separators import separator_votes
+from .year_order import year_first_doubt
 
 EVIDENCE_CHUNKS = 4  # chunks held back (at most ~16 MB of text) as the sample
 # A chunk's distinct dates, its rows' date votes and whether it has a numeric date, its separator votes.
@@ -42,6 +44,11 @@ def gather(chunk: Chunk, mapping: dict[str, int], *, dates_only: bool = False) -
     return chunk.evidence
 
 
+def today() -> date:
+    """The day (UTC) against which dates are told past or future (`year_order`)."""
+    return datetime.now(UTC).date()
+
+
 @dataclass
 class Decisions:
     date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY
@@ -52,6 +59,10 @@ class Decisions:
     decimal_separator_assumed: bool = False
     decimal_separator_votes: dict[str, int] = field(default_factory=lambda: {"point": 0, "comma": 0, "ambiguous": 0})
     numeric_dates: bool = False
+    # Distinct sample dates like 24-11-30, read with the year last, that also read with it first, and
+    # the first of them (`dates.year_first_doubt`); 0 when a date proves the year last.
+    year_first_cells: int = 0
+    year_first_example: str = ""
     date_shapes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHAPES, 0))  # distinct cells per shape
     # The sample's distinct date cells, chunk by chunk: shapes count distinct cells of the whole
     # sample, however it was cut into chunks.
@@ -105,9 +116,11 @@ class Decisions:
         return trial.formats(day_first_default)
 
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
+        sampled = None
         if self._votes is not None:
             self.date_order_votes, self.numeric_dates = self._votes
-            shapes = date_shapes(pa.concat_arrays(self._dates))
+            sampled = pa.concat_arrays(self._dates)
+            shapes = date_shapes(sampled)
             self._dates, self._votes = [], None
             if self._dates_only:  # after a sample without numeric dates: its shapes count too
                 shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}
@@ -117,6 +130,9 @@ class Decisions:
             self.date_order = "DMY" if dmy > mdy else "MDY"
         elif self.numeric_dates:
             self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
+        if sampled is not None and self.numeric_dates:
+            doubt = year_first_doubt(sampled, self.date_order == "DMY", today())
+            self.year_first_cells, self.year_first_example = doubt
         if self._dates_only:
             self._dates_only = False
             return

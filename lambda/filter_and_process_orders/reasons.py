@@ -3,9 +3,11 @@
 The site shows the text and decides on the code; it never matches the text.
 """
 
+from .dates import parse_date
 from .doubts import SAMPLE_LINES
 from .mapping import names_unit_price
 from .unused_headers import repeated
+from .year_order import year_first_date
 
 ROW_REASONS = {
     "value_too_long": "value too long",
@@ -40,6 +42,9 @@ FILE_REASONS = {
 WARNINGS = {
     "date_order_assumed": "the dates do not tell the day/month order; the setting's is used",
     "decimal_separator_assumed": "the amounts do not tell the decimal separator; the setting's is used",
+    "two_digit_year_assumed": "some dates have a two-digit year at either end (24-11-30) and no date tells "
+    "which end is the year: read with the year last; if the export writes the year first, they are "
+    "other days",
     "line_items_summed": "rows of one order differ by product or line: they are line items, summed per order",
     "amount_repeated_per_order": "the amount column holds each order's total, repeated on its lines: counted once "
     "per order, not summed",
@@ -151,6 +156,11 @@ def warnings_for(result) -> list[dict]:
             else "no date reads only one way"
         )
         add("date_order_assumed", f"{why}; read as {d.date_order}")
+    if d.year_first_cells:
+        example = d.year_first_example
+        read, other = parse_date(example, d.date_order == "DMY"), year_first_date(example)
+        detail = f"{_count(d.year_first_cells, 'date')} such as “{example}”, read as {read}; year first: {other}"
+        add("two_digit_year_assumed", detail, count=d.year_first_cells, example=example)
     if d.decimal_separator_assumed:
         point = d.decimal_separator_votes["point"]
         why = (
