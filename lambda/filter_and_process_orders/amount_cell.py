@@ -1,16 +1,17 @@
-"""One amount cell, the pure-Python way (`parse_amount`), and the shapes of an amount the kernels of
-`amounts` read by the same rules (a property test holds them to each other). A number, with a sign,
-parentheses or a trailing minus for a negative (`(12.00)`, `12.00-`), and a currency sign (`$ € £ ¥ ₹ ₽ ¢`)
-or upper-case code (`USD`) before or after it, inside or outside the sign (`-USD 5.00`, `(1234.50 USD)`,
-review B10-7): before its first digit and after its last, currency signs, spaces, apostrophes and one
-code go (`€ 1 234.50`, `- 5.00`). Between its digits only the decimal separator and
-thousands marks stand: the convention's `,` (or `.`), or a space (also U+00A0, U+202F, U+2009) or an
-apostrophe, one kind in a cell, in groups of three after a first of one to three digits (`1,2345.00`,
-`12 34` and `12€50` are no amounts; review B9-1). Digits of other scripts read as ASCII ones (`digits`),
-and U+066B ARABIC DECIMAL SEPARATOR and U+066C ARABIC THOUSANDS SEPARATOR as the convention's decimal
-separator and thousands mark (`١٬٢٣٤٫٥٠` is 1234.50 in either convention: they say which they are, so
-such a cell is read in either and casts no vote, `separators`); U+2212 MINUS SIGN, `US$`, `R$` and
-lower-case codes are not read."""
+"""One amount cell, the pure-Python way (`parse_amount`), and the shapes of an amount the kernels of `amounts`
+read by the same rules (a property test holds them to each other). A number, with a sign, parentheses or a
+trailing minus for a negative (`(12.00)`, `12.00-`; one of them at most, a `+` before the number being one:
+`(-12.00)`, `(+12.00)`, `-12.00-` are no amounts, which was meant cannot be told), and a currency sign
+(`$ € £ ¥ ₹ ₽ ¢`) or upper-case code (`USD`) before or after it (or both: `$5 USD`), inside or outside the
+sign (`-USD 5.00`, `(1234.50 USD)`, review B10-7): before its first digit and after its last, currency
+signs, spaces, apostrophes and one code go (`€ 1 234.50`, `- 5.00`). Between its digits only the decimal
+separator and thousands marks stand: the convention's `,` (or `.`), or a space (also U+00A0, U+202F, U+2009)
+or an apostrophe, one kind in a cell, in groups of three after a first of one to three digits (`1,2345.00`,
+`12 34` and `12€50` are no amounts; review B9-1). Digits of other scripts read as ASCII ones (`digits`), and
+U+066B ARABIC DECIMAL SEPARATOR and U+066C ARABIC THOUSANDS SEPARATOR as the convention's decimal separator
+and thousands mark (`١٬٢٣٤٫٥٠` is 1234.50 in either convention: they say which they are, so such a cell is
+read in either and casts no vote, `separators`); U+2212 MINUS SIGN, `US$`, `R$` and lower-case codes are not
+read."""
 
 import re
 from decimal import ROUND_DOWN, Decimal
@@ -75,6 +76,8 @@ def read(text: str, decimal_comma: bool) -> Decimal | None:
     lead = number and _PY_LEAD.fullmatch(_PY_EDGE.sub("", s[: number.start()]))
     tail = lead and _PY_TAIL.fullmatch(_PY_EDGE.sub("", s[number.end() :]))
     if not (number and lead and tail) or (lead.group(1) == "(") != (tail.group(2) == ")"):
+        return None
+    if (lead.group(1) == "(") + bool(lead.group(2)) + (tail.group(1) == "-") > 1:  # `(-5.00)`, `+5-`: which?
         return None
     num = number.group()
     patterns = COMMA if decimal_comma else POINT

@@ -91,6 +91,10 @@ def number_parts(text: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array
     parts = pc.extract_regex(pc.replace_substring_regex(text, CODES, CODES_KEPT), _SHAPE)
     field = {name: pc.struct_field(parts, name) for name in ("open", "sign", "num", "trail", "close")}
     balanced = pc.fill_null(pc.equal(pc.equal(field["open"], "("), pc.equal(field["close"], ")")), False)
+    opened, trailing = pc.equal(field["open"], "("), pc.equal(field["trail"], "-")
+    signed = pc.not_equal(field["sign"], "")
+    twice = pc.or_(pc.and_(opened, pc.or_(signed, trailing)), pc.and_(signed, trailing))  # `(-5.00)`: no amount
+    balanced = pc.and_(balanced, pc.invert(pc.fill_null(twice, True)))
     negative = pc.or_(pc.equal(field["open"], "("), pc.or_(pc.equal(field["sign"], "-"), pc.equal(field["trail"], "-")))
     num = field["num"]
     return num, negative, pc.and_(balanced, _any(num, POINT)), pc.and_(balanced, _any(num, COMMA))

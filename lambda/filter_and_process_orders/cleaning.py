@@ -21,6 +21,7 @@ from .blocks import skip_lines
 from .chunk import clean_chunk, count_blank
 from .finish import finish_buckets
 from .header import HEADER_SEARCH_LINES, find_header
+from .header_rows import rows_before_header
 from .mapping import missing_required, not_found
 from .output import Output
 from .reading import read_chunks
@@ -62,6 +63,8 @@ def clean_stream(
         mapping={column: header.names[i] for column, i in header.mapping.items()},
         skipped_lines=header.skipped,
         unmapped=unmapped(header.names, header.mapping),
+        # (a header row staff chose: its page said which rows that skips)
+        rows_before_header=[] if header_line else rows_before_header(opened.sample, header),
     )
     named = not_found(header.names, explicit_mapping)  # staff's choice is not read from another column
     if named:

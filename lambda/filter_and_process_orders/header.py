@@ -24,7 +24,7 @@ from .utf8 import LINE_END
 HEADER_SEARCH_LINES = 20
 _SEARCHED = f"in the first {HEADER_SEARCH_LINES} non-blank lines"
 _SEP_HINT = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
-_LINE = re.compile(f"[^\r\n]*(?:{LINE_END.pattern.decode()})")  # a whole line with its end, in decoded text
+LINE = re.compile(f"[^\r\n]*(?:{LINE_END.pattern.decode()})")  # a whole line with its end, in decoded text
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def find_header(sample: str, explicit: dict | None = None, *, every: bool = Fals
     when one qualifies (the upload form offers them; a `chosen` not found gives the search's). Lines end at a CRLF,
     a bare CR or an LF, as csv counts them. UnreadableFile: no line has text; `no_header`: `chosen` is no record."""
     hint, skipped, best, seen = None, [], None, []
-    lines = _LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
+    lines = LINE.findall(sample) or [sample]  # whole lines: the sample may end inside one
     non_blank, ended, covered = 0, False, 0  # covered: the last line of the record read last
     for number, line in enumerate((whole.rstrip("\r\n") for whole in lines), start=1):
         if not line.strip() or not line.strip(",;\t| \"'"):

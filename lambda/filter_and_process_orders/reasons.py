@@ -4,6 +4,7 @@ The site shows the text and decides on the code; it never matches the text.
 """
 
 from .dates import parse_date
+from .doubts import SAMPLE_LINES
 from .mapping import names_unit_price
 from .unused_headers import repeated
 from .year_order import year_first_date
@@ -49,6 +50,9 @@ WARNINGS = {
     "per order, not summed",
     "many_duplicates": "over 10 % of the rows are exact duplicates",
     "many_rejected": "over 20 % of the rows are rejected",
+    "rows_before_header": "some rows above the header row read as orders (an order id, an amount and a date under "
+    "its columns) and were skipped, not read; if they are orders, move the header row above them and upload "
+    "the file again",
     "unmapped_columns": "some columns are not part of the orders table",
     "repeated_columns": "some columns of the orders table are named by more than one header; one of each is read, "
     "the others are not used",
@@ -134,7 +138,8 @@ def warnings_for(result) -> list[dict]:
     `stray_bytes_read_as_cp1252` adds `count` (bytes), `lines` (the first lines holding one) and
     `line_count` (lines holding one); `differing_lines_read_as_history` adds `count` (orders) and
     `lines` (their first lines, from the buckets where they were a minority: `evidence._count`);
-    `repeated_columns` adds `columns`, {contract column: the positions of the headers naming it, 1
+    `rows_before_header` adds `count` (records above the header that read as orders) and `lines` (the
+    first); `repeated_columns` adds `columns`, {contract column: the positions of the headers naming it, 1
     the first, the one read first} (`unused_headers.repeated`)."""
     d = result.decisions
     found = []
@@ -182,6 +187,10 @@ def warnings_for(result) -> list[dict]:
         add("many_duplicates", f"{result.duplicates:,} of {result.rows_in:,}")
     if result.rows_in and result.rows_rejected / result.rows_in > MANY_REJECTED:
         add("many_rejected", f"{result.rows_rejected:,} of {result.rows_in:,}")
+    before = result.rows_before_header
+    if before:
+        count, lines = len(before), before[:SAMPLE_LINES]
+        add("rows_before_header", f"{_count(count, 'row')}, {_for_example(lines)}", count=count, lines=lines)
     if result.unmapped:
         add("unmapped_columns", ", ".join(result.unmapped)[:300])
     named = repeated(result.header, {c: result.header.index(h) for c, h in result.mapping.items()})

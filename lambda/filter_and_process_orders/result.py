@@ -30,6 +30,7 @@ class CleanResult:
     header_last_line: int  # after header_line when a quoted header cell holds a line break
     mapping: dict[str, str]  # contract column -> header name
     skipped_lines: list[dict] = field(default_factory=list)
+    rows_before_header: list[int] = field(default_factory=list)  # lines of records above it that read as orders
     unmapped: list[str] = field(default_factory=list)
     decisions: Decisions = field(default_factory=Decisions)
     grain: str = "order"

@@ -20,7 +20,8 @@ of the codes of `doubts.HELD` (float-like ids). Of statuses the line an order ke
 line with a status, in every grain (`grain`: "the last non-empty one winning"; review B10-5). A
 rejected order names each of its lines by its first copy's (`copies.Copies`), so a held line that is
 an exact copy is known by the name of a line of its order that is not dropped (`_alias`): a copy of
-a rejected row is in no order either.
+a rejected row is in no order either; and a set of copies said of `extra_cells` at a later copy than
+its first is taken out when its first copy's line is rejected (`renamed`).
 """
 
 from collections import Counter
@@ -58,7 +59,9 @@ class UsedLines:
         self.watched = np.union1d(np.concatenate([*self.found.values(), np.empty(0, np.int64)]), self.held_lines)
         self.rejected: list[np.ndarray] = []  # the doubts' lines among those rejected after the chunks
         self.aliases: list[tuple[np.ndarray, np.ndarray]] = []  # held lines that are copies, their names
-        self._aliased, self._targets = 0, self.watched  # the lines `reject` keeps: watched, and the names
+        # Sets of copies said by a later copy than their first (`_said_copies`): (first copies' lines, said).
+        self.renamed: list[tuple[np.ndarray, np.ndarray]] = []
+        self._seen, self._targets = (0, 0), self.watched  # the lines `reject` keeps: watched, and the names
 
     def reject(self, orders: Orders) -> None:
         """A bucket's lines rejected after the chunks (`grain.Orders`, on the main thread), and its line
@@ -76,12 +79,13 @@ class UsedLines:
                         self.rejected.append(lines[among(lines, targets)])
 
     def _names(self) -> np.ndarray:
-        """The watched lines and the names of the held copies found so far (rare: the union is made
-        again only when a bucket found some)."""
-        aliased = len(self.aliases)
-        if aliased != self._aliased:
-            names = [names for _, names in self.aliases[:aliased]]
-            self._aliased, self._targets = aliased, np.union1d(self.watched, np.concatenate(names))
+        """The watched lines, the names of the held copies and the first lines of the sets of copies said
+        by a later copy found so far (a rejected order names a set by its first copy, review B12-8's
+        rule names it by a later one: rare, the union is made again only when a bucket found some)."""
+        seen = (len(self.aliases), len(self.renamed))
+        if seen != self._seen:
+            names = [names for _, names in self.aliases[: seen[0]]] + [first for first, _ in self.renamed[: seen[1]]]
+            self._seen, self._targets = seen, np.union1d(self.watched, np.concatenate(names))
         return self._targets
 
     def sift(self, sifted: Sifted) -> None:
@@ -122,7 +126,9 @@ class UsedLines:
             return
         copies = sifted.copies
         if copies is not None and USED[code] is None:  # copies may differ in a cell no column holds
-            copies = _said_copies(hit, line, sifted.lines, copies)
+            copies, renamed = _said_copies(hit, line, sifted.lines, copies)
+            if renamed is not None:
+                self.renamed.append(renamed)
         repeated = sifted.repeated
         alone = np.flatnonzero(hit if sifted.single is None else hit & sifted.single)  # ids that come once
         every = last = alone
@@ -160,6 +166,9 @@ class UsedLines:
         """The warnings' counts, first lines and first few distinct cells, under the file's `grain`, less
         the lines rejected after the chunks."""
         rejected = np.unique(np.concatenate(self.rejected)) if self.rejected else np.empty(0, np.int64)
+        if self.renamed and len(rejected):  # a set of copies rejected by its first line, said by a later one
+            first, said = (np.concatenate(part) for part in zip(*self.renamed))
+            rejected = np.union1d(rejected, said[np.isin(first, rejected)])
         for code, held in self.held.items():
             out = np.isin(self._named(held), rejected)
             doubts.rows[code] -= int(np.count_nonzero(out))
@@ -186,15 +195,18 @@ class UsedLines:
                 doubts.statuses = Counter()
 
 
-def _said_copies(hit: np.ndarray, line: np.ndarray, lines: pa.Table, copies: Copies) -> Copies:
+def _said_copies(
+    hit: np.ndarray, line: np.ndarray, lines: pa.Table, copies: Copies
+) -> tuple[Copies, tuple[np.ndarray, np.ndarray] | None]:
     """Exact copies (identical in every mapped column) can differ in a cell no column holds
     (`extra_cells`: review B12-8): a set of copies is said when any copy is, at its last copy (the one
     kept: `hit`, the bucket's mask of said lines, is set there in place), named by its first copy said
-    (the returned copies' `first_line`), not by its first copy. Costs a group-by of the copies only in
-    a bucket where one of them is said."""
+    (the returned copies' `first_line`), not by its first copy; with the sets so renamed (their first
+    copies' lines, the lines said), as an order rejected after the chunks names its lines by their
+    first copies. Costs a group-by of the copies only in a bucket where one of them is said."""
     at = np.r_[copies.dropped, copies.kept]
     if not hit[at].any():
-        return copies
+        return copies, None
     filled = compared_columns(lines)
     none = np.iinfo(np.int64).max
     rows = take_rows(lines.select(filled), pa.array(at))
@@ -207,7 +219,9 @@ def _said_copies(hit: np.ndarray, line: np.ndarray, lines: pa.Table, copies: Cop
     first = copies.first_line.copy()
     first[which] = said[said != none]
     hit[copies.kept[which]] = True
-    return Copies(copies.dropped, copies.kept, first)
+    moved = first != copies.first_line
+    renamed = (copies.first_line[moved], first[moved]) if moved.any() else None
+    return Copies(copies.dropped, copies.kept, first), renamed
 
 
 def _named(line: np.ndarray, rows: np.ndarray, copies) -> np.ndarray:

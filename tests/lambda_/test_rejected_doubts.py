@@ -5,7 +5,7 @@ own reason. Expected values by hand."""
 import pytest
 from filter_and_process_orders import text as text_module
 
-from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines
+from tests.lambda_.test_cleaning import accounted, clean, kept_by_id, lines, rejected_rows
 from tests.lambda_.test_used_lines import said, warned
 
 
@@ -161,3 +161,38 @@ def test_lines_of_an_order_summing_past_the_limit_are_not_said(tmp_path, buckets
     assert said(result, "float_like_ids") == (1, [7])
     assert warned(result)["unknown_statuses"]["words"] == {"weird": 1}
     assert said(result, "unknown_statuses") == (1, [7])
+
+
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_extra_cells_of_orders_rejected_whole_are_not_said_on_any_copy(tmp_path, buckets):
+    # Line items (products differ). A set of exact copies said of extra_cells is named by its first line
+    # with a real extra cell (review B12-8), its order's rejection by its first copy's line: the copies of
+    # rejected orders were said. Order 5: lines 2, 3 (copy, extra "x"), no amount: missing_amount (line 2),
+    # line 3 a duplicate. Order 6: lines 4, 5 (copy, extra "y"), no date: missing_order_date (line 4), line
+    # 5 a duplicate. Order 7: 9,000,000,000.00 + 999,999,999.99 + 0.01 (line 8, its copy line 9 with "z")
+    # = 10,000,000,000.00: amount_too_large (lines 6, 7, 8), line 9 a duplicate. Order 8: lines 10 (extra
+    # "w") and 11, no amount on either: missing_amount. Order 9: lines 12, 13 (copy, extra "v"), 14 =
+    # 2.00 + 3.00 = 5.00, kept: its set said at line 13. Before: said 3, 5, 9, 13.
+    body = lines(
+        "order_id,product,amount,order_date",
+        "5,P1,,2025-05-01",
+        "5,P1,,2025-05-01,x",
+        "6,P1,1.00,",
+        "6,P1,1.00,,y",
+        "7,P1,9000000000.00,2025-05-01",
+        "7,P2,999999999.99,2025-05-01",
+        "7,P3,0.01,2025-05-01",
+        "7,P3,0.01,2025-05-01,z",
+        "8,P1,,2025-05-01,w",
+        "8,P2,,2025-05-01",
+        "9,P1,2.00,2025-05-01",
+        "9,P1,2.00,2025-05-01,v",
+        "9,P2,3.00,2025-05-01",
+    )
+    result = clean(body, tmp_path, buckets=buckets)
+    assert accounted(result) and result.grain == "line_items"
+    assert (result.rows_in, result.duplicates, result.merged, result.orders) == (13, 4, 1, 1)
+    assert {k: str(r["amount"]) for k, r in kept_by_id(result).items()} == {"9": "5.00"}
+    assert result.rejected_reasons == {"missing_amount": 3, "missing_order_date": 1, "amount_too_large": 3}
+    assert [r[0] for r in rejected_rows(result)[1:]] == ["2", "4", "6", "7", "8", "10", "11"]
+    assert said(result, "extra_cells") == (1, [13])

@@ -28,7 +28,7 @@ import sys
 import unicodedata
 from collections import Counter
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from tests.oracle.shapes import SHAPE_SPECS
@@ -56,6 +56,7 @@ CURRENCY_SIGNS = "$€£¥₹₽¢"
 GROUP_SPACES = " \u00a0\u202f\u2009"  # each its own kind of thousands mark, as `,`, `.` and `'` are
 ARABIC_DECIMAL, ARABIC_THOUSANDS = "\u066b", "\u066c"  # in either convention; such a cell casts no vote
 MOST = Decimal("9999999999.99")  # decimal(12,2)
+LINE_UNIT = Decimal("0.00000001")  # a cell is read to 8 decimal places, the digits past them dropped
 # A cell's parts: spaces, a sign, a parenthesis, a currency sign, a word (a code only as three capitals),
 # and the number: digits, with marks and spaces between digits only. Anything else is no amount.
 _PART = re.compile(
@@ -78,10 +79,11 @@ def _cell(text: str) -> str:
 
 
 def _parts(text: str) -> tuple[bool, str] | None:
-    """(negative, the number's text with its digits made ASCII) of an amount cell: one number; at most one
-    currency (a sign of CURRENCY_SIGNS or an upper-case three-letter code) before or after it; at most
-    one negative, `-` before it, parentheses around it or `-` after it (a `+` before it instead), with
-    the currency inside or outside the parentheses alike. None when the cell is not so made."""
+    """(negative, the number's text with its digits made ASCII) of an amount cell: one number; before it and
+    after it, currency signs (CURRENCY_SIGNS) and at most one upper-case three-letter code a side (`$5 USD`
+    reads 5; what they name is not compared); at most one negative, `-` before it, parentheses around it
+    or `-` after it (a `+` before it instead: `(-5.00)` is no amount), with the currency inside or outside
+    the parentheses alike. None when the cell is not so made."""
     digits = "".join(str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c for c in text)
     parts, at = [], 0
     while at < len(digits):
@@ -92,13 +94,15 @@ def _parts(text: str) -> tuple[bool, str] | None:
         if kind == "word" and not re.fullmatch("[A-Z]{3}", found.group()):
             return None
         if kind != "space":
-            parts.append((kind if kind != "word" else "currency", found.group()))
+            parts.append((kind if kind != "word" else "code", found.group()))
         at = found.end()
     kinds = [kind for kind, _ in parts]
-    if kinds.count("number") != 1 or kinds.count("currency") > 1:
+    if kinds.count("number") != 1:
         return None
     number = kinds.index("number")
     before, after = parts[:number], parts[number + 1 :]
+    if any(sum(kind == "code" for kind, _ in side) > 1 for side in (before, after)):
+        return None  # one code a side; currency signs, a sign and a code alike (`$5 USD`), are not compared
     if any(text == ")" for _, text in before) or any(text == "(" for _, text in after):
         return None
     opened, closed = sum(text == "(" for _, text in before), sum(text == ")" for _, text in after)
@@ -127,7 +131,10 @@ def _read(number: str, separator: str) -> Decimal | None:
     grouped = f"[0-9]{{1,3}}({re.escape(mark)}[0-9]{{3}})+|" if mark else ""
     if not re.fullmatch(f"({grouped}[0-9]+)({re.escape(separator)}[0-9]+)?", number):
         return None
-    return Decimal((number.replace(mark, "") if mark else number).replace(separator, "."))
+    value = Decimal((number.replace(mark, "") if mark else number).replace(separator, "."))
+    if value.as_tuple().exponent < -8:  # read to 8 decimal places, the digits past them dropped
+        value = value.quantize(LINE_UNIT, ROUND_DOWN)
+    return value
 
 
 def _readings(text: str) -> dict[str, Decimal]:
