@@ -64,6 +64,7 @@ class Spool:
         self.rejected_path: Path | None = None
         self._rejects: ipc.RecordBatchStreamWriter | None = None  # the chunks' rejects, in line order
         self._held: pa.Table | None = None  # the held-back rows, read back once after the last chunk
+        self._held_order, self._held_lines = np.empty(0, np.int64), np.empty(0, np.int64)  # and their lines, sorted
         self._late: list[pa.Table] = []  # lines rejected after their chunk, each table in line order
         self.rejected_rows, self._rejected_bytes = 0, 0
         self.rejected_sample: list[dict] = []
@@ -128,13 +129,25 @@ class Spool:
             self._deferred.close()
             with ipc.open_stream(pa.memory_map(str(self.workdir / "deferred.arrow"))) as reader:
                 self._held, self._deferred = reader.read_all(), None
+            line = self._held.column("line").to_numpy()
+            self._held_order = np.argsort(line, kind="stable")  # the held rows by line, sorted once
+            self._held_lines = line[self._held_order]
         if self._held is None:  # no row was held back
             return
-        line = self._held.column("line").to_numpy()
         for code, (lines, text) in rejected.items():
             if len(lines):
-                some = self._held.filter(pa.array(np.isin(line, lines)))
+                some = self._held.take(self._held_rows(lines))
                 self._reject_late(some.drop_columns(["line"]), some.column("line").to_numpy(), code, text)
+
+    def _held_rows(self, lines: np.ndarray) -> np.ndarray:
+        """Positions, in the held rows' order, of those on `lines`: found by binary search in the lines
+        sorted once, so a bucket's call costs its own lines, not all the held rows (with a mask over
+        every held row per bucket, us 3M rows spent 0.83 s of the main thread on 24 buckets)."""
+        wanted = np.unique(lines)
+        first = np.searchsorted(self._held_lines, wanted, "left")
+        count = np.searchsorted(self._held_lines, wanted, "right") - first
+        at = np.repeat(first - np.cumsum(count) + count, count) + np.arange(count.sum())
+        return np.sort(self._held_order[at])
 
     def reject_lines(self, lines: pa.Table, code: str, text: str) -> None:
         """Typed lines (LINE_SCHEMA's columns) rejected after their chunk was cleaned: their raw text is
