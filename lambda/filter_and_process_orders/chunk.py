@@ -89,10 +89,17 @@ def _nonblank(raw: pa.Table, used: dict[str, pa.Array], mapped: set[int], wide: 
     return pa.array(mask)
 
 
+def _either(wide: np.ndarray | None, unclosed: np.ndarray | None) -> np.ndarray | None:
+    """The records that are rows whatever their cells: wide ones, and an unclosed quote's (a line of `"` alone)."""
+    if wide is None or unclosed is None:
+        return unclosed if wide is None else wide
+    return wide | unclosed
+
+
 def count_blank(chunk: Chunk) -> int:
     """The blank records of a chunk (`_nonblank`'s rule, every column cleaned), for a file rejected as a
     whole that is read only to count them."""
-    nonblank = _nonblank(chunk.table, {}, set(), chunk.wide)
+    nonblank = _nonblank(chunk.table, {}, set(), _either(chunk.wide, chunk.unclosed))
     return chunk.table.num_rows - int(np.count_nonzero(bool_mask(nonblank)))
 
 
@@ -124,10 +131,11 @@ def _clean(
         for column, i in mapping.items()
     }
     with profile.stage("clean.blank rows"):
-        nonblank, wide = _nonblank(raw, used, set(mapping.values()), chunk.wide), chunk.wide
+        wide, unclosed = chunk.wide, chunk.unclosed
+        nonblank = _nonblank(raw, used, set(mapping.values()), _either(wide, unclosed))
         if not pc.all(nonblank).as_py():
             raw, lines = raw.filter(nonblank), lines[bool_mask(nonblank)]
-            wide = None if wide is None else wide[bool_mask(nonblank)]
+            wide, unclosed = (None if m is None else m[bool_mask(nonblank)] for m in (wide, unclosed))
             used = {column: cell.filter(nonblank) for column, cell in used.items()}
     n = cleaned.rows_in = raw.num_rows
     cleaned.rows_blank = chunk.table.num_rows - n
@@ -140,7 +148,7 @@ def _clean(
         cell["order_date"], day_first=formats.day_first, memo=formats.dates, year_first=formats.year_first
     )
     with profile.stage("clean.checks"):
-        number = reason_numbers(used, cell, amount, amount_marks, order_date, names, raw, wide)
+        number = reason_numbers(used, cell, amount, amount_marks, order_date, names, raw, wide, unclosed)
         good = number == 0
     if not good.all():
         with profile.stage("clean.reject"):

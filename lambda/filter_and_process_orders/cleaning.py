@@ -137,7 +137,7 @@ def _data_rows(opened, header, result: CleanResult) -> int | None:
 
 
 def _header_told(chunks: Iterator, result: CleanResult) -> Iterator:
-    """The chunks; a file found unreadable partway (a quote that never closes, a line too long) is
+    """The chunks; a file found unreadable partway (a line too long: `reading`) is
     rejected with what its header told (`UnreadableFile.read`): the manifest says where it was."""
     try:
         yield from chunks

@@ -6,11 +6,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 
 from .blocks import cut_at_lines
+from .csv_records import MAX_RECORD_BYTES
 from .records import Chunk, parse_block, parse_chunk
 from .text import UnreadableFile
 from .utf8 import StrayBytes, as_utf8, line_ends
-
-MAX_RECORD_BYTES = 64 << 20  # a quoted field still open after this much text never closes
 
 
 def read_chunks(
@@ -65,10 +64,6 @@ def read_chunks(
                     f"line {line} is longer than {MAX_RECORD_BYTES >> 20} MB; this is not a CSV export"
                 )
             chunk, consumed, pending = parse_chunk(data, final, width, delimiter, line)
-        if len(pending) > MAX_RECORD_BYTES:
-            raise UnreadableFile(
-                f"a quoted field opened at line {line + consumed} never closes; check the quotes on that line"
-            )
         if skip_header and chunk.table.num_rows:
             chunk = chunk.after_first()
             skip_header = False

@@ -10,6 +10,8 @@ from .unused_headers import repeated
 from .year_order import year_first_date
 
 ROW_REASONS = {
+    "unclosed_quote": "a quote opens on this line and never closes; the rest of the line was read as one cell and "
+    "the lines after it as rows of their own: check the quotes on this line",
     "value_too_long": "value too long",
     "missing_order_id": "missing order_id",
     "mangled_id": "order id mangled by a spreadsheet (scientific notation); export the id column as text",

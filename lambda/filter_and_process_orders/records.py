@@ -29,11 +29,13 @@ class Chunk:
     )
     # The records with more cells than the header, one of the extra ones not empty (`csv_records`); None: none.
     wide: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # The records of a quote that never closes, each read from its first line alone (`csv_records`); None: none.
+    unclosed: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def after_first(self) -> "Chunk":
         """The records after the first (the header's, in the block that starts with it)."""
-        wide = None if self.wide is None else self.wide[1:]
-        return Chunk(self.table.slice(1), self.lines[1:], wide=wide if wide is not None and wide.any() else None)
+        wide, unclosed = (None if m is None or not m[1:].any() else m[1:] for m in (self.wide, self.unclosed))
+        return Chunk(self.table.slice(1), self.lines[1:], wide=wide, unclosed=unclosed)
 
     def column(self, i: int) -> pa.Array:
         """Column i as one array: its only chunk as it is (`combine_chunks` would copy even that)."""
@@ -71,8 +73,8 @@ def parse_chunk(data: bytes, final: bool, width: int, delimiter: str, line: int)
             starts[1:] += np.cumsum(inside[:-1])
             if boms is None or np.isin(boms[1] + line, starts).all():
                 return Chunk(table, starts), newlines, b""
-    table, starts, consumed, pending, wide = csv_module_parse(data, final, names, delimiter, line)
-    return Chunk(table, starts, wide=wide), consumed, pending
+    table, starts, consumed, pending, wide, unclosed = csv_module_parse(data, final, names, delimiter, line)
+    return Chunk(table, starts, wide=wide, unclosed=unclosed), consumed, pending
 
 
 def parse_block(

@@ -9,13 +9,14 @@ among the rows whose amount and order date both are unreadable, as a header's wo
 those whose order id ends and starts as the header's order-id name does (`D` of "Order ID", where ids
 mostly end in a digit), for a header whose amount and date names read as values (`2024`, `1.5`,
 `01/02/2024`): one gather from the ids' buffers per chunk (about 2 ms CPU per 1M rows) in a file
-without such rows. Its number is the last but one (`reason_numbers`): the others keep theirs.
+without such rows. Its number is the last but two (`reason_numbers`): the others keep theirs.
 
 A record after the header that is exactly Excel's delimiter hint, `sep=` and one character (`sep=;`, as
 a joined export's own first line is), is rejected `sep_line` with its line, not read as an order `sep=`
 (review B12-11): its first cell `sep=` (the hint's character the delimiter, or no character) or `sep=X`,
 every other cell empty, no extra cell. It is looked for among the rows with two of the three required
-cells empty (a hint fills one cell at most). Its number is the last.
+cells empty (a hint fills one cell at most). Its number is the last but one; `unclosed_quote`'s, a
+record's mark from its reading (`csv_records`), the last.
 """
 
 import re
@@ -36,6 +37,7 @@ CHECKS = [
     "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
     "amount_too_large", "missing_order_date", "bad_order_date",
     "repeated_header", "sep_line",  # tried before the others, numbered after them (see above)
+    "unclosed_quote",  # a record's mark from its reading (`csv_records`): it wins over every check, numbered last
 ]  # fmt: skip
 _CODES = pa.array(CHECKS, pa.string())
 _TEXTS = pa.array([ROW_REASONS[c] for c in CHECKS], pa.string())
@@ -164,13 +166,15 @@ def reason_numbers(
     names: dict[str, str] | None = None,
     raw: pa.Table | None = None,
     wide: np.ndarray | None = None,
+    unclosed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per row, 0 when every check passes, else 1 + the position in CHECKS of the first that fails
     (uint8). `used`: the file's cleaned text columns; `cell`: the same for every line field (null
     columns for those the file lacks); `amount`, `marks` as `amounts.amounts` gives them; `day` the
     order dates read (null where empty or unreadable); `names`: the header's name of each column of
     `used` ({column: name}), for `repeated_header` (not looked for without); `raw`: the chunk's records
-    (every cell as read) and `wide` the mask of those with extra cells, for `sep_line` (likewise)."""
+    (every cell as read) and `wide` the mask of those with extra cells, for `sep_line` (likewise);
+    `unclosed`: the records of a quote that never closes (`csv_records`), `unclosed_quote` whatever else."""
     n = len(amount)
     empty = {c: ~valid_mask(cell[c]) for c in ("order_id", "amount", "order_date")}
     too_long = None
@@ -198,7 +202,7 @@ def reason_numbers(
         "bad_order_date": bad_date,
     }
     number = np.zeros(n, np.uint8)
-    for k in reversed(range(len(CHECKS) - 2)):  # the first failing check is written last
+    for k in reversed(range(len(CHECKS) - 3)):  # the first failing check is written last
         mask = checks[CHECKS[k]]
         if mask is not None:
             number[mask] = k + 1
@@ -206,11 +210,13 @@ def reason_numbers(
         maybe = unread & bad_date
         if names.get("order_id"):  # its amount's and date's names may read as values ("2024", "01/02/2024")
             maybe |= _named_like(cell["order_id"], names["order_id"].encode())
-        number[repeated_header(used, names, np.flatnonzero(maybe))] = len(CHECKS) - 1
+        number[repeated_header(used, names, np.flatnonzero(maybe))] = CHECKS.index("repeated_header") + 1
     if raw is not None:
         hint = empty["amount"] & (empty["order_date"] | empty["order_id"]) | empty["order_id"] & empty["order_date"]
         if hint.any():
-            number[_sep_lines(raw, wide, np.flatnonzero(hint))] = len(CHECKS)
+            number[_sep_lines(raw, wide, np.flatnonzero(hint))] = CHECKS.index("sep_line") + 1
+    if unclosed is not None:  # its line's cells after the quote are one cell: no other check means much
+        number[unclosed] = len(CHECKS)
     return number
 
 

@@ -4,6 +4,7 @@ bounded however far into the file the deciding cell is."""
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
@@ -21,6 +22,8 @@ class Spilled:
         table = chunk.table.append_column("line", pa.array(chunk.lines, pa.int64()))
         wide = pa.nulls(len(chunk.lines), pa.bool_()) if chunk.wide is None else pa.array(chunk.wide)
         table = table.append_column("wide", wide)
+        unclosed = pa.nulls(len(chunk.lines), pa.bool_()) if chunk.unclosed is None else pa.array(chunk.unclosed)
+        table = table.append_column("unclosed", unclosed)
         if self._writer is None:
             self._writer = ipc.new_stream(self.path, table.schema)
         self._writer.write_table(table)
@@ -33,7 +36,12 @@ class Spilled:
         with ipc.open_stream(self.path) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
-                wide = table.column("wide")
-                mask = None if wide.null_count == len(wide) else wide.to_numpy(zero_copy_only=False)
-                yield Chunk(table.drop_columns(["line", "wide"]), table.column("line").to_numpy(), wide=mask)
+                wide, unclosed = (_mask(table.column(name)) for name in ("wide", "unclosed"))
+                text = table.drop_columns(["line", "wide", "unclosed"])
+                yield Chunk(text, table.column("line").to_numpy(), wide=wide, unclosed=unclosed)
         self.path.unlink()
+
+
+def _mask(column: pa.ChunkedArray) -> np.ndarray | None:
+    """A chunk's mask as spilled (all null: None)."""
+    return None if column.null_count == len(column) else column.to_numpy(zero_copy_only=False)

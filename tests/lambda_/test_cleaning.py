@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from filter_and_process_orders import decide, header, reading, text, utf8
+from filter_and_process_orders import decide, header, text, utf8
 from filter_and_process_orders.buckets import bucket_numbers
 from filter_and_process_orders.cleaning import Rules, clean_stream
 from filter_and_process_orders.contract import SCHEMA
@@ -187,25 +187,6 @@ def test_small_chunks_give_the_same_rows_and_line_numbers_as_one_chunk(tmp_path,
     assert rejected_rows(chunked) == rejected_rows(whole)
     assert (chunked.rows_in, chunked.superseded, chunked.orders_stale) == (300, whole.superseded, whole.orders_stale)
     assert whole.superseded > 0 and accounted(chunked)
-
-
-def test_a_quote_left_open_to_the_end_of_a_small_file_rejects_the_file_with_its_line(tmp_path):
-    body = b'order_id,amount,order_date\nA1,1,2025-05-30\nA2,"2,2025-05-30\n' + b"A3,3,2025-05-30\n" * 100
-    with pytest.raises(UnreadableFile, match="opened at line 3 never closes"):
-        clean(body, tmp_path)
-
-
-def test_a_quote_left_open_on_the_last_line_alone_rejects_that_line_only(tmp_path):
-    result = clean(b'order_id,amount,order_date\nA1,1,2025-05-30\nA2,"2,2025-05-30\n', tmp_path)
-    assert result.rows_in == 2 and [row[0] for row in rejected_rows(result)[1:]] == ["3"]
-
-
-def test_a_quoted_field_that_never_closes_rejects_the_file_with_its_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "MAX_RECORD_BYTES", 200)
-    monkeypatch.setattr(text, "CHUNK_BYTES", 64)
-    body = b'order_id,amount,order_date\nA1,1,2025-05-30\nA2,"2,2025-05-30\n' + b"A3,3,2025-05-30\n" * 40
-    with pytest.raises(UnreadableFile, match="never closes"):
-        clean(body, tmp_path)
 
 
 # -- mapping ---------------------------------------------------------------------------------------

@@ -297,7 +297,6 @@ UNCLOSED = b'Orders export\n\norder_id,amount,order_date\nA1,1.00,2025-05-30\nA2
         (b"amount,date\n1,2025-05-30\n", "missing_column", 1, [], ["amount", "date"]),
         (b"", "empty", None, [], []),
         (b",,,\n;;\n", "no_header", None, [], []),  # only delimiters: no line is a header
-        (UNCLOSED, "unreadable", 3, [1, 2], HEADER),  # found unreadable partway: after its header was read
     ],
 )
 def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body, code, header_line, skipped, header):
@@ -307,8 +306,16 @@ def test_a_file_rejected_as_a_whole_reports_the_line_of_its_header_or_none(body,
     assert (manifest["status"], manifest["reason_code"]) == ("rejected", code)
     assert (manifest["header_line"], [s["line"] for s in manifest["skipped_lines"]]) == (header_line, skipped)
     assert manifest["header"] == header
-    if code == "unreadable":
-        assert manifest["reason"] == "a quoted field opened at line 5 never closes; check the quotes on that line"
+
+
+def test_a_quote_that_never_closes_rejects_its_line_and_the_file_is_read():
+    # Review B14-4: lines 4 and 6 are orders A1 (1.00) and A3 (3.00); line 5's row is rejected for its quote.
+    key = "raw/2025/06/01/q__orders.csv"
+    lambda_handler(s3_event(key, put_raw(key, UNCLOSED)))
+    manifest = manifest_for(key)
+    assert (manifest["status"], manifest["rows_in"], manifest["orders"]) == ("processed_with_warnings", 3, 2)
+    assert [(r["line"], r["code"]) for r in manifest["rejected_sample"]] == [(5, "unclosed_quote")]
+    assert [(r["code"], r["count"]) for r in manifest["reasons"]] == [("unclosed_quote", 1)]
 
 
 def test_a_file_whose_every_row_is_rejected_is_rejected_with_the_first_problem():

@@ -447,7 +447,7 @@ def test_the_arrow_reading_of_records_and_their_lines_agrees_with_the_csv_module
     end = body.rfind(b"\n", 0, cut + 1) + 1 or len(body)
     chunk, final = body[:end], end == len(body)
     fast, consumed, pending = parse_chunk(chunk, final, 3, ",", 7)
-    table, lines, ref_consumed, ref_pending, _ = csv_module_parse(chunk, final, ["c0", "c1", "c2"], ",", 7)
+    table, lines, ref_consumed, ref_pending, _, _ = csv_module_parse(chunk, final, ["c0", "c1", "c2"], ",", 7)
     assert fast.table.to_pylist() == table.to_pylist()
     assert fast.lines.tolist() == lines.tolist()
     assert (consumed, pending) == (ref_consumed, ref_pending)

@@ -95,10 +95,11 @@ def test_a_repeated_header_in_other_case_or_spacing_is_read_as_the_mapping_reads
 
 
 def test_the_older_reasons_keep_their_numbers():
-    # Reason numbers 1-9 as they were before `repeated_header` (10) was added, and 10 before `sep_line` (11).
+    # Reason numbers 1-9 as they were before `repeated_header` (10) was added, 10 before `sep_line` (11), and
+    # 11 before `unclosed_quote` (12).
     assert rejects.CHECKS == [
         "value_too_long", "missing_order_id", "mangled_id", "missing_amount", "bad_amount", "amount_format",
-        "amount_too_large", "missing_order_date", "bad_order_date", "repeated_header", "sep_line",
+        "amount_too_large", "missing_order_date", "bad_order_date", "repeated_header", "sep_line", "unclosed_quote",
     ]  # fmt: skip
 
 
