@@ -153,7 +153,7 @@ def _clean(
     if not good.all():
         with profile.stage("clean.reject"):
             cleaned.rejected, cleaned.reason_counts = rejected(
-                raw, lines, number, cell, formats.day_first, formats.other_dates
+                raw, lines, number, cell, formats.day_first, formats.other_dates, formats.year_first
             )
     with profile.stage("clean.deferred"):
         gaps = [c for c in (cell["amount"], order_date) if c.null_count]  # (dates: null where empty or unread)

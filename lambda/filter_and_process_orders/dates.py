@@ -47,13 +47,21 @@ _MONTH_NUMBERS = pa.array([f"{n:02d}" for n in MONTHS.values()])
 _YMD_RE2 = r"^(?P<y>[0-9]{4})(?P<s1>[-/.])(?P<m>[0-9]{1,2})(?P<s2>[-/.])(?P<d>[0-9]{1,2})" + _TAIL
 
 
+def no_votes() -> dict[str, int]:
+    """`date_votes`' counts, none yet."""
+    return dict.fromkeys(("DMY", "MDY", "DMY_yy", "MDY_yy", "numeric", "numeric_yy"), 0)
+
+
 def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str, int], bool]:
     """Votes of the rows whose numeric date reads one way only ({'DMY': rows, 'MDY': rows}), and
     whether there is any numeric date at all (so that the order matters). Rows, like the decimal
     separator's votes: a day's export whose rows share one date outweighs a few stray ones (review
-    B7-2). `text` may be distinct cells with their rows in `counts` (`pc.value_counts`' fields)."""
+    B7-2). `text` may be distinct cells with their rows in `counts` (`pc.value_counts`' fields).
+    Besides: "DMY_yy", "MDY_yy", the votes' share of two-digit-year dates not dotted (`24-11-30`), which
+    vote for no day/month order once their years are read first (`years`, review B15-1); "numeric" and
+    "numeric_yy", the rows of numeric dates (read year last) and of those such dates among them."""
     if not _may_be_numeric(text):  # a file of ISO dates: each chunk after the sample asks (`decide.reopen_dates`)
-        return {"DMY": 0, "MDY": 0}, False
+        return no_votes(), False
     if counts is None:
         found = pc.value_counts(text)
         text, counts = found.field("values"), found.field("counts")
@@ -66,13 +74,20 @@ def date_votes(text: pa.Array, counts: pa.Array | None = None) -> tuple[dict[str
         real = _either_way(parts)
         parts, counts = (parts, counts) if real.all() else (parts.filter(real), counts.filter(real))
     if not len(parts):
-        return {"DMY": 0, "MDY": 0}, False
+        return no_votes(), False
     a, b = (pc.cast(pc.struct_field(parts, f), pa.int8()) for f in ("a", "b"))
     dotted = pc.equal(pc.struct_field(parts, "s1"), ".")
     dmy = pc.or_(dotted, pc.and_(pc.greater(a, 12), pc.less_equal(b, 12)))
     mdy = pc.and_(pc.invert(dotted), pc.and_(pc.greater(b, 12), pc.less_equal(a, 12)))
+    short = pc.and_(pc.equal(pc.utf8_length(pc.struct_field(parts, "y")), 2), pc.invert(dotted))
     rows = lambda mask: pc.sum(pc.filter(counts, mask)).as_py() or 0  # noqa: E731
-    return {"DMY": rows(dmy), "MDY": rows(mdy)}, True
+    votes = {
+        "DMY": rows(dmy),
+        "MDY": rows(mdy),
+        "DMY_yy": rows(pc.and_(dmy, short)),
+        "MDY_yy": rows(pc.and_(mdy, short)),
+    }
+    return votes | {"numeric": pc.sum(counts).as_py() or 0, "numeric_yy": rows(short)}, True
 
 
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -137,26 +152,6 @@ SHAPES = {
     "name_day": (_NAME_DAY, "month-name day year"),
     "compact": ("^" + _real_ymd("", "0") + "$", "yyyymmdd"),
 }
-
-
-def date_shapes(text: pa.Array) -> dict[str, int]:
-    """How many distinct cells have each shape of SHAPES (the first that matches), e.g.
-    {"ymd": 0, "numeric": 0, "day_name": 143, "name_day": 0, "compact": 0}. Empty cells have none."""
-    distinct = folded(pc.unique(text))
-    left = pc.filter(distinct, pc.greater(pc.utf8_length(distinct), 0))  # nulls go too
-    counts = {}
-    for name, (pattern, _) in SHAPES.items():  # each on the cells the shapes before it left
-        match = pc.match_substring_regex(left, pattern)
-        if name == "numeric" and pc.any(match).as_py():  # of a date either way only (`_either_way`)
-            at = np.flatnonzero(match.to_numpy(zero_copy_only=False))
-            read = _either_way(pc.extract_regex(left.take(pa.array(at)), pattern))
-            if not read.all():
-                keep = np.zeros(len(left), bool)
-                keep[at[read]] = True
-                match = pa.array(keep)
-        counts[name] = pc.sum(pc.cast(match, pa.int64())).as_py() or 0
-        left = pc.filter(left, pc.invert(match))
-    return counts
 
 
 @profile.timed("clean.date")

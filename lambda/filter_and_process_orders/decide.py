@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from . import profile
 from .chunk import Formats, cleaned_column
-from .dates import SHAPES, date_shapes, date_votes
+from .date_shapes import date_shapes
+from .dates import SHAPES, date_votes, no_votes
 from .reading import Chunk
 from .separators import separator_votes
 from .year_order import year_first_doubt
@@ -53,11 +54,14 @@ def today() -> date:
 
 @dataclass
 class Decisions:
-    date_order: str = "ISO"  # ISO (no numeric dates), DMY or MDY; YMD: two-digit years first (yy-mm-dd)
+    # ISO (no numeric dates), DMY or MDY; YMD: only two-digit-year numeric dates, read year first (yy-mm-dd)
+    date_order: str = "ISO"
     date_order_assumed: bool = False
+    year_first: bool = False  # two-digit-year dates (not dotted) read yy-mm-dd (`years`), whatever date_order
     # Distinct two-digit-year dates that read only year first, only year last, or both (`years.year_place`).
     year_votes: dict[str, int] = field(default_factory=lambda: {"first": 0, "last": 0, "both": 0})
-    # Rows whose numeric date reads only that way (one vote a row, as the separator's votes are cells).
+    # Rows whose numeric date reads only that way (one vote a row, as the separator's votes are cells);
+    # with the years first, of the dates that are not two-digit-year ones (those are yy-mm-dd).
     date_order_votes: dict[str, int] = field(default_factory=lambda: {"DMY": 0, "MDY": 0})
     decimal_separator: str = "."
     decimal_separator_assumed: bool = False
@@ -74,6 +78,7 @@ class Decisions:
     _dates_only: bool = field(default=False, repr=False, compare=False)  # reopened: the separator stays
     # The date votes of the rows added since the last `decide` (rows add up across chunks), None before one.
     _votes: tuple[dict[str, int], bool] | None = field(default=None, repr=False, compare=False)
+    _counted: dict[str, int] = field(default_factory=no_votes, repr=False, compare=False)  # the last decided on
 
     @property
     def date_format(self) -> str:
@@ -81,7 +86,11 @@ class Decisions:
         "year-month-day, day/month/year"; empty when no cell had a known shape."""
         named = {"DMY": "day/month/year", "MDY": "month/day/year", "YMD": "yy-mm-dd"}
         numeric = named.get(self.date_order, SHAPES["numeric"][1])
-        found = sorted((n for n, count in self.date_shapes.items() if count), key=lambda n: -self.date_shapes[n])
+        shapes = self.date_shapes
+        if self.year_first:  # its two-digit-year dates, read yy-mm-dd (and only such dates: no shape counted)
+            numeric = "yy-mm-dd" if self.date_order in ("YMD", "ISO") else f"{numeric}, yy-mm-dd"
+            shapes = shapes | {"numeric": max(shapes.get("numeric", 0), self.year_votes["first"])}
+        found = sorted((n for n, count in shapes.items() if count), key=lambda n: -shapes[n])
         return ", ".join(numeric if n == "numeric" else SHAPES[n][1] for n in found)
 
     def formats(self, day_first_default: bool) -> Formats:
@@ -89,12 +98,12 @@ class Decisions:
         return Formats(
             day_first=day_first,
             decimal_comma=self.decimal_separator == ",",
-            year_first=self.date_order == "YMD",
+            year_first=self.year_first,
         )
 
     def add(self, chunk: Chunk, mapping: dict[str, int]) -> None:
         distinct, (rows, numeric), found = chunk.evidence or gather(chunk, mapping, dates_only=self._dates_only)
-        before, numeric_before = self._votes or ({"DMY": 0, "MDY": 0}, False)
+        before, numeric_before = self._votes or (no_votes(), False)
         self._votes = ({k: before[k] + v for k, v in rows.items()}, numeric_before or numeric)
         self._dates.append(distinct)
         if len(self._dates) > EVIDENCE_CHUNKS:  # held past the sample: kept distinct across chunks
@@ -120,7 +129,7 @@ class Decisions:
         # A copy without the sample's dates (`decide` would count their shapes): their votes are set.
         trial = dataclasses.replace(self, _dates=[], _votes=None)  # `decide` rebinds attributes, never changes them
         if self._votes is not None:
-            trial.date_order_votes, trial.numeric_dates = self._votes
+            trial._counted, trial.numeric_dates = self._votes
             trial.year_votes = year_place(pa.concat_arrays(self._dates))
         trial.decide(day_first_default, decimal_comma_default)
         return trial.formats(day_first_default)
@@ -128,7 +137,7 @@ class Decisions:
     def decide(self, day_first_default: bool, decimal_comma_default: bool) -> None:
         sampled = None
         if self._votes is not None:
-            self.date_order_votes, self.numeric_dates = self._votes
+            self._counted, self.numeric_dates = self._votes
             sampled = pa.concat_arrays(self._dates)
             shapes = date_shapes(sampled)
             self.year_votes = year_place(sampled)
@@ -136,14 +145,20 @@ class Decisions:
             if self._dates_only:  # after a sample without numeric dates: its shapes count too
                 shapes = {name: self.date_shapes[name] + count for name, count in shapes.items()}
             self.date_shapes = shapes
-        dmy, mdy = self.date_order_votes["DMY"], self.date_order_votes["MDY"]
+        # yy-mm-dd: the two-digit-year dates' day/month votes were the years'; the others' still decide
+        # the order of the file's other numeric dates (13/02/2025 beside 99-01-15, review B15-1).
+        self.year_first = self.year_votes["first"] > self.year_votes["last"]
+        counted, short = self._counted, ("_yy" if self.year_first else "_none")
+        dmy, mdy = counted["DMY"] - counted.get("DMY" + short, 0), counted["MDY"] - counted.get("MDY" + short, 0)
+        others = self.numeric_dates and counted["numeric"] > counted.get("numeric" + short, 0)
+        self.date_order_votes = {"DMY": dmy, "MDY": mdy}
         if dmy != mdy:
-            self.date_order = "DMY" if dmy > mdy else "MDY"
-        elif self.numeric_dates:
+            self.date_order, self.date_order_assumed = ("DMY" if dmy > mdy else "MDY"), False
+        elif others:
             self.date_order, self.date_order_assumed = ("DMY" if day_first_default else "MDY"), True
-        if self.year_votes["first"] > self.year_votes["last"]:  # yy-mm-dd: the day/month votes were the years'
+        elif self.year_first:  # its only numeric dates are two-digit-year ones, read year first
             self.date_order, self.date_order_assumed = "YMD", False
-        elif sampled is not None and self.numeric_dates:  # year last: said when the dates do not tell
+        if not self.year_first and sampled is not None and self.numeric_dates:  # said when the dates do not tell
             doubt = year_first_doubt(sampled, self.date_order == "DMY", today())
             self.year_first_cells, self.year_first_example = doubt
         if self._dates_only:

@@ -56,7 +56,8 @@ class Manifest:
     skipped_lines: list[dict] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
-    date_order: str = ""  # ISO (no numeric dates), DMY or MDY: how numeric dates are read
+    date_order: str = ""  # ISO (no numeric dates), DMY or MDY: how numeric dates are read; YMD: only yy-mm-dd ones
+    year_first: bool = False  # two-digit-year dates (not dotted) read year first, yy-mm-dd
     date_format: str = ""  # the shapes the dates had, for staff: "day month-name year"
     date_order_assumed: bool = False
     date_order_votes: dict = field(default_factory=dict)
@@ -113,7 +114,7 @@ class Manifest:
             d.date_order_assumed,
             d.date_order_votes,
         )
-        self.date_format = d.date_format
+        self.date_format, self.year_first = d.date_format, d.year_first
         self.decimal_separator, self.decimal_separator_assumed = d.decimal_separator, d.decimal_separator_assumed
         self.decimal_separator_votes = d.decimal_separator_votes
         self.grain, self.grain_overridden = result.grain, result.grain_overridden

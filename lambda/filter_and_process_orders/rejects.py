@@ -227,6 +227,7 @@ def rejected(
     cell: dict[str, pa.Array],
     day_first: bool,
     other_dates: DateMemo | None = None,
+    year_first: bool = False,
 ) -> tuple[tuple[pa.Table, np.ndarray, pa.Array, pa.Array], dict[str, int]]:
     """((raw rows, their lines, codes, texts), {code: rows} in order of first appearance) of the rows
     whose `number` (see reason_numbers) is not 0. Quoted values are cut to 40 characters. A date that
@@ -247,7 +248,7 @@ def rejected(
     bad_date = np.flatnonzero(k == CHECKS.index("bad_order_date"))
     if len(bad_date):
         texts = _other_order(
-            texts, bad_date, pc.take(cell["order_date"], pa.array(rows[bad_date])), day_first, other_dates
+            texts, bad_date, pc.take(cell["order_date"], pa.array(rows[bad_date])), day_first, other_dates, year_first
         )
     present, first = np.unique(k, return_index=True)
     counts = np.bincount(k, minlength=len(CHECKS))
@@ -256,17 +257,29 @@ def rejected(
     return (raw.take(taken), lines[rows], codes, texts), {CHECKS[c]: int(counts[c]) for c in order}
 
 
-def _other_order(texts: pa.Array, at: np.ndarray, cells: pa.Array, day_first: bool, memo: DateMemo | None) -> pa.Array:
+def _other_order(
+    texts: pa.Array, at: np.ndarray, cells: pa.Array, day_first: bool, memo: DateMemo | None, year_first: bool
+) -> pa.Array:
     """`texts` with those at `at` (rejected `bad_order_date`, their `cells`) that read in the other
     day/month order told so, as `amount_format` tells an amount of the other decimal separator:
-    "order_date 13/02/2025 reads only day first; this file's dates are month first"."""
-    other = valid_mask(dates(cells, day_first=not day_first, memo=memo))
-    if not other.any():
-        return texts
+    "order_date 13/02/2025 reads only day first; this file's dates are month first"; in a file whose
+    two-digit years come first, a date that reads only with its year last says that (review B15-2)."""
     files, only = ("day first", "month first") if day_first else ("month first", "day first")
-    said = f" reads only {only}; this file's dates are {files}"
-    quoted = pc.utf8_slice_codeunits(pc.filter(cells, pa.array(other)), 0, 40)
-    told = pc.binary_join_element_wise("order_date ", quoted, said, "")
-    mask = np.zeros(len(texts), dtype=bool)
-    mask[at[other]] = True
-    return pc.replace_with_mask(texts, pa.array(mask), told)
+    other = dates(cells, day_first=not day_first, memo=memo, year_first=year_first)
+    readings = [(f" reads only {only}; this file's dates are {files}", other)]
+    if year_first:  # rare: no memo
+        year_last = " reads only with the year last; this file's two-digit years come first"
+        read = dates(cells, day_first=day_first)  # either day/month order: the file's may be the years' only
+        readings.insert(0, (year_last, pc.coalesce(read, dates(cells, day_first=not day_first))))
+    told = np.zeros(len(cells), dtype=bool)
+    for said, read in readings:
+        found = valid_mask(read) & ~told
+        if found.any():
+            told |= found
+            quoted = pc.utf8_slice_codeunits(pc.filter(cells, pa.array(found)), 0, 40)
+            mask = np.zeros(len(texts), dtype=bool)
+            mask[at[found]] = True
+            texts = pc.replace_with_mask(
+                texts, pa.array(mask), pc.binary_join_element_wise("order_date ", quoted, said, "")
+            )
+    return texts

@@ -187,8 +187,13 @@ def test_dates_parse_in_the_formats_staff_send_and_impossible_ones_are_null(text
 
 def test_numeric_dates_that_read_one_way_vote_for_the_files_order():
     # One vote a row: 13/2/2025 twice is two day-first votes; 1/2/2025 reads both ways (review B7-2).
-    assert date_votes(pa.array(["1/2/2025", "13/2/2025", "13/2/2025", "2025-01-01"])) == ({"DMY": 2, "MDY": 0}, True)
-    assert date_votes(pa.array(["2025-01-01", "05-Dec-17"])) == ({"DMY": 0, "MDY": 0}, False)
+    votes, numeric = date_votes(pa.array(["1/2/2025", "13/2/2025", "13/2/2025", "2025-01-01"]))
+    assert (votes, numeric) == ({"DMY": 2, "MDY": 0, "DMY_yy": 0, "MDY_yy": 0, "numeric": 3, "numeric_yy": 0}, True)
+    votes, numeric = date_votes(pa.array(["2025-01-01", "05-Dec-17"]))
+    assert (votes["DMY"], votes["MDY"], votes["numeric"], numeric) == (0, 0, 0, False)
+    # Two-digit-year dates (not dotted) are counted apart too: read year first they vote for no order (B15-1).
+    votes, _ = date_votes(pa.array(["24-11-30", "24-11-30", "13.02.25", "02/13/25", "13/02/2025", "01/02/03"]))
+    assert votes == {"DMY": 4, "MDY": 1, "DMY_yy": 2, "MDY_yy": 1, "numeric": 6, "numeric_yy": 4}
 
 
 @pytest.mark.parametrize("text", ["NULL", "null", "N/A", "n/a", "NA", "None", "-", "—", "#N/A", " nUlL ", "#n/a"])
